@@ -1,0 +1,1 @@
+"""The HTTP interface of relais (FastAPI): thin routers over the domain services."""

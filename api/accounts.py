@@ -1,0 +1,55 @@
+"""Creating accounts: the permission rule of the domain, the hashing of fastapi-users."""
+
+from __future__ import annotations
+
+from fastapi_users import exceptions as user_errors
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import UserManager
+from api.schemas import AccountCreate, UserCreate
+from core.clock import Clock
+from core.enums import Role
+from core.errors import AlreadyExists, Forbidden, InvalidInput
+from core.models import Organisation, User
+from states.policy import Actor, may_manage_users_of
+
+
+async def create_account(
+    session: AsyncSession,
+    manager: UserManager,
+    actor: Actor | None,
+    data: AccountCreate,
+    clock: Clock,
+) -> User:
+    """Create an account; ``actor`` None means the operator at the command line."""
+    if actor is not None and not may_manage_users_of(actor, data.organisation_id, data.role):
+        raise Forbidden(
+            "Vous ne pouvez créer que des comptes membres ou administrateurs de votre organisation."
+        )
+    if await session.get(Organisation, data.organisation_id) is None:
+        raise InvalidInput(
+            f"L'organisation {data.organisation_id} n'existe pas.", field="organisation_id"
+        )
+    if data.scope_territory is not None and data.role is not Role.COORDINATOR:
+        raise InvalidInput(
+            "Seuls les coordinateurs ont un territoire de compétence.", field="scope_territory"
+        )
+    try:
+        return await manager.create(
+            UserCreate(
+                email=data.email,
+                password=data.password,
+                organisation_id=data.organisation_id,
+                role=data.role,
+                full_name=data.full_name,
+                scope_territory=data.scope_territory,
+                is_superuser=data.role is Role.ADMIN,
+                is_verified=True,
+                created_at=clock.now(),
+            ),
+            safe=False,
+        )
+    except user_errors.UserAlreadyExists:
+        raise AlreadyExists(f"Un compte existe déjà pour {data.email}.") from None
+    except user_errors.InvalidPasswordException as error:
+        raise InvalidInput(str(error.reason), field="password") from None

@@ -1,0 +1,56 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.auth import auth_backend, fastapi_users
+from api.errors import install_error_handlers
+from api.routers import health, offers, organisations, referrals, users
+from core.clock import Clock, SystemClock
+from core.db import create_engine, create_sessionmaker
+from core.settings import Settings, get_settings
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    engine: AsyncEngine | None = None,
+) -> FastAPI:
+    """Build the application; tests pass their own settings, clock or database engine."""
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    database = engine or create_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            await database.dispose()
+
+    app = FastAPI(
+        title="relais",
+        summary="Orientations et passages de relais du Plan parisien de l'insertion par l'emploi",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.engine = database
+    app.state.sessionmaker = create_sessionmaker(database)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(
+        fastapi_users.get_auth_router(auth_backend), prefix="/auth/jwt", tags=["comptes"]
+    )
+    app.include_router(users.me_router)
+    app.include_router(users.router)
+    app.include_router(organisations.router)
+    app.include_router(offers.router)
+    app.include_router(referrals.router)
+    return app

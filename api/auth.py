@@ -1,0 +1,83 @@
+"""Accounts and login with fastapi-users: JWT bearer tokens, no self-registration."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi_users import BaseUserManager, FastAPIUsers, IntegerIDMixin, InvalidPasswordException
+from fastapi_users.authentication import AuthenticationBackend, BearerTransport, JWTStrategy
+from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import User
+from core.settings import Settings
+
+MIN_PASSWORD_LENGTH = 10
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One database session per request, closed (and rolled back if open) at the end."""
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the application was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+class UserManager(IntegerIDMixin, BaseUserManager[User, int]):
+    """fastapi-users' manager with relais's password rule."""
+
+    async def validate_password(self, password: str, user: object) -> None:
+        """Refuse short passwords and passwords that contain the email."""
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidPasswordException(
+                reason=f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
+            )
+        email = getattr(user, "email", "")
+        if email and email.split("@")[0].lower() in password.lower():
+            raise InvalidPasswordException(
+                reason="Le mot de passe ne doit pas contenir l'adresse email."
+            )
+
+
+async def get_user_db(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> AsyncIterator[SQLAlchemyUserDatabase[User, int]]:
+    """fastapi-users' view of the users table, on the request's session."""
+    yield SQLAlchemyUserDatabase(session, User)
+
+
+async def get_user_manager(
+    user_db: Annotated[SQLAlchemyUserDatabase[User, int], Depends(get_user_db)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> AsyncIterator[UserManager]:
+    """The user manager for this request."""
+    manager = UserManager(user_db)
+    manager.reset_password_token_secret = settings.secret_key
+    manager.verification_token_secret = settings.secret_key
+    yield manager
+
+
+def get_jwt_strategy(
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> JWTStrategy[User, int]:
+    """Stateless JWT tokens signed with ``RELAIS_SECRET_KEY``."""
+    return JWTStrategy(
+        secret=settings.secret_key, lifetime_seconds=settings.access_token_lifetime_seconds
+    )
+
+
+auth_backend = AuthenticationBackend(
+    name="jwt",
+    transport=BearerTransport(tokenUrl="auth/jwt/login"),
+    get_strategy=get_jwt_strategy,
+)
+
+fastapi_users = FastAPIUsers[User, int](get_user_manager, [auth_backend])
+
+current_active_user = fastapi_users.current_user(active=True)

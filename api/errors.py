@@ -1,0 +1,161 @@
+"""Domain errors and invalid requests translated to HTTP, with bodies that say what is wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+
+
+class FieldError(BaseModel):
+    """One invalid field of a request."""
+
+    field: str
+    message: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error relais answers: a stable ``code`` and a French ``detail``."""
+
+    code: str
+    detail: str
+    allowed_actions: list[str] | None = None
+    errors: list[FieldError] | None = None
+
+
+STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (Forbidden, 403),
+    (InvalidInput, 422),
+    (Conflict, 409),
+)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+
+HTTP_MESSAGES = {
+    "Unauthorized": "Authentification requise : connectez-vous.",
+    "Not Found": "Page ou ressource introuvable.",
+    "Method Not Allowed": "Méthode non permise sur cette adresse.",
+    "Forbidden": "Action non autorisée.",
+}
+
+FRENCH_VALIDATION = {
+    "missing": "champ obligatoire",
+    "extra_forbidden": "champ inconnu",
+    "string_too_short": "texte trop court",
+    "string_too_long": "texte trop long",
+    "string_pattern_mismatch": "format invalide",
+    "string_type": "texte attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "bool_parsing": "booléen attendu (true ou false)",
+    "bool_type": "booléen attendu (true ou false)",
+    "enum": "valeur inconnue",
+    "literal_error": "valeur inconnue",
+    "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_type": "date attendue (AAAA-MM-JJ)",
+    "datetime_parsing": "date et heure attendues (ISO 8601)",
+    "datetime_type": "date et heure attendues (ISO 8601)",
+    "timezone_aware": "fuseau horaire obligatoire (ISO 8601 avec décalage)",
+    "greater_than": "valeur trop petite",
+    "greater_than_equal": "valeur trop petite",
+    "less_than": "valeur trop grande",
+    "less_than_equal": "valeur trop grande",
+    "too_long": "trop d'éléments",
+    "too_short": "pas assez d'éléments",
+    "value_error": "valeur invalide",
+    "json_invalid": "JSON invalide",
+    "model_attributes_type": "objet JSON attendu",
+    "dict_type": "objet JSON attendu",
+    "list_type": "liste attendue",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route may answer."""
+    return {status: {"model": ErrorBody} for status in statuses}
+
+
+def _body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": detail, **{k: v for k, v in extra.items() if v is not None}}
+
+
+async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    status = next(code for kind, code in STATUS_BY_ERROR if isinstance(error, kind))
+    allowed = error.details.get("allowed_actions")
+    if isinstance(error, Conflict):
+        allowed = error.allowed_actions
+    errors = None
+    if isinstance(error, InvalidInput) and error.field:
+        errors = [{"field": error.field, "message": error.message, "type": error.code}]
+    return JSONResponse(
+        _body(error.code, error.message, allowed_actions=allowed, errors=errors),
+        status_code=status,
+    )
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {
+            "field": _field_name(tuple(item.get("loc", ()))),
+            "message": FRENCH_VALIDATION.get(item.get("type", ""), str(item.get("msg", ""))),
+            "type": str(item.get("type", "")),
+        }
+        for item in error.errors()
+    ]
+    summary = "; ".join(f"{item['field']} : {item['message']}" for item in errors[:5])
+    return JSONResponse(
+        jsonable_encoder(_body("invalid_input", f"Données invalides — {summary}", errors=errors)),
+        status_code=422,
+    )
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    detail = error.detail if isinstance(error.detail, str) else "Requête refusée."
+    code = HTTP_CODES.get(error.status_code, "http_error")
+    if detail.isupper() and "_" in detail:  # fastapi-users' codes, e.g. LOGIN_BAD_CREDENTIALS
+        code = detail.lower()
+        detail = {
+            "login_bad_credentials": "Email ou mot de passe incorrect.",
+            "login_user_not_verified": "Compte non vérifié.",
+        }.get(code, detail)
+    return JSONResponse(
+        _body(code, HTTP_MESSAGES.get(detail, detail)),
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every refusal a JSON ``ErrorBody`` with the right status."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

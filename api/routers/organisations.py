@@ -1,0 +1,44 @@
+"""Partner organisations."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import ActorDep, NowDep, SessionDep
+from api.errors import error_responses
+from api.schemas import OrganisationCreate, OrganisationRead
+from core.models import Organisation
+from states import directory
+
+router = APIRouter(prefix="/api/organisations", tags=["organisations"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrganisationRead,
+    responses=error_responses(401, 403, 409, 422),
+)
+async def create_organisation(
+    body: OrganisationCreate, actor: ActorDep, session: SessionDep, now: NowDep
+) -> Organisation:
+    """Create a partner organisation (platform admins)."""
+    return await directory.create_organisation(
+        session, actor, name=body.name, kind=body.kind, territory=body.territory, now=now
+    )
+
+
+@router.get("", response_model=list[OrganisationRead], responses=error_responses(401))
+async def list_organisations(_actor: ActorDep, session: SessionDep) -> list[Organisation]:
+    """Every partner organisation, by name."""
+    return await directory.list_organisations(session)
+
+
+@router.get(
+    "/{organisation_id}", response_model=OrganisationRead, responses=error_responses(401, 404, 422)
+)
+async def get_organisation(
+    organisation_id: int, _actor: ActorDep, session: SessionDep
+) -> Organisation:
+    """One partner organisation."""
+    return await directory.get_organisation(session, organisation_id)

@@ -1,0 +1,216 @@
+"""Request and response bodies of the API (the frozen interface of DESIGN.md)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi_users import schemas as user_schemas
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from core.enums import (
+    Barrier,
+    OfferCategory,
+    OrganisationKind,
+    Outcome,
+    ReturnReason,
+    Role,
+    Situation,
+    Territory,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Days = Annotated[int, Field(ge=1, le=120)]
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Read(BaseModel):
+    """A response body built from an ORM object."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class OrganisationCreate(Strict):
+    """A new partner organisation."""
+
+    name: Name
+    kind: OrganisationKind
+    territory: Territory = Territory.PARIS
+
+
+class OrganisationRead(Read):
+    """A partner organisation."""
+
+    id: int
+    name: str
+    kind: OrganisationKind
+    territory: Territory
+
+
+class AccountCreate(Strict):
+    """A new account, made by an admin or by an organisation admin for their organisation."""
+
+    email: EmailStr
+    password: Password
+    organisation_id: int = Field(gt=0)
+    role: Role
+    full_name: Name | None = None
+    scope_territory: Territory | None = None
+
+
+class UserCreate(user_schemas.BaseUserCreate):
+    """What fastapi-users needs to create an account."""
+
+    organisation_id: int
+    role: Role
+    full_name: str | None = None
+    scope_territory: Territory | None = None
+    created_at: datetime
+
+
+class UserRead(user_schemas.BaseUser[int]):
+    """An account as shown to its owner and to admins."""
+
+    organisation_id: int
+    role: Role
+    full_name: str | None = None
+    scope_territory: Territory | None = None
+
+
+class OfferFields(Strict):
+    """The editable fields of an offer."""
+
+    title: Name | None = None
+    description: Description | None = None
+    category: OfferCategory | None = None
+    territory: Territory | None = None
+    eligible_publics: list[Situation] | None = Field(default=None, max_length=len(Situation))
+    contact_email: EmailStr | None = None
+    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    is_active: bool | None = None
+    reminder_days: Days | None = None
+    escalation_days: Days | None = None
+    expiry_days: Days | None = None
+
+
+class OfferCreate(OfferFields):
+    """A new offer; the territory defaults to the organisation's."""
+
+    organisation_id: int = Field(gt=0)
+    title: Name
+    category: OfferCategory
+
+
+class OfferRead(Read):
+    """An offer of the catalogue."""
+
+    id: int
+    organisation_id: int
+    title: str
+    description: str
+    category: OfferCategory
+    territory: Territory
+    eligible_publics: list[Situation]
+    contact_email: str | None
+    capacity: int | None
+    is_active: bool
+    reminder_days: int | None
+    escalation_days: int | None
+    expiry_days: int | None
+
+
+class OfferPage(BaseModel):
+    """A page of offers."""
+
+    items: list[OfferRead]
+    next_cursor: int | None
+
+
+class OrganisationRef(Read):
+    """An organisation named in a case."""
+
+    id: int
+    name: str
+
+
+class OfferRef(Read):
+    """The offer a case is addressed to."""
+
+    id: int
+    title: str
+    category: OfferCategory
+
+
+class PersonRead(Read):
+    """The person referred, shown only to the organisations of the case."""
+
+    first_name: str
+    last_name: str
+    birth_date: date | None
+    email: str | None
+    phone: str | None
+
+
+class EventRead(Read):
+    """One step of a case's timeline."""
+
+    id: int
+    trigger: str
+    from_state: str | None
+    to_state: str
+    actor_id: int | None
+    organisation_id: int | None
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+class ReferralSummary(Read):
+    """A referral in a listing."""
+
+    id: int
+    reference: str
+    state: str
+    offer: OfferRef
+    sender_organisation: OrganisationRef
+    receiver_organisation: OrganisationRef
+    person: PersonRead
+    created_at: datetime
+    state_entered_at: datetime
+
+
+class ReferralRead(ReferralSummary):
+    """A referral with its details, timeline and the caller's possible actions."""
+
+    version: int
+    motive: str
+    situation: Situation | None
+    barriers: list[Barrier]
+    consent_attested_at: datetime
+    first_appointment_at: datetime | None
+    return_reason: ReturnReason | None
+    return_comment: str | None
+    outcome: Outcome | None
+    cancel_reason: str | None
+    events: list[EventRead]
+    allowed_actions: list[str]
+
+
+class ReferralPage(BaseModel):
+    """A page of referrals, newest first; pass ``next_cursor`` as ``cursor`` for the next."""
+
+    items: list[ReferralSummary]
+    next_cursor: int | None
+
+
+class Health(BaseModel):
+    """Liveness and database reachability."""
+
+    status: str
+    database: str

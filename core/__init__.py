@@ -1,0 +1,4 @@
+"""Foundations of relais: settings, clock, calendar, errors, database and models.
+
+Nothing in this package imports the rest of relais.
+"""

@@ -1,0 +1,55 @@
+"""Business days (jours ouvrés) in Europe/Paris: weekends and French public holidays excluded."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from core.clock import as_utc
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@lru_cache(maxsize=64)
+def _french_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("FR", years=year))
+
+
+def is_business_day(day: date) -> bool:
+    """Whether ``day`` is worked in Paris: Monday to Friday and not a public holiday."""
+    return day.weekday() < 5 and day not in _french_holidays(day.year)
+
+
+def add_business_days(start: datetime, days: int) -> datetime:
+    """The instant ``days`` business days after ``start``, at the same Paris wall-clock time.
+
+    Counting starts the day after ``start``: a Friday plus one business day is the next
+    Monday (or Tuesday when Monday is a holiday). The result is in UTC.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    local = as_utc(start).astimezone(PARIS)
+    day = local.date()
+    remaining = days
+    while remaining:
+        day += timedelta(days=1)
+        if is_business_day(day):
+            remaining -= 1
+    wall_clock = time(local.hour, local.minute, local.second, local.microsecond)
+    return datetime.combine(day, wall_clock, tzinfo=PARIS).astimezone(UTC)
+
+
+def business_days_between(start: datetime, end: datetime) -> int:
+    """How many business days lie after ``start``'s Paris date up to ``end``'s, inclusive."""
+    first = as_utc(start).astimezone(PARIS).date()
+    last = as_utc(end).astimezone(PARIS).date()
+    count = 0
+    day = first
+    while day < last:
+        day += timedelta(days=1)
+        if is_business_day(day):
+            count += 1
+    return count

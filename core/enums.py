@@ -1,0 +1,160 @@
+"""Closed vocabularies of the domain (DESIGN.md), stored by value."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrganisationKind(StrEnum):
+    """The kinds of partner organisation of the plan."""
+
+    VILLE = "ville"
+    EPI = "epi"
+    CASVP = "casvp"
+    FRANCE_TRAVAIL = "france_travail"
+    MISSION_LOCALE = "mission_locale"
+    CAF = "caf"
+    CPAM = "cpam"
+    CAP_EMPLOI = "cap_emploi"
+    EPEC = "epec"
+    REGION = "region"
+    DRIEETS = "drieets"
+    ARS = "ars"
+    CCI = "cci"
+    CMA = "cma"
+    SIAE = "siae"
+    ASSOCIATION = "association"
+    OTHER = "other"
+
+
+class Territory(StrEnum):
+    """Paris as a whole or one of its twenty arrondissements (75001..75020)."""
+
+    PARIS = "paris"
+    ARR_01 = "75001"
+    ARR_02 = "75002"
+    ARR_03 = "75003"
+    ARR_04 = "75004"
+    ARR_05 = "75005"
+    ARR_06 = "75006"
+    ARR_07 = "75007"
+    ARR_08 = "75008"
+    ARR_09 = "75009"
+    ARR_10 = "75010"
+    ARR_11 = "75011"
+    ARR_12 = "75012"
+    ARR_13 = "75013"
+    ARR_14 = "75014"
+    ARR_15 = "75015"
+    ARR_16 = "75016"
+    ARR_17 = "75017"
+    ARR_18 = "75018"
+    ARR_19 = "75019"
+    ARR_20 = "75020"
+
+
+class Role(StrEnum):
+    """What a user may do; a user has exactly one role."""
+
+    MEMBER = "member"
+    ORG_ADMIN = "org_admin"
+    COORDINATOR = "coordinator"
+    SECRETARY = "secretary"
+    ADMIN = "admin"
+
+
+class OfferCategory(StrEnum):
+    """data·inclusion thématiques plus the three the plan names that they lack."""
+
+    CHOISIR_UN_METIER = "choisir-un-metier"
+    CREER_UNE_ENTREPRISE = "creer-une-entreprise"
+    DIFFICULTES_ADMINISTRATIVES = "difficultes-administratives-ou-juridiques"
+    DIFFICULTES_FINANCIERES = "difficultes-financieres"
+    EQUIPEMENT_ALIMENTATION = "equipement-et-alimentation"
+    FAMILLE = "famille"
+    LECTURE_ECRITURE_CALCUL = "lecture-ecriture-calcul"
+    LOGEMENT_HEBERGEMENT = "logement-hebergement"
+    MOBILITE = "mobilite"
+    NUMERIQUE = "numerique"
+    PREPARER_SA_CANDIDATURE = "preparer-sa-candidature"
+    REMOBILISATION = "remobilisation"
+    SANTE = "sante"
+    SE_FORMER = "se-former"
+    SOUVRIR_A_LINTERNATIONAL = "souvrir-a-linternational"
+    TROUVER_UN_EMPLOI = "trouver-un-emploi"
+    SPORT = "sport"
+    CULTURE = "culture"
+    LUTTE_CONTRE_ISOLEMENT = "lutte-contre-isolement"
+
+
+class Situation(StrEnum):
+    """The person's administrative situation."""
+
+    RSA = "rsa"
+    ASS = "ass"
+    AAH = "aah"
+    JEUNE = "jeune"
+    RQTH = "rqth"
+    DEMANDEUR_EMPLOI = "demandeur_emploi"
+    AUTRE = "autre"
+
+
+class Barrier(StrEnum):
+    """Freins périphériques à l'emploi."""
+
+    GARDE_ENFANT = "garde_enfant"
+    SANTE = "sante"
+    LOGEMENT = "logement"
+    MOBILITE = "mobilite"
+    LANGUE = "langue"
+    NUMERIQUE = "numerique"
+    ADMINISTRATIF = "administratif"
+    FINANCIER = "financier"
+
+
+class ReturnReason(StrEnum):
+    """Why a receiving partner returns a referral."""
+
+    MISSING_INFORMATION = "missing_information"
+    NOT_ELIGIBLE = "not_eligible"
+    NO_CAPACITY = "no_capacity"
+    WRONG_OFFER = "wrong_offer"
+    PERSON_UNREACHABLE = "person_unreachable"
+    PERSON_DECLINED = "person_declined"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class Outcome(StrEnum):
+    """How a completed referral ended."""
+
+    EMPLOYMENT = "employment"
+    TRAINING = "training"
+    OTHER_OFFER = "other_offer"
+    PERSON_LEFT = "person_left"
+    DID_NOT_ATTEND = "did_not_attend"
+    OTHER = "other"
+
+
+class TimerKind(StrEnum):
+    """What a timer does when it falls due."""
+
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    TRIGGER = "trigger"
+
+
+class TimerStatus(StrEnum):
+    """Where a timer stands."""
+
+    PENDING = "pending"
+    FIRED = "fired"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    """Where an outgoing message stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"

@@ -1,0 +1,69 @@
+"""Domain errors with stable codes; only the edges (API, command line) translate them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal the caller can understand: a stable ``code`` and a French ``message``."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the caller may not know that it does."""
+
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    """The caller sees the object but their role or side may not do this."""
+
+    code = "forbidden"
+
+
+class InvalidInput(DomainError):
+    """The request is well-formed but its content is refused (unknown offer, no consent...)."""
+
+    code = "invalid_input"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message, field=field, **details)
+        self.field = field
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state of the data."""
+
+    code = "conflict"
+
+    def __init__(
+        self, message: str, *, allowed_actions: Sequence[str] = (), **details: Any
+    ) -> None:
+        super().__init__(message, **details)
+        self.allowed_actions = sorted(allowed_actions)
+
+
+class TransitionNotAllowed(Conflict):
+    """The trigger cannot be fired from the case's current state."""
+
+    code = "transition_not_allowed"
+
+
+class ConcurrentChange(Conflict):
+    """Someone else changed the case between our read and our write."""
+
+    code = "concurrent_change"
+
+
+class AlreadyExists(Conflict):
+    """A unique value (an email, a name) is already taken."""
+
+    code = "already_exists"

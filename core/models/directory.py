@@ -1,0 +1,65 @@
+"""Organisations, their users and their offers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTable
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime, enum_column
+from core.enums import OfferCategory, OrganisationKind, Role, Territory
+
+
+class Organisation(Base):
+    """A partner organisation of the plan."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
+    territory: Mapped[Territory] = mapped_column(enum_column(Territory))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class User(SQLAlchemyBaseUserTable[int], Base):
+    """A professional with an account; belongs to exactly one organisation."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    # Only coordinators use it: None means every territory.
+    scope_territory: Mapped[Territory | None] = mapped_column(enum_column(Territory))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship(lazy="raise")
+
+
+class Offer(Base):
+    """An offer of the insertion catalogue, owned by one organisation."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[OfferCategory] = mapped_column(enum_column(OfferCategory))
+    territory: Mapped[Territory] = mapped_column(enum_column(Territory))
+    eligible_publics: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Response deadlines of referrals to this offer, in business days; None keeps the default.
+    reminder_days: Mapped[int | None] = mapped_column(Integer)
+    escalation_days: Mapped[int | None] = mapped_column(Integer)
+    expiry_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship(lazy="raise")

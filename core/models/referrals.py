@@ -1,0 +1,70 @@
+"""The person referred and the referral (orientation) itself."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime, enum_column
+from core.enums import Outcome, ReturnReason, Situation, Territory
+from core.models.directory import Offer, Organisation, User
+
+
+class Person(Base):
+    """The minimum a receiving partner needs to contact the person; no account."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Referral(Base):
+    """A request that an offer take a person on, from a referring organisation."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    sender_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    receiver_organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
+    territory: Mapped[Territory] = mapped_column(enum_column(Territory))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    motive: Mapped[str] = mapped_column(Text)
+    situation: Mapped[Situation | None] = mapped_column(enum_column(Situation))
+    barriers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    consent_attested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    return_reason: Mapped[ReturnReason | None] = mapped_column(enum_column(ReturnReason))
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    offer: Mapped[Offer] = relationship(lazy="raise")
+    person: Mapped[Person] = relationship(lazy="raise")
+    sender_organisation: Mapped[Organisation] = relationship(
+        foreign_keys=[sender_organisation_id], lazy="raise"
+    )
+    receiver_organisation: Mapped[Organisation] = relationship(
+        foreign_keys=[receiver_organisation_id], lazy="raise"
+    )
+    created_by: Mapped[User] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as is

@@ -1,0 +1,89 @@
+"""What every lifecycle shares: the append-only events, the timers and the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, BigId, UTCDateTime, enum_column
+from core.enums import OutboxStatus, TimerKind, TimerStatus
+
+
+class Event(Base):
+    """One transition of one case; rows are only ever inserted."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_case", "case_kind", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Timer(Base):
+    """A deadline created when a case enters a state and cancelled when it leaves it."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        Index("ix_timers_due", "status", "due_at"),
+        Index("ix_timers_case", "case_kind", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[TimerKind] = mapped_column(enum_column(TimerKind))
+    # Whom a reminder is for (a side of the case) or which trigger the system fires.
+    target: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[TimerStatus] = mapped_column(enum_column(TimerStatus))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the case leaves the state: the timer no longer counts, fired or not.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """An email to send, written in the transaction of the change that calls for it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    message: Mapped[str] = mapped_column(String(64))
+    case_kind: Mapped[str | None] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    recipient_email: Mapped[str] = mapped_column(String(320))
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Only what the template needs, never personal data of the person.
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReferenceSequence(Base):
+    """The last number handed out per reference prefix and year (``OR-2026-000123``)."""
+
+    __tablename__ = "reference_sequences"
+    __table_args__ = (UniqueConstraint("prefix", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
+    last_value: Mapped[int] = mapped_column(Integer)

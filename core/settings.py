@@ -1,0 +1,64 @@
+"""The one settings object of relais, read from ``RELAIS_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "relais-development-secret-not-for-production-use"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/relais.db"
+
+
+class UnsafeSettingsError(ValueError):
+    """Raised when a setting is unsafe outside development."""
+
+
+class Settings(BaseSettings):
+    """Configuration of one relais process.
+
+    Everything has a default that works on a laptop with nothing installed; outside the
+    ``development`` environment the unsafe defaults are refused at start-up.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="RELAIS_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = DEVELOPMENT_SECRET
+    access_token_lifetime_seconds: int = Field(default=8 * 3600, ge=60)
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    mail_from: str = "relais <no-reply@relais.localhost>"
+    var_dir: str = "./var"
+    retention_months: int = Field(default=24, ge=1)
+    page_size_max: int = Field(default=100, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_values(self) -> Self:
+        if self.environment == "development":
+            return self
+        problems = []
+        if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32:
+            problems.append(
+                "RELAIS_SECRET_KEY must be set to a random value of at least 32 characters"
+            )
+        if self.environment == "production" and not self.base_url.startswith("https://"):
+            problems.append("RELAIS_BASE_URL must be an https:// address in production")
+        if problems:
+            raise UnsafeSettingsError("; ".join(problems))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the configured database is the embedded SQLite one."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The lifecycles of relais, declared as data, and the one engine that runs them."""

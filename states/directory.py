@@ -1,0 +1,163 @@
+"""Organisations and offers: the catalogue that cases refer to."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.enums import OfferCategory, OrganisationKind, Territory, TimerKind
+from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
+from core.models import Offer, Organisation
+from states.policy import Actor, may_manage_offers_of, may_manage_organisations
+from states.referral import REFERRAL
+
+
+async def create_organisation(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    name: str,
+    kind: OrganisationKind,
+    territory: Territory,
+    now: datetime,
+) -> Organisation:
+    """A new partner organisation (admins only); names are unique, whatever their case."""
+    if not may_manage_organisations(actor):
+        raise Forbidden("Seul un administrateur de la plateforme crée des organisations.")
+    if await find_organisation(session, name) is not None:
+        raise AlreadyExists(f"L'organisation « {name} » existe déjà.")
+    organisation = Organisation(name=name, kind=kind, territory=territory, created_at=now)
+    session.add(organisation)
+    await session.commit()
+    return organisation
+
+
+async def find_organisation(session: AsyncSession, name: str) -> Organisation | None:
+    """The organisation called ``name`` (case-insensitive), if any."""
+    return (
+        await session.execute(
+            select(Organisation).where(func.lower(Organisation.name) == name.lower())
+        )
+    ).scalar_one_or_none()
+
+
+async def list_organisations(session: AsyncSession) -> list[Organisation]:
+    """Every partner organisation, by name: the directory is shared by all partners."""
+    return list((await session.execute(select(Organisation).order_by(Organisation.name))).scalars())
+
+
+async def get_organisation(session: AsyncSession, organisation_id: int) -> Organisation:
+    """One organisation; NotFound if it does not exist."""
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound(f"Organisation {organisation_id} introuvable.")
+    return organisation
+
+
+def _check_deadlines(fields: Mapping[str, Any]) -> None:
+    defaults = {spec.kind: spec.business_days for spec in REFERRAL.timers["submitted"]}
+    reminder = fields.get("reminder_days") or defaults[TimerKind.REMINDER]
+    escalation = fields.get("escalation_days") or defaults[TimerKind.ESCALATION]
+    expiry = fields.get("expiry_days") or defaults[TimerKind.TRIGGER]
+    if not reminder < escalation <= expiry:
+        raise InvalidInput(
+            "Les délais doivent se suivre : relance avant alerte des coordinateurs, "
+            f"alerte au plus tard à l'expiration (ici {reminder}, {escalation}, {expiry} "
+            "jours ouvrés).",
+            field="escalation_days",
+        )
+
+
+async def create_offer(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    organisation_id: int,
+    fields: Mapping[str, Any],
+    now: datetime,
+) -> Offer:
+    """A new offer of ``organisation_id`` (its organisation admins, or a platform admin)."""
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise InvalidInput(
+            f"L'organisation {organisation_id} n'existe pas.", field="organisation_id"
+        )
+    if not may_manage_offers_of(actor, organisation_id):
+        raise Forbidden("Seuls les administrateurs de l'organisation gèrent ses offres.")
+    _check_deadlines(fields)
+    values = {key: value for key, value in fields.items() if value is not None}
+    values.setdefault("territory", organisation.territory)
+    values.setdefault("description", "")
+    values.setdefault("eligible_publics", [])
+    values.setdefault("is_active", True)
+    offer = Offer(organisation_id=organisation_id, created_at=now, **values)
+    session.add(offer)
+    await session.commit()
+    return offer
+
+
+async def update_offer(
+    session: AsyncSession, actor: Actor, offer_id: int, fields: Mapping[str, Any]
+) -> Offer:
+    """Change the given fields of an offer; ``None`` leaves a field as it is."""
+    offer = await get_offer(session, offer_id)
+    if not may_manage_offers_of(actor, offer.organisation_id):
+        raise Forbidden("Seuls les administrateurs de l'organisation gèrent ses offres.")
+    changes = {key: value for key, value in fields.items() if value is not None}
+    current = {
+        "reminder_days": offer.reminder_days,
+        "escalation_days": offer.escalation_days,
+        "expiry_days": offer.expiry_days,
+    }
+    _check_deadlines({**current, **changes})
+    for key, value in changes.items():
+        setattr(offer, key, value)
+    await session.commit()
+    return offer
+
+
+async def get_offer(session: AsyncSession, offer_id: int) -> Offer:
+    """One offer of the catalogue; NotFound if it does not exist."""
+    offer = await session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound(f"Offre {offer_id} introuvable.")
+    return offer
+
+
+async def list_offers(
+    session: AsyncSession,
+    *,
+    category: OfferCategory | None = None,
+    territory: Territory | None = None,
+    organisation_id: int | None = None,
+    text: str | None = None,
+    active_only: bool = True,
+    cursor: int | None = None,
+    limit: int = 50,
+) -> tuple[list[Offer], int | None]:
+    """Offers of the catalogue, filtered, by id, with the cursor of the next page."""
+    statement = select(Offer)
+    if active_only:
+        statement = statement.where(Offer.is_active.is_(True))
+    if category is not None:
+        statement = statement.where(Offer.category == category)
+    if territory is not None:
+        statement = statement.where(
+            or_(Offer.territory == territory, Offer.territory == Territory.PARIS)
+        )
+    if organisation_id is not None:
+        statement = statement.where(Offer.organisation_id == organisation_id)
+    if text:
+        pattern = f"%{text.lower()}%"
+        statement = statement.where(
+            or_(func.lower(Offer.title).like(pattern), func.lower(Offer.description).like(pattern))
+        )
+    if cursor is not None:
+        statement = statement.where(Offer.id > cursor)
+    rows = list((await session.execute(statement.order_by(Offer.id).limit(limit + 1))).scalars())
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor

@@ -1,0 +1,265 @@
+"""The engine: fire a trigger on a case of any lifecycle, all or nothing.
+
+Nothing here knows a particular lifecycle; each one is a ``Lifecycle`` declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.business_days import add_business_days
+from core.enums import TimerKind, TimerStatus
+from core.errors import (
+    ConcurrentChange,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TransitionNotAllowed,
+)
+from core.models import Event, Timer
+from notifications.catalog import for_transition
+from notifications.outbox import enqueue
+from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
+from states.policy import Actor, allowed_triggers, may_fire, sides_of
+
+CREATED = "create"
+"""The pseudo-trigger of the event that records a case's creation."""
+
+
+async def load_case(
+    session: AsyncSession, lifecycle: Lifecycle, case_id: int, *, lock: bool
+) -> Any:
+    """The case row, locked ``FOR UPDATE`` on PostgreSQL when ``lock``; NotFound if absent."""
+    statement = select(lifecycle.model).where(lifecycle.model.id == case_id)
+    if lock:
+        statement = statement.with_for_update()
+    case = (await session.execute(statement)).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"Dossier {lifecycle.name} {case_id} introuvable.")
+    return case
+
+
+async def fire(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case_id: int,
+    trigger: str,
+    actor: Actor,
+    payload: BaseModel | Mapping[str, Any] | None,
+    now: datetime,
+) -> Any:
+    """Fire ``trigger`` on a case in one transaction and return the updated case.
+
+    Loads and locks the row, checks visibility (NotFound), the actor's side (Forbidden),
+    the machine (TransitionNotAllowed) and the payload (InvalidInput); applies the
+    transition, appends its event, replaces its timers and writes its outbox rows; commits.
+    On any error the transaction is rolled back and nothing has changed.
+    """
+    try:
+        case = await load_case(session, lifecycle, case_id, lock=True)
+        await apply_transition(session, lifecycle, case, trigger, actor, payload, now)
+        await session.commit()
+    except StaleDataError as error:
+        await session.rollback()
+        raise ConcurrentChange(
+            "Le dossier a été modifié par quelqu'un d'autre entre-temps ; rechargez-le."
+        ) from error
+    except IntegrityError as error:
+        await session.rollback()
+        raise ConcurrentChange(
+            "Le dossier a été modifié par quelqu'un d'autre entre-temps ; rechargez-le."
+        ) from error
+    except BaseException:
+        await session.rollback()
+        raise
+    return case
+
+
+def check_may_fire(lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor) -> TransitionSpec:
+    """The declaration of ``trigger`` once ``actor`` is known to may fire it on ``case`` now."""
+    sides = sides_of(actor, lifecycle, case)
+    if not sides:
+        raise NotFound(f"Dossier {lifecycle.name} {case.id} introuvable.")
+    try:
+        spec = lifecycle.transition(trigger)
+    except KeyError:
+        raise NotFound(f"Action « {trigger} » inconnue.") from None
+    allowed = allowed_triggers(lifecycle, sides, case.state)
+    if not may_fire(sides, spec):
+        raise Forbidden(
+            f"Votre organisation ne peut pas effectuer l'action « {trigger} » sur ce dossier.",
+            allowed_actions=allowed,
+        )
+    if trigger not in lifecycle.triggers_from(case.state):
+        raise TransitionNotAllowed(
+            f"L'action « {trigger} » n'est pas possible quand le dossier est "
+            f"« {lifecycle.state_labels.get(case.state, case.state)} ».",
+            allowed_actions=allowed,
+            state=case.state,
+        )
+    return spec
+
+
+async def apply_transition(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    trigger: str,
+    actor: Actor,
+    payload: BaseModel | Mapping[str, Any] | None,
+    now: datetime,
+) -> Event:
+    """Everything a transition writes, in the caller's transaction (no commit)."""
+    spec = check_may_fire(lifecycle, case, trigger, actor)
+    fields = _validated(spec, payload)
+    from_state = case.state
+    if spec.effect is not None:
+        await spec.effect(session, case, fields)
+    move(lifecycle, case, trigger)
+    case.state_entered_at = now
+    event = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
+    await close_timers(session, lifecycle, case.id, now)
+    await _open_timers(session, lifecycle, case, now)
+    await _notify(session, lifecycle, case, event)
+    return event
+
+
+async def record_creation(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, actor: Actor, now: datetime
+) -> Event:
+    """Append the event of a new case entering its initial state and open that state's timers."""
+    case.state_entered_at = now
+    event = await _record(session, lifecycle, case, CREATED, None, actor, None, now)
+    await _open_timers(session, lifecycle, case, now)
+    await _notify(session, lifecycle, case, event)
+    return event
+
+
+async def _notify(session: AsyncSession, lifecycle: Lifecycle, case: Any, event: Event) -> None:
+    notifications = for_transition(lifecycle.name, event.trigger)
+    if not notifications or lifecycle.side_recipients is None or lifecycle.describe is None:
+        return
+    context = await lifecycle.describe(session, case)
+    for notification in notifications:
+        recipients = await lifecycle.side_recipients(session, case, notification.audience)
+        enqueue(
+            session,
+            notification,
+            key_prefix=f"event:{event.id}",
+            case_kind=lifecycle.name,
+            case_id=case.id,
+            recipients=recipients,
+            context=context,
+            now=event.occurred_at,
+        )
+    await session.flush()
+
+
+def _validated(spec: TransitionSpec, payload: BaseModel | Mapping[str, Any] | None) -> BaseModel:
+    if isinstance(payload, spec.payload):
+        return payload
+    raw = payload.model_dump() if isinstance(payload, BaseModel) else dict(payload or {})
+    try:
+        return spec.payload.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise InvalidInput(
+            f"Champ « {field} » invalide pour l'action « {spec.trigger} ».", field=field
+        ) from error
+
+
+async def _record(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    trigger: str,
+    from_state: str | None,
+    actor: Actor,
+    fields: BaseModel | None,
+    now: datetime,
+) -> Event:
+    event = Event(
+        case_kind=lifecycle.name,
+        case_id=case.id,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=case.state,
+        actor_id=actor.user_id,
+        organisation_id=actor.organisation_id,
+        payload=fields.model_dump(mode="json", exclude_none=True) if fields else {},
+        occurred_at=now,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def close_timers(
+    session: AsyncSession, lifecycle: Lifecycle, case_id: int, now: datetime
+) -> None:
+    """Close the timers of the state the case leaves: pending ones are cancelled."""
+    open_timers = and_(
+        Timer.case_kind == lifecycle.name, Timer.case_id == case_id, Timer.closed_at.is_(None)
+    )
+    await session.execute(
+        update(Timer)
+        .where(open_timers, Timer.status == TimerStatus.PENDING)
+        .values(status=TimerStatus.CANCELLED, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Timer)
+        .where(open_timers)
+        .values(closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _open_timers(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, now: datetime
+) -> None:
+    specs = lifecycle.timers.get(case.state, ())
+    if not specs:
+        return
+    overrides: Mapping[tuple[str, TimerKind], int] = {}
+    if lifecycle.deadline_overrides is not None:
+        overrides = await lifecycle.deadline_overrides(session, case)
+    for spec in specs:
+        start = timer_start(spec, case, now)
+        if start is None:
+            continue
+        days = overrides.get((case.state, spec.kind), spec.business_days)
+        session.add(
+            Timer(
+                case_kind=lifecycle.name,
+                case_id=case.id,
+                state=case.state,
+                kind=spec.kind,
+                target=spec.target,
+                due_at=add_business_days(start, days),
+                status=TimerStatus.PENDING,
+                created_at=now,
+            )
+        )
+    await session.flush()
+
+
+def overdue_clause(lifecycle: Lifecycle, now: datetime) -> Any:
+    """SQL condition: the case's escalation time has passed and it has not moved since."""
+    model = lifecycle.model
+    return exists().where(
+        Timer.case_kind == lifecycle.name,
+        Timer.case_id == model.id,
+        Timer.kind == TimerKind.ESCALATION,
+        Timer.closed_at.is_(None),
+        Timer.due_at <= now,
+    )

@@ -1,0 +1,177 @@
+"""How a lifecycle is declared: states, transitions, sides, payloads and timers.
+
+A lifecycle is data. The engine (``states.engine``) runs any declaration; adding a
+lifecycle means writing one declaration module, not changing the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from transitions import Machine
+
+from core.enums import TimerKind
+
+SYSTEM = "system"
+"""The side of the timers: a transition with this side is fired by relais itself."""
+
+COORDINATORS = "coordinators"
+"""Audience of escalations: the coordinators whose scope covers the case."""
+
+Effect = Callable[[AsyncSession, Any, BaseModel | None], Awaitable[None]]
+"""What a transition writes on the case besides its state (reason, outcome, new offer...)."""
+
+Recipient = tuple[str, int | None]
+"""An email address and, when it belongs to a user, that user's id."""
+
+
+class EmptyPayload(BaseModel):
+    """A trigger that takes no field."""
+
+    model_config = {"extra": "forbid"}
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    """One trigger: from which states, to which, fired by which sides, with which fields."""
+
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    sides: frozenset[str]
+    payload: type[BaseModel] = EmptyPayload
+    effect: Effect | None = None
+    label: str = ""
+
+    @property
+    def is_system(self) -> bool:
+        """Whether only relais itself (a timer) fires this trigger."""
+        return SYSTEM in self.sides
+
+
+@dataclass(frozen=True)
+class TimerSpec:
+    """A deadline a state declares: created on entry, cancelled on exit.
+
+    ``target`` is the side reminded, ``COORDINATORS`` for an escalation, or the trigger
+    the system fires. ``anchor`` names a case attribute to count from instead of the
+    moment the state is entered (a meeting date, a due date).
+    """
+
+    kind: TimerKind
+    business_days: int
+    target: str
+    anchor: str | None = None
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A complete lifecycle declaration, plus the few hooks that know its model."""
+
+    name: str
+    reference_prefix: str
+    model: type[Any]
+    states: tuple[str, ...]
+    initial: str
+    transitions: tuple[TransitionSpec, ...]
+    timers: Mapping[str, tuple[TimerSpec, ...]]
+    # Side name -> the model column holding that side's organisation id.
+    parties: Mapping[str, InstrumentedAttribute[int]]
+    territory: InstrumentedAttribute[Any]
+    # Per-case deadline overrides, e.g. an offer's own response times.
+    deadline_overrides: (
+        Callable[[AsyncSession, Any], Awaitable[Mapping[tuple[str, TimerKind], int]]] | None
+    ) = None
+    # Emails of a side of the case, for notifications.
+    side_recipients: Callable[[AsyncSession, Any, str], Awaitable[list[Recipient]]] | None = None
+    # What a notification may say of the case: references, organisations, never the person.
+    describe: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
+    state_labels: Mapping[str, str] = field(default_factory=dict)
+    machine: Machine = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        unknown = {
+            state
+            for spec in self.transitions
+            for state in (*spec.sources, spec.dest)
+            if state not in self.states
+        } | (set(self.timers) - set(self.states))
+        if unknown:
+            raise ValueError(f"{self.name}: unknown states {sorted(unknown)}")
+        machine = Machine(
+            model=None,
+            states=list(self.states),
+            transitions=[
+                {"trigger": spec.trigger, "source": list(spec.sources), "dest": spec.dest}
+                for spec in self.transitions
+            ],
+            initial=self.initial,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+        )
+        object.__setattr__(self, "machine", machine)
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        """Every trigger of the lifecycle, in declaration order."""
+        return tuple(spec.trigger for spec in self.transitions)
+
+    @property
+    def human_triggers(self) -> tuple[str, ...]:
+        """The triggers a person may fire (every one but the timers')."""
+        return tuple(spec.trigger for spec in self.transitions if not spec.is_system)
+
+    def transition(self, trigger: str) -> TransitionSpec:
+        """The declaration of ``trigger``; ``KeyError`` if the lifecycle has none."""
+        for spec in self.transitions:
+            if spec.trigger == trigger:
+                return spec
+        raise KeyError(trigger)
+
+    def triggers_from(self, state: str) -> tuple[str, ...]:
+        """The triggers the machine accepts in ``state``."""
+        accepted = set(self.machine.get_triggers(state))
+        return tuple(trigger for trigger in self.triggers if trigger in accepted)
+
+
+class CaseHandle:
+    """The object a lifecycle's machine moves: it reads and writes the case's ``state``.
+
+    The machine attaches its trigger methods to this handle, never to the ORM row.
+    """
+
+    def __init__(self, case: Any) -> None:
+        self._case = case
+
+    @property
+    def state(self) -> str:
+        """The case's current state."""
+        return str(self._case.state)
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self._case.state = value
+
+
+def move(lifecycle: Lifecycle, case: Any, trigger: str) -> None:
+    """Apply ``trigger`` to ``case`` through the lifecycle's machine (raises if invalid)."""
+    handle = CaseHandle(case)
+    lifecycle.machine.add_model(handle, initial=case.state)
+    try:
+        handle.trigger(trigger)  # type: ignore[attr-defined]
+    finally:
+        lifecycle.machine.remove_model(handle)
+
+
+def timer_start(spec: TimerSpec, case: Any, entered_at: datetime) -> datetime | None:
+    """The instant a timer counts from, or None when its anchor is not set on the case."""
+    if spec.anchor is None:
+        return entered_at
+    anchored: datetime | None = getattr(case, spec.anchor)
+    return anchored

@@ -1,0 +1,127 @@
+"""Who may see and do what: the one place where permission rules live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, true
+
+from core.enums import Role, Territory
+from states.lifecycle import COORDINATORS, SYSTEM, Lifecycle, TransitionSpec
+
+CASE_ROLES = frozenset({Role.MEMBER, Role.ORG_ADMIN, Role.COORDINATOR})
+"""Roles that act on cases on behalf of their organisation."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a user seen through their organisation and role, or relais itself."""
+
+    user_id: int | None
+    organisation_id: int | None
+    role: Role | None
+    scope_territory: Territory | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        """relais acting on its own (timers, sweeps)."""
+        return cls(user_id=None, organisation_id=None, role=None)
+
+    @classmethod
+    def operator(cls) -> Actor:
+        """The platform operator at the command line, with an admin's rights."""
+        return cls(user_id=None, organisation_id=None, role=Role.ADMIN)
+
+    @property
+    def is_system(self) -> bool:
+        """Whether this is relais itself rather than a person."""
+        return self.role is None
+
+    def covers(self, territory: Territory | str) -> bool:
+        """Whether a coordinator's scope includes ``territory`` (no scope: all of Paris)."""
+        return self.scope_territory is None or self.scope_territory == territory
+
+
+def sides_of(actor: Actor, lifecycle: Lifecycle, case: Any) -> frozenset[str]:
+    """The sides of ``case`` that ``actor`` stands on; empty means they may not see it."""
+    if actor.is_system:
+        return frozenset({SYSTEM})
+    if actor.role not in CASE_ROLES:
+        return frozenset()
+    sides = {
+        side
+        for side, column in lifecycle.parties.items()
+        if getattr(case, column.key) == actor.organisation_id
+    }
+    if actor.role is Role.COORDINATOR and actor.covers(getattr(case, lifecycle.territory.key)):
+        sides.add(COORDINATORS)
+    return frozenset(sides)
+
+
+def may_fire(sides: frozenset[str], spec: TransitionSpec) -> bool:
+    """Whether someone on ``sides`` may fire ``spec``.
+
+    Coordinators may fire every human trigger of a case in their scope.
+    """
+    if spec.is_system:
+        return SYSTEM in sides
+    return bool(sides & spec.sides) or COORDINATORS in sides
+
+
+def allowed_triggers(lifecycle: Lifecycle, sides: frozenset[str], state: str) -> list[str]:
+    """Human triggers that someone on ``sides`` may fire in ``state``."""
+    return [
+        trigger
+        for trigger in lifecycle.triggers_from(state)
+        if not lifecycle.transition(trigger).is_system
+        and may_fire(sides, lifecycle.transition(trigger))
+    ]
+
+
+def visible_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
+    """A SQL condition selecting the cases of ``lifecycle`` that ``actor`` may see."""
+    if actor.is_system:
+        return true()
+    if actor.role not in CASE_ROLES:
+        return false()
+    conditions = [column == actor.organisation_id for column in lifecycle.parties.values()]
+    if actor.role is Role.COORDINATOR:
+        conditions.append(
+            true()
+            if actor.scope_territory is None
+            else lifecycle.territory == actor.scope_territory
+        )
+    return or_(*conditions)
+
+
+def may_create_case(actor: Actor) -> bool:
+    """Whether ``actor`` may open a case on behalf of their organisation."""
+    return actor.role in CASE_ROLES
+
+
+def may_manage_organisations(actor: Actor) -> bool:
+    """Whether ``actor`` may create organisations."""
+    return actor.role is Role.ADMIN
+
+
+def may_manage_users_of(actor: Actor, organisation_id: int, role: Role) -> bool:
+    """Whether ``actor`` may create a user with ``role`` in ``organisation_id``.
+
+    Admins create anyone; an organisation admin creates members and organisation admins
+    of their own organisation only.
+    """
+    if actor.role is Role.ADMIN:
+        return True
+    return (
+        actor.role is Role.ORG_ADMIN
+        and actor.organisation_id == organisation_id
+        and role in {Role.MEMBER, Role.ORG_ADMIN}
+    )
+
+
+def may_manage_offers_of(actor: Actor, organisation_id: int) -> bool:
+    """Whether ``actor`` may create or change the offers of ``organisation_id``."""
+    if actor.role is Role.ADMIN:
+        return True
+    return actor.role is Role.ORG_ADMIN and actor.organisation_id == organisation_id

@@ -1,0 +1,137 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL when asked), a fixed clock,
+the application and an HTTP client on it.
+
+``RELAIS_TEST_DATABASE_URL`` selects the database, e.g.
+``postgresql+asyncpg://postgres@127.0.0.1:5432/relais_test``; without it each run uses a
+fresh SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from core.clock import FixedClock
+from core.db import Base, create_engine, create_sessionmaker
+from core.migrate import upgrade_engine
+from core.settings import Settings
+from tests.factories import SECRET, World, make_world
+
+PARIS = ZoneInfo("Europe/Paris")
+# A Monday with no holiday around it.
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=PARIS)
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    configured = os.environ.get("RELAIS_TEST_DATABASE_URL")
+    if configured:
+        return configured
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'relais-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where this test session's database lives."""
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    """Whether the tests run on PostgreSQL."""
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The migrated test database, created once per session."""
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    await upgrade_engine(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts from empty tables (only for tests that use the database)."""
+    if "db_engine" not in request.fixturenames:
+        yield
+        return
+    engine: AsyncEngine = request.getfixturevalue("db_engine")
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await connection.execute(text(f"DELETE FROM {table}"))
+    yield
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock set to T0 (Monday 2 March 2026, 09:00 in Paris); tests move it."""
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def sessionmaker(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the test database."""
+    return create_sessionmaker(db_engine)
+
+
+@pytest.fixture
+async def session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session for arranging and checking data."""
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Test settings: safe secret, the test database."""
+    return Settings(environment="test", secret_key=SECRET, database_url=database_url)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FixedClock, db_engine: AsyncEngine) -> FastAPI:
+    """The application on the test database and clock."""
+    return create_app(settings, clock=clock, engine=db_engine)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the application in process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://relais.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def world(session: AsyncSession, clock: FixedClock) -> World:
+    """Organisations, users and an offer for a referral."""
+    return await make_world(session, clock.now())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip PostgreSQL-only tests on SQLite runs (CI runs the suite on both)."""
+    if os.environ.get("RELAIS_TEST_DATABASE_URL", "").startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set RELAIS_TEST_DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,177 @@
+"""Test data: organisations, users, offers and referrals, written straight to the database."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from fastapi_users.authentication import JWTStrategy
+from fastapi_users.password import PasswordHelper
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.enums import OfferCategory, OrganisationKind, Role, Territory
+from core.models import Offer, Organisation, User
+from states.policy import Actor
+from states.referral import PersonFields, ReferralCreate
+
+PASSWORD = "mot-de-passe-de-test"
+SECRET = "test-secret-key-that-is-long-enough-for-jwt-signing"
+_sequence = itertools.count(1)
+
+
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    """One argon2 hash of PASSWORD, computed once per test session."""
+    return PasswordHelper().hash(PASSWORD)
+
+
+async def make_organisation(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    name: str | None = None,
+    kind: OrganisationKind = OrganisationKind.ASSOCIATION,
+    territory: Territory = Territory.PARIS,
+) -> Organisation:
+    """A committed organisation with a unique name."""
+    organisation = Organisation(
+        name=name or f"Organisation {next(_sequence)}",
+        kind=kind,
+        territory=territory,
+        created_at=now,
+    )
+    session.add(organisation)
+    await session.commit()
+    return organisation
+
+
+async def make_user(
+    session: AsyncSession,
+    organisation: Organisation,
+    now: datetime,
+    *,
+    role: Role = Role.MEMBER,
+    email: str | None = None,
+    scope_territory: Territory | None = None,
+    is_active: bool = True,
+) -> User:
+    """A committed user whose password is PASSWORD."""
+    user = User(
+        email=email or f"user{next(_sequence)}@relais-test.fr",
+        hashed_password=password_hash(),
+        is_active=is_active,
+        is_superuser=role is Role.ADMIN,
+        is_verified=True,
+        organisation_id=organisation.id,
+        role=role,
+        scope_territory=scope_territory,
+        created_at=now,
+    )
+    session.add(user)
+    await session.commit()
+    return user
+
+
+async def make_offer(
+    session: AsyncSession,
+    organisation: Organisation,
+    now: datetime,
+    **fields: Any,
+) -> Offer:
+    """A committed, open offer of ``organisation``."""
+    values: dict[str, Any] = {
+        "title": f"Offre {next(_sequence)}",
+        "description": "Accompagnement vers l'emploi",
+        "category": OfferCategory.TROUVER_UN_EMPLOI,
+        "territory": organisation.territory,
+        "eligible_publics": [],
+        "is_active": True,
+        **fields,
+    }
+    offer = Offer(organisation_id=organisation.id, created_at=now, **values)
+    session.add(offer)
+    await session.commit()
+    return offer
+
+
+def actor_of(user: User) -> Actor:
+    """The domain's view of ``user``."""
+    return Actor(
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        role=user.role,
+        scope_territory=user.scope_territory,
+    )
+
+
+async def auth_headers(user: User) -> dict[str, str]:
+    """A bearer token for ``user``, signed as the test application expects."""
+    token = await JWTStrategy[User, int](secret=SECRET, lifetime_seconds=3600).write_token(user)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def referral_create(offer: Offer, **overrides: Any) -> ReferralCreate:
+    """A valid new referral to ``offer``."""
+    values: dict[str, Any] = {
+        "offer_id": offer.id,
+        "person": PersonFields(
+            first_name="Zoé",
+            last_name="Quatremer",
+            email="zoe.quatremer@example.org",
+            phone="06 12 34 56 78",
+        ),
+        "motive": "Recherche d'un premier emploi dans le numérique",
+        "consent": True,
+        **overrides,
+    }
+    return ReferralCreate(**values)
+
+
+def referral_json(offer: Offer, **overrides: Any) -> dict[str, Any]:
+    """The JSON body of a valid ``POST /api/referrals`` to ``offer``."""
+    return referral_create(offer, **overrides).model_dump(mode="json")
+
+
+@dataclass
+class World:
+    """A referring and a receiving organisation, a third one and a coordinator."""
+
+    sender: Organisation
+    receiver: Organisation
+    outsider: Organisation
+    coordination: Organisation
+    referrer: User
+    receiver_member: User
+    outsider_member: User
+    coordinator: User
+    admin: User
+    offer: Offer
+
+
+async def make_world(session: AsyncSession, now: datetime) -> World:
+    """The usual cast of a referral test."""
+    sender = await make_organisation(
+        session, now, name="Mission locale de Paris", kind=OrganisationKind.MISSION_LOCALE
+    )
+    receiver = await make_organisation(
+        session, now, name="EPI Paris Centre", kind=OrganisationKind.EPI
+    )
+    outsider = await make_organisation(session, now, name="CAF de Paris", kind=OrganisationKind.CAF)
+    coordination = await make_organisation(session, now, name="EPEC", kind=OrganisationKind.EPEC)
+    return World(
+        sender=sender,
+        receiver=receiver,
+        outsider=outsider,
+        coordination=coordination,
+        referrer=await make_user(session, sender, now, email="conseillere@ml-test.fr"),
+        receiver_member=await make_user(session, receiver, now, email="accueil@epi-test.fr"),
+        outsider_member=await make_user(session, outsider, now, email="agent@caf-test.fr"),
+        coordinator=await make_user(
+            session, coordination, now, role=Role.COORDINATOR, email="coordination@epec-test.fr"
+        ),
+        admin=await make_user(session, coordination, now, role=Role.ADMIN, email="admin@test.fr"),
+        offer=await make_offer(session, receiver, now, title="Accompagnement en EPI"),
+    )
