@@ -20,6 +20,7 @@ async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
     values = {"prefix": prefix, "year": year, "last_value": 1}
     keys = ["prefix", "year"]
     increment = {"last_value": COUNTER + 1}
+    upserted: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         on_pg = postgresql.insert(ReferenceSequence).values(**values)
         upserted = on_pg.on_conflict_do_update(index_elements=keys, set_=increment)
