@@ -1,0 +1,150 @@
+"""The ``relais`` command: run, migrate, seed the demo and manage accounts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import SystemClock
+from core.db import create_engine, create_sessionmaker
+from core.enums import Role, Territory
+from core.errors import DomainError
+from core.migrate import upgrade
+from core.settings import Settings, UnsafeSettingsError, get_settings
+from relais.accounts import add_user
+from relais.demo import print_logins, seed_demo
+
+app = typer.Typer(
+    name="relais",
+    help="relais : orientations et passages de relais entre partenaires du PPIE.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Base de données.", no_args_is_help=True)
+user_app = typer.Typer(help="Comptes utilisateurs.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+T = TypeVar("T")
+
+HostOption = Annotated[str, typer.Option(help="Adresse d'écoute.")]
+PortOption = Annotated[int, typer.Option(help="Port d'écoute.", min=1, max=65535)]
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except UnsafeSettingsError as error:
+        typer.secho(f"Configuration refusée : {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+
+
+def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
+    """Run one async task in a session on the configured database, reporting refusals."""
+    settings = _settings()
+
+    async def _with_session() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return await work(session, settings)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(_with_session())
+    except DomainError as error:
+        typer.secho(error.message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    except ValidationError as error:
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            typer.secho(f"{field} : {problem['msg']}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+
+
+def _upgrade(settings: Settings) -> None:
+    upgrade(settings.database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the latest schema (creates it if needed)."""
+    settings = _settings()
+    _upgrade(settings)
+    typer.echo("Base de données à jour.")
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Option(help="Adresse email, identifiant de connexion.")],
+    password: Annotated[str, typer.Option(help="Mot de passe (10 caractères au moins).")],
+    role: Annotated[Role, typer.Option(help="Rôle du compte.")],
+    organisation: Annotated[
+        str, typer.Option(help="Organisation, créée si elle n'existe pas.")
+    ] = "Plateforme relais",
+    territory: Annotated[
+        Territory | None, typer.Option(help="Territoire d'un coordinateur (sinon : tout Paris).")
+    ] = None,
+) -> None:
+    """Create an account; a missing organisation is created, so the first admin can be made."""
+    _upgrade(_settings())
+    user = _run(
+        lambda session, settings: add_user(
+            session, settings, email, password, role, organisation, territory
+        )
+    )
+    typer.echo(f"Compte créé : {user.email} ({user.role.value}), organisation « {organisation} ».")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo: the plan's partners, their offers, one account per role, a few cases."""
+    _upgrade(_settings())
+    created = _run(lambda session, settings: seed_demo(session, settings, SystemClock()))
+    typer.echo("Démo chargée." if created else "La démo était déjà chargée.")
+    print_logins()
+
+
+@app.command()
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the API (documentation at /docs)."""
+    settings = _settings()
+    typer.echo(f"relais écoute sur http://{host}:{port} (documentation : /docs)")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=settings.environment == "production",
+    )
+
+
+@app.command()
+def up(
+    with_demo: Annotated[bool, typer.Option("--demo", help="Charger la démo d'abord.")] = False,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+) -> None:
+    """Migrate the database, load the demo if asked, and serve relais."""
+    settings = _settings()
+    _upgrade(settings)
+    if with_demo:
+        demo()
+    serve(host=host, port=port)
+
+
+def main() -> None:
+    """Entry point of the ``relais`` console script."""
+    app(prog_name="relais")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

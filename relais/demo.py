@@ -1,0 +1,430 @@
+"""The demo: the plan's real partners, realistic offers, one account per role, a few cases.
+
+The people in the demo cases are fictional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas import AccountCreate
+from core.clock import Clock, FixedClock
+from core.enums import (
+    Barrier,
+    OfferCategory,
+    OrganisationKind,
+    ReturnReason,
+    Role,
+    Situation,
+    Territory,
+)
+from core.models import Offer, Organisation, User
+from core.settings import Settings
+from relais.accounts import create_user_in, ensure_organisation
+from states import referral_service
+from states.directory import create_offer, find_organisation
+from states.policy import Actor
+from states.referral import PersonFields, ReferralCreate, ReturnFields
+
+DEMO_PASSWORD = "relais-demo-2026"
+MARKER = "Ville de Paris"
+
+C = OfferCategory
+K = OrganisationKind
+
+PARTNERS: tuple[
+    tuple[str, OrganisationKind, Territory, tuple[tuple[str, OfferCategory, str], ...]], ...
+] = (
+    (
+        "Ville de Paris",
+        K.VILLE,
+        Territory.PARIS,
+        (
+            (
+                "ParisCode — formations aux métiers du numérique",
+                C.SE_FORMER,
+                "Formations gratuites aux métiers du numérique pour les Parisiennes et Parisiens "
+                "éloignés de l'emploi.",
+            ),
+            (
+                "ParisFabrik — métiers de la transition écologique",
+                C.SE_FORMER,
+                "Formations aux métiers du réemploi, de la réparation et de la fabrication locale.",
+            ),
+            (
+                "Cours d'adultes de Paris — français et savoirs de base",
+                C.LECTURE_ECRITURE_CALCUL,
+                "Cours du soir pour apprendre le français, lire, écrire et compter.",
+            ),
+        ),
+    ),
+    (
+        "Espace parisien d'insertion Paris Centre",
+        K.EPI,
+        Territory.ARR_03,
+        (
+            (
+                "Accompagnement social et professionnel en EPI",
+                C.REMOBILISATION,
+                "Accompagnement global des allocataires du RSA par un binôme social et emploi.",
+            ),
+        ),
+    ),
+    (
+        "Espace parisien d'insertion Paris 18",
+        K.EPI,
+        Territory.ARR_18,
+        (
+            (
+                "Accompagnement social et professionnel en EPI",
+                C.REMOBILISATION,
+                "Accompagnement global des allocataires du RSA du nord de Paris.",
+            ),
+        ),
+    ),
+    (
+        "France Travail Paris",
+        K.FRANCE_TRAVAIL,
+        Territory.PARIS,
+        (
+            (
+                "Accompagnement global France Travail et travail social",
+                C.TROUVER_UN_EMPLOI,
+                "Un conseiller France Travail et un travailleur social accompagnent ensemble.",
+            ),
+            (
+                "Ateliers de préparation à la candidature",
+                C.PREPARER_SA_CANDIDATURE,
+                "CV, lettre, entretien d'embauche : ateliers collectifs chaque semaine.",
+            ),
+        ),
+    ),
+    (
+        "Mission locale de Paris",
+        K.MISSION_LOCALE,
+        Territory.PARIS,
+        (
+            (
+                "Quartier jeunes — accueil des 16-25 ans",
+                C.CHOISIR_UN_METIER,
+                "Lieu d'accueil généraliste pour les jeunes : orientation, emploi, sport, culture.",
+            ),
+            (
+                "Contrat d'engagement jeune",
+                C.TROUVER_UN_EMPLOI,
+                "Accompagnement intensif de 15 à 20 heures par semaine avec une allocation.",
+            ),
+        ),
+    ),
+    (
+        "CAF de Paris",
+        K.CAF,
+        Territory.PARIS,
+        (
+            (
+                "Accès aux droits des jeunes allocataires du RSA",
+                C.DIFFICULTES_ADMINISTRATIVES,
+                "Rendez-vous des droits : faire le point sur toutes les prestations possibles.",
+            ),
+        ),
+    ),
+    (
+        "CPAM de Paris",
+        K.CPAM,
+        Territory.PARIS,
+        (
+            (
+                "Accès aux soins et à la complémentaire santé",
+                C.SANTE,
+                "Ouverture des droits santé et accompagnement vers les soins.",
+            ),
+        ),
+    ),
+    (
+        "Cap emploi 75",
+        K.CAP_EMPLOI,
+        Territory.PARIS,
+        (
+            (
+                "Accompagnement vers l'emploi des personnes handicapées",
+                C.TROUVER_UN_EMPLOI,
+                "Accompagnement spécialisé des personnes reconnues travailleurs handicapés.",
+            ),
+        ),
+    ),
+    (
+        "EPEC — Ensemble Paris emploi compétences",
+        K.EPEC,
+        Territory.PARIS,
+        (
+            (
+                "Points Paris emploi — recrutements de proximité",
+                C.TROUVER_UN_EMPLOI,
+                "Mise en relation avec les entreprises qui recrutent à Paris.",
+            ),
+        ),
+    ),
+    (
+        "Région Île-de-France",
+        K.REGION,
+        Territory.PARIS,
+        (
+            (
+                "Formations qualifiantes pour demandeurs d'emploi",
+                C.SE_FORMER,
+                "Formations certifiantes financées par la Région.",
+            ),
+        ),
+    ),
+    ("DRIEETS Île-de-France", K.DRIEETS, Territory.PARIS, ()),
+    (
+        "CCI Paris Île-de-France",
+        K.CCI,
+        Territory.PARIS,
+        (
+            (
+                "Créer son entreprise : accompagnement au démarrage",
+                C.CREER_UNE_ENTREPRISE,
+                "Ateliers et rendez-vous individuels pour les créateurs d'entreprise.",
+            ),
+        ),
+    ),
+    (
+        "Chambre de métiers et de l'artisanat de Paris",
+        K.CMA,
+        Territory.PARIS,
+        (
+            (
+                "Découverte des métiers de l'artisanat",
+                C.CHOISIR_UN_METIER,
+                "Stages de découverte chez des artisans parisiens.",
+            ),
+        ),
+    ),
+    (
+        "Atelier chantier d'insertion Paris Est",
+        K.SIAE,
+        Territory.ARR_20,
+        (
+            (
+                "Premières Heures — reprise d'activité progressive",
+                C.REMOBILISATION,
+                "Reprendre une activité quelques heures par semaine, à son rythme.",
+            ),
+            (
+                "Convergence — parcours renforcé en chantier d'insertion",
+                C.TROUVER_UN_EMPLOI,
+                "Un parcours d'insertion avec accompagnement social et santé renforcé.",
+            ),
+        ),
+    ),
+    (
+        "Association Solidarités nouvelles Paris 19",
+        K.ASSOCIATION,
+        Territory.ARR_19,
+        (
+            (
+                "Atelier numérique et démarches en ligne",
+                C.NUMERIQUE,
+                "Apprendre à utiliser un ordinateur et faire ses démarches en ligne.",
+            ),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """An account of the demo, printed so that anyone can log in."""
+
+    email: str
+    role: Role
+    organisation: str
+    what: str
+
+
+ACCOUNTS = (
+    DemoAccount(
+        "admin@relais-demo.paris", Role.ADMIN, "Ville de Paris", "administration de la plateforme"
+    ),
+    DemoAccount(
+        "coordination@relais-demo.paris",
+        Role.COORDINATOR,
+        "EPEC — Ensemble Paris emploi compétences",
+        "tableau de bord des retards",
+    ),
+    DemoAccount(
+        "secretariat@relais-demo.paris", Role.SECRETARY, "Ville de Paris", "secrétariat des comités"
+    ),
+    DemoAccount(
+        "mission-locale@relais-demo.paris",
+        Role.MEMBER,
+        "Mission locale de Paris",
+        "orientations envoyées",
+    ),
+    DemoAccount(
+        "epi-centre@relais-demo.paris",
+        Role.MEMBER,
+        "Espace parisien d'insertion Paris Centre",
+        "orientations reçues",
+    ),
+    DemoAccount(
+        "admin-epi-centre@relais-demo.paris",
+        Role.ORG_ADMIN,
+        "Espace parisien d'insertion Paris Centre",
+        "offres et comptes de l'EPI",
+    ),
+    DemoAccount(
+        "france-travail@relais-demo.paris",
+        Role.MEMBER,
+        "France Travail Paris",
+        "orientations envoyées",
+    ),
+    DemoAccount(
+        "ville@relais-demo.paris",
+        Role.MEMBER,
+        "Ville de Paris",
+        "orientations reçues (ParisCode, ParisFabrik)",
+    ),
+)
+
+
+async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> bool:
+    """Load the demo once; False when it was already there."""
+    if await find_organisation(session, MARKER) is not None:
+        return False
+    organisations: dict[str, Organisation] = {}
+    offers: dict[str, Offer] = {}
+    for name, kind, territory, catalogue in PARTNERS:
+        organisation = await ensure_organisation(session, name, clock, kind, territory)
+        organisations[name] = organisation
+        for title, category, description in catalogue:
+            offer = await create_offer(
+                session,
+                Actor.operator(),
+                organisation_id=organisation.id,
+                fields={
+                    "title": title,
+                    "category": category,
+                    "description": description,
+                    "territory": territory,
+                },
+                now=clock.now(),
+            )
+            offers[f"{name}/{title}"] = offer
+    users: dict[str, User] = {}
+    for account in ACCOUNTS:
+        users[account.email] = await create_user_in(
+            session,
+            settings,
+            clock,
+            AccountCreate(
+                email=account.email,
+                password=DEMO_PASSWORD,
+                organisation_id=organisations[account.organisation].id,
+                role=account.role,
+            ),
+        )
+    await _seed_cases(session, clock, users, offers)
+    return True
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user.id, user.organisation_id, user.role, user.scope_territory)
+
+
+async def _seed_cases(
+    session: AsyncSession, clock: Clock, users: dict[str, User], offers: dict[str, Offer]
+) -> None:
+    now = clock.now()
+    mission_locale = _actor(users["mission-locale@relais-demo.paris"])
+    france_travail = _actor(users["france-travail@relais-demo.paris"])
+    epi = _actor(users["epi-centre@relais-demo.paris"])
+    epi_offer = offers[
+        "Espace parisien d'insertion Paris Centre/Accompagnement social et professionnel en EPI"
+    ]
+    paris_code = offers["Ville de Paris/ParisCode — formations aux métiers du numérique"]
+    paris_fabrik = offers["Ville de Paris/ParisFabrik — métiers de la transition écologique"]
+
+    async def refer(
+        actor: Actor, offer: Offer, first: str, last: str, days_ago: int, **fields: object
+    ) -> int:
+        at = FixedClock(now - timedelta(days=days_ago))
+        data = ReferralCreate.model_validate(
+            {
+                "offer_id": offer.id,
+                "person": PersonFields(first_name=first, last_name=last),
+                "consent": True,
+                **fields,
+            }
+        )
+        view = await referral_service.create_referral(session, actor, data, at.now())
+        return view.referral.id
+
+    await refer(
+        mission_locale,
+        epi_offer,
+        "Inès",
+        "Martin",
+        1,
+        motive="Jeune allocataire du RSA, souhaite un accompagnement global.",
+        situation=Situation.RSA,
+        barriers=[Barrier.LOGEMENT],
+    )
+    await refer(
+        france_travail,
+        paris_code,
+        "Karim",
+        "Benali",
+        12,
+        motive="Reconversion vers le développement web, bases en autoformation.",
+        situation=Situation.DEMANDEUR_EMPLOI,
+        barriers=[Barrier.NUMERIQUE],
+    )
+    returned = await refer(
+        mission_locale,
+        epi_offer,
+        "Awa",
+        "Diallo",
+        4,
+        motive="Besoin d'un accompagnement social et professionnel.",
+        situation=Situation.JEUNE,
+        barriers=[Barrier.ADMINISTRATIF],
+    )
+    await referral_service.fire_referral(
+        session,
+        epi,
+        returned,
+        "return",
+        ReturnFields(
+            reason=ReturnReason.MISSING_INFORMATION,
+            comment="Merci de préciser la situation au regard du RSA.",
+        ),
+        now - timedelta(days=2),
+    )
+    await refer(
+        mission_locale,
+        paris_fabrik,
+        "Lucas",
+        "Petit",
+        3,
+        motive="Intéressé par la réparation de vélos et le réemploi.",
+        situation=Situation.JEUNE,
+    )
+
+
+def print_logins() -> None:
+    """Tell the person at the terminal how to log in."""
+    typer.echo("")
+    typer.echo(f"Comptes de démonstration (mot de passe pour tous : {DEMO_PASSWORD}) :")
+    for account in ACCOUNTS:
+        typer.echo(f"  {account.email:<38} {account.role.value:<12} {account.what}")
+    typer.echo("")
+    typer.echo(
+        "Connexion : POST /auth/jwt/login (champs username et password), "
+        "puis l'en-tête « Authorization: Bearer <jeton> »."
+    )
