@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.auth import auth_backend, fastapi_users
+from api.auth import auth_router
 from api.errors import install_error_handlers
-from api.routers import health, offers, organisations, referrals, users
+from api.routers import health, offers, organisations, referrals, supervision, users
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
@@ -45,12 +45,11 @@ def create_app(
     app.state.sessionmaker = create_sessionmaker(database)
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(
-        fastapi_users.get_auth_router(auth_backend), prefix="/auth/jwt", tags=["comptes"]
-    )
+    app.include_router(auth_router(), prefix="/auth/jwt", tags=["comptes"])
     app.include_router(users.me_router)
     app.include_router(users.router)
     app.include_router(organisations.router)
     app.include_router(offers.router)
     app.include_router(referrals.router)
+    app.include_router(supervision.router)
     return app

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.routing import APIRoute
 from fastapi_users import BaseUserManager, FastAPIUsers, IntegerIDMixin, InvalidPasswordException
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, JWTStrategy
+from fastapi_users.exceptions import UserNotExists
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.errors import error_responses
 from core.models import User
 from core.settings import Settings
 
@@ -31,6 +34,15 @@ def get_settings(request: Request) -> Settings:
 
 class UserManager(IntegerIDMixin, BaseUserManager[User, int]):
     """fastapi-users' manager with relais's password rule."""
+
+    async def get_by_email(self, user_email: str) -> User:
+        """The account of ``user_email``; one the database could not store matches nobody.
+
+        A NUL character would make PostgreSQL refuse the lookup (a 500 on login).
+        """
+        if "\x00" in user_email:
+            raise UserNotExists()
+        return await super().get_by_email(user_email)
 
     async def validate_password(self, password: str, user: object) -> None:
         """Refuse short passwords and passwords that contain the email."""
@@ -81,3 +93,21 @@ auth_backend = AuthenticationBackend(
 fastapi_users = FastAPIUsers[User, int](get_user_manager, [auth_backend])
 
 current_active_user = fastapi_users.current_user(active=True)
+
+
+def auth_router() -> APIRouter:
+    """fastapi-users' ``/login`` and ``/logout``, documented as they really answer.
+
+    Set before the router is included (inclusion rebuilds each route from these attributes):
+    an invalid login form answers our ``ErrorBody``, not FastAPI's default 422 shape; and
+    since bearer tokens are stateless, logout revokes nothing and fastapi-users answers it
+    with 204 No Content (the client forgets its token), not the 200 its route declares.
+    """
+    router = fastapi_users.get_auth_router(auth_backend)
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.path == "/login":
+            route.responses = {**route.responses, **error_responses(422)}
+        if isinstance(route, APIRoute) and route.path == "/logout":
+            route.status_code = status.HTTP_204_NO_CONTENT
+            route.response_description = "Rien à révoquer : le client oublie son jeton."
+    return router

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import UserManager, current_active_user, get_session, get_settings, get_user_manager
 from core.clock import Clock
+from core.db import MAX_ID
 from core.models import User
 from core.settings import Settings
 from states.policy import Actor
@@ -42,3 +43,8 @@ NowDep = Annotated[datetime, Depends(get_now)]
 CurrentUserDep = Annotated[User, Depends(current_active_user)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
 UserManagerDep = Annotated[UserManager, Depends(get_user_manager)]
+
+PathId = Annotated[int, Path(gt=0, le=MAX_ID)]
+"""An id in the path: beyond ``MAX_ID`` it cannot exist and answers 422."""
+Cursor = Annotated[int | None, Query(ge=0, le=MAX_ID)]
+"""The ``next_cursor`` of the previous page."""

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
@@ -54,6 +55,8 @@ HTTP_MESSAGES = {
     "Not Found": "Page ou ressource introuvable.",
     "Method Not Allowed": "Méthode non permise sur cette adresse.",
     "Forbidden": "Action non autorisée.",
+    # FastAPI's answer to a body it cannot even decode (JSON that is not UTF-8).
+    "There was an error parsing the body": "Corps de requête illisible : JSON en UTF-8 attendu.",
 }
 
 FRENCH_VALIDATION = {
@@ -124,7 +127,10 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     assert isinstance(error, RequestValidationError)
     errors = [
         {
-            "field": _field_name(tuple(item.get("loc", ()))),
+            # Invalid JSON is located by a character offset: the culprit is the body.
+            "field": "body"
+            if item.get("type") == "json_invalid"
+            else _field_name(tuple(item.get("loc", ()))),
             "message": FRENCH_VALIDATION.get(item.get("type", ""), str(item.get("msg", ""))),
             "type": str(item.get("type", "")),
         }
@@ -137,8 +143,25 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     )
 
 
-async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """Every method some route of the application answers on the request's path.
+
+    Starlette's own ``Allow`` names only the methods of the first route that matched the
+    path, though each method of a resource is a route of its own.
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _scope = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
     detail = error.detail if isinstance(error.detail, str) else "Requête refusée."
     code = HTTP_CODES.get(error.status_code, "http_error")
     if detail.isupper() and "_" in detail:  # fastapi-users' codes, e.g. LOGIN_BAD_CREDENTIALS
@@ -150,7 +173,7 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(
         _body(code, HTTP_MESSAGES.get(detail, detail)),
         status_code=error.status_code,
-        headers=getattr(error, "headers", None),
+        headers=headers,
     )
 
 

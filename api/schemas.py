@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi_users import schemas as user_schemas
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from core.db import MAX_ID, STORABLE_TEXT
 from core.enums import (
     Barrier,
     OfferCategory,
     OrganisationKind,
+    OutboxStatus,
     Outcome,
     ReturnReason,
     Role,
@@ -19,8 +21,14 @@ from core.enums import (
     Territory,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=STORABLE_TEXT),
+]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=STORABLE_TEXT)
+]
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Days = Annotated[int, Field(ge=1, le=120)]
 
@@ -59,7 +67,7 @@ class AccountCreate(Strict):
 
     email: EmailStr
     password: Password
-    organisation_id: int = Field(gt=0)
+    organisation_id: Id
     role: Role
     full_name: Name | None = None
     scope_territory: Territory | None = None
@@ -103,7 +111,7 @@ class OfferFields(Strict):
 class OfferCreate(OfferFields):
     """A new offer; the territory defaults to the organisation's."""
 
-    organisation_id: int = Field(gt=0)
+    organisation_id: Id
     title: Name
     category: OfferCategory
 
@@ -214,3 +222,57 @@ class Health(BaseModel):
 
     status: str
     database: str
+
+
+class OverdueCaseRead(Read):
+    """An overdue case, with no personal data."""
+
+    lifecycle: str
+    case_id: int
+    reference: str
+    case_label: str
+    state: str
+    state_label: str
+    subject_line: str
+    path: str
+    waiting_organisation: str
+    escalation_at: datetime
+    days_overdue: int
+
+
+class OverdueGroupRead(Read):
+    """The overdue cases waiting on one organisation, oldest first."""
+
+    organisation: str
+    count: int
+    cases: list[OverdueCaseRead]
+
+
+class OverdueRead(Read):
+    """Overdue cases in the caller's scope."""
+
+    total: int
+    groups: list[OverdueGroupRead]
+
+
+class OutboxMessageRead(Read):
+    """An email of the outbox: recipient, message and delivery state, never its content."""
+
+    id: int
+    message: str
+    case_kind: str | None
+    case_id: int | None
+    recipient_email: str
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class OutboxPage(BaseModel):
+    """A page of outbox messages, newest first."""
+
+    items: list[OutboxMessageRead]
+    next_cursor: int | None

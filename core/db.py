@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,25 @@ NAMING_CONVENTION = {
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """A 64-bit primary key on PostgreSQL that stays SQLite's auto-incrementing rowid."""
+
+MAX_ID = 2**31 - 1
+"""The largest value an ``Integer`` column holds on PostgreSQL: no id can be beyond it.
+
+Inputs that name an id are bounded by it, so that a huge number answers 422, not a
+database error.
+"""
+
+STORABLE_TEXT = r"^[^\x00]*$"
+"""Text PostgreSQL can store: anything but the NUL character, which it refuses."""
+
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(3000, 1, 1, tzinfo=UTC)
+"""Bounds of the instants an input may name (the latter excluded).
+
+Far enough for any appointment or deadline, and far from ``datetime.min`` and ``max``: an
+instant near them cannot be converted to UTC (as ``UTCDateTime`` stores it) and would fail
+as a database error instead of answering 422.
+"""
 
 
 class Base(DeclarativeBase):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
@@ -32,7 +33,12 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
     mail_from: str = "relais <no-reply@relais.localhost>"
+    delivery_max_attempts: int = Field(default=8, ge=1, le=50)
     var_dir: str = "./var"
     retention_months: int = Field(default=24, ge=1)
     page_size_max: int = Field(default=100, ge=1, le=1000)
@@ -51,6 +57,11 @@ class Settings(BaseSettings):
         if problems:
             raise UnsafeSettingsError("; ".join(problems))
         return self
+
+    @property
+    def mail_dir(self) -> Path:
+        """The Maildir where emails go when no SMTP relay is configured."""
+        return Path(self.var_dir) / "mail"
 
     @property
     def is_sqlite(self) -> bool:

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
-from notifications.catalog import Notification
 
 
 def recipient_key(email: str) -> str:
@@ -21,7 +20,7 @@ def recipient_key(email: str) -> str:
 
 def enqueue(
     session: AsyncSession,
-    notification: Notification,
+    message: str,
     *,
     key_prefix: str,
     case_kind: str | None,
@@ -35,17 +34,16 @@ def enqueue(
     Keys are ``<key_prefix>:<message>:<recipient>``, unique in the table, so a message
     can never be queued twice for the same cause.
     """
-    subject = notification.subject.format(**context)
     rows = []
     for email, user_id in dict.fromkeys(recipients):
         row = OutboxMessage(
-            idempotency_key=f"{key_prefix}:{notification.message}:{recipient_key(email)}",
-            message=notification.message,
+            idempotency_key=f"{key_prefix}:{message}:{recipient_key(email)}",
+            message=message,
             case_kind=case_kind,
             case_id=case_id,
             recipient_email=email,
             recipient_user_id=user_id,
-            context={**context, "subject": subject},
+            context=context,
             status=OutboxStatus.PENDING,
             attempts=0,
             next_attempt_at=now,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -11,7 +14,8 @@ import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import SystemClock
+from core.business_days import PARIS
+from core.clock import SystemClock, as_utc
 from core.db import create_engine, create_sessionmaker
 from core.enums import Role, Territory
 from core.errors import DomainError
@@ -19,6 +23,9 @@ from core.migrate import upgrade
 from core.settings import Settings, UnsafeSettingsError, get_settings
 from relais.accounts import add_user
 from relais.demo import print_logins, seed_demo
+from relais.stack import run_stack
+from workflows.flows import serve_flows
+from workflows.runs import run_delivery, run_digest, run_sweep
 
 app = typer.Typer(
     name="relais",
@@ -35,6 +42,13 @@ T = TypeVar("T")
 
 HostOption = Annotated[str, typer.Option(help="Adresse d'écoute.")]
 PortOption = Annotated[int, typer.Option(help="Port d'écoute.", min=1, max=65535)]
+NowOption = Annotated[
+    str | None,
+    typer.Option(help="Agir comme s'il était cette heure (ISO 8601 ; sans fuseau : Paris)."),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Montrer ce qui serait fait, sans rien changer.")
+]
 
 
 def _settings() -> Settings:
@@ -132,13 +146,84 @@ def up(
     with_demo: Annotated[bool, typer.Option("--demo", help="Charger la démo d'abord.")] = False,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
+    prefect_port: Annotated[
+        int, typer.Option(help="Port du serveur Prefect local.", min=1, max=65535)
+    ] = 4200,
 ) -> None:
-    """Migrate the database, load the demo if asked, and serve relais."""
+    """Migrate, load the demo if asked, then run the Prefect server, the worker and the API."""
     settings = _settings()
     _upgrade(settings)
     if with_demo:
         demo()
-    serve(host=host, port=port)
+    raise typer.Exit(run_stack(Path(settings.var_dir), host, port, prefect_port))
+
+
+@app.command()
+def worker() -> None:
+    """Serve the flows on their schedules against ``PREFECT_API_URL``."""
+    _settings()
+    if not os.environ.get("PREFECT_API_URL"):
+        typer.secho(
+            "PREFECT_API_URL n'est pas défini : les flux planifiés ont besoin d'un serveur "
+            "Prefect (lancez « relais up », ou « prefect server start » puis exportez "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api).",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
+    serve_flows()
+
+
+def _moment(now: str | None) -> datetime:
+    if now is None:
+        return SystemClock().now()
+    try:
+        moment = datetime.fromisoformat(now)
+    except ValueError:
+        typer.secho(
+            f"--now : « {now} » n'est pas une date ISO 8601 (ex. 2026-03-02T09:00:00+01:00).",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    return as_utc(moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment)
+
+
+def _echo_lines(title: str, lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(f"  {title} {line}")
+
+
+@app.command()
+def sweep(now: NowOption = None, dry_run: DryRunOption = False) -> None:
+    """Act once on every due timer: reminders, escalations, automatic transitions."""
+    settings = _settings()
+    report = asyncio.run(run_sweep(settings, _moment(now), dry_run=dry_run))
+    _echo_lines("rappel", report.reminders)
+    _echo_lines("alerte", report.escalations)
+    _echo_lines("automatique", report.triggers)
+    _echo_lines("reporté", report.skipped)
+    typer.echo(("(simulation) " if dry_run else "") + report.summary())
+
+
+@app.command()
+def deliver(now: NowOption = None) -> None:
+    """Send the due emails once (SMTP relay, or ./var/mail without one)."""
+    settings = _settings()
+    report = asyncio.run(run_delivery(settings, _moment(now)))
+    _echo_lines("envoyé", report.sent)
+    _echo_lines("à réessayer", report.retried)
+    _echo_lines("abandonné", report.dead)
+    typer.echo(report.summary())
+
+
+@app.command()
+def digest(now: NowOption = None, dry_run: DryRunOption = False) -> None:
+    """Queue today's digests of overdue cases for coordinators and organisation admins."""
+    settings = _settings()
+    report = asyncio.run(run_digest(settings, _moment(now), dry_run=dry_run))
+    _echo_lines("digest", report.sent)
+    typer.echo(("(simulation) " if dry_run else "") + report.summary())
 
 
 def main() -> None:

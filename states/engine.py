@@ -38,12 +38,16 @@ async def load_case(
     session: AsyncSession, lifecycle: Lifecycle, case_id: int, *, lock: bool
 ) -> Any:
     """The case row, locked ``FOR UPDATE`` on PostgreSQL when ``lock``; NotFound if absent."""
-    statement = select(lifecycle.model).where(lifecycle.model.id == case_id)
+    statement = (
+        select(lifecycle.model)
+        .where(lifecycle.model.id == case_id)
+        .execution_options(populate_existing=True)
+    )
     if lock:
         statement = statement.with_for_update()
     case = (await session.execute(statement)).scalar_one_or_none()
     if case is None:
-        raise NotFound(f"Dossier {lifecycle.name} {case_id} introuvable.")
+        raise NotFound(f"{lifecycle.case_label.capitalize()} {case_id} introuvable.")
     return case
 
 
@@ -87,7 +91,7 @@ def check_may_fire(lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor) 
     """The declaration of ``trigger`` once ``actor`` is known to may fire it on ``case`` now."""
     sides = sides_of(actor, lifecycle, case)
     if not sides:
-        raise NotFound(f"Dossier {lifecycle.name} {case.id} introuvable.")
+        raise NotFound(f"{lifecycle.case_label.capitalize()} {case.id} introuvable.")
     try:
         spec = lifecycle.transition(trigger)
     except KeyError:
@@ -144,15 +148,15 @@ async def record_creation(
 
 
 async def _notify(session: AsyncSession, lifecycle: Lifecycle, case: Any, event: Event) -> None:
-    notifications = for_transition(lifecycle.name, event.trigger)
-    if not notifications or lifecycle.side_recipients is None or lifecycle.describe is None:
+    rules = for_transition(lifecycle.name, event.trigger)
+    if not rules or lifecycle.side_recipients is None or lifecycle.describe is None:
         return
     context = await lifecycle.describe(session, case)
-    for notification in notifications:
-        recipients = await lifecycle.side_recipients(session, case, notification.audience)
+    for rule in rules:
+        recipients = await lifecycle.side_recipients(session, case, rule.audience)
         enqueue(
             session,
-            notification,
+            rule.message,
             key_prefix=f"event:{event.id}",
             case_kind=lifecycle.name,
             case_id=case.id,

@@ -71,6 +71,14 @@ class TimerSpec:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """Who a case waits on in a state, and for what (read in reminders and digests)."""
+
+    side: str
+    action: str
+
+
+@dataclass(frozen=True)
 class Lifecycle:
     """A complete lifecycle declaration, plus the few hooks that know its model."""
 
@@ -93,6 +101,10 @@ class Lifecycle:
     # What a notification may say of the case: references, organisations, never the person.
     describe: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
     state_labels: Mapping[str, str] = field(default_factory=dict)
+    # The word a person reads for a case of this lifecycle ("orientation").
+    case_label: str = "dossier"
+    # State -> the side expected to act, for the states that have deadlines.
+    waiting_on: Mapping[str, Waiting] = field(default_factory=dict)
     machine: Machine = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -102,8 +114,17 @@ class Lifecycle:
             for state in (*spec.sources, spec.dest)
             if state not in self.states
         } | (set(self.timers) - set(self.states))
+        if self.initial not in self.states:
+            # transitions.Machine would silently add it as an extra state.
+            unknown.add(self.initial)
         if unknown:
             raise ValueError(f"{self.name}: unknown states {sorted(unknown)}")
+        unexplained = set(self.timers) - set(self.waiting_on)
+        if unexplained:
+            raise ValueError(f"{self.name}: say who {sorted(unexplained)} wait on (waiting_on)")
+        strangers = {wait.side for wait in self.waiting_on.values()} - set(self.parties)
+        if strangers:
+            raise ValueError(f"{self.name}: waiting on unknown sides {sorted(strangers)}")
         machine = Machine(
             model=None,
             states=list(self.states),

@@ -125,3 +125,13 @@ def may_manage_offers_of(actor: Actor, organisation_id: int) -> bool:
     if actor.role is Role.ADMIN:
         return True
     return actor.role is Role.ORG_ADMIN and actor.organisation_id == organisation_id
+
+
+def may_supervise_delivery(actor: Actor) -> bool:
+    """Whether ``actor`` may list undelivered emails and send them again."""
+    return actor.role in {Role.COORDINATOR, Role.ADMIN}
+
+
+def may_list_overdue(actor: Actor) -> bool:
+    """Whether ``actor`` has cases whose delays they follow."""
+    return actor.role in CASE_ROLES

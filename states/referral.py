@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import EARLIEST_MOMENT, LATEST_MOMENT, MAX_ID, STORABLE_TEXT
 from core.enums import Barrier, Outcome, ReturnReason, Role, Situation, TimerKind
 from core.errors import InvalidInput
 from core.models import Offer, Organisation, Referral, User
@@ -19,6 +20,7 @@ from states.lifecycle import (
     Recipient,
     TimerSpec,
     TransitionSpec,
+    Waiting,
 )
 from states.recipients import (
     ORGANISATION_STAFF,
@@ -29,9 +31,20 @@ from states.recipients import (
 REFERRER = "referrer"
 RECEIVER = "receiver"
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=STORABLE_TEXT),
+]
+LongText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000, pattern=STORABLE_TEXT),
+]
+Comment = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=STORABLE_TEXT),
+]
+OfferId = Annotated[int, Field(gt=0, le=MAX_ID)]
+Moment = Annotated[AwareDatetime, Field(ge=EARLIEST_MOMENT, lt=LATEST_MOMENT)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .()-]{6,20}$")]
 
 
@@ -48,7 +61,7 @@ class SubmitFields(Payload):
 class AcceptFields(Payload):
     """``accept``: optionally the date of the first appointment with the person."""
 
-    first_appointment_at: AwareDatetime | None = None
+    first_appointment_at: Moment | None = None
 
 
 class ReturnFields(Payload):
@@ -92,7 +105,7 @@ class CloseFields(Payload):
 class ReassignFields(Payload):
     """``reassign``: a coordinator redirects the request to another offer."""
 
-    offer_id: int = Field(gt=0)
+    offer_id: OfferId
     comment: Comment | None = None
 
 
@@ -113,7 +126,7 @@ class PersonFields(Payload):
 class ReferralCreate(Payload):
     """A new referral; ``submit`` (the default) sends it at once."""
 
-    offer_id: int = Field(gt=0)
+    offer_id: OfferId
     person: PersonFields
     motive: LongText
     situation: Situation | None = None
@@ -212,8 +225,37 @@ async def _describe(session: AsyncSession, referral: Any) -> dict[str, Any]:
         "receiver_organisation": receiver.name,
         "state": referral.state,
         "state_label": STATE_LABELS[referral.state],
+        "subject_line": f"« {offer.title} », de {sender.name} à {receiver.name}",
         "path": f"/referrals/{referral.id}",
+        "first_appointment_at": (
+            referral.first_appointment_at.isoformat() if referral.first_appointment_at else None
+        ),
+        "return_reason_label": (
+            RETURN_REASON_LABELS[referral.return_reason] if referral.return_reason else None
+        ),
+        "outcome_label": OUTCOME_LABELS[referral.outcome] if referral.outcome else None,
     }
+
+
+RETURN_REASON_LABELS = {
+    ReturnReason.MISSING_INFORMATION: "informations manquantes",
+    ReturnReason.NOT_ELIGIBLE: "la personne n'est pas éligible à l'offre",
+    ReturnReason.NO_CAPACITY: "plus de place disponible",
+    ReturnReason.WRONG_OFFER: "l'offre ne correspond pas au besoin",
+    ReturnReason.PERSON_UNREACHABLE: "la personne n'a pas pu être jointe",
+    ReturnReason.PERSON_DECLINED: "la personne a renoncé",
+    ReturnReason.DUPLICATE: "orientation en double",
+    ReturnReason.OTHER: "autre motif (voir le dossier)",
+}
+
+OUTCOME_LABELS = {
+    Outcome.EMPLOYMENT: "accès à l'emploi",
+    Outcome.TRAINING: "entrée en formation",
+    Outcome.OTHER_OFFER: "orientation vers une autre offre",
+    Outcome.PERSON_LEFT: "la personne a quitté l'accompagnement",
+    Outcome.DID_NOT_ATTEND: "la personne ne s'est pas présentée",
+    Outcome.OTHER: "autre issue (voir le dossier)",
+}
 
 
 STATE_LABELS = {
@@ -302,4 +344,10 @@ REFERRAL = Lifecycle(
     side_recipients=_recipients,
     describe=_describe,
     state_labels=STATE_LABELS,
+    case_label="orientation",
+    waiting_on={
+        "submitted": Waiting(RECEIVER, "accepter ou retourner l'orientation"),
+        "returned": Waiting(REFERRER, "compléter et renvoyer l'orientation, ou la clôturer"),
+        "accepted": Waiting(RECEIVER, "démarrer l'accompagnement"),
+    },
 )

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import ActorDep, NowDep, SessionDep
+from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from api.schemas import OfferCreate, OfferFields, OfferPage, OfferRead
+from core.db import MAX_ID, STORABLE_TEXT
 from core.enums import OfferCategory, Territory
 from core.models import Offer
 from states import directory
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/offers", tags=["offres"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=OfferRead,
-    responses=error_responses(401, 403, 422),
+    responses=error_responses(400, 401, 403, 422),
 )
 async def create_offer(
     body: OfferCreate, actor: ActorDep, session: SessionDep, now: NowDep
@@ -41,9 +42,9 @@ async def list_offers(
     session: SessionDep,
     category: OfferCategory | None = None,
     territory: Territory | None = None,
-    organisation_id: Annotated[int | None, Query(gt=0)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    cursor: Annotated[int | None, Query(ge=0)] = None,
+    organisation_id: Annotated[int | None, Query(gt=0, le=MAX_ID)] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern=STORABLE_TEXT)] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> OfferPage:
     """Open offers, filtered by category, territory, organisation or text."""
@@ -62,16 +63,16 @@ async def list_offers(
 
 
 @router.get("/{offer_id}", response_model=OfferRead, responses=error_responses(401, 404, 422))
-async def get_offer(offer_id: int, _actor: ActorDep, session: SessionDep) -> Offer:
+async def get_offer(offer_id: PathId, _actor: ActorDep, session: SessionDep) -> Offer:
     """One offer."""
     return await directory.get_offer(session, offer_id)
 
 
 @router.patch(
-    "/{offer_id}", response_model=OfferRead, responses=error_responses(401, 403, 404, 422)
+    "/{offer_id}", response_model=OfferRead, responses=error_responses(400, 401, 403, 404, 422)
 )
 async def update_offer(
-    offer_id: int, body: OfferFields, actor: ActorDep, session: SessionDep
+    offer_id: PathId, body: OfferFields, actor: ActorDep, session: SessionDep
 ) -> Offer:
     """Change an offer's fields and deadlines (its organisation admins)."""
     return await directory.update_offer(session, actor, offer_id, body.model_dump())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import ActorDep, NowDep, SessionDep
+from api.deps import ActorDep, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from api.schemas import OrganisationCreate, OrganisationRead
 from core.models import Organisation
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/organisations", tags=["organisations"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=OrganisationRead,
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 async def create_organisation(
     body: OrganisationCreate, actor: ActorDep, session: SessionDep, now: NowDep
@@ -38,7 +38,7 @@ async def list_organisations(_actor: ActorDep, session: SessionDep) -> list[Orga
     "/{organisation_id}", response_model=OrganisationRead, responses=error_responses(401, 404, 422)
 )
 async def get_organisation(
-    organisation_id: int, _actor: ActorDep, session: SessionDep
+    organisation_id: PathId, _actor: ActorDep, session: SessionDep
 ) -> Organisation:
     """One partner organisation."""
     return await directory.get_organisation(session, organisation_id)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, status
 from pydantic import BaseModel
 
-from api.deps import ActorDep, NowDep, SessionDep
+from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from api.schemas import ReferralPage, ReferralRead, ReferralSummary
 from states import referral_service
@@ -41,7 +41,7 @@ def _read(view: ReferralView) -> ReferralRead:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ReferralRead,
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 async def create_referral(
     body: ReferralCreate, actor: ActorDep, session: SessionDep, now: NowDep
@@ -58,7 +58,7 @@ async def list_referrals(
     box: Box | None = None,
     state: StateFilter = None,
     overdue: bool | None = None,
-    cursor: Annotated[int | None, Query(ge=0)] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ReferralPage:
     """Referrals the caller's organisation sent (``box=sent``) or received (``box=received``)."""
@@ -72,7 +72,7 @@ async def list_referrals(
 
 
 @router.get("/{referral_id}", response_model=ReferralRead, responses=error_responses(401, 404, 422))
-async def get_referral(referral_id: int, actor: ActorDep, session: SessionDep) -> ReferralRead:
+async def get_referral(referral_id: PathId, actor: ActorDep, session: SessionDep) -> ReferralRead:
     """A referral with its timeline and the caller's allowed actions."""
     return _read(await referral_service.get_referral(session, actor, referral_id))
 
@@ -82,7 +82,7 @@ def _trigger_endpoint(spec: TransitionSpec) -> Callable[..., Awaitable[ReferralR
     has_required = any(field.is_required() for field in spec.payload.model_fields.values())
 
     async def endpoint(
-        referral_id: int,
+        referral_id: PathId,
         actor: ActorDep,
         session: SessionDep,
         now: NowDep,
@@ -97,7 +97,7 @@ def _trigger_endpoint(spec: TransitionSpec) -> Callable[..., Awaitable[ReferralR
     if has_required:
 
         async def endpoint_with_body(
-            referral_id: int,
+            referral_id: PathId,
             fields: Annotated[payload_class, Body()],
             actor: ActorDep,
             session: SessionDep,
@@ -120,7 +120,7 @@ for _spec in REFERRAL.transitions:
         _trigger_endpoint(_spec),
         methods=["POST"],
         response_model=ReferralRead,
-        responses=error_responses(401, 403, 404, 409, 422),
+        responses=error_responses(400, 401, 403, 404, 409, 422),
         name=f"referral_{_spec.trigger}",
         summary=f"Action « {_spec.trigger} » sur une orientation",
         description=(_spec.payload.__doc__ or "").strip(),

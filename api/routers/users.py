@@ -24,7 +24,7 @@ async def read_me(user: CurrentUserDep) -> User:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 async def create_user(
     body: AccountCreate,

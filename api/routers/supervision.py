@@ -1,0 +1,59 @@
+"""What coordinators watch: overdue cases across lifecycles, and undelivered emails."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
+from api.errors import error_responses
+from api.schemas import OutboxMessageRead, OutboxPage, OverdueRead
+from core.enums import OutboxStatus
+from core.errors import Forbidden
+from core.models import OutboxMessage
+from states import outbox_service
+from states.overdue import group_by_organisation, overdue_cases
+from states.policy import may_list_overdue
+from states.registry import LIFECYCLES
+
+router = APIRouter(tags=["supervision"])
+
+
+@router.get("/api/overdue", response_model=OverdueRead, responses=error_responses(401, 403))
+async def list_overdue(actor: ActorDep, session: SessionDep, now: NowDep) -> OverdueRead:
+    """Every overdue case in the caller's scope, grouped by the organisation expected to act."""
+    if not may_list_overdue(actor):
+        raise Forbidden("Votre rôle ne suit pas de dossiers.")
+    cases = await overdue_cases(session, list(LIFECYCLES.values()), actor, now)
+    groups = group_by_organisation(cases)
+    return OverdueRead.model_validate({"total": len(cases), "groups": groups}, from_attributes=True)
+
+
+@router.get("/api/outbox", response_model=OutboxPage, responses=error_responses(401, 403, 422))
+async def list_outbox(
+    actor: ActorDep,
+    session: SessionDep,
+    status: OutboxStatus = OutboxStatus.DEAD,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> OutboxPage:
+    """Emails by delivery status; by default the dead letters that need a look."""
+    items, next_cursor = await outbox_service.list_messages(
+        session, actor, status=status, cursor=cursor, limit=limit
+    )
+    return OutboxPage(
+        items=[OutboxMessageRead.model_validate(item) for item in items], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/api/outbox/{message_id}/retry",
+    response_model=OutboxMessageRead,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+async def retry_outbox_message(
+    message_id: PathId, actor: ActorDep, session: SessionDep, now: NowDep
+) -> OutboxMessage:
+    """Send a dead email again at the next delivery."""
+    return await outbox_service.retry_message(session, actor, message_id, now)

@@ -1,0 +1,221 @@
+"""Delivering the outbox: claim due messages in batches, send them, record the outcome.
+
+A message is marked sent only after the transport accepted it. Failures are retried with
+exponential backoff and end in the ``dead`` state after the last attempt. Claims are leases
+taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several deliveries can run at once
+without sending a message twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.enums import OutboxStatus
+from core.models import OutboxMessage
+from notifications.render import RenderedEmail, render
+from notifications.transport import MailTransport, TransportError
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How delivery batches, leases and retries."""
+
+    batch_size: int = 100
+    max_batches: int = 50
+    max_attempts: int = 8
+    first_retry: timedelta = timedelta(minutes=1)
+    longest_retry: timedelta = timedelta(hours=6)
+    lease: timedelta = timedelta(minutes=5)
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """The wait after the ``attempts``-th failure: 1, 2, 4, 8... minutes, capped."""
+        delay: timedelta = self.first_retry * 2 ** max(attempts - 1, 0)
+        return min(delay, self.longest_retry)
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run did, for the command line and the flows' logs."""
+
+    sent: list[str] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)
+    dead: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line in French."""
+        return (
+            f"{len(self.sent)} envoyé(s), {len(self.retried)} à réessayer, "
+            f"{len(self.dead)} abandonné(s)"
+        )
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A claimed message, detached from its session."""
+
+    id: int
+    key: str
+    message: str
+    recipient: str
+    attempts: int
+    context: dict[str, object]
+
+
+def build_email(
+    envelope: Envelope, rendered: RenderedEmail, mail_from: str, now: datetime
+) -> EmailMessage:
+    """The MIME message: text with an HTML alternative, and a Message-ID stable across retries."""
+    email = EmailMessage()
+    email["From"] = mail_from
+    email["To"] = envelope.recipient
+    email["Subject"] = rendered.subject
+    email["Date"] = format_datetime(now)
+    digest = hashlib.sha256(envelope.key.encode()).hexdigest()[:32]
+    email["Message-ID"] = f"<{digest}@relais>"
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(rendered.text)
+    email.add_alternative(rendered.html, subtype="html")
+    return email
+
+
+async def claim_due(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, policy: DeliveryPolicy
+) -> list[Envelope]:
+    """Lease up to a batch of due messages to this run and return them."""
+    async with sessionmaker() as session, session.begin():
+        rows = (
+            (
+                await session.execute(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                        OutboxMessage.next_attempt_at <= now,
+                    )
+                    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                    .limit(policy.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for row in rows:
+            row.next_attempt_at = now + policy.lease
+        return [
+            Envelope(
+                row.id,
+                row.idempotency_key,
+                row.message,
+                row.recipient_email,
+                row.attempts,
+                dict(row.context),
+            )
+            for row in rows
+        ]
+
+
+async def _mark_sent(
+    sessionmaker: async_sessionmaker[AsyncSession], envelope: Envelope, now: datetime
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == envelope.id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                attempts=envelope.attempts + 1,
+                last_error=None,
+            )
+        )
+
+
+async def _mark_failed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    envelope: Envelope,
+    error: str,
+    now: datetime,
+    policy: DeliveryPolicy,
+) -> bool:
+    attempts = envelope.attempts + 1
+    dead = attempts >= policy.max_attempts
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == envelope.id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(
+                status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+                attempts=attempts,
+                last_error=error[:2000],
+                next_attempt_at=now + policy.retry_delay(attempts),
+            )
+        )
+    return dead
+
+
+async def deliver_due(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    transport: Callable[[], MailTransport],
+    now: datetime,
+    *,
+    base_url: str,
+    mail_from: str,
+    policy: DeliveryPolicy | None = None,
+) -> DeliveryReport:
+    """Send every message due at ``now``, batch after batch, one connection per batch."""
+    policy = policy or DeliveryPolicy()
+    report = DeliveryReport()
+    for _ in range(policy.max_batches):
+        batch = await claim_due(sessionmaker, now, policy)
+        if not batch:
+            break
+        await _send_batch(
+            sessionmaker, transport(), batch, now, base_url, mail_from, policy, report
+        )
+        if len(batch) < policy.batch_size:
+            break
+    return report
+
+
+async def _send_batch(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    transport: MailTransport,
+    batch: list[Envelope],
+    now: datetime,
+    base_url: str,
+    mail_from: str,
+    policy: DeliveryPolicy,
+    report: DeliveryReport,
+) -> None:
+    pending = list(batch)
+
+    async def fail(envelope: Envelope, error: str) -> None:
+        dead = await _mark_failed(sessionmaker, envelope, error, now, policy)
+        (report.dead if dead else report.retried).append(envelope.key)
+
+    try:
+        async with transport as channel:
+            while pending:
+                envelope = pending[0]
+                try:
+                    rendered = render(envelope.message, envelope.context, base_url)
+                    await channel.send(build_email(envelope, rendered, mail_from, now))
+                except TransportError as error:
+                    pending.pop(0)
+                    await fail(envelope, str(error))
+                    continue
+                pending.pop(0)
+                await _mark_sent(sessionmaker, envelope, now)
+                report.sent.append(envelope.key)
+    except TransportError as error:
+        # The connection itself failed: what was not handed over waits for the next attempt.
+        for envelope in pending:
+            await fail(envelope, str(error))

@@ -1,0 +1,66 @@
+"""Supervising email delivery: list messages by status and put dead ones back in line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.enums import OutboxStatus
+from core.errors import Conflict, Forbidden, NotFound
+from core.models import OutboxMessage
+from states.policy import Actor, may_supervise_delivery
+
+
+def _check(actor: Actor) -> None:
+    if not may_supervise_delivery(actor):
+        raise Forbidden("Seuls les coordinateurs et les administrateurs suivent les envois.")
+
+
+async def list_messages(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    status: OutboxStatus,
+    cursor: int | None = None,
+    limit: int = 50,
+) -> tuple[list[OutboxMessage], int | None]:
+    """Messages in ``status``, newest first, with the cursor of the next page."""
+    _check(actor)
+    statement = select(OutboxMessage).where(OutboxMessage.status == status)
+    if cursor is not None:
+        statement = statement.where(OutboxMessage.id < cursor)
+    rows = list(
+        (
+            await session.execute(statement.order_by(OutboxMessage.id.desc()).limit(limit + 1))
+        ).scalars()
+    )
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def retry_message(
+    session: AsyncSession, actor: Actor, message_id: int, now: datetime
+) -> OutboxMessage:
+    """Put a dead message back in line for the next delivery, with a fresh attempt count."""
+    _check(actor)
+    message = (
+        await session.execute(
+            select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if message is None:
+        raise NotFound(f"Message {message_id} introuvable.")
+    if message.status is not OutboxStatus.DEAD:
+        status = message.status.value  # read before the rollback expires the row
+        await session.rollback()
+        raise Conflict(
+            f"Seul un message abandonné peut être relancé (celui-ci est « {status} »).",
+            allowed_actions=[],
+        )
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = now
+    await session.commit()
+    return message

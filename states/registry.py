@@ -1,0 +1,8 @@
+"""Every lifecycle relais runs, by name: the sweep and the digest go through all of them."""
+
+from __future__ import annotations
+
+from states.lifecycle import Lifecycle
+from states.referral import REFERRAL
+
+LIFECYCLES: dict[str, Lifecycle] = {lifecycle.name: lifecycle for lifecycle in (REFERRAL,)}

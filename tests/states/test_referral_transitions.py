@@ -1,0 +1,337 @@
+"""Every trigger of the referral lifecycle tried from every state (issue 2, acceptance 2).
+
+The lifecycle table of DESIGN.md is written out literally below; the declaration must match
+it, and the parametrized test is generated from it: 9 states x 10 triggers. Each case brings
+a fresh referral into the state through the engine, then fires the trigger as someone entitled
+to it, with a valid payload. Allowed pairs land in the declared state and append exactly one
+event; refused pairs raise ``TransitionNotAllowed`` (409 over HTTP) and change nothing at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import FromClause, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.clock import FixedClock
+from core.errors import TransitionNotAllowed
+from core.models import Event, Offer, OutboxMessage, Referral, Timer, User
+from states import engine
+from states.policy import Actor
+from states.referral import REFERRAL
+from states.referral_service import create_referral
+from tests.factories import World, actor_of, auth_headers, make_offer, referral_create
+
+STATES = (
+    "draft",
+    "submitted",
+    "accepted",
+    "returned",
+    "in_progress",
+    "completed",
+    "cancelled",
+    "closed",
+    "expired",
+)
+
+# DESIGN.md, "Referral lifecycle": trigger -> (from, to, who).
+TABLE: dict[str, tuple[frozenset[str], str, tuple[str, ...]]] = {
+    "submit": (frozenset({"draft"}), "submitted", ("referrer",)),
+    "accept": (frozenset({"submitted"}), "accepted", ("receiver",)),
+    "return": (frozenset({"submitted"}), "returned", ("receiver",)),
+    "resubmit": (frozenset({"returned", "expired"}), "submitted", ("referrer",)),
+    "start": (frozenset({"accepted"}), "in_progress", ("receiver",)),
+    "complete": (frozenset({"in_progress", "accepted"}), "completed", ("receiver",)),
+    "cancel": (
+        frozenset({"draft", "submitted", "returned", "accepted"}),
+        "cancelled",
+        ("referrer",),
+    ),
+    "close": (frozenset({"returned", "expired"}), "closed", ("referrer", "coordinators")),
+    "reassign": (frozenset({"submitted", "returned", "expired"}), "submitted", ("coordinators",)),
+    "expire": (frozenset({"submitted"}), "expired", ("system",)),
+}
+TRIGGERS = tuple(TABLE)
+HUMAN_TRIGGERS = tuple(trigger for trigger, (_, _, who) in TABLE.items() if who != ("system",))
+
+# DESIGN.md, "Deadlines": the timers each state opens.
+TIMER_KINDS = {
+    "submitted": {"reminder", "escalation", "trigger"},
+    "returned": {"reminder", "escalation"},
+    "accepted": {"reminder", "escalation"},
+}
+
+# How to bring a new draft into each state.
+PATHS: dict[str, tuple[str, ...]] = {
+    "draft": (),
+    "submitted": ("submit",),
+    "accepted": ("submit", "accept"),
+    "returned": ("submit", "return"),
+    "in_progress": ("submit", "accept", "start"),
+    "completed": ("submit", "accept", "start", "complete"),
+    "cancelled": ("cancel",),
+    "closed": ("submit", "return", "close"),
+    "expired": ("submit", "expire"),
+}
+
+
+@dataclass
+class Cast:
+    """The usual world plus a second offer, of another organisation, to reassign to."""
+
+    world: World
+    other_offer: Offer
+
+    def user(self, side: str) -> User | None:
+        """The user who acts for ``side`` (None: relais itself)."""
+        return {
+            "referrer": self.world.referrer,
+            "receiver": self.world.receiver_member,
+            "coordinators": self.world.coordinator,
+            "system": None,
+        }[side]
+
+    def payload(self, trigger: str) -> dict[str, Any]:
+        """A valid body for ``trigger``."""
+        payloads: dict[str, dict[str, Any]] = {
+            "submit": {},
+            "accept": {"first_appointment_at": "2026-03-10T10:00:00+01:00"},
+            "return": {"reason": "no_capacity", "comment": "Plus de place ce trimestre."},
+            "resubmit": {"motive": "Demande précisée après échange avec la personne."},
+            "start": {},
+            "complete": {"outcome": "training"},
+            "cancel": {"reason": "La personne a trouvé un emploi."},
+            "close": {"comment": "Plus de suite à donner."},
+            "reassign": {"offer_id": self.other_offer.id},
+            "expire": {},
+        }
+        return payloads[trigger]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every row of the tables a transition may touch."""
+
+    referrals: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    timers: list[dict[str, Any]]
+    outbox: list[dict[str, Any]]
+
+    def referral(self, referral_id: int) -> dict[str, Any]:
+        """The row of one referral."""
+        matches = [row for row in self.referrals if row["id"] == referral_id]
+        assert len(matches) == 1
+        return matches[0]
+
+
+async def _rows(session: AsyncSession, table: FromClause) -> list[dict[str, Any]]:
+    result = await session.execute(select(table).order_by(table.c.id))
+    return [dict(row._mapping) for row in result]
+
+
+async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> Snapshot:
+    """The current content of referrals, events, timers and outbox, read afresh."""
+    async with sessionmaker() as session:
+        return Snapshot(
+            referrals=await _rows(session, Referral.__table__),
+            events=await _rows(session, Event.__table__),
+            timers=await _rows(session, Timer.__table__),
+            outbox=await _rows(session, OutboxMessage.__table__),
+        )
+
+
+def actor(user: User | None) -> Actor:
+    """The domain actor of ``user``, or relais itself."""
+    return Actor.system() if user is None else actor_of(user)
+
+
+async def fire(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    cast: Cast,
+    referral_id: int,
+    trigger: str,
+    now: datetime,
+) -> Actor:
+    """Fire ``trigger`` through the engine as the first side the table names for it."""
+    who = actor(cast.user(TABLE[trigger][2][0]))
+    async with sessionmaker() as session:
+        await engine.fire(session, REFERRAL, referral_id, trigger, who, cast.payload(trigger), now)
+    return who
+
+
+async def drive_to(
+    sessionmaker: async_sessionmaker[AsyncSession], cast: Cast, state: str, now: datetime
+) -> int:
+    """A new referral, written as a draft and moved into ``state`` along PATHS."""
+    async with sessionmaker() as session:
+        view = await create_referral(
+            session,
+            actor_of(cast.world.referrer),
+            referral_create(cast.world.offer, submit=False),
+            now,
+        )
+        await session.commit()
+    for trigger in PATHS[state]:
+        await fire(sessionmaker, cast, view.referral.id, trigger, now)
+    return view.referral.id
+
+
+def expected_allowed(state: str, side: str) -> list[str]:
+    """The human triggers DESIGN.md lets ``side`` fire in ``state`` (coordinators: all)."""
+    return sorted(
+        trigger
+        for trigger in HUMAN_TRIGGERS
+        if state in TABLE[trigger][0] and (side == "coordinators" or side in TABLE[trigger][2])
+    )
+
+
+@pytest.fixture
+async def cast(world: World, session: AsyncSession, clock: FixedClock) -> Cast:
+    other_offer = await make_offer(session, world.outsider, clock.now(), title="Premières Heures")
+    return Cast(world, other_offer)
+
+
+def test_states_match_design() -> None:
+    assert set(REFERRAL.states) == set(STATES)
+    assert len(REFERRAL.states) == len(STATES)
+    assert REFERRAL.initial == "draft"
+
+
+def test_transition_table_matches_design() -> None:
+    declared = {
+        spec.trigger: (frozenset(spec.sources), spec.dest, frozenset(spec.sides))
+        for spec in REFERRAL.transitions
+    }
+    expected = {
+        trigger: (sources, dest, frozenset(who)) for trigger, (sources, dest, who) in TABLE.items()
+    }
+    assert declared == expected
+    assert REFERRAL.triggers == TRIGGERS
+    assert len(REFERRAL.transitions) == len(TABLE)
+    assert REFERRAL.human_triggers == HUMAN_TRIGGERS
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_machine_accepts_exactly_the_table(state: str) -> None:
+    expected = {trigger for trigger, (sources, _, _) in TABLE.items() if state in sources}
+    assert set(REFERRAL.triggers_from(state)) == expected
+
+
+def test_timers_match_design() -> None:
+    declared = {
+        state: {(spec.kind.value, spec.business_days, spec.target) for spec in specs}
+        for state, specs in REFERRAL.timers.items()
+    }
+    assert declared == {
+        "submitted": {
+            ("reminder", 3, "receiver"),
+            ("escalation", 5, "coordinators"),
+            ("trigger", 20, "expire"),
+        },
+        "returned": {("reminder", 5, "referrer"), ("escalation", 10, "coordinators")},
+        "accepted": {("reminder", 10, "receiver"), ("escalation", 15, "coordinators")},
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "trigger"),
+    [(state, trigger) for state in STATES for trigger in TRIGGERS],
+    ids=[f"{state}-{trigger}" for state in STATES for trigger in TRIGGERS],
+)
+async def test_trigger_from_state(
+    state: str,
+    trigger: str,
+    cast: Cast,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    clock: FixedClock,
+) -> None:
+    sources, dest, who = TABLE[trigger]
+    allowed = state in sources
+    assert (trigger in REFERRAL.triggers_from(state)) is allowed
+
+    referral_id = await drive_to(sessionmaker, cast, state, clock.now())
+    before = await snapshot(sessionmaker)
+    assert before.referral(referral_id)["state"] == state
+
+    if allowed:
+        await _assert_allowed(sessionmaker, cast, referral_id, state, trigger, dest, before, clock)
+        return
+
+    with pytest.raises(TransitionNotAllowed) as refused:
+        await fire(sessionmaker, cast, referral_id, trigger, clock.now())
+    assert refused.value.code == "transition_not_allowed"
+    assert refused.value.details["state"] == state
+    assert refused.value.allowed_actions == expected_allowed(state, who[0])
+
+    user = cast.user(who[0])
+    if user is not None:
+        answer = await client.post(
+            f"/api/referrals/{referral_id}/{trigger}",
+            json=cast.payload(trigger),
+            headers=await auth_headers(user),
+        )
+        assert answer.status_code == 409, answer.text
+        body = answer.json()
+        assert body["code"] == "transition_not_allowed"
+        assert isinstance(body["allowed_actions"], list)
+        assert sorted(body["allowed_actions"]) == expected_allowed(state, who[0])
+        assert body["detail"]
+
+    assert await snapshot(sessionmaker) == before
+
+
+async def _assert_allowed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    cast: Cast,
+    referral_id: int,
+    state: str,
+    trigger: str,
+    dest: str,
+    before: Snapshot,
+    clock: FixedClock,
+) -> None:
+    who = await fire(sessionmaker, cast, referral_id, trigger, clock.now())
+    after = await snapshot(sessionmaker)
+
+    assert after.referral(referral_id)["state"] == dest
+    assert after.referral(referral_id)["version"] == before.referral(referral_id)["version"] + 1
+
+    # Exactly one new event; the old ones are untouched (append-only).
+    assert after.events[: len(before.events)] == before.events
+    assert len(after.events) == len(before.events) + 1
+    async with sessionmaker() as session:
+        event = (
+            await session.execute(select(Event).order_by(Event.id.desc()).limit(1))
+        ).scalar_one()
+    assert (event.case_kind, event.case_id) == ("referral", referral_id)
+    assert (event.from_state, event.to_state, event.trigger) == (state, dest, trigger)
+    assert (event.actor_id, event.organisation_id) == (who.user_id, who.organisation_id)
+    assert event.occurred_at == clock.now()
+    assert set(event.payload) == set(cast.payload(trigger))
+
+    # The timers left open are exactly those of the new state.
+    async with sessionmaker() as session:
+        open_timers = (
+            (
+                await session.execute(
+                    select(Timer).where(Timer.case_id == referral_id, Timer.closed_at.is_(None))
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert {timer.state for timer in open_timers} <= {dest}
+    assert {timer.kind.value for timer in open_timers} == TIMER_KINDS.get(dest, set())
+    assert len(open_timers) == len(TIMER_KINDS.get(dest, set()))
+
+    # Outbox rows written by this transition, if any, are keyed on its event.
+    old_keys = {row["idempotency_key"] for row in before.outbox}
+    new_keys = {row["idempotency_key"] for row in after.outbox} - old_keys
+    assert len(after.outbox) == len(before.outbox) + len(new_keys)
+    assert all(key.startswith(f"event:{event.id}:") for key in new_keys)

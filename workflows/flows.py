@@ -1,0 +1,65 @@
+"""The Prefect flows and their schedules. Thin: each calls one service run.
+
+Each flow run handles every due item in bounded batches; there is never a flow run per case,
+and none sleeps waiting for a deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import cast
+
+from prefect import flow, get_run_logger, serve
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron, Interval
+
+from core.clock import SystemClock
+from core.settings import get_settings
+from workflows.runs import run_delivery, run_digest, run_sweep
+
+SWEEP_EVERY = timedelta(minutes=5)
+DELIVERY_EVERY = timedelta(minutes=1)
+DIGEST_CRON = "0 8 * * 1-5"
+PARIS = "Europe/Paris"
+
+
+@flow(name="relais-sweep", retries=0)
+async def sweep_flow() -> str:
+    """Reminders, escalations and automatic transitions for every due timer."""
+    report = await run_sweep(get_settings(), SystemClock().now())
+    get_run_logger().info(report.summary())
+    return report.summary()
+
+
+@flow(name="relais-deliver", retries=0)
+async def deliver_flow() -> str:
+    """Send the outbox over SMTP (or into ./var/mail), with retries and backoff."""
+    report = await run_delivery(get_settings(), SystemClock().now())
+    get_run_logger().info(report.summary())
+    return report.summary()
+
+
+@flow(name="relais-digest", retries=0)
+async def digest_flow() -> str:
+    """The coordinators' and organisation admins' daily digest of overdue cases."""
+    report = await run_digest(get_settings(), SystemClock().now())
+    get_run_logger().info(report.summary())
+    return report.summary()
+
+
+def deployments() -> list[RunnerDeployment]:
+    """The three deployments and their schedules (Paris time)."""
+    planned = [
+        (sweep_flow, "sweep", Interval(SWEEP_EVERY, timezone=PARIS)),
+        (deliver_flow, "deliver", Interval(DELIVERY_EVERY, timezone=PARIS)),
+        (digest_flow, "digest", Cron(DIGEST_CRON, timezone=PARIS)),
+    ]
+    return [
+        cast(RunnerDeployment, work.to_deployment(name, schedule=schedule, concurrency_limit=1))
+        for work, name, schedule in planned
+    ]
+
+
+def serve_flows() -> None:
+    """Register the deployments with their schedules and run them (``relais worker``)."""
+    serve(*deployments())

@@ -1,0 +1,59 @@
+"""One run of each time-keeping service, as the flows and the command line call it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.db import create_engine, create_sessionmaker
+from core.settings import Settings
+from notifications.delivery import DeliveryPolicy, DeliveryReport, deliver_due
+from notifications.transport import transport_factory
+from states.overdue import DigestReport, send_digests
+from states.registry import LIFECYCLES
+from states.sweep import SweepReport, sweep_due
+
+T = TypeVar("T")
+
+
+async def _with_database(
+    settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]
+) -> T:
+    engine = create_engine(settings.database_url)
+    try:
+        return await work(create_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+async def run_sweep(settings: Settings, now: datetime, *, dry_run: bool = False) -> SweepReport:
+    """Act on every timer due at ``now``."""
+    return await _with_database(
+        settings, lambda sessions: sweep_due(sessions, LIFECYCLES, now, dry_run=dry_run)
+    )
+
+
+async def run_delivery(settings: Settings, now: datetime) -> DeliveryReport:
+    """Send every outbox message due at ``now``."""
+    policy = DeliveryPolicy(max_attempts=settings.delivery_max_attempts)
+    return await _with_database(
+        settings,
+        lambda sessions: deliver_due(
+            sessions,
+            transport_factory(settings),
+            now,
+            base_url=settings.base_url,
+            mail_from=settings.mail_from,
+            policy=policy,
+        ),
+    )
+
+
+async def run_digest(settings: Settings, now: datetime, *, dry_run: bool = False) -> DigestReport:
+    """Queue today's digests."""
+    return await _with_database(
+        settings, lambda sessions: send_digests(sessions, LIFECYCLES, now, dry_run=dry_run)
+    )
