@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from jinja2 import TemplateError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -207,6 +208,13 @@ async def _send_batch(
                 envelope = pending[0]
                 try:
                     rendered = render(envelope.message, envelope.context, base_url)
+                except (TemplateError, KeyError) as error:
+                    # A template bug must not lose the message: it waits, then goes dead
+                    # where a coordinator sees it and can send it again once fixed.
+                    pending.pop(0)
+                    await fail(envelope, f"rendu impossible : {error!r}")
+                    continue
+                try:
                     await channel.send(build_email(envelope, rendered, mail_from, now))
                 except TransportError as error:
                     pending.pop(0)

@@ -6,14 +6,14 @@ and none sleeps waiting for a deadline.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from prefect import flow, get_run_logger, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
-from core.clock import SystemClock
+from core.clock import SystemClock, as_utc
 from core.settings import get_settings
 from workflows.runs import run_delivery, run_digest, run_sweep
 
@@ -23,26 +23,30 @@ DIGEST_CRON = "0 8 * * 1-5"
 PARIS = "Europe/Paris"
 
 
+def _moment(now: datetime | None) -> datetime:
+    return as_utc(now) if now is not None else SystemClock().now()
+
+
 @flow(name="relais-sweep", retries=0)
-async def sweep_flow() -> str:
-    """Reminders, escalations and automatic transitions for every due timer."""
-    report = await run_sweep(get_settings(), SystemClock().now())
+async def sweep_flow(now: datetime | None = None) -> str:
+    """Reminders, escalations and automatic transitions for every timer due at ``now``."""
+    report = await run_sweep(get_settings(), _moment(now))
     get_run_logger().info(report.summary())
     return report.summary()
 
 
 @flow(name="relais-deliver", retries=0)
-async def deliver_flow() -> str:
+async def deliver_flow(now: datetime | None = None) -> str:
     """Send the outbox over SMTP (or into ./var/mail), with retries and backoff."""
-    report = await run_delivery(get_settings(), SystemClock().now())
+    report = await run_delivery(get_settings(), _moment(now))
     get_run_logger().info(report.summary())
     return report.summary()
 
 
 @flow(name="relais-digest", retries=0)
-async def digest_flow() -> str:
+async def digest_flow(now: datetime | None = None) -> str:
     """The coordinators' and organisation admins' daily digest of overdue cases."""
-    report = await run_digest(get_settings(), SystemClock().now())
+    report = await run_digest(get_settings(), _moment(now))
     get_run_logger().info(report.summary())
     return report.summary()
 
