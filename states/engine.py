@@ -28,10 +28,7 @@ from core.models import Event, Timer
 from notifications.catalog import for_transition
 from notifications.outbox import enqueue
 from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
-from states.policy import Actor, allowed_triggers, may_fire, sides_of
-
-CREATED = "create"
-"""The pseudo-trigger of the event that records a case's creation."""
+from states.policy import Actor, allowed_triggers, can_see, may_fire, sides_of
 
 
 async def load_case(
@@ -87,19 +84,25 @@ async def fire(
     return case
 
 
-def check_may_fire(lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor) -> TransitionSpec:
-    """The declaration of ``trigger`` once ``actor`` is known to may fire it on ``case`` now."""
-    sides = sides_of(actor, lifecycle, case)
-    if not sides:
+def check_may_fire(
+    lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor, now: datetime
+) -> TransitionSpec:
+    """The declaration of ``trigger`` once ``actor`` is known to may fire it on ``case`` now.
+
+    Checks, in this order: visibility (NotFound), the actor's side (Forbidden), the state
+    machine, then the transition's guard (TransitionNotAllowed).
+    """
+    if not can_see(actor, lifecycle, case):
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case.id} introuvable.")
     try:
         spec = lifecycle.transition(trigger)
     except KeyError:
         raise NotFound(f"Action « {trigger} » inconnue.") from None
+    sides = sides_of(actor, lifecycle, case)
     allowed = allowed_triggers(lifecycle, sides, case.state)
-    if not may_fire(sides, spec):
+    if not may_fire(lifecycle, sides, spec):
         raise Forbidden(
-            f"Votre organisation ne peut pas effectuer l'action « {trigger} » sur ce dossier.",
+            f"Vous ne pouvez pas effectuer l'action « {trigger} » sur ce dossier.",
             allowed_actions=allowed,
         )
     if trigger not in lifecycle.triggers_from(case.state):
@@ -109,6 +112,9 @@ def check_may_fire(lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor) 
             allowed_actions=allowed,
             state=case.state,
         )
+    refusal = spec.guard(case, now) if spec.guard is not None else None
+    if refusal is not None:
+        raise TransitionNotAllowed(refusal, allowed_actions=allowed, state=case.state)
     return spec
 
 
@@ -122,11 +128,11 @@ async def apply_transition(
     now: datetime,
 ) -> Event:
     """Everything a transition writes, in the caller's transaction (no commit)."""
-    spec = check_may_fire(lifecycle, case, trigger, actor)
+    spec = check_may_fire(lifecycle, case, trigger, actor, now)
     fields = _validated(spec, payload)
     from_state = case.state
     if spec.effect is not None:
-        await spec.effect(session, case, fields)
+        await spec.effect(session, case, fields, now)
     move(lifecycle, case, trigger)
     case.state_entered_at = now
     event = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
@@ -141,7 +147,9 @@ async def record_creation(
 ) -> Event:
     """Append the event of a new case entering its initial state and open that state's timers."""
     case.state_entered_at = now
-    event = await _record(session, lifecycle, case, CREATED, None, actor, None, now)
+    event = await _record(
+        session, lifecycle, case, lifecycle.creation_trigger, None, actor, None, now
+    )
     await _open_timers(session, lifecycle, case, now)
     await _notify(session, lifecycle, case, event)
     return event

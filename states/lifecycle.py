@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from transitions import Machine
 
-from core.enums import TimerKind
+from core.enums import Role, TimerKind
 
 SYSTEM = "system"
 """The side of the timers: a transition with this side is fired by relais itself."""
@@ -24,8 +24,14 @@ SYSTEM = "system"
 COORDINATORS = "coordinators"
 """Audience of escalations: the coordinators whose scope covers the case."""
 
-Effect = Callable[[AsyncSession, Any, BaseModel | None], Awaitable[None]]
-"""What a transition writes on the case besides its state (reason, outcome, new offer...)."""
+Effect = Callable[[AsyncSession, Any, BaseModel, datetime], Awaitable[None]]
+"""What a transition writes besides the state (reason, outcome, new offer, accompaniments...).
+
+Effects run inside the transition's transaction; they raise a domain error to refuse.
+"""
+
+Guard = Callable[[Any, datetime], str | None]
+"""A condition on the case and the time; returns why the trigger cannot fire yet, or None."""
 
 Recipient = tuple[str, int | None]
 """An email address and, when it belongs to a user, that user's id."""
@@ -47,6 +53,7 @@ class TransitionSpec:
     sides: frozenset[str]
     payload: type[BaseModel] = EmptyPayload
     effect: Effect | None = None
+    guard: Guard | None = None
     label: str = ""
 
     @property
@@ -103,6 +110,16 @@ class Lifecycle:
     state_labels: Mapping[str, str] = field(default_factory=dict)
     # The word a person reads for a case of this lifecycle ("orientation").
     case_label: str = "dossier"
+    # The pseudo-trigger of the event that records a new case ("create", "propose").
+    creation_trigger: str = "create"
+    # Sides held by role rather than by organisation, e.g. the committees' secretariat.
+    role_sides: Mapping[Role, str] = field(default_factory=dict)
+    # What a person reads for a side that is not an organisation ("Secrétariat des comités").
+    side_labels: Mapping[str, str] = field(default_factory=dict)
+    # Cases every partner may read (governance): no personal data in them.
+    visible_to_all: bool = False
+    # Whether coordinators may fire every human trigger of the cases in their scope.
+    coordinator_override: bool = True
     # State -> the side expected to act, for the states that have deadlines.
     waiting_on: Mapping[str, Waiting] = field(default_factory=dict)
     machine: Machine = field(init=False, repr=False, compare=False)
@@ -122,7 +139,8 @@ class Lifecycle:
         unexplained = set(self.timers) - set(self.waiting_on)
         if unexplained:
             raise ValueError(f"{self.name}: say who {sorted(unexplained)} wait on (waiting_on)")
-        strangers = {wait.side for wait in self.waiting_on.values()} - set(self.parties)
+        known_sides = set(self.parties) | set(self.role_sides.values())
+        strangers = {wait.side for wait in self.waiting_on.values()} - known_sides
         if strangers:
             raise ValueError(f"{self.name}: waiting on unknown sides {sorted(strangers)}")
         machine = Machine(

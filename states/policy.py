@@ -44,29 +44,42 @@ class Actor:
 
 
 def sides_of(actor: Actor, lifecycle: Lifecycle, case: Any) -> frozenset[str]:
-    """The sides of ``case`` that ``actor`` stands on; empty means they may not see it."""
+    """The sides of ``case`` that ``actor`` stands on (organisation, role, coordination)."""
     if actor.is_system:
         return frozenset({SYSTEM})
-    if actor.role not in CASE_ROLES:
-        return frozenset()
-    sides = {
-        side
-        for side, column in lifecycle.parties.items()
-        if getattr(case, column.key) == actor.organisation_id
-    }
-    if actor.role is Role.COORDINATOR and actor.covers(getattr(case, lifecycle.territory.key)):
-        sides.add(COORDINATORS)
+    sides: set[str] = set()
+    if actor.role in CASE_ROLES:
+        sides.update(
+            side
+            for side, column in lifecycle.parties.items()
+            if getattr(case, column.key) == actor.organisation_id
+        )
+        if actor.role is Role.COORDINATOR and actor.covers(getattr(case, lifecycle.territory.key)):
+            sides.add(COORDINATORS)
+    role_side = lifecycle.role_sides.get(actor.role) if actor.role is not None else None
+    if role_side is not None:
+        sides.add(role_side)
     return frozenset(sides)
 
 
-def may_fire(sides: frozenset[str], spec: TransitionSpec) -> bool:
+def can_see(actor: Actor, lifecycle: Lifecycle, case: Any) -> bool:
+    """Whether ``actor`` may know that ``case`` exists (otherwise: 404)."""
+    if lifecycle.visible_to_all and actor.role is not None:
+        return True
+    return bool(sides_of(actor, lifecycle, case))
+
+
+def may_fire(lifecycle: Lifecycle, sides: frozenset[str], spec: TransitionSpec) -> bool:
     """Whether someone on ``sides`` may fire ``spec``.
 
-    Coordinators may fire every human trigger of a case in their scope.
+    Coordinators may fire every human trigger of a case in their scope, where the lifecycle
+    allows it (referrals and handovers do; committee decisions are the secretariat's).
     """
     if spec.is_system:
         return SYSTEM in sides
-    return bool(sides & spec.sides) or COORDINATORS in sides
+    if lifecycle.coordinator_override and COORDINATORS in sides:
+        return True
+    return bool(sides & spec.sides)
 
 
 def allowed_triggers(lifecycle: Lifecycle, sides: frozenset[str], state: str) -> list[str]:
@@ -75,24 +88,26 @@ def allowed_triggers(lifecycle: Lifecycle, sides: frozenset[str], state: str) ->
         trigger
         for trigger in lifecycle.triggers_from(state)
         if not lifecycle.transition(trigger).is_system
-        and may_fire(sides, lifecycle.transition(trigger))
+        and may_fire(lifecycle, sides, lifecycle.transition(trigger))
     ]
 
 
 def visible_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
     """A SQL condition selecting the cases of ``lifecycle`` that ``actor`` may see."""
-    if actor.is_system:
+    if actor.is_system or (lifecycle.visible_to_all and actor.role is not None):
         return true()
-    if actor.role not in CASE_ROLES:
-        return false()
-    conditions = [column == actor.organisation_id for column in lifecycle.parties.values()]
+    conditions: list[ColumnElement[bool]] = []
+    if actor.role in lifecycle.role_sides:
+        conditions.append(true())
+    if actor.role in CASE_ROLES:
+        conditions.extend(column == actor.organisation_id for column in lifecycle.parties.values())
     if actor.role is Role.COORDINATOR:
         conditions.append(
             true()
             if actor.scope_territory is None
             else lifecycle.territory == actor.scope_territory
         )
-    return or_(*conditions)
+    return or_(*conditions) if conditions else false()
 
 
 def may_create_case(actor: Actor) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
@@ -137,7 +137,7 @@ class ReferralCreate(Payload):
     submit: bool = True
 
 
-async def _amend(session: AsyncSession, referral: Any, fields: BaseModel | None) -> None:
+async def _amend(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     assert isinstance(fields, ResubmitFields)
     if fields.motive is not None:
         referral.motive = fields.motive
@@ -147,28 +147,28 @@ async def _amend(session: AsyncSession, referral: Any, fields: BaseModel | None)
         referral.barriers = sorted(set(fields.barriers))
 
 
-async def _accept(session: AsyncSession, referral: Any, fields: BaseModel | None) -> None:
+async def _accept(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     assert isinstance(fields, AcceptFields)
     referral.first_appointment_at = fields.first_appointment_at
 
 
-async def _return(session: AsyncSession, referral: Any, fields: BaseModel | None) -> None:
+async def _return(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     assert isinstance(fields, ReturnFields)
     referral.return_reason = fields.reason
     referral.return_comment = fields.comment
 
 
-async def _complete(session: AsyncSession, referral: Any, fields: BaseModel | None) -> None:
+async def _complete(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     assert isinstance(fields, CompleteFields)
     referral.outcome = fields.outcome
 
 
-async def _cancel(session: AsyncSession, referral: Any, fields: BaseModel | None) -> None:
+async def _cancel(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     assert isinstance(fields, CancelFields)
     referral.cancel_reason = fields.reason
 
 
-async def _reassign(session: AsyncSession, referral: Any, fields: BaseModel | None) -> None:
+async def _reassign(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     assert isinstance(fields, ReassignFields)
     offer = await session.get(Offer, fields.offer_id)
     if offer is None or not offer.is_active:
