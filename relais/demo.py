@@ -363,7 +363,7 @@ async def _seed_cases(
             }
         )
         view = await referral_service.create_referral(session, actor, data, at.now())
-        return view.referral.id
+        return int(view.case.id)
 
     await refer(
         mission_locale,

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
-from core.business_days import PARIS
-from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
-from core.models import Event, Offer, Person, Referral
-from core.references import next_reference
-from states import engine
-from states.policy import Actor, allowed_triggers, may_create_case, sides_of, visible_clause
+from core.errors import Forbidden, InvalidInput
+from core.models import Offer, Person, Referral
+from states import cases
+from states.cases import CasePage, CaseView
+from states.policy import Actor, may_create_case
 from states.referral import RECEIVER, REFERRAL, REFERRER, ReferralCreate
 
 Box = Literal["sent", "received"]
@@ -25,24 +22,7 @@ BOX_SIDES: dict[str, str] = {"sent": REFERRER, "received": RECEIVER}
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 
 
-@dataclass(frozen=True)
-class ReferralView:
-    """A referral as one caller may see it: the case, its trail and what they may do next."""
-
-    referral: Referral
-    events: list[Event]
-    allowed_actions: list[str]
-
-
-@dataclass(frozen=True)
-class ReferralPage:
-    """One page of a referral listing; ``next_cursor`` is None on the last page."""
-
-    items: list[Referral]
-    next_cursor: int | None
-
-
-def _with_details() -> list[Any]:
+def _with_details() -> list[ORMOption]:
     return [
         selectinload(Referral.offer),
         selectinload(Referral.person),
@@ -53,7 +33,7 @@ def _with_details() -> list[Any]:
 
 async def create_referral(
     session: AsyncSession, actor: Actor, data: ReferralCreate, now: datetime
-) -> ReferralView:
+) -> CaseView:
     """Create a referral for the actor's organisation and, unless told not to, submit it.
 
     Creation and submission are one transaction: either both happened or nothing did.
@@ -69,71 +49,35 @@ async def create_referral(
     birth_date = data.person.birth_date
     if birth_date is not None and not OLDEST_BIRTH_DATE <= birth_date <= now.date():
         raise InvalidInput("La date de naissance n'est pas plausible.", field="person.birth_date")
-    try:
-        offer = await session.get(Offer, data.offer_id)
-        if offer is None or not offer.is_active:
-            raise InvalidInput(
-                f"L'offre {data.offer_id} n'existe pas ou n'est plus ouverte.", field="offer_id"
-            )
-        person = Person(**data.person.model_dump(), created_at=now)
-        session.add(person)
-        await session.flush()
-        referral = Referral(
-            reference=await next_reference(
-                session, REFERRAL.reference_prefix, now.astimezone(PARIS).year
-            ),
-            state=REFERRAL.initial,
-            offer_id=offer.id,
-            sender_organisation_id=actor.organisation_id,
-            receiver_organisation_id=offer.organisation_id,
-            territory=offer.territory,
-            created_by_id=actor.user_id,
-            person_id=person.id,
-            motive=data.motive,
-            situation=data.situation,
-            barriers=sorted(set(data.barriers)),
-            consent_attested_at=now,
-            created_at=now,
-            state_entered_at=now,
+    offer = await session.get(Offer, data.offer_id)
+    if offer is None or not offer.is_active:
+        raise InvalidInput(
+            f"L'offre {data.offer_id} n'existe pas ou n'est plus ouverte.", field="offer_id"
         )
-        session.add(referral)
-        await session.flush()
-        await engine.record_creation(session, REFERRAL, referral, actor, now)
-        if data.submit:
-            await engine.apply_transition(session, REFERRAL, referral, "submit", actor, None, now)
-        await session.commit()
-    except IntegrityError as error:
-        await session.rollback()
-        raise ConcurrentChange("Enregistrement concurrent ; réessayez.") from error
-    except BaseException:
-        await session.rollback()
-        raise
-    return await get_referral(session, actor, referral.id)
-
-
-async def get_referral(session: AsyncSession, actor: Actor, referral_id: int) -> ReferralView:
-    """The referral with its events and the actor's allowed actions; NotFound if not theirs."""
-    referral = (
-        await session.execute(
-            select(Referral)
-            .where(Referral.id == referral_id, visible_clause(actor, REFERRAL))
-            .options(*_with_details())
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
-    if referral is None:
-        raise NotFound(f"Orientation {referral_id} introuvable.")
-    events = list(
-        (
-            await session.execute(
-                select(Event)
-                .where(Event.case_kind == REFERRAL.name, Event.case_id == referral.id)
-                .order_by(Event.id)
-            )
-        ).scalars()
+    person = Person(**data.person.model_dump(), created_at=now)
+    session.add(person)
+    await session.flush()
+    referral = Referral(
+        offer_id=offer.id,
+        sender_organisation_id=actor.organisation_id,
+        receiver_organisation_id=offer.organisation_id,
+        territory=offer.territory,
+        created_by_id=actor.user_id,
+        person_id=person.id,
+        motive=data.motive,
+        situation=data.situation,
+        barriers=sorted(set(data.barriers)),
+        consent_attested_at=now,
     )
-    sides = sides_of(actor, REFERRAL, referral)
-    return ReferralView(referral, events, allowed_triggers(REFERRAL, sides, referral.state))
+    referral_id = await cases.open_case(
+        session, REFERRAL, referral, actor, now, then="submit" if data.submit else None
+    )
+    return await get_referral(session, actor, referral_id)
+
+
+async def get_referral(session: AsyncSession, actor: Actor, referral_id: int) -> CaseView:
+    """The referral with its events and the actor's allowed actions; NotFound if not theirs."""
+    return await cases.get_case(session, REFERRAL, actor, referral_id, _with_details())
 
 
 async def list_referrals(
@@ -146,28 +90,20 @@ async def list_referrals(
     overdue: bool | None = None,
     cursor: int | None = None,
     limit: int = 50,
-) -> ReferralPage:
+) -> CasePage:
     """Referrals the actor may see, newest first, filtered and paginated by id cursor."""
-    if state is not None and state not in REFERRAL.states:
-        raise InvalidInput(
-            f"État « {state} » inconnu ; états possibles : {', '.join(REFERRAL.states)}.",
-            field="state",
-        )
-    statement = select(Referral).where(visible_clause(actor, REFERRAL))
-    if box is not None:
-        column = REFERRAL.parties[BOX_SIDES[box]]
-        statement = statement.where(column == actor.organisation_id)
-    if state is not None:
-        statement = statement.where(Referral.state == state)
-    if overdue is not None:
-        clause = engine.overdue_clause(REFERRAL, now)
-        statement = statement.where(clause if overdue else ~clause)
-    if cursor is not None:
-        statement = statement.where(Referral.id < cursor)
-    statement = statement.order_by(Referral.id.desc()).limit(limit + 1).options(*_with_details())
-    rows = list((await session.execute(statement)).scalars())
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return ReferralPage(rows[:limit], next_cursor)
+    return await cases.list_cases(
+        session,
+        REFERRAL,
+        actor,
+        now,
+        side=BOX_SIDES[box] if box is not None else None,
+        state=state,
+        overdue=overdue,
+        cursor=cursor,
+        limit=limit,
+        options=_with_details(),
+    )
 
 
 async def fire_referral(
@@ -177,7 +113,8 @@ async def fire_referral(
     trigger: str,
     fields: BaseModel | None,
     now: datetime,
-) -> ReferralView:
+) -> CaseView:
     """Fire a human trigger on a referral and return it as the actor now sees it."""
-    await engine.fire(session, REFERRAL, referral_id, trigger, actor, fields, now)
-    return await get_referral(session, actor, referral_id)
+    return await cases.fire_case(
+        session, REFERRAL, actor, referral_id, trigger, fields, now, _with_details()
+    )

@@ -13,20 +13,21 @@ from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from api.schemas import ReferralPage, ReferralRead, ReferralSummary
 from states import referral_service
+from states.cases import CaseView
 from states.lifecycle import EmptyPayload, TransitionSpec
 from states.referral import REFERRAL, ReferralCreate
-from states.referral_service import Box, ReferralView
+from states.referral_service import Box
 
 router = APIRouter(prefix="/api/referrals", tags=["orientations"])
 
 StateFilter = Annotated[str | None, Query(max_length=32, description="Filtrer par état.")]
 
 
-def _read(view: ReferralView) -> ReferralRead:
+def _read(view: CaseView) -> ReferralRead:
     return ReferralRead.model_validate(
         {
             **{
-                key: getattr(view.referral, key)
+                key: getattr(view.case, key)
                 for key in ReferralRead.model_fields
                 if key not in {"events", "allowed_actions"}
             },

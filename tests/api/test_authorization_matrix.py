@@ -143,7 +143,7 @@ async def _referral_in(
             referral_create(offer or world.offer, submit=False),
             clock.now(),
         )
-        referral_id = view.referral.id
+        referral_id = int(view.case.id)
         for caller, trigger in PREPARATION[state]:
             fields = {
                 "return": ReturnFields(

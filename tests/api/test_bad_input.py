@@ -47,7 +47,7 @@ async def case(
             arrange, actor_of(world.referrer), referral_create(world.offer), clock.now()
         )
         await arrange.commit()
-    return Case(world, view.referral.id, inactive)
+    return Case(world, view.case.id, inactive)
 
 
 async def _snapshot(

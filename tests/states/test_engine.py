@@ -69,7 +69,7 @@ async def new_referral(
             session, actor_of(world.referrer), referral_create(world.offer, submit=submit), now
         )
         await session.commit()
-    return view.referral.id
+    return int(view.case.id)
 
 
 async def fire(

@@ -177,8 +177,8 @@ async def drive_to(
         )
         await session.commit()
     for trigger in PATHS[state]:
-        await fire(sessionmaker, cast, view.referral.id, trigger, now)
-    return view.referral.id
+        await fire(sessionmaker, cast, view.case.id, trigger, now)
+    return int(view.case.id)
 
 
 def expected_allowed(state: str, side: str) -> list[str]:

@@ -43,7 +43,7 @@ async def submit(sessionmaker: Sessions, world: World, offer: Offer, now: dateti
     async with sessionmaker() as session:
         view = await create_referral(session, actor_of(world.referrer), referral_create(offer), now)
         await session.commit()
-    return view.referral.id
+    return int(view.case.id)
 
 
 async def fire(
@@ -97,7 +97,7 @@ async def test_draft_opens_no_timer(
             clock.now(),
         )
         await session.commit()
-    assert await timers_of(sessionmaker, view.referral.id) == []
+    assert await timers_of(sessionmaker, view.case.id) == []
 
 
 async def test_submitted_opens_reminder_escalation_and_expiry(

@@ -1,0 +1,165 @@
+"""Use cases common to every lifecycle: open, read, list and act on a case.
+
+Each lifecycle's service adds only what is its own (the fields of a new case, its checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.interfaces import ORMOption
+
+from core.business_days import PARIS
+from core.errors import ConcurrentChange, InvalidInput, NotFound
+from core.models import Event
+from core.references import next_reference
+from states import engine
+from states.lifecycle import Lifecycle
+from states.policy import Actor, allowed_triggers, sides_of, visible_clause
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as one caller may see it: the row, its timeline and what they may do next."""
+
+    case: Any
+    events: list[Event]
+    allowed_actions: list[str]
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a listing, newest first; ``next_cursor`` is None on the last page."""
+
+    items: list[Any]
+    next_cursor: int | None
+
+
+async def open_case(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    actor: Actor,
+    now: datetime,
+    *,
+    then: str | None = None,
+) -> int:
+    """Insert ``case`` with its reference, record its creation, optionally fire ``then``.
+
+    All in one transaction, committed here; returns the new case's id.
+    """
+    try:
+        case.reference = await next_reference(
+            session, lifecycle.reference_prefix, now.astimezone(PARIS).year
+        )
+        case.state = lifecycle.initial
+        case.created_at = now
+        case.state_entered_at = now
+        session.add(case)
+        await session.flush()
+        await engine.record_creation(session, lifecycle, case, actor, now)
+        if then is not None:
+            await engine.apply_transition(session, lifecycle, case, then, actor, None, now)
+        await session.commit()
+    except IntegrityError as error:
+        await session.rollback()
+        raise ConcurrentChange("Enregistrement concurrent ; réessayez.") from error
+    except BaseException:
+        await session.rollback()
+        raise
+    case_id: int = case.id
+    return case_id
+
+
+async def get_case(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    actor: Actor,
+    case_id: int,
+    options: Sequence[ORMOption] = (),
+) -> CaseView:
+    """The case with its events and the actor's allowed actions; NotFound if not theirs."""
+    model = lifecycle.model
+    case = (
+        await session.execute(
+            select(model)
+            .where(model.id == case_id, visible_clause(actor, lifecycle))
+            .options(*options)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"{lifecycle.case_label.capitalize()} {case_id} introuvable.")
+    events = list(
+        (
+            await session.execute(
+                select(Event)
+                .where(Event.case_kind == lifecycle.name, Event.case_id == case.id)
+                .order_by(Event.id)
+            )
+        ).scalars()
+    )
+    sides = sides_of(actor, lifecycle, case)
+    return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state))
+
+
+async def list_cases(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    actor: Actor,
+    now: datetime,
+    *,
+    side: str | None = None,
+    state: str | None = None,
+    overdue: bool | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+    filters: Sequence[ColumnElement[bool]] = (),
+    options: Sequence[ORMOption] = (),
+) -> CasePage:
+    """Cases the actor may see, newest first, filtered and paginated by id cursor.
+
+    ``side`` keeps the cases where the actor's organisation stands on that side.
+    """
+    if state is not None and state not in lifecycle.states:
+        raise InvalidInput(
+            f"État « {state} » inconnu ; états possibles : {', '.join(lifecycle.states)}.",
+            field="state",
+        )
+    model = lifecycle.model
+    statement = select(model).where(visible_clause(actor, lifecycle), *filters)
+    if side is not None:
+        statement = statement.where(lifecycle.parties[side] == actor.organisation_id)
+    if state is not None:
+        statement = statement.where(model.state == state)
+    if overdue is not None:
+        clause = engine.overdue_clause(lifecycle, now)
+        statement = statement.where(clause if overdue else ~clause)
+    if cursor is not None:
+        statement = statement.where(model.id < cursor)
+    statement = statement.order_by(model.id.desc()).limit(limit + 1).options(*options)
+    rows = list((await session.execute(statement)).scalars())
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return CasePage(rows[:limit], next_cursor)
+
+
+async def fire_case(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    actor: Actor,
+    case_id: int,
+    trigger: str,
+    fields: BaseModel | None,
+    now: datetime,
+    options: Sequence[ORMOption] = (),
+) -> CaseView:
+    """Fire a human trigger and return the case as the actor now sees it."""
+    await engine.fire(session, lifecycle, case_id, trigger, actor, fields, now)
+    return await get_case(session, lifecycle, actor, case_id, options)
