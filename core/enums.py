@@ -158,3 +158,58 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     DEAD = "dead"
+
+
+class CommitteeKind(StrEnum):
+    """The governance bodies of the plan."""
+
+    PILOTAGE = "pilotage"
+    TECHNIQUE = "technique"
+    PROJET = "projet"
+    TERRITORIAL = "territorial"
+
+
+class DecisionKind(StrEnum):
+    """What a decision item is about."""
+
+    ACTION_PLAN = "action_plan"
+    CASE_REVIEW = "case_review"
+    ARBITRATION = "arbitration"
+    OTHER = "other"
+
+
+class PlanAxis(StrEnum):
+    """The axes of the Plan parisien de l'insertion par l'emploi (1.1 to 4.2)."""
+
+    A1_1 = "1.1"
+    A1_2 = "1.2"
+    A2_1 = "2.1"
+    A2_2 = "2.2"
+    A2_3 = "2.3"
+    A3_1 = "3.1"
+    A3_2 = "3.2"
+    A3_3 = "3.3"
+    A4_1 = "4.1"
+    A4_2 = "4.2"
+
+
+PLAN_AXIS_LABELS = {
+    PlanAxis.A1_1: "Mieux connaître le profil et les besoins des personnes en insertion",
+    PlanAxis.A1_2: "Élaborer une vision partagée des politiques d'insertion",
+    PlanAxis.A2_1: "Rapprocher l'offre et la demande d'emploi",
+    PlanAxis.A2_2: "Associer les entreprises pour lever les freins à l'emploi",
+    PlanAxis.A2_3: "Mobiliser toutes les opportunités d'accès à l'emploi",
+    PlanAxis.A3_1: "Améliorer la connaissance de l'offre d'insertion pour en faciliter l'accès",
+    PlanAxis.A3_2: "Améliorer les complémentarités des offres de formation",
+    PlanAxis.A3_3: "Articuler les accompagnements pour un parcours sans rupture",
+    PlanAxis.A4_1: "Améliorer l'appropriation de l'offre d'insertion par les Parisien·nes",
+    PlanAxis.A4_2: "Renforcer l'autonomie par l'inclusion numérique",
+}
+
+
+class AccompanimentSource(StrEnum):
+    """How an accompaniment began."""
+
+    REFERRAL = "referral"
+    HANDOVER = "handover"
+    DIRECT = "direct"

@@ -1,13 +1,22 @@
 """The relais tables, imported together so that the metadata is complete."""
 
 from core.db import Base
+from core.models.accompaniments import Accompaniment, Handover
+from core.models.committees import ActionItem, Committee, CommitteeMember, Decision, Meeting
 from core.models.directory import Offer, Organisation, User
 from core.models.referrals import Person, Referral
 from core.models.trail import Event, OutboxMessage, ReferenceSequence, Timer
 
 __all__ = [
+    "Accompaniment",
+    "ActionItem",
     "Base",
+    "Committee",
+    "CommitteeMember",
+    "Decision",
     "Event",
+    "Handover",
+    "Meeting",
     "Offer",
     "Organisation",
     "OutboxMessage",

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTable
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, enum_column
@@ -56,6 +56,8 @@ class Offer(Base):
     contact_email: Mapped[str | None] = mapped_column(String(320))
     capacity: Mapped[int | None] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Starting a referral to this offer makes its organisation the person's référent.
+    is_accompaniment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Response deadlines of referrals to this offer, in business days; None keeps the default.
     reminder_days: Mapped[int | None] = mapped_column(Integer)
     escalation_days: Mapped[int | None] = mapped_column(Integer)

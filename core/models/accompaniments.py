@@ -1,0 +1,76 @@
+"""Accompaniments (who is a person's référent organisation) and their handovers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime, enum_column
+from core.enums import AccompanimentSource, Territory
+from core.models.directory import Organisation
+from core.models.referrals import Person
+
+
+class Accompaniment(Base):
+    """An organisation accompanying a person, from ``started_at`` until ``ended_at``.
+
+    The database keeps at most one current accompaniment (no ``ended_at``) per person.
+    """
+
+    __tablename__ = "accompaniments"
+    __table_args__ = (
+        Index(
+            "uq_accompaniments_current_person",
+            "person_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    source: Mapped[AccompanimentSource] = mapped_column(enum_column(AccompanimentSource))
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship(lazy="raise")
+    person: Mapped[Person] = relationship(lazy="raise")
+
+
+class Handover(Base):
+    """A passage de relais: the current référent (A) hands the person over to B."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    accompaniment_id: Mapped[int] = mapped_column(ForeignKey("accompaniments.id"))
+    from_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    to_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    territory: Mapped[Territory] = mapped_column(enum_column(Territory))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    consent_attested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    person: Mapped[Person] = relationship(lazy="raise")
+    from_organisation: Mapped[Organisation] = relationship(
+        foreign_keys=[from_organisation_id], lazy="raise"
+    )
+    to_organisation: Mapped[Organisation] = relationship(
+        foreign_keys=[to_organisation_id], lazy="raise"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as is
