@@ -42,3 +42,13 @@ async def coordinator_recipients(session: AsyncSession, territory: str) -> list[
         .order_by(USERS.c.id)
     )
     return [(email, user_id) for email, user_id in rows.tuples()]
+
+
+async def role_recipients(session: AsyncSession, role: Role) -> list[Recipient]:
+    """Every active user with ``role`` (e.g. the committees' secretariat)."""
+    rows = await session.execute(
+        select(USERS.c.email, USERS.c.id)
+        .where(USERS.c.role == role, USERS.c.is_active.is_(True))
+        .order_by(USERS.c.id)
+    )
+    return [(email, user_id) for email, user_id in rows.tuples()]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import EARLIEST_MOMENT, LATEST_MOMENT, MAX_ID, STORABLE_TEXT
 from core.enums import Barrier, Outcome, ReturnReason, Role, Situation, TimerKind
 from core.errors import InvalidInput
 from core.models import Offer, Organisation, Referral, User
+from states.fields import Comment, LongText, Moment, OfferId, Payload, Phone, ShortText
 from states.lifecycle import (
     COORDINATORS,
     SYSTEM,
@@ -30,28 +30,6 @@ from states.recipients import (
 
 REFERRER = "referrer"
 RECEIVER = "receiver"
-
-ShortText = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=STORABLE_TEXT),
-]
-LongText = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000, pattern=STORABLE_TEXT),
-]
-Comment = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=STORABLE_TEXT),
-]
-OfferId = Annotated[int, Field(gt=0, le=MAX_ID)]
-Moment = Annotated[AwareDatetime, Field(ge=EARLIEST_MOMENT, lt=LATEST_MOMENT)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .()-]{6,20}$")]
-
-
-class Payload(BaseModel):
-    """Fields of a trigger; unknown fields are refused."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class SubmitFields(Payload):

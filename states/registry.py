@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from states.action import ACTION
+from states.decision import DECISION
+from states.handover import HANDOVER
 from states.lifecycle import Lifecycle
 from states.referral import REFERRAL
 
-LIFECYCLES: dict[str, Lifecycle] = {lifecycle.name: lifecycle for lifecycle in (REFERRAL,)}
+LIFECYCLES: dict[str, Lifecycle] = {
+    lifecycle.name: lifecycle for lifecycle in (REFERRAL, HANDOVER, DECISION, ACTION)
+}

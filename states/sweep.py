@@ -69,9 +69,11 @@ async def case_context(session: AsyncSession, lifecycle: Lifecycle, case: Any) -
         )
     ).scalar_one_or_none()
     waiting_organisation = ""
-    if waiting is not None:
+    if waiting is not None and waiting.side in lifecycle.parties:
         organisation_id = getattr(case, lifecycle.parties[waiting.side].key)
         waiting_organisation = (await session.get_one(Organisation, organisation_id)).name
+    elif waiting is not None:
+        waiting_organisation = lifecycle.side_labels.get(waiting.side, waiting.side)
     return {
         **context,
         "case_label": lifecycle.case_label,
@@ -105,7 +107,7 @@ async def _escalate(
 ) -> int:
     recipients = await coordinator_recipients(session, getattr(case, lifecycle.territory.key))
     waiting = lifecycle.waiting_on.get(case.state)
-    if waiting is not None:
+    if waiting is not None and waiting.side in lifecycle.parties:
         organisation_id = getattr(case, lifecycle.parties[waiting.side].key)
         recipients += await organisation_recipients(
             session, organisation_id, frozenset({Role.ORG_ADMIN})

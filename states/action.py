@@ -1,0 +1,96 @@
+"""Action items of approved decisions, chased like referrals until done."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.enums import Role, TimerKind
+from core.models import ActionItem, Decision, Organisation
+from states.fields import Comment, Payload
+from states.lifecycle import COORDINATORS, Lifecycle, Recipient, TimerSpec, TransitionSpec, Waiting
+from states.recipients import (
+    ORGANISATION_STAFF,
+    coordinator_recipients,
+    organisation_recipients,
+    role_recipients,
+)
+
+OWNER = "owner"
+SECRETARIAT = "secretariat"
+
+
+class DoneFields(Payload):
+    """``done``: the action was carried out; a note may say how."""
+
+    note: Comment | None = None
+
+
+async def _done(session: AsyncSession, item: Any, fields: BaseModel, now: datetime) -> None:
+    assert isinstance(fields, DoneFields)
+    item.done_note = fields.note
+
+
+async def _recipients(session: AsyncSession, item: Any, audience: str) -> list[Recipient]:
+    if audience == OWNER:
+        return await organisation_recipients(
+            session, item.owner_organisation_id, ORGANISATION_STAFF
+        )
+    if audience == SECRETARIAT:
+        return await role_recipients(session, Role.SECRETARY)
+    if audience == COORDINATORS:
+        return await coordinator_recipients(session, item.territory)
+    raise ValueError(f"unknown audience {audience}")
+
+
+async def _describe(session: AsyncSession, item: Any) -> dict[str, Any]:
+    owner = await session.get_one(Organisation, item.owner_organisation_id)
+    decision = await session.get_one(Decision, item.decision_id)
+    return {
+        "reference": item.reference,
+        "title": item.title,
+        "decision_reference": decision.reference,
+        "decision_title": decision.title,
+        "owner_organisation": owner.name,
+        "due_on": item.due_on.isoformat(),
+        "state": item.state,
+        "state_label": STATE_LABELS[item.state],
+        "subject_line": f"« {item.title} », pour {owner.name}",
+        "path": f"/actions/{item.id}",
+    }
+
+
+STATE_LABELS = {"open": "à faire", "done": "faite"}
+
+ACTION = Lifecycle(
+    name="action",
+    reference_prefix="AC",
+    model=ActionItem,
+    states=tuple(STATE_LABELS),
+    initial="open",
+    creation_trigger="assign",
+    transitions=(
+        TransitionSpec(
+            "done", ("open",), "done", frozenset({OWNER, SECRETARIAT}), DoneFields, _done
+        ),
+    ),
+    timers={
+        "open": (
+            TimerSpec(TimerKind.REMINDER, 0, OWNER, anchor="due_at"),
+            TimerSpec(TimerKind.ESCALATION, 5, COORDINATORS, anchor="due_at"),
+        ),
+    },
+    parties={OWNER: ActionItem.owner_organisation_id},
+    territory=ActionItem.territory,
+    side_recipients=_recipients,
+    describe=_describe,
+    state_labels=STATE_LABELS,
+    case_label="action",
+    role_sides={Role.SECRETARY: SECRETARIAT},
+    side_labels={SECRETARIAT: "Secrétariat des comités"},
+    visible_to_all=True,
+    waiting_on={"open": Waiting(OWNER, "réaliser l'action puis la marquer comme faite")},
+)

@@ -1,0 +1,197 @@
+"""The accompaniment handover (passage de relais) lifecycle, declared as data.
+
+The current référent (A) proposes; the next organisation (B) accepts with the date of the
+first joint meeting, or declines; A may withdraw; B confirms once the meeting took place,
+and in that same transaction A's accompaniment ends and B's begins.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.enums import AccompanimentSource, TimerKind
+from core.errors import ConcurrentChange
+from core.models import Accompaniment, Handover, Organisation
+from states.fields import Comment, Moment, Payload
+from states.lifecycle import COORDINATORS, Lifecycle, Recipient, TimerSpec, TransitionSpec, Waiting
+from states.recipients import ORGANISATION_STAFF, coordinator_recipients, organisation_recipients
+
+REFERENT = "referent"
+SUCCESSOR = "successor"
+
+
+class AcceptHandoverFields(Payload):
+    """``accept``: when A, B and the person first meet together."""
+
+    first_meeting_at: Moment
+
+
+class DeclineHandoverFields(Payload):
+    """``decline``: why B cannot take the person on."""
+
+    reason: Comment
+
+
+class WithdrawHandoverFields(Payload):
+    """``withdraw``: A keeps the person after all."""
+
+    reason: Comment | None = None
+
+
+class ConfirmHandoverFields(Payload):
+    """``confirm``: the first joint meeting took place."""
+
+
+async def _accept(session: AsyncSession, handover: Any, fields: BaseModel, now: datetime) -> None:
+    assert isinstance(fields, AcceptHandoverFields)
+    handover.first_meeting_at = fields.first_meeting_at
+
+
+async def _decline(session: AsyncSession, handover: Any, fields: BaseModel, now: datetime) -> None:
+    assert isinstance(fields, DeclineHandoverFields)
+    handover.decline_reason = fields.reason
+
+
+async def _withdraw(session: AsyncSession, handover: Any, fields: BaseModel, now: datetime) -> None:
+    assert isinstance(fields, WithdrawHandoverFields)
+    handover.withdraw_reason = fields.reason
+
+
+async def _confirm(session: AsyncSession, handover: Any, fields: BaseModel, now: datetime) -> None:
+    """End A's accompaniment and start B's, in the transition's transaction."""
+    current = (
+        await session.execute(
+            select(Accompaniment)
+            .where(Accompaniment.id == handover.accompaniment_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if current.ended_at is not None:
+        raise ConcurrentChange(
+            "La personne n'est plus accompagnée par l'organisation qui a proposé ce passage "
+            "de relais : il ne peut plus aboutir."
+        )
+    current.ended_at = now
+    await session.flush()
+    session.add(
+        Accompaniment(
+            person_id=handover.person_id,
+            organisation_id=handover.to_organisation_id,
+            source=AccompanimentSource.HANDOVER,
+            source_id=handover.id,
+            started_at=now,
+        )
+    )
+    await session.flush()
+
+
+def _meeting_passed(handover: Any, now: datetime) -> str | None:
+    meeting: datetime | None = handover.first_meeting_at
+    if meeting is not None and now < meeting:
+        return "La première rencontre n'a pas encore eu lieu : confirmez après elle."
+    return None
+
+
+async def _recipients(session: AsyncSession, handover: Any, audience: str) -> list[Recipient]:
+    if audience in (REFERENT, SUCCESSOR):
+        column = HANDOVER.parties[audience].key
+        return await organisation_recipients(session, getattr(handover, column), ORGANISATION_STAFF)
+    if audience == COORDINATORS:
+        return await coordinator_recipients(session, handover.territory)
+    raise ValueError(f"unknown audience {audience}")
+
+
+async def _describe(session: AsyncSession, handover: Any) -> dict[str, Any]:
+    giver = await session.get_one(Organisation, handover.from_organisation_id)
+    taker = await session.get_one(Organisation, handover.to_organisation_id)
+    return {
+        "reference": handover.reference,
+        "from_organisation": giver.name,
+        "to_organisation": taker.name,
+        "state": handover.state,
+        "state_label": STATE_LABELS[handover.state],
+        "subject_line": f"de {giver.name} à {taker.name}",
+        "path": f"/handovers/{handover.id}",
+        "first_meeting_at": (
+            handover.first_meeting_at.isoformat() if handover.first_meeting_at else None
+        ),
+    }
+
+
+STATE_LABELS = {
+    "proposed": "proposé",
+    "accepted": "accepté",
+    "declined": "refusé",
+    "withdrawn": "retiré",
+    "completed": "effectué",
+}
+
+HANDOVER = Lifecycle(
+    name="handover",
+    reference_prefix="PR",
+    model=Handover,
+    states=tuple(STATE_LABELS),
+    initial="proposed",
+    creation_trigger="propose",
+    transitions=(
+        TransitionSpec(
+            "accept",
+            ("proposed",),
+            "accepted",
+            frozenset({SUCCESSOR}),
+            AcceptHandoverFields,
+            _accept,
+        ),
+        TransitionSpec(
+            "decline",
+            ("proposed",),
+            "declined",
+            frozenset({SUCCESSOR}),
+            DeclineHandoverFields,
+            _decline,
+        ),
+        TransitionSpec(
+            "withdraw",
+            ("proposed", "accepted"),
+            "withdrawn",
+            frozenset({REFERENT}),
+            WithdrawHandoverFields,
+            _withdraw,
+        ),
+        TransitionSpec(
+            "confirm",
+            ("accepted",),
+            "completed",
+            frozenset({SUCCESSOR}),
+            ConfirmHandoverFields,
+            _confirm,
+            guard=_meeting_passed,
+        ),
+    ),
+    timers={
+        "proposed": (
+            TimerSpec(TimerKind.REMINDER, 3, SUCCESSOR),
+            TimerSpec(TimerKind.ESCALATION, 5, COORDINATORS),
+        ),
+        "accepted": (
+            TimerSpec(TimerKind.REMINDER, 2, SUCCESSOR, anchor="first_meeting_at"),
+            TimerSpec(TimerKind.ESCALATION, 5, COORDINATORS, anchor="first_meeting_at"),
+        ),
+    },
+    parties={REFERENT: Handover.from_organisation_id, SUCCESSOR: Handover.to_organisation_id},
+    territory=Handover.territory,
+    side_recipients=_recipients,
+    describe=_describe,
+    state_labels=STATE_LABELS,
+    case_label="passage de relais",
+    waiting_on={
+        "proposed": Waiting(SUCCESSOR, "accepter ou refuser le passage de relais"),
+        "accepted": Waiting(SUCCESSOR, "confirmer que la première rencontre a eu lieu"),
+    },
+)
