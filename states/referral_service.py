@@ -22,13 +22,13 @@ BOX_SIDES: dict[str, str] = {"sent": REFERRER, "received": RECEIVER}
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 
 
-def _with_details() -> list[ORMOption]:
-    return [
-        selectinload(Referral.offer),
-        selectinload(Referral.person),
-        selectinload(Referral.sender_organisation),
-        selectinload(Referral.receiver_organisation),
-    ]
+DETAILS: tuple[ORMOption, ...] = (
+    selectinload(Referral.offer),
+    selectinload(Referral.person),
+    selectinload(Referral.sender_organisation),
+    selectinload(Referral.receiver_organisation),
+)
+"""What a referral's views load with it (its relationships are ``lazy="raise"``)."""
 
 
 async def create_referral(
@@ -77,7 +77,7 @@ async def create_referral(
 
 async def get_referral(session: AsyncSession, actor: Actor, referral_id: int) -> CaseView:
     """The referral with its events and the actor's allowed actions; NotFound if not theirs."""
-    return await cases.get_case(session, REFERRAL, actor, referral_id, _with_details())
+    return await cases.get_case(session, REFERRAL, actor, referral_id, DETAILS)
 
 
 async def list_referrals(
@@ -102,7 +102,7 @@ async def list_referrals(
         overdue=overdue,
         cursor=cursor,
         limit=limit,
-        options=_with_details(),
+        options=DETAILS,
     )
 
 
@@ -116,5 +116,5 @@ async def fire_referral(
 ) -> CaseView:
     """Fire a human trigger on a referral and return it as the actor now sees it."""
     return await cases.fire_case(
-        session, REFERRAL, actor, referral_id, trigger, fields, now, _with_details()
+        session, REFERRAL, actor, referral_id, trigger, fields, now, DETAILS
     )
