@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import auth_router
 from api.errors import install_error_handlers
-from api.routers import health, offers, organisations, referrals, supervision, users
+from api.routers import (
+    handovers,
+    health,
+    offers,
+    organisations,
+    referrals,
+    supervision,
+    users,
+)
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
@@ -51,5 +59,7 @@ def create_app(
     app.include_router(organisations.router)
     app.include_router(offers.router)
     app.include_router(referrals.router)
+    app.include_router(handovers.router)
+    app.include_router(handovers.accompaniments)
     app.include_router(supervision.router)
     return app

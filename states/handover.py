@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import AccompanimentSource, TimerKind
 from core.errors import ConcurrentChange
-from core.models import Accompaniment, Handover, Organisation
+from core.models import Handover, Organisation
+from states.accompaniments import begin_accompaniment, current_accompaniment
 from states.fields import Comment, Moment, Payload
 from states.lifecycle import COORDINATORS, Lifecycle, Recipient, TimerSpec, TransitionSpec, Waiting
 from states.recipients import ORGANISATION_STAFF, coordinator_recipients, organisation_recipients
@@ -64,31 +64,22 @@ async def _withdraw(session: AsyncSession, handover: Any, fields: BaseModel, now
 
 async def _confirm(session: AsyncSession, handover: Any, fields: BaseModel, now: datetime) -> None:
     """End A's accompaniment and start B's, in the transition's transaction."""
-    current = (
-        await session.execute(
-            select(Accompaniment)
-            .where(Accompaniment.id == handover.accompaniment_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-    if current.ended_at is not None:
+    current = await current_accompaniment(session, handover.person_id, lock=True)
+    if current is None or current.id != handover.accompaniment_id:
         raise ConcurrentChange(
             "La personne n'est plus accompagnée par l'organisation qui a proposé ce passage "
             "de relais : il ne peut plus aboutir."
         )
     current.ended_at = now
     await session.flush()
-    session.add(
-        Accompaniment(
-            person_id=handover.person_id,
-            organisation_id=handover.to_organisation_id,
-            source=AccompanimentSource.HANDOVER,
-            source_id=handover.id,
-            started_at=now,
-        )
+    await begin_accompaniment(
+        session,
+        handover.person_id,
+        handover.to_organisation_id,
+        AccompanimentSource.HANDOVER,
+        handover.id,
+        now,
     )
-    await session.flush()
 
 
 def _meeting_passed(handover: Any, now: datetime) -> str | None:

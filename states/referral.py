@@ -9,9 +9,18 @@ from typing import Any
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.enums import Barrier, Outcome, ReturnReason, Role, Situation, TimerKind
+from core.enums import (
+    AccompanimentSource,
+    Barrier,
+    Outcome,
+    ReturnReason,
+    Role,
+    Situation,
+    TimerKind,
+)
 from core.errors import InvalidInput
 from core.models import Offer, Organisation, Referral, User
+from states.accompaniments import begin_accompaniment
 from states.fields import Comment, LongText, Moment, OfferId, Payload, Phone, ShortText
 from states.lifecycle import (
     COORDINATORS,
@@ -128,6 +137,20 @@ async def _amend(session: AsyncSession, referral: Any, fields: BaseModel, now: d
 async def _accept(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     assert isinstance(fields, AcceptFields)
     referral.first_appointment_at = fields.first_appointment_at
+
+
+async def _start(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
+    """A referral to an accompaniment offer makes its organisation the person's référent."""
+    offer = await session.get_one(Offer, referral.offer_id)
+    if offer.is_accompaniment:
+        await begin_accompaniment(
+            session,
+            referral.person_id,
+            referral.receiver_organisation_id,
+            AccompanimentSource.REFERRAL,
+            referral.id,
+            now,
+        )
 
 
 async def _return(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
@@ -264,7 +287,7 @@ REFERRAL = Lifecycle(
         TransitionSpec(
             "resubmit", ("returned", "expired"), "submitted", REFERRER_SIDE, ResubmitFields, _amend
         ),
-        TransitionSpec("start", ("accepted",), "in_progress", RECEIVER_SIDE, StartFields),
+        TransitionSpec("start", ("accepted",), "in_progress", RECEIVER_SIDE, StartFields, _start),
         TransitionSpec(
             "complete",
             ("in_progress", "accepted"),

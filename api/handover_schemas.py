@@ -1,0 +1,61 @@
+"""Response bodies of accompaniments and handovers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from api.schemas import EventRead, OrganisationRef, PersonRead, Read
+from core.enums import AccompanimentSource
+
+
+class AccompanimentRead(Read):
+    """An organisation accompanying a person, from a date, until another."""
+
+    id: int
+    person_id: int
+    organisation_id: int
+    source: AccompanimentSource
+    source_id: int | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class PersonSummary(PersonRead):
+    """The person of a handover."""
+
+    id: int
+
+
+class HandoverSummary(Read):
+    """A handover in a listing."""
+
+    id: int
+    reference: str
+    state: str
+    person: PersonSummary
+    from_organisation: OrganisationRef
+    to_organisation: OrganisationRef
+    first_meeting_at: datetime | None
+    created_at: datetime
+    state_entered_at: datetime
+
+
+class HandoverRead(HandoverSummary):
+    """A handover with its details, timeline and the caller's possible actions."""
+
+    version: int
+    reason: str
+    consent_attested_at: datetime
+    decline_reason: str | None
+    withdraw_reason: str | None
+    events: list[EventRead]
+    allowed_actions: list[str]
+
+
+class HandoverPage(BaseModel):
+    """A page of handovers, newest first."""
+
+    items: list[HandoverSummary]
+    next_cursor: int | None

@@ -1,0 +1,91 @@
+"""Handovers (passages de relais) and the accompaniments they move."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
+from api.errors import error_responses
+from api.handover_schemas import AccompanimentRead, HandoverPage, HandoverRead, HandoverSummary
+from api.triggers import add_trigger_routes, case_read
+from core.models import Accompaniment
+from states import handover_service
+from states.handover import HANDOVER
+from states.handover_service import AccompanimentStart, Box, HandoverCreate
+
+router = APIRouter(prefix="/api/handovers", tags=["passages de relais"])
+accompaniments = APIRouter(tags=["accompagnements"])
+
+StateFilter = Annotated[str | None, Query(max_length=32, description="Filtrer par état.")]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=HandoverRead,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+async def propose_handover(
+    body: HandoverCreate, actor: ActorDep, session: SessionDep, now: NowDep
+) -> HandoverRead:
+    """The current référent proposes to hand the person over to another organisation."""
+    view = await handover_service.propose_handover(session, actor, body, now)
+    return case_read(HandoverRead, view)
+
+
+@router.get("", response_model=HandoverPage, responses=error_responses(401, 422))
+async def list_handovers(
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+    box: Box | None = None,
+    state: StateFilter = None,
+    overdue: bool | None = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> HandoverPage:
+    """Handovers the caller's organisation proposed (``sent``) or was offered (``received``)."""
+    page = await handover_service.list_handovers(
+        session, actor, now, box=box, state=state, overdue=overdue, cursor=cursor, limit=limit
+    )
+    return HandoverPage(
+        items=[HandoverSummary.model_validate(item) for item in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/{handover_id}", response_model=HandoverRead, responses=error_responses(401, 404, 422))
+async def get_handover(handover_id: PathId, actor: ActorDep, session: SessionDep) -> HandoverRead:
+    """A handover with its timeline and the caller's allowed actions."""
+    view = await handover_service.get_handover(session, actor, handover_id)
+    return case_read(HandoverRead, view)
+
+
+add_trigger_routes(router, HANDOVER, HandoverRead, handover_service.DETAILS, id_name="handover_id")
+
+
+@accompaniments.post(
+    "/api/accompaniments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccompanimentRead,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+async def start_accompaniment(
+    body: AccompanimentStart, actor: ActorDep, session: SessionDep, now: NowDep
+) -> Accompaniment:
+    """The caller's organisation becomes the person's référent (no one else may be)."""
+    return await handover_service.start_accompaniment(session, actor, body, now)
+
+
+@accompaniments.get(
+    "/api/persons/{person_id}/accompaniments",
+    response_model=list[AccompanimentRead],
+    responses=error_responses(401, 404, 422),
+)
+async def person_accompaniments(
+    person_id: PathId, actor: ActorDep, session: SessionDep
+) -> list[Accompaniment]:
+    """Who accompanied the person, and when: readable by every organisation that did."""
+    return await handover_service.person_history(session, actor, person_id)

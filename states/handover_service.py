@@ -1,0 +1,184 @@
+"""Handover and accompaniment use cases: who accompanies a person, and passing them on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import model_validator
+from sqlalchemy import exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.interfaces import ORMOption
+
+from core.enums import AccompanimentSource
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.models import Accompaniment, Handover, Organisation, Person, Referral
+from states import cases
+from states.accompaniments import accompaniments_of, begin_accompaniment, current_accompaniment
+from states.cases import CasePage, CaseView
+from states.fields import Id, LongText, Payload
+from states.handover import HANDOVER, REFERENT, SUCCESSOR
+from states.policy import Actor, may_create_case, visible_clause
+from states.referral import REFERRAL, PersonFields
+
+Box = Literal["sent", "received"]
+BOX_SIDES: dict[str, str] = {"sent": REFERENT, "received": SUCCESSOR}
+
+DETAILS: tuple[ORMOption, ...] = (
+    selectinload(Handover.person),
+    selectinload(Handover.from_organisation),
+    selectinload(Handover.to_organisation),
+)
+"""What a handover's views load with it."""
+
+CONSENT_REQUIRED = (
+    "La personne doit avoir été informée et avoir donné son accord : cochez l'attestation."
+)
+
+
+class HandoverCreate(Payload):
+    """A proposal by the current référent to hand the person over to another organisation."""
+
+    person_id: Id
+    to_organisation_id: Id
+    reason: LongText
+    consent: bool
+
+
+class AccompanimentStart(Payload):
+    """An organisation starts accompanying a person: one it knows, or a new one."""
+
+    person_id: Id | None = None
+    person: PersonFields | None = None
+    consent: bool
+
+    @model_validator(mode="after")
+    def _one_person(self) -> AccompanimentStart:
+        if (self.person_id is None) == (self.person is None):
+            raise ValueError("give either person_id or person, not both")
+        return self
+
+
+async def may_see_person(session: AsyncSession, actor: Actor, person_id: int) -> bool:
+    """Whether the actor's organisation has, or had, a case or an accompaniment with the person.
+
+    An organisation that handed a person over keeps reading their history.
+    """
+    related = or_(
+        exists().where(
+            Accompaniment.person_id == person_id,
+            Accompaniment.organisation_id == actor.organisation_id,
+        ),
+        exists().where(Referral.person_id == person_id, visible_clause(actor, REFERRAL)),
+        exists().where(Handover.person_id == person_id, visible_clause(actor, HANDOVER)),
+    )
+    return bool(await session.scalar(select(related)))
+
+
+async def propose_handover(
+    session: AsyncSession, actor: Actor, data: HandoverCreate, now: datetime
+) -> CaseView:
+    """The current référent proposes to hand the person over to ``to_organisation_id``."""
+    if not may_create_case(actor) or actor.organisation_id is None:
+        raise Forbidden("Votre rôle ne permet pas de proposer un passage de relais.")
+    if not await may_see_person(session, actor, data.person_id):
+        raise NotFound(f"Personne {data.person_id} introuvable.")
+    current = await current_accompaniment(session, data.person_id)
+    if current is None or current.organisation_id != actor.organisation_id:
+        raise Forbidden(
+            "Seule l'organisation qui accompagne actuellement la personne peut proposer un "
+            "passage de relais."
+        )
+    if not data.consent:
+        raise InvalidInput(CONSENT_REQUIRED, field="consent")
+    successor = await session.get(Organisation, data.to_organisation_id)
+    if successor is None:
+        raise InvalidInput(
+            f"L'organisation {data.to_organisation_id} n'existe pas.", field="to_organisation_id"
+        )
+    if successor.id == actor.organisation_id:
+        raise InvalidInput(
+            "Choisissez une autre organisation que la vôtre.", field="to_organisation_id"
+        )
+    handover = Handover(
+        person_id=data.person_id,
+        accompaniment_id=current.id,
+        from_organisation_id=actor.organisation_id,
+        to_organisation_id=successor.id,
+        territory=successor.territory,
+        created_by_id=actor.user_id,
+        reason=data.reason,
+        consent_attested_at=now,
+    )
+    handover_id = await cases.open_case(session, HANDOVER, handover, actor, now)
+    return await get_handover(session, actor, handover_id)
+
+
+async def get_handover(session: AsyncSession, actor: Actor, handover_id: int) -> CaseView:
+    """A handover with its events and the actor's allowed actions."""
+    return await cases.get_case(session, HANDOVER, actor, handover_id, DETAILS)
+
+
+async def list_handovers(
+    session: AsyncSession,
+    actor: Actor,
+    now: datetime,
+    *,
+    box: Box | None = None,
+    state: str | None = None,
+    overdue: bool | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+) -> CasePage:
+    """Handovers the actor's organisation proposed (``sent``) or was offered (``received``)."""
+    return await cases.list_cases(
+        session,
+        HANDOVER,
+        actor,
+        now,
+        side=BOX_SIDES[box] if box is not None else None,
+        state=state,
+        overdue=overdue,
+        cursor=cursor,
+        limit=limit,
+        options=DETAILS,
+    )
+
+
+async def start_accompaniment(
+    session: AsyncSession, actor: Actor, data: AccompanimentStart, now: datetime
+) -> Accompaniment:
+    """The actor's organisation takes the person on as their référent."""
+    if not may_create_case(actor) or actor.organisation_id is None:
+        raise Forbidden("Votre rôle ne permet pas d'accompagner une personne.")
+    if not data.consent:
+        raise InvalidInput(CONSENT_REQUIRED, field="consent")
+    try:
+        if data.person_id is not None:
+            if not await may_see_person(session, actor, data.person_id):
+                raise NotFound(f"Personne {data.person_id} introuvable.")
+            person_id = data.person_id
+        else:
+            assert data.person is not None
+            person = Person(**data.person.model_dump(), created_at=now)
+            session.add(person)
+            await session.flush()
+            person_id = person.id
+        accompaniment = await begin_accompaniment(
+            session, person_id, actor.organisation_id, AccompanimentSource.DIRECT, None, now
+        )
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    return accompaniment
+
+
+async def person_history(
+    session: AsyncSession, actor: Actor, person_id: int
+) -> list[Accompaniment]:
+    """Every accompaniment of a person the actor's organisation knows; NotFound otherwise."""
+    if not await may_see_person(session, actor, person_id):
+        raise NotFound(f"Personne {person_id} introuvable.")
+    return await accompaniments_of(session, person_id)
