@@ -56,6 +56,42 @@ MESSAGES: dict[str, Message] = {
             "En retard : {{ case_label }} {{ reference }} ({{ waiting_organisation }})",
         ),
         Message(
+            "handover.proposed",
+            "Passage de relais {{ reference }} proposé par {{ from_organisation }}",
+        ),
+        Message(
+            "handover.accepted",
+            "Passage de relais {{ reference }} accepté par {{ to_organisation }}",
+        ),
+        Message(
+            "handover.declined",
+            "Passage de relais {{ reference }} refusé par {{ to_organisation }}",
+        ),
+        Message(
+            "handover.withdrawn",
+            "Passage de relais {{ reference }} retiré par {{ from_organisation }}",
+        ),
+        Message("handover.completed", "Passage de relais {{ reference }} effectué"),
+        Message(
+            "decision.proposed",
+            "Nouvelle proposition {{ reference }} pour le {{ committee }}",
+        ),
+        Message(
+            "decision.scheduled",
+            "Proposition {{ reference }} inscrite à l'ordre du jour du {{ committee }}",
+        ),
+        Message("decision.decided", "Proposition {{ reference }} {{ state_label }}"),
+        Message("decision.adjourned", "Proposition {{ reference }} ajournée"),
+        Message("decision.published", "Décision {{ reference }} publiée"),
+        Message(
+            "action.assigned",
+            "Action {{ reference }} confiée à {{ owner_organisation }}",
+        ),
+        Message(
+            "governance.pilotage",
+            "Gouvernance du plan : aucun comité de pilotage depuis douze mois",
+        ),
+        Message(
             "digest",
             "relais : {{ total }} dossier{{ 's' if total > 1 else '' }} en retard au {{ day }}",
         ),
@@ -71,6 +107,18 @@ RULES: tuple[Rule, ...] = (
     Rule("referral", "complete", "referrer", "referral.completed"),
     Rule("referral", "expire", "referrer", "referral.expired"),
     Rule("referral", "cancel", "receiver", "referral.cancelled"),
+    Rule("handover", "propose", "successor", "handover.proposed"),
+    Rule("handover", "accept", "referent", "handover.accepted"),
+    Rule("handover", "decline", "referent", "handover.declined"),
+    Rule("handover", "withdraw", "successor", "handover.withdrawn"),
+    Rule("handover", "confirm", "referent", "handover.completed"),
+    Rule("decision", "propose", "secretariat", "decision.proposed"),
+    Rule("decision", "schedule", "proposer", "decision.scheduled"),
+    Rule("decision", "approve", "proposer", "decision.decided"),
+    Rule("decision", "reject", "proposer", "decision.decided"),
+    Rule("decision", "adjourn", "proposer", "decision.adjourned"),
+    Rule("decision", "publish", "proposer", "decision.published"),
+    Rule("action", "assign", "owner", "action.assigned"),
 )
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import Role, TimerKind
-from core.models import ActionItem, Decision, Organisation
+from core.models import ActionItem, Committee, Decision, Organisation
 from states.fields import Comment, Payload
 from states.lifecycle import COORDINATORS, Lifecycle, Recipient, TimerSpec, TransitionSpec, Waiting
 from states.recipients import (
@@ -49,7 +49,9 @@ async def _recipients(session: AsyncSession, item: Any, audience: str) -> list[R
 async def _describe(session: AsyncSession, item: Any) -> dict[str, Any]:
     owner = await session.get_one(Organisation, item.owner_organisation_id)
     decision = await session.get_one(Decision, item.decision_id)
+    committee = await session.get_one(Committee, decision.committee_id)
     return {
+        "committee": committee.name,
         "reference": item.reference,
         "title": item.title,
         "decision_reference": decision.reference,
