@@ -15,11 +15,12 @@ from prefect.schedules import Cron, Interval
 
 from core.clock import SystemClock, as_utc
 from core.settings import get_settings
-from workflows.runs import run_delivery, run_digest, run_sweep
+from workflows.runs import run_delivery, run_digest, run_governance_check, run_sweep
 
 SWEEP_EVERY = timedelta(minutes=5)
 DELIVERY_EVERY = timedelta(minutes=1)
 DIGEST_CRON = "0 8 * * 1-5"
+GOVERNANCE_CRON = "30 8 * * *"
 PARIS = "Europe/Paris"
 
 
@@ -51,12 +52,21 @@ async def digest_flow(now: datetime | None = None) -> str:
     return report.summary()
 
 
+@flow(name="relais-governance", retries=0)
+async def governance_flow(now: datetime | None = None) -> str:
+    """Alert coordinators when no comité de pilotage met or is planned within a year."""
+    report = await run_governance_check(get_settings(), _moment(now))
+    get_run_logger().info(report.summary())
+    return report.summary()
+
+
 def deployments() -> list[RunnerDeployment]:
-    """The three deployments and their schedules (Paris time)."""
+    """The deployments and their schedules (Paris time)."""
     planned = [
         (sweep_flow, "sweep", Interval(SWEEP_EVERY, timezone=PARIS)),
         (deliver_flow, "deliver", Interval(DELIVERY_EVERY, timezone=PARIS)),
         (digest_flow, "digest", Cron(DIGEST_CRON, timezone=PARIS)),
+        (governance_flow, "governance", Cron(GOVERNANCE_CRON, timezone=PARIS)),
     ]
     return [
         cast(RunnerDeployment, work.to_deployment(name, schedule=schedule, concurrency_limit=1))

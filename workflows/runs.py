@@ -12,6 +12,7 @@ from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
 from notifications.delivery import DeliveryPolicy, DeliveryReport, deliver_due
 from notifications.transport import transport_factory
+from states.governance import GovernanceReport, check_pilotage
 from states.overdue import DigestReport, send_digests
 from states.registry import LIFECYCLES
 from states.sweep import SweepReport, sweep_due
@@ -56,4 +57,13 @@ async def run_digest(settings: Settings, now: datetime, *, dry_run: bool = False
     """Queue today's digests."""
     return await _with_database(
         settings, lambda sessions: send_digests(sessions, LIFECYCLES, now, dry_run=dry_run)
+    )
+
+
+async def run_governance_check(
+    settings: Settings, now: datetime, *, dry_run: bool = False
+) -> GovernanceReport:
+    """Check that a comité de pilotage met or is planned within twelve months."""
+    return await _with_database(
+        settings, lambda sessions: check_pilotage(sessions, now, dry_run=dry_run)
     )

@@ -1,0 +1,109 @@
+"""The plan's governance rule: a comité de pilotage meets at least once a year.
+
+When no pilotage meeting was held or planned in the last twelve months, every coordinator is
+alerted once for that gap (the key names the last meeting, so a new gap alerts again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.business_days import PARIS
+from core.enums import CommitteeKind, Role
+from core.models import Committee, Meeting, OutboxMessage
+from notifications.outbox import enqueue
+from states.recipients import role_recipients
+
+MESSAGE = "governance.pilotage"
+
+
+@dataclass
+class GovernanceReport:
+    """What one check found and did."""
+
+    gap: bool = False
+    alerted: list[str] = field(default_factory=list)
+    already_alerted: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line in French."""
+        if not self.gap:
+            return "Comité de pilotage : une réunion a eu lieu ou est prévue dans les douze mois."
+        return (
+            f"Aucun comité de pilotage depuis douze mois : {len(self.alerted)} coordinateur(s) "
+            f"alerté(s), {len(self.already_alerted)} déjà prévenu(s)."
+        )
+
+
+def twelve_months_before(now: datetime) -> datetime:
+    """The same Paris wall-clock moment one year earlier (29 February falls back to the 28th)."""
+    local = now.astimezone(PARIS)
+    try:
+        earlier = local.replace(year=local.year - 1)
+    except ValueError:
+        earlier = local.replace(year=local.year - 1, day=28)
+    return earlier
+
+
+async def _last_pilotage_meeting(session: AsyncSession) -> datetime | None:
+    last: datetime | None = await session.scalar(
+        select(func.max(Meeting.starts_at))
+        .join(Committee, Committee.id == Meeting.committee_id)
+        .where(Committee.kind == CommitteeKind.PILOTAGE)
+    )
+    return last
+
+
+async def check_pilotage(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, *, dry_run: bool = False
+) -> GovernanceReport:
+    """Alert coordinators when no pilotage meeting was held or planned in twelve months."""
+    report = GovernanceReport()
+    since = twelve_months_before(now)
+    async with sessionmaker() as session:
+        last = await _last_pilotage_meeting(session)
+        if last is not None and last >= since:
+            return report
+        report.gap = True
+        occurrence = last.astimezone(PARIS).date().isoformat() if last else "aucune"
+        key_prefix = f"governance:pilotage:{occurrence}"
+        context = {
+            "since": since.date().isoformat(),
+            "last_meeting_on": last.astimezone(PARIS).date().isoformat() if last else None,
+        }
+        for email, user_id in await role_recipients(session, Role.COORDINATOR):
+            known = await session.scalar(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.idempotency_key.startswith(f"{key_prefix}:"),
+                    OutboxMessage.recipient_email == email,
+                )
+            )
+            if known is not None:
+                report.already_alerted.append(email)
+                continue
+            try:
+                async with session.begin_nested():
+                    enqueue(
+                        session,
+                        MESSAGE,
+                        key_prefix=key_prefix,
+                        case_kind=None,
+                        case_id=None,
+                        recipients=[(email, user_id)],
+                        context=context,
+                        now=now,
+                    )
+            except IntegrityError:
+                report.already_alerted.append(email)
+                continue
+            report.alerted.append(email)
+        if dry_run:
+            await session.rollback()
+        else:
+            await session.commit()
+    return report
