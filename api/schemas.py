@@ -103,6 +103,10 @@ class OfferFields(Strict):
     contact_email: EmailStr | None = None
     capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
     is_active: bool | None = None
+    is_accompaniment: bool | None = Field(
+        default=None,
+        description="Starting a referral to this offer makes its organisation the référent.",
+    )
     reminder_days: Days | None = None
     escalation_days: Days | None = None
     expiry_days: Days | None = None
@@ -129,6 +133,7 @@ class OfferRead(Read):
     contact_email: str | None
     capacity: int | None
     is_active: bool
+    is_accompaniment: bool
     reminder_days: int | None
     escalation_days: int | None
     expiry_days: int | None

@@ -31,6 +31,16 @@ from states.policy import Actor
 from states.referral import PersonFields, ReferralCreate, ReturnFields
 
 DEMO_PASSWORD = "relais-demo-2026"
+ACCOMPANIMENTS = frozenset(
+    {
+        "Accompagnement social et professionnel en EPI",
+        "Accompagnement global France Travail et travail social",
+        "Contrat d'engagement jeune",
+        "Accompagnement vers l'emploi des personnes handicapées",
+        "Convergence — parcours renforcé en chantier d'insertion",
+    }
+)
+"""Offers whose start makes their organisation the person's référent."""
 MARKER = "Ville de Paris"
 
 C = OfferCategory
@@ -312,6 +322,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
                     "category": category,
                     "description": description,
                     "territory": territory,
+                    "is_accompaniment": title in ACCOMPANIMENTS,
                 },
                 now=clock.now(),
             )
