@@ -150,3 +150,33 @@ def may_supervise_delivery(actor: Actor) -> bool:
 def may_list_overdue(actor: Actor) -> bool:
     """Whether ``actor`` has cases whose delays they follow."""
     return actor.role in CASE_ROLES
+
+
+def may_manage_committees(actor: Actor) -> bool:
+    """Whether ``actor`` may create committees and change their member organisations."""
+    return actor.role in {Role.SECRETARY, Role.ADMIN}
+
+
+def may_manage_meetings(actor: Actor) -> bool:
+    """Whether ``actor`` may plan meetings and write their agendas and minutes."""
+    return actor.role is Role.SECRETARY
+
+
+def may_read_governance(actor: Actor) -> bool:
+    """Whether ``actor`` may read committees and meetings (no personal data in them)."""
+    return actor.role is not None
+
+
+def may_propose_decision(actor: Actor) -> bool:
+    """Whether ``actor`` may put an item forward to a committee for their organisation."""
+    return actor.role in CASE_ROLES
+
+
+def may_bring_case_to_committee(actor: Actor) -> bool:
+    """Whether ``actor`` may bring a case of their scope to the comité technique."""
+    return actor.role is Role.COORDINATOR
+
+
+def may_assign_actions(actor: Actor) -> bool:
+    """Whether ``actor`` may give an approved decision its action items."""
+    return actor.role is Role.SECRETARY

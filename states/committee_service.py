@@ -1,0 +1,406 @@
+"""Committees and their meetings: the governance bodies of the plan, readable by every partner.
+
+Committees and meetings carry no personal data: every authenticated user may read them; the
+secretariat (and, for committees, platform admins) changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.business_days import PARIS, add_business_days
+from core.enums import CommitteeKind, Territory, TimerStatus
+from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
+from core.models import Committee, CommitteeMember, Decision, Meeting, Organisation, Timer
+from states import engine
+from states.decision import DECISION
+from states.lifecycle import timer_start
+from states.policy import Actor, may_manage_committees, may_manage_meetings, may_read_governance
+
+NOT_SECRETARIAT_COMMITTEES = (
+    "Seuls le secrétariat des comités et les administrateurs gèrent les comités."
+)
+NOT_SECRETARIAT_MEETINGS = "Seul le secrétariat des comités gère les réunions."
+
+
+@dataclass(frozen=True)
+class CommitteeView:
+    """A committee and the organisations sitting on it, by name."""
+
+    committee: Committee
+    members: list[Organisation]
+
+    @property
+    def id(self) -> int:
+        """The committee's id."""
+        return self.committee.id
+
+    @property
+    def name(self) -> str:
+        """The committee's name."""
+        return self.committee.name
+
+    @property
+    def kind(self) -> CommitteeKind:
+        """The kind of body (pilotage, technique, projet, territorial)."""
+        return self.committee.kind
+
+    @property
+    def territory(self) -> Territory:
+        """The territory the committee covers."""
+        return self.committee.territory
+
+    @property
+    def created_at(self) -> datetime:
+        """When the committee was recorded."""
+        return self.committee.created_at
+
+
+def _check_reader(actor: Actor) -> None:
+    if not may_read_governance(actor):
+        raise Forbidden("Connectez-vous pour consulter les comités.")
+
+
+async def _members(session: AsyncSession, committee_id: int) -> list[Organisation]:
+    rows = await session.execute(
+        select(Organisation)
+        .join(CommitteeMember, CommitteeMember.organisation_id == Organisation.id)
+        .where(CommitteeMember.committee_id == committee_id)
+        .order_by(Organisation.name)
+    )
+    return list(rows.scalars())
+
+
+async def _organisations(
+    session: AsyncSession, organisation_ids: Sequence[int], field: str
+) -> list[Organisation]:
+    wanted = set(organisation_ids)
+    if not wanted:
+        return []
+    found = list(
+        (
+            await session.execute(select(Organisation).where(Organisation.id.in_(wanted)))
+        ).scalars()
+    )
+    missing = sorted(wanted - {organisation.id for organisation in found})
+    if missing:
+        raise InvalidInput(
+            f"Organisation(s) inconnue(s) : {', '.join(str(item) for item in missing)}.",
+            field=field,
+        )
+    return found
+
+
+async def create_committee(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    name: str,
+    kind: CommitteeKind,
+    territory: Territory,
+    member_organisation_ids: Sequence[int],
+    now: datetime,
+) -> CommitteeView:
+    """A new committee with its member organisations; names are unique, whatever their case."""
+    if not may_manage_committees(actor):
+        raise Forbidden(NOT_SECRETARIAT_COMMITTEES)
+    existing = await session.scalar(
+        select(Committee.id).where(func.lower(Committee.name) == name.lower())
+    )
+    if existing is not None:
+        raise AlreadyExists(f"Le comité « {name} » existe déjà.")
+    members = await _organisations(session, member_organisation_ids, "member_organisation_ids")
+    committee = Committee(name=name, kind=kind, territory=territory, created_at=now)
+    try:
+        session.add(committee)
+        await session.flush()
+        session.add_all(
+            CommitteeMember(committee_id=committee.id, organisation_id=organisation.id)
+            for organisation in members
+        )
+        await session.commit()
+    except IntegrityError as error:
+        await session.rollback()
+        raise AlreadyExists(f"Le comité « {name} » existe déjà.") from error
+    return CommitteeView(committee, sorted(members, key=lambda organisation: organisation.name))
+
+
+async def _committee(session: AsyncSession, committee_id: int) -> Committee:
+    committee = await session.get(Committee, committee_id)
+    if committee is None:
+        raise NotFound(f"Comité {committee_id} introuvable.")
+    return committee
+
+
+async def get_committee(session: AsyncSession, actor: Actor, committee_id: int) -> CommitteeView:
+    """One committee with its members; NotFound if it does not exist."""
+    _check_reader(actor)
+    committee = await _committee(session, committee_id)
+    return CommitteeView(committee, await _members(session, committee.id))
+
+
+async def list_committees(
+    session: AsyncSession, actor: Actor, *, kind: CommitteeKind | None = None
+) -> list[CommitteeView]:
+    """Every committee (of ``kind``), by name, with its members."""
+    _check_reader(actor)
+    statement = select(Committee).order_by(Committee.name)
+    if kind is not None:
+        statement = statement.where(Committee.kind == kind)
+    committees = list((await session.execute(statement)).scalars())
+    rows = await session.execute(
+        select(CommitteeMember.committee_id, Organisation)
+        .join(Organisation, CommitteeMember.organisation_id == Organisation.id)
+        .where(CommitteeMember.committee_id.in_([committee.id for committee in committees]))
+        .order_by(Organisation.name)
+    )
+    members: dict[int, list[Organisation]] = {}
+    for committee_id, organisation in rows.tuples():
+        members.setdefault(committee_id, []).append(organisation)
+    return [CommitteeView(committee, members.get(committee.id, [])) for committee in committees]
+
+
+async def add_member(
+    session: AsyncSession, actor: Actor, committee_id: int, organisation_id: int
+) -> CommitteeView:
+    """Seat an organisation on a committee; AlreadyExists if it already sits there."""
+    committee = await _committee(session, committee_id)
+    if not may_manage_committees(actor):
+        raise Forbidden(NOT_SECRETARIAT_COMMITTEES)
+    (organisation,) = await _organisations(session, [organisation_id], "organisation_id")
+    already = AlreadyExists(f"{organisation.name} siège déjà au comité « {committee.name} ».")
+    seated = await session.scalar(
+        select(CommitteeMember.id).where(
+            CommitteeMember.committee_id == committee.id,
+            CommitteeMember.organisation_id == organisation.id,
+        )
+    )
+    if seated is not None:
+        raise already
+    try:
+        session.add(CommitteeMember(committee_id=committee.id, organisation_id=organisation.id))
+        await session.commit()
+    except IntegrityError as error:
+        await session.rollback()
+        raise already from error
+    return CommitteeView(committee, await _members(session, committee.id))
+
+
+async def remove_member(
+    session: AsyncSession, actor: Actor, committee_id: int, organisation_id: int
+) -> CommitteeView:
+    """An organisation leaves a committee; NotFound if it did not sit there."""
+    committee = await _committee(session, committee_id)
+    if not may_manage_committees(actor):
+        raise Forbidden(NOT_SECRETARIAT_COMMITTEES)
+    membership = (
+        await session.execute(
+            select(CommitteeMember).where(
+                CommitteeMember.committee_id == committee.id,
+                CommitteeMember.organisation_id == organisation_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if membership is None:
+        raise NotFound(
+            f"L'organisation {organisation_id} ne siège pas au comité « {committee.name} »."
+        )
+    await session.delete(membership)
+    await session.commit()
+    return CommitteeView(committee, await _members(session, committee.id))
+
+
+# Meetings
+
+
+async def create_meeting(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    committee_id: int,
+    starts_at: datetime,
+    duration_minutes: int,
+    place: str,
+    agenda: str,
+    now: datetime,
+) -> Meeting:
+    """Plan a meeting of a committee (the secretariat); a past one may be recorded too."""
+    if not may_manage_meetings(actor):
+        raise Forbidden(NOT_SECRETARIAT_MEETINGS)
+    committee = await session.get(Committee, committee_id)
+    if committee is None:
+        raise InvalidInput(f"Le comité {committee_id} n'existe pas.", field="committee_id")
+    meeting = Meeting(
+        committee_id=committee.id,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        place=place,
+        agenda=agenda,
+        created_at=now,
+    )
+    session.add(meeting)
+    await session.commit()
+    return await get_meeting(session, actor, meeting.id)
+
+
+async def get_meeting(session: AsyncSession, actor: Actor, meeting_id: int) -> Meeting:
+    """One meeting with its committee; NotFound if it does not exist."""
+    _check_reader(actor)
+    meeting = (
+        await session.execute(
+            select(Meeting)
+            .where(Meeting.id == meeting_id)
+            .options(selectinload(Meeting.committee))
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if meeting is None:
+        raise NotFound(f"Réunion {meeting_id} introuvable.")
+    return meeting
+
+
+def paris_midnight(day: date) -> datetime:
+    """The first instant of ``day`` in Paris, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+
+
+async def list_meetings(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    committee_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+) -> tuple[list[Meeting], int | None]:
+    """Meetings in chronological order, from the day ``start`` to the day ``end`` (Paris).
+
+    ``cursor`` is the id of the last meeting of the previous page.
+    """
+    _check_reader(actor)
+    filters: list[ColumnElement[bool]] = []
+    if committee_id is not None:
+        filters.append(Meeting.committee_id == committee_id)
+    if start is not None:
+        filters.append(Meeting.starts_at >= paris_midnight(start))
+    if end is not None:
+        filters.append(Meeting.starts_at < paris_midnight(end + timedelta(days=1)))
+    if cursor is not None:
+        last = await session.get(Meeting, cursor)
+        if last is None:
+            raise InvalidInput(f"Curseur {cursor} inconnu.", field="cursor")
+        filters.append(
+            or_(
+                Meeting.starts_at > last.starts_at,
+                and_(Meeting.starts_at == last.starts_at, Meeting.id > last.id),
+            )
+        )
+    rows = list(
+        (
+            await session.execute(
+                select(Meeting)
+                .where(*filters)
+                .options(selectinload(Meeting.committee))
+                .order_by(Meeting.starts_at, Meeting.id)
+                .limit(limit + 1)
+            )
+        ).scalars()
+    )
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def update_meeting(
+    session: AsyncSession,
+    actor: Actor,
+    meeting_id: int,
+    *,
+    starts_at: datetime | None = None,
+    duration_minutes: int | None = None,
+    place: str | None = None,
+    agenda: str | None = None,
+    minutes: str | None = None,
+    now: datetime,
+) -> Meeting:
+    """Change a meeting: its date, duration, place and agenda until it starts, then its minutes.
+
+    Moving a meeting moves the deadlines of the items scheduled on it.
+    """
+    meeting = await get_meeting(session, actor, meeting_id)
+    if not may_manage_meetings(actor):
+        raise Forbidden(NOT_SECRETARIAT_MEETINGS)
+    started = meeting.starts_at <= now
+    planning = {
+        "starts_at": starts_at,
+        "duration_minutes": duration_minutes,
+        "place": place,
+        "agenda": agenda,
+    }
+    changes = {key: value for key, value in planning.items() if value is not None}
+    if changes and started:
+        raise Conflict(
+            "La réunion a commencé : sa date, son lieu et son ordre du jour ne changent plus ; "
+            "seul le compte rendu peut encore être écrit."
+        )
+    if minutes is not None and not started:
+        raise Conflict("Le compte rendu s'écrit une fois la réunion commencée.")
+    if starts_at is not None and starts_at <= now:
+        raise InvalidInput(
+            "Une réunion ne se déplace que vers une date à venir.", field="starts_at"
+        )
+    moved = starts_at is not None and starts_at != meeting.starts_at
+    for key, value in changes.items():
+        setattr(meeting, key, value)
+    if minutes is not None:
+        meeting.minutes = minutes
+    try:
+        if moved:
+            await _move_scheduled_items(session, meeting, now)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    return await get_meeting(session, actor, meeting.id)
+
+
+async def _move_scheduled_items(session: AsyncSession, meeting: Meeting, now: datetime) -> None:
+    """The items scheduled on a moved meeting follow it, and so do their deadlines.
+
+    A decision's ``scheduled`` timers count from its meeting: they are closed and opened
+    again from the new date, as the engine would on entering the state.
+    """
+    decisions = (
+        await session.execute(
+            select(Decision)
+            .where(Decision.meeting_id == meeting.id, Decision.state == "scheduled")
+            .with_for_update()
+        )
+    ).scalars()
+    for decision in decisions:
+        decision.meeting_at = meeting.starts_at
+        await engine.close_timers(session, DECISION, decision.id, now)
+        for spec in DECISION.timers.get(decision.state, ()):
+            start = timer_start(spec, decision, decision.state_entered_at)
+            if start is None:
+                continue
+            session.add(
+                Timer(
+                    case_kind=DECISION.name,
+                    case_id=decision.id,
+                    state=decision.state,
+                    kind=spec.kind,
+                    target=spec.target,
+                    due_at=add_business_days(start, spec.business_days),
+                    status=TimerStatus.PENDING,
+                    created_at=now,
+                )
+            )
+    await session.flush()
