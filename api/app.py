@@ -11,8 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.auth import auth_router
 from api.errors import install_error_handlers
 from api.routers import (
+    actions,
+    committees,
+    decisions,
     handovers,
     health,
+    meetings,
     offers,
     organisations,
     referrals,
@@ -61,5 +65,9 @@ def create_app(
     app.include_router(referrals.router)
     app.include_router(handovers.router)
     app.include_router(handovers.accompaniments)
+    app.include_router(committees.router)
+    app.include_router(meetings.router)
+    app.include_router(decisions.router)
+    app.include_router(actions.router)
     app.include_router(supervision.router)
     return app

@@ -1,0 +1,102 @@
+"""Documents the governance hands out: a meeting's minutes (HTML) and the action plan (CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from core.business_days import PARIS
+from core.enums import PLAN_AXIS_LABELS, DecisionKind
+from notifications.render import french_date, french_datetime
+from states.governance_reports import ActionPlan, MeetingRecord
+
+KIND_LABELS = {
+    DecisionKind.ACTION_PLAN: "plan d'action",
+    DecisionKind.CASE_REVIEW: "examen de situation",
+    DecisionKind.ARBITRATION: "arbitrage",
+    DecisionKind.OTHER: "autre",
+}
+PLAN_COLUMNS = (
+    "axis",
+    "axis_label",
+    "decision_reference",
+    "decision_title",
+    "decided_at",
+    "action_reference",
+    "action_title",
+    "owner",
+    "due_on",
+    "state",
+    "overdue",
+)
+# Cells a spreadsheet would take for a formula (CSV injection): they get a leading quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("api", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["date_fr"] = french_date
+    env.filters["datetime_fr"] = french_datetime
+    return env
+
+
+def minutes_html(record: MeetingRecord) -> str:
+    """The minutes of a meeting as a self-contained, printable French HTML page."""
+    return (
+        _environment()
+        .get_template("minutes.html")
+        .render(
+            record=record,
+            meeting=record.meeting,
+            committee=record.committee,
+            kind_labels=KIND_LABELS,
+        )
+    )
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def action_plan_csv(plan: ActionPlan) -> bytes:
+    """The action plan as CSV, UTF-8 with a byte order mark so that spreadsheets read accents.
+
+    One row per action item, or one per decision that has none.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(PLAN_COLUMNS)
+    for group in plan.axes:
+        for decision in group.decisions:
+            head = [
+                group.axis.value,
+                PLAN_AXIS_LABELS[group.axis],
+                decision.reference,
+                _cell(decision.title),
+                decision.decided_at.astimezone(PARIS).date().isoformat(),
+            ]
+            if not decision.actions:
+                writer.writerow([*head, "", "", "", "", "", ""])
+            for action in decision.actions:
+                writer.writerow(
+                    [
+                        *head,
+                        action.reference,
+                        _cell(action.title),
+                        _cell(action.owner_organisation.name),
+                        action.due_on.isoformat(),
+                        action.state_label,
+                        "oui" if action.overdue else "non",
+                    ]
+                )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
