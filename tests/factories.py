@@ -175,3 +175,59 @@ async def make_world(session: AsyncSession, now: datetime) -> World:
         admin=await make_user(session, coordination, now, role=Role.ADMIN, email="admin@test.fr"),
         offer=await make_offer(session, receiver, now, title="Accompagnement en EPI"),
     )
+
+
+async def make_committee(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    name: str | None = None,
+    kind: str = "technique",
+    territory: Territory = Territory.PARIS,
+    members: tuple[Organisation, ...] = (),
+) -> Any:
+    """A committed committee of ``kind`` (a ``CommitteeKind`` value) seating ``members``."""
+    from core.enums import CommitteeKind
+    from core.models import Committee, CommitteeMember
+
+    committee = Committee(
+        name=name or f"Comité {next(_sequence)}",
+        kind=CommitteeKind(kind),
+        territory=territory,
+        created_at=now,
+    )
+    session.add(committee)
+    await session.flush()
+    session.add_all(
+        CommitteeMember(committee_id=committee.id, organisation_id=organisation.id)
+        for organisation in members
+    )
+    await session.commit()
+    return committee
+
+
+async def make_meeting(
+    session: AsyncSession,
+    committee: Any,
+    starts_at: datetime,
+    *,
+    place: str = "Hôtel de Ville, salle des commissions",
+    agenda: str = "1. Suivi du plan d'action\n2. Questions diverses",
+    minutes: str | None = None,
+    duration_minutes: int = 120,
+) -> Any:
+    """A committed meeting of ``committee`` at ``starts_at`` (minutes written as given)."""
+    from core.models import Meeting
+
+    meeting = Meeting(
+        committee_id=committee.id,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        place=place,
+        agenda=agenda,
+        minutes=minutes,
+        created_at=starts_at,
+    )
+    session.add(meeting)
+    await session.commit()
+    return meeting
