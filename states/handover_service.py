@@ -19,7 +19,7 @@ from states.accompaniments import accompaniments_of, begin_accompaniment, curren
 from states.cases import CasePage, CaseView
 from states.fields import Id, LongText, Payload
 from states.handover import HANDOVER, REFERENT, SUCCESSOR
-from states.policy import Actor, may_create_case, visible_clause
+from states.policy import CASE_ROLES, Actor, may_create_case, visible_clause
 from states.referral import REFERRAL, PersonFields
 
 Box = Literal["sent", "received"]
@@ -63,8 +63,11 @@ class AccompanimentStart(Payload):
 async def may_see_person(session: AsyncSession, actor: Actor, person_id: int) -> bool:
     """Whether the actor's organisation has, or had, a case or an accompaniment with the person.
 
-    An organisation that handed a person over keeps reading their history.
+    An organisation that handed a person over keeps reading their history. Only the roles
+    that work cases may: a secretary or an admin sees no person, whatever their organisation.
     """
+    if actor.role not in CASE_ROLES:
+        return False
     related = or_(
         exists().where(
             Accompaniment.person_id == person_id,
