@@ -231,3 +231,32 @@ async def make_meeting(
     session.add(meeting)
     await session.commit()
     return meeting
+
+
+def person_fields(**overrides: Any) -> PersonFields:
+    """A valid person, as a referral or an accompaniment names them."""
+    values: dict[str, Any] = {"first_name": "Yanis", "last_name": "Moreau", **overrides}
+    return PersonFields(**values)
+
+
+async def accompany_new_person(session: AsyncSession, user: User, now: datetime) -> int:
+    """A new person whom ``user``'s organisation accompanies from ``now``; the person's id."""
+    from states.handover_service import AccompanimentStart, start_accompaniment
+
+    accompaniment = await start_accompaniment(
+        session, actor_of(user), AccompanimentStart(person=person_fields(), consent=True), now
+    )
+    return accompaniment.person_id
+
+
+def handover_json(
+    person_id: int, to_organisation: Organisation, **overrides: Any
+) -> dict[str, Any]:
+    """The JSON body of a valid ``POST /api/handovers`` of the person to ``to_organisation``."""
+    return {
+        "person_id": person_id,
+        "to_organisation_id": to_organisation.id,
+        "reason": "Passage vers un accompagnement global",
+        "consent": True,
+        **overrides,
+    }

@@ -1,0 +1,133 @@
+"""Issue 4, acceptance 2 on PostgreSQL: two handovers of one person confirmed at once.
+
+The Mission locale (A) accompanies a person and proposed them both to an EPI (B) and to the
+CAF (C); both accepted, and the first meeting took place. B and C confirm at the same moment,
+through the whole HTTP stack on the application's own connection pool (``asyncio.gather``).
+Each confirm locks its own handover row, then A's current accompaniment (``SELECT ... FOR
+UPDATE``): the second one waits, then finds that accompaniment ended and answers 409. Exactly
+one référent remains, and A's accompaniment ended once. Repeated, in both orders, so that the
+race really happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.clock import FixedClock
+from core.models import Accompaniment, Event, Handover, OutboxMessage
+from tests.factories import World, accompany_new_person, auth_headers, handover_json
+
+pytestmark = pytest.mark.postgres
+
+ROUNDS = 8
+
+
+@pytest.mark.parametrize("round_number", range(ROUNDS))
+async def test_two_concurrent_confirms_leave_one_referent(
+    client: httpx.AsyncClient,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    round_number: int,
+) -> None:
+    referent = await auth_headers(world.referrer)
+    async with sessionmaker() as session:
+        person_id = await accompany_new_person(session, world.referrer, clock.now())
+    successors = {
+        world.receiver.id: await auth_headers(world.receiver_member),
+        world.outsider.id: await auth_headers(world.outsider_member),
+    }
+    handovers: dict[int, int] = {}  # successor organisation -> its handover
+    for organisation in (world.receiver, world.outsider):
+        proposed = await client.post(
+            "/api/handovers", json=handover_json(person_id, organisation), headers=referent
+        )
+        assert proposed.status_code == 201, proposed.text
+        handover_id = proposed.json()["id"]
+        accepted = await client.post(
+            f"/api/handovers/{handover_id}/accept",
+            json={"first_meeting_at": clock.now().isoformat()},
+            headers=successors[organisation.id],
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["version"] == 2
+        handovers[organisation.id] = handover_id
+    clock.advance(timedelta(hours=2))  # the first meetings took place
+    order = list(handovers) if round_number % 2 == 0 else list(reversed(handovers))
+
+    answers = dict(
+        zip(
+            order,
+            await asyncio.gather(
+                *(
+                    client.post(
+                        f"/api/handovers/{handovers[organisation]}/confirm",
+                        json={},
+                        headers=successors[organisation],
+                    )
+                    for organisation in order
+                )
+            ),
+            strict=True,
+        )
+    )
+
+    statuses = sorted(answer.status_code for answer in answers.values())
+    assert statuses == [200, 409], [answer.text for answer in answers.values()]
+    [winner] = [organisation for organisation, answer in answers.items() if answer.is_success]
+    [loser] = [organisation for organisation in answers if organisation != winner]
+    assert answers[winner].json()["state"] == "completed"
+    assert answers[loser].json()["code"] == "concurrent_change"
+    assert "n'est plus accompagnée" in answers[loser].json()["detail"]
+
+    now = clock.now()
+    async with sessionmaker() as session:
+        accompaniments = (
+            await session.execute(
+                select(
+                    Accompaniment.organisation_id,
+                    Accompaniment.started_at,
+                    Accompaniment.ended_at,
+                    Accompaniment.source_id,
+                )
+                .where(Accompaniment.person_id == person_id)
+                .order_by(Accompaniment.id)
+            )
+        ).all()
+        states = {
+            row.id: (row.state, row.version)
+            for row in await session.execute(select(Handover.id, Handover.state, Handover.version))
+        }
+        confirms = (
+            (await session.execute(select(Event.case_id).where(Event.trigger == "confirm")))
+            .scalars()
+            .all()
+        )
+        completed_mails = (
+            (
+                await session.execute(
+                    select(OutboxMessage.case_id).where(
+                        OutboxMessage.message == "handover.completed"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    # A's accompaniment ended once, when the winner's began; one current référent.
+    assert [tuple(row) for row in accompaniments] == [
+        (world.sender.id, accompaniments[0].started_at, now, None),
+        (winner, now, None, handovers[winner]),
+    ]
+    assert states == {
+        handovers[winner]: ("completed", 3),
+        handovers[loser]: ("accepted", 2),
+    }
+    assert confirms == [handovers[winner]]
+    assert completed_mails == [handovers[winner]]
