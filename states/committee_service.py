@@ -85,9 +85,7 @@ async def _organisations(
     if not wanted:
         return []
     found = list(
-        (
-            await session.execute(select(Organisation).where(Organisation.id.in_(wanted)))
-        ).scalars()
+        (await session.execute(select(Organisation).where(Organisation.id.in_(wanted)))).scalars()
     )
     missing = sorted(wanted - {organisation.id for organisation in found})
     if missing:

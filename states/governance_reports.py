@@ -190,9 +190,7 @@ class MeetingRecord:
     generated_at: datetime
 
 
-async def _outcomes(
-    session: AsyncSession, meeting: Meeting
-) -> dict[int, tuple[str, str | None]]:
+async def _outcomes(session: AsyncSession, meeting: Meeting) -> dict[int, tuple[str, str | None]]:
     """Per decision of the committee: what ``meeting`` decided, or ``scheduled`` if not yet.
 
     Read from the events: an item scheduled on the meeting, then approved, rejected or
@@ -240,9 +238,7 @@ async def meeting_record(
             )
         ).scalars()
     )
-    approved = [
-        decision.id for decision in decisions if outcomes[decision.id][0] == "approved"
-    ]
+    approved = [decision.id for decision in decisions if outcomes[decision.id][0] == "approved"]
     actions = await _plan_actions(session, approved, now)
     items = [
         MeetingItem(
