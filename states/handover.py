@@ -11,18 +11,22 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import AccompanimentSource, TimerKind
 from core.errors import ConcurrentChange
 from core.models import Handover, Organisation
+from states import engine
 from states.accompaniments import begin_accompaniment, current_accompaniment
 from states.fields import Comment, Moment, Payload
 from states.lifecycle import COORDINATORS, Lifecycle, Recipient, TimerSpec, TransitionSpec, Waiting
+from states.policy import Actor
 from states.recipients import ORGANISATION_STAFF, coordinator_recipients, organisation_recipients
 
 REFERENT = "referent"
 SUCCESSOR = "successor"
+OPEN_STATES = ("proposed", "accepted")
 
 
 class AcceptHandoverFields(Payload):
@@ -80,6 +84,34 @@ async def _confirm(session: AsyncSession, handover: Any, fields: BaseModel, now:
         handover.id,
         now,
     )
+    await _withdraw_the_others(session, handover, now)
+
+
+async def _withdraw_the_others(session: AsyncSession, handover: Any, now: datetime) -> None:
+    """The person's other open handovers can no longer happen: relais withdraws them.
+
+    Rows another transaction holds are skipped rather than waited for (no deadlock between
+    two confirms); such a handover's own confirm then fails, as its référent is gone.
+    """
+    others = (
+        await session.execute(
+            select(Handover)
+            .where(
+                Handover.person_id == handover.person_id,
+                Handover.id != handover.id,
+                Handover.state.in_(OPEN_STATES),
+            )
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
+    taker = await session.get_one(Organisation, handover.to_organisation_id)
+    reason = f"La personne est désormais accompagnée par {taker.name} ({handover.reference})."
+    for other in list(others):
+        await engine.apply_transition(
+            session, HANDOVER, other, "withdraw", Actor.system(),
+            WithdrawHandoverFields(reason=reason), now,
+        )  # fmt: skip
 
 
 def _meeting_passed(handover: Any, now: datetime) -> str | None:

@@ -22,7 +22,7 @@ from core.enums import Role, TimerKind
 from core.models import OutboxMessage, Timer, User
 from notifications.outbox import enqueue
 from states.lifecycle import Lifecycle
-from states.policy import Actor, visible_clause
+from states.policy import Actor, responsibility_clause
 from states.sweep import case_context
 
 DIGEST_ROLES = (Role.COORDINATOR, Role.ORG_ADMIN)
@@ -78,7 +78,7 @@ async def overdue_cases(
                 Timer.kind == TimerKind.ESCALATION,
                 Timer.closed_at.is_(None),
                 Timer.due_at <= now,
-                visible_clause(actor, lifecycle),
+                responsibility_clause(actor, lifecycle),
             )
             .order_by(Timer.due_at, model.id)
         )

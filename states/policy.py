@@ -74,16 +74,22 @@ def may_fire(lifecycle: Lifecycle, sides: frozenset[str], spec: TransitionSpec) 
 
     Coordinators may fire every human trigger of a case in their scope, where the lifecycle
     allows it (referrals and handovers do; committee decisions are the secretariat's).
+    relais itself fires the timers' triggers and the cascades of another transition (a
+    completed handover withdraws the person's other open ones).
     """
+    if SYSTEM in sides:
+        return True
     if spec.is_system:
-        return SYSTEM in sides
+        return False
     if lifecycle.coordinator_override and COORDINATORS in sides:
         return True
     return bool(sides & spec.sides)
 
 
 def allowed_triggers(lifecycle: Lifecycle, sides: frozenset[str], state: str) -> list[str]:
-    """Human triggers that someone on ``sides`` may fire in ``state``."""
+    """Human triggers that a person on ``sides`` may fire in ``state`` (none for relais)."""
+    if SYSTEM in sides:
+        return []
     return [
         trigger
         for trigger in lifecycle.triggers_from(state)
@@ -94,7 +100,18 @@ def allowed_triggers(lifecycle: Lifecycle, sides: frozenset[str], state: str) ->
 
 def visible_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
     """A SQL condition selecting the cases of ``lifecycle`` that ``actor`` may see."""
-    if actor.is_system or (lifecycle.visible_to_all and actor.role is not None):
+    if lifecycle.visible_to_all and actor.role is not None:
+        return true()
+    return responsibility_clause(actor, lifecycle)
+
+
+def responsibility_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
+    """The cases whose delays ``actor`` follows: their organisation's, their role's, or, for
+    a coordinator, their territory's (what ``/api/overdue`` and the digest list).
+
+    Unlike visibility, governance items every partner may read are not everyone's concern.
+    """
+    if actor.is_system:
         return true()
     conditions: list[ColumnElement[bool]] = []
     if actor.role in lifecycle.role_sides:
