@@ -15,13 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.business_days import PARIS, add_business_days
-from core.enums import CommitteeKind, Territory, TimerStatus
+from core.business_days import PARIS
+from core.enums import CommitteeKind, Territory
 from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
-from core.models import Committee, CommitteeMember, Decision, Meeting, Organisation, Timer
+from core.models import Committee, CommitteeMember, Decision, Meeting, Organisation
 from states import engine
 from states.decision import DECISION
-from states.lifecycle import timer_start
 from states.policy import Actor, may_manage_committees, may_manage_meetings, may_read_governance
 
 NOT_SECRETARIAT_COMMITTEES = (
@@ -384,21 +383,5 @@ async def _move_scheduled_items(session: AsyncSession, meeting: Meeting, now: da
     ).scalars()
     for decision in decisions:
         decision.meeting_at = meeting.starts_at
-        await engine.close_timers(session, DECISION, decision.id, now)
-        for spec in DECISION.timers.get(decision.state, ()):
-            start = timer_start(spec, decision, decision.state_entered_at)
-            if start is None:
-                continue
-            session.add(
-                Timer(
-                    case_kind=DECISION.name,
-                    case_id=decision.id,
-                    state=decision.state,
-                    kind=spec.kind,
-                    target=spec.target,
-                    due_at=add_business_days(start, spec.business_days),
-                    status=TimerStatus.PENDING,
-                    created_at=now,
-                )
-            )
+        await engine.reset_timers(session, DECISION, decision, now)
     await session.flush()

@@ -239,6 +239,21 @@ async def close_timers(
 async def _open_timers(
     session: AsyncSession, lifecycle: Lifecycle, case: Any, now: datetime
 ) -> None:
+    await open_timers(session, lifecycle, case, case.state_entered_at, now)
+
+
+async def reset_timers(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, now: datetime
+) -> None:
+    """Recount the case's current timers, after a date they count from has moved."""
+    await close_timers(session, lifecycle, case.id, now)
+    await open_timers(session, lifecycle, case, case.state_entered_at, now)
+
+
+async def open_timers(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, entered_at: datetime, now: datetime
+) -> None:
+    """Create the timers the case's state declares, counted from ``entered_at`` or their anchor."""
     specs = lifecycle.timers.get(case.state, ())
     if not specs:
         return
@@ -246,7 +261,7 @@ async def _open_timers(
     if lifecycle.deadline_overrides is not None:
         overrides = await lifecycle.deadline_overrides(session, case)
     for spec in specs:
-        start = timer_start(spec, case, now)
+        start = timer_start(spec, case, entered_at)
         if start is None:
             continue
         days = overrides.get((case.state, spec.kind), spec.business_days)

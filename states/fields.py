@@ -20,7 +20,7 @@ Comment = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=STORABLE_TEXT),
 ]
-Id = Annotated[int, Field(gt=0, le=MAX_ID)]
+Id = Annotated[int, Field(gt=0, le=MAX_ID, strict=True)]
 """The id of an existing row: beyond ``MAX_ID`` none can exist."""
 OfferId = Id
 Moment = Annotated[AwareDatetime, Field(ge=EARLIEST_MOMENT, lt=LATEST_MOMENT)]
