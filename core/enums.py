@@ -158,3 +158,11 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     DEAD = "dead"
+
+
+def territory_label(territory: Territory) -> str:
+    """How a person names a territory: « Paris », « Paris 1er », « Paris 11e »."""
+    if territory is Territory.PARIS:
+        return "Paris"
+    number = int(territory.value[-2:])
+    return f"Paris {number}{'er' if number == 1 else 'e'}"
