@@ -213,3 +213,11 @@ class AccompanimentSource(StrEnum):
     REFERRAL = "referral"
     HANDOVER = "handover"
     DIRECT = "direct"
+
+
+def territory_label(territory: Territory) -> str:
+    """How a person names a territory: « Paris », « Paris 1er », « Paris 11e »."""
+    if territory is Territory.PARIS:
+        return "Paris"
+    number = int(territory.value[-2:])
+    return f"Paris {number}{'er' if number == 1 else 'e'}"

@@ -50,7 +50,7 @@ MESSAGES: dict[str, Message] = {
             "referral.cancelled",
             "Orientation {{ reference }} annulée par {{ sender_organisation }}",
         ),
-        Message("reminder", "Rappel : {{ case_label }} {{ reference }} attend votre action"),
+        Message("reminder", "Rappel : {{ case_label }} {{ reference }} en attente de votre action"),
         Message(
             "escalation",
             "En retard : {{ case_label }} {{ reference }} ({{ waiting_organisation }})",
@@ -93,7 +93,8 @@ MESSAGES: dict[str, Message] = {
         ),
         Message(
             "digest",
-            "relais : {{ total }} dossier{{ 's' if total > 1 else '' }} en retard au {{ day }}",
+            "relais : {{ total }} dossier{{ 's' if total > 1 else '' }} en retard le "
+            "{{ day | date_fr }}",
         ),
     )
 }

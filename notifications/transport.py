@@ -109,10 +109,13 @@ class MaildirTransport:
         self._box: mailbox.Maildir | None = None
 
     async def __aenter__(self) -> Self:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._box = mailbox.Maildir(self._path, create=True)
-        for folder in ("tmp", "new", "cur"):
-            (self._path / folder).mkdir(exist_ok=True)
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._box = mailbox.Maildir(self._path, create=True)
+            for folder in ("tmp", "new", "cur"):
+                (self._path / folder).mkdir(exist_ok=True)
+        except OSError as error:
+            raise TransportError(f"écriture impossible dans {self._path} : {error}") from error
         return self
 
     async def __aexit__(

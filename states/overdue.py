@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS, business_days_between, is_business_day
-from core.enums import Role, TimerKind
+from core.enums import Role, TimerKind, territory_label
 from core.models import OutboxMessage, Timer, User
 from notifications.outbox import enqueue
 from states.lifecycle import Lifecycle
@@ -164,7 +164,7 @@ class DigestReport:
 
 def _scope_label(user: User) -> str:
     if user.role is Role.COORDINATOR:
-        return f" (territoire {user.scope_territory.value})" if user.scope_territory else ""
+        return f" ({territory_label(user.scope_territory)})" if user.scope_territory else ""
     return " pour votre organisation"
 
 

@@ -246,7 +246,7 @@ RETURN_REASON_LABELS = {
     ReturnReason.PERSON_UNREACHABLE: "la personne n'a pas pu être jointe",
     ReturnReason.PERSON_DECLINED: "la personne a renoncé",
     ReturnReason.DUPLICATE: "orientation en double",
-    ReturnReason.OTHER: "autre motif (voir le dossier)",
+    ReturnReason.OTHER: "autre (voir le dossier)",
 }
 
 OUTCOME_LABELS = {
@@ -255,7 +255,7 @@ OUTCOME_LABELS = {
     Outcome.OTHER_OFFER: "orientation vers une autre offre",
     Outcome.PERSON_LEFT: "la personne a quitté l'accompagnement",
     Outcome.DID_NOT_ATTEND: "la personne ne s'est pas présentée",
-    Outcome.OTHER: "autre issue (voir le dossier)",
+    Outcome.OTHER: "autre (voir le dossier)",
 }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -125,6 +125,24 @@ async def _escalate(
     return len(rows)
 
 
+async def _may_close_timers(session: AsyncSession, lifecycle: Lifecycle, case_id: int) -> bool:
+    """Lock every open timer of the case without waiting; False if another transaction holds one."""
+    open_timers = (
+        Timer.case_kind == lifecycle.name,
+        Timer.case_id == case_id,
+        Timer.closed_at.is_(None),
+    )
+    count = (
+        await session.execute(select(func.count()).select_from(Timer).where(*open_timers))
+    ).scalar_one()
+    locked = (
+        await session.execute(
+            select(Timer.id).where(*open_timers).with_for_update(skip_locked=True)
+        )
+    ).all()
+    return len(locked) == count
+
+
 async def _perform(
     session: AsyncSession,
     lifecycle: Lifecycle,
@@ -141,6 +159,12 @@ async def _perform(
     label = f"{lifecycle.name} {timer.case_id} ({timer.kind.value} {timer.target})"
     if case is None:
         # Someone is changing this case right now: their transaction settles its timers.
+        report.skipped.append(label)
+        return
+    if timer.kind is TimerKind.TRIGGER and not await _may_close_timers(session, lifecycle, case.id):
+        # Firing closes every open timer of the case, and one is claimed by a concurrent
+        # sweep. Waiting for it could deadlock (that sweep may be firing a trigger on a case
+        # whose timer we claimed): leave this one to the next sweep.
         report.skipped.append(label)
         return
     reference = getattr(case, "reference", str(case.id))

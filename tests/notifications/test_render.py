@@ -1,0 +1,213 @@
+"""Acceptance point 2: no email carries personal data of the person, whatever the message.
+
+Every message of the catalog is produced from real data: referrals for Zoé Quatremer (email,
+phone, birth date, situation, barriers, motive) go through the API, the sweep and the digest,
+exactly as in production, until the outbox holds every message key of the catalog. Each
+outbox row is then rendered, and neither the rendered emails nor the stored contexts may
+contain anything that identifies or describes her.
+
+Timeline (Paris time; no public holiday in March 2026, summer time from Sunday 29 March):
+Monday 2 March 09:00 three referrals are submitted; the first is returned, resubmitted,
+accepted, started and completed that day, the second is cancelled, the third is left
+unanswered. Its reminder falls due Thursday 5 March 09:00 (+3 business days), its escalation
+Monday 9 March 09:00 (+5), its expiry Monday 30 March 09:00 (+20).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.clock import FixedClock
+from core.models import OutboxMessage, Person
+from notifications.catalog import MESSAGES
+from notifications.render import render
+from states.overdue import send_digests
+from states.registry import LIFECYCLES
+from states.sweep import sweep_due
+from tests.factories import World, auth_headers, referral_json
+
+PARIS = ZoneInfo("Europe/Paris")
+BASE_URL = "https://relais.paris.example"
+
+PERSON = {
+    "first_name": "Zoé",
+    "last_name": "Quatremer",
+    "birth_date": "1987-11-23",
+    "email": "zoe.quatremer@example.org",
+    "phone": "06 12 34 56 78",
+}
+MOTIVE = "Souhaite devenir apicultrice au jardin partagé de Belleville"
+AMENDED_MOTIVE = "Souhaite devenir apicultrice ; horaires compatibles avec la crèche Pivoine"
+RETURN_COMMENT = "Attestation manquante, rappeler sa tante Hortense le matin"
+CANCEL_REASON = "Déménagement à Quimper chez son frère"
+
+# Everything that must stay behind the login, compared case-insensitively.
+FORBIDDEN = (
+    # identity and contact
+    "Zoé",
+    "Zoe",
+    "Quatremer",
+    "zoe.quatremer@example.org",
+    "zoe.quatremer",
+    "06 12 34 56 78",
+    "0612345678",
+    "1987-11-23",
+    "23/11/1987",
+    "23 novembre 1987",
+    "1987",
+    # situation: the value and its French label
+    "rsa",
+    "revenu de solidarité active",
+    # barriers: values and French labels
+    "sante",
+    "santé",
+    "logement",
+    "garde_enfant",
+    "garde d'enfant",
+    # free texts about the person
+    MOTIVE,
+    AMENDED_MOTIVE,
+    "apicultrice",
+    "Belleville",
+    "Pivoine",
+    RETURN_COMMENT,
+    "Hortense",
+    CANCEL_REASON,
+    "Quimper",
+)
+
+
+def paris(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    """A moment of 2026 in Paris."""
+    return datetime(2026, month, day, hour, minute, tzinfo=PARIS)
+
+
+def leaks(text: str) -> list[str]:
+    """The forbidden items found in ``text``, case-insensitively."""
+    lowered = text.casefold()
+    return [item for item in FORBIDDEN if item.casefold() in lowered]
+
+
+async def post(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    """POST through the API and return the JSON answer, failing loudly on an error."""
+    answer = await client.post(path, json=body, headers=headers)
+    assert answer.status_code in (200, 201), answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+async def produce_every_message(
+    client: httpx.AsyncClient,
+    world: World,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> list[str]:
+    """Drive three referrals of Zoé through API, sweep and digest; return their references."""
+    referrer = await auth_headers(world.referrer)
+    receiver = await auth_headers(world.receiver_member)
+    body = referral_json(
+        world.offer,
+        person=PERSON,
+        motive=MOTIVE,
+        situation="rsa",
+        barriers=["sante", "logement", "garde_enfant"],
+    )
+    followed, cancelled, silent = [
+        await post(client, "/api/referrals", body, referrer) for _ in range(3)
+    ]
+    path = f"/api/referrals/{followed['id']}"
+    steps: list[tuple[int, str, dict[str, Any], dict[str, str]]] = [
+        (10, "return", {"reason": "missing_information", "comment": RETURN_COMMENT}, receiver),
+        (11, "resubmit", {"motive": AMENDED_MOTIVE, "situation": "rsa"}, referrer),
+        (12, "accept", {"first_appointment_at": "2026-03-05T14:30:00+01:00"}, receiver),
+        (13, "start", {}, receiver),
+        (14, "complete", {"outcome": "training", "comment": RETURN_COMMENT}, receiver),
+    ]
+    for hour, trigger, payload, headers in steps:
+        clock.set(paris(2, hour))
+        assert (await post(client, f"{path}/{trigger}", payload, headers))["state"]
+    clock.set(paris(2, 15))
+    cancel_path = f"/api/referrals/{cancelled['id']}/cancel"
+    assert (await post(client, cancel_path, {"reason": CANCEL_REASON}, referrer))[
+        "state"
+    ] == "cancelled"
+
+    reminded = await sweep_due(sessionmaker, LIFECYCLES, paris(6, 9))
+    assert (len(reminded.reminders), len(reminded.escalations)) == (1, 0)
+    escalated = await sweep_due(sessionmaker, LIFECYCLES, paris(9, 9))
+    assert (len(escalated.reminders), len(escalated.escalations)) == (0, 1)
+    digests = await send_digests(sessionmaker, LIFECYCLES, paris(10, 8))
+    assert len(digests.sent) == 1  # the coordinator; the parties have no org admin
+    expired = await sweep_due(sessionmaker, LIFECYCLES, paris(31, 9))
+    assert expired.triggers == [f"{silent['reference']} : expire"]
+    return [followed["reference"], cancelled["reference"], silent["reference"]]
+
+
+async def test_every_message_from_real_data_carries_no_personal_data(
+    client: httpx.AsyncClient,
+    world: World,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+) -> None:
+    references = await produce_every_message(client, world, clock, sessionmaker)
+    rows = list((await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
+
+    # Every message of the catalog was produced: a new message without coverage fails here.
+    assert {row.message for row in rows} == set(MESSAGES)
+    assert Counter(row.message for row in rows) == {
+        "referral.submitted": 4,  # three submissions and one resubmission
+        "referral.returned": 1,
+        "referral.accepted": 1,
+        "referral.completed": 1,
+        "referral.cancelled": 1,
+        "reminder": 1,
+        "escalation": 1,
+        "digest": 1,
+        "referral.expired": 1,
+    }
+
+    # The person's data did reach the database, behind the login.
+    person = await stored_person(session)
+    assert person == ("Zoé", "Quatremer", "zoe.quatremer@example.org", "06 12 34 56 78")
+
+    for row in rows:
+        stored = json.dumps(row.context, ensure_ascii=False)
+        assert leaks(stored) == [], f"{row.message} context: {stored}"
+        email = render(row.message, row.context, BASE_URL)
+        for part, text in (("subject", email.subject), ("text", email.text), ("html", email.html)):
+            assert leaks(text) == [], f"{row.message} {part}:\n{text}"
+        # And the email still says which case it is about.
+        if row.message == "digest":
+            assert references[2] in email.text and references[2] in email.html
+        else:
+            assert row.context["reference"] in email.subject
+            assert f"{BASE_URL}/referrals/{row.case_id}" in email.text
+
+
+async def stored_person(session: AsyncSession) -> tuple[str, str, str | None, str | None]:
+    """The stored person, to prove the test data did contain what the emails must not."""
+    person = (await session.execute(select(Person).order_by(Person.id))).scalars().first()
+    assert person is not None
+    return person.first_name, person.last_name, person.email, person.phone
+
+
+def test_the_leak_detector_sees_what_it_looks_for() -> None:
+    # Guards the guard: a detector that matched nothing would let every leak through.
+    assert leaks("Orientation de ZOÉ QUATREMER (RSA, Santé)") == [
+        "Zoé",
+        "Quatremer",
+        "rsa",
+        "santé",
+    ]
+    assert leaks("Orientation OR-2026-000001 vers « Accompagnement en EPI »") == []
