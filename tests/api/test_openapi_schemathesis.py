@@ -207,9 +207,9 @@ async def seed(
             for actor, trigger, fields in steps:
                 payload = REFERRAL.transition(trigger).payload.model_validate(fields)
                 await referral_service.fire_referral(
-                    session, actor, view.referral.id, trigger, payload, now
+                    session, actor, int(view.case.id), trigger, payload, now
                 )
-            return view.referral.id
+            return int(view.case.id)
 
         referral_ids = [
             await referral(submit=False),

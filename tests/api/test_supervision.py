@@ -54,7 +54,7 @@ async def submit(sessionmaker: Sessions, world: World, offer: Offer, now: dateti
     """A referral created and submitted at ``now`` by the world's referrer."""
     async with sessionmaker() as session:
         view = await create_referral(session, actor_of(world.referrer), referral_create(offer), now)
-    return view.referral.id
+    return int(view.case.id)
 
 
 async def overdue(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:

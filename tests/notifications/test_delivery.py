@@ -118,7 +118,7 @@ async def submit(sessionmaker: Sessions, world: World, count: int, now: datetime
             view = await create_referral(
                 session, actor_of(world.referrer), referral_create(world.offer), now
             )
-            references.append(view.referral.reference)
+            references.append(view.case.reference)
     return references
 
 

@@ -68,7 +68,7 @@ async def submit_referrals(
                 referral_create(offer or world.offer),
                 SUBMITTED_AT,
             )
-            ids.append(view.referral.id)
+            ids.append(int(view.case.id))
     return ids
 
 
