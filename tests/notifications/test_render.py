@@ -10,7 +10,10 @@ Timeline (Paris time; no public holiday in March 2026, summer time from Sunday 2
 Monday 2 March 09:00 three referrals are submitted; the first is returned, resubmitted,
 accepted, started and completed that day, the second is cancelled, the third is left
 unanswered. Its reminder falls due Thursday 5 March 09:00 (+3 business days), its escalation
-Monday 9 March 09:00 (+5), its expiry Monday 30 March 09:00 (+20).
+Monday 9 March 09:00 (+5), its expiry Monday 30 March 09:00 (+20). Zoé is then accompanied
+by the Mission locale and handed over three times (declined, withdrawn, completed); her first
+referral goes to the comité technique; a decision is adjourned, approved and published with an
+action item; and with no comité de pilotage on record, the coordinator is alerted.
 """
 
 from __future__ import annotations
@@ -26,13 +29,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
-from core.models import OutboxMessage, Person
+from core.enums import Role
+from core.models import OutboxMessage, Person, Referral
 from notifications.catalog import MESSAGES
 from notifications.render import render
+from states.governance import check_pilotage
 from states.overdue import send_digests
 from states.registry import LIFECYCLES
 from states.sweep import sweep_due
-from tests.factories import World, auth_headers, referral_json
+from tests.factories import (
+    World,
+    auth_headers,
+    make_committee,
+    make_meeting,
+    make_user,
+    referral_json,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 BASE_URL = "https://relais.paris.example"
@@ -153,6 +165,91 @@ async def produce_every_message(
     return [followed["reference"], cancelled["reference"], silent["reference"]]
 
 
+async def produce_governance_messages(
+    client: httpx.AsyncClient,
+    world: World,
+    clock: FixedClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    referral_id: int,
+) -> None:
+    """Handovers of Zoé, a case review of her referral, a decision and its action item."""
+    mission_locale = await auth_headers(world.referrer)
+    epi = await auth_headers(world.receiver_member)
+    outsider = await auth_headers(world.outsider_member)
+    coordinator = await auth_headers(world.coordinator)
+    secretary_user = await make_user(session, world.coordination, clock.now(), role=Role.SECRETARY)
+    secretary = await auth_headers(secretary_user)
+    committee = await make_committee(session, clock.now(), name="Comité technique du PPIE")
+    first = await make_meeting(session, committee, paris(20, 14))
+    second = await make_meeting(session, committee, paris(3, 14, month=4))
+    committee_id, first_id, second_id = committee.id, first.id, second.id
+    receiver_id, outsider_id = world.receiver.id, world.outsider.id
+    await session.commit()
+
+    clock.set(paris(2, 16))
+    started = await post(
+        client, "/api/accompaniments", {"person": PERSON, "consent": True}, mission_locale
+    )
+    person_id = started["person_id"]
+
+    def handover(to: int) -> dict[str, Any]:
+        return {"person_id": person_id, "to_organisation_id": to, "reason": MOTIVE, "consent": True}
+
+    declined = await post(client, "/api/handovers", handover(outsider_id), mission_locale)
+    await post(
+        client, f"/api/handovers/{declined['id']}/decline", {"reason": CANCEL_REASON}, outsider
+    )
+    withdrawn = await post(client, "/api/handovers", handover(receiver_id), mission_locale)
+    meeting = {"first_meeting_at": paris(4, 10).isoformat()}
+    await post(client, f"/api/handovers/{withdrawn['id']}/accept", meeting, epi)
+    await post(
+        client,
+        f"/api/handovers/{withdrawn['id']}/withdraw",
+        {"reason": RETURN_COMMENT},
+        mission_locale,
+    )
+    completed = await post(client, "/api/handovers", handover(receiver_id), mission_locale)
+    await post(client, f"/api/handovers/{completed['id']}/accept", meeting, epi)
+    clock.set(paris(4, 12))
+    await post(client, f"/api/handovers/{completed['id']}/confirm", {}, epi)
+
+    review = await post(client, f"/api/referrals/{referral_id}/review", {}, coordinator)
+    decision = await post(
+        client,
+        "/api/decisions",
+        {
+            "committee_id": committee_id,
+            "title": "Ateliers numériques dans les EPI",
+            "description": "Ouvrir deux ateliers par EPI.",
+            "kind": "action_plan",
+            "axis": "4.2",
+        },
+        epi,
+    )
+    path = f"/api/decisions/{decision['id']}"
+    await post(client, f"{path}/schedule", {"meeting_id": first_id}, secretary)
+    clock.set(paris(20, 17))
+    await post(client, f"{path}/adjourn", {}, secretary)
+    await post(client, f"{path}/schedule", {"meeting_id": second_id}, secretary)
+    clock.set(paris(3, 17, month=4))
+    await post(client, f"{path}/approve", {"decision_text": "Adopté"}, secretary)
+    minutes = await client.patch(
+        f"/api/meetings/{second_id}", json={"minutes": "Relevé de décisions."}, headers=secretary
+    )
+    assert minutes.status_code == 200, minutes.text
+    await post(client, f"{path}/publish", {}, secretary)
+    action = {
+        "owner_organisation_id": receiver_id,
+        "title": "Ouvrir les ateliers",
+        "due_on": "2026-06-30",
+    }
+    await post(client, f"{path}/actions", action, secretary)
+    assert review["kind"] == "case_review"
+    alerted = await check_pilotage(sessionmaker, paris(3, 18, month=4))
+    assert len(alerted.alerted) == 1  # the coordinator
+
+
 async def test_every_message_from_real_data_carries_no_personal_data(
     client: httpx.AsyncClient,
     world: World,
@@ -161,6 +258,11 @@ async def test_every_message_from_real_data_carries_no_personal_data(
     session: AsyncSession,
 ) -> None:
     references = await produce_every_message(client, world, clock, sessionmaker)
+    followed_id = (
+        await session.execute(select(Referral.id).where(Referral.reference == references[0]))
+    ).scalar_one()
+    await session.commit()
+    await produce_governance_messages(client, world, clock, sessionmaker, session, followed_id)
     rows = list((await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
 
     # Every message of the catalog was produced: a new message without coverage fails here.
@@ -175,6 +277,18 @@ async def test_every_message_from_real_data_carries_no_personal_data(
         "escalation": 1,
         "digest": 1,
         "referral.expired": 1,
+        "handover.proposed": 3,
+        "handover.declined": 1,
+        "handover.accepted": 2,
+        "handover.withdrawn": 1,
+        "handover.completed": 1,
+        "decision.proposed": 2,  # the case review and the action-plan proposal
+        "decision.scheduled": 2,
+        "decision.adjourned": 1,
+        "decision.decided": 1,
+        "decision.published": 1,
+        "action.assigned": 1,
+        "governance.pilotage": 1,
     }
 
     # The person's data did reach the database, behind the login.
@@ -190,9 +304,11 @@ async def test_every_message_from_real_data_carries_no_personal_data(
         # And the email still says which case it is about.
         if row.message == "digest":
             assert references[2] in email.text and references[2] in email.html
+        elif row.message == "governance.pilotage":
+            assert "comité de pilotage" in email.text
         else:
             assert row.context["reference"] in email.subject
-            assert f"{BASE_URL}/referrals/{row.case_id}" in email.text
+            assert f"{BASE_URL}{row.context['path']}" in email.text
 
 
 async def stored_person(session: AsyncSession) -> tuple[str, str, str | None, str | None]:
