@@ -15,8 +15,11 @@ from api.schemas import AccountCreate
 from core.clock import Clock, FixedClock
 from core.enums import (
     Barrier,
+    CommitteeKind,
+    DecisionKind,
     OfferCategory,
     OrganisationKind,
+    PlanAxis,
     ReturnReason,
     Role,
     Situation,
@@ -25,8 +28,17 @@ from core.enums import (
 from core.models import Offer, Organisation, User
 from core.settings import Settings
 from relais.accounts import create_user_in, ensure_organisation
-from states import referral_service
+from states import cases, referral_service
+from states.committee_service import create_committee, create_meeting
+from states.decision import DECISION, ScheduleFields
+from states.decision_service import propose_decision
 from states.directory import create_offer, find_organisation
+from states.handover_service import (
+    AccompanimentStart,
+    HandoverCreate,
+    propose_handover,
+    start_accompaniment,
+)
 from states.policy import Actor
 from states.referral import PersonFields, ReferralCreate, ReturnFields
 
@@ -341,6 +353,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
             ),
         )
     await _seed_cases(session, clock, users, offers)
+    await _seed_governance(session, clock, users, organisations)
     return True
 
 
@@ -439,3 +452,80 @@ def print_logins() -> None:
         "Connexion : POST /auth/jwt/login (champs username et password), "
         "puis l'en-tête « Authorization: Bearer <jeton> »."
     )
+
+
+PILOTAGE_MEMBERS = (
+    "Ville de Paris",
+    "France Travail Paris",
+    "Région Île-de-France",
+    "DRIEETS Île-de-France",
+    "CAF de Paris",
+    "EPEC — Ensemble Paris emploi compétences",
+    "Mission locale de Paris",
+)
+TECHNIQUE_MEMBERS = (
+    *PILOTAGE_MEMBERS,
+    "Espace parisien d'insertion Paris Centre",
+    "Espace parisien d'insertion Paris 18",
+    "Cap emploi 75",
+    "CPAM de Paris",
+)
+
+
+async def _seed_governance(
+    session: AsyncSession,
+    clock: Clock,
+    users: dict[str, User],
+    organisations: dict[str, Organisation],
+) -> None:
+    """The two committees of the plan, their meetings, a proposal and a handover under way."""
+    now = clock.now()
+    secretary = _actor(users["secretariat@relais-demo.paris"])
+    mission_locale = _actor(users["mission-locale@relais-demo.paris"])
+    pilotage = await create_committee(
+        session, secretary, name="Comité de pilotage du PPIE", kind=CommitteeKind.PILOTAGE,
+        territory=Territory.PARIS,
+        member_organisation_ids=[organisations[name].id for name in PILOTAGE_MEMBERS], now=now,
+    )  # fmt: skip
+    technique = await create_committee(
+        session, secretary, name="Comité technique du PPIE", kind=CommitteeKind.TECHNIQUE,
+        territory=Territory.PARIS,
+        member_organisation_ids=[organisations[name].id for name in TECHNIQUE_MEMBERS], now=now,
+    )  # fmt: skip
+    await create_meeting(
+        session, secretary, committee_id=pilotage.committee.id,
+        starts_at=now - timedelta(days=120), duration_minutes=120,
+        place="Hôtel de Ville, salon des Arcades",
+        agenda="1. Bilan de l'année\n2. Validation du plan d'action annuel", now=now,
+    )  # fmt: skip
+    upcoming = await create_meeting(
+        session, secretary, committee_id=technique.committee.id,
+        starts_at=now + timedelta(days=21), duration_minutes=150,
+        place="EPEC, 209 rue de Bercy",
+        agenda="1. Orientations en attente\n2. Passages de relais\n3. Propositions", now=now,
+    )  # fmt: skip
+    proposal = await propose_decision(
+        session, mission_locale, committee_id=technique.committee.id,
+        title="Passage de relais systématique Mission locale vers les EPI à 25 ans",
+        description="Organiser une rencontre à trois pour chaque jeune au RSA qui atteint 25 ans.",
+        kind=DecisionKind.ACTION_PLAN, axis=PlanAxis.A3_3, now=now,
+    )  # fmt: skip
+    await cases.fire_case(
+        session, DECISION, secretary, proposal.case.id, "schedule",
+        ScheduleFields(meeting_id=upcoming.id), now,
+    )  # fmt: skip
+    yanis = PersonFields(first_name="Yanis", last_name="Moreau")
+    started = await start_accompaniment(
+        session, mission_locale, AccompanimentStart(person=yanis, consent=True),
+        now - timedelta(days=200),
+    )  # fmt: skip
+    await propose_handover(
+        session, mission_locale,
+        HandoverCreate(
+            person_id=started.person_id,
+            to_organisation_id=organisations["Espace parisien d'insertion Paris Centre"].id,
+            reason="Yanis a 25 ans : passage vers l'accompagnement global RSA de l'EPI.",
+            consent=True,
+        ),
+        now - timedelta(days=1),
+    )  # fmt: skip
