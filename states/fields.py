@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from core.db import EARLIEST_MOMENT, LATEST_MOMENT, MAX_ID, STORABLE_TEXT
 
@@ -23,7 +23,19 @@ Comment = Annotated[
 Id = Annotated[int, Field(gt=0, le=MAX_ID, strict=True)]
 """The id of an existing row: beyond ``MAX_ID`` none can exist."""
 OfferId = Id
-Moment = Annotated[AwareDatetime, Field(ge=EARLIEST_MOMENT, lt=LATEST_MOMENT)]
+
+
+def _not_a_number(value: Any) -> Any:
+    # pydantic reads a bare number as a Unix timestamp; the schema promises ISO 8601 text.
+    if isinstance(value, int | float):
+        raise ValueError("date et heure attendues (ISO 8601), pas un nombre")
+    return value
+
+
+Moment = Annotated[
+    AwareDatetime, BeforeValidator(_not_a_number), Field(ge=EARLIEST_MOMENT, lt=LATEST_MOMENT)
+]
+"""An aware instant between 1900 and 3000, written as ISO 8601 text."""
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .()-]{6,20}$")]
 
 

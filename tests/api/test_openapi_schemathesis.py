@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -42,19 +43,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.app import create_app
 from core.clock import FixedClock
 from core.db import MAX_ID, create_engine
-from core.enums import OutboxStatus
+from core.enums import DecisionKind, OutboxStatus, PlanAxis, Role
 from core.models import OutboxMessage
 from core.settings import Settings
-from states import referral_service
+from states import cases, referral_service
+from states.decision import DECISION, ScheduleFields
+from states.decision_service import propose_decision
+from states.handover_service import HandoverCreate, propose_handover
 from states.policy import Actor
 from states.referral import REFERRAL
 from tests.factories import (
     PASSWORD,
     SECRET,
     World,
+    accompany_new_person,
     actor_of,
     auth_headers,
+    handover_json,
+    make_committee,
+    make_meeting,
     make_offer,
+    make_user,
     make_world,
     referral_create,
     referral_json,
@@ -117,6 +126,8 @@ ADMIN_OPERATIONS = frozenset(
     }
 )
 COORDINATOR_PATHS = ("/api/referrals/{referral_id}/", "/api/overdue", "/api/outbox")
+# Committees, meetings and the secretariat's triggers on decisions run as a secretary.
+SECRETARY_PATHS = ("/api/committees", "/api/meetings", "/api/decisions/{decision_id}/")
 
 # The application is built once for its schema only: no database is touched.
 _schema_app = create_app(
@@ -137,7 +148,26 @@ class Seed:
     """The login form of a real account."""
 
 
-_PATH_IDS = ("referral_id", "offer_id", "organisation_id", "message_id")
+_PATH_IDS = (
+    "referral_id",
+    "offer_id",
+    "organisation_id",
+    "message_id",
+    "handover_id",
+    "person_id",
+    "committee_id",
+    "meeting_id",
+    "decision_id",
+)
+_BODY_IDS = (
+    "offer_id",
+    "organisation_id",
+    "person_id",
+    "to_organisation_id",
+    "owner_organisation_id",
+    "committee_id",
+    "meeting_id",
+)
 
 _current: Seed | None = None
 """The seed of the operation being fuzzed, for the hooks below (they run while drawing)."""
@@ -174,7 +204,7 @@ def flatmap_body(_context: schemathesis.HookContext, body: Any) -> st.SearchStra
     """Name a seeded offer or organisation in bodies, and sometimes log in for real."""
     if _current is not None and isinstance(body, dict) and set(body) >= {"username", "password"}:
         return st.one_of(st.just(body), st.just({**body, **_current.login}))
-    return _with_real_id(body, ("offer_id", "organisation_id"))
+    return _with_real_id(body, _BODY_IDS)
 
 
 @pytest.fixture
@@ -219,6 +249,30 @@ async def seed(
             await referral((receiver, "return", {"reason": "no_capacity", "comment": "Complet"})),
             await referral((Actor.system(), "expire", {})),
         ]
+        # A person the receiving organisation accompanies, another handed over to it, and a
+        # committee with a coming meeting and two decisions on it (one proposed, one
+        # scheduled), so that handover and governance operations meet real objects.
+        own_person = await accompany_new_person(session, world.receiver_member, now)
+        handed_person = await accompany_new_person(session, world.referrer, now)
+        handover = await propose_handover(
+            session, referrer, HandoverCreate(**handover_json(handed_person, world.receiver)), now
+        )
+        secretary_user = await make_user(session, world.coordination, now, role=Role.SECRETARY)
+        committee = await make_committee(
+            session, now, members=(world.receiver, world.sender), name="Comité technique"
+        )
+        meeting = await make_meeting(session, committee, now + timedelta(days=10))
+        decisions = []
+        for title in ("Ateliers numériques", "Permanences communes"):
+            proposal = await propose_decision(
+                session, receiver, committee_id=committee.id, title=title,
+                description="Proposition", kind=DecisionKind.OTHER, axis=PlanAxis.A3_3, now=now,
+            )  # fmt: skip
+            decisions.append(int(proposal.case.id))
+        await cases.fire_case(
+            session, DECISION, actor_of(secretary_user), decisions[1], "schedule",
+            ScheduleFields(meeting_id=meeting.id), now,
+        )  # fmt: skip
         # The emails these referrals called for; one of them failed for good.
         messages = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
         messages[0].status = OutboxStatus.DEAD
@@ -228,11 +282,19 @@ async def seed(
             "message_id": [messages[0].id, messages[-1].id],
             "offer_id": [world.offer.id, other_offer.id],
             "organisation_id": [world.receiver.id, world.sender.id],
+            "to_organisation_id": [world.sender.id, world.outsider.id],
+            "owner_organisation_id": [world.receiver.id],
+            "handover_id": [int(handover.case.id)],
+            "person_id": [own_person, handed_person],
+            "committee_id": [committee.id],
+            "meeting_id": [meeting.id],
+            "decision_id": decisions,
         }
         users = {
             "admin": world.admin,
             "coordinator": world.coordinator,
             "receiver": world.receiver_member,
+            "secretary": secretary_user,
         }
         login = {"username": world.referrer.email, "password": PASSWORD}
     yield Seed(ids, {name: await auth_headers(user) for name, user in users.items()}, login)
@@ -252,6 +314,8 @@ def _identity(case: schemathesis.Case[Any]) -> str:
         return "admin"
     if case.path.startswith(COORDINATOR_PATHS):
         return "coordinator"
+    if case.path.startswith(SECRETARY_PATHS):
+        return "secretary"
     return "receiver"
 
 
