@@ -51,6 +51,44 @@ WAITING = {
 }
 
 
+HANDOVER = {
+    "reference": "PR-2026-000042",
+    "from_organisation": "Mission locale de Paris",
+    "to_organisation": "EPI Paris Centre",
+    "state": "accepted",
+    "state_label": "accepté",
+    "subject_line": "de Mission locale de Paris à EPI Paris Centre",
+    "path": "/handovers/42",
+    "first_meeting_at": None,
+}
+DECISION = {
+    "reference": "DC-2026-000007",
+    "title": "Ateliers numériques dans chaque EPI",
+    "committee": "Comité technique du PPIE",
+    "proposer_organisation": "EPI Paris Centre",
+    "axis": "4.2",
+    "axis_label": "Renforcer l'autonomie par l'inclusion numérique",
+    "state": "proposed",
+    "state_label": "proposée",
+    "subject_line": "« Ateliers numériques dans chaque EPI », Comité technique du PPIE",
+    "path": "/decisions/7",
+    "meeting_at": None,
+}
+ACTION = {
+    "committee": "Comité technique du PPIE",
+    "reference": "AC-2026-000003",
+    "title": "Ouvrir deux ateliers par EPI",
+    "decision_reference": "DC-2026-000007",
+    "decision_title": "Ateliers numériques dans chaque EPI",
+    "owner_organisation": "EPI Paris Centre",
+    "due_on": "2026-06-30",
+    "state": "open",
+    "state_label": "à faire",
+    "subject_line": "« Ouvrir deux ateliers par EPI », pour EPI Paris Centre",
+    "path": "/actions/3",
+}
+
+
 def digest_case(number: int, state_label: str, receiver: str, days: int) -> dict[str, Any]:
     """One line of a digest, as ``states.overdue.digest_context`` writes it."""
     return {
@@ -132,6 +170,28 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
                 }
             ],
         },
+    ),
+    **{
+        name: (name, context)
+        for name, context in {
+            "handover.proposed": {**HANDOVER, "state": "proposed", "state_label": "proposé"},
+            "handover.accepted": {**HANDOVER, "first_meeting_at": "2026-03-05T13:00:00+00:00"},
+            "handover.declined": {**HANDOVER, "state": "declined", "state_label": "refusé"},
+            "handover.withdrawn": {**HANDOVER, "state": "withdrawn", "state_label": "retiré"},
+            "handover.completed": {**HANDOVER, "state": "completed", "state_label": "effectué"},
+            "decision.proposed": DECISION,
+            "decision.scheduled": {**DECISION, "state": "scheduled",
+                                   "state_label": "inscrite à l'ordre du jour",
+                                   "meeting_at": "2026-03-19T13:30:00+00:00"},
+            "decision.decided": {**DECISION, "state": "approved", "state_label": "adoptée"},
+            "decision.adjourned": {**DECISION, "state": "adjourned", "state_label": "ajournée"},
+            "decision.published": {**DECISION, "state": "published", "state_label": "publiée"},
+            "action.assigned": ACTION,
+            "governance.pilotage": {"since": "2025-03-10", "last_meeting_on": "2025-02-27"},
+        }.items()
+    },
+    "governance.pilotage--never": (
+        "governance.pilotage", {"since": "2025-03-10", "last_meeting_on": None}
     ),
 }  # fmt: skip
 
