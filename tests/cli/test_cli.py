@@ -15,6 +15,8 @@ import pytest
 
 from relais.demo import ACCOUNTS, DEMO_PASSWORD, PARTNERS
 
+pytestmark = pytest.mark.embedded
+
 
 def relais(
     directory: Path, *args: str, check: bool = True, timeout: float = 120
