@@ -11,13 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import Role, TimerKind
 from core.models import ActionItem, Committee, Decision, Organisation
 from states.fields import Comment, Payload
-from states.lifecycle import COORDINATORS, Lifecycle, Recipient, TimerSpec, TransitionSpec, Waiting
-from states.recipients import (
-    ORGANISATION_STAFF,
-    coordinator_recipients,
-    organisation_recipients,
-    role_recipients,
-)
+from states.lifecycle import COORDINATORS, Lifecycle, TimerSpec, TransitionSpec, Waiting
 
 OWNER = "owner"
 SECRETARIAT = "secretariat"
@@ -32,18 +26,6 @@ class DoneFields(Payload):
 async def _done(session: AsyncSession, item: Any, fields: BaseModel, now: datetime) -> None:
     assert isinstance(fields, DoneFields)
     item.done_note = fields.note
-
-
-async def _recipients(session: AsyncSession, item: Any, audience: str) -> list[Recipient]:
-    if audience == OWNER:
-        return await organisation_recipients(
-            session, item.owner_organisation_id, ORGANISATION_STAFF
-        )
-    if audience == SECRETARIAT:
-        return await role_recipients(session, Role.SECRETARY)
-    if audience == COORDINATORS:
-        return await coordinator_recipients(session, item.territory)
-    raise ValueError(f"unknown audience {audience}")
 
 
 async def _describe(session: AsyncSession, item: Any) -> dict[str, Any]:
@@ -87,7 +69,6 @@ ACTION = Lifecycle(
     },
     parties={OWNER: ActionItem.owner_organisation_id},
     territory=ActionItem.territory,
-    side_recipients=_recipients,
     describe=_describe,
     state_labels=STATE_LABELS,
     case_label="action",

@@ -17,13 +17,7 @@ from core.enums import PLAN_AXIS_LABELS, Role, TimerKind
 from core.errors import InvalidInput, TransitionNotAllowed
 from core.models import Committee, Decision, Meeting, Organisation
 from states.fields import Id, LongText, Payload
-from states.lifecycle import COORDINATORS, Lifecycle, Recipient, TimerSpec, TransitionSpec, Waiting
-from states.recipients import (
-    ORGANISATION_STAFF,
-    coordinator_recipients,
-    organisation_recipients,
-    role_recipients,
-)
+from states.lifecycle import COORDINATORS, Lifecycle, TimerSpec, TransitionSpec, Waiting
 
 PROPOSER = "proposer"
 SECRETARIAT = "secretariat"
@@ -94,18 +88,6 @@ async def _publish(session: AsyncSession, decision: Any, fields: BaseModel, now:
             "Enregistrez d'abord le compte rendu de la réunion, puis publiez la décision.",
             allowed_actions=["publish"],
         )
-
-
-async def _recipients(session: AsyncSession, decision: Any, audience: str) -> list[Recipient]:
-    if audience == PROPOSER:
-        return await organisation_recipients(
-            session, decision.proposer_organisation_id, ORGANISATION_STAFF
-        )
-    if audience == SECRETARIAT:
-        return await role_recipients(session, Role.SECRETARY)
-    if audience == COORDINATORS:
-        return await coordinator_recipients(session, decision.territory)
-    raise ValueError(f"unknown audience {audience}")
 
 
 async def _describe(session: AsyncSession, decision: Any) -> dict[str, Any]:
@@ -207,7 +189,6 @@ DECISION = Lifecycle(
     },
     parties={PROPOSER: Decision.proposer_organisation_id},
     territory=Decision.territory,
-    side_recipients=_recipients,
     describe=_describe,
     state_labels=STATE_LABELS,
     case_label="décision",

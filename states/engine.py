@@ -29,6 +29,7 @@ from notifications.catalog import for_transition
 from notifications.outbox import enqueue
 from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
 from states.policy import Actor, allowed_triggers, can_see, may_fire, sides_of
+from states.recipients import recipients_for
 
 
 async def load_case(
@@ -157,11 +158,11 @@ async def record_creation(
 
 async def _notify(session: AsyncSession, lifecycle: Lifecycle, case: Any, event: Event) -> None:
     rules = for_transition(lifecycle.name, event.trigger)
-    if not rules or lifecycle.side_recipients is None or lifecycle.describe is None:
+    if not rules or lifecycle.describe is None:
         return
     context = await lifecycle.describe(session, case)
     for rule in rules:
-        recipients = await lifecycle.side_recipients(session, case, rule.audience)
+        recipients = await recipients_for(session, lifecycle, case, rule.audience)
         enqueue(
             session,
             rule.message,

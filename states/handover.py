@@ -20,9 +20,8 @@ from core.models import Handover, Organisation
 from states import engine
 from states.accompaniments import begin_accompaniment, current_accompaniment
 from states.fields import Comment, Moment, Payload
-from states.lifecycle import COORDINATORS, Lifecycle, Recipient, TimerSpec, TransitionSpec, Waiting
+from states.lifecycle import COORDINATORS, Lifecycle, TimerSpec, TransitionSpec, Waiting
 from states.policy import Actor
-from states.recipients import ORGANISATION_STAFF, coordinator_recipients, organisation_recipients
 
 REFERENT = "referent"
 SUCCESSOR = "successor"
@@ -121,15 +120,6 @@ def _meeting_passed(handover: Any, now: datetime) -> str | None:
     return None
 
 
-async def _recipients(session: AsyncSession, handover: Any, audience: str) -> list[Recipient]:
-    if audience in (REFERENT, SUCCESSOR):
-        column = HANDOVER.parties[audience].key
-        return await organisation_recipients(session, getattr(handover, column), ORGANISATION_STAFF)
-    if audience == COORDINATORS:
-        return await coordinator_recipients(session, handover.territory)
-    raise ValueError(f"unknown audience {audience}")
-
-
 async def _describe(session: AsyncSession, handover: Any) -> dict[str, Any]:
     giver = await session.get_one(Organisation, handover.from_organisation_id)
     taker = await session.get_one(Organisation, handover.to_organisation_id)
@@ -209,7 +199,6 @@ HANDOVER = Lifecycle(
     },
     parties={REFERENT: Handover.from_organisation_id, SUCCESSOR: Handover.to_organisation_id},
     territory=Handover.territory,
-    side_recipients=_recipients,
     describe=_describe,
     state_labels=STATE_LABELS,
     case_label="passage de relais",

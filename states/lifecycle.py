@@ -103,7 +103,7 @@ class Lifecycle:
     deadline_overrides: (
         Callable[[AsyncSession, Any], Awaitable[Mapping[tuple[str, TimerKind], int]]] | None
     ) = None
-    # Emails of a side of the case, for notifications.
+    # Emails of a side of the case, when the default (states.recipients) does not fit.
     side_recipients: Callable[[AsyncSession, Any, str], Awaitable[list[Recipient]]] | None = None
     # What a notification may say of the case: references, organisations, never the person.
     describe: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import Role
 from core.models import User
-from states.lifecycle import Recipient
+from states.lifecycle import COORDINATORS, Lifecycle, Recipient
 
 USERS = User.__table__
 ORGANISATION_STAFF = frozenset({Role.MEMBER, Role.ORG_ADMIN})
@@ -52,3 +54,26 @@ async def role_recipients(session: AsyncSession, role: Role) -> list[Recipient]:
         .order_by(USERS.c.id)
     )
     return [(email, user_id) for email, user_id in rows.tuples()]
+
+
+async def recipients_for(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, audience: str
+) -> list[Recipient]:
+    """Who receives the emails meant for ``audience`` of a case.
+
+    The lifecycle's own hook answers first when it has one (a referral's receiving side is
+    its offer's contact address). Otherwise: a party side is its organisation's staff, a role
+    side every active user with that role, and the coordinators those whose scope covers the
+    case.
+    """
+    if lifecycle.side_recipients is not None:
+        return await lifecycle.side_recipients(session, case, audience)
+    if audience in lifecycle.parties:
+        organisation_id = getattr(case, lifecycle.parties[audience].key)
+        return await organisation_recipients(session, organisation_id, ORGANISATION_STAFF)
+    roles = [role for role, side in lifecycle.role_sides.items() if side == audience]
+    if roles:
+        return await role_recipients(session, roles[0])
+    if audience == COORDINATORS:
+        return await coordinator_recipients(session, getattr(case, lifecycle.territory.key))
+    raise ValueError(f"{lifecycle.name}: unknown audience {audience}")

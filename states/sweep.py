@@ -24,7 +24,7 @@ from notifications.outbox import enqueue
 from states import engine
 from states.lifecycle import Lifecycle
 from states.policy import Actor
-from states.recipients import coordinator_recipients, organisation_recipients
+from states.recipients import coordinator_recipients, organisation_recipients, recipients_for
 
 
 @dataclass
@@ -87,8 +87,7 @@ async def case_context(session: AsyncSession, lifecycle: Lifecycle, case: Any) -
 async def _remind(
     session: AsyncSession, lifecycle: Lifecycle, case: Any, timer: Timer, now: datetime
 ) -> int:
-    assert lifecycle.side_recipients is not None
-    recipients = await lifecycle.side_recipients(session, case, timer.target)
+    recipients = await recipients_for(session, lifecycle, case, timer.target)
     rows = enqueue(
         session,
         "reminder",

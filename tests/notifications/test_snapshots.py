@@ -101,6 +101,25 @@ def digest_case(number: int, state_label: str, receiver: str, days: int) -> dict
     }
 
 
+# Handovers, committee decisions, action items and governance: one context each.
+LATER_MESSAGES: dict[str, dict[str, Any]] = {
+        "handover.proposed": {**HANDOVER, "state": "proposed", "state_label": "proposé"},
+        "handover.accepted": {**HANDOVER, "first_meeting_at": "2026-03-05T13:00:00+00:00"},
+        "handover.declined": {**HANDOVER, "state": "declined", "state_label": "refusé"},
+        "handover.withdrawn": {**HANDOVER, "state": "withdrawn", "state_label": "retiré"},
+        "handover.completed": {**HANDOVER, "state": "completed", "state_label": "effectué"},
+        "decision.proposed": DECISION,
+        "decision.scheduled": {**DECISION, "state": "scheduled",
+                               "state_label": "inscrite à l'ordre du jour",
+                               "meeting_at": "2026-03-19T13:30:00+00:00"},
+        "decision.decided": {**DECISION, "state": "approved", "state_label": "adoptée"},
+        "decision.adjourned": {**DECISION, "state": "adjourned", "state_label": "ajournée"},
+        "decision.published": {**DECISION, "state": "published", "state_label": "publiée"},
+        "action.assigned": ACTION,
+        "governance.pilotage": {"since": "2025-03-10", "last_meeting_on": "2025-02-27"},
+}  # fmt: skip
+
+
 # Snapshot name -> (message, context). A name is the message key, or key--variant.
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "referral.submitted": ("referral.submitted", REFERRAL),
@@ -171,25 +190,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             ],
         },
     ),
-    **{
-        name: (name, context)
-        for name, context in {
-            "handover.proposed": {**HANDOVER, "state": "proposed", "state_label": "proposé"},
-            "handover.accepted": {**HANDOVER, "first_meeting_at": "2026-03-05T13:00:00+00:00"},
-            "handover.declined": {**HANDOVER, "state": "declined", "state_label": "refusé"},
-            "handover.withdrawn": {**HANDOVER, "state": "withdrawn", "state_label": "retiré"},
-            "handover.completed": {**HANDOVER, "state": "completed", "state_label": "effectué"},
-            "decision.proposed": DECISION,
-            "decision.scheduled": {**DECISION, "state": "scheduled",
-                                   "state_label": "inscrite à l'ordre du jour",
-                                   "meeting_at": "2026-03-19T13:30:00+00:00"},
-            "decision.decided": {**DECISION, "state": "approved", "state_label": "adoptée"},
-            "decision.adjourned": {**DECISION, "state": "adjourned", "state_label": "ajournée"},
-            "decision.published": {**DECISION, "state": "published", "state_label": "publiée"},
-            "action.assigned": ACTION,
-            "governance.pilotage": {"since": "2025-03-10", "last_meeting_on": "2025-02-27"},
-        }.items()
-    },
+    **{name: (name, context) for name, context in LATER_MESSAGES.items()},
     "governance.pilotage--never": (
         "governance.pilotage", {"since": "2025-03-10", "last_meeting_on": None}
     ),
