@@ -18,6 +18,7 @@ import httpx
 import typer
 
 STOP_GRACE_SECONDS = 15
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 SERVER_START_TIMEOUT = 120
 
 
@@ -40,13 +41,19 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float) -> Non
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the children one after the other, last started first.
+
+    Each child runs in its own process group, so a Ctrl-C in the terminal reaches
+    ``relais up`` alone, and only this function decides how and in which order they stop.
+
+    The Prefect server goes last: on its way out the worker pauses its deployments through
+    the server's API, and with the server already gone it would retry until killed.
+    """
     for child in reversed(children):
         if child.poll() is None:
             child.send_signal(signal.SIGINT if child is children[-1] else signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for child in children:
         try:
-            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            child.wait(timeout=STOP_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
@@ -63,24 +70,27 @@ def run_stack(var_dir: Path, host: str, port: int, prefect_port: int) -> int:
     def _terminate(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    # Closing the terminal stops relais as Ctrl-C does.
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, *STOP_SIGNALS)}
+    for number in STOP_SIGNALS:
+        signal.signal(number, _terminate)
     try:
         if "PREFECT_API_URL" not in os.environ:
             env["PREFECT_API_URL"] = f"http://127.0.0.1:{prefect_port}/api"
             log = (Path(env["PREFECT_HOME"]) / "server.log").open("ab")
-            typer.echo(
-                f"Démarrage du serveur Prefect (journal : {log.name} dans {env['PREFECT_HOME']})…"
-            )
+            typer.echo(f"Démarrage du serveur Prefect (journal : {log.name})…")
             server = subprocess.Popen(
                 [sys.executable, "-m", "prefect", "server", "start",
                  "--host", "127.0.0.1", "--port", str(prefect_port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
+                env=env, stdout=log, stderr=subprocess.STDOUT, process_group=0,
             )  # fmt: skip
             children.append(server)
             _wait_for(f"{env['PREFECT_API_URL']}/health", server, SERVER_START_TIMEOUT)
             typer.echo(f"Interface Prefect : http://127.0.0.1:{prefect_port}")
-        children.append(subprocess.Popen(_relais("worker"), env=env))
-        api = subprocess.Popen(_relais("serve", "--host", host, "--port", str(port)), env=env)
+        children.append(subprocess.Popen(_relais("worker"), env=env, process_group=0))
+        api = subprocess.Popen(
+            _relais("serve", "--host", host, "--port", str(port)), env=env, process_group=0
+        )
         children.append(api)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -98,5 +108,9 @@ def run_stack(var_dir: Path, host: str, port: int, prefect_port: int) -> int:
         typer.secho(f"relais n'a pas pu démarrer : {error}", fg=typer.colors.RED, err=True)
         return 1
     finally:
+        # A second Ctrl-C must not interrupt the stop and leave children running.
+        for number in previous:
+            signal.signal(number, signal.SIG_IGN)
         _stop(children)
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import email
+import email.policy
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from relais.demo import ACCOUNTS, DEMO_PASSWORD, PARTNERS
+from relais.stack import STOP_GRACE_SECONDS
 
 pytestmark = pytest.mark.embedded
 
@@ -94,59 +100,192 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def running_relais(tmp_path: Path) -> Iterator[str]:
-    """``relais up --demo`` in a fresh directory, as the README's run command starts it."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "relais", "up", "--demo", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+def _listening(port: int) -> bool:
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (children, grandchildren...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.add(child)
+            pending.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _interruptible() -> None:
+    # Ctrl-C must reach ``relais up`` even when the test runner was started in the
+    # background, where SIGINT is ignored and children inherit that.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A running ``relais up``: its process, directory, API and Prefect API addresses."""
+
+    process: subprocess.Popen[bytes]
+    directory: Path
+    api: str
+    api_port: int
+    prefect_api: str
+    prefect_port: int
+    log: Path
+
+    def output(self) -> str:
+        """What ``relais up`` and its children printed so far."""
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def running_relais(tmp_path: Path) -> Iterator[Stack]:
+    """``relais up --demo`` in a fresh directory: Prefect server, worker and API, as the
+    README's run command starts them (on free ports)."""
+    port, prefect_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "PREFECT_"))}
+    log = tmp_path / "up.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "relais", "up", "--demo",
+             "--port", str(port), "--prefect-port", str(prefect_port)],
+            cwd=tmp_path, env=env, stdout=output, stderr=subprocess.STDOUT,
+            # Its own session, so that signalling its group is what a terminal's Ctrl-C does.
+            start_new_session=True, preexec_fn=_interruptible,
+        )  # fmt: skip
+    stack = Stack(
+        process,
+        tmp_path,
+        f"http://127.0.0.1:{port}",
+        port,
+        f"http://127.0.0.1:{prefect_port}/api",
+        prefect_port,
+        log,
+    )
+    try:
+        # Migrations, the demo, then the Prefect server (20-40 s on a small machine).
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert process.poll() is None, stack.output()
+            try:
+                if httpx.get(f"{stack.api}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.5)
         else:
-            pytest.fail("relais up did not answer /healthz within 60 s")
-        yield base
+            pytest.fail("relais up did not answer /healthz within 180 s:\n" + stack.output())
+        yield stack
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        if process.stdout:
-            process.stdout.close()
+        # After a failure: leave nothing running (each child has its own process group).
+        if process.poll() is None:
+            for pid in [process.pid, *_descendants(process.pid)]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            process.wait()
 
 
-def test_up_with_demo_serves_and_a_demo_account_lists_its_received_referrals(
-    running_relais: str,
+def _deployments(prefect_api: str) -> dict[str, list[dict[str, object]]]:
+    """``flow/deployment`` name -> schedules, as the Prefect server lists them."""
+    flows = httpx.post(f"{prefect_api}/flows/filter", json={}, timeout=10).json()
+    flow_names = {flow["id"]: flow["name"] for flow in flows}
+    listed = httpx.post(f"{prefect_api}/deployments/filter", json={}, timeout=10).json()
+    return {
+        f"{flow_names[item['flow_id']]}/{item['name']}": [
+            {key: value for key, value in schedule["schedule"].items() if key != "anchor_date"}
+            for schedule in item["schedules"]
+            if schedule["active"]
+        ]
+        for item in listed
+    }
+
+
+def test_up_with_demo_serves_the_api_and_the_scheduled_flows_until_ctrl_c(
+    running_relais: Stack,
 ) -> None:
-    health = httpx.get(f"{running_relais}/healthz")
+    """One start of the whole engine (it costs 20-40 s), checked from every side."""
+    api = running_relais.api
+    health = httpx.get(f"{api}/healthz")
     assert health.json() == {"status": "ok", "database": "ok"}
     login = httpx.post(
-        f"{running_relais}/auth/jwt/login",
+        f"{api}/auth/jwt/login",
         data={"username": "epi-centre@relais-demo.paris", "password": DEMO_PASSWORD},
     )
     assert login.status_code == 200, login.text
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    received = httpx.get(
-        f"{running_relais}/api/referrals", params={"box": "received"}, headers=headers
-    )
+    received = httpx.get(f"{api}/api/referrals", params={"box": "received"}, headers=headers)
     assert received.status_code == 200
     items = received.json()["items"]
     assert items, "the demo EPI should have received referrals"
     assert {item["receiver_organisation"]["name"] for item in items} == {
         "Espace parisien d'insertion Paris Centre"
     }
-    me = httpx.get(f"{running_relais}/users/me", headers=headers)
+    me = httpx.get(f"{api}/users/me", headers=headers)
     assert me.json()["role"] == "member"
-    assert httpx.get(f"{running_relais}/docs").status_code == 200
+    assert httpx.get(f"{api}/docs").status_code == 200
+
+    # The worker registers the deployments with the local Prefect server once it runs.
+    expected = {
+        "relais-deliver/deliver": [{"interval": 60.0, "timezone": "Europe/Paris"}],
+        "relais-digest/digest": [
+            {"cron": "0 8 * * 1-5", "timezone": "Europe/Paris", "day_or": True}
+        ],
+        "relais-sweep/sweep": [{"interval": 300.0, "timezone": "Europe/Paris"}],
+    }
+    deadline = time.monotonic() + 90
+    while _deployments(running_relais.prefect_api) != expected:
+        assert time.monotonic() < deadline, running_relais.output()
+        time.sleep(1)
+
+    # A referral left unanswered in the demo: once its time comes, its reminder is in
+    # ./var/mail (no SMTP relay configured). Far in the future, every deadline has passed.
+    later = "2099-01-05T10:00"
+    swept = relais(running_relais.directory, "sweep", "--now", later)
+    assert "  rappel OR-" in swept.stdout
+    delivered = relais(running_relais.directory, "deliver", "--now", later)
+    assert "  envoyé reminder:referral-" in delivered.stdout
+    assert delivered.stdout.splitlines()[-1].endswith(" à réessayer, 0 abandonné(s)")
+    maildir = running_relais.directory / "var" / "mail" / "new"
+    subjects = [
+        str(message["Subject"])
+        for message in (
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in maildir.iterdir()
+        )
+    ]
+    assert any(subject.startswith("Rappel : orientation OR-") for subject in subjects), subjects
+
+    # Ctrl-C: the terminal sends SIGINT to the foreground process group.
+    children = _descendants(running_relais.process.pid)
+    assert len(children) >= 3, "the Prefect server, the worker and the API"
+    interrupted = time.monotonic()
+    os.killpg(running_relais.process.pid, signal.SIGINT)
+    assert running_relais.process.wait(timeout=25) == 0, running_relais.output()
+    # Each child stopped by itself: none waited out its grace period and had to be killed.
+    assert time.monotonic() - interrupted < STOP_GRACE_SECONDS, running_relais.output()
+    assert "Arrêt de relais…" in running_relais.output()
+    assert [pid for pid in children if _alive(pid)] == []
+    assert not _listening(running_relais.api_port)
+    assert not _listening(running_relais.prefect_port)
