@@ -24,7 +24,6 @@ from core.settings import Settings, UnsafeSettingsError, get_settings
 from relais.accounts import add_user
 from relais.demo import print_logins, seed_demo
 from relais.stack import run_stack
-from workflows.flows import serve_flows
 from workflows.runs import run_delivery, run_digest, run_sweep
 
 app = typer.Typer(
@@ -171,6 +170,9 @@ def worker() -> None:
             err=True,
         )
         raise typer.Exit(2)
+    # Imported here: Prefect takes a second to load, which no other command needs.
+    from workflows.flows import serve_flows
+
     serve_flows()
 
 

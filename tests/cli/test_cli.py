@@ -252,6 +252,9 @@ def test_up_with_demo_serves_the_api_and_the_scheduled_flows_until_ctrl_c(
         "relais-digest/digest": [
             {"cron": "0 8 * * 1-5", "timezone": "Europe/Paris", "day_or": True}
         ],
+        "relais-governance/governance": [
+            {"cron": "30 8 * * *", "timezone": "Europe/Paris", "day_or": True}
+        ],
         "relais-sweep/sweep": [{"interval": 300.0, "timezone": "Europe/Paris"}],
     }
     deadline = time.monotonic() + 90

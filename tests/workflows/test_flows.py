@@ -171,11 +171,12 @@ async def test_the_three_flows_run_on_the_prefect_server_and_act_on_the_database
         assert datetime.fromisoformat(str(parameters["now"])) == moment
 
 
-def test_deployments_declare_the_three_flows_with_their_schedules() -> None:
+def test_deployments_declare_the_four_flows_with_their_schedules() -> None:
     declared = {(deployment.flow_name, deployment.name): deployment for deployment in deployments()}
     assert sorted(declared) == [
         ("relais-deliver", "deliver"),
         ("relais-digest", "digest"),
+        ("relais-governance", "governance"),
         ("relais-sweep", "sweep"),
     ]
     schedules = {}
@@ -194,3 +195,6 @@ def test_deployments_declare_the_three_flows_with_their_schedules() -> None:
     digest = schedules["relais-digest", "digest"]
     assert isinstance(digest, CronSchedule)
     assert (digest.cron, digest.timezone) == ("0 8 * * 1-5", "Europe/Paris")
+    governance = schedules["relais-governance", "governance"]
+    assert isinstance(governance, CronSchedule)
+    assert (governance.cron, governance.timezone) == ("30 8 * * *", "Europe/Paris")

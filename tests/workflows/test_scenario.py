@@ -45,6 +45,8 @@ from states.referral_service import create_referral
 from tests.factories import actor_of, make_world, referral_create
 from tests.workflows.smtp import SmtpServer, smtp_server
 
+pytestmark = pytest.mark.embedded
+
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=PARIS)
 REFERENCE = "OR-2026-000001"
 RECEIVER = "accueil@epi-test.fr"
@@ -113,7 +115,7 @@ async def prepare_database(database_url: str) -> None:
             view = await create_referral(
                 session, actor_of(world.referrer), referral_create(world.offer), now
             )
-            assert view.referral.reference == REFERENCE
+            assert view.case.reference == REFERENCE
     finally:
         await engine.dispose()
 
