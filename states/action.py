@@ -8,13 +8,13 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.enums import Role, TimerKind
+from core.enums import TimerKind
 from core.models import ActionItem, Committee, Decision, Organisation
+from states.decision import SECRETARIAT, SECRETARIAT_LABELS, SECRETARIAT_ROLE_SIDES
 from states.fields import Comment, Payload
 from states.lifecycle import COORDINATORS, Lifecycle, TimerSpec, TransitionSpec, Waiting
 
 OWNER = "owner"
-SECRETARIAT = "secretariat"
 
 
 class DoneFields(Payload):
@@ -72,8 +72,8 @@ ACTION = Lifecycle(
     describe=_describe,
     state_labels=STATE_LABELS,
     case_label="action",
-    role_sides={Role.SECRETARY: SECRETARIAT},
-    side_labels={SECRETARIAT: "Secrétariat des comités"},
+    role_sides=SECRETARIAT_ROLE_SIDES,
+    side_labels=SECRETARIAT_LABELS,
     visible_to_all=True,
     waiting_on={"open": Waiting(OWNER, "réaliser l'action puis la marquer comme faite")},
 )

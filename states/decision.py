@@ -22,6 +22,9 @@ from states.lifecycle import COORDINATORS, Lifecycle, TimerSpec, TransitionSpec,
 PROPOSER = "proposer"
 SECRETARIAT = "secretariat"
 SECRETARIAT_ONLY = frozenset({SECRETARIAT})
+SECRETARIAT_ROLE_SIDES = {Role.SECRETARY: SECRETARIAT}
+"""The committees' secretariat is a side held by role: every secretary stands on it."""
+SECRETARIAT_LABELS = {SECRETARIAT: "Secrétariat des comités"}
 
 
 class ScheduleFields(Payload):
@@ -192,8 +195,8 @@ DECISION = Lifecycle(
     describe=_describe,
     state_labels=STATE_LABELS,
     case_label="décision",
-    role_sides={Role.SECRETARY: SECRETARIAT},
-    side_labels={SECRETARIAT: "Secrétariat des comités"},
+    role_sides=SECRETARIAT_ROLE_SIDES,
+    side_labels=SECRETARIAT_LABELS,
     visible_to_all=True,
     coordinator_override=False,
     waiting_on={
