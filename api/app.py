@@ -26,6 +26,7 @@ from api.routers import (
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
+from web.pages import install_pages
 
 
 def create_app(
@@ -70,4 +71,5 @@ def create_app(
     app.include_router(decisions.router)
     app.include_router(actions.router)
     app.include_router(supervision.router)
+    install_pages(app)
     return app

@@ -157,7 +157,8 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
-async def _http_error(request: Request, error: Exception) -> JSONResponse:
+async def http_error(request: Request, error: Exception) -> JSONResponse:
+    """An HTTP refusal (unknown path, wrong method, fastapi-users' codes) as an ``ErrorBody``."""
     assert isinstance(error, StarletteHTTPException)
     headers = dict(error.headers or {})
     if error.status_code == 405:
@@ -181,4 +182,4 @@ def install_error_handlers(app: FastAPI) -> None:
     """Make every refusal a JSON ``ErrorBody`` with the right status."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)

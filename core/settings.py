@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         return Path(self.var_dir) / "mail"
 
     @property
+    def cookies_secure(self) -> bool:
+        """Whether browser cookies carry ``Secure``: whenever relais is served over https."""
+        return self.base_url.startswith("https://")
+
+    @property
     def is_sqlite(self) -> bool:
         """Whether the configured database is the embedded SQLite one."""
         return self.database_url.startswith("sqlite")

@@ -1,0 +1,187 @@
+"""A case's page and its action forms, for any lifecycle.
+
+Like ``api.triggers`` for the API, the page of a case is derived from its lifecycle's
+declaration: one form per action the caller may take now, with that trigger's fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import NowDep, SessionDep
+from core.db import MAX_ID
+from core.errors import Conflict, InvalidInput, NotFound
+from states import cases, directory
+from states.cases import CaseView
+from states.inbox import case_deadlines
+from states.lifecycle import Lifecycle
+from states.policy import Actor
+from web.deps import WebUserDep
+from web.forms import Choice, FormErrors, FormField, form_fields, form_values, parse_form
+from web.labels import trigger_label
+from web.rendering import render
+from web.session import WebUser
+
+CaseId = Annotated[int, Path(gt=0, le=MAX_ID)]
+Loader = Callable[[AsyncSession, Actor, int], Awaitable[CaseView]]
+ChoicesFor = Callable[
+    [AsyncSession, Actor, CaseView, datetime], Awaitable[Mapping[str, Sequence[Choice]]]
+]
+Prefill = Callable[[CaseView], Mapping[str, Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    """One action the caller may take, with its fields."""
+
+    trigger: str
+    label: str
+    fields: list[FormField]
+    open: bool
+
+
+@dataclass(frozen=True)
+class CasePages:
+    """How a lifecycle's cases are shown: where, loaded how, with which template."""
+
+    lifecycle: Lifecycle
+    prefix: str
+    load: Loader
+    template: str
+    choices: ChoicesFor | None = None
+    prefill: Prefill | None = None
+
+    async def render_case(
+        self,
+        request: Request,
+        session: AsyncSession,
+        user: WebUser,
+        case_id: int,
+        now: datetime,
+        *,
+        failed: str | None = None,
+        errors: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        message: str | None = None,
+        status_code: int = 200,
+    ) -> Response:
+        """The case page; ``failed`` names the action whose form is shown again."""
+        view = await self.load(session, user.actor, case_id)
+        choices = await self.choices(session, user.actor, view, now) if self.choices else {}
+        prefill = self.prefill(view) if self.prefill else {}
+        actions = [
+            ActionForm(
+                trigger,
+                trigger_label(self.lifecycle.name, trigger),
+                form_fields(
+                    self.lifecycle.transition(trigger).payload,
+                    choices=choices,
+                    values=values if trigger == failed else prefill.get(trigger),
+                    errors=errors if trigger == failed else None,
+                ),
+                trigger == failed,
+            )
+            for trigger in view.allowed_actions
+        ]
+        done = request.query_params.get("fait")
+        notice = (
+            f"« {trigger_label(self.lifecycle.name, done)} » enregistré."
+            if done in self.lifecycle.triggers
+            else None
+        )
+        return render(
+            request,
+            self.template,
+            {
+                "title": f"{self.lifecycle.case_label.capitalize()} {view.case.reference}",
+                "case": view.case,
+                "events": view.events,
+                "actions": actions,
+                "lifecycle": self.lifecycle,
+                "prefix": self.prefix,
+                "deadlines": await case_deadlines(session, self.lifecycle, case_id, now),
+                "organisation_names": {
+                    item.id: item.name for item in await directory.list_organisations(session)
+                },
+                "error": message,
+                "notice": notice,
+                "now": now,
+            },
+            status_code=status_code,
+        )
+
+    def add_routes(self, router: APIRouter) -> None:
+        """``GET prefix/{id}`` and ``POST prefix/{id}/actions/{trigger}`` on ``router``."""
+
+        async def case_page(
+            request: Request, case_id: CaseId, user: WebUserDep, session: SessionDep, now: NowDep
+        ) -> Response:
+            return await self.render_case(request, session, user, case_id, now)
+
+        async def act(
+            request: Request,
+            case_id: CaseId,
+            trigger: Annotated[str, Path(max_length=32)],
+            user: WebUserDep,
+            session: SessionDep,
+            now: NowDep,
+        ) -> Response:
+            if trigger not in self.lifecycle.human_triggers:
+                raise NotFound("Action inconnue.")
+            form = await request.form()
+            payload = self.lifecycle.transition(trigger).payload
+            # Each action's inputs are prefixed: several forms share one page.
+            prefix = f"{trigger}-"
+            values = {key.removeprefix(prefix): value for key, value in form_values(form).items()}
+            try:
+                fields = parse_form(payload, form, prefix)
+                await cases.fire_case(
+                    session, self.lifecycle, user.actor, case_id, trigger, fields, now
+                )
+            except FormErrors as refused:
+                return await self._refused(
+                    request, session, user, case_id, now, trigger, refused.errors,
+                    values, refused.summary(),
+                )  # fmt: skip
+            except InvalidInput as refused:
+                errors = {refused.field: refused.message} if refused.field else {}
+                return await self._refused(
+                    request, session, user, case_id, now, trigger, errors,
+                    values, refused.message,
+                )  # fmt: skip
+            except Conflict as refused:
+                await session.rollback()
+                return await self.render_case(
+                    request, session, user, case_id, now, message=refused.message, status_code=409
+                )
+            return RedirectResponse(f"{self.prefix}/{case_id}?fait={trigger}", status_code=303)
+
+        router.add_api_route(f"{self.prefix}/{{case_id}}", case_page, methods=["GET"])
+        router.add_api_route(
+            f"{self.prefix}/{{case_id}}/actions/{{trigger}}", act, methods=["POST"]
+        )
+
+    async def _refused(
+        self,
+        request: Request,
+        session: AsyncSession,
+        user: WebUser,
+        case_id: int,
+        now: datetime,
+        trigger: str,
+        errors: Mapping[str, str],
+        values: Mapping[str, Any],
+        message: str,
+    ) -> Response:
+        await session.rollback()
+        return await self.render_case(
+            request, session, user, case_id, now,
+            failed=trigger, errors=errors, values=values, message=message, status_code=422,
+        )  # fmt: skip

@@ -1,0 +1,16 @@
+"""The pages' dependencies as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi_users.authentication import JWTStrategy
+
+from api.auth import get_jwt_strategy
+from core.models import User
+from web.session import WebUser, optional_web_user, web_user
+
+WebUserDep = Annotated[WebUser, Depends(web_user)]
+OptionalWebUserDep = Annotated[WebUser | None, Depends(optional_web_user)]
+StrategyDep = Annotated[JWTStrategy[User, int], Depends(get_jwt_strategy)]

@@ -1,0 +1,205 @@
+"""HTML forms from the payload classes the engine already validates.
+
+A trigger's form is derived from its payload class (an enum becomes a list, long text a
+text area, an instant a date-and-time field), so that the page, the API and the engine
+accept exactly the same fields. Posted values are read back into that same class.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+
+from annotated_types import MaxLen
+from pydantic import AwareDatetime, BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from starlette.datastructures import FormData
+
+from api.errors import FRENCH_VALIDATION
+from core.business_days import PARIS
+from web.labels import ENUM_LABELS, FIELD_LABELS
+
+TEXTAREA_FROM = 300
+"""Texts allowed longer than this get a text area rather than a one-line field."""
+
+Choice = tuple[str, str]
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass
+class FormField:
+    """One field of a form as the template draws it."""
+
+    name: str
+    label: str
+    kind: str  # text, textarea, select, checkboxes, datetime, date, checkbox, number
+    required: bool
+    choices: Sequence[Choice] = ()
+    value: Any = None
+    error: str | None = None
+    max_length: int | None = None
+
+
+@dataclass
+class FormErrors(Exception):
+    """Posted values that the payload class refuses, by field, in French."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line listing the fields to correct."""
+        return "Corrigez les champs signalés : " + ", ".join(
+            FIELD_LABELS.get(name, name) for name in self.errors
+        )
+
+
+def _unwrap(info: FieldInfo) -> tuple[Any, bool, list[Any]]:
+    """The field's type without ``None`` nor ``Annotated``, whether it is optional, and
+    the constraints found on the way."""
+    annotation = info.annotation
+    optional = False
+    metadata = list(info.metadata)
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [arg for arg in get_args(annotation) if arg is not type(None)]
+        optional = len(members) < len(get_args(annotation))
+        annotation = members[0] if len(members) == 1 else annotation
+    while get_origin(annotation) is Annotated:
+        annotation, *extra = get_args(annotation)
+        metadata.extend(extra)
+    if annotation is AwareDatetime:
+        annotation = datetime
+    return annotation, optional, metadata
+
+
+def _max_length(metadata: list[Any]) -> int | None:
+    for item in metadata:
+        limit = getattr(item, "max_length", None)
+        if isinstance(item, MaxLen):
+            limit = item.max_length
+        if isinstance(limit, int):
+            return limit
+    return None
+
+
+def _kind(annotation: Any, metadata: list[Any]) -> tuple[str, Sequence[Choice]]:
+    if get_origin(annotation) is list:
+        (member,) = get_args(annotation)
+        return "checkboxes", _choices(member)
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return "select", _choices(annotation)
+    if annotation is bool:
+        return "checkbox", ()
+    if isinstance(annotation, type) and issubclass(annotation, datetime):
+        return "datetime", ()
+    if isinstance(annotation, type) and issubclass(annotation, date):
+        return "date", ()
+    if annotation is int:
+        return "number", ()
+    limit = _max_length(metadata)
+    return ("textarea" if limit is not None and limit > TEXTAREA_FROM else "text"), ()
+
+
+def _choices(vocabulary: type[StrEnum]) -> list[Choice]:
+    labels = ENUM_LABELS.get(vocabulary, {})
+    return [(member.value, labels.get(member, member.value)) for member in vocabulary]
+
+
+def form_fields(
+    payload: type[BaseModel],
+    *,
+    choices: Mapping[str, Sequence[Choice]] | None = None,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> list[FormField]:
+    """The fields of ``payload`` as a form; ``choices`` lists the values of id fields."""
+    drawn = []
+    for name, info in payload.model_fields.items():
+        annotation, optional, metadata = _unwrap(info)
+        kind, options = _kind(annotation, metadata)
+        if choices and name in choices:
+            kind, options = "select", choices[name]
+        drawn.append(
+            FormField(
+                name=name,
+                label=FIELD_LABELS.get(name, name),
+                kind=kind,
+                required=info.is_required() and not optional,
+                choices=options,
+                value=(values or {}).get(name),
+                error=(errors or {}).get(name),
+                max_length=_max_length(metadata) if kind in {"text", "textarea"} else None,
+            )
+        )
+    return drawn
+
+
+def _local_moment(text: str) -> str:
+    """A ``datetime-local`` value is Paris time: give it its offset."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=PARIS)
+    return moment.isoformat()
+
+
+def posted_values(payload: type[BaseModel], form: FormData, prefix: str = "") -> dict[str, Any]:
+    """The posted fields of ``payload`` (named ``prefix + field``), typed as the API sends them."""
+    data: dict[str, Any] = {}
+    for name, info in payload.model_fields.items():
+        annotation, _optional, _metadata = _unwrap(info)
+        key = prefix + name
+        if get_origin(annotation) is list:
+            data[name] = [value for value in form.getlist(key) if isinstance(value, str)]
+            continue
+        if annotation is bool:
+            data[name] = form.get(key) == "on"
+            continue
+        raw = form.get(key)
+        if not isinstance(raw, str) or raw.strip() == "":
+            continue  # absent: the payload class says whether that is allowed
+        if isinstance(annotation, type) and issubclass(annotation, datetime):
+            data[name] = _local_moment(raw)
+        elif annotation is int:
+            data[name] = int(raw) if raw.strip().isdigit() else raw
+        else:
+            data[name] = raw
+    return data
+
+
+def parse_form(payload: type[Model], form: FormData, prefix: str = "") -> Model:
+    """The posted fields read into ``payload``; ``FormErrors`` says what to correct."""
+    data = posted_values(payload, form, prefix)
+    try:
+        return payload.model_validate(data)
+    except ValidationError as error:
+        raise FormErrors(french_errors(error)) from error
+
+
+def french_errors(error: ValidationError) -> dict[str, str]:
+    """pydantic's errors as ``{input name: message in French}``."""
+    found: dict[str, str] = {}
+    for item in error.errors():
+        # Named as the form names its inputs: person_first_name; a list's index is dropped.
+        parts = [str(part) for part in item.get("loc", ()) if not isinstance(part, int)]
+        location = "_".join(parts) or "formulaire"
+        kind = str(item.get("type", ""))
+        message = FRENCH_VALIDATION.get(kind, str(item.get("msg", "")))
+        if kind == "missing":
+            message = "ce champ est obligatoire"
+        found.setdefault(location, message)
+    return found
+
+
+def form_values(form: FormData) -> dict[str, Any]:
+    """The posted values, to fill the form again after a refusal."""
+    values: dict[str, Any] = {}
+    for key in form:
+        items = form.getlist(key)
+        values[key] = items if len(items) > 1 else items[0]
+    return values

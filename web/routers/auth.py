@@ -1,0 +1,80 @@
+"""Signing in and out, and the home page that sends each role to its own start."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.deps import SettingsDep
+from web.deps import OptionalWebUserDep, StrategyDep
+from web.rendering import home_path, render
+from web.routing import page_router
+from web.session import UserManagerDep, close_session, open_session
+
+router = page_router()
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path of relais itself: never another site (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@router.get("/")
+async def home(user: OptionalWebUserDep) -> Response:
+    """The start page of the signed-in user's role, or the login page."""
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse(home_path(user), status_code=303)
+
+
+@router.get("/login")
+async def login_page(request: Request, user: OptionalWebUserDep, next: str = "") -> Response:
+    """The login form (or straight on, when already signed in)."""
+    if user is not None:
+        return RedirectResponse(_safe_next(next) or home_path(user), status_code=303)
+    return render(
+        request, "login.html", {"title": "Se connecter", "error": None, "next": next, "email": ""}
+    )
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=200)],
+    manager: UserManagerDep,
+    strategy: StrategyDep,
+    settings: SettingsDep,
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Check the password; on success open the session and go on."""
+    credentials = OAuth2PasswordRequestForm(username=email, password=password)
+    user = await manager.authenticate(credentials)
+    if user is None or not user.is_active:
+        return render(
+            request,
+            "login.html",
+            {
+                "title": "Se connecter",
+                "error": "Adresse email ou mot de passe incorrect.",
+                "next": next,
+                "email": email,
+            },
+            status_code=401,
+        )
+    response = RedirectResponse(_safe_next(next) or "/", status_code=303)
+    await open_session(response, user, settings, strategy)
+    return response
+
+
+@router.post("/logout")
+async def logout(settings: SettingsDep) -> Response:
+    """Close the session."""
+    response = RedirectResponse("/login", status_code=303)
+    close_session(response, settings)
+    return response

@@ -1,0 +1,232 @@
+"""Referrals: the inbox, the lists, the creation form and each referral's page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import Cursor, NowDep, SessionDep
+from core.enums import OfferCategory, Territory
+from core.errors import Forbidden, InvalidInput
+from states import directory, referral_service
+from states.cases import CaseView
+from states.handover import HANDOVER
+from states.handover_service import DETAILS as HANDOVER_DETAILS
+from states.inbox import awaiting, escalation_deadlines
+from states.policy import Actor, may_create_case
+from states.referral import REFERRAL, PersonFields, ReferralCreate
+from states.referral_service import Box
+from web.case_pages import CasePages
+from web.deps import WebUserDep
+from web.forms import Choice, form_fields, form_values, french_errors, posted_values
+from web.rendering import render
+from web.routing import page_router
+from web.summaries import case_summary
+
+router = page_router()
+
+SearchText = Annotated[str, Query(max_length=100)]
+
+
+@router.get("/inbox")
+async def inbox(request: Request, user: WebUserDep, session: SessionDep, now: NowDep) -> Response:
+    """What awaits the user's organisation, soonest deadline first, overdue marked."""
+    waiting = [
+        *await awaiting(session, REFERRAL, user.actor, now, referral_service.DETAILS),
+        *await awaiting(session, HANDOVER, user.actor, now, HANDOVER_DETAILS),
+    ]
+    waiting.sort(key=lambda item: (item.deadline is None, item.deadline or now, item.case.id))
+    in_progress = await referral_service.list_referrals(
+        session, user.actor, now, box="received", state="in_progress", limit=20
+    )
+    return render(
+        request,
+        "inbox.html",
+        {
+            "title": "À traiter",
+            "waiting": waiting,
+            "in_progress": in_progress.items,
+            "summary": case_summary,
+            "paths": {"referral": "/referrals", "handover": "/handovers"},
+        },
+    )
+
+
+@router.get("/referrals")
+async def referral_list(
+    request: Request,
+    user: WebUserDep,
+    session: SessionDep,
+    now: NowDep,
+    box: Box | None = None,
+    state: Annotated[str | None, Query(max_length=32)] = None,
+    cursor: Cursor = None,
+) -> Response:
+    """Referrals the organisation sent or received, newest first, with their deadline."""
+    page = await referral_service.list_referrals(
+        session, user.actor, now, box=box, state=state or None, cursor=cursor
+    )
+    deadlines = await escalation_deadlines(session, REFERRAL, [item.id for item in page.items])
+    titles = {"sent": "Orientations envoyées", "received": "Orientations reçues"}
+    return render(
+        request,
+        "referrals.html",
+        {
+            "title": titles.get(box or "", "Orientations"),
+            "page": page,
+            "deadlines": deadlines,
+            "box": box or "",
+            "state": state or "",
+            "states": REFERRAL.state_labels,
+            "now": now,
+        },
+    )
+
+
+async def _offer_choices(session: AsyncSession) -> list[Choice]:
+    organisations = {item.id: item.name for item in await directory.list_organisations(session)}
+    offers, _next = await directory.list_offers(session, limit=500)
+    return [
+        (str(offer.id), f"{offer.title} — {organisations[offer.organisation_id]}")
+        for offer in offers
+    ]
+
+
+async def _creation_page(
+    request: Request,
+    session: AsyncSession,
+    *,
+    category: str,
+    territory: str,
+    text: str,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    organisations = {item.id: item for item in await directory.list_organisations(session)}
+    offers, _next = await directory.list_offers(
+        session,
+        category=OfferCategory(category) if category in set(OfferCategory) else None,
+        territory=Territory(territory) if territory in set(Territory) else None,
+        text=text or None,
+        limit=100,
+    )
+    values = values or {}
+    return render(
+        request,
+        "referral_new.html",
+        {
+            "title": "Orienter une personne",
+            "offers": offers,
+            "organisations": organisations,
+            "category": category,
+            "territory": territory,
+            "text": text,
+            "person_fields": form_fields(
+                PersonFields,
+                values={k.removeprefix("person_"): v for k, v in values.items()},
+                errors={k.removeprefix("person_"): v for k, v in (errors or {}).items()},
+            ),
+            "fields": [
+                field
+                for field in form_fields(ReferralCreate, values=values, errors=errors)
+                if field.name in {"motive", "situation", "barriers"}
+            ],
+            "values": values,
+            "errors": errors or {},
+            "error": message,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/referrals/new")
+async def new_referral(
+    request: Request,
+    user: WebUserDep,
+    session: SessionDep,
+    category: Annotated[str, Query(max_length=64)] = "",
+    territory: Annotated[str, Query(max_length=16)] = "",
+    q: SearchText = "",
+    offre: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """Choose an offer (category, territory, text), then describe the person and the need."""
+    if not may_create_case(user.actor):
+        raise Forbidden("Votre rôle ne permet pas d'orienter une personne.")
+    values = {"offer_id": str(offre)} if offre else None
+    return await _creation_page(
+        request, session, category=category, territory=territory, text=q, values=values
+    )
+
+
+def _read_creation(form: Any) -> ReferralCreate:
+    data = posted_values(ReferralCreate, form)
+    data["person"] = posted_values(PersonFields, form, "person_")
+    return ReferralCreate.model_validate(data)
+
+
+@router.post("/referrals/new")
+async def create_referral(
+    request: Request, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Create and send the referral; the form comes back with what to correct."""
+    form = await request.form()
+    search = {
+        "category": str(form.get("category") or ""),
+        "territory": str(form.get("territory") or ""),
+        "text": str(form.get("q") or ""),
+    }
+    try:
+        data = _read_creation(form)
+        view = await referral_service.create_referral(session, user.actor, data, now)
+    except ValidationError as error:
+        errors = french_errors(error)
+        return await _creation_page(
+            request, session, **search, values=form_values(form), errors=errors,
+            message="Corrigez les champs signalés.", status_code=422,
+        )  # fmt: skip
+    except InvalidInput as error:
+        await session.rollback()
+        return await _creation_page(
+            request, session, **search, values=form_values(form),
+            errors={error.field or "formulaire": error.message}, message=error.message,
+            status_code=422,
+        )  # fmt: skip
+    return RedirectResponse(f"/referrals/{view.case.id}?fait=submit", status_code=303)
+
+
+async def _referral_choices(
+    session: AsyncSession, actor: Actor, view: CaseView, now: datetime
+) -> Mapping[str, Sequence[Choice]]:
+    if "reassign" not in view.allowed_actions:
+        return {}
+    return {"offer_id": await _offer_choices(session)}
+
+
+def _resubmit_prefill(view: CaseView) -> Mapping[str, Mapping[str, Any]]:
+    referral = view.case
+    return {
+        "resubmit": {
+            "motive": referral.motive,
+            "situation": referral.situation,
+            "barriers": list(referral.barriers),
+        }
+    }
+
+
+REFERRAL_PAGES = CasePages(
+    REFERRAL,
+    "/referrals",
+    referral_service.get_referral,
+    "referral.html",
+    choices=_referral_choices,
+    prefill=_resubmit_prefill,
+)
+REFERRAL_PAGES.add_routes(router)

@@ -1,0 +1,103 @@
+"""Browser sessions: a signed, HttpOnly, SameSite cookie holding a short-lived JWT.
+
+The API keeps its bearer tokens; the pages accept only this cookie, so that a page's
+session can never be used by a script on another site to call the API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from fastapi_users import FastAPIUsers
+from fastapi_users.authentication import AuthenticationBackend, CookieTransport, JWTStrategy
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import UserManager, get_jwt_strategy, get_session, get_user_manager
+from core.models import Organisation, User
+from core.settings import Settings
+from states.policy import Actor
+
+SESSION_COOKIE = "relais_session"
+
+
+class LoginRequired(Exception):
+    """The page needs a signed-in user; the browser is sent to the login page."""
+
+
+# fastapi-users reads the cookie by name only; its other attributes matter when writing.
+_reading_backend = AuthenticationBackend(
+    name="cookie",
+    transport=CookieTransport(cookie_name=SESSION_COOKIE),
+    get_strategy=get_jwt_strategy,
+)
+_web_users = FastAPIUsers[User, int](get_user_manager, [_reading_backend])
+_optional_user = _web_users.current_user(active=True, optional=True)
+
+
+async def open_session(
+    response: Response, user: User, settings: Settings, strategy: JWTStrategy[User, int]
+) -> None:
+    """Sign ``user`` in: write the session cookie on ``response``."""
+    token = await strategy.write_token(user)
+    # Lax (not Strict) so that a link in a notification email opens the page signed in;
+    # every state change is a POST that also carries a CSRF token.
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.access_token_lifetime_seconds,
+        path="/",
+        secure=settings.cookies_secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def close_session(response: Response, settings: Settings) -> None:
+    """Sign out: the browser forgets the session cookie."""
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=settings.cookies_secure, httponly=True, samesite="lax"
+    )
+
+
+class WebUser:
+    """The signed-in person with their organisation, as every page shows them."""
+
+    def __init__(self, user: User, organisation: Organisation) -> None:
+        self.user = user
+        self.organisation = organisation
+        self.actor = Actor(
+            user_id=user.id,
+            organisation_id=user.organisation_id,
+            role=user.role,
+            scope_territory=user.scope_territory,
+        )
+
+    @property
+    def display_name(self) -> str:
+        """The name the header shows."""
+        return self.user.full_name or self.user.email
+
+
+async def optional_web_user(
+    user: Annotated[User | None, Depends(_optional_user)],
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> WebUser | None:
+    """The signed-in user, or None."""
+    if user is None:
+        return None
+    organisation = await session.get_one(Organisation, user.organisation_id)
+    return WebUser(user, organisation)
+
+
+async def web_user(
+    request: Request, user: Annotated[WebUser | None, Depends(optional_web_user)]
+) -> WebUser:
+    """The signed-in user; anyone else is sent to the login page."""
+    if user is None:
+        raise LoginRequired()
+    request.state.web_user = user
+    return user
+
+
+UserManagerDep = Annotated[UserManager, Depends(get_user_manager)]
