@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import OfferCategory, OrganisationKind, Territory, TimerKind
 from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from core.models import Offer, Organisation
-from states.policy import Actor, may_manage_offers_of, may_manage_organisations
+from states.policy import (
+    Actor,
+    may_manage_every_offer,
+    may_manage_offers_of,
+    may_manage_organisations,
+)
 from states.referral import REFERRAL
 
 
@@ -58,11 +63,25 @@ async def get_organisation(session: AsyncSession, organisation_id: int) -> Organ
     return organisation
 
 
+DEADLINE_TIMERS = {
+    "reminder_days": TimerKind.REMINDER,
+    "escalation_days": TimerKind.ESCALATION,
+    "expiry_days": TimerKind.TRIGGER,
+}
+"""An offer's deadline fields and the timer of a submitted referral each one overrides."""
+
+
+def default_deadlines() -> dict[str, int]:
+    """The business days an offer without its own deadlines gives a submitted referral."""
+    days = {spec.kind: spec.business_days for spec in REFERRAL.timers["submitted"]}
+    return {name: days[kind] for name, kind in DEADLINE_TIMERS.items()}
+
+
 def _check_deadlines(fields: Mapping[str, Any]) -> None:
-    defaults = {spec.kind: spec.business_days for spec in REFERRAL.timers["submitted"]}
-    reminder = fields.get("reminder_days") or defaults[TimerKind.REMINDER]
-    escalation = fields.get("escalation_days") or defaults[TimerKind.ESCALATION]
-    expiry = fields.get("expiry_days") or defaults[TimerKind.TRIGGER]
+    defaults = default_deadlines()
+    reminder = fields.get("reminder_days") or defaults["reminder_days"]
+    escalation = fields.get("escalation_days") or defaults["escalation_days"]
+    expiry = fields.get("expiry_days") or defaults["expiry_days"]
     if not reminder < escalation <= expiry:
         raise InvalidInput(
             "Les délais doivent se suivre : relance avant alerte des coordinateurs, "
@@ -118,6 +137,31 @@ async def update_offer(
         setattr(offer, key, value)
     await session.commit()
     return offer
+
+
+async def get_managed_offer(session: AsyncSession, actor: Actor, offer_id: int) -> Offer:
+    """One offer that ``actor`` may change; NotFound, or Forbidden if it is not theirs."""
+    offer = await get_offer(session, offer_id)
+    if not may_manage_offers_of(actor, offer.organisation_id):
+        raise Forbidden("Seuls les administrateurs de l'organisation gèrent ses offres.")
+    return offer
+
+
+async def managed_offers(
+    session: AsyncSession, actor: Actor, *, cursor: int | None = None, limit: int = 50
+) -> tuple[list[Offer], int | None]:
+    """The offers ``actor`` manages, closed ones included: their organisation's, or every
+    offer for a platform admin."""
+    if actor.organisation_id is None or not may_manage_offers_of(actor, actor.organisation_id):
+        raise Forbidden("Seuls les administrateurs d'une organisation gèrent ses offres.")
+    everyone = may_manage_every_offer(actor)
+    return await list_offers(
+        session,
+        organisation_id=None if everyone else actor.organisation_id,
+        active_only=False,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 async def get_offer(session: AsyncSession, offer_id: int) -> Offer:

@@ -152,9 +152,14 @@ def may_manage_users_of(actor: Actor, organisation_id: int, role: Role) -> bool:
     )
 
 
+def may_manage_every_offer(actor: Actor) -> bool:
+    """Whether ``actor`` manages the offers of every organisation (platform admins)."""
+    return actor.role is Role.ADMIN
+
+
 def may_manage_offers_of(actor: Actor, organisation_id: int) -> bool:
     """Whether ``actor`` may create or change the offers of ``organisation_id``."""
-    if actor.role is Role.ADMIN:
+    if may_manage_every_offer(actor):
         return True
     return actor.role is Role.ORG_ADMIN and actor.organisation_id == organisation_id
 
@@ -167,6 +172,27 @@ def may_supervise_delivery(actor: Actor) -> bool:
 def may_list_overdue(actor: Actor) -> bool:
     """Whether ``actor`` has cases whose delays they follow."""
     return actor.role in CASE_ROLES
+
+
+DASHBOARD_ROLES = frozenset({Role.COORDINATOR, Role.ORG_ADMIN, Role.ADMIN})
+"""Roles that watch delays on a dashboard rather than act on cases one by one."""
+
+
+def may_view_dashboard(actor: Actor) -> bool:
+    """Whether ``actor`` may open the dashboard of overdue cases."""
+    return actor.role in DASHBOARD_ROLES
+
+
+def oversight_actor(actor: Actor) -> Actor:
+    """Whose delays a dashboard shows for ``actor``.
+
+    A coordinator follows their territory and an organisation admin their organisation, as
+    the digest does; a platform admin oversees all of Paris, as a coordinator without a
+    territory would. Overdue listings carry no personal data, only references.
+    """
+    if actor.role is Role.ADMIN:
+        return Actor(user_id=actor.user_id, organisation_id=None, role=Role.COORDINATOR)
+    return actor
 
 
 def may_manage_committees(actor: Actor) -> bool:

@@ -1,0 +1,154 @@
+"""The coordinators' dashboard: overdue cases filtered by territory and lifecycle, and the
+weekly trend of cases becoming overdue.
+
+Both are scoped like ``states.overdue.overdue_cases`` (``policy.responsibility_clause``),
+through ``policy.oversight_actor`` so that a platform admin watches all of Paris.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.business_days import PARIS
+from core.enums import Territory, TimerKind
+from core.errors import Forbidden
+from core.models import Timer
+from states.lifecycle import Lifecycle
+from states.overdue import OverdueCase, overdue_cases
+from states.policy import Actor, may_view_dashboard, oversight_actor, responsibility_clause
+from states.registry import LIFECYCLES
+
+TREND_WEEKS = 12
+"""How many weeks the trend covers, the current one included."""
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What the dashboard is narrowed to; ``None`` keeps everything in scope."""
+
+    territory: Territory | None = None
+    lifecycle: str | None = None
+
+    def lifecycles(self) -> list[Lifecycle]:
+        """The lifecycles selected (all of them when none, or an unknown one, is named)."""
+        if self.lifecycle in LIFECYCLES:
+            return [LIFECYCLES[self.lifecycle]]
+        return list(LIFECYCLES.values())
+
+    def territory_clause(self, lifecycle: Lifecycle) -> ColumnElement[bool]:
+        """The SQL condition of the territory filter on ``lifecycle``'s cases."""
+        if self.territory is None:
+            return true()
+        return lifecycle.territory == self.territory
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """How many cases became overdue in the Paris week starting on ``week_start`` (Monday)."""
+
+    week_start: date
+    count: int
+
+
+def _check(actor: Actor) -> Actor:
+    if not may_view_dashboard(actor):
+        raise Forbidden(
+            "Le tableau de bord est réservé à la coordination et aux responsables de structure."
+        )
+    return oversight_actor(actor)
+
+
+async def dashboard_cases(
+    session: AsyncSession, actor: Actor, now: datetime, filters: DashboardFilters
+) -> list[OverdueCase]:
+    """The overdue cases ``actor`` follows, narrowed by ``filters``, oldest first."""
+    watcher = _check(actor)
+    lifecycles = filters.lifecycles()
+    cases = await overdue_cases(session, lifecycles, watcher, now)
+    if filters.territory is None or not cases:
+        return cases
+    kept: set[tuple[str, int]] = set()
+    for lifecycle in lifecycles:
+        ids = [item.case_id for item in cases if item.lifecycle == lifecycle.name]
+        if not ids:
+            continue
+        model = lifecycle.model
+        rows = await session.execute(
+            select(model.id).where(model.id.in_(ids), filters.territory_clause(lifecycle))
+        )
+        kept.update((lifecycle.name, case_id) for case_id in rows.scalars())
+    return [item for item in cases if (item.lifecycle, item.case_id) in kept]
+
+
+def week_starts(now: datetime, weeks: int = TREND_WEEKS) -> list[date]:
+    """The Mondays (Paris) of the last ``weeks`` weeks, oldest first, this week's last."""
+    today = now.astimezone(PARIS).date()
+    monday = today - timedelta(days=today.weekday())
+    return [monday - timedelta(weeks=weeks - 1 - index) for index in range(weeks)]
+
+
+async def overdue_trend(
+    session: AsyncSession,
+    actor: Actor,
+    now: datetime,
+    filters: DashboardFilters,
+    weeks: int = TREND_WEEKS,
+) -> list[WeekCount]:
+    """How many cases became overdue in each of the last ``weeks`` Paris weeks.
+
+    A case becomes overdue when its escalation time passes while it still waits in the
+    state that set it: its escalation timer counts in the week of its ``due_at`` if that
+    moment is past and the timer was not closed before it (the case had not moved). A case
+    that went overdue twice (returned, then late again once resubmitted) counts twice.
+    One grouped count per lifecycle, in the database; weeks with none count zero.
+    """
+    watcher = _check(actor)
+    starts = week_starts(now, weeks)
+    bounds = [datetime.combine(start, time(), tzinfo=PARIS) for start in starts]
+    week = case(
+        *((Timer.due_at < bounds[index + 1], index) for index in range(weeks - 1)),
+        else_=weeks - 1,
+    ).label("week")
+    counts = [0] * weeks
+    for lifecycle in filters.lifecycles():
+        model = lifecycle.model
+        became_overdue = (
+            select(week)
+            .select_from(model)
+            .join(Timer, and_(Timer.case_kind == lifecycle.name, Timer.case_id == model.id))
+            .where(
+                Timer.kind == TimerKind.ESCALATION,
+                Timer.due_at >= bounds[0],
+                Timer.due_at <= now,
+                or_(Timer.closed_at.is_(None), Timer.closed_at > Timer.due_at),
+                responsibility_clause(watcher, lifecycle),
+                filters.territory_clause(lifecycle),
+            )
+            .subquery()
+        )
+        rows = await session.execute(
+            select(became_overdue.c.week, func.count()).group_by(became_overdue.c.week)
+        )
+        for index, count in rows.tuples():
+            counts[index] += count
+    return [WeekCount(start, count) for start, count in zip(starts, counts, strict=True)]
+
+
+def count_by_lifecycle(cases: Sequence[OverdueCase]) -> dict[str, int]:
+    """How many overdue cases each lifecycle has, every lifecycle named (zero included)."""
+    counts = dict.fromkeys(LIFECYCLES, 0)
+    for item in cases:
+        counts[item.lifecycle] = counts.get(item.lifecycle, 0) + 1
+    return counts
+
+
+def expected_action(item: OverdueCase) -> str:
+    """What the case waits for in its state ("répondre à l'orientation"...), or ""."""
+    lifecycle = LIFECYCLES.get(item.lifecycle)
+    waiting = lifecycle.waiting_on.get(item.state) if lifecycle else None
+    return waiting.action if waiting else ""

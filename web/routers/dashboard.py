@@ -1,0 +1,214 @@
+"""The coordinators' dashboard: overdue cases, their charts, the CSV export, dead letters."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+from fastapi.responses import RedirectResponse
+from jinja2 import TemplateError
+
+from api.deps import Cursor, NowDep, PathId, SessionDep
+from core.business_days import PARIS
+from core.enums import OutboxStatus, Role, Territory, territory_label
+from core.models import OutboxMessage
+from notifications.catalog import MESSAGES
+from notifications.render import environment as mail_environment
+from states import outbox_service
+from states.dashboard import (
+    DashboardFilters,
+    count_by_lifecycle,
+    dashboard_cases,
+    expected_action,
+    overdue_trend,
+)
+from states.overdue import OverdueCase, group_by_organisation
+from states.policy import may_supervise_delivery
+from states.registry import LIFECYCLES
+from web.charts import columns, horizontal_bars
+from web.deps import WebUserDep
+from web.rendering import render
+from web.routing import page_router
+from web.session import WebUser
+
+router = page_router()
+
+LIFECYCLE_TITLES: dict[str, str] = {
+    "referral": "Orientations",
+    "handover": "Passages de relais",
+    "decision": "Propositions aux comités",
+    "action": "Actions des comités",
+}
+"""How the dashboard names each lifecycle's overdue cases."""
+
+CSV_HEADER = ("référence", "type", "état", "structure attendue", "échéance", "jours de retard")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+TerritoryQuery = Annotated[str, Query(max_length=16)]
+LifecycleQuery = Annotated[str, Query(alias="type", max_length=32)]
+
+
+def _filters(territory: str, lifecycle: str) -> DashboardFilters:
+    """The filters of the page's form; an unknown value filters nothing."""
+    return DashboardFilters(
+        territory=Territory(territory) if territory in set(Territory) else None,
+        lifecycle=lifecycle if lifecycle in LIFECYCLES else None,
+    )
+
+
+def _week_label(monday: date) -> str:
+    return f"{monday.day:02d}/{monday.month:02d}"
+
+
+def _scope_text(user: WebUser) -> str:
+    """Whose delays the page shows, in one sentence."""
+    role = user.user.role
+    if role is Role.ORG_ADMIN:
+        return f"Dossiers en retard de votre structure, {user.organisation.name}."
+    if role is Role.COORDINATOR and user.user.scope_territory is not None:
+        return f"Dossiers en retard du territoire : {territory_label(user.user.scope_territory)}."
+    return "Dossiers en retard de tout Paris."
+
+
+@router.get("/dashboard")
+async def dashboard(
+    request: Request,
+    user: WebUserDep,
+    session: SessionDep,
+    now: NowDep,
+    territory: TerritoryQuery = "",
+    lifecycle: LifecycleQuery = "",
+) -> Response:
+    """Overdue cases in the user's scope: figures, a chart per organisation, the weekly
+    trend and the cases grouped by the organisation expected to act."""
+    filters = _filters(territory, lifecycle)
+    cases = await dashboard_cases(session, user.actor, now, filters)
+    trend = await overdue_trend(session, user.actor, now, filters)
+    groups = group_by_organisation(cases)
+    by_organisation = sorted(
+        ((group.organisation, group.count) for group in groups), key=lambda item: -item[1]
+    )
+    dead_letters: int | None = None
+    if may_supervise_delivery(user.actor):
+        dead, more = await outbox_service.list_messages(
+            session, user.actor, status=OutboxStatus.DEAD, limit=99
+        )
+        dead_letters = len(dead) + (1 if more else 0)
+    query = request.url.query
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "title": "Tableau de bord",
+            "total": len(cases),
+            "by_lifecycle": count_by_lifecycle(cases),
+            "lifecycle_titles": LIFECYCLE_TITLES,
+            "groups": groups,
+            "organisation_chart": horizontal_bars(by_organisation),
+            "trend": trend,
+            "trend_chart": columns([(_week_label(week.week_start), week.count) for week in trend]),
+            "territory": filters.territory or "",
+            "lifecycle": filters.lifecycle or "",
+            "csv_link": "/dashboard.csv" + (f"?{query}" if query else ""),
+            "dead_letters": dead_letters,
+            "scope": _scope_text(user),
+            "expected_action": expected_action,
+        },
+    )
+
+
+def _cell(value: object) -> str:
+    """A cell that a spreadsheet will not read as a formula."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def overdue_csv(cases: Sequence[OverdueCase]) -> str:
+    """The overdue cases as CSV for a French spreadsheet: semicolons, BOM, French header."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for item in cases:
+        writer.writerow(
+            _cell(value)
+            for value in (
+                item.reference,
+                item.case_label,
+                item.state_label,
+                item.waiting_organisation,
+                item.escalation_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M"),
+                item.days_overdue,
+            )
+        )
+    return "\ufeff" + buffer.getvalue()
+
+
+@router.get("/dashboard.csv")
+async def dashboard_csv(
+    user: WebUserDep,
+    session: SessionDep,
+    now: NowDep,
+    territory: TerritoryQuery = "",
+    lifecycle: LifecycleQuery = "",
+) -> Response:
+    """The dashboard's overdue cases, with the same filters, as a spreadsheet file."""
+    cases = await dashboard_cases(session, user.actor, now, _filters(territory, lifecycle))
+    day = now.astimezone(PARIS).date().isoformat()
+    return Response(
+        overdue_csv(cases).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="relais-retards-{day}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def message_subject(message: OutboxMessage) -> str:
+    """The email's subject as its recipient would read it (its key if it cannot be made)."""
+    template = MESSAGES.get(message.message)
+    if template is None:
+        return message.message
+    try:
+        subject = mail_environment().from_string(template.subject).render(message.context)
+    except (TemplateError, TypeError, ValueError):
+        return message.message
+    return " ".join(subject.split())
+
+
+@router.get("/dashboard/outbox")
+async def dead_letters(
+    request: Request,
+    user: WebUserDep,
+    session: SessionDep,
+    cursor: Cursor = None,
+    renvoye: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """Emails relais gave up sending, newest first, each with a button to send it again."""
+    messages, next_cursor = await outbox_service.list_messages(
+        session, user.actor, status=OutboxStatus.DEAD, cursor=cursor
+    )
+    return render(
+        request,
+        "dead_letters.html",
+        {
+            "title": "Messages non distribués",
+            "messages": messages,
+            "subjects": {message.id: message_subject(message) for message in messages},
+            "next_cursor": next_cursor,
+            "retried": renvoye,
+        },
+    )
+
+
+@router.post("/dashboard/outbox/{message_id}/retry")
+async def retry_dead_letter(
+    message_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Put a dead email back in line, then come back to the list with a confirmation."""
+    await outbox_service.retry_message(session, user.actor, message_id, now)
+    return RedirectResponse(f"/dashboard/outbox?renvoye={message_id}", status_code=303)
