@@ -15,6 +15,7 @@ from jinja2 import TemplateError
 from api.deps import Cursor, NowDep, PathId, SessionDep
 from core.business_days import PARIS
 from core.enums import OutboxStatus, Role, Territory, territory_label
+from core.errors import Conflict
 from core.models import OutboxMessage
 from notifications.catalog import MESSAGES
 from notifications.render import environment as mail_environment
@@ -187,6 +188,7 @@ async def dead_letters(
     session: SessionDep,
     cursor: Cursor = None,
     renvoye: Annotated[int | None, Query(ge=1)] = None,
+    deja: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """Emails relais gave up sending, newest first, each with a button to send it again."""
     messages, next_cursor = await outbox_service.list_messages(
@@ -201,6 +203,7 @@ async def dead_letters(
             "subjects": {message.id: message_subject(message) for message in messages},
             "next_cursor": next_cursor,
             "retried": renvoye,
+            "not_dead": deja,
         },
     )
 
@@ -209,6 +212,13 @@ async def dead_letters(
 async def retry_dead_letter(
     message_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
 ) -> Response:
-    """Put a dead email back in line, then come back to the list with a confirmation."""
-    await outbox_service.retry_message(session, user.actor, message_id, now)
+    """Put a dead email back in line, then come back to the list with a confirmation.
+
+    A message already back in line (a second click, another coordinator) is said so on the
+    list rather than refused on a page of its own.
+    """
+    try:
+        await outbox_service.retry_message(session, user.actor, message_id, now)
+    except Conflict:
+        return RedirectResponse(f"/dashboard/outbox?deja={message_id}", status_code=303)
     return RedirectResponse(f"/dashboard/outbox?renvoye={message_id}", status_code=303)

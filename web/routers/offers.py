@@ -188,7 +188,7 @@ async def create_offer(
             now=now,
         )
     except (ValidationError, InvalidInput) as error:
-        await session.rollback()
+        # Refused before anything was written: no rollback, which would expire the page's user.
         errors, message = _refusal(error)
         return await _form_page(
             request, session, user, offer=None, values=form_values(form), errors=errors,
@@ -233,9 +233,8 @@ async def update_offer(
     try:
         await directory.update_offer(session, user.actor, offer_id, _changes(offer, form))
     except (ValidationError, InvalidInput) as error:
-        await session.rollback()
+        # Refused before anything was written: no rollback, which would expire the page's user.
         errors, message = _refusal(error)
-        offer = await directory.get_managed_offer(session, user.actor, offer_id)
         return await _form_page(
             request, session, user, offer=offer, values=form_values(form), errors=errors,
             message=message, status_code=422,
