@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from jinja2 import TemplateError
 
@@ -53,12 +53,18 @@ TerritoryQuery = Annotated[str, Query(max_length=16)]
 LifecycleQuery = Annotated[str, Query(alias="type", max_length=32)]
 
 
-def _filters(territory: str, lifecycle: str) -> DashboardFilters:
-    """The filters of the page's form; an unknown value filters nothing."""
+def dashboard_filters(
+    territory: TerritoryQuery = "", lifecycle: LifecycleQuery = ""
+) -> DashboardFilters:
+    """The filters of the page's form (``?territory=&type=``); an unknown value filters
+    nothing."""
     return DashboardFilters(
         territory=Territory(territory) if territory in set(Territory) else None,
         lifecycle=lifecycle if lifecycle in LIFECYCLES else None,
     )
+
+
+FiltersDep = Annotated[DashboardFilters, Depends(dashboard_filters)]
 
 
 def _week_label(monday: date) -> str:
@@ -81,12 +87,10 @@ async def dashboard(
     user: WebUserDep,
     session: SessionDep,
     now: NowDep,
-    territory: TerritoryQuery = "",
-    lifecycle: LifecycleQuery = "",
+    filters: FiltersDep,
 ) -> Response:
     """Overdue cases in the user's scope: figures, a chart per organisation, the weekly
     trend and the cases grouped by the organisation expected to act."""
-    filters = _filters(territory, lifecycle)
     cases = await dashboard_cases(session, user.actor, now, filters)
     trend = await overdue_trend(session, user.actor, now, filters)
     groups = group_by_organisation(cases)
@@ -150,14 +154,10 @@ def overdue_csv(cases: Sequence[OverdueCase]) -> str:
 
 @router.get("/dashboard.csv")
 async def dashboard_csv(
-    user: WebUserDep,
-    session: SessionDep,
-    now: NowDep,
-    territory: TerritoryQuery = "",
-    lifecycle: LifecycleQuery = "",
+    user: WebUserDep, session: SessionDep, now: NowDep, filters: FiltersDep
 ) -> Response:
     """The dashboard's overdue cases, with the same filters, as a spreadsheet file."""
-    cases = await dashboard_cases(session, user.actor, now, _filters(territory, lifecycle))
+    cases = await dashboard_cases(session, user.actor, now, filters)
     day = now.astimezone(PARIS).date().isoformat()
     return Response(
         overdue_csv(cases).encode("utf-8"),
