@@ -169,6 +169,7 @@ async def new_referral(
 def _read_creation(form: Any) -> ReferralCreate:
     data = posted_values(ReferralCreate, form)
     data["person"] = posted_values(PersonFields, form, "person_")
+    data["submit"] = True  # the page sends at once; drafts exist only through the API
     return ReferralCreate.model_validate(data)
 
 
