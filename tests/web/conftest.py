@@ -81,7 +81,10 @@ async def live_server(app: FastAPI) -> AsyncIterator[str]:
 async def context(browser: Browser, live_server: str) -> AsyncIterator[BrowserContext]:
     """A fresh browser profile (no cookies) pointed at the live server, in French."""
     created = await browser.new_context(
-        base_url=live_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
+        base_url=live_server,
+        locale="fr-FR",
+        viewport={"width": 1280, "height": 900},
+        bypass_csp=True,  # lets the tests inject axe-core into pages that forbid it
     )
     created.set_default_timeout(10_000)
     yield created

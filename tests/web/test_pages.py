@@ -309,3 +309,13 @@ def test_every_form_of_every_page_is_protected_by_its_csrf_token() -> None:
     for route in posts:
         dependencies = [dependency.call for dependency in route.dependant.dependencies]
         assert require_csrf in dependencies, route.path
+
+
+async def test_pages_are_neither_cached_nor_framed_nor_fed_foreign_scripts(
+    browser_client: httpx.AsyncClient,
+) -> None:
+    response = await browser_client.get("/login")
+    assert response.headers["cache-control"] == "no-store"
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
