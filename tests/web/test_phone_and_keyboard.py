@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
@@ -13,11 +13,11 @@ from states import referral_service
 from tests.factories import PASSWORD, World, actor_of, referral_create
 from tests.web.browser import capture, check_accessible
 
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 
 async def _focused(page: Page) -> dict[str, str]:
-    return await page.evaluate(
+    found: dict[str, str] = await page.evaluate(
         """() => {
             const element = document.activeElement;
             const style = getComputedStyle(element);
@@ -25,12 +25,14 @@ async def _focused(page: Page) -> dict[str, str]:
                     outline: style.outlineStyle, width: style.outlineWidth};
         }"""
     )
+    return found
 
 
 async def _fits(page: Page) -> bool:
-    return await page.evaluate(
+    fits: bool = await page.evaluate(
         "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
+    return fits
 
 
 async def test_a_partner_signs_in_and_acts_with_the_keyboard_on_a_phone(
