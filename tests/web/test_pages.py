@@ -4,6 +4,7 @@ refusals that say what is wrong and change nothing, never a 500."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -42,6 +43,25 @@ async def _submitted_referral(session: AsyncSession, world: World, clock: FixedC
     referral_id: int = view.case.id
     await session.commit()
     return referral_id
+
+
+@dataclass(frozen=True)
+class ReferralAtReceiver:
+    """A submitted referral, and the receiving partner signed in to answer it."""
+
+    referral_id: int
+    token: str
+
+
+@pytest.fixture
+async def receiver(
+    browser_client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
+) -> ReferralAtReceiver:
+    """The receiving partner signed in, with a submitted referral waiting on them."""
+    referral_id = await _submitted_referral(session, world, clock)
+    email = world.receiver_member.email
+    await session.commit()
+    return ReferralAtReceiver(referral_id, await sign_in(browser_client, email))
 
 
 async def _state_and_events(session: AsyncSession, referral_id: int) -> tuple[str, int]:
@@ -134,15 +154,11 @@ async def test_the_session_cookie_is_httponly_samesite_and_secure_over_https(
 )
 async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
     browser_client: httpx.AsyncClient,
-    world: World,
+    receiver: ReferralAtReceiver,
     session: AsyncSession,
-    clock: FixedClock,
     token: str | None,
 ) -> None:
-    referral_id = await _submitted_referral(session, world, clock)
-    email = world.receiver_member.email
-    await session.commit()
-    await sign_in(browser_client, email)
+    referral_id = receiver.referral_id
     before = await _state_and_events(session, referral_id)
     data = {} if token is None else {"csrf_token": token}
     response = await browser_client.post(f"/referrals/{referral_id}/actions/accept", data=data)
@@ -152,13 +168,11 @@ async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
 
 
 async def test_another_browsers_token_is_refused(
-    app: FastAPI, browser_client: httpx.AsyncClient, world: World, session: AsyncSession,
-    clock: FixedClock,
+    app: FastAPI, browser_client: httpx.AsyncClient, receiver: ReferralAtReceiver, world: World,
+    session: AsyncSession,
 ) -> None:  # fmt: skip
-    referral_id = await _submitted_referral(session, world, clock)
-    receiver, outsider = world.receiver_member.email, world.outsider_member.email
+    referral_id, outsider = receiver.referral_id, world.outsider_member.email
     await session.commit()
-    await sign_in(browser_client, receiver)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://relais.test"
     ) as attacker:
@@ -213,12 +227,9 @@ async def test_the_api_keeps_answering_json(browser_client: httpx.AsyncClient) -
 
 
 async def test_a_system_trigger_has_no_form(
-    browser_client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
+    browser_client: httpx.AsyncClient, receiver: ReferralAtReceiver, session: AsyncSession
 ) -> None:
-    referral_id = await _submitted_referral(session, world, clock)
-    email = world.receiver_member.email
-    await session.commit()
-    token = await sign_in(browser_client, email)
+    referral_id, token = receiver.referral_id, receiver.token
     response = await browser_client.post(
         f"/referrals/{referral_id}/actions/expire", data={"csrf_token": token}
     )
@@ -227,12 +238,9 @@ async def test_a_system_trigger_has_no_form(
 
 
 async def test_a_return_without_reason_comes_back_with_the_field_to_correct(
-    browser_client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
+    browser_client: httpx.AsyncClient, receiver: ReferralAtReceiver, session: AsyncSession
 ) -> None:
-    referral_id = await _submitted_referral(session, world, clock)
-    email = world.receiver_member.email
-    await session.commit()
-    token = await sign_in(browser_client, email)
+    referral_id, token = receiver.referral_id, receiver.token
     before = await _state_and_events(session, referral_id)
     response = await browser_client.post(
         f"/referrals/{referral_id}/actions/return",
@@ -246,12 +254,9 @@ async def test_a_return_without_reason_comes_back_with_the_field_to_correct(
 
 
 async def test_an_action_already_taken_elsewhere_answers_409_with_what_remains(
-    browser_client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
+    browser_client: httpx.AsyncClient, receiver: ReferralAtReceiver, session: AsyncSession
 ) -> None:
-    referral_id = await _submitted_referral(session, world, clock)
-    email = world.receiver_member.email
-    await session.commit()
-    token = await sign_in(browser_client, email)
+    referral_id, token = receiver.referral_id, receiver.token
     first = await browser_client.post(
         f"/referrals/{referral_id}/actions/accept", data={"csrf_token": token}
     )

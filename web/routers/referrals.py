@@ -26,7 +26,7 @@ from states.referral import REFERRAL, PersonFields, ReferralCreate
 from states.referral_service import Box, RedirectFields
 from web.case_pages import CaseId, CasePages
 from web.deps import WebUserDep
-from web.forms import Choice, form_fields, form_values, french_errors, posted_values
+from web.forms import Choice, form_fields, form_values, posted_values, refusal_of
 from web.rendering import render
 from web.routing import page_router
 from web.session import WebUser
@@ -209,17 +209,11 @@ async def create_referral(
     try:
         data = _read_creation(form)
         view = await referral_service.create_referral(session, user.actor, data, now)
-    except ValidationError as error:
-        errors = french_errors(error)
-        return await _creation_page(
-            request, session, search, values=form_values(form), errors=errors,
-            message="Corrigez les champs signalés.", status_code=422,
-        )  # fmt: skip
-    except InvalidInput as error:
+    except (ValidationError, InvalidInput) as refused:
         await session.rollback()
+        errors, message = refusal_of(refused)
         return await _creation_page(
-            request, session, search, values=form_values(form),
-            errors={error.field or "formulaire": error.message}, message=error.message,
+            request, session, search, values=form_values(form), errors=errors, message=message,
             status_code=422,
         )  # fmt: skip
     return RedirectResponse(f"/referrals/{view.case.id}?fait=submit", status_code=303)
@@ -264,17 +258,13 @@ async def redirect(
     try:
         data = RedirectFields.model_validate(posted_values(RedirectFields, form))
         view = await referral_service.redirect_referral(session, user.actor, referral_id, data, now)
-    except (ValidationError, InvalidInput) as error:
+    except (ValidationError, InvalidInput) as refused:
         await session.rollback()
         referral = await _redirectable(session, user, referral_id)
-        errors = (
-            french_errors(error)
-            if isinstance(error, ValidationError)
-            else {error.field or "formulaire": error.message}
-        )
+        errors, message = refusal_of(refused)
         return await _creation_page(
             request, session, OfferSearch.of(form), values=form_values(form), errors=errors,
-            message="Corrigez les champs signalés.", status_code=422, redirect_from=referral,
+            message=message, status_code=422, redirect_from=referral,
         )  # fmt: skip
     return RedirectResponse(f"/referrals/{view.case.id}?fait=submit", status_code=303)
 
