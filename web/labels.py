@@ -127,6 +127,11 @@ FIELD_LABELS: dict[str, str] = {
     "meeting_id": "Réunion",
     "decision_text": "Décision prise (quelques lignes)",
     "note": "Note",
+    "first_name": "Prénom",
+    "last_name": "Nom",
+    "birth_date": "Date de naissance",
+    "email": "Email de la personne",
+    "phone": "Téléphone de la personne",
 }
 """What a form field is called on screen, by payload field name."""
 

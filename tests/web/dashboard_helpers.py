@@ -1,8 +1,7 @@
-"""Helpers of the dashboard and offer page tests: a browser-like client that signs in."""
+"""Helpers of the dashboard and offer page tests: a client signed in through the login form."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -11,10 +10,9 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi import FastAPI
 
-from tests.factories import PASSWORD
+from tests.web.http_pages import csrf_of, sign_in
 
 PARIS = ZoneInfo("Europe/Paris")
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def paris(day: int, hour: int = 9, minute: int = 0, month: int = 3) -> datetime:
@@ -22,27 +20,14 @@ def paris(day: int, hour: int = 9, minute: int = 0, month: int = 3) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=PARIS)
 
 
-def csrf_of(page: str) -> str:
-    """The CSRF token of the first form of ``page``."""
-    found = CSRF_INPUT.search(page)
-    assert found is not None, "no CSRF token on the page"
-    return found.group(1)
-
-
 @asynccontextmanager
-async def browser(app: FastAPI, email: str) -> AsyncIterator[httpx.AsyncClient]:
+async def signed_in(app: FastAPI, email: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client signed in as ``email`` through the login form; it keeps its cookies."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://relais.test", headers={"Accept": "text/html"}
     ) as client:
-        page = await client.get("/login")
-        assert page.status_code == 200
-        answer = await client.post(
-            "/login",
-            data={"csrf_token": csrf_of(page.text), "email": email, "password": PASSWORD},
-        )
-        assert answer.status_code == 303, answer.text
+        await sign_in(client, email)
         yield client
 
 

@@ -25,7 +25,7 @@ from tests.factories import (
     make_user,
     referral_create,
 )
-from tests.web.dashboard_helpers import browser, paris, post_form
+from tests.web.dashboard_helpers import paris, post_form, signed_in
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -94,7 +94,7 @@ def csv_rows(body: bytes) -> list[list[str]]:
 async def test_an_overdue_referral_shows_for_its_coordinator_in_table_chart_and_csv(
     app: FastAPI, late: LateReferral
 ) -> None:
-    async with browser(app, late.coordinator_11) as client:
+    async with signed_in(app, late.coordinator_11) as client:
         page = await client.get("/dashboard")
         assert page.status_code == 200
         html = page.text
@@ -133,7 +133,7 @@ async def test_an_overdue_referral_shows_for_its_coordinator_in_table_chart_and_
             [late.reference, "orientation", "transmise", late.organisation, "09/03/2026 09:00", "1"]
         ]
 
-    async with browser(app, late.coordinator_12) as client:
+    async with signed_in(app, late.coordinator_12) as client:
         page = await client.get("/dashboard")
         assert page.status_code == 200
         assert late.reference not in page.text
@@ -146,11 +146,11 @@ async def test_organisation_admins_and_admins_see_it_members_do_not(
     app: FastAPI, late: LateReferral
 ) -> None:
     for email in (late.org_admin, late.admin):
-        async with browser(app, email) as client:
+        async with signed_in(app, email) as client:
             page = await client.get("/dashboard")
             assert page.status_code == 200
             assert late.reference in page.text
-    async with browser(app, late.member) as client:
+    async with signed_in(app, late.member) as client:
         for path in ("/dashboard", "/dashboard.csv"):
             refused = await client.get(path)
             assert refused.status_code == 403
@@ -172,7 +172,7 @@ async def test_organisation_admins_and_admins_see_it_members_do_not(
 async def test_filters_narrow_the_page_and_the_export(
     app: FastAPI, late: LateReferral, query: str, listed: bool
 ) -> None:
-    async with browser(app, late.paris_coordinator) as client:
+    async with signed_in(app, late.paris_coordinator) as client:
         page = await client.get("/dashboard" + query)
         assert page.status_code == 200
         assert (late.reference in page.text) is listed
@@ -196,7 +196,7 @@ async def test_a_cancelled_case_leaves_the_list_but_stays_in_the_trend(
             CancelFields(reason="Doublon"),
             clock.now(),
         )
-    async with browser(app, late.coordinator_11) as client:
+    async with signed_in(app, late.coordinator_11) as client:
         page = await client.get("/dashboard")
         assert late.reference not in page.text
         # It did become overdue on Monday 9 March before it moved.
@@ -230,7 +230,7 @@ async def test_a_dead_letter_is_listed_and_sent_again(
     coordinator = world.coordinator.email
     await session.close()
     message_id = await dead_letter(sessionmaker)
-    async with browser(app, coordinator) as client:
+    async with signed_in(app, coordinator) as client:
         board = await client.get("/dashboard")
         assert '<a href="/dashboard/outbox">Message non distribué</a>' in board.text
         page = await client.get("/dashboard/outbox")
@@ -270,7 +270,7 @@ async def test_members_and_org_admins_may_not_see_nor_resend_dead_letters(
     await session.close()
     message_id = await dead_letter(sessionmaker)
     for email, start in ((member, "/inbox"), (org_admin, "/dashboard")):
-        async with browser(app, email) as client:
+        async with signed_in(app, email) as client:
             assert (await client.get("/dashboard/outbox")).status_code == 403
             if start == "/dashboard":
                 assert "/dashboard/outbox" not in (await client.get("/dashboard")).text

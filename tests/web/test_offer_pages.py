@@ -15,7 +15,7 @@ from core.clock import FixedClock
 from core.enums import Role
 from core.models import Offer
 from tests.factories import World, make_offer, make_user
-from tests.web.dashboard_helpers import browser, post_form
+from tests.web.dashboard_helpers import post_form, signed_in
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -85,14 +85,14 @@ async def deadlines(sessionmaker: Sessions, offer_id: int) -> tuple[int | None, 
 async def test_an_org_admin_lists_their_offers_only_closed_ones_included(
     app: FastAPI, cast: Cast
 ) -> None:
-    async with browser(app, cast.org_admin) as client:
+    async with signed_in(app, cast.org_admin) as client:
         page = await client.get("/offers")
         assert page.status_code == 200
         assert f'<a href="/offers/{cast.offer_id}">Accompagnement en EPI</a>' in page.text
         assert "Ancien atelier" in page.text and "Fermée" in page.text
         assert "Aide aux droits" not in page.text
         assert "relance 3, alerte 5, expiration 20" in page.text
-    async with browser(app, cast.admin) as client:
+    async with signed_in(app, cast.admin) as client:
         page = await client.get("/offers")
         assert "Aide aux droits" in page.text and "Accompagnement en EPI" in page.text
 
@@ -101,7 +101,7 @@ async def test_an_org_admin_changes_an_offers_deadlines(
     app: FastAPI, cast: Cast, sessionmaker: Sessions
 ) -> None:
     path = f"/offers/{cast.offer_id}"
-    async with browser(app, cast.org_admin) as client:
+    async with signed_in(app, cast.org_admin) as client:
         form = await client.get(path)
         assert form.status_code == 200
         for text in (
@@ -152,7 +152,7 @@ async def test_bad_input_comes_back_with_errors_and_changes_nothing(
     message: str,
 ) -> None:
     path = f"/offers/{cast.offer_id}"
-    async with browser(app, cast.org_admin) as client:
+    async with signed_in(app, cast.org_admin) as client:
         refused = await post_form(client, path, path, offer_form(title="Nouveau titre", **fields))
         assert refused.status_code == 422
         html = refused.text
@@ -171,7 +171,7 @@ async def test_bad_input_comes_back_with_errors_and_changes_nothing(
 async def test_an_org_admin_creates_an_offer_for_their_organisation(
     app: FastAPI, cast: Cast, sessionmaker: Sessions
 ) -> None:
-    async with browser(app, cast.org_admin) as client:
+    async with signed_in(app, cast.org_admin) as client:
         form = await client.get("/offers/new")
         assert form.status_code == 200
         assert f'<input type="hidden" name="organisation_id" value="{cast.receiver_id}">' in (
@@ -209,7 +209,7 @@ async def test_an_org_admin_creates_an_offer_for_their_organisation(
 async def test_a_new_offer_without_title_comes_back_with_errors(
     app: FastAPI, cast: Cast, sessionmaker: Sessions
 ) -> None:
-    async with browser(app, cast.org_admin) as client:
+    async with signed_in(app, cast.org_admin) as client:
         refused = await post_form(
             client,
             "/offers/new",
@@ -226,7 +226,7 @@ async def test_a_new_offer_without_title_comes_back_with_errors(
 async def test_members_and_other_organisations_are_refused(
     app: FastAPI, cast: Cast, sessionmaker: Sessions
 ) -> None:
-    async with browser(app, cast.member) as client:
+    async with signed_in(app, cast.member) as client:
         for path in (
             "/offers",
             "/offers/new",
@@ -237,7 +237,7 @@ async def test_members_and_other_organisations_are_refused(
             assert refused.status_code == 403, path
             assert "Action refusée" in refused.text
         assert (await client.get("/offers/999999")).status_code == 404
-    async with browser(app, cast.org_admin) as client:
+    async with signed_in(app, cast.org_admin) as client:
         other = f"/offers/new?organisation={cast.outsider_id}"
         assert (await client.get(other)).status_code == 403
         assert (await client.get(f"/offers/{cast.outsider_offer_id}")).status_code == 403
@@ -263,7 +263,7 @@ async def test_members_and_other_organisations_are_refused(
 async def test_an_admin_chooses_the_organisation_of_a_new_offer(
     app: FastAPI, cast: Cast, sessionmaker: Sessions
 ) -> None:
-    async with browser(app, cast.admin) as client:
+    async with signed_in(app, cast.admin) as client:
         form = await client.get("/offers/new")
         assert '<select id="organisation_id" name="organisation_id" required>' in form.text
         created = await post_form(

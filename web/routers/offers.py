@@ -19,7 +19,7 @@ from core.models import Offer
 from states import directory
 from states.policy import may_manage_every_offer, may_manage_offers_of
 from web.deps import WebUserDep
-from web.forms import FormField, form_fields, form_values, french_errors, posted_values
+from web.forms import FormField, form_fields, form_values, posted_values, refusal_of
 from web.rendering import render
 from web.routing import page_router
 from web.session import WebUser
@@ -189,19 +189,12 @@ async def create_offer(
         )
     except (ValidationError, InvalidInput) as error:
         # Refused before anything was written: no rollback, which would expire the page's user.
-        errors, message = _refusal(error)
+        errors, message = refusal_of(error)
         return await _form_page(
             request, session, user, offer=None, values=form_values(form), errors=errors,
             message=message, status_code=422,
         )  # fmt: skip
     return RedirectResponse(f"/offers?cree={offer.id}", status_code=303)
-
-
-def _refusal(error: ValidationError | InvalidInput) -> tuple[dict[str, str], str]:
-    """The fields to correct and the message above the form."""
-    if isinstance(error, ValidationError):
-        return french_errors(error), "Corrigez les champs signalés."
-    return {error.field or "formulaire": error.message}, error.message
 
 
 @router.get("/offers/{offer_id}")
@@ -234,7 +227,7 @@ async def update_offer(
         await directory.update_offer(session, user.actor, offer_id, _changes(offer, form))
     except (ValidationError, InvalidInput) as error:
         # Refused before anything was written: no rollback, which would expire the page's user.
-        errors, message = _refusal(error)
+        errors, message = refusal_of(error)
         return await _form_page(
             request, session, user, offer=offer, values=form_values(form), errors=errors,
             message=message, status_code=422,
