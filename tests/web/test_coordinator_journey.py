@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -51,7 +52,8 @@ async def test_a_coordinator_finds_the_overdue_referral_and_exports_it(
     async with page.expect_download() as started:
         await page.get_by_role("link", name=re.compile("Exporter en CSV")).click()
     download = await started.value
-    text = Path(await download.path()).read_text(encoding="utf-8-sig")
+    saved = Path(await download.path())
+    text = await asyncio.to_thread(saved.read_text, encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][0].lower().startswith("référence")
     assert [cells[0] for cells in rows[1:]] == [reference]
