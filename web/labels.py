@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from core.enums import (
     PLAN_AXIS_LABELS,
+    AccompanimentSource,
     Barrier,
     CommitteeKind,
     DecisionKind,
@@ -86,6 +87,11 @@ DECISION_KIND_LABELS: dict[str, str] = {
     DecisionKind.OTHER: "Autre",
 }
 
+ACCOMPANIMENT_SOURCE_LABELS: dict[str, str] = {
+    AccompanimentSource.REFERRAL: "À la suite d'une orientation",
+    AccompanimentSource.HANDOVER: "Par un passage de relais",
+    AccompanimentSource.DIRECT: "Accueil direct",
+}
 
 TERRITORY_LABELS: dict[str, str] = {
     territory: territory_label(territory) for territory in Territory
@@ -127,6 +133,21 @@ FIELD_LABELS: dict[str, str] = {
     "meeting_id": "Réunion",
     "decision_text": "Décision prise (quelques lignes)",
     "note": "Note",
+    "person_id": "Personne accompagnée",
+    "to_organisation_id": "Structure qui prendra le relais",
+    "consent": "Accord de la personne",
+    "committee_id": "Comité",
+    "title": "Intitulé",
+    "description": "Description",
+    "kind": "Nature",
+    "axis": "Axe du plan",
+    "starts_at": "Date et heure",
+    "duration_minutes": "Durée (en minutes)",
+    "place": "Lieu",
+    "agenda": "Ordre du jour",
+    "minutes": "Compte rendu",
+    "owner_organisation_id": "Structure responsable",
+    "due_on": "Échéance",
 }
 """What a form field is called on screen, by payload field name."""
 

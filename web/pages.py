@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import http_error
-from web.routers import auth, referrals
+from web.routers import action_plan, auth, committees, decisions, handovers, referrals
 from web.routing import error_page, not_found_page
 
 STATIC = Path(__file__).parent / "static"
@@ -36,6 +36,6 @@ async def _http_error(request: Request, error: Exception) -> Response:
 def install_pages(app: FastAPI) -> None:
     """Add the web pages to ``app`` (after the API's error handlers)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, referrals):
+    for module in (auth, referrals, handovers, committees, decisions, action_plan):
         app.include_router(module.router)
     app.add_exception_handler(StarletteHTTPException, _http_error)

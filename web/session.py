@@ -87,6 +87,10 @@ async def optional_web_user(
     if user is None:
         return None
     organisation = await session.get_one(Organisation, user.organisation_id)
+    # Detached, so that a page rolling back a refused change can still show who is signed in
+    # (a rollback expires the objects of its session, and a page cannot load them lazily).
+    session.expunge(user)
+    session.expunge(organisation)
     return WebUser(user, organisation)
 
 

@@ -1,0 +1,67 @@
+"""Helpers of the page tests: a browser that signs in and posts forms with their CSRF token."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+
+import httpx
+
+from core.models import User
+from tests.factories import PASSWORD
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+TAGS = re.compile(r"<[^>]+>")
+SPACES = re.compile(r"\s+")
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token the forms of a page carry."""
+    found = CSRF_INPUT.search(html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def visible_text(html: str) -> str:
+    """What a person reads on the page: the text without tags, spaces folded."""
+    return SPACES.sub(" ", unescape(TAGS.sub(" ", html))).strip()
+
+
+class Browser:
+    """An HTTP client that keeps its cookies, signed in as one user."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.token = ""
+
+    async def log_in(self, user: User) -> None:
+        """Sign in through the login form, as a person would."""
+        page = await self.client.get("/login")
+        self.token = csrf_of(page.text)
+        answer = await self.client.post(
+            "/login",
+            data={"csrf_token": self.token, "email": user.email, "password": PASSWORD},
+        )
+        assert answer.status_code == 303, answer.text
+
+    async def get(self, path: str) -> httpx.Response:
+        """GET ``path`` as a browser asking for a page."""
+        return await self.client.get(path, headers={"Accept": "text/html"})
+
+    async def read(self, path: str) -> str:
+        """The visible text of the page at ``path``, which must answer 200."""
+        answer = await self.get(path)
+        assert answer.status_code == 200, (path, answer.status_code, visible_text(answer.text))
+        return visible_text(answer.text)
+
+    async def post(self, path: str, data: dict[str, Any]) -> httpx.Response:
+        """Submit a form to ``path`` with the page's CSRF token."""
+        return await self.client.post(
+            path, data={"csrf_token": self.token, **data}, headers={"Accept": "text/html"}
+        )
+
+
+def fresh_client(app: Any) -> httpx.AsyncClient:
+    """Another browser on the same application (its own cookies)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relais.test")
