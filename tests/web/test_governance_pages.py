@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
 from core.enums import Role
+from core.models import User
 from states import decision_service
 from tests.conftest import PARIS
 from tests.factories import World, actor_of, make_committee, make_meeting, make_user
@@ -20,8 +21,12 @@ MEETING_AT = datetime(2026, 3, 5, 14, 0, tzinfo=PARIS)
 AFTER_MEETING = datetime(2026, 3, 5, 18, 0, tzinfo=PARIS)
 
 
-async def _governance(session: AsyncSession, world: World) -> dict[str, int]:
-    """A comité technique with two members, a meeting to come and one past; a secretary."""
+async def _governance(session: AsyncSession, world: World) -> tuple[dict[str, int], User]:
+    """A comité technique with two members, a meeting to come and one past; a secretary.
+
+    Returns the ids of the committee, the meetings and the receiving organisation, and the
+    secretary.
+    """
     now = world.sender.created_at
     committee = await make_committee(
         session, now, name="Comité technique du PPIE", members=(world.sender, world.receiver)
@@ -35,25 +40,22 @@ async def _governance(session: AsyncSession, world: World) -> dict[str, int]:
         "committee": committee.id,
         "meeting": coming.id,
         "past": past.id,
-        "secretary": secretary.id,
         "receiver": world.receiver.id,
     }
     await session.commit()
-    return ids
+    return ids, secretary
 
 
-async def _signed_in(app: FastAPI, client: httpx.AsyncClient, user: object) -> Browser:
+async def _signed_in(app: FastAPI, client: httpx.AsyncClient, user: User) -> Browser:
     browser = Browser(client)
-    await browser.log_in(user)  # type: ignore[arg-type]
+    await browser.log_in(user)
     return browser
 
 
 async def test_committees_and_meetings_render_for_each_role(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, world: World
 ) -> None:
-    ids = await _governance(session, world)
-    secretary = await session.get_one(type(world.referrer), ids["secretary"])
-    await session.commit()
+    ids, secretary = await _governance(session, world)
     member = await _signed_in(app, client, world.referrer)
     listing = await member.read("/committees")
     assert "Comité technique du PPIE" in listing and "jeudi 5 mars 2026 à 14 h" in listing
@@ -80,9 +82,7 @@ async def test_committees_and_meetings_render_for_each_role(
 async def test_the_secretariat_plans_a_meeting_and_edits_its_agenda(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, world: World
 ) -> None:
-    ids = await _governance(session, world)
-    secretary = await session.get_one(type(world.referrer), ids["secretary"])
-    await session.commit()
+    ids, secretary = await _governance(session, world)
     clerk = await _signed_in(app, client, secretary)
     committee = f"/committees/{ids['committee']}"
 
@@ -134,9 +134,7 @@ async def test_a_decision_is_scheduled_approved_given_an_action_and_published(
     clock: FixedClock,
     world: World,
 ) -> None:
-    ids = await _governance(session, world)
-    secretary = await session.get_one(type(world.referrer), ids["secretary"])
-    await session.commit()
+    ids, secretary = await _governance(session, world)
     member = await _signed_in(app, client, world.referrer)
     form = await member.read(f"/decisions/new?comite={ids['committee']}")
     assert "Examen de situation" not in form
@@ -228,7 +226,7 @@ async def test_a_decision_is_scheduled_approved_given_an_action_and_published(
 async def test_a_proposal_without_its_csrf_token_is_refused(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, world: World
 ) -> None:
-    ids = await _governance(session, world)
+    ids = (await _governance(session, world))[0]
     member = await _signed_in(app, client, world.referrer)
     answer = await client.post(
         "/decisions/new",
