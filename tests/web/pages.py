@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -14,6 +15,26 @@ from tests.factories import PASSWORD
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 TAGS = re.compile(r"<[^>]+>")
 SPACES = re.compile(r"\s+")
+
+
+IDS = re.compile(r'\sid="([^"]+)"')
+FIELDS = re.compile(r"<(input|select|textarea)\b([^>]*)>")
+HEADINGS = re.compile(r"<h([1-6])\b")
+
+
+def check_accessible(html: str) -> None:
+    """Unique ids, a label for every field, headings that skip no level, scoped headers."""
+    ids = IDS.findall(html)
+    assert len(ids) == len(set(ids)), sorted(item for item in ids if ids.count(item) > 1)
+    for _tag, attributes in FIELDS.findall(html):
+        if 'type="hidden"' in attributes:
+            continue
+        found = re.search(r'\sid="([^"]+)"', attributes)
+        assert found and f'for="{found.group(1)}"' in html, attributes
+    levels = [int(level) for level in HEADINGS.findall(html)]
+    assert levels and levels[0] == 1, levels
+    assert all(later <= earlier + 1 for earlier, later in pairwise(levels))
+    assert len(re.findall(r"<th[\s>]", html)) == html.count('<th scope="col"'), "th without scope"
 
 
 def csrf_of(html: str) -> str:
@@ -53,6 +74,7 @@ class Browser:
         """The visible text of the page at ``path``, which must answer 200."""
         answer = await self.get(path)
         assert answer.status_code == 200, (path, answer.status_code, visible_text(answer.text))
+        check_accessible(answer.text)
         return visible_text(answer.text)
 
     async def post(self, path: str, data: dict[str, Any]) -> httpx.Response:
