@@ -185,6 +185,15 @@ TRIGGER_LABELS: dict[str, dict[str, str]] = {
 """Button and timeline labels of each trigger, by lifecycle."""
 
 
+CASE_LIST_LABELS: dict[str, str] = {
+    "referral": "Orientations",
+    "handover": "Passages de relais",
+    "decision": "Décisions",
+    "action": "Actions",
+}
+"""What the list of each lifecycle's cases is called (a case page's way back)."""
+
+
 def trigger_label(lifecycle: str, trigger: str) -> str:
     """What a person reads for ``trigger`` of ``lifecycle``."""
     return TRIGGER_LABELS.get(lifecycle, {}).get(trigger, trigger)

@@ -218,7 +218,7 @@ async def test_a_decision_is_scheduled_approved_given_an_action_and_published(
     text = spreadsheet.content.decode("utf-8")
     assert text.startswith("\ufeffAxe;Intitulé de l'axe;Décision;")
     assert ";Forum de l'emploi du 19e;" in text and ";Réserver la salle;" in text
-    assert "Aucune décision adoptée sur cet axe en 2025" in await member.read(
+    assert "Aucune décision « plan d'action » n'a été adoptée en 2025." in await member.read(
         "/action-plan?year=2025"
     )
 

@@ -43,6 +43,7 @@ async def test_a_handover_from_proposal_to_confirmation(
     await session.commit()
     giver = Browser(client)
     await giver.log_in(world.referrer)
+    assert "Proposer un passage de relais" in await giver.read(f"/persons/{person_id}")
 
     form = await giver.read("/handovers/new")
     assert "Yanis MOREAU" in form
@@ -96,6 +97,7 @@ async def test_a_handover_from_proposal_to_confirmation(
     assert "Référent actuel : EPI Paris Centre" in history
     assert "Mission locale de Paris" in history
     assert "Par un passage de relais" in history
+    assert "Proposer un passage de relais" not in history
 
 
 async def test_the_form_says_what_to_correct(

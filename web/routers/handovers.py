@@ -56,7 +56,7 @@ async def handover_list(
             "title": "Passages de relais",
             "sections": sections,
             "states": HANDOVER.state_labels,
-            "may_propose": may_create_case(user.actor) and user.user.role is not Role.COORDINATOR,
+            "may_propose": _may_propose(user),
             "person_name": person_name,
             "now": now,
         },
@@ -96,8 +96,13 @@ async def _proposal_page(
     )
 
 
+def _may_propose(user: WebUser) -> bool:
+    """Case workers hand over the persons they accompany; the coordination does not."""
+    return may_create_case(user.actor) and user.user.role is not Role.COORDINATOR
+
+
 def _check_may_propose(user: WebUser) -> None:
-    if not may_create_case(user.actor) or user.user.role is Role.COORDINATOR:
+    if not _may_propose(user):
         raise Forbidden("Votre rôle ne permet pas de proposer un passage de relais.")
 
 
@@ -139,6 +144,7 @@ async def person_page(
     person = await handover_service.get_person(session, user.actor, person_id)
     history = await handover_service.person_history(session, user.actor, person_id)
     organisations = {item.id: item.name for item in await directory.list_organisations(session)}
+    current = next((item for item in history if item.ended_at is None), None)
     return render(
         request,
         "person.html",
@@ -147,7 +153,10 @@ async def person_page(
             "person": person,
             "history": history,
             "organisation_names": organisations,
-            "current": next((item for item in history if item.ended_at is None), None),
+            "current": current,
+            "may_hand_over": current is not None
+            and current.organisation_id == user.organisation.id
+            and _may_propose(user),
         },
     )
 
