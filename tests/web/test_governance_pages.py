@@ -160,6 +160,7 @@ async def test_a_decision_is_scheduled_approved_given_an_action_and_published(
         options = re.findall(r'<option value="(\d+)"', page)
         assert options == [str(ids["meeting"])], "only the meetings still to come"
         assert "jeudi 5 mars 2026 à 14 h — Hôtel de Ville" in visible_text(page)
+        assert "Aucune réunion à venir" not in visible_text(page)
         scheduled = await clerk.post(
             f"{decision}/actions/schedule", {"schedule-meeting_id": str(ids["meeting"])}
         )

@@ -98,6 +98,7 @@ async def test_a_handover_from_proposal_to_confirmation(
     assert "Mission locale de Paris" in history
     assert "Par un passage de relais" in history
     assert "Proposer un passage de relais" not in history
+    assert "n'accompagne actuellement aucune personne" in await giver.read("/handovers/new")
 
 
 async def test_the_form_says_what_to_correct(
