@@ -449,8 +449,9 @@ def print_logins() -> None:
         typer.echo(f"  {account.email:<38} {account.role.value:<12} {account.what}")
     typer.echo("")
     typer.echo(
-        "Connexion : POST /auth/jwt/login (champs username et password), "
-        "puis l'en-tête « Authorization: Bearer <jeton> »."
+        "Connexion : ouvrez relais dans votre navigateur (http://127.0.0.1:8000 par défaut) "
+        "et connectez-vous avec l'un de ces comptes. L'API accepte les mêmes comptes : "
+        "POST /auth/jwt/login, puis l'en-tête « Authorization: Bearer <jeton> »."
     )
 
 

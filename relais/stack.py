@@ -92,6 +92,11 @@ def run_stack(var_dir: Path, host: str, port: int, prefect_port: int) -> int:
             _relais("serve", "--host", host, "--port", str(port)), env=env, process_group=0
         )
         children.append(api)
+        shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+        typer.secho(
+            f"Ouvrez relais dans votre navigateur : http://{shown}:{port}",
+            fg=typer.colors.GREEN,
+        )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         stopped = next(child for child in children if child.poll() is not None)

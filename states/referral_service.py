@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
-from core.errors import Forbidden, InvalidInput
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Offer, Person, Referral
-from states import cases
+from states import cases, engine
 from states.cases import CasePage, CaseView
-from states.policy import Actor, may_create_case
-from states.referral import RECEIVER, REFERRAL, REFERRER, ReferralCreate
+from states.fields import LongText, OfferId, Payload
+from states.policy import Actor, can_see, may_create_case, sides_of
+from states.referral import RECEIVER, REFERRAL, REFERRER, CloseFields, ReferralCreate
 
 Box = Literal["sent", "received"]
 BOX_SIDES: dict[str, str] = {"sent": REFERRER, "received": RECEIVER}
@@ -31,6 +32,29 @@ DETAILS: tuple[ORMOption, ...] = (
 """What a referral's views load with it (its relationships are ``lazy="raise"``)."""
 
 
+class RedirectFields(Payload):
+    """A returned or expired request sent on to another offer, for the same person."""
+
+    offer_id: OfferId
+    motive: LongText | None = None
+    consent: bool
+
+
+CONSENT_REQUIRED = (
+    "L'orientation exige l'attestation que la personne a été informée et a donné "
+    "son accord au partage de ses informations."
+)
+
+
+async def _open_offer(session: AsyncSession, offer_id: int) -> Offer:
+    offer = await session.get(Offer, offer_id)
+    if offer is None or not offer.is_active:
+        raise InvalidInput(
+            f"L'offre {offer_id} n'existe pas ou n'est plus ouverte.", field="offer_id"
+        )
+    return offer
+
+
 async def create_referral(
     session: AsyncSession, actor: Actor, data: ReferralCreate, now: datetime
 ) -> CaseView:
@@ -41,19 +65,11 @@ async def create_referral(
     if not may_create_case(actor) or actor.organisation_id is None:
         raise Forbidden("Votre rôle ne permet pas d'orienter une personne.")
     if not data.consent:
-        raise InvalidInput(
-            "L'orientation exige l'attestation que la personne a été informée et a donné "
-            "son accord au partage de ses informations.",
-            field="consent",
-        )
+        raise InvalidInput(CONSENT_REQUIRED, field="consent")
     birth_date = data.person.birth_date
     if birth_date is not None and not OLDEST_BIRTH_DATE <= birth_date <= now.date():
         raise InvalidInput("La date de naissance n'est pas plausible.", field="person.birth_date")
-    offer = await session.get(Offer, data.offer_id)
-    if offer is None or not offer.is_active:
-        raise InvalidInput(
-            f"L'offre {data.offer_id} n'existe pas ou n'est plus ouverte.", field="offer_id"
-        )
+    offer = await _open_offer(session, data.offer_id)
     person = Person(**data.person.model_dump(), created_at=now)
     session.add(person)
     await session.flush()
@@ -73,6 +89,48 @@ async def create_referral(
         session, REFERRAL, referral, actor, now, then="submit" if data.submit else None
     )
     return await get_referral(session, actor, referral_id)
+
+
+async def redirect_referral(
+    session: AsyncSession, actor: Actor, referral_id: int, data: RedirectFields, now: datetime
+) -> CaseView:
+    """The referrer sends a returned or expired request to another offer.
+
+    In one transaction the request is closed (saying where it went) and a new one, for the
+    same person, with the same situation and freins, is sent to the chosen offer.
+    """
+    old = await engine.load_case(session, REFERRAL, referral_id, lock=True)
+    try:
+        if not can_see(actor, REFERRAL, old):
+            raise NotFound(f"Orientation {referral_id} introuvable.")
+        if REFERRER not in sides_of(actor, REFERRAL, old):
+            raise Forbidden("Seule la structure qui a orienté la personne peut la réorienter.")
+        if not data.consent:
+            raise InvalidInput(CONSENT_REQUIRED, field="consent")
+        offer = await _open_offer(session, data.offer_id)
+        if offer.id == old.offer_id:
+            raise InvalidInput("Choisissez une autre offre que l'offre actuelle.", field="offer_id")
+        await engine.apply_transition(
+            session, REFERRAL, old, "close", actor,
+            CloseFields(comment=f"Réorientée vers « {offer.title} »."), now,
+        )  # fmt: skip
+    except BaseException:
+        await session.rollback()
+        raise
+    successor = Referral(
+        offer_id=offer.id,
+        sender_organisation_id=old.sender_organisation_id,
+        receiver_organisation_id=offer.organisation_id,
+        territory=offer.territory,
+        created_by_id=actor.user_id,
+        person_id=old.person_id,
+        motive=data.motive or old.motive,
+        situation=old.situation,
+        barriers=list(old.barriers),
+        consent_attested_at=now,
+    )
+    successor_id = await cases.open_case(session, REFERRAL, successor, actor, now, then="submit")
+    return await get_referral(session, actor, successor_id)
 
 
 async def get_referral(session: AsyncSession, actor: Actor, referral_id: int) -> CaseView:

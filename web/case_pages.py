@@ -24,7 +24,15 @@ from states.inbox import case_deadlines
 from states.lifecycle import Lifecycle
 from states.policy import Actor
 from web.deps import WebUserDep
-from web.forms import Choice, FormErrors, FormField, form_fields, form_values, parse_form
+from web.forms import (
+    Choice,
+    FormErrors,
+    FormField,
+    form_fields,
+    form_values,
+    parse_form,
+    refusal_of,
+)
 from web.labels import trigger_label
 from web.rendering import render
 from web.session import WebUser
@@ -155,16 +163,12 @@ class CasePages:
                 await cases.fire_case(
                     session, self.lifecycle, user.actor, case_id, trigger, fields, now
                 )
-            except FormErrors as refused:
-                return await self._refused(
-                    request, session, user, case_id, now, trigger, refused.errors,
-                    values, refused.summary(),
-                )  # fmt: skip
-            except InvalidInput as refused:
-                errors = {refused.field: refused.message} if refused.field else {}
-                return await self._refused(
-                    request, session, user, case_id, now, trigger, errors,
-                    values, refused.message,
+            except (FormErrors, InvalidInput) as refused:
+                await session.rollback()
+                errors, message = refusal_of(refused)
+                return await self.render_case(
+                    request, session, user, case_id, now, failed=trigger, errors=errors,
+                    values=values, message=message, status_code=422,
                 )  # fmt: skip
             except Conflict as refused:
                 await session.rollback()
@@ -177,21 +181,3 @@ class CasePages:
         router.add_api_route(
             f"{self.prefix}/{{case_id}}/actions/{{trigger}}", act, methods=["POST"]
         )
-
-    async def _refused(
-        self,
-        request: Request,
-        session: AsyncSession,
-        user: WebUser,
-        case_id: int,
-        now: datetime,
-        trigger: str,
-        errors: Mapping[str, str],
-        values: Mapping[str, Any],
-        message: str,
-    ) -> Response:
-        await session.rollback()
-        return await self.render_case(
-            request, session, user, case_id, now,
-            failed=trigger, errors=errors, values=values, message=message, status_code=422,
-        )  # fmt: skip

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 
 from api.errors import FRENCH_VALIDATION
 from core.business_days import PARIS
+from core.errors import InvalidInput
 from web.labels import ENUM_LABELS, FIELD_LABELS
 
 TEXTAREA_FROM = 300
@@ -194,6 +195,15 @@ def french_errors(error: ValidationError) -> dict[str, str]:
             message = "ce champ est obligatoire"
         found.setdefault(location, message)
     return found
+
+
+def refusal_of(error: ValidationError | FormErrors | InvalidInput) -> tuple[dict[str, str], str]:
+    """The fields to correct and the message a refused form shows again."""
+    if isinstance(error, ValidationError):
+        error = FormErrors(french_errors(error))
+    if isinstance(error, FormErrors):
+        return error.errors, error.summary()
+    return ({error.field: error.message} if error.field else {}), error.message
 
 
 def form_values(form: FormData) -> dict[str, Any]:

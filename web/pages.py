@@ -13,6 +13,15 @@ from web.routers import action_plan, auth, committees, decisions, handovers, ref
 from web.routing import error_page, not_found_page
 
 STATIC = Path(__file__).parent / "static"
+PAGE_ROUTERS = (
+    auth.router,
+    referrals.router,
+    handovers.router,
+    committees.router,
+    decisions.router,
+    action_plan.router,
+)
+"""Every router of pages, in the order they are matched."""
 API_PREFIXES = ("/api/", "/auth/", "/users", "/healthz", "/docs", "/openapi", "/redoc")
 
 
@@ -36,6 +45,6 @@ async def _http_error(request: Request, error: Exception) -> Response:
 def install_pages(app: FastAPI) -> None:
     """Add the web pages to ``app`` (after the API's error handlers)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, referrals, handovers, committees, decisions, action_plan):
-        app.include_router(module.router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -6,6 +6,7 @@ session can never be used by a script on another site to call the API.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -14,6 +15,7 @@ from fastapi_users.authentication import AuthenticationBackend, CookieTransport,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import UserManager, get_jwt_strategy, get_session, get_user_manager
+from core.enums import Role, Territory
 from core.models import Organisation, User
 from core.settings import Settings
 from states.policy import Actor
@@ -60,17 +62,44 @@ def close_session(response: Response, settings: Settings) -> None:
     )
 
 
+@dataclass(frozen=True)
+class UserRef:
+    """What the pages read of the signed-in account, copied out of the ORM row.
+
+    A copy, so that a page rendered after a rolled-back transaction never lazy-loads.
+    """
+
+    id: int
+    email: str
+    full_name: str | None
+    role: Role
+    scope_territory: Territory | None
+
+
+@dataclass(frozen=True)
+class OrganisationRef:
+    """What the pages read of the user's organisation."""
+
+    id: int
+    name: str
+    territory: Territory
+
+
+@dataclass(frozen=True)
 class WebUser:
     """The signed-in person with their organisation, as every page shows them."""
 
-    def __init__(self, user: User, organisation: Organisation) -> None:
-        self.user = user
-        self.organisation = organisation
-        self.actor = Actor(
-            user_id=user.id,
-            organisation_id=user.organisation_id,
-            role=user.role,
-            scope_territory=user.scope_territory,
+    user: UserRef
+    organisation: OrganisationRef
+
+    @property
+    def actor(self) -> Actor:
+        """The user as the domain sees them."""
+        return Actor(
+            user_id=self.user.id,
+            organisation_id=self.organisation.id,
+            role=self.user.role,
+            scope_territory=self.user.scope_territory,
         )
 
     @property
@@ -87,11 +116,10 @@ async def optional_web_user(
     if user is None:
         return None
     organisation = await session.get_one(Organisation, user.organisation_id)
-    # Detached, so that a page rolling back a refused change can still show who is signed in
-    # (a rollback expires the objects of its session, and a page cannot load them lazily).
-    session.expunge(user)
-    session.expunge(organisation)
-    return WebUser(user, organisation)
+    return WebUser(
+        UserRef(user.id, user.email, user.full_name, user.role, user.scope_territory),
+        OrganisationRef(organisation.id, organisation.name, organisation.territory),
+    )
 
 
 async def web_user(

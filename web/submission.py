@@ -16,12 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from core.errors import Conflict, InvalidInput
-from web.forms import form_values, french_errors, posted_values
+from web.forms import form_values, posted_values, refusal_of
 
 Model = TypeVar("Model", bound=BaseModel)
-FORM_WIDE = "formulaire"
-"""The key of a refusal that concerns no field in particular."""
-CORRECT_FIELDS = "Corrigez les champs signalés."
 
 
 @dataclass(frozen=True)
@@ -54,11 +51,10 @@ async def submit(
     try:
         data = payload.model_validate({**posted_values(payload, form, prefix), **fixed})
         return await act(data)
-    except ValidationError as error:
-        refused = FormState(values, french_errors(error), CORRECT_FIELDS, 422)
-    except InvalidInput as error:
-        refused = FormState(values, {error.field or FORM_WIDE: error.message}, error.message, 422)
+    except (ValidationError, InvalidInput) as error:
+        errors, message = refusal_of(error)
+        refused = FormState(values, errors, message, 422)
     except Conflict as error:
-        refused = FormState(values, {FORM_WIDE: error.message}, error.message, 409)
+        refused = FormState(values, {}, error.message, 409)
     await session.rollback()
     return refused

@@ -245,6 +245,23 @@ def test_up_with_demo_serves_the_api_and_the_scheduled_flows_until_ctrl_c(
     me = httpx.get(f"{api}/users/me", headers=headers)
     assert me.json()["role"] == "member"
     assert httpx.get(f"{api}/docs").status_code == 200
+    assert f"Ouvrez relais dans votre navigateur : {api}" in running_relais.output()
+
+    # The same account signs in on the pages and finds its inbox.
+    with httpx.Client(base_url=api) as browser:
+        form = browser.get("/login")
+        token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+        signed_in = browser.post(
+            "/login",
+            data={
+                "csrf_token": token,
+                "email": "epi-centre@relais-demo.paris",
+                "password": DEMO_PASSWORD,
+            },
+            follow_redirects=True,
+        )
+    assert signed_in.url.path == "/inbox"
+    assert "Inès MARTIN" in signed_in.text
 
     # The worker registers the deployments with the local Prefect server once it runs.
     expected = {

@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 
 from core.models import User
-from tests.factories import PASSWORD
+from tests.web.http_pages import sign_in
 
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 TAGS = re.compile(r"<[^>]+>")
 SPACES = re.compile(r"\s+")
 
@@ -37,13 +36,6 @@ def check_accessible(html: str) -> None:
     assert len(re.findall(r"<th[\s>]", html)) == html.count('<th scope="col"'), "th without scope"
 
 
-def csrf_of(html: str) -> str:
-    """The CSRF token the forms of a page carry."""
-    found = CSRF_INPUT.search(html)
-    assert found, "no CSRF token on the page"
-    return found.group(1)
-
-
 def visible_text(html: str) -> str:
     """What a person reads on the page: the text without tags, spaces folded."""
     return SPACES.sub(" ", unescape(TAGS.sub(" ", html))).strip()
@@ -58,13 +50,7 @@ class Browser:
 
     async def log_in(self, user: User) -> None:
         """Sign in through the login form, as a person would."""
-        page = await self.client.get("/login")
-        self.token = csrf_of(page.text)
-        answer = await self.client.post(
-            "/login",
-            data={"csrf_token": self.token, "email": user.email, "password": PASSWORD},
-        )
-        assert answer.status_code == 303, answer.text
+        self.token = await sign_in(self.client, user.email)
 
     async def get(self, path: str) -> httpx.Response:
         """GET ``path`` as a browser asking for a page."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Cursor, NowDep, SessionDep
 from core.enums import OfferCategory, Territory
-from core.errors import Forbidden, InvalidInput
+from core.errors import Conflict, Forbidden, InvalidInput
+from core.models import Referral
 from states import directory, referral_service
 from states.cases import CaseView
 from states.handover import HANDOVER
@@ -21,12 +23,13 @@ from states.handover_service import DETAILS as HANDOVER_DETAILS
 from states.inbox import awaiting, escalation_deadlines
 from states.policy import Actor, may_create_case
 from states.referral import REFERRAL, PersonFields, ReferralCreate
-from states.referral_service import Box
-from web.case_pages import CasePages
+from states.referral_service import Box, RedirectFields
+from web.case_pages import CaseId, CasePages
 from web.deps import WebUserDep
-from web.forms import Choice, form_fields, form_values, french_errors, posted_values
+from web.forms import Choice, form_fields, form_values, posted_values, refusal_of
 from web.rendering import render
 from web.routing import page_router
+from web.session import WebUser
 from web.summaries import case_summary
 
 router = page_router()
@@ -98,37 +101,60 @@ async def _offer_choices(session: AsyncSession) -> list[Choice]:
     ]
 
 
+@dataclass(frozen=True)
+class OfferSearch:
+    """What the referrer typed to find an offer (kept across the form's round trips)."""
+
+    category: str = ""
+    territory: str = ""
+    text: str = ""
+
+    @classmethod
+    def of(cls, form: Any) -> OfferSearch:
+        """The search carried by a posted form's hidden fields."""
+        return cls(
+            str(form.get("category") or ""), str(form.get("territory") or ""),
+            str(form.get("q") or ""),
+        )  # fmt: skip
+
+
 async def _creation_page(
     request: Request,
     session: AsyncSession,
+    search: OfferSearch,
     *,
-    category: str,
-    territory: str,
-    text: str,
     values: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
     message: str | None = None,
     status_code: int = 200,
+    redirect_from: Referral | None = None,
 ) -> Response:
+    """The offer search and the referral form; ``redirect_from`` sends a returned one on."""
     organisations = {item.id: item for item in await directory.list_organisations(session)}
     offers, _next = await directory.list_offers(
         session,
-        category=OfferCategory(category) if category in set(OfferCategory) else None,
-        territory=Territory(territory) if territory in set(Territory) else None,
-        text=text or None,
+        category=OfferCategory(search.category) if search.category in set(OfferCategory) else None,
+        territory=Territory(search.territory) if search.territory in set(Territory) else None,
+        text=search.text or None,
         limit=100,
     )
     values = values or {}
+    kept = {"motive"} if redirect_from else {"motive", "situation", "barriers"}
     return render(
         request,
         "referral_new.html",
         {
-            "title": "Orienter une personne",
+            "title": (
+                f"Réorienter l'orientation {redirect_from.reference}"
+                if redirect_from
+                else "Orienter une personne"
+            ),
+            "redirect_from": redirect_from,
             "offers": offers,
             "organisations": organisations,
-            "category": category,
-            "territory": territory,
-            "text": text,
+            "category": search.category,
+            "territory": search.territory,
+            "text": search.text,
             "person_fields": form_fields(
                 PersonFields,
                 values={k.removeprefix("person_"): v for k, v in values.items()},
@@ -137,7 +163,7 @@ async def _creation_page(
             "fields": [
                 field
                 for field in form_fields(ReferralCreate, values=values, errors=errors)
-                if field.name in {"motive", "situation", "barriers"}
+                if field.name in kept
             ],
             "values": values,
             "errors": errors or {},
@@ -162,13 +188,14 @@ async def new_referral(
         raise Forbidden("Votre rôle ne permet pas d'orienter une personne.")
     values = {"offer_id": str(offre)} if offre else None
     return await _creation_page(
-        request, session, category=category, territory=territory, text=q, values=values
+        request, session, OfferSearch(category, territory, q), values=values
     )
 
 
 def _read_creation(form: Any) -> ReferralCreate:
     data = posted_values(ReferralCreate, form)
     data["person"] = posted_values(PersonFields, form, "person_")
+    data["submit"] = True  # the page sends at once; drafts exist only through the API
     return ReferralCreate.model_validate(data)
 
 
@@ -178,26 +205,66 @@ async def create_referral(
 ) -> Response:
     """Create and send the referral; the form comes back with what to correct."""
     form = await request.form()
-    search = {
-        "category": str(form.get("category") or ""),
-        "territory": str(form.get("territory") or ""),
-        "text": str(form.get("q") or ""),
-    }
+    search = OfferSearch.of(form)
     try:
         data = _read_creation(form)
         view = await referral_service.create_referral(session, user.actor, data, now)
-    except ValidationError as error:
-        errors = french_errors(error)
-        return await _creation_page(
-            request, session, **search, values=form_values(form), errors=errors,
-            message="Corrigez les champs signalés.", status_code=422,
-        )  # fmt: skip
-    except InvalidInput as error:
+    except (ValidationError, InvalidInput) as refused:
         await session.rollback()
+        errors, message = refusal_of(refused)
         return await _creation_page(
-            request, session, **search, values=form_values(form),
-            errors={error.field or "formulaire": error.message}, message=error.message,
+            request, session, search, values=form_values(form), errors=errors, message=message,
             status_code=422,
+        )  # fmt: skip
+    return RedirectResponse(f"/referrals/{view.case.id}?fait=submit", status_code=303)
+
+
+async def _redirectable(session: AsyncSession, user: WebUser, referral_id: int) -> Referral:
+    view = await referral_service.get_referral(session, user.actor, referral_id)
+    if view.case.state not in {"returned", "expired"} or "close" not in view.allowed_actions:
+        raise Conflict(
+            "Seule une orientation retournée ou expirée peut être réorientée, par la "
+            "structure qui l'a envoyée.",
+            allowed_actions=view.allowed_actions,
+        )
+    referral: Referral = view.case
+    return referral
+
+
+@router.get("/referrals/{referral_id}/redirect")
+async def redirect_page(
+    request: Request,
+    referral_id: CaseId,
+    user: WebUserDep,
+    session: SessionDep,
+    category: Annotated[str, Query(max_length=64)] = "",
+    territory: Annotated[str, Query(max_length=16)] = "",
+    q: SearchText = "",
+) -> Response:
+    """Send a returned or expired referral on to another offer: choose it, say why."""
+    referral = await _redirectable(session, user, referral_id)
+    return await _creation_page(
+        request, session, OfferSearch(category, territory, q),
+        values={"motive": referral.motive}, redirect_from=referral,
+    )  # fmt: skip
+
+
+@router.post("/referrals/{referral_id}/redirect")
+async def redirect(
+    request: Request, referral_id: CaseId, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Close the referral and send a new one, for the same person, to the chosen offer."""
+    form = await request.form()
+    try:
+        data = RedirectFields.model_validate(posted_values(RedirectFields, form))
+        view = await referral_service.redirect_referral(session, user.actor, referral_id, data, now)
+    except (ValidationError, InvalidInput) as refused:
+        await session.rollback()
+        referral = await _redirectable(session, user, referral_id)
+        errors, message = refusal_of(refused)
+        return await _creation_page(
+            request, session, OfferSearch.of(form), values=form_values(form), errors=errors,
+            message=message, status_code=422, redirect_from=referral,
         )  # fmt: skip
     return RedirectResponse(f"/referrals/{view.case.id}?fait=submit", status_code=303)
 

@@ -1,0 +1,28 @@
+"""Driving the pages over HTTP without a browser: sign in, read a form's CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.factories import PASSWORD
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form of a page."""
+    found = TOKEN.search(html)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, email: str) -> str:
+    """Sign in through the login form; returns a CSRF token valid for the session's forms."""
+    token = csrf_of((await client.get("/login")).text)
+    response = await client.post(
+        "/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
+    )
+    assert response.status_code == 303, response.text
+    return token
