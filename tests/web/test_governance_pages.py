@@ -203,6 +203,7 @@ async def test_a_decision_is_scheduled_approved_given_an_action_and_published(
         assert (await clerk.post(f"{decision}/actions/publish", {})).status_code == 303
         record = await clerk.get(f"/meetings/{ids['meeting']}/minutes.html")
         assert record.status_code == 200
+        assert "default-src 'none'" in record.headers["content-security-policy"]
         assert "Forum de l'emploi du 19e" in visible_text(record.text)
 
     async with fresh_client(app) as third:
@@ -216,6 +217,10 @@ async def test_a_decision_is_scheduled_approved_given_an_action_and_published(
     assert "2.1 —" in plan and "Forum de l'emploi du 19e" in plan and "Réserver la salle" in plan
     spreadsheet = await member.get("/action-plan.csv?year=2026")
     assert spreadsheet.headers["content-type"] == "text/csv; charset=utf-8"
+    assert (
+        spreadsheet.headers["content-disposition"] == 'attachment; filename="plan-action-2026.csv"'
+    )
+    assert spreadsheet.headers["cache-control"] == "no-store"
     text = spreadsheet.content.decode("utf-8")
     assert text.startswith("\ufeffAxe;Intitulé de l'axe;Décision;")
     assert ";Forum de l'emploi du 19e;" in text and ";Réserver la salle;" in text

@@ -11,6 +11,7 @@ from api.documents import action_plan_csv
 from core.business_days import PARIS
 from states import governance_reports
 from web.deps import WebUserDep
+from web.downloads import attachment
 from web.rendering import render
 from web.routing import page_router
 
@@ -57,8 +58,8 @@ async def action_plan_spreadsheet(
     """The action plan as a spreadsheet for French Excel: ``;``-separated, UTF-8 with a BOM."""
     year = year or now.astimezone(PARIS).year
     plan = await governance_reports.action_plan(session, user.actor, year, now)
-    return Response(
+    return attachment(
         action_plan_csv(plan, delimiter=";", header=FRENCH_COLUMNS),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="plan-action-{year}.csv"'},
+        "text/csv; charset=utf-8",
+        f"plan-action-{year}.csv",
     )

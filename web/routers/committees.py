@@ -20,6 +20,7 @@ from states import committee_service, decision_service, governance_reports
 from states.decision import DECISION
 from states.policy import may_manage_meetings, may_propose_decision
 from web.deps import WebUserDep
+from web.downloads import attachment, printable_page
 from web.forms import FormField, form_fields, local_input
 from web.rendering import render
 from web.routing import page_router
@@ -214,10 +215,10 @@ async def meeting_ics(
 ) -> Response:
     """The meeting as an iCalendar file, to add to a calendar."""
     meeting = await committee_service.get_meeting(session, user.actor, meeting_id)
-    return Response(
+    return attachment(
         meeting_calendar(meeting, base_url=settings.base_url, now=now).encode("utf-8"),
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="reunion-{meeting.id}.ics"'},
+        "text/calendar; charset=utf-8",
+        f"reunion-{meeting.id}.ics",
     )
 
 
@@ -227,8 +228,4 @@ async def meeting_minutes(
 ) -> Response:
     """The minutes of the meeting, a printable page."""
     record = await governance_reports.meeting_record(session, user.actor, meeting_id, now)
-    return Response(
-        minutes_html(record).encode("utf-8"),
-        media_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "no-store"},
-    )
+    return printable_page(minutes_html(record))
