@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -68,14 +69,17 @@ def _cell(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
-def action_plan_csv(plan: ActionPlan) -> bytes:
+def action_plan_csv(
+    plan: ActionPlan, *, delimiter: str = ",", header: Sequence[str] = PLAN_COLUMNS
+) -> bytes:
     """The action plan as CSV, UTF-8 with a byte order mark so that spreadsheets read accents.
 
-    One row per action item, or one per decision that has none.
+    One row per action item, or one per decision that has none; ``header`` names the
+    columns (French spreadsheets want ``;`` as ``delimiter``).
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(PLAN_COLUMNS)
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
     for group in plan.axes:
         for decision in group.decisions:
             head = [

@@ -178,6 +178,33 @@ async def start_accompaniment(
     return accompaniment
 
 
+async def accompanied_persons(session: AsyncSession, actor: Actor) -> list[Person]:
+    """The persons the actor's organisation accompanies now (it is their référent), by name.
+
+    One query, whatever their number; an actor whose role works no cases sees nobody.
+    """
+    if not may_create_case(actor) or actor.organisation_id is None:
+        return []
+    rows = await session.execute(
+        select(Person)
+        .join(Accompaniment, Accompaniment.person_id == Person.id)
+        .where(
+            Accompaniment.organisation_id == actor.organisation_id,
+            Accompaniment.ended_at.is_(None),
+        )
+        .order_by(Person.last_name, Person.first_name, Person.id)
+    )
+    return list(rows.scalars())
+
+
+async def get_person(session: AsyncSession, actor: Actor, person_id: int) -> Person:
+    """A person the actor's organisation knows (``may_see_person``); NotFound otherwise."""
+    person = await session.get(Person, person_id)
+    if person is None or not await may_see_person(session, actor, person_id):
+        raise NotFound(f"Personne {person_id} introuvable.")
+    return person
+
+
 async def person_history(
     session: AsyncSession, actor: Actor, person_id: int
 ) -> list[Accompaniment]:

@@ -43,6 +43,8 @@ ChoicesFor = Callable[
     [AsyncSession, Actor, CaseView, datetime], Awaitable[Mapping[str, Sequence[Choice]]]
 ]
 Prefill = Callable[[CaseView], Mapping[str, Mapping[str, Any]]]
+ContextFor = Callable[[AsyncSession, WebUser, CaseView, datetime], Awaitable[Mapping[str, Any]]]
+"""What a lifecycle's page shows besides the case itself (its related items, other forms)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class CasePages:
     template: str
     choices: ChoicesFor | None = None
     prefill: Prefill | None = None
+    context: ContextFor | None = None
 
     async def render_case(
         self,
@@ -79,9 +82,14 @@ class CasePages:
         values: Mapping[str, Any] | None = None,
         message: str | None = None,
         status_code: int = 200,
+        extra: Mapping[str, Any] | None = None,
     ) -> Response:
-        """The case page; ``failed`` names the action whose form is shown again."""
+        """The case page; ``failed`` names the action whose form is shown again.
+
+        ``extra`` overrides what ``context`` adds to the page (a form shown again, say).
+        """
         view = await self.load(session, user.actor, case_id)
+        added = await self.context(session, user, view, now) if self.context else {}
         choices = await self.choices(session, user.actor, view, now) if self.choices else {}
         prefill = self.prefill(view) if self.prefill else {}
         actions = [
@@ -101,7 +109,7 @@ class CasePages:
         done = request.query_params.get("fait")
         notice = (
             f"« {trigger_label(self.lifecycle.name, done)} » enregistré."
-            if done in self.lifecycle.triggers
+            if done in (self.lifecycle.creation_trigger, *self.lifecycle.triggers)
             else None
         )
         return render(
@@ -121,6 +129,8 @@ class CasePages:
                 "error": message,
                 "notice": notice,
                 "now": now,
+                **added,
+                **(extra or {}),
             },
             status_code=status_code,
         )

@@ -213,3 +213,8 @@ def form_values(form: FormData) -> dict[str, Any]:
         items = form.getlist(key)
         values[key] = items if len(items) > 1 else items[0]
     return values
+
+
+def local_input(moment: datetime) -> str:
+    """``moment`` as a ``datetime-local`` field shows it: Paris time, to the minute."""
+    return moment.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")

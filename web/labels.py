@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from core.enums import (
     PLAN_AXIS_LABELS,
+    AccompanimentSource,
     Barrier,
     CommitteeKind,
     DecisionKind,
@@ -86,6 +87,11 @@ DECISION_KIND_LABELS: dict[str, str] = {
     DecisionKind.OTHER: "Autre",
 }
 
+ACCOMPANIMENT_SOURCE_LABELS: dict[str, str] = {
+    AccompanimentSource.REFERRAL: "À la suite d'une orientation",
+    AccompanimentSource.HANDOVER: "Par un passage de relais",
+    AccompanimentSource.DIRECT: "Accueil direct",
+}
 
 TERRITORY_LABELS: dict[str, str] = {
     territory: territory_label(territory) for territory in Territory
@@ -132,6 +138,21 @@ FIELD_LABELS: dict[str, str] = {
     "birth_date": "Date de naissance",
     "email": "Email de la personne",
     "phone": "Téléphone de la personne",
+    "person_id": "Personne accompagnée",
+    "to_organisation_id": "Structure qui prendra le relais",
+    "consent": "Accord de la personne",
+    "committee_id": "Comité",
+    "title": "Intitulé",
+    "description": "Description",
+    "kind": "Nature",
+    "axis": "Axe du plan",
+    "starts_at": "Date et heure",
+    "duration_minutes": "Durée (en minutes)",
+    "place": "Lieu",
+    "agenda": "Ordre du jour",
+    "minutes": "Compte rendu",
+    "owner_organisation_id": "Structure responsable",
+    "due_on": "Échéance",
 }
 """What a form field is called on screen, by payload field name."""
 
@@ -167,6 +188,15 @@ TRIGGER_LABELS: dict[str, dict[str, str]] = {
     "action": {"assign": "Attribution", "done": "Marquer comme faite"},
 }
 """Button and timeline labels of each trigger, by lifecycle."""
+
+
+CASE_LIST_LABELS: dict[str, str] = {
+    "referral": "Orientations",
+    "handover": "Passages de relais",
+    "decision": "Décisions",
+    "action": "Actions",
+}
+"""What the list of each lifecycle's cases is called (a case page's way back)."""
 
 
 def trigger_label(lifecycle: str, trigger: str) -> str:

@@ -9,11 +9,29 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import http_error
-from web.routers import auth, dashboard, offers, referrals
+from web.routers import (
+    action_plan,
+    auth,
+    committees,
+    dashboard,
+    decisions,
+    handovers,
+    offers,
+    referrals,
+)
 from web.routing import error_page, not_found_page
 
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = (auth.router, referrals.router, dashboard.router, offers.router)
+PAGE_ROUTERS = (
+    auth.router,
+    referrals.router,
+    handovers.router,
+    committees.router,
+    decisions.router,
+    action_plan.router,
+    dashboard.router,
+    offers.router,
+)
 """Every router of pages, in the order they are matched."""
 API_PREFIXES = ("/api/", "/auth/", "/users", "/healthz", "/docs", "/openapi", "/redoc")
 

@@ -60,7 +60,11 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         links.append(NavLink("/referrals", "Orientations"))
     if role in CASE_WORKERS or role is Role.COORDINATOR:
         links.append(NavLink("/handovers", "Passages de relais"))
-    links += [NavLink("/committees", "Comités"), NavLink("/action-plan", "Plan d'action")]
+    links += [
+        NavLink("/committees", "Comités"),
+        NavLink("/decisions", "Décisions"),
+        NavLink("/action-plan", "Plan d'action"),
+    ]
     if role in {Role.ORG_ADMIN, Role.ADMIN}:
         links.append(NavLink("/offers", "Offres"))
     return links

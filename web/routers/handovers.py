@@ -1,0 +1,165 @@
+"""Handovers (passages de relais): the lists, the proposal form, each handover's page, and
+the history of a person the organisation knows."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import NowDep, PathId, SessionDep
+from core.enums import Role
+from core.errors import Forbidden
+from states import directory, handover_service
+from states.handover import HANDOVER
+from states.handover_service import Box, HandoverCreate
+from states.inbox import escalation_deadlines
+from states.policy import may_create_case
+from web.case_pages import CasePages
+from web.deps import WebUserDep
+from web.forms import form_fields
+from web.rendering import render
+from web.routing import page_router
+from web.session import WebUser
+from web.submission import FormState, submit
+from web.summaries import person_name
+
+router = page_router()
+
+BOXES: tuple[tuple[Box, str], ...] = (
+    ("received", "Passages de relais reçus"),
+    ("sent", "Passages de relais proposés"),
+)
+
+
+@router.get("/handovers")
+async def handover_list(
+    request: Request, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Handovers offered to and proposed by the organisation (a coordinator: their scope)."""
+    wanted: tuple[tuple[Box | None, str], ...] = (
+        ((None, "Passages de relais du périmètre"),) if user.user.role is Role.COORDINATOR
+        else BOXES
+    )  # fmt: skip
+    sections = []
+    for box, title in wanted:
+        page = await handover_service.list_handovers(session, user.actor, now, box=box)
+        deadlines = await escalation_deadlines(session, HANDOVER, [item.id for item in page.items])
+        sections.append({"box": box or "all", "title": title, "items": page.items,
+                         "deadlines": deadlines})  # fmt: skip
+    return render(
+        request,
+        "handovers.html",
+        {
+            "title": "Passages de relais",
+            "sections": sections,
+            "states": HANDOVER.state_labels,
+            "may_propose": _may_propose(user),
+            "person_name": person_name,
+            "now": now,
+        },
+    )
+
+
+async def _proposal_page(
+    request: Request, session: AsyncSession, user: WebUser, form: FormState
+) -> Response:
+    persons = await handover_service.accompanied_persons(session, user.actor)
+    organisations = [
+        (str(item.id), item.name)
+        for item in await directory.list_organisations(session)
+        if item.id != user.organisation.id
+    ]
+    fields = form_fields(
+        HandoverCreate,
+        choices={
+            "person_id": [(str(person.id), person_name(person)) for person in persons],
+            "to_organisation_id": organisations,
+        },
+        values=form.values,
+        errors=form.errors,
+    )
+    return render(
+        request,
+        "handover_new.html",
+        {
+            "title": "Proposer un passage de relais",
+            "fields": [item for item in fields if item.name != "consent"],
+            "has_persons": bool(persons),
+            "values": form.values,
+            "errors": form.errors,
+            "error": form.message,
+        },
+        status_code=form.status_code,
+    )
+
+
+def _may_propose(user: WebUser) -> bool:
+    """Case workers hand over the persons they accompany; the coordination does not."""
+    return may_create_case(user.actor) and user.user.role is not Role.COORDINATOR
+
+
+def _check_may_propose(user: WebUser) -> None:
+    if not _may_propose(user):
+        raise Forbidden("Votre rôle ne permet pas de proposer un passage de relais.")
+
+
+@router.get("/handovers/new")
+async def new_handover(
+    request: Request,
+    user: WebUserDep,
+    session: SessionDep,
+    personne: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """Choose a person the organisation accompanies, the next organisation and the reason."""
+    _check_may_propose(user)
+    values = {"person_id": str(personne)} if personne else {}
+    return await _proposal_page(request, session, user, FormState(values))
+
+
+@router.post("/handovers/new")
+async def propose_handover(
+    request: Request, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Propose the handover; the form comes back with what to correct."""
+    _check_may_propose(user)
+
+    async def propose(data: HandoverCreate) -> str:
+        view = await handover_service.propose_handover(session, user.actor, data, now)
+        return f"/handovers/{view.case.id}?fait=propose"
+
+    outcome = await submit(session, HandoverCreate, await request.form(), propose)
+    if isinstance(outcome, str):
+        return RedirectResponse(outcome, status_code=303)
+    return await _proposal_page(request, session, user, outcome)
+
+
+@router.get("/persons/{person_id}")
+async def person_page(
+    request: Request, person_id: PathId, user: WebUserDep, session: SessionDep
+) -> Response:
+    """Who accompanied the person, and when: for the organisations that know them only."""
+    person = await handover_service.get_person(session, user.actor, person_id)
+    history = await handover_service.person_history(session, user.actor, person_id)
+    organisations = {item.id: item.name for item in await directory.list_organisations(session)}
+    current = next((item for item in history if item.ended_at is None), None)
+    return render(
+        request,
+        "person.html",
+        {
+            "title": person_name(person),
+            "person": person,
+            "history": history,
+            "organisation_names": organisations,
+            "current": current,
+            "may_hand_over": current is not None
+            and current.organisation_id == user.organisation.id
+            and _may_propose(user),
+        },
+    )
+
+
+HANDOVER_PAGES = CasePages(HANDOVER, "/handovers", handover_service.get_handover, "handover.html")
+HANDOVER_PAGES.add_routes(router)
