@@ -5,11 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page
+from playwright.async_api import Page, ViewportSize
 
 from tests.factories import PASSWORD
 
 BLOCKING_IMPACTS = ("serious", "critical")
+PHONE: ViewportSize = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+
+
+async def fits_the_width(page: Page) -> bool:
+    """Whether the page shows without scrolling sideways (its tables may scroll inside)."""
+    fits: bool = await page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    return fits
 
 
 async def sign_in(page: Page, email: str) -> None:

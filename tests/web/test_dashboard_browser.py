@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, ViewportSize
+from playwright.async_api import Browser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
@@ -15,18 +15,15 @@ from core.enums import OutboxStatus, Role
 from core.models import OutboxMessage
 from states import referral_service
 from tests.factories import World, actor_of, make_user, referral_create
-from tests.web.browser import capture, check_accessible, sign_in
+from tests.web.browser import (
+    DESKTOP,
+    PHONE,
+    capture,
+    check_accessible,
+    fits_the_width,
+    sign_in,
+)
 from tests.web.dashboard_helpers import paris
-
-PHONE: ViewportSize = {"width": 360, "height": 740}
-DESKTOP: ViewportSize = {"width": 1280, "height": 900}
-
-
-async def _fits(page: Page) -> bool:
-    fits: bool = await page.evaluate(
-        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    )
-    return fits
 
 
 async def _dead_letter(session: AsyncSession, now: datetime) -> None:
@@ -78,7 +75,7 @@ async def test_dashboard_dead_letters_and_offer_form_are_accessible_on_a_phone(
                 await page.evaluate(
                     "() => document.querySelectorAll('details').forEach(d => d.open = true)"
                 )
-                assert await _fits(page), f"{path} must not scroll sideways ({name})"
+                assert await fits_the_width(page), f"{path} must not scroll sideways ({name})"
                 await check_accessible(page, axe_script)
                 await capture(page, screenshots, f"{shot}-{name}")
             if viewport is DESKTOP:  # once: the message is then back in line
@@ -99,12 +96,12 @@ async def test_dashboard_dead_letters_and_offer_form_are_accessible_on_a_phone(
         await page.get_by_role("button", name="Enregistrer").click()
         await page.wait_for_load_state()
         assert await page.locator("#escalation_days-erreur").is_visible()
-        assert await _fits(page)
+        assert await fits_the_width(page)
         await check_accessible(page, axe_script)
         await capture(page, screenshots, "offer-refused-phone")
         for path in ("/offers", "/offers/new"):
             await page.goto(path)
-            assert await _fits(page), f"{path} must not scroll sideways"
+            assert await fits_the_width(page), f"{path} must not scroll sideways"
             await check_accessible(page, axe_script)
     finally:
         await context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, ViewportSize
+from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
@@ -23,9 +23,8 @@ from tests.factories import (
     make_meeting,
     make_user,
 )
-from tests.web.browser import capture, check_accessible, sign_in
+from tests.web.browser import PHONE, capture, check_accessible, fits_the_width, sign_in
 
-PHONE: ViewportSize = {"width": 360, "height": 740}
 MEETING_AT = datetime(2026, 3, 5, 14, 0, tzinfo=PARIS)
 
 
@@ -84,9 +83,7 @@ async def _visit(page: Page, path: str, axe_script: Path) -> None:
     await page.goto(path)
     assert page.url.endswith(path), page.url
     await page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
-    fits = await page.evaluate(
-        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    )
+    fits = await fits_the_width(page)
     wide = await page.evaluate(
         """() => [...document.querySelectorAll('body *')]
             .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)

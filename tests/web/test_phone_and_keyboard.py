@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, ViewportSize, expect
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
 from states import referral_service
 from tests.factories import PASSWORD, World, actor_of, referral_create
-from tests.web.browser import capture, check_accessible
-
-PHONE: ViewportSize = {"width": 360, "height": 740}
+from tests.web.browser import PHONE, capture, check_accessible, fits_the_width
 
 
 async def _focused(page: Page) -> dict[str, str]:
@@ -26,13 +24,6 @@ async def _focused(page: Page) -> dict[str, str]:
         }"""
     )
     return found
-
-
-async def _fits(page: Page) -> bool:
-    fits: bool = await page.evaluate(
-        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    )
-    return fits
 
 
 async def test_a_partner_signs_in_and_acts_with_the_keyboard_on_a_phone(
@@ -68,12 +59,12 @@ async def test_a_partner_signs_in_and_acts_with_the_keyboard_on_a_phone(
         await page.keyboard.type(PASSWORD)
         await page.keyboard.press("Enter")
         await expect(page).to_have_url(re.compile(r"/inbox$"))
-        assert await _fits(page), "the inbox must not scroll sideways at 360 px"
+        assert await fits_the_width(page), "the inbox must not scroll sideways at 360 px"
         await check_accessible(page, axe_script)
         await capture(page, screenshots, "inbox-phone")
 
         await page.goto(f"/referrals/{referral_id}")
-        assert await _fits(page), "the case page must not scroll sideways at 360 px"
+        assert await fits_the_width(page), "the case page must not scroll sideways at 360 px"
         await check_accessible(page, axe_script)
         summary = page.locator("details.action summary", has_text="Accepter")
         await summary.focus()
