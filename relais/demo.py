@@ -439,6 +439,22 @@ async def _seed_cases(
         motive="Intéressé par la réparation de vélos et le réemploi.",
         situation=Situation.JEUNE,
     )
+    # Requests nobody answered: what the coordinators' dashboard is for.
+    stalled = (
+        (france_travail, "Espace parisien d'insertion Paris Centre/Accompagnement social et "
+         "professionnel en EPI", "Samir", "Belkacem", 10, "Sortie de formation, cherche un "
+         "accompagnement vers l'emploi."),
+        (france_travail, "Espace parisien d'insertion Paris 18/Accompagnement social et "
+         "professionnel en EPI", "Fatou", "Camara", 16, "Allocataire du RSA depuis deux ans."),
+        (mission_locale, "Atelier chantier d'insertion Paris Est/Premières Heures — reprise "
+         "d'activité progressive", "Théo", "Lambert", 11, "Souhaite reprendre une activité."),
+        (france_travail, "Atelier chantier d'insertion Paris Est/Convergence — parcours "
+         "renforcé en chantier d'insertion", "Nadia", "Haddad", 9, "Parcours renforcé santé."),
+        (mission_locale, "Ville de Paris/ParisFabrik — métiers de la transition écologique",
+         "Jules", "Roux", 14, "Projet dans la réparation électroménager."),
+    )  # fmt: skip
+    for actor, offer_key, first, last, days_ago, motive in stalled:
+        await refer(actor, offers[offer_key], first, last, days_ago, motive=motive)
 
 
 def print_logins() -> None:

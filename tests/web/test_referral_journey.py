@@ -64,7 +64,7 @@ async def test_a_referral_from_creation_to_completion(
     # The receiving partner finds it in the inbox and returns it with a reason.
     await sign_in(page, receiver)
     row = page.get_by_role("row", name=re.compile("Zoé QUATREMER"))
-    await expect(row).to_contain_text("accepter ou retourner")
+    await expect(row).to_contain_text("Accepter ou retourner")
     await check_accessible(page, axe_script)
     await capture(page, screenshots, "inbox")
     await row.get_by_role("link").click()
