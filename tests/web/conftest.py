@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 HERE = Path(__file__).parent
 AXE_SCRIPT = HERE / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("RELAIS_SCREENSHOTS_DIR", "var/screenshots"))
+expect.set_options(timeout=20_000)
 
 
 def _missing(what: str) -> None:
@@ -64,7 +65,14 @@ async def live_server(app: FastAPI) -> AsyncIterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            # A request still waiting when a test failed must not hold the run forever.
+            timeout_graceful_shutdown=5,
+        )
     )
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
@@ -86,7 +94,8 @@ async def context(browser: Browser, live_server: str) -> AsyncIterator[BrowserCo
         viewport={"width": 1280, "height": 900},
         bypass_csp=True,  # lets the tests inject axe-core into pages that forbid it
     )
-    created.set_default_timeout(10_000)
+    # Generous: CI runs two suites and two browsers at once on two cores.
+    created.set_default_timeout(20_000)
     yield created
     await created.close()
 
