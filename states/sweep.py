@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import get_kept
 from core.enums import Role, TimerKind, TimerStatus
 from core.errors import DomainError
 from core.models import Organisation, Timer
@@ -53,25 +54,35 @@ class SweepPolicy:
     max_batches: int = 100
 
 
-async def case_context(session: AsyncSession, lifecycle: Lifecycle, case: Any) -> dict[str, Any]:
-    """What reminders and escalations say of a case: its description and who it waits on."""
+_UNKNOWN: Any = object()
+
+
+async def case_context(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, escalation: Any = _UNKNOWN
+) -> dict[str, Any]:
+    """What reminders and escalations say of a case: its description and who it waits on.
+
+    ``escalation`` is the case's open escalation time when the caller already read it (the
+    overdue list does, for every case at once); otherwise it is looked up.
+    """
     assert lifecycle.describe is not None
     context = await lifecycle.describe(session, case)
     waiting = lifecycle.waiting_on.get(case.state)
-    escalation = (
-        await session.execute(
-            select(Timer.due_at).where(
-                Timer.case_kind == lifecycle.name,
-                Timer.case_id == case.id,
-                Timer.kind == TimerKind.ESCALATION,
-                Timer.closed_at.is_(None),
+    if escalation is _UNKNOWN:
+        escalation = (
+            await session.execute(
+                select(Timer.due_at).where(
+                    Timer.case_kind == lifecycle.name,
+                    Timer.case_id == case.id,
+                    Timer.kind == TimerKind.ESCALATION,
+                    Timer.closed_at.is_(None),
+                )
             )
-        )
-    ).scalar_one_or_none()
+        ).scalar_one_or_none()
     waiting_organisation = ""
     if waiting is not None and waiting.side in lifecycle.parties:
         organisation_id = getattr(case, lifecycle.parties[waiting.side].key)
-        waiting_organisation = (await session.get_one(Organisation, organisation_id)).name
+        waiting_organisation = (await get_kept(session, Organisation, organisation_id)).name
     elif waiting is not None:
         waiting_organisation = lifecycle.side_labels.get(waiting.side, waiting.side)
     return {
