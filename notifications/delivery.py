@@ -70,6 +70,11 @@ class Envelope:
     context: dict[str, object]
 
 
+def message_id(key: str) -> str:
+    """The Message-ID of the email queued under ``key``: the same on every attempt."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@relais>"
+
+
 def build_email(
     envelope: Envelope, rendered: RenderedEmail, mail_from: str, now: datetime
 ) -> EmailMessage:
@@ -79,8 +84,7 @@ def build_email(
     email["To"] = envelope.recipient
     email["Subject"] = rendered.subject
     email["Date"] = format_datetime(now)
-    digest = hashlib.sha256(envelope.key.encode()).hexdigest()[:32]
-    email["Message-ID"] = f"<{digest}@relais>"
+    email["Message-ID"] = message_id(envelope.key)
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(rendered.text)
     email.add_alternative(rendered.html, subtype="html")
