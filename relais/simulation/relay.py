@@ -49,7 +49,7 @@ class LoopbackRelay:
 
     def __init__(self, failure_rate: float, seed: int) -> None:
         self.handler = FaultyHandler(failure_rate, seed)
-        self.port = _free_port()
+        self.port = free_port()
         self._controller: Controller | None = None
 
     def start(self) -> None:
@@ -64,7 +64,8 @@ class LoopbackRelay:
             self._controller = None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nobody listens on right now on 127.0.0.1."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

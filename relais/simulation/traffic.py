@@ -21,11 +21,12 @@ from core.enums import Outcome, ReturnReason
 from core.errors import DomainError
 from core.models import Person, Referral
 from relais.simulation.world import Partner, SimOffer, World
-from states import cases, engine
+from states import engine
 from states.handover import HANDOVER
 from states.handover_service import HandoverCreate, propose_handover
 from states.policy import Actor
 from states.referral import REFERRAL
+from states.referral_service import open_referral
 
 Step = Callable[[AsyncSession, datetime], Awaitable[None]]
 
@@ -104,20 +105,7 @@ class Traffic:
         choices = [p for p in self.world.partners if p.organisation_id != sender.organisation_id]
         offer = self.random.choice(self.random.choice(choices).offers)
         person = Person(first_name="Prénom", last_name="Nom", created_at=now)
-        session.add(person)
-        await session.flush()
-        referral = Referral(
-            offer_id=offer.id,
-            sender_organisation_id=sender.organisation_id,
-            receiver_organisation_id=offer.organisation_id,
-            territory=offer.territory,
-            created_by_id=sender.user_id,
-            person_id=person.id,
-            motive="Orientation simulée.",
-            barriers=[],
-            consent_attested_at=now,
-        )
-        case_id = await cases.open_case(session, REFERRAL, referral, sender, now, then="submit")
+        case_id = await open_referral(session, sender, offer, person, "Orientation simulée.", now)
         self._answer_later(case_id, offer, sender, now, attempt=1)
 
     def _answer_later(
