@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Enum, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Dialect, Enum, Integer, MetaData, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -150,7 +150,12 @@ async def get_kept(session: AsyncSession, model: type[Row], ident: int) -> Row:
     reference rows for every case, so they are kept once read (and still refreshed by
     ``get_one`` whenever a commit or rollback expired them).
     """
-    row = await session.get_one(model, ident)
     kept: dict[tuple[type[Any], int], Any] = session.info.setdefault(_KEPT, {})
+    row: Row | None = kept.get((model, ident))
+    if row is not None:
+        state = inspect(row, raiseerr=False)
+        if state is not None and state.persistent and not state.expired_attributes:
+            return row
+    row = await session.get_one(model, ident)
     kept[(model, ident)] = row
     return row

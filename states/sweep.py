@@ -8,12 +8,12 @@ claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent sweeps neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,7 +25,13 @@ from notifications.outbox import enqueue
 from states import engine
 from states.lifecycle import Lifecycle
 from states.policy import Actor
-from states.recipients import coordinator_recipients, organisation_recipients, recipients_for
+from states.recipients import (
+    coordinator_recipients,
+    forget_recipients,
+    organisation_recipients,
+    recipients_for,
+    remember_recipients,
+)
 
 
 @dataclass
@@ -55,6 +61,54 @@ class SweepPolicy:
 
 
 _UNKNOWN: Any = object()
+
+
+@dataclass
+class Batch:
+    """What a batch's timers need, read for all of them at once: their cases, locked (those
+    another transaction holds are absent), and the cases' open escalation times."""
+
+    cases: dict[tuple[str, int], Any]
+    escalations: dict[tuple[str, int], datetime]
+    moved_cases: set[tuple[str, int]] = field(default_factory=set)
+
+    @classmethod
+    async def read(
+        cls, session: AsyncSession, lifecycles: Mapping[str, Lifecycle], timers: Sequence[Timer]
+    ) -> Batch:
+        """Lock the batch's cases (``SKIP LOCKED``) and read their escalation times."""
+        cases: dict[tuple[str, int], Any] = {}
+        escalations: dict[tuple[str, int], datetime] = {}
+        for name in sorted({timer.case_kind for timer in timers}):
+            model = lifecycles[name].model
+            ids = sorted({timer.case_id for timer in timers if timer.case_kind == name})
+            locked = await session.execute(
+                select(model)
+                .where(model.id.in_(ids))
+                .order_by(model.id)
+                .with_for_update(skip_locked=True)
+            )
+            cases.update(((name, case.id), case) for case in locked.scalars())
+            due = await session.execute(
+                select(Timer.case_id, Timer.due_at).where(
+                    Timer.case_kind == name,
+                    Timer.case_id.in_(ids),
+                    Timer.kind == TimerKind.ESCALATION,
+                    Timer.closed_at.is_(None),
+                )
+            )
+            escalations.update(((name, case_id), due_at) for case_id, due_at in due.tuples())
+        return cls(cases, escalations)
+
+    def escalation(self, lifecycle: Lifecycle, case_id: int) -> Any:
+        """The case's open escalation time (None if it has none), or ``_UNKNOWN`` once the
+        case moved during the batch, for ``case_context`` to look it up again."""
+        key = (lifecycle.name, case_id)
+        return _UNKNOWN if key in self.moved_cases else self.escalations.get(key)
+
+    def moved(self, lifecycle: Lifecycle, case_id: int) -> None:
+        """The case changed state during the batch."""
+        self.moved_cases.add((lifecycle.name, case_id))
 
 
 async def case_context(
@@ -96,7 +150,12 @@ async def case_context(
 
 
 async def _remind(
-    session: AsyncSession, lifecycle: Lifecycle, case: Any, timer: Timer, now: datetime
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    timer: Timer,
+    now: datetime,
+    batch: Batch,
 ) -> int:
     recipients = await recipients_for(session, lifecycle, case, timer.target)
     rows = enqueue(
@@ -106,14 +165,19 @@ async def _remind(
         case_kind=lifecycle.name,
         case_id=case.id,
         recipients=recipients,
-        context=await case_context(session, lifecycle, case),
+        context=await case_context(session, lifecycle, case, batch.escalation(lifecycle, case.id)),
         now=now,
     )
     return len(rows)
 
 
 async def _escalate(
-    session: AsyncSession, lifecycle: Lifecycle, case: Any, timer: Timer, now: datetime
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    timer: Timer,
+    now: datetime,
+    batch: Batch,
 ) -> int:
     recipients = await coordinator_recipients(session, getattr(case, lifecycle.territory.key))
     waiting = lifecycle.waiting_on.get(case.state)
@@ -129,7 +193,7 @@ async def _escalate(
         case_kind=lifecycle.name,
         case_id=case.id,
         recipients=recipients,
-        context=await case_context(session, lifecycle, case),
+        context=await case_context(session, lifecycle, case, batch.escalation(lifecycle, case.id)),
         now=now,
     )
     return len(rows)
@@ -159,13 +223,13 @@ async def _perform(
     timer: Timer,
     now: datetime,
     report: SweepReport,
+    batch: Batch,
 ) -> None:
-    model = lifecycle.model
-    case = (
-        await session.execute(
-            select(model).where(model.id == timer.case_id).with_for_update(skip_locked=True)
-        )
-    ).scalar_one_or_none()
+    case = batch.cases.get((lifecycle.name, timer.case_id))
+    if case is not None and inspect(case).expired_attributes:
+        # An earlier timer of the batch failed on this case and its savepoint was rolled
+        # back: read the case again (it stays locked by the batch's transaction).
+        await session.refresh(case)
     label = f"{lifecycle.name} {timer.case_id} ({timer.kind.value} {timer.target})"
     if case is None:
         # Someone is changing this case right now: their transaction settles its timers.
@@ -181,15 +245,16 @@ async def _perform(
     timer.status = TimerStatus.FIRED
     timer.fired_at = now
     if timer.kind is TimerKind.REMINDER:
-        count = await _remind(session, lifecycle, case, timer, now)
+        count = await _remind(session, lifecycle, case, timer, now, batch)
         report.reminders.append(f"{reference} : rappel à {count} destinataire(s)")
     elif timer.kind is TimerKind.ESCALATION:
-        count = await _escalate(session, lifecycle, case, timer, now)
+        count = await _escalate(session, lifecycle, case, timer, now, batch)
         report.escalations.append(f"{reference} : alerte à {count} destinataire(s)")
     else:
         await engine.apply_transition(
             session, lifecycle, case, timer.target, Actor.system(), None, now
         )
+        batch.moved(lifecycle, case.id)
         report.triggers.append(f"{reference} : {timer.target}")
     await session.flush()
 
@@ -220,12 +285,16 @@ async def sweep_due(
                 .scalars()
                 .all()
             )
+            batch = await Batch.read(session, lifecycles, timers)
+            remember_recipients(session)
             for timer in timers:
                 try:
                     async with session.begin_nested():
-                        await _perform(session, lifecycles[timer.case_kind], timer, now, report)
+                        lifecycle = lifecycles[timer.case_kind]
+                        await _perform(session, lifecycle, timer, now, report, batch)
                 except (DomainError, IntegrityError) as error:
                     report.skipped.append(f"{timer.case_kind} {timer.case_id} : {error}")
+            forget_recipients(session)
             if dry_run:
                 await session.rollback()
                 return report

@@ -160,15 +160,28 @@ async def test_sweep_connection_terminated_mid_batch_then_every_timer_acts_once(
     statements = 0
 
     class Victim(AsyncSession):
-        """The sweep's session: its connection is terminated at its twentieth statement."""
+        """The sweep's session: its connection is terminated at its twentieth round trip."""
 
-        async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        async def _step(self) -> None:
             nonlocal statements
             statements += 1
             if statements == 20:
                 pid = (await super().execute(text("SELECT pg_backend_pid()"))).scalar_one()
                 assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+                for _ in range(500):
+                    if not await admin.fetchval(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid
+                    ):
+                        break
+                    await asyncio.sleep(0.01)
+
+        async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+            await self._step()
             return await super().execute(statement, *args, **kwargs)
+
+        async def flush(self, objects: Any = None) -> None:
+            await self._step()
+            await super().flush(objects)
 
     # The sweep gets its own engine, as a worker process has its own connections.
     victim_engine = create_engine(database_url)
@@ -185,10 +198,12 @@ async def test_sweep_connection_terminated_mid_batch_then_every_timer_acts_once(
         fired = await check.scalar(
             select(func.count()).select_from(Timer).where(Timer.status == TimerStatus.FIRED)
         )
-    assert fired == 0, "the interrupted batch was rolled back"
+    # Whole batches were committed before the interruption; the interrupted one left nothing.
+    assert fired is not None and fired % policy.batch_size == 0
+    assert fired < REFERRALS * 5
 
     report = await sweep_due(sessionmaker, LIFECYCLES, REMINDED_AT, policy=policy)
-    assert len(report.reminders) == REFERRALS * 5
+    assert len(report.reminders) == REFERRALS * 5 - fired
     async with sessionmaker() as check:
         reminders = list(
             (
