@@ -237,7 +237,8 @@ def simulate(
         float, typer.Option(help="Part des emails refusés (451) par le relais.", min=0, max=1)
     ] = 0.0,
     crash_rate: Annotated[
-        float, typer.Option(help="Part des lots de balayage et d'envoi interrompus.", min=0, max=1)
+        float,
+        typer.Option(help="Part des lots de balayage et d'envoi interrompus.", min=0, max=0.5),
     ] = 0.0,
 ) -> None:
     """Simulate referral traffic on a virtual clock and count stalled cases and lost emails.
