@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Enum, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Dialect, Enum, Integer, MetaData, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -136,3 +136,26 @@ async def session_scope(
     """One session, rolled back if left with an open transaction."""
     async with sessionmaker() as session:
         yield session
+
+
+Row = TypeVar("Row")
+_KEPT = "relais.kept_rows"
+
+
+async def get_kept(session: AsyncSession, model: type[Row], ident: int) -> Row:
+    """``session.get_one``, keeping the row for the rest of the session.
+
+    The identity map holds rows weakly: an offer or organisation read to describe one case
+    would be read again for the next one. Transitions, sweeps and digests read the same few
+    reference rows for every case, so they are kept once read (and still refreshed by
+    ``get_one`` whenever a commit or rollback expired them).
+    """
+    kept: dict[tuple[type[Any], int], Any] = session.info.setdefault(_KEPT, {})
+    row: Row | None = kept.get((model, ident))
+    if row is not None:
+        state = inspect(row, raiseerr=False)
+        if state is not None and state.persistent and not state.expired_attributes:
+            return row
+    row = await session.get_one(model, ident)
+    kept[(model, ident)] = row
+    return row

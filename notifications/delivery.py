@@ -70,6 +70,11 @@ class Envelope:
     context: dict[str, object]
 
 
+def message_id(key: str) -> str:
+    """The Message-ID of the email queued under ``key``: the same on every attempt."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@relais>"
+
+
 def build_email(
     envelope: Envelope, rendered: RenderedEmail, mail_from: str, now: datetime
 ) -> EmailMessage:
@@ -79,8 +84,7 @@ def build_email(
     email["To"] = envelope.recipient
     email["Subject"] = rendered.subject
     email["Date"] = format_datetime(now)
-    digest = hashlib.sha256(envelope.key.encode()).hexdigest()[:32]
-    email["Message-ID"] = f"<{digest}@relais>"
+    email["Message-ID"] = message_id(envelope.key)
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(rendered.text)
     email.add_alternative(rendered.html, subtype="html")
@@ -205,25 +209,57 @@ async def _send_batch(
     try:
         async with transport as channel:
             while pending:
-                envelope = pending[0]
+                envelope = pending.pop(0)
                 try:
                     rendered = render(envelope.message, envelope.context, base_url)
                 except (TemplateError, KeyError) as error:
                     # A template bug must not lose the message: it waits, then goes dead
                     # where a coordinator sees it and can send it again once fixed.
-                    pending.pop(0)
                     await fail(envelope, f"rendu impossible : {error!r}")
                     continue
                 try:
                     await channel.send(build_email(envelope, rendered, mail_from, now))
                 except TransportError as error:
-                    pending.pop(0)
                     await fail(envelope, str(error))
+                    if error.connection_lost:
+                        break
                     continue
-                pending.pop(0)
                 await _mark_sent(sessionmaker, envelope, now)
                 report.sent.append(envelope.key)
     except TransportError as error:
-        # The connection itself failed: what was not handed over waits for the next attempt.
+        # The connection could not be opened: each message of the batch counts it an attempt.
         for envelope in pending:
             await fail(envelope, str(error))
+        return
+    # The connection was lost mid-batch: the messages after the one that failed were not
+    # tried, so they wait for the next run without being charged an attempt.
+    await _release(
+        sessionmaker, pending, "connexion SMTP perdue avant l'envoi", now, policy, report
+    )
+
+
+async def _release(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    untried: list[Envelope],
+    error: str,
+    now: datetime,
+    policy: DeliveryPolicy,
+    report: DeliveryReport,
+) -> None:
+    """Give back claimed messages that were never handed over, without charging an attempt.
+
+    A relay that times out on one message must not exhaust the attempts of the messages
+    queued behind it, which it never saw.
+    """
+    if not untried:
+        return
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_([envelope.id for envelope in untried]),
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(last_error=error[:2000], next_attempt_at=now + policy.first_retry)
+        )
+    report.retried.extend(envelope.key for envelope in untried)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
 from notifications.catalog import MESSAGES
 
@@ -62,13 +62,19 @@ def environment() -> Environment:
     return env
 
 
+@cache
+def _subject(message: str) -> Template:
+    """The compiled subject template of ``message``: compiled once, not once per email."""
+    return environment().from_string(MESSAGES[message].subject)
+
+
 def render(message: str, context: dict[str, Any], base_url: str) -> RenderedEmail:
     """Render ``message`` for ``context``; links are made absolute with ``base_url``."""
     env = environment()
     values = {**context, "base_url": base_url.rstrip("/")}
     if "path" in context:
         values["link"] = values["base_url"] + context["path"]
-    subject = env.from_string(MESSAGES[message].subject).render(values)
+    subject = _subject(message).render(values)
     return RenderedEmail(
         subject=" ".join(subject.split()),
         text=env.get_template(f"{message}.txt").render(values),

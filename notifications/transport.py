@@ -16,11 +16,18 @@ from core.settings import Settings
 
 
 class TransportError(Exception):
-    """A message could not be handed over; ``permanent`` when the server refused it for good."""
+    """A message could not be handed over.
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    ``permanent`` when the server refused it for good; ``connection_lost`` when the channel
+    itself is gone (timeout, disconnection), so the batch's other messages were not tried.
+    """
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, connection_lost: bool = False
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.connection_lost = connection_lost
 
 
 class MailTransport(Protocol):
@@ -95,10 +102,12 @@ class SmtpTransport:
             ) from error
         except aiosmtplib.SMTPResponseException as error:
             raise TransportError(
-                f"refus SMTP {error.code} : {error.message}", permanent=error.code >= 500
+                f"refus SMTP {error.code} : {error.message}",
+                permanent=error.code >= 500,
+                connection_lost=error.code == 421 or not self._client.is_connected,
             ) from error
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
-            raise TransportError(f"échec SMTP : {error!r}") from error
+            raise TransportError(f"échec SMTP : {error!r}", connection_lost=True) from error
 
 
 class MaildirTransport:

@@ -228,6 +228,34 @@ def digest(now: NowOption = None, dry_run: DryRunOption = False) -> None:
     typer.echo(("(simulation) " if dry_run else "") + report.summary())
 
 
+@app.command()
+def simulate(
+    referrals: Annotated[int, typer.Option(help="Orientations créées.", min=0)] = 2000,
+    days: Annotated[int, typer.Option(help="Jours simulés.", min=1)] = 60,
+    seed: Annotated[int, typer.Option(help="Graine du hasard.")] = 1,
+    smtp_failure_rate: Annotated[
+        float, typer.Option(help="Part des emails refusés (451) par le relais.", min=0, max=1)
+    ] = 0.0,
+    crash_rate: Annotated[
+        float,
+        typer.Option(help="Part des lots de balayage et d'envoi interrompus.", min=0, max=0.5),
+    ] = 0.0,
+) -> None:
+    """Simulate referral traffic on a virtual clock and count stalled cases and lost emails.
+
+    On a throw-away SQLite file, or on ``RELAIS_DATABASE_URL`` when set (it must be empty).
+    Exits with 1 when a case stalled or an email was lost or sent twice.
+    """
+    from relais.simulation.run import SimulationConfig, simulate_in
+
+    config = SimulationConfig(referrals, days, seed, smtp_failure_rate, crash_rate)
+    report = simulate_in(_settings(), os.environ.get("RELAIS_DATABASE_URL"), config, typer.echo)
+    for line in report.lines():
+        typer.echo(line)
+    if report.stalled or report.lost_emails or report.duplicate_emails:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the ``relais`` console script."""
     app(prog_name="relais")

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import get_kept
 from core.enums import AccompanimentSource
 from core.errors import ConcurrentChange
 from core.models import Accompaniment, Organisation
@@ -43,7 +44,7 @@ async def begin_accompaniment(
     if current is not None and current.organisation_id == organisation_id:
         return current
     if current is not None:
-        referent = await session.get_one(Organisation, current.organisation_id)
+        referent = await get_kept(session, Organisation, current.organisation_id)
         raise ConcurrentChange(
             f"La personne est déjà accompagnée par {referent.name} : proposez-lui plutôt un "
             "passage de relais."

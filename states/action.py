@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import get_kept
 from core.enums import TimerKind
 from core.models import ActionItem, Committee, Decision, Organisation
 from states.decision import SECRETARIAT, SECRETARIAT_LABELS, SECRETARIAT_ROLE_SIDES
@@ -29,9 +30,9 @@ async def _done(session: AsyncSession, item: Any, fields: BaseModel, now: dateti
 
 
 async def _describe(session: AsyncSession, item: Any) -> dict[str, Any]:
-    owner = await session.get_one(Organisation, item.owner_organisation_id)
-    decision = await session.get_one(Decision, item.decision_id)
-    committee = await session.get_one(Committee, decision.committee_id)
+    owner = await get_kept(session, Organisation, item.owner_organisation_id)
+    decision = await get_kept(session, Decision, item.decision_id)
+    committee = await get_kept(session, Committee, decision.committee_id)
     return {
         "committee": committee.name,
         "reference": item.reference,

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import get_kept
 from core.enums import PLAN_AXIS_LABELS, Role, TimerKind
 from core.errors import InvalidInput, TransitionNotAllowed
 from core.models import Committee, Decision, Meeting, Organisation
@@ -94,8 +95,8 @@ async def _publish(session: AsyncSession, decision: Any, fields: BaseModel, now:
 
 
 async def _describe(session: AsyncSession, decision: Any) -> dict[str, Any]:
-    committee = await session.get_one(Committee, decision.committee_id)
-    proposer = await session.get_one(Organisation, decision.proposer_organisation_id)
+    committee = await get_kept(session, Committee, decision.committee_id)
+    proposer = await get_kept(session, Organisation, decision.proposer_organisation_id)
     return {
         "reference": decision.reference,
         "title": decision.title,

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import case as sql_case
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -220,19 +221,20 @@ async def close_timers(
     session: AsyncSession, lifecycle: Lifecycle, case_id: int, now: datetime
 ) -> None:
     """Close the timers of the state the case leaves: pending ones are cancelled."""
-    open_timers = and_(
-        Timer.case_kind == lifecycle.name, Timer.case_id == case_id, Timer.closed_at.is_(None)
-    )
     await session.execute(
         update(Timer)
-        .where(open_timers, Timer.status == TimerStatus.PENDING)
-        .values(status=TimerStatus.CANCELLED, closed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(Timer)
-        .where(open_timers)
-        .values(closed_at=now)
+        .where(
+            Timer.case_kind == lifecycle.name,
+            Timer.case_id == case_id,
+            Timer.closed_at.is_(None),
+        )
+        .values(
+            status=sql_case(
+                (Timer.status == TimerStatus.PENDING, TimerStatus.CANCELLED),
+                else_=Timer.status,
+            ),
+            closed_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
 

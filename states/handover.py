@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import get_kept
 from core.enums import AccompanimentSource, TimerKind
 from core.errors import ConcurrentChange
 from core.models import Handover, Organisation
@@ -104,7 +105,7 @@ async def _withdraw_the_others(session: AsyncSession, handover: Any, now: dateti
             .execution_options(populate_existing=True)
         )
     ).scalars()
-    taker = await session.get_one(Organisation, handover.to_organisation_id)
+    taker = await get_kept(session, Organisation, handover.to_organisation_id)
     reason = f"La personne est désormais accompagnée par {taker.name} ({handover.reference})."
     for other in list(others):
         await engine.apply_transition(
@@ -121,8 +122,8 @@ def _meeting_passed(handover: Any, now: datetime) -> str | None:
 
 
 async def _describe(session: AsyncSession, handover: Any) -> dict[str, Any]:
-    giver = await session.get_one(Organisation, handover.from_organisation_id)
-    taker = await session.get_one(Organisation, handover.to_organisation_id)
+    giver = await get_kept(session, Organisation, handover.from_organisation_id)
+    taker = await get_kept(session, Organisation, handover.to_organisation_id)
     return {
         "reference": handover.reference,
         "from_organisation": giver.name,

@@ -13,7 +13,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -58,17 +58,26 @@ class OverdueGroup:
         return len(self.cases)
 
 
+OVERDUE_PAGE = 1000
+"""How many overdue cases are read at once: memory follows one page, not the whole table."""
+
+
 async def overdue_cases(
     session: AsyncSession,
     lifecycles: Sequence[Lifecycle],
     actor: Actor,
     now: datetime,
 ) -> list[OverdueCase]:
-    """Every case ``actor`` may see whose escalation time has passed, oldest first."""
+    """Every case ``actor`` may see whose escalation time has passed, oldest first.
+
+    Set-based: one query per page of cases (with their escalation time), and the few
+    organisations and offers they name are read once per session; each case row is released
+    once described, so only the list itself stays in memory.
+    """
     found: list[OverdueCase] = []
     for lifecycle in lifecycles:
         model = lifecycle.model
-        rows = await session.execute(
+        statement = (
             select(model, Timer.due_at)
             .join(
                 Timer,
@@ -81,26 +90,41 @@ async def overdue_cases(
                 responsibility_clause(actor, lifecycle),
             )
             .order_by(Timer.due_at, model.id)
+            .limit(OVERDUE_PAGE)
         )
-        for case, escalation_at in rows.tuples():
-            context = await case_context(session, lifecycle, case)
-            found.append(
-                OverdueCase(
-                    lifecycle=lifecycle.name,
-                    case_id=case.id,
-                    reference=context["reference"],
-                    case_label=lifecycle.case_label,
-                    state=case.state,
-                    state_label=context["state_label"],
-                    subject_line=context["subject_line"],
-                    path=context["path"],
-                    waiting_organisation=context["waiting_organisation"],
-                    escalation_at=escalation_at,
-                    days_overdue=max(business_days_between(escalation_at, now), 1),
-                )
-            )
+        after: tuple[datetime, int] | None = None
+        while True:
+            page = statement
+            if after is not None:
+                page = page.where(tuple_(Timer.due_at, model.id) > after)
+            rows = (await session.execute(page)).tuples().all()
+            for case, escalation_at in rows:
+                found.append(await _overdue_case(session, lifecycle, case, escalation_at, now))
+                session.expunge(case)
+            if len(rows) < OVERDUE_PAGE:
+                break
+            after = (rows[-1][1], rows[-1][0].id)
     found.sort(key=lambda item: (item.escalation_at, item.lifecycle, item.case_id))
     return found
+
+
+async def _overdue_case(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, escalation_at: datetime, now: datetime
+) -> OverdueCase:
+    context = await case_context(session, lifecycle, case, escalation_at)
+    return OverdueCase(
+        lifecycle=lifecycle.name,
+        case_id=case.id,
+        reference=context["reference"],
+        case_label=lifecycle.case_label,
+        state=case.state,
+        state_label=context["state_label"],
+        subject_line=context["subject_line"],
+        path=context["path"],
+        waiting_organisation=context["waiting_organisation"],
+        escalation_at=escalation_at,
+        days_overdue=max(business_days_between(escalation_at, now), 1),
+    )
 
 
 def group_by_organisation(cases: Sequence[OverdueCase]) -> list[OverdueGroup]:
@@ -168,6 +192,11 @@ def _scope_label(user: User) -> str:
     return " pour votre organisation"
 
 
+def _scope(user: User) -> tuple[str, int, str]:
+    """What a digest's list depends on: users with the same scope read the same cases."""
+    return (user.role.value, user.organisation_id or 0, user.scope_territory or "")
+
+
 async def send_digests(
     sessionmaker: async_sessionmaker[AsyncSession],
     lifecycles: Mapping[str, Lifecycle],
@@ -178,7 +207,9 @@ async def send_digests(
     """Queue today's digest for every coordinator and organisation admin with overdue cases.
 
     At most one digest per person per Paris day (key ``digest:<user>:<date>``); nothing on
-    weekends and public holidays; nothing to whoever has nothing overdue.
+    weekends and public holidays; nothing to whoever has nothing overdue. The overdue list is
+    read once per scope (users sharing a territory or an organisation share it), and each
+    digest is its own transaction, so memory holds one scope's cases at a time.
     """
     report = DigestReport()
     day = now.astimezone(PARIS).date()
@@ -197,8 +228,12 @@ async def send_digests(
             .scalars()
             .all()
         )
-        for user in users:
-            key_prefix = f"digest:{user.id}:{day.isoformat()}"
+    scope: tuple[str, int, str] | None = None
+    groups: list[OverdueGroup] = []
+    total = 0
+    for user in sorted(users, key=lambda user: (_scope(user), user.id)):
+        key_prefix = f"digest:{user.id}:{day.isoformat()}"
+        async with sessionmaker() as session:
             exists = await session.scalar(
                 select(OutboxMessage.id).where(
                     OutboxMessage.idempotency_key.startswith(key_prefix + ":")
@@ -207,31 +242,34 @@ async def send_digests(
             if exists is not None:
                 report.already_sent.append(user.email)
                 continue
-            actor = Actor(user.id, user.organisation_id, user.role, user.scope_territory)
-            cases = await overdue_cases(session, list(lifecycles.values()), actor, now)
-            if not cases:
+            if _scope(user) != scope:
+                scope, groups = _scope(user), []
+                actor = Actor(user.id, user.organisation_id, user.role, user.scope_territory)
+                cases = await overdue_cases(session, list(lifecycles.values()), actor, now)
+                total, groups = len(cases), group_by_organisation(cases)
+                del cases
+            if not groups:
                 report.nothing_overdue.append(user.email)
                 continue
-            groups = group_by_organisation(cases)
-            try:
-                async with session.begin_nested():
-                    enqueue(
-                        session,
-                        "digest",
-                        key_prefix=key_prefix,
-                        case_kind=None,
-                        case_id=None,
-                        recipients=[(user.email, user.id)],
-                        context=digest_context(groups, now, _scope_label(user)),
-                        now=now,
-                    )
-            except IntegrityError:
-                # Another digest run queued it a moment ago: the key is unique.
-                report.already_sent.append(user.email)
-                continue
-            report.sent.append(f"{user.email} : {len(cases)} dossier(s) en retard")
-        if dry_run:
-            await session.rollback()
-        else:
-            await session.commit()
+            enqueue(
+                session,
+                "digest",
+                key_prefix=key_prefix,
+                case_kind=None,
+                case_id=None,
+                recipients=[(user.email, user.id)],
+                context=digest_context(groups, now, _scope_label(user)),
+                now=now,
+            )
+            if dry_run:
+                await session.rollback()
+            else:
+                try:
+                    await session.commit()
+                except IntegrityError:
+                    # Another digest run queued it a moment ago: the key is unique.
+                    await session.rollback()
+                    report.already_sent.append(user.email)
+                    continue
+        report.sent.append(f"{user.email} : {total} dossier(s) en retard")
     return report

@@ -15,35 +15,66 @@ USERS = User.__table__
 ORGANISATION_STAFF = frozenset({Role.MEMBER, Role.ORG_ADMIN})
 """The people who work a case for their organisation."""
 
+_MEMO = "relais.recipients"
+
+
+def remember_recipients(session: AsyncSession) -> None:
+    """Read each audience once for the rest of this transaction (a sweep batch).
+
+    A batch writes hundreds of reminders to the same few organisations and coordinators;
+    within its transaction their accounts are read once, not once per case.
+    """
+    session.info[_MEMO] = {}
+
+
+def forget_recipients(session: AsyncSession) -> None:
+    """Stop remembering audiences (the transaction is over)."""
+    session.info.pop(_MEMO, None)
+
+
+async def _memoised(
+    session: AsyncSession, key: tuple[object, ...], statement: Any
+) -> list[Recipient]:
+    memo: dict[tuple[object, ...], list[Recipient]] | None = session.info.get(_MEMO)
+    if memo is not None and key in memo:
+        return list(memo[key])
+    rows = await session.execute(statement)
+    found = [(email, user_id) for email, user_id in rows.tuples()]
+    if memo is not None:
+        memo[key] = found
+    return list(found)
+
 
 async def organisation_recipients(
     session: AsyncSession, organisation_id: int, roles: frozenset[Role]
 ) -> list[Recipient]:
     """Active users of an organisation with one of ``roles``, oldest account first."""
-    rows = await session.execute(
+    return await _memoised(
+        session,
+        ("organisation", organisation_id, *sorted(roles)),
         select(USERS.c.email, USERS.c.id)
         .where(
             USERS.c.organisation_id == organisation_id,
             USERS.c.is_active.is_(True),
             USERS.c.role.in_(roles),
         )
-        .order_by(USERS.c.id)
+        .order_by(USERS.c.id),
     )
-    return [(email, user_id) for email, user_id in rows.tuples()]
 
 
 async def coordinator_recipients(session: AsyncSession, territory: str) -> list[Recipient]:
     """Active coordinators whose scope covers ``territory``."""
-    rows = await session.execute(
+    return await _memoised(
+        session,
+        ("coordinators", territory),
         select(USERS.c.email, USERS.c.id)
         .where(
             USERS.c.role == Role.COORDINATOR,
             USERS.c.is_active.is_(True),
             (USERS.c.scope_territory.is_(None)) | (USERS.c.scope_territory == territory),
         )
-        .order_by(USERS.c.id)
+        .order_by(USERS.c.id),
     )
-    return [(email, user_id) for email, user_id in rows.tuples()]
 
 
 async def role_recipients(session: AsyncSession, role: Role) -> list[Recipient]:

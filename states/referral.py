@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import get_kept
 from core.enums import (
     AccompanimentSource,
     Barrier,
@@ -141,7 +142,7 @@ async def _accept(session: AsyncSession, referral: Any, fields: BaseModel, now: 
 
 async def _start(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     """A referral to an accompaniment offer makes its organisation the person's référent."""
-    offer = await session.get_one(Offer, referral.offer_id)
+    offer = await get_kept(session, Offer, referral.offer_id)
     if offer.is_accompaniment:
         await begin_accompaniment(
             session,
@@ -186,7 +187,7 @@ async def _reassign(session: AsyncSession, referral: Any, fields: BaseModel, now
 async def _offer_deadlines(
     session: AsyncSession, referral: Any
 ) -> Mapping[tuple[str, TimerKind], int]:
-    offer = await session.get_one(Offer, referral.offer_id)
+    offer = await get_kept(session, Offer, referral.offer_id)
     overrides = {
         ("submitted", TimerKind.REMINDER): offer.reminder_days,
         ("submitted", TimerKind.ESCALATION): offer.escalation_days,
@@ -197,14 +198,14 @@ async def _offer_deadlines(
 
 async def _recipients(session: AsyncSession, referral: Any, audience: str) -> list[Recipient]:
     if audience == RECEIVER:
-        offer = await session.get_one(Offer, referral.offer_id)
+        offer = await get_kept(session, Offer, referral.offer_id)
         if offer.contact_email:
             return [(offer.contact_email, None)]
         return await organisation_recipients(
             session, referral.receiver_organisation_id, ORGANISATION_STAFF
         )
     if audience == REFERRER:
-        author = await session.get_one(User, referral.created_by_id)
+        author = await get_kept(session, User, referral.created_by_id)
         if author.is_active and author.organisation_id == referral.sender_organisation_id:
             return [(author.email, author.id)]
         return await organisation_recipients(
@@ -216,9 +217,9 @@ async def _recipients(session: AsyncSession, referral: Any, audience: str) -> li
 
 
 async def _describe(session: AsyncSession, referral: Any) -> dict[str, Any]:
-    offer = await session.get_one(Offer, referral.offer_id)
-    sender = await session.get_one(Organisation, referral.sender_organisation_id)
-    receiver = await session.get_one(Organisation, referral.receiver_organisation_id)
+    offer = await get_kept(session, Offer, referral.offer_id)
+    sender = await get_kept(session, Organisation, referral.sender_organisation_id)
+    receiver = await get_kept(session, Organisation, referral.receiver_organisation_id)
     return {
         "reference": referral.reference,
         "offer_title": offer.title,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from core.enums import Barrier, Situation, Territory
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Offer, Person, Referral
 from states import cases, engine
@@ -70,7 +72,57 @@ async def create_referral(
     if birth_date is not None and not OLDEST_BIRTH_DATE <= birth_date <= now.date():
         raise InvalidInput("La date de naissance n'est pas plausible.", field="person.birth_date")
     offer = await _open_offer(session, data.offer_id)
-    person = Person(**data.person.model_dump(), created_at=now)
+    referral_id = await open_referral(
+        session,
+        actor,
+        offer,
+        Person(**data.person.model_dump(), created_at=now),
+        data.motive,
+        now,
+        situation=data.situation,
+        barriers=data.barriers,
+        submit=data.submit,
+    )
+    return await get_referral(session, actor, referral_id)
+
+
+class OfferRef(Protocol):
+    """What a new referral takes from its offer."""
+
+    @property
+    def id(self) -> int:
+        """The offer."""
+        ...
+
+    @property
+    def organisation_id(self) -> int:
+        """The organisation that owns it: the receiving side."""
+        ...
+
+    @property
+    def territory(self) -> Territory:
+        """Where it is offered: the referral's territory."""
+        ...
+
+
+async def open_referral(
+    session: AsyncSession,
+    actor: Actor,
+    offer: OfferRef,
+    person: Person,
+    motive: str,
+    now: datetime,
+    *,
+    situation: Situation | None = None,
+    barriers: Iterable[Barrier] = (),
+    submit: bool = True,
+) -> int:
+    """Insert the person and their referral to ``offer``, submitted unless told otherwise.
+
+    One transaction, committed here; no check (the caller made them); returns the referral's
+    id. The simulation and the benchmarks create referrals this way too.
+    """
+    assert actor.organisation_id is not None and actor.user_id is not None
     session.add(person)
     await session.flush()
     referral = Referral(
@@ -80,15 +132,14 @@ async def create_referral(
         territory=offer.territory,
         created_by_id=actor.user_id,
         person_id=person.id,
-        motive=data.motive,
-        situation=data.situation,
-        barriers=sorted(set(data.barriers)),
+        motive=motive,
+        situation=situation,
+        barriers=sorted(set(barriers)),
         consent_attested_at=now,
     )
-    referral_id = await cases.open_case(
-        session, REFERRAL, referral, actor, now, then="submit" if data.submit else None
+    return await cases.open_case(
+        session, REFERRAL, referral, actor, now, then="submit" if submit else None
     )
-    return await get_referral(session, actor, referral_id)
 
 
 async def redirect_referral(
@@ -114,22 +165,14 @@ async def redirect_referral(
             session, REFERRAL, old, "close", actor,
             CloseFields(comment=f"Réorientée vers « {offer.title} »."), now,
         )  # fmt: skip
+        person = await session.get_one(Person, old.person_id)
     except BaseException:
         await session.rollback()
         raise
-    successor = Referral(
-        offer_id=offer.id,
-        sender_organisation_id=old.sender_organisation_id,
-        receiver_organisation_id=offer.organisation_id,
-        territory=offer.territory,
-        created_by_id=actor.user_id,
-        person_id=old.person_id,
-        motive=data.motive or old.motive,
-        situation=old.situation,
-        barriers=list(old.barriers),
-        consent_attested_at=now,
-    )
-    successor_id = await cases.open_case(session, REFERRAL, successor, actor, now, then="submit")
+    successor_id = await open_referral(
+        session, actor, offer, person, data.motive or old.motive, now,
+        situation=old.situation, barriers=old.barriers,
+    )  # fmt: skip
     return await get_referral(session, actor, successor_id)
 
 

@@ -8,15 +8,16 @@ claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent sweeps neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import get_kept
 from core.enums import Role, TimerKind, TimerStatus
 from core.errors import DomainError
 from core.models import Organisation, Timer
@@ -24,7 +25,13 @@ from notifications.outbox import enqueue
 from states import engine
 from states.lifecycle import Lifecycle
 from states.policy import Actor
-from states.recipients import coordinator_recipients, organisation_recipients, recipients_for
+from states.recipients import (
+    coordinator_recipients,
+    forget_recipients,
+    organisation_recipients,
+    recipients_for,
+    remember_recipients,
+)
 
 
 @dataclass
@@ -53,25 +60,83 @@ class SweepPolicy:
     max_batches: int = 100
 
 
-async def case_context(session: AsyncSession, lifecycle: Lifecycle, case: Any) -> dict[str, Any]:
-    """What reminders and escalations say of a case: its description and who it waits on."""
+_UNKNOWN: Any = object()
+
+
+@dataclass
+class Batch:
+    """What a batch's timers need, read for all of them at once: their cases, locked (those
+    another transaction holds are absent), and the cases' open escalation times."""
+
+    cases: dict[tuple[str, int], Any]
+    escalations: dict[tuple[str, int], datetime]
+    moved_cases: set[tuple[str, int]] = field(default_factory=set)
+
+    @classmethod
+    async def read(
+        cls, session: AsyncSession, lifecycles: Mapping[str, Lifecycle], timers: Sequence[Timer]
+    ) -> Batch:
+        """Lock the batch's cases (``SKIP LOCKED``) and read their escalation times."""
+        cases: dict[tuple[str, int], Any] = {}
+        escalations: dict[tuple[str, int], datetime] = {}
+        for name in sorted({timer.case_kind for timer in timers}):
+            model = lifecycles[name].model
+            ids = sorted({timer.case_id for timer in timers if timer.case_kind == name})
+            locked = await session.execute(
+                select(model)
+                .where(model.id.in_(ids))
+                .order_by(model.id)
+                .with_for_update(skip_locked=True)
+            )
+            cases.update(((name, case.id), case) for case in locked.scalars())
+            due = await session.execute(
+                select(Timer.case_id, Timer.due_at).where(
+                    Timer.case_kind == name,
+                    Timer.case_id.in_(ids),
+                    Timer.kind == TimerKind.ESCALATION,
+                    Timer.closed_at.is_(None),
+                )
+            )
+            escalations.update(((name, case_id), due_at) for case_id, due_at in due.tuples())
+        return cls(cases, escalations)
+
+    def escalation(self, lifecycle: Lifecycle, case_id: int) -> Any:
+        """The case's open escalation time (None if it has none), or ``_UNKNOWN`` once the
+        case moved during the batch, for ``case_context`` to look it up again."""
+        key = (lifecycle.name, case_id)
+        return _UNKNOWN if key in self.moved_cases else self.escalations.get(key)
+
+    def moved(self, lifecycle: Lifecycle, case_id: int) -> None:
+        """The case changed state during the batch."""
+        self.moved_cases.add((lifecycle.name, case_id))
+
+
+async def case_context(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, escalation: Any = _UNKNOWN
+) -> dict[str, Any]:
+    """What reminders and escalations say of a case: its description and who it waits on.
+
+    ``escalation`` is the case's open escalation time when the caller already read it (the
+    overdue list does, for every case at once); otherwise it is looked up.
+    """
     assert lifecycle.describe is not None
     context = await lifecycle.describe(session, case)
     waiting = lifecycle.waiting_on.get(case.state)
-    escalation = (
-        await session.execute(
-            select(Timer.due_at).where(
-                Timer.case_kind == lifecycle.name,
-                Timer.case_id == case.id,
-                Timer.kind == TimerKind.ESCALATION,
-                Timer.closed_at.is_(None),
+    if escalation is _UNKNOWN:
+        escalation = (
+            await session.execute(
+                select(Timer.due_at).where(
+                    Timer.case_kind == lifecycle.name,
+                    Timer.case_id == case.id,
+                    Timer.kind == TimerKind.ESCALATION,
+                    Timer.closed_at.is_(None),
+                )
             )
-        )
-    ).scalar_one_or_none()
+        ).scalar_one_or_none()
     waiting_organisation = ""
     if waiting is not None and waiting.side in lifecycle.parties:
         organisation_id = getattr(case, lifecycle.parties[waiting.side].key)
-        waiting_organisation = (await session.get_one(Organisation, organisation_id)).name
+        waiting_organisation = (await get_kept(session, Organisation, organisation_id)).name
     elif waiting is not None:
         waiting_organisation = lifecycle.side_labels.get(waiting.side, waiting.side)
     return {
@@ -85,7 +150,12 @@ async def case_context(session: AsyncSession, lifecycle: Lifecycle, case: Any) -
 
 
 async def _remind(
-    session: AsyncSession, lifecycle: Lifecycle, case: Any, timer: Timer, now: datetime
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    timer: Timer,
+    now: datetime,
+    batch: Batch,
 ) -> int:
     recipients = await recipients_for(session, lifecycle, case, timer.target)
     rows = enqueue(
@@ -95,14 +165,19 @@ async def _remind(
         case_kind=lifecycle.name,
         case_id=case.id,
         recipients=recipients,
-        context=await case_context(session, lifecycle, case),
+        context=await case_context(session, lifecycle, case, batch.escalation(lifecycle, case.id)),
         now=now,
     )
     return len(rows)
 
 
 async def _escalate(
-    session: AsyncSession, lifecycle: Lifecycle, case: Any, timer: Timer, now: datetime
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    timer: Timer,
+    now: datetime,
+    batch: Batch,
 ) -> int:
     recipients = await coordinator_recipients(session, getattr(case, lifecycle.territory.key))
     waiting = lifecycle.waiting_on.get(case.state)
@@ -118,7 +193,7 @@ async def _escalate(
         case_kind=lifecycle.name,
         case_id=case.id,
         recipients=recipients,
-        context=await case_context(session, lifecycle, case),
+        context=await case_context(session, lifecycle, case, batch.escalation(lifecycle, case.id)),
         now=now,
     )
     return len(rows)
@@ -148,13 +223,13 @@ async def _perform(
     timer: Timer,
     now: datetime,
     report: SweepReport,
+    batch: Batch,
 ) -> None:
-    model = lifecycle.model
-    case = (
-        await session.execute(
-            select(model).where(model.id == timer.case_id).with_for_update(skip_locked=True)
-        )
-    ).scalar_one_or_none()
+    case = batch.cases.get((lifecycle.name, timer.case_id))
+    if case is not None and inspect(case).expired_attributes:
+        # An earlier timer of the batch failed on this case and its savepoint was rolled
+        # back: read the case again (it stays locked by the batch's transaction).
+        await session.refresh(case)
     label = f"{lifecycle.name} {timer.case_id} ({timer.kind.value} {timer.target})"
     if case is None:
         # Someone is changing this case right now: their transaction settles its timers.
@@ -170,15 +245,16 @@ async def _perform(
     timer.status = TimerStatus.FIRED
     timer.fired_at = now
     if timer.kind is TimerKind.REMINDER:
-        count = await _remind(session, lifecycle, case, timer, now)
+        count = await _remind(session, lifecycle, case, timer, now, batch)
         report.reminders.append(f"{reference} : rappel à {count} destinataire(s)")
     elif timer.kind is TimerKind.ESCALATION:
-        count = await _escalate(session, lifecycle, case, timer, now)
+        count = await _escalate(session, lifecycle, case, timer, now, batch)
         report.escalations.append(f"{reference} : alerte à {count} destinataire(s)")
     else:
         await engine.apply_transition(
             session, lifecycle, case, timer.target, Actor.system(), None, now
         )
+        batch.moved(lifecycle, case.id)
         report.triggers.append(f"{reference} : {timer.target}")
     await session.flush()
 
@@ -209,12 +285,16 @@ async def sweep_due(
                 .scalars()
                 .all()
             )
+            batch = await Batch.read(session, lifecycles, timers)
+            remember_recipients(session)
             for timer in timers:
                 try:
                     async with session.begin_nested():
-                        await _perform(session, lifecycles[timer.case_kind], timer, now, report)
+                        lifecycle = lifecycles[timer.case_kind]
+                        await _perform(session, lifecycle, timer, now, report, batch)
                 except (DomainError, IntegrityError) as error:
                     report.skipped.append(f"{timer.case_kind} {timer.case_id} : {error}")
+            forget_recipients(session)
             if dry_run:
                 await session.rollback()
                 return report

@@ -209,9 +209,11 @@ def running_relais(tmp_path: Path) -> Iterator[Stack]:
 
 def _deployments(prefect_api: str) -> dict[str, list[dict[str, object]]]:
     """``flow/deployment`` name -> schedules, as the Prefect server lists them."""
+    # Deployments first: a deployment's flow exists before it, so every flow they name is
+    # listed even while the worker is still registering them.
+    listed = httpx.post(f"{prefect_api}/deployments/filter", json={}, timeout=10).json()
     flows = httpx.post(f"{prefect_api}/flows/filter", json={}, timeout=10).json()
     flow_names = {flow["id"]: flow["name"] for flow in flows}
-    listed = httpx.post(f"{prefect_api}/deployments/filter", json={}, timeout=10).json()
     return {
         f"{flow_names[item['flow_id']]}/{item['name']}": [
             {key: value for key, value in schedule["schedule"].items() if key != "anchor_date"}

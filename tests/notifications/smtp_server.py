@@ -173,9 +173,10 @@ class SmtpServer:
         """Answer ``code`` at ``stage`` (for ``only`` that recipient, if given)."""
         self.handler.behaviour = Behaviour("refuse", stage, code, only)
 
-    def hang(self, *, stage: Stage = "DATA") -> None:
-        """Say nothing at ``stage`` for ``hang_seconds``, then answer 451."""
-        self.handler.behaviour = Behaviour("hang", stage, 451)
+    def hang(self, *, stage: Stage = "DATA", only: str | None = None) -> None:
+        """Say nothing at ``stage`` (for ``only`` that recipient, if given) for
+        ``hang_seconds``, then answer 451."""
+        self.handler.behaviour = Behaviour("hang", stage, 451, only)
 
     # What happened
 

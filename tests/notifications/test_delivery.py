@@ -70,14 +70,6 @@ FAULTS = {
     "554 at DATA": Fault(
         lambda server: server.refuse(554, stage="DATA"), "refus SMTP 554", "refus SMTP 554", 6
     ),
-    # The first message waits for a DATA answer that never comes in time; aiosmtplib then
-    # drops the connection, so the rest of the batch fails at once.
-    "timeout": Fault(
-        lambda server: server.hang(stage="DATA"),
-        "Timed out waiting for server response",
-        "Server not connected",
-        1,
-    ),
 }
 
 
@@ -209,6 +201,40 @@ async def test_retried_messages_are_delivered_exactly_once_when_the_server_retur
     assert nothing_done(await deliver(sessionmaker, smtp_settings, THIRD + timedelta(days=1)))
     assert len(smtp_server.messages) == 6
     assert smtp_server.sessions == sessions_before + 1
+
+
+async def test_a_timeout_charges_only_the_message_in_flight(
+    sessionmaker: Sessions,
+    receiving_world: World,
+    smtp_server: SmtpServer,
+    smtp_settings: Settings,
+) -> None:
+    # The first message waits for a DATA answer that never comes in time; aiosmtplib then
+    # drops the connection. The five behind it were never tried: they wait, uncharged.
+    await submit(sessionmaker, receiving_world, 3, FIRST)
+    smtp_server.hang(stage="DATA")
+    for attempt, now in enumerate((FIRST, SECOND), start=1):
+        report = await deliver(sessionmaker, smtp_settings, now)
+        rows = await outbox(sessionmaker)
+        assert report.sent == report.dead == []
+        assert len(report.retried) == 6
+        assert (rows[0].attempts, rows[0].next_attempt_at) == (
+            attempt,
+            now + POLICY.retry_delay(attempt),
+        )
+        assert "Timed out waiting for server response" in (rows[0].last_error or "")
+        assert [(row.status, row.attempts, row.next_attempt_at) for row in rows[1:]] == [
+            (OutboxStatus.PENDING, 0, now + POLICY.first_retry)
+        ] * 5
+        assert all("connexion SMTP perdue" in (row.last_error or "") for row in rows[1:])
+    assert smtp_server.messages == []
+
+    recover(smtp_server)
+    report = await deliver(sessionmaker, smtp_settings, THIRD + timedelta(minutes=1))
+    assert len(report.sent) == 6
+    keys = [row.idempotency_key for row in rows]
+    assert smtp_server.count_by_message_id() == Counter({message_id(key): 1 for key in keys})
+    assert [row.attempts for row in await outbox(sessionmaker)] == [3, 1, 1, 1, 1, 1]
 
 
 @pytest.mark.parametrize("fault", FAULTS.values(), ids=FAULTS.keys())

@@ -1,0 +1,235 @@
+"""Referral transitions per second through the engine, against the same statements written by
+hand with asyncpg, one transaction per transition, on the same data in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+from sqlalchemy import select
+
+from benchmarks.database import Bench, connect
+from core.models import Offer, OutboxMessage, Person, User
+from states import engine
+from states.policy import Actor
+from states.referral import REFERRAL
+from states.referral_service import open_referral
+
+TRANSITIONS = 4
+"""Per referral: create-and-submit, accept, start, complete."""
+
+
+async def _actors(bench: Bench) -> tuple[Actor, Actor, Offer]:
+    async with bench.sessions() as session:
+        offer = (
+            (
+                await session.execute(
+                    select(Offer).where(Offer.is_accompaniment.is_(False)).order_by(Offer.id)
+                )
+            )
+            .scalars()
+            .first()
+        )
+        assert offer is not None
+        users = list((await session.execute(select(User).order_by(User.id))).scalars())
+    sender = next(
+        u for u in users if u.role.value == "member" and u.organisation_id != offer.organisation_id
+    )
+    receiver = next(
+        u for u in users if u.role.value == "member" and u.organisation_id == offer.organisation_id
+    )
+    return (
+        Actor(sender.id, sender.organisation_id, sender.role, None),
+        Actor(receiver.id, receiver.organisation_id, receiver.role, None),
+        offer,
+    )
+
+
+async def through_engine(bench: Bench, count: int, now: datetime) -> float:
+    """Transitions per second of ``count`` referrals taken from creation to completion."""
+    sender, receiver, offer = await _actors(bench)
+    started = time.perf_counter()
+    async with bench.sessions() as session:
+        for _ in range(count):
+            person = Person(first_name="Prénom", last_name="Nom", created_at=now)
+            case_id = await open_referral(
+                session, sender, offer, person, "Orientation de mesure.", now
+            )
+            await engine.fire(session, REFERRAL, case_id, "accept", receiver, {}, now)
+            await engine.fire(session, REFERRAL, case_id, "start", receiver, {}, now)
+            await engine.fire(
+                session, REFERRAL, case_id, "complete", receiver, {"outcome": "employment"}, now
+            )
+    return count * TRANSITIONS / (time.perf_counter() - started)
+
+
+async def by_hand(bench: Bench, count: int, now: datetime) -> float:
+    """The same rows, written by hand: one transaction per transition, no ORM, no checks."""
+    sender, receiver, offer = await _actors(bench)
+    async with bench.sessions() as session:
+        sample = (await session.execute(select(OutboxMessage).limit(1))).scalar_one()
+        context = json.dumps(sample.context)
+        contact = offer.contact_email or sample.recipient_email
+    connection = await connect(bench)
+    hand = _Hand(connection, sender, receiver, offer, context, contact, now)
+    started = time.perf_counter()
+    try:
+        for _ in range(count):
+            case_id = await hand.create()
+            await hand.move(case_id, "accept", "submitted", "accepted", ("reminder", "escalation"))
+            await hand.move(case_id, "start", "accepted", "in_progress", ())
+            await hand.move(case_id, "complete", "in_progress", "completed", ())
+    finally:
+        await connection.close()
+    return count * TRANSITIONS / (time.perf_counter() - started)
+
+
+class _Hand:
+    """The statements the engine issues, each transition in one transaction."""
+
+    def __init__(
+        self,
+        connection: asyncpg.Connection,
+        sender: Actor,
+        receiver: Actor,
+        offer: Offer,
+        context: str,
+        contact: str,
+        now: datetime,
+    ) -> None:
+        self.db = connection
+        self.sender = sender
+        self.receiver = receiver
+        self.offer = offer
+        self.context = context
+        self.contact = contact
+        self.now = now
+        self.number = 0
+
+    async def create(self) -> int:
+        async with self.db.transaction():
+            sequence = await self.db.fetchval(
+                "INSERT INTO reference_sequences (prefix, year, last_value) VALUES ('OH', 2026, 1) "
+                "ON CONFLICT (prefix, year) DO UPDATE SET last_value = "
+                "reference_sequences.last_value + 1 RETURNING last_value"
+            )
+            person = await self.db.fetchval(
+                "INSERT INTO persons (first_name, last_name, created_at) VALUES ($1, $2, $3) "
+                "RETURNING id",
+                "Prénom",
+                "Nom",
+                self.now,
+            )
+            case_id: int = await self.db.fetchval(
+                "INSERT INTO referrals (reference, state, version, offer_id, "
+                "sender_organisation_id, receiver_organisation_id, territory, created_by_id, "
+                "person_id, motive, barriers, consent_attested_at, created_at, state_entered_at) "
+                "VALUES ($1, 'submitted', 1, $2, $3, $4, $5, $6, $7, $8, '[]', $9, $9, $9) "
+                "RETURNING id",
+                f"OH-2026-{sequence:06d}",
+                self.offer.id,
+                self.sender.organisation_id,
+                self.offer.organisation_id,
+                self.offer.territory.value,
+                self.sender.user_id,
+                person,
+                "Orientation de mesure.",
+                self.now,
+            )
+            await self._event(case_id, "create", None, "draft", self.sender)
+            event = await self._event(case_id, "submit", "draft", "submitted", self.sender)
+            await self._close_timers(case_id)
+            await self._timers(case_id, "submitted", ("reminder", "escalation", "trigger"))
+            await self._outbox(case_id, event, "referral.submitted", self.contact)
+        return case_id
+
+    async def move(
+        self, case_id: int, trigger: str, source: str, dest: str, timers: tuple[str, ...]
+    ) -> None:
+        async with self.db.transaction():
+            row = await self.db.fetchrow(
+                "SELECT * FROM referrals WHERE id = $1 FOR UPDATE", case_id
+            )
+            assert row["state"] == source
+            await self.db.execute(
+                "UPDATE referrals SET state = $1, state_entered_at = $2, version = version + 1 "
+                "WHERE id = $3 AND version = $4",
+                dest,
+                self.now,
+                case_id,
+                row["version"],
+            )
+            event = await self._event(case_id, trigger, source, dest, self.receiver)
+            await self._close_timers(case_id)
+            if timers:
+                await self._timers(case_id, dest, timers)
+            if trigger in ("accept", "complete"):
+                await self._outbox(case_id, event, f"referral.{dest}", self.contact)
+
+    async def _event(
+        self, case_id: int, trigger: str, source: str | None, dest: str, actor: Actor
+    ) -> int:
+        event: int = await self.db.fetchval(
+            "INSERT INTO events (case_kind, case_id, trigger, from_state, to_state, actor_id, "
+            "organisation_id, payload, occurred_at) VALUES ('referral', $1, $2, $3, $4, $5, $6, "
+            "'{}', $7) RETURNING id",
+            case_id,
+            trigger,
+            source,
+            dest,
+            actor.user_id,
+            actor.organisation_id,
+            self.now,
+        )
+        return event
+
+    async def _close_timers(self, case_id: int) -> None:
+        await self.db.execute(
+            "UPDATE timers SET status = CASE WHEN status = 'pending' THEN 'cancelled' "
+            "ELSE status END, closed_at = $1 WHERE case_kind = 'referral' AND case_id = $2 "
+            "AND closed_at IS NULL",
+            self.now,
+            case_id,
+        )
+
+    async def _timers(self, case_id: int, state: str, kinds: tuple[str, ...]) -> None:
+        targets: dict[str, tuple[str, int]] = {
+            "reminder": ("receiver", 3),
+            "escalation": ("coordinators", 5),
+            "trigger": ("expire", 20),
+        }
+        await self.db.executemany(
+            "INSERT INTO timers (case_kind, case_id, state, kind, target, due_at, status, "
+            "created_at) VALUES ('referral', $1, $2, $3, $4, $5, 'pending', $6)",
+            [
+                (
+                    case_id,
+                    state,
+                    kind,
+                    targets[kind][0],
+                    self.now + timedelta(days=targets[kind][1]),
+                    self.now,
+                )
+                for kind in kinds
+            ],
+        )
+
+    async def _outbox(self, case_id: int, event: int, message: str, recipient: str) -> None:
+        args: list[Any] = [
+            f"event:{event}:{message}:h",
+            message,
+            case_id,
+            recipient,
+            self.context,
+            self.now,
+        ]
+        await self.db.execute(
+            "INSERT INTO outbox (idempotency_key, message, case_kind, case_id, recipient_email, "
+            "context, status, attempts, next_attempt_at, created_at) VALUES ($1, $2, 'referral', "
+            "$3, $4, $5, 'pending', 0, $6, $6)",
+            *args,
+        )

@@ -1,0 +1,160 @@
+"""What the simulation measured: stalled cases, lost and doubled emails, response times."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import median
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.business_days import business_days_between
+from core.enums import TimerKind, TimerStatus
+from core.models import Event, OutboxMessage, Timer
+from notifications.delivery import message_id
+from relais.simulation.faults import CrashPlan
+from relais.simulation.traffic import TrafficStats
+
+ON_TIME = timedelta(hours=1, minutes=30)
+"""A deadline is kept when its timer acted within the hourly sweep, plus a crashed worker's
+restart."""
+ASKED = ("submit", "resubmit", "reassign")
+ANSWERED = ("accept", "return")
+
+
+@dataclass(frozen=True)
+class SimulationReport:
+    """The figures ``relais simulate`` prints."""
+
+    referrals: int
+    actions: int
+    refused_actions: int
+    emails_expected: int
+    emails_received: int
+    smtp_refusals: int
+    sweep_crashes: int
+    delivery_crashes: int
+    stalled: int
+    lost_emails: int
+    duplicate_emails: int
+    median_response_days: float
+    answered_in_time: float
+    seconds: float
+
+    def lines(self) -> list[str]:
+        """One ``name: value`` line per figure."""
+        return [
+            f"referrals: {self.referrals}",
+            f"actions: {self.actions} (refused as already moved on: {self.refused_actions})",
+            f"emails_expected: {self.emails_expected}",
+            f"emails_received: {self.emails_received}",
+            f"smtp_451: {self.smtp_refusals}",
+            f"crashes: {self.sweep_crashes} sweep, {self.delivery_crashes} delivery",
+            f"stalled: {self.stalled}",
+            f"lost_emails: {self.lost_emails}",
+            f"duplicate_emails: {self.duplicate_emails}",
+            f"median_response: {self.median_response_days:g} business days",
+            f"answered_within_deadline: {self.answered_in_time:.1%}",
+            f"duration: {self.seconds:.0f} s",
+        ]
+
+
+async def measure(
+    sessions: async_sessionmaker[AsyncSession],
+    received: Counter[str],
+    stats: TrafficStats,
+    plan: CrashPlan,
+    *,
+    start: datetime,
+    end: datetime,
+    refused: int,
+    seconds: float,
+) -> SimulationReport:
+    """Compare what should have happened with what the database and the relay saw."""
+    async with sessions() as session:
+        stalled = await _stalled(session, start, end)
+        keys = set((await session.execute(select(OutboxMessage.idempotency_key))).scalars())
+        delays, in_time = await _responses(session, end)
+    expected = {message_id(key) for key in keys}
+    return SimulationReport(
+        referrals=stats.done["create"],
+        actions=sum(stats.done.values()),
+        refused_actions=sum(stats.refused.values()),
+        emails_expected=len(expected),
+        emails_received=sum(received.values()),
+        smtp_refusals=refused,
+        sweep_crashes=plan.sweep_crashes,
+        delivery_crashes=plan.delivery_crashes,
+        stalled=stalled,
+        lost_emails=len(expected - set(received)),
+        duplicate_emails=sum(count - 1 for count in received.values() if count > 1),
+        median_response_days=median(delays) if delays else 0.0,
+        answered_in_time=in_time,
+        seconds=seconds,
+    )
+
+
+async def _stalled(session: AsyncSession, start: datetime, end: datetime) -> int:
+    """Cases with a deadline passed between ``start`` and ``end`` whose timer did not act on
+    time (the demo's cases, dated before the simulation, were due before its first sweep).
+
+    Late: still pending, fired too late, or cancelled by a move that came after the deadline
+    had passed unnoticed.
+    """
+    rows = await session.execute(
+        select(Timer.case_kind, Timer.case_id, Timer.due_at, Timer.fired_at, Timer.closed_at).where(
+            Timer.due_at >= start,
+            Timer.due_at <= end - ON_TIME,
+            or_(
+                Timer.status == TimerStatus.PENDING,
+                and_(Timer.status == TimerStatus.FIRED, Timer.fired_at > Timer.due_at),
+                and_(Timer.status == TimerStatus.CANCELLED, Timer.closed_at > Timer.due_at),
+            ),
+        )
+    )
+    stalled = set()
+    for kind, case_id, due_at, fired_at, closed_at in rows.tuples():
+        acted = fired_at or closed_at
+        if acted is None or acted - due_at > ON_TIME:
+            stalled.add((kind, case_id))
+    return len(stalled)
+
+
+async def _responses(session: AsyncSession, end: datetime) -> tuple[list[int], float]:
+    """Business days from each request to its answer, and the share answered by the deadline."""
+    deadlines = {
+        (case_id, created_at): due_at
+        for case_id, created_at, due_at in (
+            await session.execute(
+                select(Timer.case_id, Timer.created_at, Timer.due_at).where(
+                    Timer.case_kind == "referral",
+                    Timer.state == "submitted",
+                    Timer.kind == TimerKind.ESCALATION,
+                )
+            )
+        ).tuples()
+    }
+    events = await session.execute(
+        select(Event.case_id, Event.trigger, Event.occurred_at)
+        .where(Event.case_kind == "referral", Event.trigger.in_((*ASKED, *ANSWERED, "expire")))
+        .order_by(Event.case_id, Event.id)
+    )
+    delays: list[int] = []
+    answered_in_time = 0
+    asked: tuple[int, datetime] | None = None
+    for case_id, trigger, occurred_at in events.tuples():
+        if trigger in ASKED:
+            asked = (case_id, occurred_at)
+            continue
+        if asked is None or asked[0] != case_id:
+            continue
+        deadline = deadlines.get(asked)
+        if trigger in ANSWERED:
+            delays.append(business_days_between(asked[1], occurred_at))
+            answered_in_time += deadline is not None and occurred_at <= deadline <= end
+        asked = None
+    # Requests whose deadline passed: answered, expired, or still waiting at the end.
+    due = sum(1 for deadline in deadlines.values() if deadline <= end)
+    return delays, answered_in_time / due if due else 0.0
