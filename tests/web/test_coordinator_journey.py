@@ -66,3 +66,7 @@ async def test_a_coordinator_finds_the_overdue_referral_and_exports_it(
     # A coordinator may send it to another offer from there.
     reassign = page.locator("details.action summary", has_text="Réorienter vers une autre offre")
     await expect(reassign).to_be_visible()
+    review = page.locator("details.action summary", has_text="comité technique")
+    await expect(review).to_be_visible()
+    await review.click()
+    await check_accessible(page, axe_script)

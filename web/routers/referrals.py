@@ -13,15 +13,16 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Cursor, NowDep, SessionDep
+from api.governance_schemas import CaseReviewCreate
 from core.enums import OfferCategory, Territory
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.models import Referral
-from states import directory, referral_service
+from states import decision_service, directory, referral_service
 from states.cases import CaseView
 from states.handover import HANDOVER
 from states.handover_service import DETAILS as HANDOVER_DETAILS
 from states.inbox import awaiting, escalation_deadlines
-from states.policy import Actor, may_create_case
+from states.policy import Actor, may_bring_case_to_committee, may_create_case
 from states.referral import REFERRAL, PersonFields, ReferralCreate
 from states.referral_service import Box, RedirectFields
 from web.case_pages import CaseId, CasePages
@@ -30,6 +31,7 @@ from web.forms import Choice, form_fields, form_values, posted_values, refusal_o
 from web.rendering import render
 from web.routing import page_router
 from web.session import WebUser
+from web.submission import submit
 from web.summaries import case_summary
 
 router = page_router()
@@ -288,6 +290,14 @@ def _resubmit_prefill(view: CaseView) -> Mapping[str, Mapping[str, Any]]:
     }
 
 
+async def _review_form(
+    session: AsyncSession, user: WebUser, view: CaseView, now: datetime
+) -> Mapping[str, Any]:
+    """For the coordination, the form that brings the referral to the comité technique."""
+    fields = form_fields(CaseReviewCreate) if may_bring_case_to_committee(user.actor) else None
+    return {"review_fields": fields, "review_open": False}
+
+
 REFERRAL_PAGES = CasePages(
     REFERRAL,
     "/referrals",
@@ -295,5 +305,30 @@ REFERRAL_PAGES = CasePages(
     "referral.html",
     choices=_referral_choices,
     prefill=_resubmit_prefill,
+    context=_review_form,
 )
 REFERRAL_PAGES.add_routes(router)
+
+
+@router.post("/referrals/{referral_id}/review")
+async def review_referral(
+    request: Request, referral_id: CaseId, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Bring the referral to the comité technique (coordination); only its reference goes."""
+
+    async def review(data: CaseReviewCreate) -> str:
+        view = await decision_service.review_case(
+            session, user.actor, referral_id, axis=data.axis, now=now
+        )
+        return f"/decisions/{view.case.id}?fait=propose"
+
+    form = await request.form()
+    outcome = await submit(session, CaseReviewCreate, form, review, prefix="review-")
+    if isinstance(outcome, str):
+        return RedirectResponse(outcome, status_code=303)
+    return await REFERRAL_PAGES.render_case(
+        request, session, user, referral_id, now,
+        message=outcome.message, status_code=outcome.status_code,
+        extra={"review_fields": form_fields(CaseReviewCreate, values=outcome.values,
+                                            errors=outcome.errors), "review_open": True},
+    )  # fmt: skip
