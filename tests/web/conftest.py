@@ -15,6 +15,7 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -104,6 +105,16 @@ async def context(browser: Browser, live_server: str) -> AsyncIterator[BrowserCo
 async def page(context: BrowserContext) -> Page:
     """A tab of that profile."""
     return await context.new_page()
+
+
+@pytest.fixture
+async def browser_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process HTTP client that keeps cookies and asks for pages, like a browser."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://relais.test", headers={"Accept": "text/html"}
+    ) as client:
+        yield client
 
 
 @pytest.fixture

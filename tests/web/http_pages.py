@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.factories import PASSWORD
+from core.clock import FixedClock
+from states import referral_service
+from tests.factories import PASSWORD, World, actor_of, referral_create
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -26,3 +29,13 @@ async def sign_in(client: httpx.AsyncClient, email: str) -> str:
     )
     assert response.status_code == 303, response.text
     return token
+
+
+async def submitted_referral(session: AsyncSession, world: World, clock: FixedClock) -> int:
+    """A referral the world's referrer sent to its offer, committed; its id."""
+    view = await referral_service.create_referral(
+        session, actor_of(world.referrer), referral_create(world.offer), clock.now()
+    )
+    referral_id: int = view.case.id
+    await session.commit()
+    return referral_id

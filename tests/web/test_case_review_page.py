@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
 from core.models import Decision
-from states import referral_service
-from tests.factories import World, actor_of, make_committee, referral_create
-from tests.web.http_pages import sign_in
+from tests.factories import World, make_committee
+from tests.web.http_pages import sign_in, submitted_referral
 
 FORM = "Inscrire la situation en comité technique"
-
-
-@pytest.fixture
-async def browser_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that keeps cookies, like a browser."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://relais.test") as client:
-        yield client
-
-
-async def _referral(session: AsyncSession, world: World, clock: FixedClock) -> int:
-    view = await referral_service.create_referral(
-        session, actor_of(world.referrer), referral_create(world.offer), clock.now()
-    )
-    referral_id: int = view.case.id
-    await session.commit()
-    return referral_id
 
 
 async def _decisions(session: AsyncSession) -> int:
@@ -45,7 +23,7 @@ async def _decisions(session: AsyncSession) -> int:
 async def test_a_coordinator_brings_a_referral_to_the_technical_committee(
     browser_client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
 ) -> None:
-    referral_id = await _referral(session, world, clock)
+    referral_id = await submitted_referral(session, world, clock)
     email = world.coordinator.email
     await session.commit()
     token = await sign_in(browser_client, email)
@@ -74,7 +52,7 @@ async def test_a_coordinator_brings_a_referral_to_the_technical_committee(
 async def test_partners_neither_see_nor_use_the_form(
     browser_client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
 ) -> None:
-    referral_id = await _referral(session, world, clock)
+    referral_id = await submitted_referral(session, world, clock)
     await make_committee(session, clock.now(), name="Comité technique du PPIE")
     email = world.receiver_member.email
     await session.commit()

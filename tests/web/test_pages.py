@@ -3,7 +3,6 @@ refusals that say what is wrong and change nothing, never a 500."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
@@ -17,32 +16,12 @@ from api.app import create_app
 from core.clock import FixedClock
 from core.models import Event, Referral
 from core.settings import Settings
-from states import referral_service
-from tests.factories import PASSWORD, SECRET, World, actor_of, referral_create
-from tests.web.http_pages import csrf_of, sign_in
+from tests.factories import PASSWORD, SECRET, World
+from tests.web.http_pages import csrf_of, sign_in, submitted_referral
 from web.csrf import require_csrf
 from web.pages import PAGE_ROUTERS
 
 HTML = {"Accept": "text/html"}
-
-
-@pytest.fixture
-async def browser_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that keeps cookies, like a browser."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://relais.test", headers=HTML
-    ) as client:
-        yield client
-
-
-async def _submitted_referral(session: AsyncSession, world: World, clock: FixedClock) -> int:
-    view = await referral_service.create_referral(
-        session, actor_of(world.referrer), referral_create(world.offer), clock.now()
-    )
-    referral_id: int = view.case.id
-    await session.commit()
-    return referral_id
 
 
 @dataclass(frozen=True)
@@ -58,7 +37,7 @@ async def receiver(
     browser_client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
 ) -> ReferralAtReceiver:
     """The receiving partner signed in, with a submitted referral waiting on them."""
-    referral_id = await _submitted_referral(session, world, clock)
+    referral_id = await submitted_referral(session, world, clock)
     email = world.receiver_member.email
     await session.commit()
     return ReferralAtReceiver(referral_id, await sign_in(browser_client, email))
@@ -187,7 +166,7 @@ async def test_another_browsers_token_is_refused(
 async def test_another_organisation_gets_the_same_404_page_as_for_a_missing_case(
     browser_client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
 ) -> None:
-    referral_id = await _submitted_referral(session, world, clock)
+    referral_id = await submitted_referral(session, world, clock)
     email = world.outsider_member.email
     await session.commit()
     token = await sign_in(browser_client, email)

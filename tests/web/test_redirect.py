@@ -3,11 +3,7 @@ same person, in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,23 +12,12 @@ from core.enums import ReturnReason
 from core.models import Event, Referral
 from states import referral_service
 from states.referral import ReturnFields
-from tests.factories import World, actor_of, make_offer, referral_create
-from tests.web.http_pages import sign_in
-
-
-@pytest.fixture
-async def browser_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that keeps cookies, like a browser."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://relais.test") as client:
-        yield client
+from tests.factories import World, actor_of, make_offer
+from tests.web.http_pages import sign_in, submitted_referral
 
 
 async def _returned(session: AsyncSession, world: World, clock: FixedClock) -> tuple[int, int]:
-    view = await referral_service.create_referral(
-        session, actor_of(world.referrer), referral_create(world.offer), clock.now()
-    )
-    referral_id: int = view.case.id
+    referral_id = await submitted_referral(session, world, clock)
     await referral_service.fire_referral(
         session, actor_of(world.receiver_member), referral_id, "return",
         ReturnFields(reason=ReturnReason.NO_CAPACITY, comment="Plus de place ce trimestre."),
