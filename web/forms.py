@@ -14,7 +14,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from annotated_types import MaxLen
 from pydantic import AwareDatetime, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from starlette.datastructures import FormData
@@ -77,10 +76,8 @@ def _unwrap(info: FieldInfo) -> tuple[Any, bool, list[Any]]:
 
 
 def _max_length(metadata: list[Any]) -> int | None:
-    for item in metadata:
+    for item in metadata:  # StringConstraints and annotated_types.MaxLen both say max_length
         limit = getattr(item, "max_length", None)
-        if isinstance(item, MaxLen):
-            limit = item.max_length
         if isinstance(limit, int):
             return limit
     return None

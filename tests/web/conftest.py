@@ -23,6 +23,8 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from tests.web.http_pages import page_client
+
 HERE = Path(__file__).parent
 AXE_SCRIPT = HERE / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("RELAIS_SCREENSHOTS_DIR", "var/screenshots"))
@@ -114,10 +116,7 @@ async def page(context: BrowserContext) -> Page:
 @pytest.fixture
 async def browser_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An in-process HTTP client that keeps cookies and asks for pages, like a browser."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://relais.test", headers={"Accept": "text/html"}
-    ) as client:
+    async with page_client(app) as client:
         yield client
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi import FastAPI
 
-from tests.web.http_pages import csrf_of, sign_in
+from tests.web.http_pages import csrf_of, page_client, sign_in
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -23,10 +23,7 @@ def paris(day: int, hour: int = 9, minute: int = 0, month: int = 3) -> datetime:
 @asynccontextmanager
 async def signed_in(app: FastAPI, email: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client signed in as ``email`` through the login form; it keeps its cookies."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://relais.test", headers={"Accept": "text/html"}
-    ) as client:
+    async with page_client(app) as client:
         await sign_in(client, email)
         yield client
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,16 @@ from states import referral_service
 from tests.factories import PASSWORD, World, actor_of, referral_create
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def page_client(app: Any) -> httpx.AsyncClient:
+    """An in-process client on ``app`` that keeps its cookies and asks for pages, like a
+    browser of its own."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://relais.test",
+        headers={"Accept": "text/html"},
+    )
 
 
 def csrf_of(html: str) -> str:

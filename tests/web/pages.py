@@ -21,7 +21,7 @@ FIELDS = re.compile(r"<(input|select|textarea)\b([^>]*)>")
 HEADINGS = re.compile(r"<h([1-6])\b")
 
 
-def check_accessible(html: str) -> None:
+def check_markup(html: str) -> None:
     """Unique ids, a label for every field, headings that skip no level, scoped headers."""
     ids = IDS.findall(html)
     assert len(ids) == len(set(ids)), sorted(item for item in ids if ids.count(item) > 1)
@@ -60,7 +60,7 @@ class Browser:
         """The visible text of the page at ``path``, which must answer 200."""
         answer = await self.get(path)
         assert answer.status_code == 200, (path, answer.status_code, visible_text(answer.text))
-        check_accessible(answer.text)
+        check_markup(answer.text)
         return visible_text(answer.text)
 
     async def post(self, path: str, data: dict[str, Any]) -> httpx.Response:
@@ -68,8 +68,3 @@ class Browser:
         return await self.client.post(
             path, data={"csrf_token": self.token, **data}, headers={"Accept": "text/html"}
         )
-
-
-def fresh_client(app: Any) -> httpx.AsyncClient:
-    """Another browser on the same application (its own cookies)."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relais.test")

@@ -15,7 +15,8 @@ from core.models import User
 from states import decision_service
 from tests.conftest import PARIS
 from tests.factories import World, actor_of, make_committee, make_meeting, make_user
-from tests.web.pages import Browser, fresh_client, visible_text
+from tests.web.http_pages import page_client
+from tests.web.pages import Browser, visible_text
 
 MEETING_AT = datetime(2026, 3, 5, 14, 0, tzinfo=PARIS)
 AFTER_MEETING = datetime(2026, 3, 5, 18, 0, tzinfo=PARIS)
@@ -70,7 +71,7 @@ async def test_committees_and_meetings_render_for_each_role(
     assert "BEGIN:VEVENT" in calendar.text and "SUMMARY:Comité technique du PPIE" in calendar.text
     assert (await member.get("/meetings/999999")).status_code == 404
 
-    async with fresh_client(app) as other:
+    async with page_client(app) as other:
         anonymous = await other.get(f"/meetings/{ids['meeting']}/agenda.ics")
         assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
         clerk = await _signed_in(app, other, secretary)
@@ -120,7 +121,7 @@ async def test_the_secretariat_plans_a_meeting_and_edits_its_agenda(
     minutes_too_early = await clerk.post(meeting, {"edit-minutes": "Compte rendu"})
     assert minutes_too_early.status_code == 409
 
-    async with fresh_client(app) as other:
+    async with page_client(app) as other:
         member = await _signed_in(app, other, world.referrer)
         refused = await member.post(meeting, {"edit-agenda": "Autre chose"})
         assert refused.status_code == 403
@@ -154,7 +155,7 @@ async def test_a_decision_is_scheduled_approved_given_an_action_and_published(
     assert "« Proposition » enregistré." in page and "Aucune action possible" in page
     assert "Forum de l'emploi du 19e" in await member.read("/decisions")
 
-    async with fresh_client(app) as other:
+    async with page_client(app) as other:
         clerk = await _signed_in(app, other, secretary)
         page = (await clerk.get(decision)).text
         options = re.findall(r'<option value="(\d+)"', page)
@@ -206,7 +207,7 @@ async def test_a_decision_is_scheduled_approved_given_an_action_and_published(
         assert "default-src 'none'" in record.headers["content-security-policy"]
         assert "Forum de l'emploi du 19e" in visible_text(record.text)
 
-    async with fresh_client(app) as third:
+    async with page_client(app) as third:
         owner = await _signed_in(app, third, world.receiver_member)
         assert "Marquer comme faite" in await owner.read(action)
         done = await owner.post(f"{action}/actions/done", {"done-note": "Salle réservée."})

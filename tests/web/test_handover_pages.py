@@ -13,7 +13,8 @@ from states import handover_service
 from states.handover_service import HandoverCreate
 from tests.conftest import PARIS
 from tests.factories import World, accompany_new_person, actor_of
-from tests.web.pages import Browser, fresh_client, visible_text
+from tests.web.http_pages import page_client
+from tests.web.pages import Browser, visible_text
 
 
 async def _proposed(session: AsyncSession, world: World, now: datetime) -> tuple[int, int]:
@@ -68,7 +69,7 @@ async def test_a_handover_from_proposal_to_confirmation(
     sent = await giver.read("/handovers")
     assert "Passages de relais proposés" in sent and "Yanis MOREAU" in sent
 
-    async with fresh_client(app) as other:
+    async with page_client(app) as other:
         taker = Browser(other)
         await taker.log_in(world.receiver_member)
         received = await taker.read("/handovers")
