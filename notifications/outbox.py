@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
+
+OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 def recipient_key(email: str) -> str:
@@ -18,7 +21,7 @@ def recipient_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
 
 
-def enqueue(
+async def enqueue(
     session: AsyncSession,
     message: str,
     *,
@@ -28,27 +31,29 @@ def enqueue(
     recipients: Iterable[tuple[str, int | None]],
     context: dict[str, Any],
     now: datetime,
-) -> list[OutboxMessage]:
-    """Add one outbox row per distinct recipient; the caller's transaction commits them.
+) -> int:
+    """Insert one outbox row per distinct recipient, in the caller's transaction; their number.
 
     Keys are ``<key_prefix>:<message>:<recipient>``, unique in the table, so a message
-    can never be queued twice for the same cause.
+    can never be queued twice for the same cause: a second one raises ``IntegrityError``
+    here, at once.
     """
-    rows = []
-    for email, user_id in dict.fromkeys(recipients):
-        row = OutboxMessage(
-            idempotency_key=f"{key_prefix}:{message}:{recipient_key(email)}",
-            message=message,
-            case_kind=case_kind,
-            case_id=case_id,
-            recipient_email=email,
-            recipient_user_id=user_id,
-            context=context,
-            status=OutboxStatus.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        session.add(row)
-        rows.append(row)
-    return rows
+    rows = [
+        {
+            "idempotency_key": f"{key_prefix}:{message}:{recipient_key(email)}",
+            "message": message,
+            "case_kind": case_kind,
+            "case_id": case_id,
+            "recipient_email": email,
+            "recipient_user_id": user_id,
+            "context": context,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for email, user_id in dict.fromkeys(recipients)
+    ]
+    if rows:
+        await session.execute(insert(OUTBOX), rows)
+    return len(rows)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import Table, exists, insert, select, update
 from sqlalchemy import case as sql_case
-from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,6 +31,9 @@ from notifications.outbox import enqueue
 from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
 from states.policy import Actor, allowed_triggers, can_see, may_fire, sides_of
 from states.recipients import recipients_for
+
+EVENTS = cast(Table, Event.__table__)
+TIMERS = cast(Table, Timer.__table__)
 
 
 async def load_case(
@@ -128,8 +131,12 @@ async def apply_transition(
     actor: Actor,
     payload: BaseModel | Mapping[str, Any] | None,
     now: datetime,
-) -> Event:
-    """Everything a transition writes, in the caller's transaction (no commit)."""
+) -> int:
+    """Everything a transition writes, in the caller's transaction (no commit); the event's id.
+
+    The event, the timers and the outbox rows are plain inserts, one statement each: the
+    case row itself is flushed with the transaction (its version column guards it).
+    """
     spec = check_may_fire(lifecycle, case, trigger, actor, now)
     fields = _validated(spec, payload)
     from_state = case.state
@@ -137,44 +144,52 @@ async def apply_transition(
         await spec.effect(session, case, fields, now)
     move(lifecycle, case, trigger)
     case.state_entered_at = now
-    event = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
+    event_id = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
     await close_timers(session, lifecycle, case.id, now)
     await _open_timers(session, lifecycle, case, now)
-    await _notify(session, lifecycle, case, event)
-    return event
+    await _notify(session, lifecycle, case, trigger, event_id, now)
+    return event_id
 
 
 async def record_creation(
     session: AsyncSession, lifecycle: Lifecycle, case: Any, actor: Actor, now: datetime
-) -> Event:
-    """Append the event of a new case entering its initial state and open that state's timers."""
+) -> int:
+    """Append the event of a new case entering its initial state and open that state's timers.
+
+    Returns the event's id.
+    """
     case.state_entered_at = now
-    event = await _record(
-        session, lifecycle, case, lifecycle.creation_trigger, None, actor, None, now
-    )
+    trigger = lifecycle.creation_trigger
+    event_id = await _record(session, lifecycle, case, trigger, None, actor, None, now)
     await _open_timers(session, lifecycle, case, now)
-    await _notify(session, lifecycle, case, event)
-    return event
+    await _notify(session, lifecycle, case, trigger, event_id, now)
+    return event_id
 
 
-async def _notify(session: AsyncSession, lifecycle: Lifecycle, case: Any, event: Event) -> None:
-    rules = for_transition(lifecycle.name, event.trigger)
+async def _notify(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    trigger: str,
+    event_id: int,
+    now: datetime,
+) -> None:
+    rules = for_transition(lifecycle.name, trigger)
     if not rules or lifecycle.describe is None:
         return
     context = await lifecycle.describe(session, case)
     for rule in rules:
         recipients = await recipients_for(session, lifecycle, case, rule.audience)
-        enqueue(
+        await enqueue(
             session,
             rule.message,
-            key_prefix=f"event:{event.id}",
+            key_prefix=f"event:{event_id}",
             case_kind=lifecycle.name,
             case_id=case.id,
             recipients=recipients,
             context=context,
-            now=event.occurred_at,
+            now=now,
         )
-    await session.flush()
 
 
 def _validated(spec: TransitionSpec, payload: BaseModel | Mapping[str, Any] | None) -> BaseModel:
@@ -200,21 +215,24 @@ async def _record(
     actor: Actor,
     fields: BaseModel | None,
     now: datetime,
-) -> Event:
-    event = Event(
-        case_kind=lifecycle.name,
-        case_id=case.id,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=case.state,
-        actor_id=actor.user_id,
-        organisation_id=actor.organisation_id,
-        payload=fields.model_dump(mode="json", exclude_none=True) if fields else {},
-        occurred_at=now,
+) -> int:
+    inserted = await session.execute(
+        insert(EVENTS)
+        .values(
+            case_kind=lifecycle.name,
+            case_id=case.id,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=case.state,
+            actor_id=actor.user_id,
+            organisation_id=actor.organisation_id,
+            payload=fields.model_dump(mode="json", exclude_none=True) if fields else {},
+            occurred_at=now,
+        )
+        .returning(EVENTS.c.id)
     )
-    session.add(event)
-    await session.flush()
-    return event
+    event_id: int = inserted.scalar_one()
+    return event_id
 
 
 async def close_timers(
@@ -222,20 +240,19 @@ async def close_timers(
 ) -> None:
     """Close the timers of the state the case leaves: pending ones are cancelled."""
     await session.execute(
-        update(Timer)
+        update(TIMERS)
         .where(
-            Timer.case_kind == lifecycle.name,
-            Timer.case_id == case_id,
-            Timer.closed_at.is_(None),
+            TIMERS.c.case_kind == lifecycle.name,
+            TIMERS.c.case_id == case_id,
+            TIMERS.c.closed_at.is_(None),
         )
         .values(
             status=sql_case(
-                (Timer.status == TimerStatus.PENDING, TimerStatus.CANCELLED),
-                else_=Timer.status,
+                (TIMERS.c.status == TimerStatus.PENDING, TimerStatus.CANCELLED),
+                else_=TIMERS.c.status,
             ),
             closed_at=now,
         )
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -263,24 +280,26 @@ async def open_timers(
     overrides: Mapping[tuple[str, TimerKind], int] = {}
     if lifecycle.deadline_overrides is not None:
         overrides = await lifecycle.deadline_overrides(session, case)
+    rows = []
     for spec in specs:
         start = timer_start(spec, case, entered_at)
         if start is None:
             continue
         days = overrides.get((case.state, spec.kind), spec.business_days)
-        session.add(
-            Timer(
-                case_kind=lifecycle.name,
-                case_id=case.id,
-                state=case.state,
-                kind=spec.kind,
-                target=spec.target,
-                due_at=add_business_days(start, days),
-                status=TimerStatus.PENDING,
-                created_at=now,
-            )
+        rows.append(
+            {
+                "case_kind": lifecycle.name,
+                "case_id": case.id,
+                "state": case.state,
+                "kind": spec.kind,
+                "target": spec.target,
+                "due_at": add_business_days(start, days),
+                "status": TimerStatus.PENDING,
+                "created_at": now,
+            }
         )
-    await session.flush()
+    if rows:
+        await session.execute(insert(TIMERS), rows)
 
 
 def overdue_clause(lifecycle: Lifecycle, now: datetime) -> Any:

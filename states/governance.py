@@ -88,7 +88,7 @@ async def check_pilotage(
                 continue
             try:
                 async with session.begin_nested():
-                    enqueue(
+                    await enqueue(
                         session,
                         MESSAGE,
                         key_prefix=key_prefix,

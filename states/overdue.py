@@ -251,25 +251,25 @@ async def send_digests(
             if not groups:
                 report.nothing_overdue.append(user.email)
                 continue
-            enqueue(
-                session,
-                "digest",
-                key_prefix=key_prefix,
-                case_kind=None,
-                case_id=None,
-                recipients=[(user.email, user.id)],
-                context=digest_context(groups, now, _scope_label(user)),
-                now=now,
-            )
-            if dry_run:
-                await session.rollback()
-            else:
-                try:
-                    await session.commit()
-                except IntegrityError:
-                    # Another digest run queued it a moment ago: the key is unique.
+            try:
+                await enqueue(
+                    session,
+                    "digest",
+                    key_prefix=key_prefix,
+                    case_kind=None,
+                    case_id=None,
+                    recipients=[(user.email, user.id)],
+                    context=digest_context(groups, now, _scope_label(user)),
+                    now=now,
+                )
+                if dry_run:
                     await session.rollback()
-                    report.already_sent.append(user.email)
-                    continue
+                else:
+                    await session.commit()
+            except IntegrityError:
+                # Another digest run queued it a moment ago: the key is unique.
+                await session.rollback()
+                report.already_sent.append(user.email)
+                continue
         report.sent.append(f"{user.email} : {total} dossier(s) en retard")
     return report

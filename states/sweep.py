@@ -158,7 +158,7 @@ async def _remind(
     batch: Batch,
 ) -> int:
     recipients = await recipients_for(session, lifecycle, case, timer.target)
-    rows = enqueue(
+    return await enqueue(
         session,
         "reminder",
         key_prefix=f"reminder:{lifecycle.name}-{case.id}:{timer.id}",
@@ -168,7 +168,6 @@ async def _remind(
         context=await case_context(session, lifecycle, case, batch.escalation(lifecycle, case.id)),
         now=now,
     )
-    return len(rows)
 
 
 async def _escalate(
@@ -186,7 +185,7 @@ async def _escalate(
         recipients += await organisation_recipients(
             session, organisation_id, frozenset({Role.ORG_ADMIN})
         )
-    rows = enqueue(
+    return await enqueue(
         session,
         "escalation",
         key_prefix=f"escalation:{lifecycle.name}-{case.id}:{timer.id}",
@@ -196,7 +195,6 @@ async def _escalate(
         context=await case_context(session, lifecycle, case, batch.escalation(lifecycle, case.id)),
         now=now,
     )
-    return len(rows)
 
 
 async def _may_close_timers(session: AsyncSession, lifecycle: Lifecycle, case_id: int) -> bool:
