@@ -3,12 +3,14 @@
 A message is marked sent only after the transport accepted it. Failures are retried with
 exponential backoff and end in the ``dead`` state after the last attempt. Claims are leases
 taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several deliveries can run at once
-without sending a message twice.
+without sending a message twice; a run stops handing messages over once half of its lease
+has gone by, so that no message is still being sent when another run may claim it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +37,16 @@ class DeliveryPolicy:
     first_retry: timedelta = timedelta(minutes=1)
     longest_retry: timedelta = timedelta(hours=6)
     lease: timedelta = timedelta(minutes=5)
+    # Seconds elapsed, to keep a run within its lease (time.monotonic; a test may step it).
+    stopwatch: Callable[[], float] = time.monotonic
+
+    def within_lease(self, started: float) -> bool:
+        """Whether a run that started at ``started`` (stopwatch seconds) may send one more.
+
+        Half the lease is the margin: the last message handed over is recorded well before
+        another run may claim what this one holds.
+        """
+        return self.stopwatch() - started < self.lease.total_seconds() / 2
 
     def retry_delay(self, attempts: int) -> timedelta:
         """The wait after the ``attempts``-th failure: 1, 2, 4, 8... minutes, capped."""
@@ -178,12 +190,16 @@ async def deliver_due(
     """Send every message due at ``now``, batch after batch, one connection per batch."""
     policy = policy or DeliveryPolicy()
     report = DeliveryReport()
+    # Every batch's lease ends ``policy.lease`` after ``now``: the run stops within it.
+    started = policy.stopwatch()
     for _ in range(policy.max_batches):
+        if not policy.within_lease(started):
+            break
         batch = await claim_due(sessionmaker, now, policy)
         if not batch:
             break
         await _send_batch(
-            sessionmaker, transport(), batch, now, base_url, mail_from, policy, report
+            sessionmaker, transport(), batch, now, base_url, mail_from, policy, report, started
         )
         if len(batch) < policy.batch_size:
             break
@@ -199,8 +215,10 @@ async def _send_batch(
     mail_from: str,
     policy: DeliveryPolicy,
     report: DeliveryReport,
+    started: float,
 ) -> None:
     pending = list(batch)
+    untried_because = "connexion SMTP perdue avant l'envoi"
 
     async def fail(envelope: Envelope, error: str) -> None:
         dead = await _mark_failed(sessionmaker, envelope, error, now, policy)
@@ -209,6 +227,9 @@ async def _send_batch(
     try:
         async with transport as channel:
             while pending:
+                if not policy.within_lease(started):
+                    untried_because = "envoi reporté : le lot a duré plus que la moitié du bail"
+                    break
                 envelope = pending.pop(0)
                 try:
                     rendered = render(envelope.message, envelope.context, base_url)
@@ -231,11 +252,9 @@ async def _send_batch(
         for envelope in pending:
             await fail(envelope, str(error))
         return
-    # The connection was lost mid-batch: the messages after the one that failed were not
-    # tried, so they wait for the next run without being charged an attempt.
-    await _release(
-        sessionmaker, pending, "connexion SMTP perdue avant l'envoi", now, policy, report
-    )
+    # The connection was lost mid-batch, or the run reached half its lease: the messages
+    # not handed over wait for the next run without being charged an attempt.
+    await _release(sessionmaker, pending, untried_because, now, policy, report)
 
 
 async def _release(

@@ -11,6 +11,7 @@ Times: the clock starts on Monday 2 March 2026 at 09:00 in Paris, 08:00 UTC.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import mailbox
 from collections import Counter
@@ -235,6 +236,45 @@ async def test_a_timeout_charges_only_the_message_in_flight(
     keys = [row.idempotency_key for row in rows]
     assert smtp_server.count_by_message_id() == Counter({message_id(key): 1 for key in keys})
     assert [row.attempts for row in await outbox(sessionmaker)] == [3, 1, 1, 1, 1, 1]
+
+
+class SteppingStopwatch:
+    """A stopwatch that moves one second each time it is read."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self) -> float:
+        self.seconds += 1
+        return self.seconds
+
+
+async def test_a_run_stops_sending_at_half_its_lease_and_the_next_run_sends_the_rest(
+    sessionmaker: Sessions,
+    receiving_world: World,
+    smtp_server: SmtpServer,
+    smtp_settings: Settings,
+) -> None:
+    # A slow relay: every message takes a second and the lease is ten seconds. Past five
+    # seconds another run could soon claim what this one holds, so it hands nothing more
+    # over and gives the rest back, uncharged, instead of racing a second sender.
+    await submit(sessionmaker, receiving_world, 3, FIRST)
+    slow = dataclasses.replace(POLICY, lease=timedelta(seconds=10), stopwatch=SteppingStopwatch())
+    report = await deliver(sessionmaker, smtp_settings, FIRST, slow)
+
+    rows = await outbox(sessionmaker)
+    keys = [row.idempotency_key for row in rows]
+    assert report.sent == keys[:3]
+    assert report.retried == keys[3:]
+    assert [(row.status, row.attempts) for row in rows] == [(OutboxStatus.SENT, 1)] * 3 + [
+        (OutboxStatus.PENDING, 0)
+    ] * 3
+    assert all("moitié du bail" in (row.last_error or "") for row in rows[3:])
+    assert smtp_server.count_by_message_id() == Counter({message_id(key): 1 for key in keys[:3]})
+
+    report = await deliver(sessionmaker, smtp_settings, SECOND)
+    assert report.sent == keys[3:]
+    assert smtp_server.count_by_message_id() == Counter({message_id(key): 1 for key in keys})
 
 
 @pytest.mark.parametrize("fault", FAULTS.values(), ids=FAULTS.keys())
