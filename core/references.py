@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models.trail import ReferenceSequence
 
-COUNTER = ReferenceSequence.last_value
+SEQUENCES = cast(Table, ReferenceSequence.__table__)
+KEYS = ["prefix", "year"]
+INCREMENT = {"last_value": SEQUENCES.c.last_value + 1}
+# One upsert per database, built once: it creates the year's counter or increments it.
+UPSERTS = {
+    "postgresql": postgresql.insert(SEQUENCES)
+    .on_conflict_do_update(index_elements=KEYS, set_=INCREMENT)
+    .returning(SEQUENCES.c.last_value),
+    "sqlite": sqlite.insert(SEQUENCES)
+    .on_conflict_do_update(index_elements=KEYS, set_=INCREMENT)
+    .returning(SEQUENCES.c.last_value),
+}
 
 
 async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
@@ -17,17 +31,9 @@ async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
     creations never hand out the same number (the row lock holds until commit).
     """
     dialect = session.get_bind().dialect.name
-    values = {"prefix": prefix, "year": year, "last_value": 1}
-    keys = ["prefix", "year"]
-    increment = {"last_value": COUNTER + 1}
-    upserted: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        on_pg = postgresql.insert(ReferenceSequence).values(**values)
-        upserted = on_pg.on_conflict_do_update(index_elements=keys, set_=increment)
-    elif dialect == "sqlite":
-        on_lite = sqlite.insert(ReferenceSequence).values(**values)
-        upserted = on_lite.on_conflict_do_update(index_elements=keys, set_=increment)
-    else:  # pragma: no cover - only the two supported databases reach here
+    upsert = UPSERTS.get(dialect)
+    if upsert is None:  # pragma: no cover - only the two supported databases reach here
         raise RuntimeError(f"unsupported database {dialect}")
-    number = (await session.execute(upserted.returning(COUNTER))).scalar_one()
+    values = {"prefix": prefix, "year": year, "last_value": 1}
+    number = (await session.execute(upsert, values)).scalar_one()
     return f"{prefix}-{year}-{number:06d}"

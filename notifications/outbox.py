@@ -14,6 +14,7 @@ from core.enums import OutboxStatus
 from core.models import OutboxMessage
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
+QUEUE = insert(OUTBOX)
 
 
 def recipient_key(email: str) -> str:
@@ -55,5 +56,5 @@ async def enqueue(
         for email, user_id in dict.fromkeys(recipients)
     ]
     if rows:
-        await session.execute(insert(OUTBOX), rows)
+        await session.execute(QUEUE, rows)
     return len(rows)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, exists, insert, select, update
+from sqlalchemy import Select, Table, bindparam, exists, insert, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,22 +35,52 @@ from states.recipients import recipients_for
 EVENTS = cast(Table, Event.__table__)
 TIMERS = cast(Table, Timer.__table__)
 
+# The statements every transition runs, built once: only their parameters change.
+APPEND_EVENT = insert(EVENTS).returning(EVENTS.c.id)
+OPEN_TIMERS = insert(TIMERS)
+CLOSE_TIMERS = (
+    update(TIMERS)
+    .where(
+        TIMERS.c.case_kind == bindparam("lifecycle"),
+        TIMERS.c.case_id == bindparam("case"),
+        TIMERS.c.closed_at.is_(None),
+    )
+    .values(
+        status=sql_case(
+            (TIMERS.c.status == TimerStatus.PENDING, TimerStatus.CANCELLED),
+            else_=TIMERS.c.status,
+        ),
+        closed_at=bindparam("closing_at"),
+    )
+)
+
 
 async def load_case(
     session: AsyncSession, lifecycle: Lifecycle, case_id: int, *, lock: bool
 ) -> Any:
     """The case row, locked ``FOR UPDATE`` on PostgreSQL when ``lock``; NotFound if absent."""
-    statement = (
-        select(lifecycle.model)
-        .where(lifecycle.model.id == case_id)
-        .execution_options(populate_existing=True)
-    )
-    if lock:
-        statement = statement.with_for_update()
-    case = (await session.execute(statement)).scalar_one_or_none()
+    statement = _case_query(lifecycle, lock)
+    case = (await session.execute(statement, {"case_id": case_id})).scalar_one_or_none()
     if case is None:
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case_id} introuvable.")
     return case
+
+
+_CASE_QUERIES: dict[tuple[str, bool], Select[Any]] = {}
+
+
+def _case_query(lifecycle: Lifecycle, lock: bool) -> Select[Any]:
+    """The query of one case by id, built once per lifecycle (and lock)."""
+    key = (lifecycle.name, lock)
+    if key not in _CASE_QUERIES:
+        model = lifecycle.model
+        statement = (
+            select(model)
+            .where(model.id == bindparam("case_id"))
+            .execution_options(populate_existing=True)
+        )
+        _CASE_QUERIES[key] = statement.with_for_update() if lock else statement
+    return _CASE_QUERIES[key]
 
 
 async def fire(
@@ -217,19 +247,18 @@ async def _record(
     now: datetime,
 ) -> int:
     inserted = await session.execute(
-        insert(EVENTS)
-        .values(
-            case_kind=lifecycle.name,
-            case_id=case.id,
-            trigger=trigger,
-            from_state=from_state,
-            to_state=case.state,
-            actor_id=actor.user_id,
-            organisation_id=actor.organisation_id,
-            payload=fields.model_dump(mode="json", exclude_none=True) if fields else {},
-            occurred_at=now,
-        )
-        .returning(EVENTS.c.id)
+        APPEND_EVENT,
+        {
+            "case_kind": lifecycle.name,
+            "case_id": case.id,
+            "trigger": trigger,
+            "from_state": from_state,
+            "to_state": case.state,
+            "actor_id": actor.user_id,
+            "organisation_id": actor.organisation_id,
+            "payload": fields.model_dump(mode="json", exclude_none=True) if fields else {},
+            "occurred_at": now,
+        },
     )
     event_id: int = inserted.scalar_one()
     return event_id
@@ -240,19 +269,7 @@ async def close_timers(
 ) -> None:
     """Close the timers of the state the case leaves: pending ones are cancelled."""
     await session.execute(
-        update(TIMERS)
-        .where(
-            TIMERS.c.case_kind == lifecycle.name,
-            TIMERS.c.case_id == case_id,
-            TIMERS.c.closed_at.is_(None),
-        )
-        .values(
-            status=sql_case(
-                (TIMERS.c.status == TimerStatus.PENDING, TimerStatus.CANCELLED),
-                else_=TIMERS.c.status,
-            ),
-            closed_at=now,
-        )
+        CLOSE_TIMERS, {"lifecycle": lifecycle.name, "case": case_id, "closing_at": now}
     )
 
 
@@ -299,7 +316,7 @@ async def open_timers(
             }
         )
     if rows:
-        await session.execute(insert(TIMERS), rows)
+        await session.execute(OPEN_TIMERS, rows)
 
 
 def overdue_clause(lifecycle: Lifecycle, now: datetime) -> Any:

@@ -123,6 +123,8 @@ class Lifecycle:
     # State -> the side expected to act, for the states that have deadlines.
     waiting_on: Mapping[str, Waiting] = field(default_factory=dict)
     machine: Machine = field(init=False, repr=False, compare=False)
+    # State -> the triggers the machine accepts there, asked of the machine once.
+    accepted: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         unknown = {
@@ -155,6 +157,15 @@ class Lifecycle:
             ignore_invalid_triggers=False,
         )
         object.__setattr__(self, "machine", machine)
+        accepted = {
+            state: tuple(
+                spec.trigger
+                for spec in self.transitions
+                if spec.trigger in set(machine.get_triggers(state))
+            )
+            for state in self.states
+        }
+        object.__setattr__(self, "accepted", accepted)
 
     @property
     def triggers(self) -> tuple[str, ...]:
@@ -174,9 +185,8 @@ class Lifecycle:
         raise KeyError(trigger)
 
     def triggers_from(self, state: str) -> tuple[str, ...]:
-        """The triggers the machine accepts in ``state``."""
-        accepted = set(self.machine.get_triggers(state))
-        return tuple(trigger for trigger in self.triggers if trigger in accepted)
+        """The triggers the machine accepts in ``state``, in declaration order."""
+        return self.accepted.get(state, ())
 
 
 class CaseHandle:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import Role
@@ -16,6 +16,26 @@ ORGANISATION_STAFF = frozenset({Role.MEMBER, Role.ORG_ADMIN})
 """The people who work a case for their organisation."""
 
 _MEMO = "relais.recipients"
+
+# Built once: every notification asks one of these, with other parameters.
+STAFF_OF = (
+    select(USERS.c.email, USERS.c.id)
+    .where(
+        USERS.c.organisation_id == bindparam("organisation_id"),
+        USERS.c.is_active.is_(True),
+        USERS.c.role.in_(bindparam("roles", expanding=True)),
+    )
+    .order_by(USERS.c.id)
+)
+COORDINATORS_OF = (
+    select(USERS.c.email, USERS.c.id)
+    .where(
+        USERS.c.role == Role.COORDINATOR,
+        USERS.c.is_active.is_(True),
+        (USERS.c.scope_territory.is_(None)) | (USERS.c.scope_territory == bindparam("territory")),
+    )
+    .order_by(USERS.c.id)
+)
 
 
 def remember_recipients(session: AsyncSession) -> None:
@@ -33,12 +53,12 @@ def forget_recipients(session: AsyncSession) -> None:
 
 
 async def _memoised(
-    session: AsyncSession, key: tuple[object, ...], statement: Any
+    session: AsyncSession, key: tuple[object, ...], statement: Any, parameters: dict[str, Any]
 ) -> list[Recipient]:
     memo: dict[tuple[object, ...], list[Recipient]] | None = session.info.get(_MEMO)
     if memo is not None and key in memo:
         return list(memo[key])
-    rows = await session.execute(statement)
+    rows = await session.execute(statement, parameters)
     found = [(email, user_id) for email, user_id in rows.tuples()]
     if memo is not None:
         memo[key] = found
@@ -52,13 +72,8 @@ async def organisation_recipients(
     return await _memoised(
         session,
         ("organisation", organisation_id, *sorted(roles)),
-        select(USERS.c.email, USERS.c.id)
-        .where(
-            USERS.c.organisation_id == organisation_id,
-            USERS.c.is_active.is_(True),
-            USERS.c.role.in_(roles),
-        )
-        .order_by(USERS.c.id),
+        STAFF_OF,
+        {"organisation_id": organisation_id, "roles": sorted(roles)},
     )
 
 
@@ -67,13 +82,8 @@ async def coordinator_recipients(session: AsyncSession, territory: str) -> list[
     return await _memoised(
         session,
         ("coordinators", territory),
-        select(USERS.c.email, USERS.c.id)
-        .where(
-            USERS.c.role == Role.COORDINATOR,
-            USERS.c.is_active.is_(True),
-            (USERS.c.scope_territory.is_(None)) | (USERS.c.scope_territory == territory),
-        )
-        .order_by(USERS.c.id),
+        COORDINATORS_OF,
+        {"territory": territory},
     )
 
 
