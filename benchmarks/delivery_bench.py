@@ -102,7 +102,7 @@ async def compare(bench: Bench, count: int, now: datetime) -> tuple[float, float
         client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30)
         await client.connect()
         for message in messages:
-            await client.send_message(message)
+            await client.sendmail(message.sender, [message.recipient], message.content)
         await client.quit()
         plain = count / (time.perf_counter() - started)
 

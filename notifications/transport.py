@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import mailbox
 from collections.abc import Callable
-from email.message import EmailMessage
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
@@ -13,6 +13,15 @@ from typing import Protocol, Self
 import aiosmtplib
 
 from core.settings import Settings
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """An email ready to hand over: its SMTP envelope (sender, recipient) and its MIME bytes."""
+
+    sender: str
+    recipient: str
+    content: bytes
 
 
 class TransportError(Exception):
@@ -46,8 +55,8 @@ class MailTransport(Protocol):
         """Disconnect."""
         ...
 
-    async def send(self, message: EmailMessage) -> None:
-        """Hand ``message`` over; returns only once it was accepted, raises TransportError."""
+    async def send(self, email: OutgoingEmail) -> None:
+        """Hand ``email`` over; returns only once it was accepted, raises TransportError."""
         ...
 
 
@@ -92,9 +101,9 @@ class SmtpTransport:
             except (TimeoutError, aiosmtplib.SMTPException, OSError):
                 self._client.close()
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, email: OutgoingEmail) -> None:
         try:
-            await self._client.send_message(message)
+            await self._client.sendmail(email.sender, [email.recipient], email.content)
         except aiosmtplib.SMTPRecipientsRefused as error:
             codes = [refusal.code for refusal in error.recipients]
             raise TransportError(
@@ -135,10 +144,10 @@ class MaildirTransport:
     ) -> None:
         self._box = None
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, email: OutgoingEmail) -> None:
         assert self._box is not None, "use the transport as an async context manager"
         try:
-            await asyncio.to_thread(self._box.add, message)
+            await asyncio.to_thread(self._box.add, email.content)
         except OSError as error:
             raise TransportError(f"écriture impossible dans {self._path} : {error}") from error
 

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
 from random import Random
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from notifications.transport import MailTransport
+from notifications.transport import MailTransport, OutgoingEmail
 
 
 class Crash(Exception):
@@ -101,14 +100,14 @@ class _CrashingTransport:
     ) -> None:
         await self._inner.__aexit__(kind, error, trace)
 
-    async def send(self, message: EmailMessage) -> None:
-        """Hand ``message`` over, unless the worker dies first."""
+    async def send(self, email: OutgoingEmail) -> None:
+        """Hand ``email`` over, unless the worker dies first."""
         if self._countdown is not None:
             self._countdown -= 1
             if self._countdown <= 0:
                 self._plan.delivery_crashes += 1
                 raise Crash("envoi interrompu en cours de lot")
-        await self._inner.send(message)
+        await self._inner.send(email)
 
 
 def crashing_transports(

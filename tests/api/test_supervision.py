@@ -9,7 +9,7 @@ real delivery run whose transport refuses every message, with one attempt allowe
 from __future__ import annotations
 
 from datetime import datetime
-from email.message import EmailMessage
+from email import message_from_bytes, policy
 from types import TracebackType
 from typing import Any, Self
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from core.clock import FixedClock
 from core.enums import OrganisationKind, OutboxStatus, Role, Territory
 from core.models import Offer, Organisation, OutboxMessage, Referral
 from notifications.delivery import DeliveryPolicy, DeliveryReport, deliver_due
-from notifications.transport import MailTransport, TransportError
+from notifications.transport import MailTransport, OutgoingEmail, TransportError
 from states import engine
 from states.overdue import send_digests
 from states.referral import REFERRAL
@@ -222,7 +222,7 @@ class RefusingTransport:
     ) -> None:
         return None
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, email: OutgoingEmail) -> None:
         raise TransportError(REFUSAL, permanent=True)
 
 
@@ -232,7 +232,8 @@ class RecordingTransport(RefusingTransport):
     def __init__(self, accepted: list[str]) -> None:
         self.accepted = accepted
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, email: OutgoingEmail) -> None:
+        message = message_from_bytes(email.content, policy=policy.default)
         self.accepted.append(str(message["Subject"]))
 
 
