@@ -28,7 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from core.settings import Settings
-from notifications.delivery import DeliveryPolicy, DeliveryReport, deliver_due
+from notifications.delivery import (
+    DeliveryPolicy,
+    DeliveryReport,
+    Envelope,
+    build_email,
+    deliver_due,
+)
+from notifications.render import RenderedEmail
 from notifications.transport import transport_factory
 from states.referral_service import create_referral
 from tests.factories import SECRET, World, actor_of, make_user, referral_create
@@ -389,6 +396,32 @@ async def test_the_email_is_french_text_with_an_html_alternative(
     assert link in text.get_content()
     assert f'href="{link}"' in html.get_content()
     assert "OR-2026-000001" in text.get_content()
+
+
+def test_the_built_message_keeps_every_accent_and_line_of_the_rendered_email() -> None:
+    rendered = RenderedEmail(
+        subject="Orientation OR-2026-000042 retournée : « Accompagnement à l'emploi » — "
+        "pièces manquantes pour l'équipe d'accueil",
+        text="Bonjour,\n\nL'orientation a été retournée.\n.\nUne ligne qui commence par un point.",
+        html="<p>Bonjour, l'orientation a été <strong>retournée</strong>.</p>",
+    )
+    envelope = Envelope(
+        7, "event:1:referral.returned:abc", "referral.returned", RECEIVERS[0], 0, {}
+    )
+    built = build_email(envelope, rendered, "Équipe Relais <relais@ppie-test.fr>", FIRST)
+
+    assert (built.sender, built.recipient) == ("relais@ppie-test.fr", RECEIVERS[0])
+    assert built.content.isascii()  # every accent travels encoded, whatever the relay
+    email = message_from_bytes(built.content, policy=policy.default)
+    assert email["Subject"] == rendered.subject
+    assert email["From"] == "Équipe Relais <relais@ppie-test.fr>"
+    assert email["Message-ID"] == message_id(envelope.key)
+    assert email["Date"] == "Mon, 02 Mar 2026 08:00:00 +0000"
+    text = email.get_body(preferencelist=("plain",))
+    html = email.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    assert text.get_content() == rendered.text
+    assert html.get_content() == rendered.html
 
 
 async def test_without_a_relay_messages_land_in_a_readable_maildir(
