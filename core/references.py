@@ -15,12 +15,10 @@ KEYS = ["prefix", "year"]
 INCREMENT = {"last_value": SEQUENCES.c.last_value + 1}
 # One upsert per database, built once: it creates the year's counter or increments it.
 UPSERTS = {
-    "postgresql": postgresql.insert(SEQUENCES)
+    name: dialect_insert(SEQUENCES)
     .on_conflict_do_update(index_elements=KEYS, set_=INCREMENT)
-    .returning(SEQUENCES.c.last_value),
-    "sqlite": sqlite.insert(SEQUENCES)
-    .on_conflict_do_update(index_elements=KEYS, set_=INCREMENT)
-    .returning(SEQUENCES.c.last_value),
+    .returning(SEQUENCES.c.last_value)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
 
 

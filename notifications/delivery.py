@@ -19,18 +19,17 @@ from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr, parseaddr
-from typing import cast
 
 from jinja2 import TemplateError
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
+from notifications.outbox import OUTBOX
 from notifications.render import RenderedEmail, render
 from notifications.transport import MailTransport, OutgoingEmail, TransportError
 
-OUTBOX = cast(Table, OutboxMessage.__table__)
 # Each message's and each batch's own statements, built once.
 LEASE = (
     update(OUTBOX)

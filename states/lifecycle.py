@@ -157,15 +157,12 @@ class Lifecycle:
             ignore_invalid_triggers=False,
         )
         object.__setattr__(self, "machine", machine)
-        accepted = {
-            state: tuple(
-                spec.trigger
-                for spec in self.transitions
-                if spec.trigger in set(machine.get_triggers(state))
-            )
-            for state in self.states
+        accepted = {state: set(machine.get_triggers(state)) for state in self.states}
+        in_order = {
+            state: tuple(trigger for trigger in self.triggers if trigger in triggers)
+            for state, triggers in accepted.items()
         }
-        object.__setattr__(self, "accepted", accepted)
+        object.__setattr__(self, "accepted", in_order)
 
     @property
     def triggers(self) -> tuple[str, ...]:
