@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi_users import schemas as user_schemas
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from core.db import MAX_ID, STORABLE_TEXT
 from core.enums import (
@@ -33,24 +33,10 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Days = Annotated[int, Field(ge=1, le=120)]
 
 
-class Strict(BaseModel):
-    """A request body: unknown fields are refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
 class Read(BaseModel):
     """A response body built from an ORM object."""
 
     model_config = ConfigDict(from_attributes=True)
-
-
-class OrganisationCreate(Strict):
-    """A new partner organisation."""
-
-    name: Name
-    kind: OrganisationKind
-    territory: Territory = Territory.PARIS
 
 
 class OrganisationRead(Read):
@@ -62,27 +48,6 @@ class OrganisationRead(Read):
     territory: Territory
 
 
-class AccountCreate(Strict):
-    """A new account, made by an admin or by an organisation admin for their organisation."""
-
-    email: EmailStr
-    password: Password
-    organisation_id: Id
-    role: Role
-    full_name: Name | None = None
-    scope_territory: Territory | None = None
-
-
-class UserCreate(user_schemas.BaseUserCreate):
-    """What fastapi-users needs to create an account."""
-
-    organisation_id: int
-    role: Role
-    full_name: str | None = None
-    scope_territory: Territory | None = None
-    created_at: datetime
-
-
 class UserRead(user_schemas.BaseUser[int]):
     """An account as shown to its owner and to admins."""
 
@@ -90,34 +55,6 @@ class UserRead(user_schemas.BaseUser[int]):
     role: Role
     full_name: str | None = None
     scope_territory: Territory | None = None
-
-
-class OfferFields(Strict):
-    """The editable fields of an offer."""
-
-    title: Name | None = None
-    description: Description | None = None
-    category: OfferCategory | None = None
-    territory: Territory | None = None
-    eligible_publics: list[Situation] | None = Field(default=None, max_length=len(Situation))
-    contact_email: EmailStr | None = None
-    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    is_active: bool | None = None
-    is_accompaniment: bool | None = Field(
-        default=None,
-        description="Starting a referral to this offer makes its organisation the référent.",
-    )
-    reminder_days: Days | None = None
-    escalation_days: Days | None = None
-    expiry_days: Days | None = None
-
-
-class OfferCreate(OfferFields):
-    """A new offer; the territory defaults to the organisation's."""
-
-    organisation_id: Id
-    title: Name
-    category: OfferCategory
 
 
 class OfferRead(Read):

@@ -14,8 +14,8 @@ from sqlalchemy.orm.interfaces import ORMOption
 from api.deps import ActorDep, NowDep, SessionDep
 from api.errors import error_responses
 from core.db import MAX_ID
-from states import cases
-from states.cases import CaseView
+from services import cases
+from services.cases import CaseView
 from states.lifecycle import Lifecycle, TransitionSpec
 
 ReadModel = TypeVar("ReadModel", bound=BaseModel)

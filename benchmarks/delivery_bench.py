@@ -17,10 +17,10 @@ from sqlalchemy import select, text
 
 from benchmarks.database import Bench
 from core.models import OutboxMessage
-from notifications.delivery import DeliveryPolicy, Envelope, build_email, deliver_due
 from notifications.render import render
 from notifications.transport import SmtpTransport
 from relais.simulation.relay import free_port
+from workflows.delivery import DeliveryPolicy, Envelope, build_email, deliver_due
 
 BASE_URL = "https://relais.paris.example"
 MAIL_FROM = "relais <no-reply@relais.paris.example>"

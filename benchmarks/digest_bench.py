@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 
 from benchmarks.database import Bench, make_submitted
-from states.overdue import send_digests
 from states.registry import LIFECYCLES
+from workflows.digest import send_digests
 
 TERRITORIES = 20
 COORDINATORS_PER_TERRITORY = 5

@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from benchmarks.database import Bench, connect
 from core.models import Offer, OutboxMessage, Person, User
+from services.referral_service import open_referral
 from states import engine
 from states.policy import Actor
 from states.referral import REFERRAL
-from states.referral_service import open_referral
 
 TRANSITIONS = 4
 """Per referral: create-and-submit, accept, start, complete."""

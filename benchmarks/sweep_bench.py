@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from benchmarks.database import Bench, make_idle_timers, make_submitted
 from states.registry import LIFECYCLES
-from states.sweep import SweepPolicy, sweep_due
+from workflows.sweep import SweepPolicy, sweep_due
 
 REMINDER_DUE = timedelta(days=3, hours=1)
 """When the bulk-made referrals' reminders (3 days) are due, and nothing else is."""

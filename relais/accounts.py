@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.accounts import create_account
-from api.auth import UserManager
-from api.schemas import AccountCreate
 from core.clock import Clock, SystemClock
 from core.enums import OrganisationKind, Role, Territory
 from core.models import Organisation, User
 from core.settings import Settings
-from states.directory import create_organisation, find_organisation
+from services.accounts import create_account
+from services.auth import UserManager
+from services.directory import create_organisation, find_organisation
+from services.inputs import AccountCreate
 from states.policy import Actor
 
 

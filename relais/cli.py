@@ -131,7 +131,7 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     settings = _settings()
     typer.echo(f"relais écoute sur http://{host}:{port} (documentation : /docs)")
     uvicorn.run(
-        "api.app:create_app",
+        "relais.app:create_app",
         factory=True,
         host=host,
         port=port,

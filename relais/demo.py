@@ -11,7 +11,6 @@ from datetime import timedelta
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas import AccountCreate
 from core.clock import Clock, FixedClock
 from core.enums import (
     Barrier,
@@ -28,17 +27,18 @@ from core.enums import (
 from core.models import Offer, Organisation, User
 from core.settings import Settings
 from relais.accounts import create_user_in, ensure_organisation
-from states import cases, referral_service
-from states.committee_service import create_committee, create_meeting
-from states.decision import DECISION, ScheduleFields
-from states.decision_service import propose_decision
-from states.directory import create_offer, find_organisation
-from states.handover_service import (
+from services import cases, referral_service
+from services.committee_service import create_committee, create_meeting
+from services.decision_service import propose_decision
+from services.directory import create_offer, find_organisation
+from services.handover_service import (
     AccompanimentStart,
     HandoverCreate,
     propose_handover,
     start_accompaniment,
 )
+from services.inputs import AccountCreate
+from states.decision import DECISION, ScheduleFields
 from states.policy import Actor
 from states.referral import PersonFields, ReferralCreate, ReturnFields
 
@@ -358,7 +358,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
 
 
 def _actor(user: User) -> Actor:
-    return Actor(user.id, user.organisation_id, user.role, user.scope_territory)
+    return Actor.of(user)
 
 
 async def _seed_cases(

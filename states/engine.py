@@ -26,8 +26,8 @@ from core.errors import (
     TransitionNotAllowed,
 )
 from core.models import Event, Timer
+from core.outbox import enqueue
 from notifications.catalog import for_transition
-from notifications.outbox import enqueue
 from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
 from states.policy import Actor, allowed_triggers, can_see, may_fire, sides_of
 from states.recipients import recipients_for

@@ -43,3 +43,37 @@ class Payload(BaseModel):
     """Fields of a trigger; unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+FRENCH_VALIDATION = {
+    "missing": "champ obligatoire",
+    "extra_forbidden": "champ inconnu",
+    "string_too_short": "texte trop court",
+    "string_too_long": "texte trop long",
+    "string_pattern_mismatch": "format invalide",
+    "string_type": "texte attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "bool_parsing": "booléen attendu (true ou false)",
+    "bool_type": "booléen attendu (true ou false)",
+    "enum": "valeur inconnue",
+    "literal_error": "valeur inconnue",
+    "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_type": "date attendue (AAAA-MM-JJ)",
+    "datetime_parsing": "date et heure attendues (ISO 8601)",
+    "datetime_type": "date et heure attendues (ISO 8601)",
+    "timezone_aware": "fuseau horaire obligatoire (ISO 8601 avec décalage)",
+    "greater_than": "valeur trop petite",
+    "greater_than_equal": "valeur trop petite",
+    "less_than": "valeur trop grande",
+    "less_than_equal": "valeur trop grande",
+    "too_long": "trop d'éléments",
+    "too_short": "pas assez d'éléments",
+    "value_error": "valeur invalide",
+    "json_invalid": "JSON invalide",
+    "model_attributes_type": "objet JSON attendu",
+    "dict_type": "objet JSON attendu",
+    "list_type": "liste attendue",
+}
+"""What a person reads for each kind of pydantic validation error."""

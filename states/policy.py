@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, false, or_, true
 
 from core.enums import Role, Territory
 from states.lifecycle import COORDINATORS, SYSTEM, Lifecycle, TransitionSpec
+
+
+class AccountHolder(Protocol):
+    """What an actor is built from: a user row, or a copy of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def organisation_id(self) -> int: ...
+    @property
+    def role(self) -> Role: ...
+    @property
+    def scope_territory(self) -> Territory | None: ...
+
 
 CASE_ROLES = frozenset({Role.MEMBER, Role.ORG_ADMIN, Role.COORDINATOR})
 """Roles that act on cases on behalf of their organisation."""
@@ -22,6 +36,16 @@ class Actor:
     organisation_id: int | None
     role: Role | None
     scope_territory: Territory | None = None
+
+    @classmethod
+    def of(cls, user: AccountHolder) -> Actor:
+        """``user`` as the domain sees them: their organisation, role and territory."""
+        return cls(
+            user_id=user.id,
+            organisation_id=user.organisation_id,
+            role=user.role,
+            scope_territory=user.scope_territory,
+        )
 
     @classmethod
     def system(cls) -> Actor:

@@ -19,11 +19,11 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.app import create_app
 from core.clock import FixedClock
 from core.db import Base, create_engine, create_sessionmaker
 from core.migrate import upgrade_engine
 from core.settings import Settings
+from relais.app import create_app
 from tests.factories import SECRET, World, make_world
 
 PARIS = ZoneInfo("Europe/Paris")

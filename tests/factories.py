@@ -98,13 +98,8 @@ async def make_offer(
 
 
 def actor_of(user: User) -> Actor:
-    """The domain's view of ``user``."""
-    return Actor(
-        user_id=user.id,
-        organisation_id=user.organisation_id,
-        role=user.role,
-        scope_territory=user.scope_territory,
-    )
+    """The user as the domain sees them."""
+    return Actor.of(user)
 
 
 async def auth_headers(user: User) -> dict[str, str]:
@@ -241,7 +236,7 @@ def person_fields(**overrides: Any) -> PersonFields:
 
 async def accompany_new_person(session: AsyncSession, user: User, now: datetime) -> int:
     """A new person whom ``user``'s organisation accompanies from ``now``; the person's id."""
-    from states.handover_service import AccompanimentStart, start_accompaniment
+    from services.handover_service import AccompanimentStart, start_accompaniment
 
     accompaniment = await start_accompaniment(
         session, actor_of(user), AccompanimentStart(person=person_fields(), consent=True), now

@@ -15,15 +15,14 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import NowDep, SessionDep
 from core.db import MAX_ID
 from core.errors import Conflict, InvalidInput, NotFound
-from states import cases, directory
-from states.cases import CaseView
-from states.inbox import case_deadlines
+from services import cases, directory
+from services.cases import CaseView
+from services.inbox import case_deadlines
 from states.lifecycle import Lifecycle
 from states.policy import Actor
-from web.deps import WebUserDep
+from web.deps import NowDep, SessionDep, WebUserDep
 from web.forms import (
     Choice,
     FormErrors,

@@ -14,8 +14,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from api.auth import get_settings
 from core.settings import Settings
+from services.request_context import get_settings
 
 CSRF_COOKIE = "relais_csrf"
 CSRF_FIELD = "csrf_token"

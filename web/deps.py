@@ -7,9 +7,21 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi_users.authentication import JWTStrategy
 
-from api.auth import get_jwt_strategy
 from core.models import User
+from services.auth import get_jwt_strategy
+from services.request_context import Cursor, NowDep, PathId, SessionDep, SettingsDep
 from web.session import WebUser, optional_web_user, web_user
+
+__all__ = [
+    "Cursor",
+    "NowDep",
+    "OptionalWebUserDep",
+    "PathId",
+    "SessionDep",
+    "SettingsDep",
+    "StrategyDep",
+    "WebUserDep",
+]
 
 WebUserDep = Annotated[WebUser, Depends(web_user)]
 OptionalWebUserDep = Annotated[WebUser | None, Depends(optional_web_user)]

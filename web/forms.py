@@ -18,9 +18,9 @@ from pydantic import AwareDatetime, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from starlette.datastructures import FormData
 
-from api.errors import FRENCH_VALIDATION
 from core.business_days import PARIS
 from core.errors import InvalidInput
+from states.fields import FRENCH_VALIDATION
 from web.labels import ENUM_LABELS, FIELD_LABELS
 
 TEXTAREA_FROM = 300

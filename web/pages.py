@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.errors import http_error
 from web.routers import (
     action_plan,
     auth,
@@ -41,21 +41,27 @@ def _wants_page(request: Request) -> bool:
     return not path.startswith(API_PREFIXES) and "text/html" in request.headers.get("accept", "")
 
 
-async def _http_error(request: Request, error: Exception) -> Response:
-    """A browser asking for an unknown page gets a page; API clients keep their JSON."""
-    assert isinstance(error, StarletteHTTPException)
-    if _wants_page(request):
+ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def install_pages(app: FastAPI, *, other_clients: ErrorHandler) -> None:
+    """Add the web pages to ``app``.
+
+    A browser asking for an unknown page gets a page; any other client's HTTP error is
+    answered by ``other_clients`` (the API's JSON).
+    """
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        if not _wants_page(request):
+            return await other_clients(request, error)
         if error.status_code == 404:
             return not_found_page(request)
         return error_page(
             request, error.status_code, "Demande refusée", "Cette demande est refusée."
         )
-    return await http_error(request, error)
 
-
-def install_pages(app: FastAPI) -> None:
-    """Add the web pages to ``app`` (after the API's error handlers)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in PAGE_ROUTERS:
         app.include_router(router)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)

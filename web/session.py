@@ -14,10 +14,11 @@ from fastapi_users import FastAPIUsers
 from fastapi_users.authentication import AuthenticationBackend, CookieTransport, JWTStrategy
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import UserManager, get_jwt_strategy, get_session, get_user_manager
 from core.enums import Role, Territory
 from core.models import Organisation, User
 from core.settings import Settings
+from services.auth import UserManager, get_jwt_strategy, get_user_manager
+from services.request_context import get_session
 from states.policy import Actor
 
 SESSION_COOKIE = "relais_session"
@@ -74,6 +75,7 @@ class UserRef:
     full_name: str | None
     role: Role
     scope_territory: Territory | None
+    organisation_id: int
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,7 @@ class WebUser:
     @property
     def actor(self) -> Actor:
         """The user as the domain sees them."""
-        return Actor(
-            user_id=self.user.id,
-            organisation_id=self.organisation.id,
-            role=self.user.role,
-            scope_territory=self.user.scope_territory,
-        )
+        return Actor.of(self.user)
 
     @property
     def display_name(self) -> str:
@@ -117,7 +114,14 @@ async def optional_web_user(
         return None
     organisation = await session.get_one(Organisation, user.organisation_id)
     return WebUser(
-        UserRef(user.id, user.email, user.full_name, user.role, user.scope_territory),
+        UserRef(
+            user.id,
+            user.email,
+            user.full_name,
+            user.role,
+            user.scope_territory,
+            user.organisation_id,
+        ),
         OrganisationRef(organisation.id, organisation.name, organisation.territory),
     )
 

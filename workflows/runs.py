@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
-from notifications.delivery import DeliveryPolicy, DeliveryReport, deliver_due
 from notifications.transport import transport_factory
-from states.governance import GovernanceReport, check_pilotage
-from states.overdue import DigestReport, send_digests
 from states.registry import LIFECYCLES
-from states.sweep import SweepReport, sweep_due
+from workflows.delivery import DeliveryPolicy, DeliveryReport, deliver_due
+from workflows.digest import DigestReport, send_digests
+from workflows.governance import GovernanceReport, check_pilotage
+from workflows.sweep import SweepReport, sweep_due
 
 T = TypeVar("T")
 

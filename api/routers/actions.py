@@ -11,7 +11,7 @@ from api.errors import error_responses
 from api.governance_schemas import ActionPage, ActionRead, ActionSummary
 from api.triggers import add_trigger_routes, case_read
 from core.db import MAX_ID
-from states import decision_service
+from services import decision_service
 from states.action import ACTION
 
 router = APIRouter(prefix="/api/actions", tags=["actions"])

@@ -6,9 +6,10 @@ from fastapi import APIRouter, status
 
 from api.deps import ActorDep, NowDep, PathId, SessionDep
 from api.errors import error_responses
-from api.governance_schemas import CommitteeCreate, CommitteeMemberAdd, CommitteeRead
+from api.governance_schemas import CommitteeRead
 from core.enums import CommitteeKind
-from states import committee_service
+from services import committee_service
+from services.governance_inputs import CommitteeCreate, CommitteeMemberAdd
 
 router = APIRouter(prefix="/api/committees", tags=["comités"])
 

@@ -7,14 +7,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Response, status
 
 from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
-from api.documents import action_plan_csv
 from api.errors import error_responses
 from api.governance_schemas import (
-    ActionCreate,
     ActionPlanRead,
     ActionRead,
-    CaseReviewCreate,
-    DecisionCreate,
     DecisionPage,
     DecisionRead,
     DecisionSummary,
@@ -22,7 +18,9 @@ from api.governance_schemas import (
 from api.triggers import add_trigger_routes, case_read
 from core.db import MAX_ID
 from core.enums import DecisionKind, PlanAxis
-from states import decision_service, governance_reports
+from services import decision_service, governance_reports
+from services.documents import action_plan_csv
+from services.governance_inputs import ActionCreate, CaseReviewCreate, DecisionCreate
 from states.decision import DECISION
 
 router = APIRouter(tags=["décisions"])

@@ -11,9 +11,9 @@ from api.errors import error_responses
 from api.handover_schemas import AccompanimentRead, HandoverPage, HandoverRead, HandoverSummary
 from api.triggers import add_trigger_routes, case_read
 from core.models import Accompaniment
-from states import handover_service
+from services import handover_service
+from services.handover_service import AccompanimentStart, Box, HandoverCreate
 from states.handover import HANDOVER
-from states.handover_service import AccompanimentStart, Box, HandoverCreate
 
 router = APIRouter(prefix="/api/handovers", tags=["passages de relais"])
 accompaniments = APIRouter(tags=["accompagnements"])

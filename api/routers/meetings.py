@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.calendar import meeting_calendar
 from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep, SettingsDep
-from api.documents import minutes_html
 from api.errors import error_responses
-from api.governance_schemas import Day, MeetingCreate, MeetingPage, MeetingRead, MeetingUpdate
+from api.governance_schemas import MeetingPage, MeetingRead
 from core.db import MAX_ID
-from states import committee_service, governance_reports
+from services import committee_service, governance_reports
+from services.calendar import meeting_calendar
+from services.documents import minutes_html
+from services.governance_inputs import Day, MeetingCreate, MeetingUpdate
 
 router = APIRouter(prefix="/api/meetings", tags=["réunions"])
 

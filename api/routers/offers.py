@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
 from api.errors import error_responses
-from api.schemas import OfferCreate, OfferFields, OfferPage, OfferRead
+from api.schemas import OfferPage, OfferRead
 from core.db import MAX_ID, STORABLE_TEXT
 from core.enums import OfferCategory, Territory
 from core.models import Offer
-from states import directory
+from services import directory
+from services.inputs import OfferCreate, OfferFields
 
 router = APIRouter(prefix="/api/offers", tags=["offres"])
 

@@ -6,9 +6,10 @@ from fastapi import APIRouter, status
 
 from api.deps import ActorDep, NowDep, PathId, SessionDep
 from api.errors import error_responses
-from api.schemas import OrganisationCreate, OrganisationRead
+from api.schemas import OrganisationRead
 from core.models import Organisation
-from states import directory
+from services import directory
+from services.inputs import OrganisationCreate
 
 router = APIRouter(prefix="/api/organisations", tags=["organisations"])
 

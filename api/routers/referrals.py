@@ -10,9 +10,9 @@ from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from api.schemas import ReferralPage, ReferralRead, ReferralSummary
 from api.triggers import add_trigger_routes, case_read
-from states import referral_service
+from services import referral_service
+from services.referral_service import Box
 from states.referral import REFERRAL, ReferralCreate
-from states.referral_service import Box
 
 router = APIRouter(prefix="/api/referrals", tags=["orientations"])
 

@@ -12,8 +12,8 @@ from api.schemas import OutboxMessageRead, OutboxPage, OverdueRead
 from core.enums import OutboxStatus
 from core.errors import Forbidden
 from core.models import OutboxMessage
-from states import outbox_service
-from states.overdue import group_by_organisation, overdue_cases
+from services import outbox_service
+from services.overdue import group_by_organisation, overdue_cases
 from states.policy import may_list_overdue
 from states.registry import LIFECYCLES
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from api.accounts import create_account
 from api.deps import ActorDep, CurrentUserDep, SessionDep, UserManagerDep
 from api.errors import error_responses
-from api.schemas import AccountCreate, UserRead
+from api.schemas import UserRead
 from core.models import User
+from services.accounts import create_account
+from services.inputs import AccountCreate
 
 me_router = APIRouter(prefix="/users", tags=["comptes"])
 router = APIRouter(prefix="/api/users", tags=["comptes"])

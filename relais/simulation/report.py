@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.business_days import business_days_between
 from core.enums import TimerKind, TimerStatus
 from core.models import Event, OutboxMessage, Timer
-from notifications.delivery import message_id
 from relais.simulation.faults import CrashPlan
 from relais.simulation.traffic import TrafficStats
+from workflows.delivery import message_id
 
 ON_TIME = timedelta(hours=1, minutes=30)
 """A deadline is kept when its timer acted within the hourly sweep, plus a crashed worker's

@@ -23,16 +23,16 @@ from core.enums import OutboxStatus
 from core.migrate import upgrade_engine
 from core.models import OutboxMessage
 from core.settings import Settings
-from notifications.delivery import DeliveryPolicy, deliver_due
 from notifications.transport import SmtpTransport
 from relais.simulation.faults import Crash, CrashPlan, crashing_sessions, crashing_transports
 from relais.simulation.relay import LoopbackRelay
 from relais.simulation.report import SimulationReport, measure
 from relais.simulation.traffic import Traffic
 from relais.simulation.world import build_world
-from states.overdue import send_digests
 from states.registry import LIFECYCLES
-from states.sweep import sweep_due
+from workflows.delivery import DeliveryPolicy, deliver_due
+from workflows.digest import send_digests
+from workflows.sweep import sweep_due
 
 FIRST_DAY = date(2026, 1, 5)
 """A Monday: the simulated year starts there."""

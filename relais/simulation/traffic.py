@@ -21,12 +21,12 @@ from core.enums import Outcome, ReturnReason
 from core.errors import DomainError
 from core.models import Person, Referral
 from relais.simulation.world import Partner, SimOffer, World
+from services.handover_service import HandoverCreate, propose_handover
+from services.referral_service import open_referral
 from states import engine
 from states.handover import HANDOVER
-from states.handover_service import HandoverCreate, propose_handover
 from states.policy import Actor
 from states.referral import REFERRAL
-from states.referral_service import open_referral
 
 Step = Callable[[AsyncSession, datetime], Awaitable[None]]
 

@@ -10,13 +10,13 @@ from random import Random
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.schemas import AccountCreate
 from core.clock import Clock
 from core.enums import Role, Territory
 from core.models import Offer, Organisation, User
 from core.settings import Settings
 from relais.accounts import create_user_in
 from relais.demo import DEMO_PASSWORD, seed_demo
+from services.inputs import AccountCreate
 from states.policy import Actor
 
 
@@ -65,7 +65,7 @@ class World:
 
 def actor_of(user: User) -> Actor:
     """The actor a user is."""
-    return Actor(user.id, user.organisation_id, user.role, user.scope_territory)
+    return Actor.of(user)
 
 
 async def build_world(

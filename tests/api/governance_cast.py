@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.enums import DecisionKind, PlanAxis, Role
 from core.models import User
-from states import decision_service, engine
+from services import decision_service
+from states import engine
 from states.decision import DECISION
 from tests.factories import World, actor_of, auth_headers, make_committee, make_meeting, make_user
 

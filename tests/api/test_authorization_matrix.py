@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import FixedClock
 from core.enums import Outcome, ReturnReason, Role, Territory
 from core.models import Offer, Referral, User
-from states import referral_service
+from services import referral_service
 from states.referral import CompleteFields, ReturnFields
 from tests.factories import (
     World,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import FixedClock
 from core.db import Base
 from core.models import Offer, Referral
-from states import referral_service
+from services import referral_service
 from tests.factories import World, actor_of, auth_headers, make_offer, referral_create
 
 Body = dict[str, Any]

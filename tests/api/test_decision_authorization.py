@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import FixedClock
 from core.enums import CommitteeKind, Role, Territory
 from core.models import Committee
-from states import referral_service
+from services import referral_service
 from tests.api.governance_cast import CALLERS, Cast, make_cast, new_action, new_decision
 from tests.factories import World, actor_of, auth_headers, make_user, referral_create
 

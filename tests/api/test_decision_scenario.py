@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import FixedClock
 from core.enums import PLAN_AXIS_LABELS, PlanAxis, Role
 from core.models import OutboxMessage
-from states.overdue import overdue_cases, send_digests
+from services.overdue import overdue_cases
 from states.registry import LIFECYCLES
 from tests.factories import World, actor_of, auth_headers, make_user
+from workflows.digest import send_digests
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -24,9 +24,9 @@ from core.clock import FixedClock
 from core.db import Base
 from core.enums import Role, Territory
 from core.models import Accompaniment, Handover, Organisation, User
+from services.handover_service import HandoverCreate, propose_handover
 from states import engine
 from states.handover import HANDOVER
-from states.handover_service import HandoverCreate, propose_handover
 from tests.factories import (
     World,
     accompany_new_person,

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.calendar import escape_text, fold
 from core.clock import FixedClock
 from core.enums import Role
+from services.calendar import escape_text, fold
 from tests.factories import World, auth_headers, make_committee, make_meeting, make_user
 
 PLACE = "Hôtel de Ville, salle Lobau; 5, rue de Lobau"

@@ -40,16 +40,16 @@ from schemathesis.checks import (
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.app import create_app
 from core.clock import FixedClock
 from core.db import MAX_ID, create_engine
 from core.enums import DecisionKind, OutboxStatus, PlanAxis, Role
 from core.models import OutboxMessage
 from core.settings import Settings
-from states import cases, referral_service
+from relais.app import create_app
+from services import cases, referral_service
+from services.decision_service import propose_decision
+from services.handover_service import HandoverCreate, propose_handover
 from states.decision import DECISION, ScheduleFields
-from states.decision_service import propose_decision
-from states.handover_service import HandoverCreate, propose_handover
 from states.policy import Actor
 from states.referral import REFERRAL
 from tests.factories import (

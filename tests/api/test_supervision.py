@@ -22,12 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import FixedClock
 from core.enums import OrganisationKind, OutboxStatus, Role, Territory
 from core.models import Offer, Organisation, OutboxMessage, Referral
-from notifications.delivery import DeliveryPolicy, DeliveryReport, deliver_due
 from notifications.transport import MailTransport, OutgoingEmail, TransportError
+from services.referral_service import create_referral
 from states import engine
-from states.overdue import send_digests
 from states.referral import REFERRAL
-from states.referral_service import create_referral
 from states.registry import LIFECYCLES
 from tests.factories import (
     World,
@@ -38,6 +36,8 @@ from tests.factories import (
     make_user,
     referral_create,
 )
+from workflows.delivery import DeliveryPolicy, DeliveryReport, deliver_due
+from workflows.digest import send_digests
 
 PARIS = ZoneInfo("Europe/Paris")
 Sessions = async_sessionmaker[AsyncSession]

@@ -28,18 +28,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from core.settings import Settings
-from notifications.delivery import (
+from notifications.render import RenderedEmail
+from notifications.transport import transport_factory
+from services.referral_service import create_referral
+from tests.factories import SECRET, World, actor_of, make_user, referral_create
+from tests.notifications.smtp_server import SmtpServer
+from workflows.delivery import (
     DeliveryPolicy,
     DeliveryReport,
     Envelope,
     build_email,
     deliver_due,
 )
-from notifications.render import RenderedEmail
-from notifications.transport import transport_factory
-from states.referral_service import create_referral
-from tests.factories import SECRET, World, actor_of, make_user, referral_create
-from tests.notifications.smtp_server import SmtpServer
 
 Sessions = async_sessionmaker[AsyncSession]
 

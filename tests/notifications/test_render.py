@@ -33,10 +33,7 @@ from core.enums import Role
 from core.models import OutboxMessage, Person, Referral
 from notifications.catalog import MESSAGES
 from notifications.render import render
-from states.governance import check_pilotage
-from states.overdue import send_digests
 from states.registry import LIFECYCLES
-from states.sweep import sweep_due
 from tests.factories import (
     World,
     auth_headers,
@@ -45,6 +42,9 @@ from tests.factories import (
     make_user,
     referral_json,
 )
+from workflows.digest import send_digests
+from workflows.governance import check_pilotage
+from workflows.sweep import sweep_due
 
 PARIS = ZoneInfo("Europe/Paris")
 BASE_URL = "https://relais.paris.example"

@@ -90,7 +90,7 @@ ACTION = {
 
 
 def digest_case(number: int, state_label: str, receiver: str, days: int) -> dict[str, Any]:
-    """One line of a digest, as ``states.overdue.digest_context`` writes it."""
+    """One line of a digest, as ``workflows.digest.digest_context`` writes it."""
     return {
         "reference": f"OR-2026-{number:06d}",
         "case_label": "orientation",

@@ -27,7 +27,8 @@ from core.clock import FixedClock
 from core.enums import DecisionKind, PlanAxis, Role
 from core.errors import InvalidInput, TransitionNotAllowed
 from core.models import ActionItem, Committee, Decision, Event, OutboxMessage, Timer, User
-from states import decision_service, engine
+from services import decision_service
+from states import engine
 from states.action import ACTION
 from states.decision import DECISION
 from tests.factories import (

@@ -25,11 +25,11 @@ import states.lifecycle
 from core.clock import FixedClock
 from core.errors import ConcurrentChange, InvalidInput, TransitionNotAllowed
 from core.models import Event, OutboxMessage, Referral, Timer
+from services.referral_service import create_referral
 from states import engine
 from states.lifecycle import Lifecycle, TimerSpec, TransitionSpec, move
 from states.policy import Actor
 from states.referral import REFERRAL
-from states.referral_service import create_referral
 from tests.factories import World, actor_of, make_offer, referral_create
 
 Sessions = async_sessionmaker[AsyncSession]

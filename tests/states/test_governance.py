@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.enums import Role
 from core.models import OutboxMessage
-from states.governance import check_pilotage, twelve_months_before
 from tests.factories import World, make_committee, make_meeting, make_user
+from workflows.governance import check_pilotage, twelve_months_before
 
 PARIS = ZoneInfo("Europe/Paris")
 

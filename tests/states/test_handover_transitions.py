@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import FixedClock
 from core.errors import NotFound, TransitionNotAllowed
 from core.models import Accompaniment, Event, Handover, OutboxMessage, Timer, User
+from services.handover_service import HandoverCreate, propose_handover
 from states import engine
 from states.handover import HANDOVER
-from states.handover_service import HandoverCreate, propose_handover
 from tests.factories import World, accompany_new_person, actor_of, auth_headers, handover_json
 
 STATES = ("proposed", "accepted", "declined", "withdrawn", "completed")

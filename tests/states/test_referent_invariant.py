@@ -28,14 +28,14 @@ from core.clock import FixedClock
 from core.db import Base, create_sessionmaker
 from core.errors import DomainError
 from core.models import Accompaniment, User
-from states import cases
-from states.handover import HANDOVER
-from states.handover_service import (
+from services import cases
+from services.handover_service import (
     AccompanimentStart,
     HandoverCreate,
     propose_handover,
     start_accompaniment,
 )
+from states.handover import HANDOVER
 from tests.factories import actor_of, make_organisation, make_user, person_fields
 
 PEOPLE = 3

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import FixedClock
 from core.errors import TransitionNotAllowed
 from core.models import Event, Offer, OutboxMessage, Referral, Timer, User
+from services.referral_service import create_referral
 from states import engine
 from states.policy import Actor
 from states.referral import REFERRAL
-from states.referral_service import create_referral
 from tests.factories import World, actor_of, auth_headers, make_offer, referral_create
 
 STATES = (

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import FixedClock
 from core.enums import TimerKind, TimerStatus
 from core.models import Offer, Timer
+from services.referral_service import create_referral
 from states import engine
 from states.referral import REFERRAL
-from states.referral_service import create_referral
 from tests.factories import World, actor_of, auth_headers, make_offer, referral_create
 
 PARIS = ZoneInfo("Europe/Paris")

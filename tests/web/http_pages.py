@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
-from states import referral_service
+from services import referral_service
 from tests.factories import PASSWORD, World, actor_of, referral_create
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
-from states import referral_service
+from services import referral_service
 from tests.factories import World, actor_of, referral_create
 from tests.web.browser import capture, check_accessible, sign_in
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import FixedClock
 from core.enums import OutboxStatus, Role
 from core.models import OutboxMessage
-from states import referral_service
+from services import referral_service
 from tests.factories import World, actor_of, make_user, referral_create
 from tests.web.browser import (
     DESKTOP,

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import FixedClock
 from core.enums import OrganisationKind, OutboxStatus, Role, Territory
 from core.models import OutboxMessage
+from services.referral_service import create_referral, fire_referral
 from states.referral import CancelFields
-from states.referral_service import create_referral, fire_referral
 from tests.factories import (
     World,
     actor_of,

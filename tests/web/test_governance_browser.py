@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import FixedClock
 from core.enums import DecisionKind, PlanAxis, Role
 from core.models import User
-from states import cases, decision_service, handover_service
+from services import cases, decision_service, handover_service
+from services.handover_service import HandoverCreate
 from states.decision import DECISION, DecideFields, ScheduleFields
-from states.handover_service import HandoverCreate
 from tests.conftest import PARIS
 from tests.factories import (
     World,

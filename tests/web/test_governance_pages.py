@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import FixedClock
 from core.enums import Role
 from core.models import User
-from states import decision_service
+from services import decision_service
 from tests.conftest import PARIS
 from tests.factories import World, actor_of, make_committee, make_meeting, make_user
 from tests.web.http_pages import page_client

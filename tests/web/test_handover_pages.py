@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
-from states import handover_service
-from states.handover_service import HandoverCreate
+from services import handover_service
+from services.handover_service import HandoverCreate
 from tests.conftest import PARIS
 from tests.factories import World, accompany_new_person, actor_of
 from tests.web.http_pages import page_client

@@ -12,10 +12,10 @@ from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.app import create_app
 from core.clock import FixedClock
 from core.models import Event, Referral
 from core.settings import Settings
+from relais.app import create_app
 from tests.factories import PASSWORD, SECRET, World
 from tests.web.http_pages import csrf_of, sign_in, submitted_referral
 from web.csrf import require_csrf

@@ -9,7 +9,7 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
-from states import referral_service
+from services import referral_service
 from tests.factories import PASSWORD, World, actor_of, referral_create
 from tests.web.browser import PHONE, capture, check_accessible, fits_the_width
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import FixedClock
 from core.enums import ReturnReason
 from core.models import Event, Referral
-from states import referral_service
+from services import referral_service
 from states.referral import ReturnFields
 from tests.factories import World, actor_of, make_offer
 from tests.web.http_pages import sign_in, submitted_referral

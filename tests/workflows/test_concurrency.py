@@ -28,13 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.enums import OutboxStatus, TimerKind, TimerStatus
 from core.models import Event, Offer, OutboxMessage, Timer
-from notifications.delivery import DeliveryPolicy, DeliveryReport, deliver_due
 from notifications.transport import SmtpTransport
-from states.referral_service import create_referral
+from services.referral_service import create_referral
 from states.registry import LIFECYCLES
-from states.sweep import SweepPolicy, SweepReport, sweep_due
 from tests.factories import World, actor_of, make_offer, referral_create
 from tests.notifications.smtp_server import SmtpServer, running_smtp_server
+from workflows.delivery import DeliveryPolicy, DeliveryReport, deliver_due
+from workflows.sweep import SweepPolicy, SweepReport, sweep_due
 
 Sessions = async_sessionmaker[AsyncSession]
 Row = TypeVar("Row", Event, OutboxMessage, Timer)

@@ -31,13 +31,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.db import create_engine
 from core.enums import OutboxStatus, TimerKind, TimerStatus
 from core.models import OutboxMessage, Timer
-from notifications.delivery import deliver_due, message_id
 from notifications.transport import SmtpTransport
-from states.referral_service import create_referral
+from services.referral_service import create_referral
 from states.registry import LIFECYCLES
-from states.sweep import SweepPolicy, sweep_due
 from tests.factories import SECRET, World, actor_of, make_user, referral_create
 from tests.notifications.smtp_server import SmtpServer, running_smtp_server
+from workflows.delivery import deliver_due, message_id
+from workflows.sweep import SweepPolicy, sweep_due
 
 pytestmark = pytest.mark.postgres
 

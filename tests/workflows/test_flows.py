@@ -27,7 +27,7 @@ from core.clock import FixedClock
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from core.settings import get_settings
-from states.referral_service import create_referral
+from services.referral_service import create_referral
 from tests.factories import World, actor_of, referral_create
 from workflows.flows import deliver_flow, deployments, digest_flow, sweep_flow
 

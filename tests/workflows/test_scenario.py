@@ -41,7 +41,7 @@ from core.clock import FixedClock
 from core.db import create_engine, create_sessionmaker
 from core.migrate import upgrade_engine
 from core.models import OutboxMessage, Referral, Timer
-from states.referral_service import create_referral
+from services.referral_service import create_referral
 from tests.factories import actor_of, make_world, referral_create
 from tests.workflows.smtp import SmtpServer, smtp_server
 

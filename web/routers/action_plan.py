@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from api.deps import NowDep, SessionDep
-from api.documents import action_plan_csv
 from core.business_days import PARIS
-from states import governance_reports
-from web.deps import WebUserDep
+from services import governance_reports
+from services.documents import action_plan_csv
+from web.deps import NowDep, SessionDep, WebUserDep
 from web.downloads import attachment
 from web.rendering import render
 from web.routing import page_router

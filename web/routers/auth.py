@@ -8,8 +8,7 @@ from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import SettingsDep
-from web.deps import OptionalWebUserDep, StrategyDep
+from web.deps import OptionalWebUserDep, SettingsDep, StrategyDep
 from web.rendering import home_path, render
 from web.routing import page_router
 from web.session import UserManagerDep, close_session, open_session

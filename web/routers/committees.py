@@ -10,16 +10,15 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.calendar import meeting_calendar
-from api.deps import NowDep, PathId, SessionDep, SettingsDep
-from api.documents import minutes_html
-from api.governance_schemas import MeetingCreate, MeetingUpdate
 from core.business_days import PARIS
 from core.models import Meeting
-from states import committee_service, decision_service, governance_reports
+from services import committee_service, decision_service, governance_reports
+from services.calendar import meeting_calendar
+from services.documents import minutes_html
+from services.governance_inputs import MeetingCreate, MeetingUpdate
 from states.decision import DECISION
 from states.policy import may_manage_meetings, may_propose_decision
-from web.deps import WebUserDep
+from web.deps import NowDep, PathId, SessionDep, SettingsDep, WebUserDep
 from web.downloads import attachment, printable_page
 from web.forms import FormField, form_fields, local_input
 from web.rendering import render

@@ -12,26 +12,25 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from jinja2 import TemplateError
 
-from api.deps import Cursor, NowDep, PathId, SessionDep
 from core.business_days import PARIS
 from core.enums import OutboxStatus, Role, Territory, territory_label
 from core.errors import Conflict
 from core.models import OutboxMessage
 from notifications.catalog import MESSAGES
 from notifications.render import environment as mail_environment
-from states import outbox_service
-from states.dashboard import (
+from services import outbox_service
+from services.dashboard import (
     DashboardFilters,
     count_by_lifecycle,
     dashboard_cases,
     expected_action,
     overdue_trend,
 )
-from states.overdue import OverdueCase, group_by_organisation
+from services.overdue import OverdueCase, group_by_organisation
 from states.policy import may_supervise_delivery
 from states.registry import LIFECYCLES
 from web.charts import columns, horizontal_bars
-from web.deps import WebUserDep
+from web.deps import Cursor, NowDep, PathId, SessionDep, WebUserDep
 from web.rendering import render
 from web.routing import page_router
 from web.session import WebUser

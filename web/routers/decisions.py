@@ -11,20 +11,19 @@ from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import Cursor, NowDep, PathId, SessionDep
-from api.governance_schemas import ActionCreate, DecisionCreate
 from core.business_days import PARIS
 from core.enums import DecisionKind
 from core.errors import Forbidden
 from notifications.render import french_datetime
-from states import committee_service, decision_service, directory
+from services import committee_service, decision_service, directory
+from services.cases import CaseView
+from services.decision_service import is_approved
+from services.governance_inputs import ActionCreate, DecisionCreate
 from states.action import ACTION
-from states.cases import CaseView
 from states.decision import DECISION
-from states.decision_service import is_approved
 from states.policy import Actor, may_assign_actions, may_propose_decision
 from web.case_pages import CasePages
-from web.deps import WebUserDep
+from web.deps import Cursor, NowDep, PathId, SessionDep, WebUserDep
 from web.forms import Choice, FormField, form_fields
 from web.labels import DECISION_KIND_LABELS
 from web.rendering import render

@@ -9,16 +9,15 @@ from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import NowDep, PathId, SessionDep
 from core.enums import Role
 from core.errors import Forbidden
-from states import directory, handover_service
+from services import directory, handover_service
+from services.handover_service import Box, HandoverCreate
+from services.inbox import escalation_deadlines
 from states.handover import HANDOVER
-from states.handover_service import Box, HandoverCreate
-from states.inbox import escalation_deadlines
 from states.policy import may_create_case
 from web.case_pages import CasePages
-from web.deps import WebUserDep
+from web.deps import NowDep, PathId, SessionDep, WebUserDep
 from web.forms import form_fields
 from web.rendering import render
 from web.routing import page_router

@@ -12,13 +12,12 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
-from api.deps import Cursor, NowDep, PathId, SessionDep
-from api.schemas import OfferCreate, OfferFields
 from core.errors import Forbidden, InvalidInput
 from core.models import Offer
-from states import directory
+from services import directory
+from services.inputs import OfferCreate, OfferFields
 from states.policy import may_manage_every_offer, may_manage_offers_of
-from web.deps import WebUserDep
+from web.deps import Cursor, NowDep, PathId, SessionDep, WebUserDep
 from web.forms import FormField, form_fields, form_values, posted_values, refusal_of
 from web.rendering import render
 from web.routing import page_router

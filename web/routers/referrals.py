@@ -12,21 +12,20 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import Cursor, NowDep, SessionDep
-from api.governance_schemas import CaseReviewCreate
 from core.enums import OfferCategory, Territory
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.models import Referral
-from states import decision_service, directory, referral_service
-from states.cases import CaseView
+from services import decision_service, directory, referral_service
+from services.cases import CaseView
+from services.governance_inputs import CaseReviewCreate
+from services.handover_service import DETAILS as HANDOVER_DETAILS
+from services.inbox import awaiting, escalation_deadlines
+from services.referral_service import Box, RedirectFields
 from states.handover import HANDOVER
-from states.handover_service import DETAILS as HANDOVER_DETAILS
-from states.inbox import awaiting, escalation_deadlines
 from states.policy import Actor, may_bring_case_to_committee, may_create_case
 from states.referral import REFERRAL, PersonFields, ReferralCreate
-from states.referral_service import Box, RedirectFields
 from web.case_pages import CaseId, CasePages
-from web.deps import WebUserDep
+from web.deps import Cursor, NowDep, SessionDep, WebUserDep
 from web.forms import Choice, form_fields, form_values, posted_values, refusal_of
 from web.rendering import render
 from web.routing import page_router

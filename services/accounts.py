@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi_users import exceptions as user_errors
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import UserManager
-from api.schemas import AccountCreate, UserCreate
 from core.clock import Clock
 from core.enums import Role
 from core.errors import AlreadyExists, Forbidden, InvalidInput
 from core.models import Organisation, User
+from services.auth import UserManager
+from services.inputs import AccountCreate, UserCreate
 from states.policy import Actor, may_manage_users_of
 
 

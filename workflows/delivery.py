@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
-from notifications.outbox import OUTBOX
+from core.outbox import OUTBOX
 from notifications.render import RenderedEmail, render
 from notifications.transport import MailTransport, OutgoingEmail, TransportError
 

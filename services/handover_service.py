@@ -14,9 +14,9 @@ from sqlalchemy.orm.interfaces import ORMOption
 from core.enums import AccompanimentSource
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
-from states import cases
+from services import cases
+from services.cases import CasePage, CaseView
 from states.accompaniments import accompaniments_of, begin_accompaniment, current_accompaniment
-from states.cases import CasePage, CaseView
 from states.fields import Id, LongText, Payload
 from states.handover import HANDOVER, REFERENT, SUCCESSOR
 from states.policy import CASE_ROLES, Actor, may_create_case, visible_clause

@@ -1,7 +1,7 @@
 """The coordinators' dashboard: overdue cases filtered by territory and lifecycle, and the
 weekly trend of cases becoming overdue.
 
-Both are scoped like ``states.overdue.overdue_cases`` (``policy.responsibility_clause``),
+Both are scoped like ``services.overdue.overdue_cases`` (``policy.responsibility_clause``),
 through ``policy.oversight_actor`` so that a platform admin watches all of Paris.
 """
 
@@ -18,8 +18,8 @@ from core.business_days import PARIS
 from core.enums import Territory, TimerKind
 from core.errors import Forbidden
 from core.models import Timer
+from services.overdue import OverdueCase, overdue_cases
 from states.lifecycle import Lifecycle
-from states.overdue import OverdueCase, overdue_cases
 from states.policy import Actor, may_view_dashboard, oversight_actor, responsibility_clause
 from states.registry import LIFECYCLES
 

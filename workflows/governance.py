@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.business_days import PARIS
 from core.enums import CommitteeKind, Role
 from core.models import Committee, Meeting, OutboxMessage
-from notifications.outbox import enqueue
+from core.outbox import enqueue
 from states.recipients import role_recipients
 
 MESSAGE = "governance.pilotage"

@@ -17,9 +17,9 @@ from core.business_days import PARIS
 from core.enums import CommitteeKind, DecisionKind, PlanAxis, Territory
 from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput
 from core.models import ActionItem, Committee, Decision, Organisation
-from states import cases, referral_service
+from services import cases, referral_service
+from services.cases import CasePage, CaseView
 from states.action import ACTION
-from states.cases import CasePage, CaseView
 from states.decision import DECISION
 from states.policy import (
     Actor,

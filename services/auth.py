@@ -5,31 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
-from fastapi.routing import APIRoute
+from fastapi import Depends
 from fastapi_users import BaseUserManager, FastAPIUsers, IntegerIDMixin, InvalidPasswordException
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, JWTStrategy
 from fastapi_users.exceptions import UserNotExists
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import error_responses
 from core.models import User
 from core.settings import Settings
+from services.request_context import get_session, get_settings
 
 MIN_PASSWORD_LENGTH = 10
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One database session per request, closed (and rolled back if open) at the end."""
-    async with request.app.state.sessionmaker() as session:
-        yield session
-
-
-def get_settings(request: Request) -> Settings:
-    """The settings the application was built with."""
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 class UserManager(IntegerIDMixin, BaseUserManager[User, int]):
@@ -93,21 +80,3 @@ auth_backend = AuthenticationBackend(
 fastapi_users = FastAPIUsers[User, int](get_user_manager, [auth_backend])
 
 current_active_user = fastapi_users.current_user(active=True)
-
-
-def auth_router() -> APIRouter:
-    """fastapi-users' ``/login`` and ``/logout``, documented as they really answer.
-
-    Set before the router is included (inclusion rebuilds each route from these attributes):
-    an invalid login form answers our ``ErrorBody``, not FastAPI's default 422 shape; and
-    since bearer tokens are stateless, logout revokes nothing and fastapi-users answers it
-    with 204 No Content (the client forgets its token), not the 200 its route declares.
-    """
-    router = fastapi_users.get_auth_router(auth_backend)
-    for route in router.routes:
-        if isinstance(route, APIRoute) and route.path == "/login":
-            route.responses = {**route.responses, **error_responses(422)}
-        if isinstance(route, APIRoute) and route.path == "/logout":
-            route.status_code = status.HTTP_204_NO_CONTENT
-            route.response_description = "Rien à révoquer : le client oublie son jeton."
-    return router

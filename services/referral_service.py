@@ -14,8 +14,9 @@ from sqlalchemy.orm.interfaces import ORMOption
 from core.enums import Barrier, Situation, Territory
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Offer, Person, Referral
-from states import cases, engine
-from states.cases import CasePage, CaseView
+from services import cases
+from services.cases import CasePage, CaseView
+from states import engine
 from states.fields import LongText, OfferId, Payload
 from states.policy import Actor, can_see, may_create_case, sides_of
 from states.referral import RECEIVER, REFERRAL, REFERRER, CloseFields, ReferralCreate

@@ -17,11 +17,11 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import get_kept
 from core.enums import Role, TimerKind, TimerStatus
 from core.errors import DomainError
-from core.models import Organisation, Timer
-from notifications.outbox import enqueue
+from core.models import Timer
+from core.outbox import enqueue
+from services.case_context import UNKNOWN, case_context
 from states import engine
 from states.lifecycle import Lifecycle
 from states.policy import Actor
@@ -58,9 +58,6 @@ class SweepPolicy:
 
     batch_size: int = 200
     max_batches: int = 100
-
-
-_UNKNOWN: Any = object()
 
 
 @dataclass
@@ -101,52 +98,14 @@ class Batch:
         return cls(cases, escalations)
 
     def escalation(self, lifecycle: Lifecycle, case_id: int) -> Any:
-        """The case's open escalation time (None if it has none), or ``_UNKNOWN`` once the
+        """The case's open escalation time (None if it has none), or ``UNKNOWN`` once the
         case moved during the batch, for ``case_context`` to look it up again."""
         key = (lifecycle.name, case_id)
-        return _UNKNOWN if key in self.moved_cases else self.escalations.get(key)
+        return UNKNOWN if key in self.moved_cases else self.escalations.get(key)
 
     def moved(self, lifecycle: Lifecycle, case_id: int) -> None:
         """The case changed state during the batch."""
         self.moved_cases.add((lifecycle.name, case_id))
-
-
-async def case_context(
-    session: AsyncSession, lifecycle: Lifecycle, case: Any, escalation: Any = _UNKNOWN
-) -> dict[str, Any]:
-    """What reminders and escalations say of a case: its description and who it waits on.
-
-    ``escalation`` is the case's open escalation time when the caller already read it (the
-    overdue list does, for every case at once); otherwise it is looked up.
-    """
-    assert lifecycle.describe is not None
-    context = await lifecycle.describe(session, case)
-    waiting = lifecycle.waiting_on.get(case.state)
-    if escalation is _UNKNOWN:
-        escalation = (
-            await session.execute(
-                select(Timer.due_at).where(
-                    Timer.case_kind == lifecycle.name,
-                    Timer.case_id == case.id,
-                    Timer.kind == TimerKind.ESCALATION,
-                    Timer.closed_at.is_(None),
-                )
-            )
-        ).scalar_one_or_none()
-    waiting_organisation = ""
-    if waiting is not None and waiting.side in lifecycle.parties:
-        organisation_id = getattr(case, lifecycle.parties[waiting.side].key)
-        waiting_organisation = (await get_kept(session, Organisation, organisation_id)).name
-    elif waiting is not None:
-        waiting_organisation = lifecycle.side_labels.get(waiting.side, waiting.side)
-    return {
-        **context,
-        "case_label": lifecycle.case_label,
-        "expected_action": waiting.action if waiting else "",
-        "waiting_organisation": waiting_organisation,
-        "state_entered_at": case.state_entered_at.isoformat(),
-        "escalation_at": escalation.isoformat() if escalation else None,
-    }
 
 
 async def _remind(

@@ -17,12 +17,12 @@ from sqlalchemy.orm import selectinload
 from core.enums import PLAN_AXIS_LABELS, DecisionKind, PlanAxis
 from core.errors import Forbidden
 from core.models import ActionItem, Committee, Decision, Event, Meeting, Organisation
+from services.committee_service import get_committee, get_meeting
+from services.decision_service import year_bounds
 from states import engine
 from states.action import ACTION
 from states.action import STATE_LABELS as ACTION_STATE_LABELS
-from states.committee_service import get_committee, get_meeting
 from states.decision import DECISION
-from states.decision_service import year_bounds
 from states.policy import Actor, may_read_governance
 
 OUTCOME_LABELS = {

@@ -1,4 +1,4 @@
-"""The FastAPI application factory."""
+"""The application factory: the API and the pages on one FastAPI application."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.auth import auth_router
-from api.errors import install_error_handlers
+from api.errors import http_error, install_error_handlers
 from api.routers import (
     actions,
+    auth,
     committees,
     decisions,
     handovers,
@@ -58,7 +58,7 @@ def create_app(
     app.state.sessionmaker = create_sessionmaker(database)
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(auth_router(), prefix="/auth/jwt", tags=["comptes"])
+    app.include_router(auth.auth_router(), prefix="/auth/jwt", tags=["comptes"])
     app.include_router(users.me_router)
     app.include_router(users.router)
     app.include_router(organisations.router)
@@ -71,5 +71,5 @@ def create_app(
     app.include_router(decisions.router)
     app.include_router(actions.router)
     app.include_router(supervision.router)
-    install_pages(app)
+    install_pages(app, other_clients=http_error)
     return app

@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from core.business_days import PARIS
 from core.enums import PLAN_AXIS_LABELS, DecisionKind
 from notifications.render import french_date, french_datetime
-from states.governance_reports import ActionPlan, MeetingRecord
+from services.governance_reports import ActionPlan, MeetingRecord
 
 KIND_LABELS = {
     DecisionKind.ACTION_PLAN: "plan d'action",
@@ -40,7 +40,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("api", "templates"),
+        loader=PackageLoader("services", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -1,0 +1,1 @@
+"""Use cases and read models: what the API, the pages and the flows call."""

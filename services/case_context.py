@@ -1,0 +1,54 @@
+"""What a reminder, an escalation or a digest says of a case, and who it waits on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import get_kept
+from core.enums import TimerKind
+from core.models import Organisation, Timer
+from states.lifecycle import Lifecycle
+
+UNKNOWN: Any = object()
+"""Stands for an escalation time the caller has not read."""
+
+
+async def case_context(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, escalation: Any = UNKNOWN
+) -> dict[str, Any]:
+    """What reminders and escalations say of a case: its description and who it waits on.
+
+    ``escalation`` is the case's open escalation time when the caller already read it (the
+    overdue list does, for every case at once); otherwise it is looked up.
+    """
+    assert lifecycle.describe is not None
+    context = await lifecycle.describe(session, case)
+    waiting = lifecycle.waiting_on.get(case.state)
+    if escalation is UNKNOWN:
+        escalation = (
+            await session.execute(
+                select(Timer.due_at).where(
+                    Timer.case_kind == lifecycle.name,
+                    Timer.case_id == case.id,
+                    Timer.kind == TimerKind.ESCALATION,
+                    Timer.closed_at.is_(None),
+                )
+            )
+        ).scalar_one_or_none()
+    waiting_organisation = ""
+    if waiting is not None and waiting.side in lifecycle.parties:
+        organisation_id = getattr(case, lifecycle.parties[waiting.side].key)
+        waiting_organisation = (await get_kept(session, Organisation, organisation_id)).name
+    elif waiting is not None:
+        waiting_organisation = lifecycle.side_labels.get(waiting.side, waiting.side)
+    return {
+        **context,
+        "case_label": lifecycle.case_label,
+        "expected_action": waiting.action if waiting else "",
+        "waiting_organisation": waiting_organisation,
+        "state_entered_at": case.state_entered_at.isoformat(),
+        "escalation_at": escalation.isoformat() if escalation else None,
+    }

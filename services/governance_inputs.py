@@ -1,0 +1,126 @@
+"""What the governance's use cases take: committees, meetings, decisions, actions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, StringConstraints
+
+from core.db import STORABLE_TEXT
+from core.enums import CommitteeKind, DecisionKind, PlanAxis, Territory
+from states.fields import Id, LongText, Moment, Payload
+
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=STORABLE_TEXT),
+]
+Place = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=STORABLE_TEXT),
+]
+Agenda = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=20_000, pattern=STORABLE_TEXT)
+]
+Minutes = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=100_000, pattern=STORABLE_TEXT
+    ),
+]
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ].+")
+
+
+def _iso(pattern: re.Pattern[str], expected: str) -> Callable[[Any], Any]:
+    """Only ISO 8601 text, as the schema says: pydantic would read numbers as timestamps."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not pattern.fullmatch(value.strip()):
+            raise ValueError(expected)
+        if isinstance(value, int | float):
+            raise ValueError(expected)
+        return value
+
+    return check
+
+
+Instant = Annotated[
+    Moment, BeforeValidator(_iso(ISO_INSTANT, "date et heure attendues (ISO 8601)"))
+]
+"""An aware instant written as ISO 8601 text, never a bare number."""
+Day = Annotated[
+    date,
+    BeforeValidator(_iso(ISO_DAY, "date attendue (AAAA-MM-JJ)")),
+    Field(ge=date(1900, 1, 1), lt=date(3000, 1, 1)),
+]
+"""A calendar day far from ``date.min`` and ``date.max``, which no deadline can count from."""
+DurationMinutes = Annotated[int, Field(strict=True, ge=1, le=24 * 60)]
+StrictId = Annotated[Id, Field(strict=True)]
+"""An id that is a JSON integer, not ``true`` nor ``"5"``."""
+
+
+class CommitteeCreate(Payload):
+    """A new committee and the organisations sitting on it."""
+
+    name: Title
+    kind: CommitteeKind
+    territory: Territory = Territory.PARIS
+    member_organisation_ids: list[StrictId] = Field(default_factory=list, max_length=200)
+
+
+class CommitteeMemberAdd(Payload):
+    """An organisation joining a committee."""
+
+    organisation_id: StrictId
+
+
+class MeetingCreate(Payload):
+    """A new meeting of a committee."""
+
+    committee_id: StrictId
+    starts_at: Instant
+    duration_minutes: DurationMinutes = 120
+    place: Place
+    agenda: Agenda = ""
+
+
+class MeetingUpdate(Payload):
+    """Changes to a meeting: date, place and agenda before it starts, minutes afterwards.
+
+    A field left out (or null) is left as it is.
+    """
+
+    starts_at: Instant | None = None
+    duration_minutes: DurationMinutes | None = None
+    place: Place | None = None
+    agenda: Agenda | None = None
+    minutes: Minutes | None = None
+
+
+class DecisionCreate(Payload):
+    """A proposal put to a committee by the caller's organisation."""
+
+    committee_id: StrictId
+    title: Title
+    description: LongText
+    kind: DecisionKind
+    axis: PlanAxis
+
+
+class CaseReviewCreate(Payload):
+    """A referral brought to the comité technique; only its reference is kept."""
+
+    axis: PlanAxis = PlanAxis.A3_3
+
+
+class ActionCreate(Payload):
+    """An action item of an approved decision: who does what, by when."""
+
+    owner_organisation_id: StrictId
+    title: Title
+    due_on: Day
