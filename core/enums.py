@@ -1,223 +1,268 @@
-"""Closed vocabularies of the domain (DESIGN.md), stored by value."""
+"""Closed vocabularies of the domain (DESIGN.md), stored by value, each with its French label.
+
+A member is declared as ``VALUE = "value", "Libellé"``, as Django's ``TextChoices`` are in
+les-emplois: the value is what the database and the API hold, the label what a person reads.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 
-class OrganisationKind(StrEnum):
+class LabelledEnum(StrEnum):
+    """A ``StrEnum`` whose members carry the French text a person reads."""
+
+    _value_: str
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label or value
+        return member
+
+    @property
+    def in_sentence(self) -> str:
+        """The label inside a sentence: its first letter in lower case (« plan d'action »)."""
+        return self.label[:1].lower() + self.label[1:]
+
+    @property
+    def choice_label(self) -> str:
+        """What a list of choices shows for the member (its label, unless a vocabulary says)."""
+        return self.label
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """Every member as ``(value, choice label)``, in declaration order."""
+        return [(member.value, member.choice_label) for member in cls]
+
+
+class OrganisationKind(LabelledEnum):
     """The kinds of partner organisation of the plan."""
 
-    VILLE = "ville"
-    EPI = "epi"
-    CASVP = "casvp"
-    FRANCE_TRAVAIL = "france_travail"
-    MISSION_LOCALE = "mission_locale"
-    CAF = "caf"
-    CPAM = "cpam"
-    CAP_EMPLOI = "cap_emploi"
-    EPEC = "epec"
-    REGION = "region"
-    DRIEETS = "drieets"
-    ARS = "ars"
-    CCI = "cci"
-    CMA = "cma"
-    SIAE = "siae"
-    ASSOCIATION = "association"
-    OTHER = "other"
+    VILLE = "ville", "Ville de Paris"
+    EPI = "epi", "Espace parisien d'insertion"
+    CASVP = "casvp", "Centre d'action sociale de la Ville de Paris"
+    FRANCE_TRAVAIL = "france_travail", "France Travail"
+    MISSION_LOCALE = "mission_locale", "Mission locale"
+    CAF = "caf", "Caisse d'allocations familiales"
+    CPAM = "cpam", "Caisse primaire d'assurance maladie"
+    CAP_EMPLOI = "cap_emploi", "Cap emploi"
+    EPEC = "epec", "Ensemble Paris emploi compétences"
+    REGION = "region", "Région Île-de-France"
+    DRIEETS = "drieets", "DRIEETS (État)"
+    ARS = "ars", "Agence régionale de santé"
+    CCI = "cci", "Chambre de commerce et d'industrie"
+    CMA = "cma", "Chambre de métiers et de l'artisanat"
+    SIAE = "siae", "Structure d'insertion par l'activité économique"
+    ASSOCIATION = "association", "Association"
+    OTHER = "other", "Autre"
 
 
-class Territory(StrEnum):
+class Territory(LabelledEnum):
     """Paris as a whole or one of its twenty arrondissements (75001..75020)."""
 
-    PARIS = "paris"
-    ARR_01 = "75001"
-    ARR_02 = "75002"
-    ARR_03 = "75003"
-    ARR_04 = "75004"
-    ARR_05 = "75005"
-    ARR_06 = "75006"
-    ARR_07 = "75007"
-    ARR_08 = "75008"
-    ARR_09 = "75009"
-    ARR_10 = "75010"
-    ARR_11 = "75011"
-    ARR_12 = "75012"
-    ARR_13 = "75013"
-    ARR_14 = "75014"
-    ARR_15 = "75015"
-    ARR_16 = "75016"
-    ARR_17 = "75017"
-    ARR_18 = "75018"
-    ARR_19 = "75019"
-    ARR_20 = "75020"
+    PARIS = "paris", "Paris"
+    ARR_01 = "75001", "Paris 1er"
+    ARR_02 = "75002", "Paris 2e"
+    ARR_03 = "75003", "Paris 3e"
+    ARR_04 = "75004", "Paris 4e"
+    ARR_05 = "75005", "Paris 5e"
+    ARR_06 = "75006", "Paris 6e"
+    ARR_07 = "75007", "Paris 7e"
+    ARR_08 = "75008", "Paris 8e"
+    ARR_09 = "75009", "Paris 9e"
+    ARR_10 = "75010", "Paris 10e"
+    ARR_11 = "75011", "Paris 11e"
+    ARR_12 = "75012", "Paris 12e"
+    ARR_13 = "75013", "Paris 13e"
+    ARR_14 = "75014", "Paris 14e"
+    ARR_15 = "75015", "Paris 15e"
+    ARR_16 = "75016", "Paris 16e"
+    ARR_17 = "75017", "Paris 17e"
+    ARR_18 = "75018", "Paris 18e"
+    ARR_19 = "75019", "Paris 19e"
+    ARR_20 = "75020", "Paris 20e"
 
 
-class Role(StrEnum):
+class Role(LabelledEnum):
     """What a user may do; a user has exactly one role."""
 
-    MEMBER = "member"
-    ORG_ADMIN = "org_admin"
-    COORDINATOR = "coordinator"
-    SECRETARY = "secretary"
-    ADMIN = "admin"
+    MEMBER = "member", "Conseiller·ère"
+    ORG_ADMIN = "org_admin", "Responsable de structure"
+    COORDINATOR = "coordinator", "Coordination du plan"
+    SECRETARY = "secretary", "Secrétariat des comités"
+    ADMIN = "admin", "Administration"
 
 
-class OfferCategory(StrEnum):
+class OfferCategory(LabelledEnum):
     """data·inclusion thématiques plus the three the plan names that they lack."""
 
-    CHOISIR_UN_METIER = "choisir-un-metier"
-    CREER_UNE_ENTREPRISE = "creer-une-entreprise"
-    DIFFICULTES_ADMINISTRATIVES = "difficultes-administratives-ou-juridiques"
-    DIFFICULTES_FINANCIERES = "difficultes-financieres"
-    EQUIPEMENT_ALIMENTATION = "equipement-et-alimentation"
-    FAMILLE = "famille"
-    LECTURE_ECRITURE_CALCUL = "lecture-ecriture-calcul"
-    LOGEMENT_HEBERGEMENT = "logement-hebergement"
-    MOBILITE = "mobilite"
-    NUMERIQUE = "numerique"
-    PREPARER_SA_CANDIDATURE = "preparer-sa-candidature"
-    REMOBILISATION = "remobilisation"
-    SANTE = "sante"
-    SE_FORMER = "se-former"
-    SOUVRIR_A_LINTERNATIONAL = "souvrir-a-linternational"
-    TROUVER_UN_EMPLOI = "trouver-un-emploi"
-    SPORT = "sport"
-    CULTURE = "culture"
-    LUTTE_CONTRE_ISOLEMENT = "lutte-contre-isolement"
+    CHOISIR_UN_METIER = "choisir-un-metier", "Choisir un métier"
+    CREER_UNE_ENTREPRISE = "creer-une-entreprise", "Créer une entreprise"
+    DIFFICULTES_ADMINISTRATIVES = (
+        "difficultes-administratives-ou-juridiques",
+        "Difficultés administratives ou juridiques",
+    )
+    DIFFICULTES_FINANCIERES = "difficultes-financieres", "Difficultés financières"
+    EQUIPEMENT_ALIMENTATION = "equipement-et-alimentation", "Équipement et alimentation"
+    FAMILLE = "famille", "Famille"
+    LECTURE_ECRITURE_CALCUL = "lecture-ecriture-calcul", "Lecture, écriture, calcul"
+    LOGEMENT_HEBERGEMENT = "logement-hebergement", "Logement, hébergement"
+    MOBILITE = "mobilite", "Mobilité"
+    NUMERIQUE = "numerique", "Numérique"
+    PREPARER_SA_CANDIDATURE = "preparer-sa-candidature", "Préparer sa candidature"
+    REMOBILISATION = "remobilisation", "Remobilisation"
+    SANTE = "sante", "Santé"
+    SE_FORMER = "se-former", "Se former"
+    SOUVRIR_A_LINTERNATIONAL = "souvrir-a-linternational", "S'ouvrir à l'international"
+    TROUVER_UN_EMPLOI = "trouver-un-emploi", "Trouver un emploi"
+    SPORT = "sport", "Sport"
+    CULTURE = "culture", "Culture"
+    LUTTE_CONTRE_ISOLEMENT = "lutte-contre-isolement", "Lutte contre l'isolement"
 
 
-class Situation(StrEnum):
+class Situation(LabelledEnum):
     """The person's administrative situation."""
 
-    RSA = "rsa"
-    ASS = "ass"
-    AAH = "aah"
-    JEUNE = "jeune"
-    RQTH = "rqth"
-    DEMANDEUR_EMPLOI = "demandeur_emploi"
-    AUTRE = "autre"
+    RSA = "rsa", "Allocataire du RSA"
+    ASS = "ass", "Allocataire de l'ASS"
+    AAH = "aah", "Allocataire de l'AAH"
+    JEUNE = "jeune", "Jeune de moins de 26 ans"
+    RQTH = "rqth", "Reconnaissance de travailleur handicapé (RQTH)"
+    DEMANDEUR_EMPLOI = "demandeur_emploi", "Demandeur d'emploi"
+    AUTRE = "autre", "Autre situation"
 
 
-class Barrier(StrEnum):
+class Barrier(LabelledEnum):
     """Freins périphériques à l'emploi."""
 
-    GARDE_ENFANT = "garde_enfant"
-    SANTE = "sante"
-    LOGEMENT = "logement"
-    MOBILITE = "mobilite"
-    LANGUE = "langue"
-    NUMERIQUE = "numerique"
-    ADMINISTRATIF = "administratif"
-    FINANCIER = "financier"
+    GARDE_ENFANT = "garde_enfant", "Garde d'enfant"
+    SANTE = "sante", "Santé"
+    LOGEMENT = "logement", "Logement"
+    MOBILITE = "mobilite", "Mobilité"
+    LANGUE = "langue", "Maîtrise du français"
+    NUMERIQUE = "numerique", "Numérique"
+    ADMINISTRATIF = "administratif", "Démarches administratives"
+    FINANCIER = "financier", "Difficultés financières"
 
 
-class ReturnReason(StrEnum):
+class ReturnReason(LabelledEnum):
     """Why a receiving partner returns a referral."""
 
-    MISSING_INFORMATION = "missing_information"
-    NOT_ELIGIBLE = "not_eligible"
-    NO_CAPACITY = "no_capacity"
-    WRONG_OFFER = "wrong_offer"
-    PERSON_UNREACHABLE = "person_unreachable"
-    PERSON_DECLINED = "person_declined"
-    DUPLICATE = "duplicate"
-    OTHER = "other"
+    MISSING_INFORMATION = "missing_information", "Informations manquantes"
+    NOT_ELIGIBLE = "not_eligible", "La personne n'est pas éligible à l'offre"
+    NO_CAPACITY = "no_capacity", "Plus de place disponible"
+    WRONG_OFFER = "wrong_offer", "L'offre ne correspond pas au besoin"
+    PERSON_UNREACHABLE = "person_unreachable", "La personne n'a pas pu être jointe"
+    PERSON_DECLINED = "person_declined", "La personne a renoncé"
+    DUPLICATE = "duplicate", "Orientation en double"
+    OTHER = "other", "Autre (voir le dossier)"
 
 
-class Outcome(StrEnum):
+class Outcome(LabelledEnum):
     """How a completed referral ended."""
 
-    EMPLOYMENT = "employment"
-    TRAINING = "training"
-    OTHER_OFFER = "other_offer"
-    PERSON_LEFT = "person_left"
-    DID_NOT_ATTEND = "did_not_attend"
-    OTHER = "other"
+    EMPLOYMENT = "employment", "Accès à l'emploi"
+    TRAINING = "training", "Entrée en formation"
+    OTHER_OFFER = "other_offer", "Orientation vers une autre offre"
+    PERSON_LEFT = "person_left", "La personne a quitté l'accompagnement"
+    DID_NOT_ATTEND = "did_not_attend", "La personne ne s'est pas présentée"
+    OTHER = "other", "Autre (voir le dossier)"
 
 
-class TimerKind(StrEnum):
+class TimerKind(LabelledEnum):
     """What a timer does when it falls due."""
 
-    REMINDER = "reminder"
-    ESCALATION = "escalation"
-    TRIGGER = "trigger"
+    REMINDER = "reminder", "Relance"
+    ESCALATION = "escalation", "Alerte à la coordination"
+    TRIGGER = "trigger", "Action automatique"
 
 
-class TimerStatus(StrEnum):
+class TimerStatus(LabelledEnum):
     """Where a timer stands."""
 
-    PENDING = "pending"
-    FIRED = "fired"
-    CANCELLED = "cancelled"
+    PENDING = "pending", "En attente"
+    FIRED = "fired", "Déclenché"
+    CANCELLED = "cancelled", "Annulé"
 
 
-class OutboxStatus(StrEnum):
+class OutboxStatus(LabelledEnum):
     """Where an outgoing message stands."""
 
-    PENDING = "pending"
-    SENT = "sent"
-    DEAD = "dead"
+    PENDING = "pending", "En attente d'envoi"
+    SENT = "sent", "Envoyé"
+    DEAD = "dead", "Abandonné"
 
 
-class CommitteeKind(StrEnum):
+class CommitteeKind(LabelledEnum):
     """The governance bodies of the plan."""
 
-    PILOTAGE = "pilotage"
-    TECHNIQUE = "technique"
-    PROJET = "projet"
-    TERRITORIAL = "territorial"
+    PILOTAGE = "pilotage", "Comité de pilotage"
+    TECHNIQUE = "technique", "Comité technique"
+    PROJET = "projet", "Comité de projet"
+    TERRITORIAL = "territorial", "Comité territorial"
 
 
-class DecisionKind(StrEnum):
+class DecisionKind(LabelledEnum):
     """What a decision item is about."""
 
-    ACTION_PLAN = "action_plan"
-    CASE_REVIEW = "case_review"
-    ARBITRATION = "arbitration"
-    OTHER = "other"
+    ACTION_PLAN = "action_plan", "Plan d'action"
+    CASE_REVIEW = "case_review", "Examen de situation"
+    ARBITRATION = "arbitration", "Arbitrage"
+    OTHER = "other", "Autre"
 
 
-class PlanAxis(StrEnum):
+class PlanAxis(LabelledEnum):
     """The axes of the Plan parisien de l'insertion par l'emploi (1.1 to 4.2)."""
 
-    A1_1 = "1.1"
-    A1_2 = "1.2"
-    A2_1 = "2.1"
-    A2_2 = "2.2"
-    A2_3 = "2.3"
-    A3_1 = "3.1"
-    A3_2 = "3.2"
-    A3_3 = "3.3"
-    A4_1 = "4.1"
-    A4_2 = "4.2"
+    A1_1 = "1.1", "Mieux connaître le profil et les besoins des personnes en insertion"
+    A1_2 = "1.2", "Élaborer une vision partagée des politiques d'insertion"
+    A2_1 = "2.1", "Rapprocher l'offre et la demande d'emploi"
+    A2_2 = "2.2", "Associer les entreprises pour lever les freins à l'emploi"
+    A2_3 = "2.3", "Mobiliser toutes les opportunités d'accès à l'emploi"
+    A3_1 = "3.1", "Améliorer la connaissance de l'offre d'insertion pour en faciliter l'accès"
+    A3_2 = "3.2", "Améliorer les complémentarités des offres de formation"
+    A3_3 = "3.3", "Articuler les accompagnements pour un parcours sans rupture"
+    A4_1 = "4.1", "Améliorer l'appropriation de l'offre d'insertion par les Parisien·nes"
+    A4_2 = "4.2", "Renforcer l'autonomie par l'inclusion numérique"
+
+    @property
+    def choice_label(self) -> str:
+        """« 1.1 — Mieux connaître… »: the number first, as the plan writes them."""
+        return f"{self.value} — {self.label}"
 
 
-PLAN_AXIS_LABELS = {
-    PlanAxis.A1_1: "Mieux connaître le profil et les besoins des personnes en insertion",
-    PlanAxis.A1_2: "Élaborer une vision partagée des politiques d'insertion",
-    PlanAxis.A2_1: "Rapprocher l'offre et la demande d'emploi",
-    PlanAxis.A2_2: "Associer les entreprises pour lever les freins à l'emploi",
-    PlanAxis.A2_3: "Mobiliser toutes les opportunités d'accès à l'emploi",
-    PlanAxis.A3_1: "Améliorer la connaissance de l'offre d'insertion pour en faciliter l'accès",
-    PlanAxis.A3_2: "Améliorer les complémentarités des offres de formation",
-    PlanAxis.A3_3: "Articuler les accompagnements pour un parcours sans rupture",
-    PlanAxis.A4_1: "Améliorer l'appropriation de l'offre d'insertion par les Parisien·nes",
-    PlanAxis.A4_2: "Renforcer l'autonomie par l'inclusion numérique",
-}
-
-
-class AccompanimentSource(StrEnum):
+class AccompanimentSource(LabelledEnum):
     """How an accompaniment began."""
 
-    REFERRAL = "referral"
-    HANDOVER = "handover"
-    DIRECT = "direct"
+    REFERRAL = "referral", "À la suite d'une orientation"
+    HANDOVER = "handover", "Par un passage de relais"
+    DIRECT = "direct", "Accueil direct"
 
 
-def territory_label(territory: Territory) -> str:
-    """How a person names a territory: « Paris », « Paris 1er », « Paris 11e »."""
-    if territory is Territory.PARIS:
-        return "Paris"
-    number = int(territory.value[-2:])
-    return f"Paris {number}{'er' if number == 1 else 'e'}"
+class MessageKey(StrEnum):
+    """Every kind of email relais sends; ``notifications.catalog`` has a template for each."""
+
+    REFERRAL_SUBMITTED = "referral.submitted"
+    REFERRAL_ACCEPTED = "referral.accepted"
+    REFERRAL_RETURNED = "referral.returned"
+    REFERRAL_COMPLETED = "referral.completed"
+    REFERRAL_EXPIRED = "referral.expired"
+    REFERRAL_CANCELLED = "referral.cancelled"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    HANDOVER_PROPOSED = "handover.proposed"
+    HANDOVER_ACCEPTED = "handover.accepted"
+    HANDOVER_DECLINED = "handover.declined"
+    HANDOVER_WITHDRAWN = "handover.withdrawn"
+    HANDOVER_COMPLETED = "handover.completed"
+    DECISION_PROPOSED = "decision.proposed"
+    DECISION_SCHEDULED = "decision.scheduled"
+    DECISION_DECIDED = "decision.decided"
+    DECISION_ADJOURNED = "decision.adjourned"
+    DECISION_PUBLISHED = "decision.published"
+    ACTION_ASSIGNED = "action.assigned"
+    GOVERNANCE_PILOTAGE = "governance.pilotage"
+    DIGEST = "digest"

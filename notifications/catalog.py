@@ -1,128 +1,117 @@
-"""The catalog of notifications: every message relais sends, and which event sends it to whom.
+"""The catalog of notifications: the subject and templates of every message relais sends.
 
-A message is a key (``referral.accepted``), a subject and two templates
-(``templates/<key>.txt`` and ``templates/<key>.html``). A rule says which lifecycle trigger
-sends which message to which audience (a side of the case, or the coordinators).
+A message is a key (``MessageKey.REFERRAL_ACCEPTED``, ``referral.accepted``), a subject and
+two templates (``templates/<key>.txt`` and ``templates/<key>.html``). Which transition sends
+which message to whom is said by the lifecycle declarations (``states/``), as ``Notice``s.
 Messages never name the person: only references, offers, organisations, dates and links.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from core.enums import MessageKey
 
 
 @dataclass(frozen=True)
 class Message:
     """One kind of email: its key and its subject (a Jinja template on the same context)."""
 
-    key: str
+    key: MessageKey
     subject: str
-
-
-@dataclass(frozen=True)
-class Rule:
-    """``lifecycle`` going through ``trigger`` sends ``message`` to ``audience``."""
-
-    lifecycle: str
-    trigger: str
-    audience: str
-    message: str
 
 
 MESSAGES: dict[str, Message] = {
     message.key: message
     for message in (
         Message(
-            "referral.submitted",
+            MessageKey.REFERRAL_SUBMITTED,
             "Orientation {{ reference }} reçue pour « {{ offer_title }} »",
         ),
         Message(
-            "referral.accepted",
+            MessageKey.REFERRAL_ACCEPTED,
             "Orientation {{ reference }} acceptée par {{ receiver_organisation }}",
         ),
         Message(
-            "referral.returned",
+            MessageKey.REFERRAL_RETURNED,
             "Orientation {{ reference }} retournée par {{ receiver_organisation }}",
         ),
-        Message("referral.completed", "Orientation {{ reference }} terminée"),
-        Message("referral.expired", "Orientation {{ reference }} sans réponse dans le délai"),
+        Message(MessageKey.REFERRAL_COMPLETED, "Orientation {{ reference }} terminée"),
         Message(
-            "referral.cancelled",
+            MessageKey.REFERRAL_EXPIRED, "Orientation {{ reference }} sans réponse dans le délai"
+        ),
+        Message(
+            MessageKey.REFERRAL_CANCELLED,
             "Orientation {{ reference }} annulée par {{ sender_organisation }}",
         ),
-        Message("reminder", "Rappel : {{ case_label }} {{ reference }} en attente de votre action"),
         Message(
-            "escalation",
+            MessageKey.REMINDER,
+            "Rappel : {{ case_label }} {{ reference }} en attente de votre action",
+        ),
+        Message(
+            MessageKey.ESCALATION,
             "En retard : {{ case_label }} {{ reference }} ({{ waiting_organisation }})",
         ),
         Message(
-            "handover.proposed",
+            MessageKey.HANDOVER_PROPOSED,
             "Passage de relais {{ reference }} proposé par {{ from_organisation }}",
         ),
         Message(
-            "handover.accepted",
+            MessageKey.HANDOVER_ACCEPTED,
             "Passage de relais {{ reference }} accepté par {{ to_organisation }}",
         ),
         Message(
-            "handover.declined",
+            MessageKey.HANDOVER_DECLINED,
             "Passage de relais {{ reference }} refusé par {{ to_organisation }}",
         ),
         Message(
-            "handover.withdrawn",
+            MessageKey.HANDOVER_WITHDRAWN,
             "Passage de relais {{ reference }} retiré par {{ from_organisation }}",
         ),
-        Message("handover.completed", "Passage de relais {{ reference }} effectué"),
+        Message(MessageKey.HANDOVER_COMPLETED, "Passage de relais {{ reference }} effectué"),
         Message(
-            "decision.proposed",
+            MessageKey.DECISION_PROPOSED,
             "Nouvelle proposition {{ reference }} pour le {{ committee }}",
         ),
         Message(
-            "decision.scheduled",
+            MessageKey.DECISION_SCHEDULED,
             "Proposition {{ reference }} inscrite à l'ordre du jour du {{ committee }}",
         ),
-        Message("decision.decided", "Proposition {{ reference }} {{ state_label }}"),
-        Message("decision.adjourned", "Proposition {{ reference }} ajournée"),
-        Message("decision.published", "Décision {{ reference }} publiée"),
+        Message(MessageKey.DECISION_DECIDED, "Proposition {{ reference }} {{ state_label }}"),
+        Message(MessageKey.DECISION_ADJOURNED, "Proposition {{ reference }} ajournée"),
+        Message(MessageKey.DECISION_PUBLISHED, "Décision {{ reference }} publiée"),
         Message(
-            "action.assigned",
+            MessageKey.ACTION_ASSIGNED,
             "Action {{ reference }} confiée à {{ owner_organisation }}",
         ),
         Message(
-            "governance.pilotage",
+            MessageKey.GOVERNANCE_PILOTAGE,
             "Gouvernance du plan : aucun comité de pilotage depuis douze mois",
         ),
         Message(
-            "digest",
+            MessageKey.DIGEST,
             "relais : {{ total }} dossier{{ 's' if total > 1 else '' }} en retard le "
             "{{ day | date_fr }}",
         ),
     )
 }
 
-RULES: tuple[Rule, ...] = (
-    Rule("referral", "submit", "receiver", "referral.submitted"),
-    Rule("referral", "resubmit", "receiver", "referral.submitted"),
-    Rule("referral", "reassign", "receiver", "referral.submitted"),
-    Rule("referral", "accept", "referrer", "referral.accepted"),
-    Rule("referral", "return", "referrer", "referral.returned"),
-    Rule("referral", "complete", "referrer", "referral.completed"),
-    Rule("referral", "expire", "referrer", "referral.expired"),
-    Rule("referral", "cancel", "receiver", "referral.cancelled"),
-    Rule("handover", "propose", "successor", "handover.proposed"),
-    Rule("handover", "accept", "referent", "handover.accepted"),
-    Rule("handover", "decline", "referent", "handover.declined"),
-    Rule("handover", "withdraw", "successor", "handover.withdrawn"),
-    Rule("handover", "confirm", "referent", "handover.completed"),
-    Rule("decision", "propose", "secretariat", "decision.proposed"),
-    Rule("decision", "schedule", "proposer", "decision.scheduled"),
-    Rule("decision", "approve", "proposer", "decision.decided"),
-    Rule("decision", "reject", "proposer", "decision.decided"),
-    Rule("decision", "adjourn", "proposer", "decision.adjourned"),
-    Rule("decision", "publish", "proposer", "decision.published"),
-    Rule("action", "assign", "owner", "action.assigned"),
-)
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 
-def for_transition(lifecycle: str, trigger: str) -> tuple[Rule, ...]:
-    """The rules that ``lifecycle`` going through ``trigger`` sets off."""
-    return tuple(rule for rule in RULES if rule.lifecycle == lifecycle and rule.trigger == trigger)
+def _check_catalog() -> None:
+    """Every message key has a subject and both templates: a gap fails at import, not at 8:00."""
+    missing: list[str] = [key for key in MessageKey if key not in MESSAGES]
+    missing += [
+        f"{key}.{suffix}"
+        for key in MessageKey
+        for suffix in ("txt", "html")
+        if not (TEMPLATES / f"{key}.{suffix}").is_file()
+    ]
+    if missing:
+        raise RuntimeError(f"notifications catalog incomplete: {missing}")
+
+
+_check_catalog()

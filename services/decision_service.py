@@ -27,7 +27,7 @@ from states.policy import (
     may_bring_case_to_committee,
     may_propose_decision,
 )
-from states.referral import STATE_LABELS as REFERRAL_STATE_LABELS
+from states.referral import REFERRAL
 
 DETAILS: tuple[ORMOption, ...] = (
     selectinload(Decision.committee),
@@ -145,7 +145,7 @@ async def review_case(
         raise AlreadyExists(
             f"La situation {referral.reference} attend déjà son examen (proposition {pending})."
         )
-    state_label = REFERRAL_STATE_LABELS.get(referral.state, referral.state)
+    state_label = REFERRAL.state_labels.get(referral.state, referral.state)
     since = referral.state_entered_at.astimezone(PARIS).strftime("%d/%m/%Y")
     decision = Decision(
         committee_id=committee.id,

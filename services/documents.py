@@ -10,16 +10,9 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from core.business_days import PARIS
-from core.enums import PLAN_AXIS_LABELS, DecisionKind
 from notifications.render import french_date, french_datetime
 from services.governance_reports import ActionPlan, MeetingRecord
 
-KIND_LABELS = {
-    DecisionKind.ACTION_PLAN: "plan d'action",
-    DecisionKind.CASE_REVIEW: "examen de situation",
-    DecisionKind.ARBITRATION: "arbitrage",
-    DecisionKind.OTHER: "autre",
-}
 PLAN_COLUMNS = (
     "axis",
     "axis_label",
@@ -60,7 +53,6 @@ def minutes_html(record: MeetingRecord) -> str:
             record=record,
             meeting=record.meeting,
             committee=record.committee,
-            kind_labels=KIND_LABELS,
         )
     )
 
@@ -84,7 +76,7 @@ def action_plan_csv(
         for decision in group.decisions:
             head = [
                 group.axis.value,
-                PLAN_AXIS_LABELS[group.axis],
+                group.axis.label,
                 decision.reference,
                 _cell(decision.title),
                 decision.decided_at.astimezone(PARIS).date().isoformat(),

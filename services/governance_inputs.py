@@ -67,26 +67,28 @@ StrictId = Annotated[Id, Field(strict=True)]
 class CommitteeCreate(Payload):
     """A new committee and the organisations sitting on it."""
 
-    name: Title
-    kind: CommitteeKind
-    territory: Territory = Territory.PARIS
-    member_organisation_ids: list[StrictId] = Field(default_factory=list, max_length=200)
+    name: Title = Field(title="Nom")
+    kind: CommitteeKind = Field(title="Nature")
+    territory: Territory = Field(default=Territory.PARIS, title="Territoire")
+    member_organisation_ids: list[StrictId] = Field(
+        default_factory=list, max_length=200, title="Structures membres"
+    )
 
 
 class CommitteeMemberAdd(Payload):
     """An organisation joining a committee."""
 
-    organisation_id: StrictId
+    organisation_id: StrictId = Field(title="Structure")
 
 
 class MeetingCreate(Payload):
     """A new meeting of a committee."""
 
-    committee_id: StrictId
-    starts_at: Instant
-    duration_minutes: DurationMinutes = 120
-    place: Place
-    agenda: Agenda = ""
+    committee_id: StrictId = Field(title="Comité")
+    starts_at: Instant = Field(title="Date et heure")
+    duration_minutes: DurationMinutes = Field(default=120, title="Durée (en minutes)")
+    place: Place = Field(title="Lieu")
+    agenda: Agenda = Field(default="", title="Ordre du jour")
 
 
 class MeetingUpdate(Payload):
@@ -95,32 +97,32 @@ class MeetingUpdate(Payload):
     A field left out (or null) is left as it is.
     """
 
-    starts_at: Instant | None = None
-    duration_minutes: DurationMinutes | None = None
-    place: Place | None = None
-    agenda: Agenda | None = None
-    minutes: Minutes | None = None
+    starts_at: Instant | None = Field(default=None, title="Date et heure")
+    duration_minutes: DurationMinutes | None = Field(default=None, title="Durée (en minutes)")
+    place: Place | None = Field(default=None, title="Lieu")
+    agenda: Agenda | None = Field(default=None, title="Ordre du jour")
+    minutes: Minutes | None = Field(default=None, title="Compte rendu")
 
 
 class DecisionCreate(Payload):
     """A proposal put to a committee by the caller's organisation."""
 
-    committee_id: StrictId
-    title: Title
-    description: LongText
-    kind: DecisionKind
-    axis: PlanAxis
+    committee_id: StrictId = Field(title="Comité")
+    title: Title = Field(title="Intitulé")
+    description: LongText = Field(title="Description")
+    kind: DecisionKind = Field(title="Nature")
+    axis: PlanAxis = Field(title="Axe du plan")
 
 
 class CaseReviewCreate(Payload):
     """A referral brought to the comité technique; only its reference is kept."""
 
-    axis: PlanAxis = PlanAxis.A3_3
+    axis: PlanAxis = Field(default=PlanAxis.A3_3, title="Axe du plan")
 
 
 class ActionCreate(Payload):
     """An action item of an approved decision: who does what, by when."""
 
-    owner_organisation_id: StrictId
-    title: Title
-    due_on: Day
+    owner_organisation_id: StrictId = Field(title="Structure responsable")
+    title: Title = Field(title="Intitulé")
+    due_on: Day = Field(title="Échéance")

@@ -14,23 +14,26 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.enums import PLAN_AXIS_LABELS, DecisionKind, PlanAxis
+from core.enums import DecisionKind, LabelledEnum, PlanAxis
 from core.errors import Forbidden
 from core.models import ActionItem, Committee, Decision, Event, Meeting, Organisation
 from services.committee_service import get_committee, get_meeting
 from services.decision_service import year_bounds
 from states import engine
 from states.action import ACTION
-from states.action import STATE_LABELS as ACTION_STATE_LABELS
 from states.decision import DECISION
 from states.policy import Actor, may_read_governance
 
-OUTCOME_LABELS = {
-    "approved": "adoptée",
-    "rejected": "rejetée",
-    "adjourned": "ajournée",
-    "scheduled": "inscrite, décision à enregistrer",
-}
+
+class MeetingOutcome(LabelledEnum):
+    """What became of an item on a meeting's agenda, as its minutes say."""
+
+    APPROVED = "approved", "adoptée"
+    REJECTED = "rejected", "rejetée"
+    ADJOURNED = "adjourned", "ajournée"
+    SCHEDULED = "scheduled", "inscrite, décision à enregistrer"
+
+
 DECIDING_TRIGGERS = {"approve": "approved", "reject": "rejected", "adjourn": "adjourned"}
 
 
@@ -112,7 +115,7 @@ async def _plan_actions(
                 owner_organisation=item.owner_organisation,
                 due_on=item.due_on,
                 state=item.state,
-                state_label=ACTION_STATE_LABELS[item.state],
+                state_label=ACTION.state_labels[item.state],
                 overdue=item.id in overdue,
             )
         )
@@ -145,7 +148,7 @@ async def action_plan(session: AsyncSession, actor: Actor, year: int, now: datet
         ).scalars()
     )
     actions = await _plan_actions(session, [decision.id for decision in decisions], now)
-    groups = {axis: PlanAxisGroup(axis, PLAN_AXIS_LABELS[axis]) for axis in PlanAxis}
+    groups = {axis: PlanAxisGroup(axis, axis.label) for axis in PlanAxis}
     for decision in decisions:
         assert decision.decided_at is not None
         groups[decision.axis].decisions.append(
@@ -246,10 +249,10 @@ async def meeting_record(
             title=decision.title,
             kind=decision.kind,
             axis=decision.axis,
-            axis_label=PLAN_AXIS_LABELS[decision.axis],
+            axis_label=decision.axis.label,
             case_reference=decision.case_reference,
             outcome=outcomes[decision.id][0],
-            outcome_label=OUTCOME_LABELS[outcomes[decision.id][0]],
+            outcome_label=MeetingOutcome(outcomes[decision.id][0]).label,
             decision_text=outcomes[decision.id][1],
             published=decision.state == "published",
             actions=actions.get(decision.id, []),

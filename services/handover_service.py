@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -40,18 +40,18 @@ CONSENT_REQUIRED = (
 class HandoverCreate(Payload):
     """A proposal by the current référent to hand the person over to another organisation."""
 
-    person_id: Id
-    to_organisation_id: Id
-    reason: LongText
-    consent: bool
+    person_id: Id = Field(title="Personne accompagnée")
+    to_organisation_id: Id = Field(title="Structure qui prendra le relais")
+    reason: LongText = Field(title="Motif")
+    consent: bool = Field(title="Accord de la personne")
 
 
 class AccompanimentStart(Payload):
     """An organisation starts accompanying a person: one it knows, or a new one."""
 
-    person_id: Id | None = None
+    person_id: Id | None = Field(default=None, title="Personne accompagnée")
     person: PersonFields | None = None
-    consent: bool
+    consent: bool = Field(title="Accord de la personne")
 
     @model_validator(mode="after")
     def _one_person(self) -> AccompanimentStart:

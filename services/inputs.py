@@ -26,20 +26,20 @@ Days = Annotated[int, Field(ge=1, le=120)]
 class OrganisationCreate(Payload):
     """A new partner organisation."""
 
-    name: Name
-    kind: OrganisationKind
-    territory: Territory = Territory.PARIS
+    name: Name = Field(title="Nom")
+    kind: OrganisationKind = Field(title="Nature")
+    territory: Territory = Field(default=Territory.PARIS, title="Territoire")
 
 
 class AccountCreate(Payload):
     """A new account, made by an admin or by an organisation admin for their organisation."""
 
-    email: EmailStr
-    password: Password
-    organisation_id: Id
-    role: Role
-    full_name: Name | None = None
-    scope_territory: Territory | None = None
+    email: EmailStr = Field(title="Adresse électronique")
+    password: Password = Field(title="Mot de passe")
+    organisation_id: Id = Field(title="Structure")
+    role: Role = Field(title="Rôle")
+    full_name: Name | None = Field(default=None, title="Nom et prénom")
+    scope_territory: Territory | None = Field(default=None, title="Territoire suivi")
 
 
 class UserCreate(user_schemas.BaseUserCreate):
@@ -55,26 +55,42 @@ class UserCreate(user_schemas.BaseUserCreate):
 class OfferFields(Payload):
     """The editable fields of an offer."""
 
-    title: Name | None = None
-    description: Description | None = None
-    category: OfferCategory | None = None
-    territory: Territory | None = None
-    eligible_publics: list[Situation] | None = Field(default=None, max_length=len(Situation))
-    contact_email: EmailStr | None = None
-    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    is_active: bool | None = None
+    title: Name | None = Field(default=None, title="Intitulé de l'offre")
+    description: Description | None = Field(default=None, title="Description")
+    category: OfferCategory | None = Field(default=None, title="Thématique")
+    territory: Territory | None = Field(default=None, title="Territoire")
+    eligible_publics: list[Situation] | None = Field(
+        default=None, max_length=len(Situation), title="Publics concernés"
+    )
+    contact_email: EmailStr | None = Field(default=None, title="Adresse électronique de contact")
+    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = Field(
+        default=None, title="Nombre de places (facultatif)"
+    )
+    is_active: bool | None = Field(
+        default=None, title="Offre ouverte : elle reçoit des orientations"
+    )
     is_accompaniment: bool | None = Field(
         default=None,
         description="Starting a referral to this offer makes its organisation the référent.",
+        title=(
+            "Offre d'accompagnement : la structure devient référente de la personne "
+            "quand l'accompagnement démarre"
+        ),
     )
-    reminder_days: Days | None = None
-    escalation_days: Days | None = None
-    expiry_days: Days | None = None
+    reminder_days: Days | None = Field(
+        default=None, title="Relance de la structure après (jours ouvrés)"
+    )
+    escalation_days: Days | None = Field(
+        default=None, title="Alerte à la coordination après (jours ouvrés)"
+    )
+    expiry_days: Days | None = Field(
+        default=None, title="Expiration de l'orientation sans réponse après (jours ouvrés)"
+    )
 
 
 class OfferCreate(OfferFields):
     """A new offer; the territory defaults to the organisation's."""
 
-    organisation_id: Id
-    title: Name
-    category: OfferCategory
+    organisation_id: Id = Field(title="Structure")
+    title: Name = Field(title="Intitulé de l'offre")
+    category: OfferCategory = Field(title="Thématique")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
@@ -38,9 +38,9 @@ DETAILS: tuple[ORMOption, ...] = (
 class RedirectFields(Payload):
     """A returned or expired request sent on to another offer, for the same person."""
 
-    offer_id: OfferId
-    motive: LongText | None = None
-    consent: bool
+    offer_id: OfferId = Field(title="Nouvelle offre")
+    motive: LongText | None = Field(default=None, title="Motif de l'orientation")
+    consent: bool = Field(title="Accord de la personne")
 
 
 CONSENT_REQUIRED = (

@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_kept
-from core.enums import TimerKind
+from core.enums import LabelledEnum, MessageKey, TimerKind
 from core.models import ActionItem, Committee, Decision, Organisation
 from states.decision import SECRETARIAT, SECRETARIAT_LABELS, SECRETARIAT_ROLE_SIDES
 from states.fields import Comment, Payload
-from states.lifecycle import COORDINATORS, Lifecycle, TimerSpec, TransitionSpec, Waiting
+from states.lifecycle import (
+    COORDINATORS,
+    Creation,
+    Lifecycle,
+    Notice,
+    TimerSpec,
+    TransitionSpec,
+    Waiting,
+)
 
 OWNER = "owner"
+
+
+class ActionState(LabelledEnum):
+    """Where an action item stands."""
+
+    OPEN = "open", "à faire"
+    DONE = "done", "faite"
 
 
 class DoneFields(Payload):
     """``done``: the action was carried out; a note may say how."""
 
-    note: Comment | None = None
-
-
-async def _done(session: AsyncSession, item: Any, fields: BaseModel, now: datetime) -> None:
-    assert isinstance(fields, DoneFields)
-    item.done_note = fields.note
+    note: Comment | None = Field(default=None, title="Note")
 
 
 async def _describe(session: AsyncSession, item: Any) -> dict[str, Any]:
@@ -42,39 +51,54 @@ async def _describe(session: AsyncSession, item: Any) -> dict[str, Any]:
         "owner_organisation": owner.name,
         "due_on": item.due_on.isoformat(),
         "state": item.state,
-        "state_label": STATE_LABELS[item.state],
+        "state_label": ActionState(item.state).label,
         "subject_line": f"« {item.title} », pour {owner.name}",
-        "path": f"/actions/{item.id}",
+        "path": ACTION.case_path(item.id),
     }
 
-
-STATE_LABELS = {"open": "à faire", "done": "faite"}
 
 ACTION = Lifecycle(
     name="action",
     reference_prefix="AC",
     model=ActionItem,
-    states=tuple(STATE_LABELS),
-    initial="open",
-    creation_trigger="assign",
+    state_enum=ActionState,
+    initial=ActionState.OPEN,
+    creation=Creation(
+        trigger="assign",
+        label="Attribution",
+        notices=(Notice(message=MessageKey.ACTION_ASSIGNED, to=OWNER),),
+    ),
     transitions=(
         TransitionSpec(
-            "done", ("open",), "done", frozenset({OWNER, SECRETARIAT}), DoneFields, _done
+            trigger="done",
+            label="Marquer comme faite",
+            sources=(ActionState.OPEN,),
+            dest=ActionState.DONE,
+            sides=frozenset({OWNER, SECRETARIAT}),
+            payload=DoneFields,
+            copies={"note": "done_note"},
         ),
     ),
     timers={
-        "open": (
-            TimerSpec(TimerKind.REMINDER, 0, OWNER, anchor="due_at"),
-            TimerSpec(TimerKind.ESCALATION, 5, COORDINATORS, anchor="due_at"),
+        ActionState.OPEN: (
+            TimerSpec(kind=TimerKind.REMINDER, business_days=0, target=OWNER, anchor="due_at"),
+            TimerSpec(
+                kind=TimerKind.ESCALATION, business_days=5, target=COORDINATORS, anchor="due_at"
+            ),
         ),
     },
     parties={OWNER: ActionItem.owner_organisation_id},
     territory=ActionItem.territory,
-    describe=_describe,
-    state_labels=STATE_LABELS,
     case_label="action",
+    list_label="Actions",
+    path="/actions",
+    describe=_describe,
     role_sides=SECRETARIAT_ROLE_SIDES,
     side_labels=SECRETARIAT_LABELS,
     visible_to_all=True,
-    waiting_on={"open": Waiting(OWNER, "réaliser l'action puis la marquer comme faite")},
+    waiting_on={
+        ActionState.OPEN: Waiting(
+            side=OWNER, action="réaliser l'action puis la marquer comme faite"
+        )
+    },
 )

@@ -10,15 +10,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_kept
-from core.enums import PLAN_AXIS_LABELS, Role, TimerKind
+from core.enums import LabelledEnum, MessageKey, Role, TimerKind
 from core.errors import InvalidInput, TransitionNotAllowed
 from core.models import Committee, Decision, Meeting, Organisation
 from states.fields import Id, LongText, Payload
-from states.lifecycle import COORDINATORS, Lifecycle, TimerSpec, TransitionSpec, Waiting
+from states.lifecycle import (
+    COORDINATORS,
+    Creation,
+    Lifecycle,
+    Notice,
+    TimerSpec,
+    TransitionSpec,
+    Waiting,
+)
 
 PROPOSER = "proposer"
 SECRETARIAT = "secretariat"
@@ -28,16 +36,27 @@ SECRETARIAT_ROLE_SIDES = {Role.SECRETARY: SECRETARIAT}
 SECRETARIAT_LABELS = {SECRETARIAT: "Secrétariat des comités"}
 
 
+class DecisionState(LabelledEnum):
+    """Where an item put to a committee stands."""
+
+    PROPOSED = "proposed", "proposée"
+    SCHEDULED = "scheduled", "inscrite à l'ordre du jour"
+    ADJOURNED = "adjourned", "ajournée"
+    APPROVED = "approved", "adoptée"
+    REJECTED = "rejected", "rejetée"
+    PUBLISHED = "published", "publiée"
+
+
 class ScheduleFields(Payload):
     """``schedule``: the planned meeting of the item's committee where it will be decided."""
 
-    meeting_id: Id
+    meeting_id: Id = Field(title="Réunion")
 
 
 class DecideFields(Payload):
     """``approve`` / ``reject`` / ``adjourn``: what the meeting said, in a few lines."""
 
-    decision_text: LongText | None = None
+    decision_text: LongText | None = Field(default=None, title="Décision prise (quelques lignes)")
 
 
 class PublishFields(Payload):
@@ -70,8 +89,6 @@ def _record_outcome(outcome: str) -> Any:
     async def record(
         session: AsyncSession, decision: Any, fields: BaseModel, now: datetime
     ) -> None:
-        assert isinstance(fields, DecideFields)
-        decision.decision_text = fields.decision_text
         decision.decided_at = now
         decision.outcome = outcome
 
@@ -79,8 +96,6 @@ def _record_outcome(outcome: str) -> Any:
 
 
 async def _adjourn(session: AsyncSession, decision: Any, fields: BaseModel, now: datetime) -> None:
-    assert isinstance(fields, DecideFields)
-    decision.decision_text = fields.decision_text
     decision.meeting_id = None
     decision.meeting_at = None
 
@@ -103,106 +118,128 @@ async def _describe(session: AsyncSession, decision: Any) -> dict[str, Any]:
         "committee": committee.name,
         "proposer_organisation": proposer.name,
         "axis": decision.axis.value,
-        "axis_label": PLAN_AXIS_LABELS[decision.axis],
+        "axis_label": decision.axis.label,
         "state": decision.state,
-        "state_label": STATE_LABELS[decision.state],
+        "state_label": DecisionState(decision.state).label,
         "subject_line": f"« {decision.title} », {committee.name}",
-        "path": f"/decisions/{decision.id}",
+        "path": DECISION.case_path(decision.id),
         "meeting_at": decision.meeting_at.isoformat() if decision.meeting_at else None,
     }
 
 
-STATE_LABELS = {
-    "proposed": "proposée",
-    "scheduled": "inscrite à l'ordre du jour",
-    "adjourned": "ajournée",
-    "approved": "adoptée",
-    "rejected": "rejetée",
-    "published": "publiée",
-}
+WAITING_SCHEDULE = Waiting(
+    side=SECRETARIAT, action="inscrire la proposition à l'ordre du jour d'une réunion"
+)
 
-WAITING_SCHEDULE = Waiting(SECRETARIAT, "inscrire la proposition à l'ordre du jour d'une réunion")
+S = DecisionState
+TO_PROPOSER = {
+    key: (Notice(message=key, to=PROPOSER),)
+    for key in (
+        MessageKey.DECISION_SCHEDULED,
+        MessageKey.DECISION_DECIDED,
+        MessageKey.DECISION_ADJOURNED,
+        MessageKey.DECISION_PUBLISHED,
+    )
+}
+WAITING_TIMERS = (
+    TimerSpec(kind=TimerKind.REMINDER, business_days=20, target=SECRETARIAT),
+    TimerSpec(kind=TimerKind.ESCALATION, business_days=30, target=COORDINATORS),
+)
+
+
+def _deciding(trigger: str, label: str, dest: DecisionState) -> TransitionSpec:
+    """``approve`` or ``reject``: what the meeting said, recorded after it."""
+    return TransitionSpec(
+        trigger=trigger,
+        label=label,
+        sources=(S.SCHEDULED,),
+        dest=dest,
+        sides=SECRETARIAT_ONLY,
+        payload=DecideFields,
+        copies={"decision_text": "decision_text"},
+        effect=_record_outcome(dest.value),
+        guard=_after_meeting,
+        notices=TO_PROPOSER[MessageKey.DECISION_DECIDED],
+    )
+
 
 DECISION = Lifecycle(
     name="decision",
     reference_prefix="DC",
     model=Decision,
-    states=tuple(STATE_LABELS),
-    initial="proposed",
-    creation_trigger="propose",
+    state_enum=DecisionState,
+    initial=S.PROPOSED,
+    creation=Creation(
+        trigger="propose",
+        label="Proposition",
+        notices=(Notice(message=MessageKey.DECISION_PROPOSED, to=SECRETARIAT),),
+    ),
     transitions=(
         TransitionSpec(
-            "schedule",
-            ("proposed", "adjourned"),
-            "scheduled",
-            SECRETARIAT_ONLY,
-            ScheduleFields,
-            _schedule,
+            trigger="schedule",
+            label="Inscrire à l'ordre du jour",
+            sources=(S.PROPOSED, S.ADJOURNED),
+            dest=S.SCHEDULED,
+            sides=SECRETARIAT_ONLY,
+            payload=ScheduleFields,
+            effect=_schedule,
+            notices=TO_PROPOSER[MessageKey.DECISION_SCHEDULED],
         ),
+        _deciding("approve", "Approuver", S.APPROVED),
+        _deciding("reject", "Rejeter", S.REJECTED),
         TransitionSpec(
-            "approve",
-            ("scheduled",),
-            "approved",
-            SECRETARIAT_ONLY,
-            DecideFields,
-            _record_outcome("approved"),
+            trigger="adjourn",
+            label="Ajourner",
+            sources=(S.SCHEDULED,),
+            dest=S.ADJOURNED,
+            sides=SECRETARIAT_ONLY,
+            payload=DecideFields,
+            copies={"decision_text": "decision_text"},
+            effect=_adjourn,
             guard=_after_meeting,
+            notices=TO_PROPOSER[MessageKey.DECISION_ADJOURNED],
         ),
         TransitionSpec(
-            "reject",
-            ("scheduled",),
-            "rejected",
-            SECRETARIAT_ONLY,
-            DecideFields,
-            _record_outcome("rejected"),
-            guard=_after_meeting,
-        ),
-        TransitionSpec(
-            "adjourn",
-            ("scheduled",),
-            "adjourned",
-            SECRETARIAT_ONLY,
-            DecideFields,
-            _adjourn,
-            guard=_after_meeting,
-        ),
-        TransitionSpec(
-            "publish",
-            ("approved", "rejected"),
-            "published",
-            SECRETARIAT_ONLY,
-            PublishFields,
-            _publish,
+            trigger="publish",
+            label="Publier avec le compte rendu",
+            sources=(S.APPROVED, S.REJECTED),
+            dest=S.PUBLISHED,
+            sides=SECRETARIAT_ONLY,
+            payload=PublishFields,
+            effect=_publish,
+            notices=TO_PROPOSER[MessageKey.DECISION_PUBLISHED],
         ),
     ),
     timers={
-        "proposed": (
-            TimerSpec(TimerKind.REMINDER, 20, SECRETARIAT),
-            TimerSpec(TimerKind.ESCALATION, 30, COORDINATORS),
-        ),
+        S.PROPOSED: WAITING_TIMERS,
         # Not in DESIGN.md's table: an adjourned item waits to be scheduled again, like a
         # proposed one, so it gets the same deadlines rather than none.
-        "adjourned": (
-            TimerSpec(TimerKind.REMINDER, 20, SECRETARIAT),
-            TimerSpec(TimerKind.ESCALATION, 30, COORDINATORS),
-        ),
-        "scheduled": (
-            TimerSpec(TimerKind.REMINDER, 2, SECRETARIAT, anchor="meeting_at"),
-            TimerSpec(TimerKind.ESCALATION, 5, COORDINATORS, anchor="meeting_at"),
+        S.ADJOURNED: WAITING_TIMERS,
+        S.SCHEDULED: (
+            TimerSpec(
+                kind=TimerKind.REMINDER, business_days=2, target=SECRETARIAT, anchor="meeting_at"
+            ),
+            TimerSpec(
+                kind=TimerKind.ESCALATION,
+                business_days=5,
+                target=COORDINATORS,
+                anchor="meeting_at",
+            ),
         ),
     },
     parties={PROPOSER: Decision.proposer_organisation_id},
     territory=Decision.territory,
-    describe=_describe,
-    state_labels=STATE_LABELS,
     case_label="décision",
+    list_label="Décisions",
+    path="/decisions",
+    describe=_describe,
     role_sides=SECRETARIAT_ROLE_SIDES,
     side_labels=SECRETARIAT_LABELS,
     visible_to_all=True,
     coordinator_override=False,
     waiting_on={
-        "proposed": WAITING_SCHEDULE,
-        "adjourned": WAITING_SCHEDULE,
-        "scheduled": Waiting(SECRETARIAT, "enregistrer la décision prise en réunion"),
+        S.PROPOSED: WAITING_SCHEDULE,
+        S.ADJOURNED: WAITING_SCHEDULE,
+        S.SCHEDULED: Waiting(side=SECRETARIAT, action="enregistrer la décision prise en réunion"),
     },
 )

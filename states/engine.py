@@ -27,7 +27,6 @@ from core.errors import (
 )
 from core.models import Event, Timer
 from core.outbox import enqueue
-from notifications.catalog import for_transition
 from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
 from states.policy import Actor, allowed_triggers, can_see, may_fire, sides_of
 from states.recipients import recipients_for
@@ -170,6 +169,8 @@ async def apply_transition(
     spec = check_may_fire(lifecycle, case, trigger, actor, now)
     fields = _validated(spec, payload)
     from_state = case.state
+    for name, attribute in spec.copies.items():
+        setattr(case, attribute, getattr(fields, name))
     if spec.effect is not None:
         await spec.effect(session, case, fields, now)
     move(lifecycle, case, trigger)
@@ -189,7 +190,7 @@ async def record_creation(
     Returns the event's id.
     """
     case.state_entered_at = now
-    trigger = lifecycle.creation_trigger
+    trigger = lifecycle.creation.trigger
     event_id = await _record(session, lifecycle, case, trigger, None, actor, None, now)
     await _open_timers(session, lifecycle, case, now)
     await _notify(session, lifecycle, case, trigger, event_id, now)
@@ -204,15 +205,15 @@ async def _notify(
     event_id: int,
     now: datetime,
 ) -> None:
-    rules = for_transition(lifecycle.name, trigger)
-    if not rules or lifecycle.describe is None:
+    notices = lifecycle.notices_of(trigger)
+    if not notices or lifecycle.describe is None:
         return
     context = await lifecycle.describe(session, case)
-    for rule in rules:
-        recipients = await recipients_for(session, lifecycle, case, rule.audience)
+    for notice in notices:
+        recipients = await recipients_for(session, lifecycle, case, notice.to)
         await enqueue(
             session,
-            rule.message,
+            notice.message,
             key_prefix=f"event:{event_id}",
             case_kind=lifecycle.name,
             case_id=case.id,

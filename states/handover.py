@@ -10,60 +10,65 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_kept
-from core.enums import AccompanimentSource, TimerKind
+from core.enums import AccompanimentSource, LabelledEnum, MessageKey, TimerKind
 from core.errors import ConcurrentChange
 from core.models import Handover, Organisation
 from states import engine
 from states.accompaniments import begin_accompaniment, current_accompaniment
 from states.fields import Comment, Moment, Payload
-from states.lifecycle import COORDINATORS, Lifecycle, TimerSpec, TransitionSpec, Waiting
+from states.lifecycle import (
+    COORDINATORS,
+    Creation,
+    Lifecycle,
+    Notice,
+    TimerSpec,
+    TransitionSpec,
+    Waiting,
+)
 from states.policy import Actor
 
 REFERENT = "referent"
 SUCCESSOR = "successor"
-OPEN_STATES = ("proposed", "accepted")
+
+
+class HandoverState(LabelledEnum):
+    """Where a handover stands."""
+
+    PROPOSED = "proposed", "proposé"
+    ACCEPTED = "accepted", "accepté"
+    DECLINED = "declined", "refusé"
+    WITHDRAWN = "withdrawn", "retiré"
+    COMPLETED = "completed", "effectué"
+
+
+OPEN_STATES = (HandoverState.PROPOSED, HandoverState.ACCEPTED)
 
 
 class AcceptHandoverFields(Payload):
     """``accept``: when A, B and the person first meet together."""
 
-    first_meeting_at: Moment
+    first_meeting_at: Moment = Field(title="Date de la première rencontre à trois")
 
 
 class DeclineHandoverFields(Payload):
     """``decline``: why B cannot take the person on."""
 
-    reason: Comment
+    reason: Comment = Field(title="Motif")
 
 
 class WithdrawHandoverFields(Payload):
     """``withdraw``: A keeps the person after all."""
 
-    reason: Comment | None = None
+    reason: Comment | None = Field(default=None, title="Motif")
 
 
 class ConfirmHandoverFields(Payload):
     """``confirm``: the first joint meeting took place."""
-
-
-async def _accept(session: AsyncSession, handover: Any, fields: BaseModel, now: datetime) -> None:
-    assert isinstance(fields, AcceptHandoverFields)
-    handover.first_meeting_at = fields.first_meeting_at
-
-
-async def _decline(session: AsyncSession, handover: Any, fields: BaseModel, now: datetime) -> None:
-    assert isinstance(fields, DeclineHandoverFields)
-    handover.decline_reason = fields.reason
-
-
-async def _withdraw(session: AsyncSession, handover: Any, fields: BaseModel, now: datetime) -> None:
-    assert isinstance(fields, WithdrawHandoverFields)
-    handover.withdraw_reason = fields.reason
 
 
 async def _confirm(session: AsyncSession, handover: Any, fields: BaseModel, now: datetime) -> None:
@@ -129,82 +134,100 @@ async def _describe(session: AsyncSession, handover: Any) -> dict[str, Any]:
         "from_organisation": giver.name,
         "to_organisation": taker.name,
         "state": handover.state,
-        "state_label": STATE_LABELS[handover.state],
+        "state_label": HandoverState(handover.state).label,
         "subject_line": f"de {giver.name} à {taker.name}",
-        "path": f"/handovers/{handover.id}",
+        "path": HANDOVER.case_path(handover.id),
         "first_meeting_at": (
             handover.first_meeting_at.isoformat() if handover.first_meeting_at else None
         ),
     }
 
 
-STATE_LABELS = {
-    "proposed": "proposé",
-    "accepted": "accepté",
-    "declined": "refusé",
-    "withdrawn": "retiré",
-    "completed": "effectué",
-}
+S = HandoverState
+ACTS_AS_SUCCESSOR = frozenset({SUCCESSOR})
 
 HANDOVER = Lifecycle(
     name="handover",
     reference_prefix="PR",
     model=Handover,
-    states=tuple(STATE_LABELS),
-    initial="proposed",
-    creation_trigger="propose",
+    state_enum=HandoverState,
+    initial=S.PROPOSED,
+    creation=Creation(
+        trigger="propose",
+        label="Proposition",
+        notices=(Notice(message=MessageKey.HANDOVER_PROPOSED, to=SUCCESSOR),),
+    ),
     transitions=(
         TransitionSpec(
-            "accept",
-            ("proposed",),
-            "accepted",
-            frozenset({SUCCESSOR}),
-            AcceptHandoverFields,
-            _accept,
+            trigger="accept",
+            label="Accepter le relais",
+            sources=(S.PROPOSED,),
+            dest=S.ACCEPTED,
+            sides=ACTS_AS_SUCCESSOR,
+            payload=AcceptHandoverFields,
+            copies={"first_meeting_at": "first_meeting_at"},
+            notices=(Notice(message=MessageKey.HANDOVER_ACCEPTED, to=REFERENT),),
         ),
         TransitionSpec(
-            "decline",
-            ("proposed",),
-            "declined",
-            frozenset({SUCCESSOR}),
-            DeclineHandoverFields,
-            _decline,
+            trigger="decline",
+            label="Refuser le relais",
+            sources=(S.PROPOSED,),
+            dest=S.DECLINED,
+            sides=ACTS_AS_SUCCESSOR,
+            payload=DeclineHandoverFields,
+            copies={"reason": "decline_reason"},
+            notices=(Notice(message=MessageKey.HANDOVER_DECLINED, to=REFERENT),),
         ),
         TransitionSpec(
-            "withdraw",
-            ("proposed", "accepted"),
-            "withdrawn",
-            frozenset({REFERENT}),
-            WithdrawHandoverFields,
-            _withdraw,
+            trigger="withdraw",
+            label="Retirer la proposition",
+            sources=(S.PROPOSED, S.ACCEPTED),
+            dest=S.WITHDRAWN,
+            sides=frozenset({REFERENT}),
+            payload=WithdrawHandoverFields,
+            copies={"reason": "withdraw_reason"},
+            notices=(Notice(message=MessageKey.HANDOVER_WITHDRAWN, to=SUCCESSOR),),
         ),
         TransitionSpec(
-            "confirm",
-            ("accepted",),
-            "completed",
-            frozenset({SUCCESSOR}),
-            ConfirmHandoverFields,
-            _confirm,
+            trigger="confirm",
+            label="Confirmer : la rencontre a eu lieu",
+            sources=(S.ACCEPTED,),
+            dest=S.COMPLETED,
+            sides=ACTS_AS_SUCCESSOR,
+            payload=ConfirmHandoverFields,
+            effect=_confirm,
             guard=_meeting_passed,
+            notices=(Notice(message=MessageKey.HANDOVER_COMPLETED, to=REFERENT),),
         ),
     ),
     timers={
-        "proposed": (
-            TimerSpec(TimerKind.REMINDER, 3, SUCCESSOR),
-            TimerSpec(TimerKind.ESCALATION, 5, COORDINATORS),
+        S.PROPOSED: (
+            TimerSpec(kind=TimerKind.REMINDER, business_days=3, target=SUCCESSOR),
+            TimerSpec(kind=TimerKind.ESCALATION, business_days=5, target=COORDINATORS),
         ),
-        "accepted": (
-            TimerSpec(TimerKind.REMINDER, 2, SUCCESSOR, anchor="first_meeting_at"),
-            TimerSpec(TimerKind.ESCALATION, 5, COORDINATORS, anchor="first_meeting_at"),
+        S.ACCEPTED: (
+            TimerSpec(
+                kind=TimerKind.REMINDER,
+                business_days=2,
+                target=SUCCESSOR,
+                anchor="first_meeting_at",
+            ),
+            TimerSpec(
+                kind=TimerKind.ESCALATION,
+                business_days=5,
+                target=COORDINATORS,
+                anchor="first_meeting_at",
+            ),
         ),
     },
     parties={REFERENT: Handover.from_organisation_id, SUCCESSOR: Handover.to_organisation_id},
     territory=Handover.territory,
-    describe=_describe,
-    state_labels=STATE_LABELS,
     case_label="passage de relais",
+    list_label="Passages de relais",
+    path="/handovers",
+    describe=_describe,
     waiting_on={
-        "proposed": Waiting(SUCCESSOR, "accepter ou refuser le passage de relais"),
-        "accepted": Waiting(SUCCESSOR, "confirmer que la première rencontre a eu lieu"),
+        S.PROPOSED: Waiting(side=SUCCESSOR, action="accepter ou refuser le passage de relais"),
+        S.ACCEPTED: Waiting(side=SUCCESSOR, action="confirmer que la première rencontre a eu lieu"),
     },
 )

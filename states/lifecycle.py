@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from transitions import Machine
 
-from core.enums import Role, TimerKind
+from core.enums import LabelledEnum, MessageKey, Role, TimerKind
 
 SYSTEM = "system"
 """The side of the timers: a transition with this side is fired by relais itself."""
@@ -43,18 +43,33 @@ class EmptyPayload(BaseModel):
     model_config = {"extra": "forbid"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """A message a transition sends to one audience: a side of the case, or the coordinators."""
+
+    message: MessageKey
+    to: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class TransitionSpec:
-    """One trigger: from which states, to which, fired by which sides, with which fields."""
+    """One trigger: from which states, to which, fired by which sides, with which fields.
+
+    ``label`` is the button a person clicks and the line of the case's history; ``copies``
+    names the payload fields copied onto the case as they are (payload field -> case
+    attribute), before ``effect`` runs; ``notices`` are the messages the transition sends.
+    """
 
     trigger: str
+    label: str
     sources: tuple[str, ...]
     dest: str
     sides: frozenset[str]
     payload: type[BaseModel] = EmptyPayload
+    copies: Mapping[str, str] = field(default_factory=dict)
     effect: Effect | None = None
     guard: Guard | None = None
-    label: str = ""
+    notices: tuple[Notice, ...] = ()
 
     @property
     def is_system(self) -> bool:
@@ -62,7 +77,16 @@ class TransitionSpec:
         return SYSTEM in self.sides
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Creation:
+    """How a case comes to be: the trigger its first event records, its label, its messages."""
+
+    trigger: str
+    label: str
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class TimerSpec:
     """A deadline a state declares: created on entry, cancelled on exit.
 
@@ -77,7 +101,7 @@ class TimerSpec:
     anchor: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Waiting:
     """Who a case waits on in a state, and for what (read in reminders and digests)."""
 
@@ -85,20 +109,27 @@ class Waiting:
     action: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Lifecycle:
     """A complete lifecycle declaration, plus the few hooks that know its model."""
 
     name: str
     reference_prefix: str
     model: type[Any]
-    states: tuple[str, ...]
+    # The states, with the French label of each (« transmise »).
+    state_enum: type[LabelledEnum]
     initial: str
+    creation: Creation
     transitions: tuple[TransitionSpec, ...]
     timers: Mapping[str, tuple[TimerSpec, ...]]
     # Side name -> the model column holding that side's organisation id.
     parties: Mapping[str, InstrumentedAttribute[int]]
     territory: InstrumentedAttribute[Any]
+    # The word a person reads for a case of this lifecycle (« orientation »), and for the list.
+    case_label: str
+    list_label: str
+    # Where the cases' pages live: a case's page is ``<path>/<id>``.
+    path: str
     # Per-case deadline overrides, e.g. an offer's own response times.
     deadline_overrides: (
         Callable[[AsyncSession, Any], Awaitable[Mapping[tuple[str, TimerKind], int]]] | None
@@ -107,11 +138,6 @@ class Lifecycle:
     side_recipients: Callable[[AsyncSession, Any, str], Awaitable[list[Recipient]]] | None = None
     # What a notification may say of the case: references, organisations, never the person.
     describe: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
-    state_labels: Mapping[str, str] = field(default_factory=dict)
-    # The word a person reads for a case of this lifecycle ("orientation").
-    case_label: str = "dossier"
-    # The pseudo-trigger of the event that records a new case ("create", "propose").
-    creation_trigger: str = "create"
     # Sides held by role rather than by organisation, e.g. the committees' secretariat.
     role_sides: Mapping[Role, str] = field(default_factory=dict)
     # What a person reads for a side that is not an organisation ("Secrétariat des comités").
@@ -122,11 +148,45 @@ class Lifecycle:
     coordinator_override: bool = True
     # State -> the side expected to act, for the states that have deadlines.
     waiting_on: Mapping[str, Waiting] = field(default_factory=dict)
+    states: tuple[str, ...] = field(init=False)
+    state_labels: Mapping[str, str] = field(init=False, repr=False, compare=False)
     machine: Machine = field(init=False, repr=False, compare=False)
     # State -> the triggers the machine accepts there, asked of the machine once.
     accepted: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "initial", str(self.initial))
+        object.__setattr__(self, "states", tuple(state.value for state in self.state_enum))
+        object.__setattr__(
+            self, "state_labels", {state.value: state.label for state in self.state_enum}
+        )
+        self._check()
+        machine = Machine(
+            model=None,
+            states=list(self.states),
+            transitions=[
+                # Plain strings: transitions reads an Enum state by its name, not its value.
+                {
+                    "trigger": spec.trigger,
+                    "source": [str(source) for source in spec.sources],
+                    "dest": str(spec.dest),
+                }
+                for spec in self.transitions
+            ],
+            initial=str(self.initial),
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+        )
+        object.__setattr__(self, "machine", machine)
+        accepted = {state: set(machine.get_triggers(state)) for state in self.states}
+        in_order = {
+            state: tuple(trigger for trigger in self.triggers if trigger in triggers)
+            for state, triggers in accepted.items()
+        }
+        object.__setattr__(self, "accepted", in_order)
+
+    def _check(self) -> None:
+        """Refuse, at import, a declaration naming an unknown state, side, field or message."""
         unknown = {
             state
             for spec in self.transitions
@@ -145,24 +205,39 @@ class Lifecycle:
         strangers = {wait.side for wait in self.waiting_on.values()} - known_sides
         if strangers:
             raise ValueError(f"{self.name}: waiting on unknown sides {sorted(strangers)}")
-        machine = Machine(
-            model=None,
-            states=list(self.states),
-            transitions=[
-                {"trigger": spec.trigger, "source": list(spec.sources), "dest": spec.dest}
-                for spec in self.transitions
-            ],
-            initial=self.initial,
-            auto_transitions=False,
-            ignore_invalid_triggers=False,
-        )
-        object.__setattr__(self, "machine", machine)
-        accepted = {state: set(machine.get_triggers(state)) for state in self.states}
-        in_order = {
-            state: tuple(trigger for trigger in self.triggers if trigger in triggers)
-            for state, triggers in accepted.items()
-        }
-        object.__setattr__(self, "accepted", in_order)
+        notices = [*self.creation.notices]
+        for spec in self.transitions:
+            notices.extend(spec.notices)
+            missing = set(spec.copies) - set(spec.payload.model_fields)
+            if missing:
+                raise ValueError(f"{self.name}.{spec.trigger}: copies unknown fields {missing}")
+        for notice in notices:
+            if not isinstance(notice.message, MessageKey):
+                raise ValueError(f"{self.name}: unknown message {notice.message!r}")
+            if notice.to not in known_sides | {COORDINATORS}:
+                raise ValueError(f"{self.name}: message {notice.message} to unknown {notice.to!r}")
+
+    def case_path(self, case_id: int) -> str:
+        """The path of a case's page."""
+        return f"{self.path}/{case_id}"
+
+    def trigger_label(self, trigger: str) -> str:
+        """What a person reads for ``trigger`` (a button, a line of the history)."""
+        if trigger == self.creation.trigger:
+            return self.creation.label
+        for spec in self.transitions:
+            if spec.trigger == trigger:
+                return spec.label
+        return trigger
+
+    def notices_of(self, trigger: str) -> tuple[Notice, ...]:
+        """The messages ``trigger`` (or the case's creation) sends."""
+        if trigger == self.creation.trigger:
+            return self.creation.notices
+        for spec in self.transitions:
+            if spec.trigger == trigger:
+                return spec.notices
+        return ()
 
     @property
     def triggers(self) -> tuple[str, ...]:
@@ -208,7 +283,7 @@ class CaseHandle:
 def move(lifecycle: Lifecycle, case: Any, trigger: str) -> None:
     """Apply ``trigger`` to ``case`` through the lifecycle's machine (raises if invalid)."""
     handle = CaseHandle(case)
-    lifecycle.machine.add_model(handle, initial=case.state)
+    lifecycle.machine.add_model(handle, initial=str(case.state))
     try:
         handle.trigger(trigger)  # type: ignore[attr-defined]
     finally:

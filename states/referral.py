@@ -13,6 +13,8 @@ from core.db import get_kept
 from core.enums import (
     AccompanimentSource,
     Barrier,
+    LabelledEnum,
+    MessageKey,
     Outcome,
     ReturnReason,
     Role,
@@ -26,7 +28,9 @@ from states.fields import Comment, LongText, Moment, OfferId, Payload, Phone, Sh
 from states.lifecycle import (
     COORDINATORS,
     SYSTEM,
+    Creation,
     Lifecycle,
+    Notice,
     Recipient,
     TimerSpec,
     TransitionSpec,
@@ -42,6 +46,20 @@ REFERRER = "referrer"
 RECEIVER = "receiver"
 
 
+class ReferralState(LabelledEnum):
+    """Where a referral stands."""
+
+    DRAFT = "draft", "brouillon"
+    SUBMITTED = "submitted", "transmise"
+    ACCEPTED = "accepted", "acceptée"
+    RETURNED = "returned", "retournée"
+    IN_PROGRESS = "in_progress", "en cours"
+    COMPLETED = "completed", "terminée"
+    CANCELLED = "cancelled", "annulée"
+    CLOSED = "closed", "clôturée"
+    EXPIRED = "expired", "expirée"
+
+
 class SubmitFields(Payload):
     """``submit``: the consent was attested when the referral was written."""
 
@@ -49,22 +67,26 @@ class SubmitFields(Payload):
 class AcceptFields(Payload):
     """``accept``: optionally the date of the first appointment with the person."""
 
-    first_appointment_at: Moment | None = None
+    first_appointment_at: Moment | None = Field(
+        default=None, title="Date du premier rendez-vous (facultatif)"
+    )
 
 
 class ReturnFields(Payload):
     """``return``: why the referral goes back to its referrer."""
 
-    reason: ReturnReason
-    comment: Comment
+    reason: ReturnReason = Field(title="Motif")
+    comment: Comment = Field(title="Commentaire")
 
 
 class ResubmitFields(Payload):
     """``resubmit``: the referrer may amend the request before sending it again."""
 
-    motive: LongText | None = None
-    situation: Situation | None = None
-    barriers: list[Barrier] | None = Field(default=None, max_length=len(Barrier))
+    motive: LongText | None = Field(default=None, title="Motif de l'orientation")
+    situation: Situation | None = Field(default=None, title="Situation administrative")
+    barriers: list[Barrier] | None = Field(
+        default=None, max_length=len(Barrier), title="Freins périphériques à l'emploi"
+    )
 
 
 class StartFields(Payload):
@@ -74,27 +96,27 @@ class StartFields(Payload):
 class CompleteFields(Payload):
     """``complete``: how it ended."""
 
-    outcome: Outcome
-    comment: Comment | None = None
+    outcome: Outcome = Field(title="Issue de l'accompagnement")
+    comment: Comment | None = Field(default=None, title="Commentaire")
 
 
 class CancelFields(Payload):
     """``cancel``: why the referrer withdraws the request."""
 
-    reason: Comment
+    reason: Comment = Field(title="Motif")
 
 
 class CloseFields(Payload):
     """``close``: the referrer (or a coordinator) gives up on a returned or expired request."""
 
-    comment: Comment | None = None
+    comment: Comment | None = Field(default=None, title="Commentaire")
 
 
 class ReassignFields(Payload):
     """``reassign``: a coordinator redirects the request to another offer."""
 
-    offer_id: OfferId
-    comment: Comment | None = None
+    offer_id: OfferId = Field(title="Nouvelle offre")
+    comment: Comment | None = Field(default=None, title="Commentaire")
 
 
 class ExpireFields(Payload):
@@ -104,23 +126,26 @@ class ExpireFields(Payload):
 class PersonFields(Payload):
     """What the receiving partner needs to contact the person, and no more."""
 
-    first_name: ShortText
-    last_name: ShortText
-    birth_date: date | None = None
-    email: EmailStr | None = None
-    phone: Phone | None = None
+    first_name: ShortText = Field(title="Prénom")
+    last_name: ShortText = Field(title="Nom")
+    birth_date: date | None = Field(default=None, title="Date de naissance")
+    email: EmailStr | None = Field(default=None, title="Email de la personne")
+    phone: Phone | None = Field(default=None, title="Téléphone de la personne")
 
 
 class ReferralCreate(Payload):
     """A new referral; ``submit`` (the default) sends it at once."""
 
-    offer_id: OfferId
+    offer_id: OfferId = Field(title="Nouvelle offre")
     person: PersonFields
-    motive: LongText
-    situation: Situation | None = None
-    barriers: list[Barrier] = Field(default_factory=list, max_length=len(Barrier))
+    motive: LongText = Field(title="Motif de l'orientation")
+    situation: Situation | None = Field(default=None, title="Situation administrative")
+    barriers: list[Barrier] = Field(
+        default_factory=list, max_length=len(Barrier), title="Freins périphériques à l'emploi"
+    )
     consent: bool = Field(
-        description="The referrer attests the person was informed and agreed to the sharing."
+        description="The referrer attests the person was informed and agreed to the sharing.",
+        title="Accord de la personne",
     )
     submit: bool = True
 
@@ -135,11 +160,6 @@ async def _amend(session: AsyncSession, referral: Any, fields: BaseModel, now: d
         referral.barriers = sorted(set(fields.barriers))
 
 
-async def _accept(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
-    assert isinstance(fields, AcceptFields)
-    referral.first_appointment_at = fields.first_appointment_at
-
-
 async def _start(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     """A referral to an accompaniment offer makes its organisation the person's référent."""
     offer = await get_kept(session, Offer, referral.offer_id)
@@ -152,22 +172,6 @@ async def _start(session: AsyncSession, referral: Any, fields: BaseModel, now: d
             referral.id,
             now,
         )
-
-
-async def _return(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
-    assert isinstance(fields, ReturnFields)
-    referral.return_reason = fields.reason
-    referral.return_comment = fields.comment
-
-
-async def _complete(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
-    assert isinstance(fields, CompleteFields)
-    referral.outcome = fields.outcome
-
-
-async def _cancel(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
-    assert isinstance(fields, CancelFields)
-    referral.cancel_reason = fields.reason
 
 
 async def _reassign(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
@@ -226,115 +230,141 @@ async def _describe(session: AsyncSession, referral: Any) -> dict[str, Any]:
         "sender_organisation": sender.name,
         "receiver_organisation": receiver.name,
         "state": referral.state,
-        "state_label": STATE_LABELS[referral.state],
+        "state_label": ReferralState(referral.state).label,
         "subject_line": f"« {offer.title} », de {sender.name} à {receiver.name}",
-        "path": f"/referrals/{referral.id}",
+        "path": REFERRAL.case_path(referral.id),
         "first_appointment_at": (
             referral.first_appointment_at.isoformat() if referral.first_appointment_at else None
         ),
         "return_reason_label": (
-            RETURN_REASON_LABELS[referral.return_reason] if referral.return_reason else None
+            referral.return_reason.in_sentence if referral.return_reason else None
         ),
-        "outcome_label": OUTCOME_LABELS[referral.outcome] if referral.outcome else None,
+        "outcome_label": referral.outcome.in_sentence if referral.outcome else None,
     }
 
 
-RETURN_REASON_LABELS = {
-    ReturnReason.MISSING_INFORMATION: "informations manquantes",
-    ReturnReason.NOT_ELIGIBLE: "la personne n'est pas éligible à l'offre",
-    ReturnReason.NO_CAPACITY: "plus de place disponible",
-    ReturnReason.WRONG_OFFER: "l'offre ne correspond pas au besoin",
-    ReturnReason.PERSON_UNREACHABLE: "la personne n'a pas pu être jointe",
-    ReturnReason.PERSON_DECLINED: "la personne a renoncé",
-    ReturnReason.DUPLICATE: "orientation en double",
-    ReturnReason.OTHER: "autre (voir le dossier)",
-}
-
-OUTCOME_LABELS = {
-    Outcome.EMPLOYMENT: "accès à l'emploi",
-    Outcome.TRAINING: "entrée en formation",
-    Outcome.OTHER_OFFER: "orientation vers une autre offre",
-    Outcome.PERSON_LEFT: "la personne a quitté l'accompagnement",
-    Outcome.DID_NOT_ATTEND: "la personne ne s'est pas présentée",
-    Outcome.OTHER: "autre (voir le dossier)",
-}
-
-
-STATE_LABELS = {
-    "draft": "brouillon",
-    "submitted": "transmise",
-    "accepted": "acceptée",
-    "returned": "retournée",
-    "in_progress": "en cours",
-    "completed": "terminée",
-    "cancelled": "annulée",
-    "closed": "clôturée",
-    "expired": "expirée",
-}
-
+S = ReferralState
 REFERRER_SIDE = frozenset({REFERRER})
 RECEIVER_SIDE = frozenset({RECEIVER})
+TO_RECEIVER_SUBMITTED = (Notice(message=MessageKey.REFERRAL_SUBMITTED, to=RECEIVER),)
 
 REFERRAL = Lifecycle(
     name="referral",
     reference_prefix="OR",
     model=Referral,
-    states=tuple(STATE_LABELS),
-    initial="draft",
+    state_enum=ReferralState,
+    initial=S.DRAFT,
+    creation=Creation(trigger="create", label="Création"),
     transitions=(
-        TransitionSpec("submit", ("draft",), "submitted", REFERRER_SIDE, SubmitFields),
-        TransitionSpec("accept", ("submitted",), "accepted", RECEIVER_SIDE, AcceptFields, _accept),
-        TransitionSpec("return", ("submitted",), "returned", RECEIVER_SIDE, ReturnFields, _return),
         TransitionSpec(
-            "resubmit", ("returned", "expired"), "submitted", REFERRER_SIDE, ResubmitFields, _amend
-        ),
-        TransitionSpec("start", ("accepted",), "in_progress", RECEIVER_SIDE, StartFields, _start),
-        TransitionSpec(
-            "complete",
-            ("in_progress", "accepted"),
-            "completed",
-            RECEIVER_SIDE,
-            CompleteFields,
-            _complete,
+            trigger="submit",
+            label="Transmettre",
+            sources=(S.DRAFT,),
+            dest=S.SUBMITTED,
+            sides=REFERRER_SIDE,
+            payload=SubmitFields,
+            notices=TO_RECEIVER_SUBMITTED,
         ),
         TransitionSpec(
-            "cancel",
-            ("draft", "submitted", "returned", "accepted"),
-            "cancelled",
-            REFERRER_SIDE,
-            CancelFields,
-            _cancel,
+            trigger="accept",
+            label="Accepter",
+            sources=(S.SUBMITTED,),
+            dest=S.ACCEPTED,
+            sides=RECEIVER_SIDE,
+            payload=AcceptFields,
+            copies={"first_appointment_at": "first_appointment_at"},
+            notices=(Notice(message=MessageKey.REFERRAL_ACCEPTED, to=REFERRER),),
         ),
         TransitionSpec(
-            "close",
-            ("returned", "expired"),
-            "closed",
-            frozenset({REFERRER, COORDINATORS}),
-            CloseFields,
+            trigger="return",
+            label="Retourner au prescripteur",
+            sources=(S.SUBMITTED,),
+            dest=S.RETURNED,
+            sides=RECEIVER_SIDE,
+            payload=ReturnFields,
+            copies={"reason": "return_reason", "comment": "return_comment"},
+            notices=(Notice(message=MessageKey.REFERRAL_RETURNED, to=REFERRER),),
         ),
         TransitionSpec(
-            "reassign",
-            ("submitted", "returned", "expired"),
-            "submitted",
-            frozenset({COORDINATORS}),
-            ReassignFields,
-            _reassign,
+            trigger="resubmit",
+            label="Renvoyer avec les compléments",
+            sources=(S.RETURNED, S.EXPIRED),
+            dest=S.SUBMITTED,
+            sides=REFERRER_SIDE,
+            payload=ResubmitFields,
+            effect=_amend,
+            notices=TO_RECEIVER_SUBMITTED,
         ),
-        TransitionSpec("expire", ("submitted",), "expired", frozenset({SYSTEM}), ExpireFields),
+        TransitionSpec(
+            trigger="start",
+            label="Démarrer l'accompagnement",
+            sources=(S.ACCEPTED,),
+            dest=S.IN_PROGRESS,
+            sides=RECEIVER_SIDE,
+            payload=StartFields,
+            effect=_start,
+        ),
+        TransitionSpec(
+            trigger="complete",
+            label="Terminer",
+            sources=(S.IN_PROGRESS, S.ACCEPTED),
+            dest=S.COMPLETED,
+            sides=RECEIVER_SIDE,
+            payload=CompleteFields,
+            copies={"outcome": "outcome"},
+            notices=(Notice(message=MessageKey.REFERRAL_COMPLETED, to=REFERRER),),
+        ),
+        TransitionSpec(
+            trigger="cancel",
+            label="Annuler l'orientation",
+            sources=(S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED),
+            dest=S.CANCELLED,
+            sides=REFERRER_SIDE,
+            payload=CancelFields,
+            copies={"reason": "cancel_reason"},
+            notices=(Notice(message=MessageKey.REFERRAL_CANCELLED, to=RECEIVER),),
+        ),
+        TransitionSpec(
+            trigger="close",
+            label="Clôturer",
+            sources=(S.RETURNED, S.EXPIRED),
+            dest=S.CLOSED,
+            sides=frozenset({REFERRER, COORDINATORS}),
+            payload=CloseFields,
+        ),
+        TransitionSpec(
+            trigger="reassign",
+            label="Réorienter vers une autre offre",
+            sources=(S.SUBMITTED, S.RETURNED, S.EXPIRED),
+            dest=S.SUBMITTED,
+            sides=frozenset({COORDINATORS}),
+            payload=ReassignFields,
+            effect=_reassign,
+            notices=TO_RECEIVER_SUBMITTED,
+        ),
+        TransitionSpec(
+            trigger="expire",
+            label="Expiration (sans réponse)",
+            sources=(S.SUBMITTED,),
+            dest=S.EXPIRED,
+            sides=frozenset({SYSTEM}),
+            payload=ExpireFields,
+            notices=(Notice(message=MessageKey.REFERRAL_EXPIRED, to=REFERRER),),
+        ),
     ),
     timers={
-        "submitted": (
-            TimerSpec(TimerKind.REMINDER, 3, RECEIVER),
-            TimerSpec(TimerKind.ESCALATION, 5, COORDINATORS),
-            TimerSpec(TimerKind.TRIGGER, 20, "expire"),
+        S.SUBMITTED: (
+            TimerSpec(kind=TimerKind.REMINDER, business_days=3, target=RECEIVER),
+            TimerSpec(kind=TimerKind.ESCALATION, business_days=5, target=COORDINATORS),
+            TimerSpec(kind=TimerKind.TRIGGER, business_days=20, target="expire"),
         ),
-        "returned": (
-            TimerSpec(TimerKind.REMINDER, 5, REFERRER),
-            TimerSpec(TimerKind.ESCALATION, 10, COORDINATORS),
+        S.RETURNED: (
+            TimerSpec(kind=TimerKind.REMINDER, business_days=5, target=REFERRER),
+            TimerSpec(kind=TimerKind.ESCALATION, business_days=10, target=COORDINATORS),
         ),
-        "accepted": (
-            TimerSpec(TimerKind.REMINDER, 10, RECEIVER),
-            TimerSpec(TimerKind.ESCALATION, 15, COORDINATORS),
+        S.ACCEPTED: (
+            TimerSpec(kind=TimerKind.REMINDER, business_days=10, target=RECEIVER),
+            TimerSpec(kind=TimerKind.ESCALATION, business_days=15, target=COORDINATORS),
         ),
     },
     parties={
@@ -342,14 +372,17 @@ REFERRAL = Lifecycle(
         RECEIVER: Referral.receiver_organisation_id,
     },
     territory=Referral.territory,
+    case_label="orientation",
+    list_label="Orientations",
+    path="/referrals",
     deadline_overrides=_offer_deadlines,
     side_recipients=_recipients,
     describe=_describe,
-    state_labels=STATE_LABELS,
-    case_label="orientation",
     waiting_on={
-        "submitted": Waiting(RECEIVER, "accepter ou retourner l'orientation"),
-        "returned": Waiting(REFERRER, "compléter et renvoyer l'orientation, ou la clôturer"),
-        "accepted": Waiting(RECEIVER, "démarrer l'accompagnement"),
+        S.SUBMITTED: Waiting(side=RECEIVER, action="accepter ou retourner l'orientation"),
+        S.RETURNED: Waiting(
+            side=REFERRER, action="compléter et renvoyer l'orientation, ou la clôturer"
+        ),
+        S.ACCEPTED: Waiting(side=RECEIVER, action="démarrer l'accompagnement"),
     },
 )

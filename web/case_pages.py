@@ -32,7 +32,6 @@ from web.forms import (
     parse_form,
     refusal_of,
 )
-from web.labels import trigger_label
 from web.rendering import render
 from web.session import WebUser
 
@@ -94,7 +93,7 @@ class CasePages:
         actions = [
             ActionForm(
                 trigger,
-                trigger_label(self.lifecycle.name, trigger),
+                self.lifecycle.trigger_label(trigger),
                 form_fields(
                     self.lifecycle.transition(trigger).payload,
                     choices=choices,
@@ -107,8 +106,8 @@ class CasePages:
         ]
         done = request.query_params.get("fait")
         notice = (
-            f"« {trigger_label(self.lifecycle.name, done)} » enregistré."
-            if done in (self.lifecycle.creation_trigger, *self.lifecycle.triggers)
+            f"« {self.lifecycle.trigger_label(done)} » enregistré."
+            if done in (self.lifecycle.creation.trigger, *self.lifecycle.triggers)
             else None
         )
         return render(

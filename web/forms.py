@@ -19,9 +19,9 @@ from pydantic.fields import FieldInfo
 from starlette.datastructures import FormData
 
 from core.business_days import PARIS
+from core.enums import LabelledEnum
 from core.errors import InvalidInput
 from states.fields import FRENCH_VALIDATION
-from web.labels import ENUM_LABELS, FIELD_LABELS
 
 TEXTAREA_FROM = 300
 """Texts allowed longer than this get a text area rather than a one-line field."""
@@ -49,11 +49,13 @@ class FormErrors(Exception):
     """Posted values that the payload class refuses, by field, in French."""
 
     errors: dict[str, str] = field(default_factory=dict)
+    # Input name -> what the form calls the field (the payload's ``Field(title=…)``).
+    titles: Mapping[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line listing the fields to correct."""
         return "Corrigez les champs signalés : " + ", ".join(
-            FIELD_LABELS.get(name, name) for name in self.errors
+            self.titles.get(name, name) for name in self.errors
         )
 
 
@@ -102,8 +104,9 @@ def _kind(annotation: Any, metadata: list[Any]) -> tuple[str, Sequence[Choice]]:
 
 
 def _choices(vocabulary: type[StrEnum]) -> list[Choice]:
-    labels = ENUM_LABELS.get(vocabulary, {})
-    return [(member.value, labels.get(member, member.value)) for member in vocabulary]
+    if issubclass(vocabulary, LabelledEnum):
+        return vocabulary.choices()
+    return [(member.value, member.value) for member in vocabulary]
 
 
 def form_fields(
@@ -123,7 +126,7 @@ def form_fields(
         drawn.append(
             FormField(
                 name=name,
-                label=FIELD_LABELS.get(name, name),
+                label=info.title or name,
                 kind=kind,
                 required=info.is_required() and not optional,
                 choices=options,
@@ -176,7 +179,8 @@ def parse_form(payload: type[Model], form: FormData, prefix: str = "") -> Model:
     try:
         return payload.model_validate(data)
     except ValidationError as error:
-        raise FormErrors(french_errors(error)) from error
+        titles = {name: info.title or name for name, info in payload.model_fields.items()}
+        raise FormErrors(french_errors(error), titles) from error
 
 
 def french_errors(error: ValidationError) -> dict[str, str]:

@@ -11,10 +11,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from core.enums import Role
+from core.enums import Barrier, OfferCategory, Role, Territory
 from core.settings import Settings
 from notifications.render import french_date, french_datetime
-from web import labels
 from web.csrf import CSRF_FIELD, csrf_token, remember_csrf_secret
 from web.session import WebUser
 
@@ -92,7 +91,8 @@ def environment() -> Environment:
     )
     env.filters["date_fr"] = french_date
     env.filters["datetime_fr"] = french_datetime
-    env.globals["labels"] = labels
+    # The vocabularies a page lists in full (filters, choices); a single value shows .label.
+    env.globals.update(Barrier=Barrier, OfferCategory=OfferCategory, Territory=Territory)
     env.globals["csrf_field"] = CSRF_FIELD
     return env
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS, is_business_day
-from core.enums import Role, territory_label
+from core.enums import Role
 from core.models import OutboxMessage, User
 from core.outbox import enqueue
 from services.overdue import OverdueGroup, group_by_organisation, overdue_cases
@@ -72,7 +72,7 @@ class DigestReport:
 
 def _scope_label(user: User) -> str:
     if user.role is Role.COORDINATOR:
-        return f" ({territory_label(user.scope_territory)})" if user.scope_territory else ""
+        return f" ({user.scope_territory.label})" if user.scope_territory else ""
     return " pour votre organisation"
 
 

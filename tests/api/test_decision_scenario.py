@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
-from core.enums import PLAN_AXIS_LABELS, PlanAxis, Role
+from core.enums import PlanAxis, Role
 from core.models import OutboxMessage
 from services.overdue import overdue_cases
 from states.registry import LIFECYCLES
@@ -296,7 +296,7 @@ async def _check_action_plan(
     plan = await api.call("ml", "GET", "/api/action-plan?year=2026", 200)
     assert plan["year"] == 2026
     assert [axis["axis"] for axis in plan["axes"]] == [axis.value for axis in PlanAxis]
-    assert [axis["label"] for axis in plan["axes"]] == list(PLAN_AXIS_LABELS.values())
+    assert [axis["label"] for axis in plan["axes"]] == [axis.label for axis in PlanAxis]
     by_axis = {axis["axis"]: axis["decisions"] for axis in plan["axes"]}
     assert {axis for axis, decisions in by_axis.items() if decisions} == {"1.1", "3.3"}
     (kept,) = by_axis["3.3"]
@@ -340,7 +340,7 @@ async def _check_action_plan(
         ],
         [
             "1.1",
-            PLAN_AXIS_LABELS[PlanAxis.A1_1],
+            PlanAxis.A1_1.label,
             "DC-2026-000002",
             "Observatoire partagé des publics",
             "2026-04-07",

@@ -235,7 +235,7 @@ def _timers(lifecycle: Any) -> dict[str, set[tuple[str, int, str]]]:
 def test_decision_declaration_matches_design() -> None:
     assert DECISION.states == DECISION_STATES
     assert DECISION.initial == "proposed"
-    assert DECISION.creation_trigger == "propose"
+    assert DECISION.creation.trigger == "propose"
     assert _declared(DECISION) == DECISION_TABLE
     assert DECISION.triggers == DECISION_TRIGGERS
     assert _timers(DECISION) == DECISION_TIMERS
@@ -245,7 +245,7 @@ def test_decision_declaration_matches_design() -> None:
 def test_action_declaration_matches_design() -> None:
     assert ACTION.states == ACTION_STATES
     assert ACTION.initial == "open"
-    assert ACTION.creation_trigger == "assign"
+    assert ACTION.creation.trigger == "assign"
     assert _declared(ACTION) == ACTION_TABLE
     assert _timers(ACTION) == ACTION_TIMERS
     assert {spec.anchor for spec in ACTION.timers["open"]} == {"due_at"}

@@ -163,7 +163,7 @@ def expected_allowed(state: str, side: str) -> list[str]:
 
 def test_states_match_design() -> None:
     assert HANDOVER.states == STATES
-    assert (HANDOVER.creation_trigger, HANDOVER.initial) == CREATION
+    assert (HANDOVER.creation.trigger, HANDOVER.initial) == CREATION
     assert "propose" not in HANDOVER.triggers
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from jinja2 import TemplateError
 
 from core.business_days import PARIS
-from core.enums import OutboxStatus, Role, Territory, territory_label
+from core.enums import OutboxStatus, Role, Territory
 from core.errors import Conflict
 from core.models import OutboxMessage
 from notifications.catalog import MESSAGES
@@ -76,7 +76,7 @@ def _scope_text(user: WebUser) -> str:
     if role is Role.ORG_ADMIN:
         return f"Dossiers en retard de votre structure, {user.organisation.name}."
     if role is Role.COORDINATOR and user.user.scope_territory is not None:
-        return f"Dossiers en retard du territoire : {territory_label(user.user.scope_territory)}."
+        return f"Dossiers en retard du territoire : {user.user.scope_territory.label}."
     return "Dossiers en retard de tout Paris."
 
 

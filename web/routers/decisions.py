@@ -25,7 +25,6 @@ from states.policy import Actor, may_assign_actions, may_propose_decision
 from web.case_pages import CasePages
 from web.deps import Cursor, NowDep, PathId, SessionDep, WebUserDep
 from web.forms import Choice, FormField, form_fields
-from web.labels import DECISION_KIND_LABELS
 from web.rendering import render
 from web.routing import page_router
 from web.session import WebUser
@@ -34,9 +33,7 @@ from web.submission import FormState, submit
 router = page_router()
 
 PROPOSABLE_KINDS: list[Choice] = [
-    (kind.value, DECISION_KIND_LABELS[kind])
-    for kind in DecisionKind
-    if kind is not DecisionKind.CASE_REVIEW
+    (kind.value, kind.label) for kind in DecisionKind if kind is not DecisionKind.CASE_REVIEW
 ]
 """A case review is brought by the coordination from the referral, not proposed here."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -25,25 +24,6 @@ from web.session import WebUser
 
 router = page_router()
 
-OFFER_LABELS: dict[str, str] = {
-    "organisation_id": "Structure",
-    "title": "Intitulé de l'offre",
-    "description": "Description",
-    "category": "Thématique",
-    "territory": "Territoire",
-    "eligible_publics": "Publics concernés",
-    "contact_email": "Adresse électronique de contact",
-    "capacity": "Nombre de places (facultatif)",
-    "is_active": "Offre ouverte : elle reçoit des orientations",
-    "is_accompaniment": (
-        "Offre d'accompagnement : la structure devient référente de la personne "
-        "quand l'accompagnement démarre"
-    ),
-    "reminder_days": "Relance de la structure après (jours ouvrés)",
-    "escalation_days": "Alerte à la coordination après (jours ouvrés)",
-    "expiry_days": "Expiration de l'orientation sans réponse après (jours ouvrés)",
-}
-"""What each field of an offer is called on its form."""
 
 DEADLINE_FIELDS = tuple(directory.DEADLINE_TIMERS)
 MAIN_FIELDS = (
@@ -64,7 +44,7 @@ def _fields(
 ) -> dict[str, list[FormField]]:
     """The offer's form in two parts: what it is, and its response deadlines."""
     drawn = {
-        field.name: dataclasses.replace(field, label=OFFER_LABELS.get(field.name, field.label))
+        field.name: field
         for field in form_fields(
             OfferCreate if creating else OfferFields, values=values, errors=errors
         )
