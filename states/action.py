@@ -91,6 +91,7 @@ ACTION = Lifecycle(
     territory=ActionItem.territory,
     case_label="action",
     list_label="Actions",
+    dashboard_label="Actions des comités",
     path="/actions",
     describe=_describe,
     role_sides=SECRETARIAT_ROLE_SIDES,

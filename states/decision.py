@@ -231,6 +231,7 @@ DECISION = Lifecycle(
     territory=Decision.territory,
     case_label="décision",
     list_label="Décisions",
+    dashboard_label="Propositions aux comités",
     path="/decisions",
     describe=_describe,
     role_sides=SECRETARIAT_ROLE_SIDES,

@@ -128,6 +128,8 @@ class Lifecycle:
     # The word a person reads for a case of this lifecycle (« orientation »), and for the list.
     case_label: str
     list_label: str
+    # What a dashboard calls the lifecycle's cases, when it is not ``list_label``.
+    dashboard_label: str = ""
     # Where the cases' pages live: a case's page is ``<path>/<id>``.
     path: str
     # Per-case deadline overrides, e.g. an offer's own response times.
@@ -216,6 +218,11 @@ class Lifecycle:
                 raise ValueError(f"{self.name}: unknown message {notice.message!r}")
             if notice.to not in known_sides | {COORDINATORS}:
                 raise ValueError(f"{self.name}: message {notice.message} to unknown {notice.to!r}")
+
+    @property
+    def overview_label(self) -> str:
+        """What a dashboard calls the lifecycle's cases (« Propositions aux comités »)."""
+        return self.dashboard_label or self.list_label
 
     def case_path(self, case_id: int) -> str:
         """The path of a case's page."""

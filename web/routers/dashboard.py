@@ -37,13 +37,6 @@ from web.session import WebUser
 
 router = page_router()
 
-LIFECYCLE_TITLES: dict[str, str] = {
-    "referral": "Orientations",
-    "handover": "Passages de relais",
-    "decision": "Propositions aux comités",
-    "action": "Actions des comités",
-}
-"""How the dashboard names each lifecycle's overdue cases."""
 
 CSV_HEADER = ("référence", "type", "état", "structure attendue", "échéance", "jours de retard")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -110,7 +103,9 @@ async def dashboard(
             "title": "Tableau de bord",
             "total": len(cases),
             "by_lifecycle": count_by_lifecycle(cases),
-            "lifecycle_titles": LIFECYCLE_TITLES,
+            "lifecycle_titles": {
+                name: lifecycle.overview_label for name, lifecycle in LIFECYCLES.items()
+            },
             "groups": groups,
             "organisation_chart": horizontal_bars(by_organisation),
             "trend": trend,
