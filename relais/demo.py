@@ -6,12 +6,12 @@ The people in the demo cases are fictional.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import Clock, FixedClock
+from core.clock import Clock
 from core.enums import (
     Barrier,
     CommitteeKind,
@@ -357,104 +357,93 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
     return True
 
 
-def _actor(user: User) -> Actor:
-    return Actor.of(user)
+EPI_CENTRE_OFFER = (
+    "Espace parisien d'insertion Paris Centre/Accompagnement social et professionnel en EPI"
+)
+PARIS_FABRIK_OFFER = "Ville de Paris/ParisFabrik — métiers de la transition écologique"
+MISSION_LOCALE = "mission-locale@relais-demo.paris"
+FRANCE_TRAVAIL = "france-travail@relais-demo.paris"
+
+
+@dataclass(frozen=True)
+class DemoReferral:
+    """A referral of the demo: who sends it, to which offer, for whom, how long ago."""
+
+    sender: str
+    offer: str
+    first_name: str
+    last_name: str
+    days_ago: int
+    motive: str
+    situation: Situation | None = None
+    barriers: tuple[Barrier, ...] = ()
+    returned_because: str | None = None
+
+
+DEMO_REFERRALS = (
+    DemoReferral(MISSION_LOCALE, EPI_CENTRE_OFFER, "Inès", "Martin", 1,
+                 "Jeune allocataire du RSA, souhaite un accompagnement global.",
+                 Situation.RSA, (Barrier.LOGEMENT,)),
+    DemoReferral(FRANCE_TRAVAIL, "Ville de Paris/ParisCode — formations aux métiers du "
+                 "numérique", "Karim", "Benali", 12,
+                 "Reconversion vers le développement web, bases en autoformation.",
+                 Situation.DEMANDEUR_EMPLOI, (Barrier.NUMERIQUE,)),
+    DemoReferral(MISSION_LOCALE, EPI_CENTRE_OFFER, "Awa", "Diallo", 4,
+                 "Besoin d'un accompagnement social et professionnel.",
+                 Situation.JEUNE, (Barrier.ADMINISTRATIF,),
+                 returned_because="Merci de préciser la situation au regard du RSA."),
+    DemoReferral(MISSION_LOCALE, PARIS_FABRIK_OFFER, "Lucas", "Petit", 3,
+                 "Intéressé par la réparation de vélos et le réemploi.", Situation.JEUNE),
+    # Requests nobody answered: what the coordinators' dashboard is for.
+    DemoReferral(FRANCE_TRAVAIL, EPI_CENTRE_OFFER, "Samir", "Belkacem", 10,
+                 "Sortie de formation, cherche un accompagnement vers l'emploi."),
+    DemoReferral(FRANCE_TRAVAIL, "Espace parisien d'insertion Paris 18/Accompagnement social "
+                 "et professionnel en EPI", "Fatou", "Camara", 16,
+                 "Allocataire du RSA depuis deux ans."),
+    DemoReferral(MISSION_LOCALE, "Atelier chantier d'insertion Paris Est/Premières Heures — "
+                 "reprise d'activité progressive", "Théo", "Lambert", 11,
+                 "Souhaite reprendre une activité."),
+    DemoReferral(FRANCE_TRAVAIL, "Atelier chantier d'insertion Paris Est/Convergence — "
+                 "parcours renforcé en chantier d'insertion", "Nadia", "Haddad", 9,
+                 "Parcours renforcé santé."),
+    DemoReferral(MISSION_LOCALE, PARIS_FABRIK_OFFER, "Jules", "Roux", 14,
+                 "Projet dans la réparation électroménager."),
+)  # fmt: skip
+"""The demo's referrals, in the order they are written."""
+
+
+async def _refer(
+    session: AsyncSession, demo: DemoReferral, sender: User, offer: Offer, now: datetime
+) -> int:
+    """Write one demo referral as its sender would have, ``days_ago`` days before ``now``."""
+    data = ReferralCreate(
+        offer_id=offer.id,
+        person=PersonFields(first_name=demo.first_name, last_name=demo.last_name),
+        motive=demo.motive,
+        situation=demo.situation,
+        barriers=list(demo.barriers),
+        consent=True,
+    )
+    sent_at = now - timedelta(days=demo.days_ago)
+    view = await referral_service.create_referral(session, Actor.of(sender), data, sent_at)
+    return int(view.case.id)
 
 
 async def _seed_cases(
     session: AsyncSession, clock: Clock, users: dict[str, User], offers: dict[str, Offer]
 ) -> None:
     now = clock.now()
-    mission_locale = _actor(users["mission-locale@relais-demo.paris"])
-    france_travail = _actor(users["france-travail@relais-demo.paris"])
-    epi = _actor(users["epi-centre@relais-demo.paris"])
-    epi_offer = offers[
-        "Espace parisien d'insertion Paris Centre/Accompagnement social et professionnel en EPI"
-    ]
-    paris_code = offers["Ville de Paris/ParisCode — formations aux métiers du numérique"]
-    paris_fabrik = offers["Ville de Paris/ParisFabrik — métiers de la transition écologique"]
-
-    async def refer(
-        actor: Actor, offer: Offer, first: str, last: str, days_ago: int, **fields: object
-    ) -> int:
-        at = FixedClock(now - timedelta(days=days_ago))
-        data = ReferralCreate.model_validate(
-            {
-                "offer_id": offer.id,
-                "person": PersonFields(first_name=first, last_name=last),
-                "consent": True,
-                **fields,
-            }
-        )
-        view = await referral_service.create_referral(session, actor, data, at.now())
-        return int(view.case.id)
-
-    await refer(
-        mission_locale,
-        epi_offer,
-        "Inès",
-        "Martin",
-        1,
-        motive="Jeune allocataire du RSA, souhaite un accompagnement global.",
-        situation=Situation.RSA,
-        barriers=[Barrier.LOGEMENT],
-    )
-    await refer(
-        france_travail,
-        paris_code,
-        "Karim",
-        "Benali",
-        12,
-        motive="Reconversion vers le développement web, bases en autoformation.",
-        situation=Situation.DEMANDEUR_EMPLOI,
-        barriers=[Barrier.NUMERIQUE],
-    )
-    returned = await refer(
-        mission_locale,
-        epi_offer,
-        "Awa",
-        "Diallo",
-        4,
-        motive="Besoin d'un accompagnement social et professionnel.",
-        situation=Situation.JEUNE,
-        barriers=[Barrier.ADMINISTRATIF],
-    )
-    await referral_service.fire_referral(
-        session,
-        epi,
-        returned,
-        "return",
-        ReturnFields(
-            reason=ReturnReason.MISSING_INFORMATION,
-            comment="Merci de préciser la situation au regard du RSA.",
-        ),
-        now - timedelta(days=2),
-    )
-    await refer(
-        mission_locale,
-        paris_fabrik,
-        "Lucas",
-        "Petit",
-        3,
-        motive="Intéressé par la réparation de vélos et le réemploi.",
-        situation=Situation.JEUNE,
-    )
-    # Requests nobody answered: what the coordinators' dashboard is for.
-    stalled = (
-        (france_travail, "Espace parisien d'insertion Paris Centre/Accompagnement social et "
-         "professionnel en EPI", "Samir", "Belkacem", 10, "Sortie de formation, cherche un "
-         "accompagnement vers l'emploi."),
-        (france_travail, "Espace parisien d'insertion Paris 18/Accompagnement social et "
-         "professionnel en EPI", "Fatou", "Camara", 16, "Allocataire du RSA depuis deux ans."),
-        (mission_locale, "Atelier chantier d'insertion Paris Est/Premières Heures — reprise "
-         "d'activité progressive", "Théo", "Lambert", 11, "Souhaite reprendre une activité."),
-        (france_travail, "Atelier chantier d'insertion Paris Est/Convergence — parcours "
-         "renforcé en chantier d'insertion", "Nadia", "Haddad", 9, "Parcours renforcé santé."),
-        (mission_locale, "Ville de Paris/ParisFabrik — métiers de la transition écologique",
-         "Jules", "Roux", 14, "Projet dans la réparation électroménager."),
-    )  # fmt: skip
-    for actor, offer_key, first, last, days_ago, motive in stalled:
-        await refer(actor, offers[offer_key], first, last, days_ago, motive=motive)
+    epi = Actor.of(users["epi-centre@relais-demo.paris"])
+    for demo in DEMO_REFERRALS:
+        referral_id = await _refer(session, demo, users[demo.sender], offers[demo.offer], now)
+        if demo.returned_because is not None:
+            reason = ReturnFields(
+                reason=ReturnReason.MISSING_INFORMATION, comment=demo.returned_because
+            )
+            returned_at = now - timedelta(days=2)
+            await referral_service.fire_referral(
+                session, epi, referral_id, "return", reason, returned_at
+            )
 
 
 def print_logins() -> None:
@@ -497,8 +486,8 @@ async def _seed_governance(
 ) -> None:
     """The two committees of the plan, their meetings, a proposal and a handover under way."""
     now = clock.now()
-    secretary = _actor(users["secretariat@relais-demo.paris"])
-    mission_locale = _actor(users["mission-locale@relais-demo.paris"])
+    secretary = Actor.of(users["secretariat@relais-demo.paris"])
+    mission_locale = Actor.of(users["mission-locale@relais-demo.paris"])
     pilotage = await create_committee(
         session, secretary, name="Comité de pilotage du PPIE", kind=CommitteeKind.PILOTAGE,
         territory=Territory.PARIS,
