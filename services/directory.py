@@ -15,6 +15,7 @@ from core.models import Offer, Organisation
 from states.policy import (
     Actor,
     may_manage_every_offer,
+    may_manage_offers,
     may_manage_offers_of,
     may_manage_organisations,
 )
@@ -152,7 +153,7 @@ async def managed_offers(
 ) -> tuple[list[Offer], int | None]:
     """The offers ``actor`` manages, closed ones included: their organisation's, or every
     offer for a platform admin."""
-    if actor.organisation_id is None or not may_manage_offers_of(actor, actor.organisation_id):
+    if not may_manage_offers(actor):
         raise Forbidden("Seuls les administrateurs d'une organisation gèrent ses offres.")
     everyone = may_manage_every_offer(actor)
     return await list_offers(

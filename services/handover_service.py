@@ -19,7 +19,14 @@ from services.cases import CasePage, CaseView
 from states.accompaniments import accompaniments_of, begin_accompaniment, current_accompaniment
 from states.fields import Id, LongText, Payload
 from states.handover import HANDOVER, REFERENT, SUCCESSOR
-from states.policy import CASE_ROLES, Actor, may_create_case, visible_clause
+from states.policy import (
+    Actor,
+    may_create_case,
+    may_hand_over_from,
+    may_propose_handover,
+    may_work_cases,
+    visible_clause,
+)
 from states.referral import REFERRAL, PersonFields
 
 Box = Literal["sent", "received"]
@@ -66,7 +73,7 @@ async def may_see_person(session: AsyncSession, actor: Actor, person_id: int) ->
     An organisation that handed a person over keeps reading their history. Only the roles
     that work cases may: a secretary or an admin sees no person, whatever their organisation.
     """
-    if actor.role not in CASE_ROLES:
+    if not may_work_cases(actor):
         return False
     related = or_(
         exists().where(
@@ -79,16 +86,21 @@ async def may_see_person(session: AsyncSession, actor: Actor, person_id: int) ->
     return bool(await session.scalar(select(related)))
 
 
+def _check_may_propose(actor: Actor) -> None:
+    if not may_propose_handover(actor):
+        raise Forbidden("Votre rôle ne permet pas de proposer un passage de relais.")
+
+
 async def propose_handover(
     session: AsyncSession, actor: Actor, data: HandoverCreate, now: datetime
 ) -> CaseView:
     """The current référent proposes to hand the person over to ``to_organisation_id``."""
-    if not may_create_case(actor) or actor.organisation_id is None:
-        raise Forbidden("Votre rôle ne permet pas de proposer un passage de relais.")
+    _check_may_propose(actor)
+    assert actor.organisation_id is not None
     if not await may_see_person(session, actor, data.person_id):
         raise NotFound(f"Personne {data.person_id} introuvable.")
     current = await current_accompaniment(session, data.person_id)
-    if current is None or current.organisation_id != actor.organisation_id:
+    if current is None or not may_hand_over_from(actor, current.organisation_id):
         raise Forbidden(
             "Seule l'organisation qui accompagne actuellement la personne peut proposer un "
             "passage de relais."
@@ -179,12 +191,12 @@ async def start_accompaniment(
 
 
 async def accompanied_persons(session: AsyncSession, actor: Actor) -> list[Person]:
-    """The persons the actor's organisation accompanies now (it is their référent), by name.
+    """The persons the actor's organisation accompanies now (it is their référent), by name:
+    those it may hand over. One query, whatever their number.
 
-    One query, whatever their number; an actor whose role works no cases sees nobody.
+    Forbidden to a role that proposes no handover.
     """
-    if not may_create_case(actor) or actor.organisation_id is None:
-        return []
+    _check_may_propose(actor)
     rows = await session.execute(
         select(Person)
         .join(Accompaniment, Accompaniment.person_id == Person.id)

@@ -19,7 +19,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from core.enums import TimerKind
 from core.models import Timer
 from states.lifecycle import Lifecycle
-from states.policy import Actor
+from states.policy import Actor, may_work_cases
 
 INBOX_LIMIT = 200
 
@@ -54,10 +54,12 @@ async def awaiting(
 ) -> list[AwaitingCase]:
     """The cases of ``lifecycle`` waiting on ``actor``'s organisation, soonest deadline first.
 
-    One query whatever the number of cases: cases without deadline come last.
+    One query whatever the number of cases: cases without deadline come last. Nothing
+    awaits a role that works no cases (a secretary, an admin), whatever their organisation.
     """
-    if actor.organisation_id is None:
+    if not may_work_cases(actor):
         return []
+    assert actor.organisation_id is not None
     model = lifecycle.model
     waiting = [
         and_(model.state == state, lifecycle.parties[wait.side] == actor.organisation_id)

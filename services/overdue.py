@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import business_days_between
 from core.enums import TimerKind
+from core.errors import Forbidden
 from core.models import Timer
 from services.case_context import case_context
 from states.lifecycle import Lifecycle
-from states.policy import Actor, responsibility_clause
+from states.policy import Actor, may_list_overdue, responsibility_clause
+from states.registry import LIFECYCLES
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,16 @@ async def overdue_cases(
             after = (rows[-1][1], rows[-1][0].id)
     found.sort(key=lambda item: (item.escalation_at, item.lifecycle, item.case_id))
     return found
+
+
+async def list_overdue(session: AsyncSession, actor: Actor, now: datetime) -> list[OverdueCase]:
+    """Every overdue case of every lifecycle in ``actor``'s scope (``GET /api/overdue``).
+
+    Forbidden to a role that follows no cases.
+    """
+    if not may_list_overdue(actor):
+        raise Forbidden("Votre rôle ne suit pas de dossiers.")
+    return await overdue_cases(session, list(LIFECYCLES.values()), actor, now)
 
 
 async def _overdue_case(

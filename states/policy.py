@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, false, or_, true
 
 from core.enums import Role, Territory
 from states.lifecycle import COORDINATORS, SYSTEM, Lifecycle, TransitionSpec
+from states.referral import REFERRER
 
 
 class AccountHolder(Protocol):
@@ -122,8 +123,22 @@ def allowed_triggers(lifecycle: Lifecycle, sides: frozenset[str], state: str) ->
     ]
 
 
+def may_list_cases(actor: Actor, lifecycle: Lifecycle) -> bool:
+    """Whether some case of ``lifecycle`` may ever be visible to ``actor``.
+
+    Everyone reads the governance items; otherwise a case is seen through an organisation
+    that works cases, a role that has its own side, or a coordinator's scope. A listing of
+    ``lifecycle`` for anyone else is empty (``visible_clause``), and the menu leaves it out.
+    """
+    if actor.is_system or lifecycle.visible_to_all:
+        return True
+    return actor.role in CASE_ROLES or actor.role in lifecycle.role_sides
+
+
 def visible_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
     """A SQL condition selecting the cases of ``lifecycle`` that ``actor`` may see."""
+    if not may_list_cases(actor, lifecycle):
+        return false()
     if lifecycle.visible_to_all and actor.role is not None:
         return true()
     return responsibility_clause(actor, lifecycle)
@@ -156,6 +171,46 @@ def may_create_case(actor: Actor) -> bool:
     return actor.role in CASE_ROLES
 
 
+def may_work_cases(actor: Actor) -> bool:
+    """Whether ``actor`` works cases for their organisation: what awaits it (the inbox).
+
+    A secretary or an admin belongs to an organisation too, but acts on none of its cases.
+    """
+    return actor.role in CASE_ROLES and actor.organisation_id is not None
+
+
+def follows_territory(actor: Actor) -> bool:
+    """Whether ``actor`` follows the cases of a territory (the coordination), beyond those
+    of their own organisation."""
+    return actor.role is Role.COORDINATOR
+
+
+def may_propose_handover(actor: Actor) -> bool:
+    """Whether ``actor``'s role may propose handovers, for the persons their organisation
+    accompanies (coordinators included: they act for their organisation like a member).
+    """
+    return may_create_case(actor) and actor.organisation_id is not None
+
+
+def may_hand_over_from(actor: Actor, referent_organisation_id: int | None) -> bool:
+    """Whether ``actor`` may propose to hand over a person whose current référent is
+    ``referent_organisation_id`` (``None``: nobody accompanies them).
+
+    Only the current référent (organisation A) proposes a handover.
+    """
+    return (
+        may_propose_handover(actor)
+        and referent_organisation_id is not None
+        and referent_organisation_id == actor.organisation_id
+    )
+
+
+def may_redirect_referral(sides: frozenset[str]) -> bool:
+    """Whether someone on ``sides`` of a referral may send it on to another offer: the
+    referring organisation only (closing it is not enough: a coordinator may close it)."""
+    return REFERRER in sides
+
+
 def may_manage_organisations(actor: Actor) -> bool:
     """Whether ``actor`` may create organisations."""
     return actor.role is Role.ADMIN
@@ -186,6 +241,11 @@ def may_manage_offers_of(actor: Actor, organisation_id: int) -> bool:
     if may_manage_every_offer(actor):
         return True
     return actor.role is Role.ORG_ADMIN and actor.organisation_id == organisation_id
+
+
+def may_manage_offers(actor: Actor) -> bool:
+    """Whether ``actor`` manages offers at all: their organisation's, or every one."""
+    return actor.organisation_id is not None and may_manage_offers_of(actor, actor.organisation_id)
 
 
 def may_supervise_delivery(actor: Actor) -> bool:

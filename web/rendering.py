@@ -11,9 +11,20 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from core.enums import Barrier, OfferCategory, Role, Territory
+from core.enums import Barrier, OfferCategory, Territory
 from core.settings import Settings
 from notifications.render import french_date, french_datetime
+from states.handover import HANDOVER
+from states.policy import (
+    follows_territory,
+    may_create_case,
+    may_list_cases,
+    may_manage_offers,
+    may_read_governance,
+    may_view_dashboard,
+    may_work_cases,
+)
+from states.referral import REFERRAL
 from web.csrf import CSRF_FIELD, csrf_token, remember_csrf_secret
 from web.session import WebUser
 
@@ -25,8 +36,6 @@ class NavLink:
     path: str
     label: str
 
-
-CASE_WORKERS = frozenset({Role.MEMBER, Role.ORG_ADMIN})
 
 PAGE_HEADERS = {
     # Pages hold personal data: never kept in a shared cache, never framed by another site,
@@ -42,41 +51,49 @@ PAGE_HEADERS = {
 
 
 def navigation(user: WebUser | None) -> list[NavLink]:
-    """The main menu for ``user``'s role: what their day is made of, in that order."""
+    """The main menu for ``user``: what their day is made of, in that order.
+
+    Each entry is shown exactly when the policy lets ``user`` use the page behind it, by
+    the rule that page's service applies (``states.policy``); no role is named here.
+    """
     if user is None:
         return []
-    role = user.user.role
+    actor = user.actor
     links: list[NavLink] = []
-    if role in CASE_WORKERS:
-        links += [
-            NavLink("/inbox", "À traiter"),
-            NavLink("/referrals?box=sent", "Mes orientations"),
-            NavLink("/referrals/new", "Orienter une personne"),
-        ]
-    if role in {Role.COORDINATOR, Role.ADMIN, Role.ORG_ADMIN}:
+    if may_work_cases(actor):
+        links.append(NavLink("/inbox", "À traiter"))
+    if may_list_cases(actor, REFERRAL):
+        links.append(
+            NavLink("/referrals", "Orientations")
+            if follows_territory(actor)
+            else NavLink("/referrals?box=sent", "Mes orientations")
+        )
+    if may_create_case(actor):
+        links.append(NavLink("/referrals/new", "Orienter une personne"))
+    if may_view_dashboard(actor):
         links.append(NavLink("/dashboard", "Tableau de bord"))
-    if role is Role.COORDINATOR:
-        links.append(NavLink("/referrals", "Orientations"))
-    if role in CASE_WORKERS or role is Role.COORDINATOR:
+    if may_list_cases(actor, HANDOVER):
         links.append(NavLink("/handovers", "Passages de relais"))
-    links += [
-        NavLink("/committees", "Comités"),
-        NavLink("/decisions", "Décisions"),
-        NavLink("/action-plan", "Plan d'action"),
-    ]
-    if role in {Role.ORG_ADMIN, Role.ADMIN}:
+    if may_read_governance(actor):
+        links += [
+            NavLink("/committees", "Comités"),
+            NavLink("/decisions", "Décisions"),
+            NavLink("/action-plan", "Plan d'action"),
+        ]
+    if may_manage_offers(actor):
         links.append(NavLink("/offers", "Offres"))
     return links
 
 
 def home_path(user: WebUser) -> str:
-    """Where a user lands after signing in."""
-    role = user.user.role
-    if role in CASE_WORKERS:
+    """Where a user lands after signing in: what awaits their organisation, the dashboard
+    for those who watch delays across organisations, the committees otherwise."""
+    actor = user.actor
+    if may_work_cases(actor) and not follows_territory(actor):
         return "/inbox"
-    if role is Role.SECRETARY:
-        return "/committees"
-    return "/dashboard"
+    if may_view_dashboard(actor):
+        return "/dashboard"
+    return "/committees"
 
 
 @lru_cache(maxsize=1)

@@ -10,12 +10,8 @@ from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from api.schemas import OutboxMessageRead, OutboxPage, OverdueRead
 from core.enums import OutboxStatus
-from core.errors import Forbidden
 from core.models import OutboxMessage
-from services import outbox_service
-from services.overdue import group_by_organisation, overdue_cases
-from states.policy import may_list_overdue
-from states.registry import LIFECYCLES
+from services import outbox_service, overdue
 
 router = APIRouter(tags=["supervision"])
 
@@ -23,10 +19,8 @@ router = APIRouter(tags=["supervision"])
 @router.get("/api/overdue", response_model=OverdueRead, responses=error_responses(401, 403))
 async def list_overdue(actor: ActorDep, session: SessionDep, now: NowDep) -> OverdueRead:
     """Every overdue case in the caller's scope, grouped by the organisation expected to act."""
-    if not may_list_overdue(actor):
-        raise Forbidden("Votre rôle ne suit pas de dossiers.")
-    cases = await overdue_cases(session, list(LIFECYCLES.values()), actor, now)
-    groups = group_by_organisation(cases)
+    cases = await overdue.list_overdue(session, actor, now)
+    groups = overdue.group_by_organisation(cases)
     return OverdueRead.model_validate({"total": len(cases), "groups": groups}, from_attributes=True)
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from jinja2 import TemplateError
 
 from core.business_days import PARIS
-from core.enums import OutboxStatus, Role, Territory
+from core.enums import OutboxStatus, Territory
 from core.errors import Conflict
 from core.models import OutboxMessage
 from notifications.catalog import MESSAGES
@@ -27,7 +27,7 @@ from services.dashboard import (
     overdue_trend,
 )
 from services.overdue import OverdueCase, group_by_organisation
-from states.policy import may_supervise_delivery
+from states.policy import follows_territory, may_supervise_delivery, oversight_actor
 from states.registry import LIFECYCLES
 from web.charts import columns, horizontal_bars
 from web.deps import Cursor, NowDep, PathId, SessionDep, WebUserDep
@@ -64,12 +64,12 @@ def _week_label(monday: date) -> str:
 
 
 def _scope_text(user: WebUser) -> str:
-    """Whose delays the page shows, in one sentence."""
-    role = user.user.role
-    if role is Role.ORG_ADMIN:
+    """Whose delays the page shows (``policy.oversight_actor``), in one sentence."""
+    watcher = oversight_actor(user.actor)
+    if not follows_territory(watcher):
         return f"Dossiers en retard de votre structure, {user.organisation.name}."
-    if role is Role.COORDINATOR and user.user.scope_territory is not None:
-        return f"Dossiers en retard du territoire : {user.user.scope_territory.label}."
+    if watcher.scope_territory is not None:
+        return f"Dossiers en retard du territoire : {watcher.scope_territory.label}."
     return "Dossiers en retard de tout Paris."
 
 

@@ -9,13 +9,11 @@ from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.enums import Role
-from core.errors import Forbidden
 from services import directory, handover_service
 from services.handover_service import Box, HandoverCreate
 from services.inbox import escalation_deadlines
 from states.handover import HANDOVER
-from states.policy import may_create_case
+from states.policy import follows_territory, may_hand_over_from, may_propose_handover
 from web.case_pages import CasePages
 from web.deps import NowDep, PathId, SessionDep, WebUserDep
 from web.forms import form_fields
@@ -39,7 +37,7 @@ async def handover_list(
 ) -> Response:
     """Handovers offered to and proposed by the organisation (a coordinator: their scope)."""
     wanted: tuple[tuple[Box | None, str], ...] = (
-        ((None, "Passages de relais du périmètre"),) if user.user.role is Role.COORDINATOR
+        ((None, "Passages de relais du périmètre"),) if follows_territory(user.actor)
         else BOXES
     )  # fmt: skip
     sections = []
@@ -55,7 +53,7 @@ async def handover_list(
             "title": "Passages de relais",
             "sections": sections,
             "states": HANDOVER.state_labels,
-            "may_propose": _may_propose(user),
+            "may_propose": may_propose_handover(user.actor),
             "person_name": person_name,
             "now": now,
         },
@@ -95,16 +93,6 @@ async def _proposal_page(
     )
 
 
-def _may_propose(user: WebUser) -> bool:
-    """Case workers hand over the persons they accompany; the coordination does not."""
-    return may_create_case(user.actor) and user.user.role is not Role.COORDINATOR
-
-
-def _check_may_propose(user: WebUser) -> None:
-    if not _may_propose(user):
-        raise Forbidden("Votre rôle ne permet pas de proposer un passage de relais.")
-
-
 @router.get("/handovers/new")
 async def new_handover(
     request: Request,
@@ -113,7 +101,6 @@ async def new_handover(
     personne: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """Choose a person the organisation accompanies, the next organisation and the reason."""
-    _check_may_propose(user)
     values = {"person_id": str(personne)} if personne else {}
     return await _proposal_page(request, session, user, FormState(values))
 
@@ -123,7 +110,6 @@ async def propose_handover(
     request: Request, user: WebUserDep, session: SessionDep, now: NowDep
 ) -> Response:
     """Propose the handover; the form comes back with what to correct."""
-    _check_may_propose(user)
 
     async def propose(data: HandoverCreate) -> str:
         view = await handover_service.propose_handover(session, user.actor, data, now)
@@ -154,8 +140,7 @@ async def person_page(
             "organisation_names": organisations,
             "current": current,
             "may_hand_over": current is not None
-            and current.organisation_id == user.organisation.id
-            and _may_propose(user),
+            and may_hand_over_from(user.actor, current.organisation_id),
         },
     )
 

@@ -22,7 +22,13 @@ from services.handover_service import DETAILS as HANDOVER_DETAILS
 from services.inbox import awaiting, escalation_deadlines
 from services.referral_service import Box, RedirectFields
 from states.handover import HANDOVER
-from states.policy import Actor, may_bring_case_to_committee, may_create_case
+from states.policy import (
+    Actor,
+    may_bring_case_to_committee,
+    may_create_case,
+    may_redirect_referral,
+    sides_of,
+)
 from states.referral import REFERRAL, PersonFields, ReferralCreate
 from web.case_pages import CaseId, CasePages
 from web.deps import Cursor, NowDep, SessionDep, WebUserDep
@@ -220,9 +226,23 @@ async def create_referral(
     return RedirectResponse(f"/referrals/{view.case.id}?fait=submit", status_code=303)
 
 
+REDIRECTABLE_STATES = frozenset({"returned", "expired"})
+
+
+def _may_redirect(actor: Actor, view: CaseView) -> bool:
+    """Whether the page offers to send the referral on to another offer."""
+    return (
+        view.case.state in REDIRECTABLE_STATES
+        and "close" in view.allowed_actions
+        and may_redirect_referral(sides_of(actor, REFERRAL, view.case))
+    )
+
+
 async def _redirectable(session: AsyncSession, user: WebUser, referral_id: int) -> Referral:
     view = await referral_service.get_referral(session, user.actor, referral_id)
-    if view.case.state not in {"returned", "expired"} or "close" not in view.allowed_actions:
+    if not may_redirect_referral(sides_of(user.actor, REFERRAL, view.case)):
+        raise Forbidden("Seule la structure qui a orienté la personne peut la réorienter.")
+    if not _may_redirect(user.actor, view):
         raise Conflict(
             "Seule une orientation retournée ou expirée peut être réorientée, par la "
             "structure qui l'a envoyée.",
@@ -292,9 +312,14 @@ def _resubmit_prefill(view: CaseView) -> Mapping[str, Mapping[str, Any]]:
 async def _review_form(
     session: AsyncSession, user: WebUser, view: CaseView, now: datetime
 ) -> Mapping[str, Any]:
-    """For the coordination, the form that brings the referral to the comité technique."""
+    """For the coordination, the form that brings the referral to the comité technique; for
+    the referrer, the link that sends a returned or expired referral on."""
     fields = form_fields(CaseReviewCreate) if may_bring_case_to_committee(user.actor) else None
-    return {"review_fields": fields, "review_open": False}
+    return {
+        "review_fields": fields,
+        "review_open": False,
+        "may_redirect": _may_redirect(user.actor, view),
+    }
 
 
 REFERRAL_PAGES = CasePages(
