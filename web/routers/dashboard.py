@@ -26,6 +26,7 @@ from services.dashboard import (
     expected_action,
     overdue_trend,
 )
+from services.documents import csv_cell
 from services.overdue import OverdueCase, group_by_organisation
 from states.policy import may_supervise_delivery
 from states.registry import LIFECYCLES
@@ -46,7 +47,6 @@ LIFECYCLE_TITLES: dict[str, str] = {
 """How the dashboard names each lifecycle's overdue cases."""
 
 CSV_HEADER = ("référence", "type", "état", "structure attendue", "échéance", "jours de retard")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 TerritoryQuery = Annotated[str, Query(max_length=16)]
 LifecycleQuery = Annotated[str, Query(alias="type", max_length=32)]
@@ -125,12 +125,6 @@ async def dashboard(
     )
 
 
-def _cell(value: object) -> str:
-    """A cell that a spreadsheet will not read as a formula."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def overdue_csv(cases: Sequence[OverdueCase]) -> str:
     """The overdue cases as CSV for a French spreadsheet: semicolons, BOM, French header."""
     buffer = io.StringIO()
@@ -138,7 +132,7 @@ def overdue_csv(cases: Sequence[OverdueCase]) -> str:
     writer.writerow(CSV_HEADER)
     for item in cases:
         writer.writerow(
-            _cell(value)
+            csv_cell(value)
             for value in (
                 item.reference,
                 item.case_label,
