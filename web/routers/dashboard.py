@@ -17,7 +17,7 @@ from core.enums import OutboxStatus, Role, Territory, territory_label
 from core.errors import Conflict
 from core.models import OutboxMessage
 from notifications.catalog import MESSAGES
-from notifications.render import environment as mail_environment
+from notifications.render import render_subject
 from services import outbox_service
 from services.dashboard import (
     DashboardFilters,
@@ -164,14 +164,12 @@ async def dashboard_csv(
 
 def message_subject(message: OutboxMessage) -> str:
     """The email's subject as its recipient would read it (its key if it cannot be made)."""
-    template = MESSAGES.get(message.message)
-    if template is None:
+    if message.message not in MESSAGES:
         return message.message
     try:
-        subject = mail_environment().from_string(template.subject).render(message.context)
+        return render_subject(message.message, message.context)
     except (TemplateError, TypeError, ValueError):
         return message.message
-    return " ".join(subject.split())
 
 
 @router.get("/dashboard/outbox")
