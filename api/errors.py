@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, DomainError, InvalidInput, http_status
 from states.fields import FRENCH_VALIDATION
 
 
@@ -32,13 +32,6 @@ class ErrorBody(BaseModel):
     allowed_actions: list[str] | None = None
     errors: list[FieldError] | None = None
 
-
-STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
-    (NotFound, 404),
-    (Forbidden, 403),
-    (InvalidInput, 422),
-    (Conflict, 409),
-)
 
 HTTP_CODES = {
     400: "bad_request",
@@ -72,7 +65,7 @@ def _body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
 
 async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
-    status = next(code for kind, code in STATUS_BY_ERROR if isinstance(error, kind))
+    status = http_status(error)
     allowed = error.details.get("allowed_actions")
     if isinstance(error, Conflict):
         allowed = error.allowed_actions

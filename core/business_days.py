@@ -13,6 +13,11 @@ from core.clock import as_utc
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def assume_paris(moment: datetime) -> datetime:
+    """``moment`` as it is if it has an offset; a time without one is Paris time."""
+    return moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment
+
+
 @lru_cache(maxsize=64)
 def _french_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("FR", years=year))

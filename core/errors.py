@@ -67,3 +67,17 @@ class AlreadyExists(Conflict):
     """A unique value (an email, a name) is already taken."""
 
     code = "already_exists"
+
+
+HTTP_STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (Forbidden, 403),
+    (InvalidInput, 422),
+    (Conflict, 409),
+)
+"""The HTTP status of each kind of refusal, for the edges that answer HTTP (API and pages)."""
+
+
+def http_status(error: DomainError) -> int:
+    """The HTTP status that answers ``error``: that of the first kind in the table it is."""
+    return next(code for kind, code in HTTP_STATUS_BY_ERROR if isinstance(error, kind))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -68,15 +69,19 @@ def _subject(message: str) -> Template:
     return environment().from_string(MESSAGES[message].subject)
 
 
+def render_subject(message: str, context: Mapping[str, Any]) -> str:
+    """The subject of ``message`` for ``context``, on one line."""
+    return " ".join(_subject(message).render(context).split())
+
+
 def render(message: str, context: dict[str, Any], base_url: str) -> RenderedEmail:
     """Render ``message`` for ``context``; links are made absolute with ``base_url``."""
     env = environment()
     values = {**context, "base_url": base_url.rstrip("/")}
     if "path" in context:
         values["link"] = values["base_url"] + context["path"]
-    subject = _subject(message).render(values)
     return RenderedEmail(
-        subject=" ".join(subject.split()),
+        subject=render_subject(message, values),
         text=env.get_template(f"{message}.txt").render(values),
         html=env.get_template(f"{message}.html").render(values),
     )

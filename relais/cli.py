@@ -14,7 +14,7 @@ import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.business_days import PARIS
+from core.business_days import assume_paris
 from core.clock import SystemClock, as_utc
 from core.db import create_engine, create_sessionmaker
 from core.enums import Role, Territory
@@ -188,7 +188,7 @@ def _moment(now: str | None) -> datetime:
             err=True,
         )
         raise typer.Exit(2) from None
-    return as_utc(moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment)
+    return as_utc(assume_paris(moment))
 
 
 def _echo_lines(title: str, lines: list[str]) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from core.business_days import PARIS
 from core.errors import ConcurrentChange, InvalidInput, NotFound
 from core.models import Event
+from core.pagination import Page, keyset_page
 from core.references import next_reference
 from states import engine
 from states.lifecycle import Lifecycle
@@ -34,12 +35,8 @@ class CaseView:
     allowed_actions: list[str]
 
 
-@dataclass(frozen=True)
-class CasePage:
-    """One page of a listing, newest first; ``next_cursor`` is None on the last page."""
-
-    items: list[Any]
-    next_cursor: int | None
+CasePage = Page[Any]
+"""One page of a listing of cases, newest first."""
 
 
 async def open_case(
@@ -142,12 +139,8 @@ async def list_cases(
     if overdue is not None:
         clause = engine.overdue_clause(lifecycle, now)
         statement = statement.where(clause if overdue else ~clause)
-    if cursor is not None:
-        statement = statement.where(model.id < cursor)
-    statement = statement.order_by(model.id.desc()).limit(limit + 1).options(*options)
-    rows = list((await session.execute(statement)).scalars())
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return CasePage(rows[:limit], next_cursor)
+    statement = statement.options(*options)
+    return await keyset_page(session, statement, model.id, cursor, limit, descending=True)
 
 
 async def fire_case(

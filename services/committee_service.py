@@ -19,6 +19,7 @@ from core.business_days import PARIS
 from core.enums import CommitteeKind, Territory
 from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Committee, CommitteeMember, Decision, Meeting, Organisation
+from core.pagination import Page, fetch_page
 from states import engine
 from states.decision import DECISION
 from states.policy import Actor, may_manage_committees, may_manage_meetings, may_read_governance
@@ -277,7 +278,7 @@ async def list_meetings(
     end: date | None = None,
     cursor: int | None = None,
     limit: int = 50,
-) -> tuple[list[Meeting], int | None]:
+) -> Page[Meeting]:
     """Meetings in chronological order, from the day ``start`` to the day ``end`` (Paris).
 
     ``cursor`` is the id of the last meeting of the previous page.
@@ -300,19 +301,13 @@ async def list_meetings(
                 and_(Meeting.starts_at == last.starts_at, Meeting.id > last.id),
             )
         )
-    rows = list(
-        (
-            await session.execute(
-                select(Meeting)
-                .where(*filters)
-                .options(selectinload(Meeting.committee))
-                .order_by(Meeting.starts_at, Meeting.id)
-                .limit(limit + 1)
-            )
-        ).scalars()
+    statement = (
+        select(Meeting)
+        .where(*filters)
+        .options(selectinload(Meeting.committee))
+        .order_by(Meeting.starts_at, Meeting.id)
     )
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return await fetch_page(session, statement, Meeting.id, limit)
 
 
 async def update_meeting(

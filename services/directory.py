@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import OfferCategory, OrganisationKind, Territory, TimerKind
 from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from core.models import Offer, Organisation
+from core.pagination import Page, keyset_page
 from states.policy import (
     Actor,
     may_manage_every_offer,
@@ -150,7 +151,7 @@ async def get_managed_offer(session: AsyncSession, actor: Actor, offer_id: int) 
 
 async def managed_offers(
     session: AsyncSession, actor: Actor, *, cursor: int | None = None, limit: int = 50
-) -> tuple[list[Offer], int | None]:
+) -> Page[Offer]:
     """The offers ``actor`` manages, closed ones included: their organisation's, or every
     offer for a platform admin."""
     if not may_manage_offers(actor):
@@ -183,7 +184,7 @@ async def list_offers(
     active_only: bool = True,
     cursor: int | None = None,
     limit: int = 50,
-) -> tuple[list[Offer], int | None]:
+) -> Page[Offer]:
     """Offers of the catalogue, filtered, by id, with the cursor of the next page."""
     statement = select(Offer)
     if active_only:
@@ -201,8 +202,4 @@ async def list_offers(
         statement = statement.where(
             or_(func.lower(Offer.title).like(pattern), func.lower(Offer.description).like(pattern))
         )
-    if cursor is not None:
-        statement = statement.where(Offer.id > cursor)
-    rows = list((await session.execute(statement.order_by(Offer.id).limit(limit + 1))).scalars())
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return await keyset_page(session, statement, Offer.id, cursor, limit)

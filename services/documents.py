@@ -57,8 +57,10 @@ def minutes_html(record: MeetingRecord) -> str:
     )
 
 
-def _cell(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+def csv_cell(value: object) -> str:
+    """``value`` as a CSV cell that a spreadsheet will not read as a formula."""
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def action_plan_csv(
@@ -78,7 +80,7 @@ def action_plan_csv(
                 group.axis.value,
                 group.axis.label,
                 decision.reference,
-                _cell(decision.title),
+                csv_cell(decision.title),
                 decision.decided_at.astimezone(PARIS).date().isoformat(),
             ]
             if not decision.actions:
@@ -88,8 +90,8 @@ def action_plan_csv(
                     [
                         *head,
                         action.reference,
-                        _cell(action.title),
-                        _cell(action.owner_organisation.name),
+                        csv_cell(action.title),
+                        csv_cell(action.owner_organisation.name),
                         action.due_on.isoformat(),
                         action.state_label,
                         "oui" if action.overdue else "non",

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import OutboxStatus
 from core.errors import Conflict, Forbidden, NotFound
 from core.models import OutboxMessage
+from core.pagination import Page, keyset_page
 from states.policy import Actor, may_supervise_delivery
 
 
@@ -25,19 +26,11 @@ async def list_messages(
     status: OutboxStatus,
     cursor: int | None = None,
     limit: int = 50,
-) -> tuple[list[OutboxMessage], int | None]:
+) -> Page[OutboxMessage]:
     """Messages in ``status``, newest first, with the cursor of the next page."""
     _check(actor)
     statement = select(OutboxMessage).where(OutboxMessage.status == status)
-    if cursor is not None:
-        statement = statement.where(OutboxMessage.id < cursor)
-    rows = list(
-        (
-            await session.execute(statement.order_by(OutboxMessage.id.desc()).limit(limit + 1))
-        ).scalars()
-    )
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return await keyset_page(session, statement, OutboxMessage.id, cursor, limit, descending=True)
 
 
 async def retry_message(

@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from starlette.datastructures import FormData
 
-from core.business_days import PARIS
+from core.business_days import PARIS, assume_paris
 from core.enums import LabelledEnum
 from core.errors import InvalidInput
 from states.fields import FRENCH_VALIDATION
@@ -144,9 +144,7 @@ def _local_moment(text: str) -> str:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return text
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=PARIS)
-    return moment.isoformat()
+    return assume_paris(moment).isoformat()
 
 
 def posted_values(payload: type[BaseModel], form: FormData, prefix: str = "") -> dict[str, Any]:

@@ -11,17 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from core.errors import DomainError, http_status
 from web.csrf import CsrfRefused, require_csrf
 from web.rendering import render
 from web.session import LoginRequired
-
-ERROR_STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (NotFound, 404),
-    (Forbidden, 403),
-    (InvalidInput, 422),
-    (Conflict, 409),
-)
 
 
 def error_page(request: Request, status_code: int, title: str, message: str) -> Response:
@@ -76,7 +69,7 @@ class PageRoute(APIRoute):
                     request, 422, "Demande incomplète", "Un paramètre de la page est invalide."
                 )
             except DomainError as error:
-                status = next(code for kind, code in ERROR_STATUS if isinstance(error, kind))
+                status = http_status(error)
                 if status == 404:
                     return not_found_page(request)
                 title = "Action impossible" if status == 409 else "Action refusée"

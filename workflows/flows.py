@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
-from core.business_days import PARIS as PARIS_ZONE
+from core.business_days import assume_paris
 from core.clock import SystemClock, as_utc
 from core.settings import get_settings
 from workflows.runs import run_delivery, run_digest, run_governance_check, run_sweep
@@ -29,7 +29,7 @@ def _moment(now: datetime | None) -> datetime:
     # As on the command line, a time without an offset is Paris time.
     if now is None:
         return SystemClock().now()
-    return as_utc(now.replace(tzinfo=PARIS_ZONE) if now.tzinfo is None else now)
+    return as_utc(assume_paris(now))
 
 
 @flow(name="relais-sweep", retries=0)

@@ -8,7 +8,7 @@ claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent sweeps neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,16 +117,7 @@ async def _remind(
     batch: Batch,
 ) -> int:
     recipients = await recipients_for(session, lifecycle, case, timer.target)
-    return await enqueue(
-        session,
-        "reminder",
-        key_prefix=f"reminder:{lifecycle.name}-{case.id}:{timer.id}",
-        case_kind=lifecycle.name,
-        case_id=case.id,
-        recipients=recipients,
-        context=await case_context(session, lifecycle, case, batch.escalation(lifecycle, case.id)),
-        now=now,
-    )
+    return await _notify(session, "reminder", lifecycle, case, timer, recipients, now, batch)
 
 
 async def _escalate(
@@ -144,10 +135,24 @@ async def _escalate(
         recipients += await organisation_recipients(
             session, organisation_id, frozenset({Role.ORG_ADMIN})
         )
+    return await _notify(session, "escalation", lifecycle, case, timer, recipients, now, batch)
+
+
+async def _notify(
+    session: AsyncSession,
+    message: str,
+    lifecycle: Lifecycle,
+    case: Any,
+    timer: Timer,
+    recipients: Iterable[tuple[str, int | None]],
+    now: datetime,
+    batch: Batch,
+) -> int:
+    """Queue ``message`` about ``case`` for ``recipients``, once for ``timer``."""
     return await enqueue(
         session,
-        "escalation",
-        key_prefix=f"escalation:{lifecycle.name}-{case.id}:{timer.id}",
+        message,
+        key_prefix=f"{message}:{lifecycle.name}-{case.id}:{timer.id}",
         case_kind=lifecycle.name,
         case_id=case.id,
         recipients=recipients,

@@ -20,13 +20,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import FromClause, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
 from core.enums import DecisionKind, PlanAxis, Role
-from core.errors import InvalidInput, TransitionNotAllowed
-from core.models import ActionItem, Committee, Decision, Event, OutboxMessage, Timer, User
+from core.errors import InvalidInput
+from core.models import ActionItem, Committee, Decision, User
 from services import decision_service
 from states import engine
 from states.action import ACTION
@@ -39,6 +38,13 @@ from tests.factories import (
     make_meeting,
     make_user,
 )
+from tests.states.transition_harness import (
+    TransitionHarness,
+    every_state_and_trigger,
+    expected_allowed,
+    triggers_from,
+)
+from tests.states.transition_harness import declared_table as _declared
 
 DECISION_STATES = ("proposed", "scheduled", "adjourned", "approved", "rejected", "published")
 
@@ -95,38 +101,10 @@ class Cast:
         return {}
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """Every row of the tables a transition may touch."""
-
-    decisions: list[dict[str, Any]]
-    actions: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    timers: list[dict[str, Any]]
-    outbox: list[dict[str, Any]]
-
-    def row(self, table: str, case_id: int) -> dict[str, Any]:
-        """The row of one decision or action item."""
-        rows: list[dict[str, Any]] = getattr(self, table)
-        (match,) = [row for row in rows if row["id"] == case_id]
-        return match
-
-
-async def _rows(session: AsyncSession, table: FromClause) -> list[dict[str, Any]]:
-    result = await session.execute(select(table).order_by(table.c.id))
-    return [dict(row._mapping) for row in result]
-
-
-async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> Snapshot:
-    """The current content of decisions, action items, events, timers and outbox."""
-    async with sessionmaker() as session:
-        return Snapshot(
-            decisions=await _rows(session, Decision.__table__),
-            actions=await _rows(session, ActionItem.__table__),
-            events=await _rows(session, Event.__table__),
-            timers=await _rows(session, Timer.__table__),
-            outbox=await _rows(session, OutboxMessage.__table__),
-        )
+# Every row a transition may touch: decisions, action items, events, timers and outbox.
+ITEMS = {"decisions": Decision, "actions": ActionItem}
+DECISIONS = TransitionHarness("decision", "decisions", "/api/decisions", ITEMS)
+ACTIONS = TransitionHarness("action", "actions", "/api/actions", ITEMS)
 
 
 @pytest.fixture
@@ -218,13 +196,6 @@ async def drive_action(
     return action_id
 
 
-def _declared(lifecycle: Any) -> dict[str, tuple[frozenset[str], str, frozenset[str]]]:
-    return {
-        spec.trigger: (frozenset(spec.sources), spec.dest, frozenset(spec.sides))
-        for spec in lifecycle.transitions
-    }
-
-
 def _timers(lifecycle: Any) -> dict[str, set[tuple[str, int, str]]]:
     return {
         state: {(spec.kind.value, spec.business_days, spec.target) for spec in specs}
@@ -253,19 +224,10 @@ def test_action_declaration_matches_design() -> None:
 
 @pytest.mark.parametrize("state", DECISION_STATES)
 def test_decision_machine_accepts_exactly_the_table(state: str) -> None:
-    expected = {trigger for trigger, (sources, _, _) in DECISION_TABLE.items() if state in sources}
-    assert set(DECISION.triggers_from(state)) == expected
+    assert set(DECISION.triggers_from(state)) == triggers_from(DECISION_TABLE, state)
 
 
-def _expected_allowed(table: dict[str, Any], state: str) -> list[str]:
-    return sorted(trigger for trigger, (sources, _, _) in table.items() if state in sources)
-
-
-@pytest.mark.parametrize(
-    ("state", "trigger"),
-    [(state, trigger) for state in DECISION_STATES for trigger in DECISION_TRIGGERS],
-    ids=[f"{state}-{trigger}" for state in DECISION_STATES for trigger in DECISION_TRIGGERS],
-)
+@every_state_and_trigger(DECISION_STATES, DECISION_TRIGGERS)
 async def test_decision_trigger_from_state(
     state: str,
     trigger: str,
@@ -277,38 +239,34 @@ async def test_decision_trigger_from_state(
     t0 = clock.now()
     sources, dest, _ = DECISION_TABLE[trigger]
     decision_id = await drive_decision(sessionmaker, cast, state, t0)
-    before = await snapshot(sessionmaker)
-    assert before.row("decisions", decision_id)["state"] == state
+    before = await DECISIONS.snapshot_in(sessionmaker, decision_id, state)
 
     if state in sources:
         await fire_decision(sessionmaker, cast, decision_id, trigger, t0)
-        await _assert_moved(
-            sessionmaker, "decisions", "decision", decision_id, state, trigger, dest, before, t0
+        after, _event = await DECISIONS.assert_moved(
+            sessionmaker, before, decision_id, state, trigger, dest, t0
         )
-        after = await snapshot(sessionmaker)
-        open_timers = _open_timers(after, "decision", decision_id)
+        open_timers = DECISIONS.open_timers(after, decision_id)
         assert {(row["kind"].value, row["target"]) for row in open_timers} == {
             (kind, target) for kind, _, target in DECISION_TIMERS.get(dest, set())
         }
         return
 
-    with pytest.raises(TransitionNotAllowed) as refused:
-        await fire_decision(sessionmaker, cast, decision_id, trigger, t0)
-    assert refused.value.details["state"] == state
-    assert refused.value.allowed_actions == _expected_allowed(DECISION_TABLE, state)
-
-    answer = await client.post(
-        f"/api/decisions/{decision_id}/{trigger}",
-        json=cast.payload(trigger),
-        headers=await auth_headers(cast.secretary),
+    await DECISIONS.assert_refused(
+        sessionmaker,
+        client,
+        before,
+        decision_id,
+        state,
+        trigger,
+        fire=lambda: fire_decision(sessionmaker, cast, decision_id, trigger, t0),
+        allowed=expected_allowed(DECISION_TABLE, state, "secretariat"),
+        user=cast.secretary,
+        payload=cast.payload(trigger),
     )
-    assert answer.status_code == 409, answer.text
-    assert answer.json()["code"] == "transition_not_allowed"
-    assert answer.json()["allowed_actions"] == _expected_allowed(DECISION_TABLE, state)
-    assert await snapshot(sessionmaker) == before
 
 
-@pytest.mark.parametrize(("state", "trigger"), [("open", "done"), ("done", "done")])
+@every_state_and_trigger(ACTION_STATES, ACTION_TABLE)
 async def test_action_trigger_from_state(
     state: str,
     trigger: str,
@@ -320,73 +278,34 @@ async def test_action_trigger_from_state(
     t0 = clock.now()
     sources, dest, _ = ACTION_TABLE[trigger]
     action_id = await drive_action(sessionmaker, cast, state, t0)
-    before = await snapshot(sessionmaker)
-    assert before.row("actions", action_id)["state"] == state
+    before = await ACTIONS.snapshot_in(sessionmaker, action_id, state)
     owner = actor_of(cast.world.receiver_member)
 
-    if state in sources:
+    async def fire_action() -> None:
         async with sessionmaker() as session:
             await engine.fire(session, ACTION, action_id, trigger, owner, cast.payload(trigger), t0)
-        await _assert_moved(
-            sessionmaker, "actions", "action", action_id, state, trigger, dest, before, t0
+
+    if state in sources:
+        await fire_action()
+        after, _event = await ACTIONS.assert_moved(
+            sessionmaker, before, action_id, state, trigger, dest, t0
         )
-        after = await snapshot(sessionmaker)
         assert after.row("actions", action_id)["done_note"] == cast.payload("done")["note"]
-        assert _open_timers(after, "action", action_id) == []
+        assert ACTIONS.open_timers(after, action_id) == []
         return
 
-    with pytest.raises(TransitionNotAllowed) as refused:
-        async with sessionmaker() as session:
-            await engine.fire(session, ACTION, action_id, trigger, owner, cast.payload(trigger), t0)
-    assert refused.value.details["state"] == state
-    assert refused.value.allowed_actions == []
-    answer = await client.post(
-        f"/api/actions/{action_id}/{trigger}",
-        json=cast.payload(trigger),
-        headers=await auth_headers(cast.world.receiver_member),
+    await ACTIONS.assert_refused(
+        sessionmaker,
+        client,
+        before,
+        action_id,
+        state,
+        trigger,
+        fire=fire_action,
+        allowed=expected_allowed(ACTION_TABLE, state, "owner"),
+        user=cast.world.receiver_member,
+        payload=cast.payload(trigger),
     )
-    assert answer.status_code == 409, answer.text
-    assert await snapshot(sessionmaker) == before
-
-
-def _open_timers(after: Snapshot, kind: str, case_id: int) -> list[dict[str, Any]]:
-    return [
-        row
-        for row in after.timers
-        if (row["case_kind"], row["case_id"]) == (kind, case_id) and row["closed_at"] is None
-    ]
-
-
-async def _assert_moved(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    table: str,
-    kind: str,
-    case_id: int,
-    state: str,
-    trigger: str,
-    dest: str,
-    before: Snapshot,
-    now: datetime,
-) -> None:
-    """The case is in ``dest``, one version on, with exactly one new event and no other."""
-    after = await snapshot(sessionmaker)
-    assert after.row(table, case_id)["state"] == dest
-    assert after.row(table, case_id)["version"] == before.row(table, case_id)["version"] + 1
-    assert after.events[: len(before.events)] == before.events
-    assert len(after.events) == len(before.events) + 1
-    event = after.events[-1]
-    assert (event["case_kind"], event["case_id"]) == (kind, case_id)
-    assert (event["from_state"], event["to_state"], event["trigger"]) == (state, dest, trigger)
-    assert event["occurred_at"] == now
-    assert all(
-        row["closed_at"] is not None
-        for row in after.timers
-        if (row["case_kind"], row["case_id"]) == (kind, case_id) and row["state"] != dest
-    )
-    new_keys = {row["idempotency_key"] for row in after.outbox} - {
-        row["idempotency_key"] for row in before.outbox
-    }
-    assert all(key.startswith(f"event:{event['id']}:") for key in new_keys)
 
 
 async def test_decision_before_its_meeting_is_refused(
@@ -398,7 +317,7 @@ async def test_decision_before_its_meeting_is_refused(
     t0 = clock.now()
     decision_id = await drive_decision(sessionmaker, cast, "proposed", t0)
     await fire_decision(sessionmaker, cast, decision_id, "schedule", t0)
-    before = await snapshot(sessionmaker)
+    before = await DECISIONS.snapshot(sessionmaker)
     headers = await auth_headers(cast.secretary)
     for trigger in ("approve", "reject", "adjourn"):
         answer = await client.post(
@@ -406,7 +325,7 @@ async def test_decision_before_its_meeting_is_refused(
         )
         assert answer.status_code == 409, answer.text
         assert "pas encore eu lieu" in answer.json()["detail"]
-        assert await snapshot(sessionmaker) == before
+        assert await DECISIONS.snapshot(sessionmaker) == before
     # Once the meeting has started, the decision can be recorded.
     clock.set(t0 + timedelta(days=7))
     answer = await client.post(f"/api/decisions/{decision_id}/approve", json={}, headers=headers)
@@ -429,13 +348,13 @@ async def test_publish_needs_the_minutes(
         sessionmaker, cast, decision_id, "schedule", t0 - timedelta(days=9), {"meeting_id": bare.id}
     )
     await fire_decision(sessionmaker, cast, decision_id, "approve", t0 - timedelta(days=2))
-    before = await snapshot(sessionmaker)
+    before = await DECISIONS.snapshot(sessionmaker)
     headers = await auth_headers(cast.secretary)
 
     answer = await client.post(f"/api/decisions/{decision_id}/publish", headers=headers)
     assert answer.status_code == 409, answer.text
     assert "compte rendu" in answer.json()["detail"]
-    assert await snapshot(sessionmaker) == before
+    assert await DECISIONS.snapshot(sessionmaker) == before
 
     minutes = await client.patch(
         f"/api/meetings/{bare.id}", json={"minutes": "Adopté à l'unanimité."}, headers=headers
@@ -467,11 +386,11 @@ async def test_schedule_only_on_a_coming_meeting_of_the_committee(
         else (await make_meeting(session, other, t0 + timedelta(days=7))).id
     )
     decision_id = await drive_decision(sessionmaker, cast, "proposed", t0)
-    before = await snapshot(sessionmaker)
+    before = await DECISIONS.snapshot(sessionmaker)
     with pytest.raises(InvalidInput) as refused:
         await fire_decision(
             sessionmaker, cast, decision_id, "schedule", t0, {"meeting_id": meeting_id}
         )
     assert message in refused.value.message
     assert refused.value.field == "meeting_id"
-    assert await snapshot(sessionmaker) == before
+    assert await DECISIONS.snapshot(sessionmaker) == before

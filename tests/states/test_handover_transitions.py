@@ -11,22 +11,29 @@ the handover, its events, timers or outbox, nor who accompanies the person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import FromClause, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
-from core.errors import NotFound, TransitionNotAllowed
-from core.models import Accompaniment, Event, Handover, OutboxMessage, Timer, User
+from core.errors import NotFound
+from core.models import Accompaniment, Handover, User
 from services.handover_service import HandoverCreate, propose_handover
 from states import engine
 from states.handover import HANDOVER
 from tests.factories import World, accompany_new_person, actor_of, auth_headers, handover_json
+from tests.states.transition_harness import (
+    Snapshot,
+    TransitionHarness,
+    declared_table,
+    design_table,
+    every_state_and_trigger,
+    expected_allowed,
+    triggers_from,
+)
 
 STATES = ("proposed", "accepted", "declined", "withdrawn", "completed")
 
@@ -82,37 +89,14 @@ def user_of(world: World, side: str) -> User:
     return {"referent": world.referrer, "successor": world.receiver_member}[side]
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """Every row of the tables a handover transition may touch."""
-
-    handovers: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    timers: list[dict[str, Any]]
-    outbox: list[dict[str, Any]]
-    accompaniments: list[dict[str, Any]]
-
-    def handover(self, handover_id: int) -> dict[str, Any]:
-        """The row of one handover."""
-        [row] = [row for row in self.handovers if row["id"] == handover_id]
-        return row
-
-
-async def _rows(session: AsyncSession, table: FromClause) -> list[dict[str, Any]]:
-    result = await session.execute(select(table).order_by(table.c.id))
-    return [dict(row._mapping) for row in result]
-
-
-async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> Snapshot:
-    """The current content of those tables, read afresh."""
-    async with sessionmaker() as session:
-        return Snapshot(
-            handovers=await _rows(session, Handover.__table__),
-            events=await _rows(session, Event.__table__),
-            timers=await _rows(session, Timer.__table__),
-            outbox=await _rows(session, OutboxMessage.__table__),
-            accompaniments=await _rows(session, Accompaniment.__table__),
-        )
+# Every row a handover transition may touch: the handovers, their events, timers and outbox,
+# and who accompanies the person.
+HARNESS = TransitionHarness(
+    "handover",
+    "handovers",
+    "/api/handovers",
+    {"handovers": Handover, "accompaniments": Accompaniment},
+)
 
 
 async def fire(
@@ -156,11 +140,6 @@ async def drive_to(
     return handover_id
 
 
-def expected_allowed(state: str, side: str) -> list[str]:
-    """The triggers DESIGN.md lets ``side`` fire in ``state``."""
-    return sorted(t for t, (sources, _, who) in TABLE.items() if state in sources and side in who)
-
-
 def test_states_match_design() -> None:
     assert HANDOVER.states == STATES
     assert (HANDOVER.creation.trigger, HANDOVER.initial) == CREATION
@@ -168,20 +147,14 @@ def test_states_match_design() -> None:
 
 
 def test_transition_table_matches_design() -> None:
-    declared = {
-        spec.trigger: (frozenset(spec.sources), spec.dest, frozenset(spec.sides))
-        for spec in HANDOVER.transitions
-    }
-    expected = {trigger: (src, dest, frozenset(who)) for trigger, (src, dest, who) in TABLE.items()}
-    assert declared == expected
+    assert declared_table(HANDOVER) == design_table(TABLE)
     assert HANDOVER.triggers == HANDOVER.human_triggers == TRIGGERS
     assert [spec.trigger for spec in HANDOVER.transitions if spec.guard is not None] == ["confirm"]
 
 
 @pytest.mark.parametrize("state", STATES)
 def test_machine_accepts_exactly_the_table(state: str) -> None:
-    expected = {trigger for trigger, (sources, _, _) in TABLE.items() if state in sources}
-    assert set(HANDOVER.triggers_from(state)) == expected
+    assert set(HANDOVER.triggers_from(state)) == triggers_from(TABLE, state)
 
 
 def test_timers_match_design() -> None:
@@ -192,11 +165,7 @@ def test_timers_match_design() -> None:
     assert declared == TIMERS
 
 
-@pytest.mark.parametrize(
-    ("state", "trigger"),
-    [(state, trigger) for state in STATES for trigger in TRIGGERS],
-    ids=[f"{state}-{trigger}" for state in STATES for trigger in TRIGGERS],
-)
+@every_state_and_trigger(STATES, TRIGGERS)
 async def test_trigger_from_state(
     state: str,
     trigger: str,
@@ -207,27 +176,24 @@ async def test_trigger_from_state(
 ) -> None:
     sources, _, who = TABLE[trigger]
     handover_id = await drive_to(sessionmaker, world, state, clock.now())
-    before = await snapshot(sessionmaker)
-    assert before.handover(handover_id)["state"] == state
+    before = await HARNESS.snapshot_in(sessionmaker, handover_id, state)
 
     if state in sources:
         await _assert_allowed(sessionmaker, world, handover_id, state, trigger, before, clock)
         return
 
-    with pytest.raises(TransitionNotAllowed) as refused:
-        await fire(sessionmaker, world, handover_id, trigger, clock.now())
-    assert refused.value.details["state"] == state
-    assert refused.value.allowed_actions == expected_allowed(state, who[0])
-
-    answer = await client.post(
-        f"/api/handovers/{handover_id}/{trigger}",
-        json=PAYLOADS[trigger],
-        headers=await auth_headers(user_of(world, who[0])),
+    await HARNESS.assert_refused(
+        sessionmaker,
+        client,
+        before,
+        handover_id,
+        state,
+        trigger,
+        fire=lambda: fire(sessionmaker, world, handover_id, trigger, clock.now()),
+        allowed=expected_allowed(TABLE, state, who[0]),
+        user=user_of(world, who[0]),
+        payload=PAYLOADS[trigger],
     )
-    assert answer.status_code == 409, answer.text
-    assert answer.json()["code"] == "transition_not_allowed"
-    assert answer.json()["allowed_actions"] == expected_allowed(state, who[0])
-    assert await snapshot(sessionmaker) == before
 
 
 async def _assert_allowed(
@@ -241,23 +207,11 @@ async def _assert_allowed(
 ) -> None:
     dest = TABLE[trigger][1]
     user = await fire(sessionmaker, world, handover_id, trigger, clock.now())
-    after = await snapshot(sessionmaker)
-
-    assert after.handover(handover_id)["state"] == dest
-    assert after.handover(handover_id)["version"] == before.handover(handover_id)["version"] + 1
-    assert after.handover(handover_id)["state_entered_at"] == clock.now()
-
-    # Exactly one new event; the old ones are untouched (append-only).
-    assert after.events[: len(before.events)] == before.events
-    [event] = after.events[len(before.events) :]
-    assert (event["case_kind"], event["case_id"], event["trigger"]) == (
-        "handover",
-        handover_id,
-        trigger,
+    after, event = await HARNESS.assert_moved(
+        sessionmaker, before, handover_id, state, trigger, dest, clock.now()
     )
-    assert (event["from_state"], event["to_state"]) == (state, dest)
+    assert after.row("handovers", handover_id)["state_entered_at"] == clock.now()
     assert (event["actor_id"], event["organisation_id"]) == (user.id, user.organisation_id)
-    assert event["occurred_at"] == clock.now()
     assert set(event["payload"]) == set(PAYLOADS[trigger])
 
     # Open timers are exactly those the new state declares; the old state's are closed.
@@ -298,7 +252,7 @@ async def test_propose_only_creates(
 ) -> None:
     """`propose` is no trigger on an existing handover: the engine and the API know none."""
     handover_id = await drive_to(sessionmaker, world, state, clock.now())
-    before = await snapshot(sessionmaker)
+    before = await HARNESS.snapshot(sessionmaker)
     with pytest.raises(NotFound):
         async with sessionmaker() as session:
             await engine.fire(
@@ -310,7 +264,7 @@ async def test_propose_only_creates(
         headers=await auth_headers(world.referrer),
     )
     assert answer.status_code == 404
-    assert await snapshot(sessionmaker) == before
+    assert await HARNESS.snapshot(sessionmaker) == before
 
 
 async def test_confirm_waits_for_the_first_meeting(
@@ -324,7 +278,7 @@ async def test_confirm_waits_for_the_first_meeting(
     await fire(
         sessionmaker, world, handover_id, "accept", clock.now(), {"first_meeting_at": meeting}
     )
-    before = await snapshot(sessionmaker)
+    before = await HARNESS.snapshot(sessionmaker)
     url = f"/api/handovers/{handover_id}/confirm"
     epi = await auth_headers(world.receiver_member)
 
@@ -337,13 +291,13 @@ async def test_confirm_waits_for_the_first_meeting(
             "La première rencontre n'a pas encore eu lieu : confirmez après elle."
         )
         assert early.json()["allowed_actions"] == ["confirm"]
-        assert await snapshot(sessionmaker) == before
+        assert await HARNESS.snapshot(sessionmaker) == before
 
     clock.set(datetime(2026, 3, 5, 13, 30, tzinfo=UTC))  # the meeting itself
     confirmed = await client.post(url, json={}, headers=epi)
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["state"] == "completed"
-    after = await snapshot(sessionmaker)
+    after = await HARNESS.snapshot(sessionmaker)
     ended, started = after.accompaniments
     assert ended["ended_at"] == started["started_at"] == datetime(2026, 3, 5, 13, 30, tzinfo=UTC)
     assert (ended["organisation_id"], started["organisation_id"]) == (
@@ -367,7 +321,7 @@ async def test_timers_count_business_days(
     """Proposed on the Thursday before Easter; the meeting on the eve of 1 May."""
     clock.set(datetime(2026, 4, 2, 10, 0, tzinfo=UTC))  # Thursday 2 April, 12:00 in Paris
     _, handover_id = await propose(sessionmaker, world, clock.now())
-    proposed = await snapshot(sessionmaker)
+    proposed = await HARNESS.snapshot(sessionmaker)
     # Fri 3, (Easter Monday 6 off), Tue 7, Wed 8 | Thu 9, Fri 10.
     assert _due(proposed, handover_id, "proposed") == {
         "reminder": datetime(2026, 4, 8, 10, 0, tzinfo=UTC),
@@ -379,7 +333,7 @@ async def test_timers_count_business_days(
     await fire(
         sessionmaker, world, handover_id, "accept", clock.now(), {"first_meeting_at": meeting}
     )
-    accepted = await snapshot(sessionmaker)
+    accepted = await HARNESS.snapshot(sessionmaker)
     # (1 May off), Mon 4, Tue 5 | Wed 6, Thu 7, (8 May off), Mon 11: counted from the meeting.
     assert _due(accepted, handover_id, "accepted") == {
         "reminder": datetime(2026, 5, 5, 12, 0, tzinfo=UTC),

@@ -15,17 +15,24 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import FromClause, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
-from core.errors import TransitionNotAllowed
-from core.models import Event, Offer, OutboxMessage, Referral, Timer, User
+from core.models import Offer, Referral, User
 from services.referral_service import create_referral
 from states import engine
 from states.policy import Actor
 from states.referral import REFERRAL
-from tests.factories import World, actor_of, auth_headers, make_offer, referral_create
+from tests.factories import World, actor_of, make_offer, referral_create
+from tests.states.transition_harness import (
+    Snapshot,
+    TransitionHarness,
+    declared_table,
+    design_table,
+    every_state_and_trigger,
+    expected_allowed,
+    triggers_from,
+)
 
 STATES = (
     "draft",
@@ -113,36 +120,7 @@ class Cast:
         return payloads[trigger]
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """Every row of the tables a transition may touch."""
-
-    referrals: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    timers: list[dict[str, Any]]
-    outbox: list[dict[str, Any]]
-
-    def referral(self, referral_id: int) -> dict[str, Any]:
-        """The row of one referral."""
-        matches = [row for row in self.referrals if row["id"] == referral_id]
-        assert len(matches) == 1
-        return matches[0]
-
-
-async def _rows(session: AsyncSession, table: FromClause) -> list[dict[str, Any]]:
-    result = await session.execute(select(table).order_by(table.c.id))
-    return [dict(row._mapping) for row in result]
-
-
-async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> Snapshot:
-    """The current content of referrals, events, timers and outbox, read afresh."""
-    async with sessionmaker() as session:
-        return Snapshot(
-            referrals=await _rows(session, Referral.__table__),
-            events=await _rows(session, Event.__table__),
-            timers=await _rows(session, Timer.__table__),
-            outbox=await _rows(session, OutboxMessage.__table__),
-        )
+HARNESS = TransitionHarness("referral", "referrals", "/api/referrals", {"referrals": Referral})
 
 
 def actor(user: User | None) -> Actor:
@@ -181,15 +159,6 @@ async def drive_to(
     return int(view.case.id)
 
 
-def expected_allowed(state: str, side: str) -> list[str]:
-    """The human triggers DESIGN.md lets ``side`` fire in ``state`` (coordinators: all)."""
-    return sorted(
-        trigger
-        for trigger in HUMAN_TRIGGERS
-        if state in TABLE[trigger][0] and (side == "coordinators" or side in TABLE[trigger][2])
-    )
-
-
 @pytest.fixture
 async def cast(world: World, session: AsyncSession, clock: FixedClock) -> Cast:
     other_offer = await make_offer(session, world.outsider, clock.now(), title="Premières Heures")
@@ -203,14 +172,7 @@ def test_states_match_design() -> None:
 
 
 def test_transition_table_matches_design() -> None:
-    declared = {
-        spec.trigger: (frozenset(spec.sources), spec.dest, frozenset(spec.sides))
-        for spec in REFERRAL.transitions
-    }
-    expected = {
-        trigger: (sources, dest, frozenset(who)) for trigger, (sources, dest, who) in TABLE.items()
-    }
-    assert declared == expected
+    assert declared_table(REFERRAL) == design_table(TABLE)
     assert REFERRAL.triggers == TRIGGERS
     assert len(REFERRAL.transitions) == len(TABLE)
     assert REFERRAL.human_triggers == HUMAN_TRIGGERS
@@ -218,8 +180,7 @@ def test_transition_table_matches_design() -> None:
 
 @pytest.mark.parametrize("state", STATES)
 def test_machine_accepts_exactly_the_table(state: str) -> None:
-    expected = {trigger for trigger, (sources, _, _) in TABLE.items() if state in sources}
-    assert set(REFERRAL.triggers_from(state)) == expected
+    assert set(REFERRAL.triggers_from(state)) == triggers_from(TABLE, state)
 
 
 def test_timers_match_design() -> None:
@@ -238,11 +199,7 @@ def test_timers_match_design() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("state", "trigger"),
-    [(state, trigger) for state in STATES for trigger in TRIGGERS],
-    ids=[f"{state}-{trigger}" for state in STATES for trigger in TRIGGERS],
-)
+@every_state_and_trigger(STATES, TRIGGERS)
 async def test_trigger_from_state(
     state: str,
     trigger: str,
@@ -256,34 +213,24 @@ async def test_trigger_from_state(
     assert (trigger in REFERRAL.triggers_from(state)) is allowed
 
     referral_id = await drive_to(sessionmaker, cast, state, clock.now())
-    before = await snapshot(sessionmaker)
-    assert before.referral(referral_id)["state"] == state
+    before = await HARNESS.snapshot_in(sessionmaker, referral_id, state)
 
     if allowed:
         await _assert_allowed(sessionmaker, cast, referral_id, state, trigger, dest, before, clock)
         return
 
-    with pytest.raises(TransitionNotAllowed) as refused:
-        await fire(sessionmaker, cast, referral_id, trigger, clock.now())
-    assert refused.value.code == "transition_not_allowed"
-    assert refused.value.details["state"] == state
-    assert refused.value.allowed_actions == expected_allowed(state, who[0])
-
-    user = cast.user(who[0])
-    if user is not None:
-        answer = await client.post(
-            f"/api/referrals/{referral_id}/{trigger}",
-            json=cast.payload(trigger),
-            headers=await auth_headers(user),
-        )
-        assert answer.status_code == 409, answer.text
-        body = answer.json()
-        assert body["code"] == "transition_not_allowed"
-        assert isinstance(body["allowed_actions"], list)
-        assert sorted(body["allowed_actions"]) == expected_allowed(state, who[0])
-        assert body["detail"]
-
-    assert await snapshot(sessionmaker) == before
+    await HARNESS.assert_refused(
+        sessionmaker,
+        client,
+        before,
+        referral_id,
+        state,
+        trigger,
+        fire=lambda: fire(sessionmaker, cast, referral_id, trigger, clock.now()),
+        allowed=expected_allowed(TABLE, state, who[0]),
+        user=cast.user(who[0]),
+        payload=cast.payload(trigger),
+    )
 
 
 async def _assert_allowed(
@@ -297,41 +244,14 @@ async def _assert_allowed(
     clock: FixedClock,
 ) -> None:
     who = await fire(sessionmaker, cast, referral_id, trigger, clock.now())
-    after = await snapshot(sessionmaker)
-
-    assert after.referral(referral_id)["state"] == dest
-    assert after.referral(referral_id)["version"] == before.referral(referral_id)["version"] + 1
-
-    # Exactly one new event; the old ones are untouched (append-only).
-    assert after.events[: len(before.events)] == before.events
-    assert len(after.events) == len(before.events) + 1
-    async with sessionmaker() as session:
-        event = (
-            await session.execute(select(Event).order_by(Event.id.desc()).limit(1))
-        ).scalar_one()
-    assert (event.case_kind, event.case_id) == ("referral", referral_id)
-    assert (event.from_state, event.to_state, event.trigger) == (state, dest, trigger)
-    assert (event.actor_id, event.organisation_id) == (who.user_id, who.organisation_id)
-    assert event.occurred_at == clock.now()
-    assert set(event.payload) == set(cast.payload(trigger))
+    after, event = await HARNESS.assert_moved(
+        sessionmaker, before, referral_id, state, trigger, dest, clock.now()
+    )
+    assert (event["actor_id"], event["organisation_id"]) == (who.user_id, who.organisation_id)
+    assert set(event["payload"]) == set(cast.payload(trigger))
 
     # The timers left open are exactly those of the new state.
-    async with sessionmaker() as session:
-        open_timers = (
-            (
-                await session.execute(
-                    select(Timer).where(Timer.case_id == referral_id, Timer.closed_at.is_(None))
-                )
-            )
-            .scalars()
-            .all()
-        )
-    assert {timer.state for timer in open_timers} <= {dest}
-    assert {timer.kind.value for timer in open_timers} == TIMER_KINDS.get(dest, set())
+    open_timers = HARNESS.open_timers(after, referral_id)
+    assert {timer["state"] for timer in open_timers} <= {dest}
+    assert {timer["kind"].value for timer in open_timers} == TIMER_KINDS.get(dest, set())
     assert len(open_timers) == len(TIMER_KINDS.get(dest, set()))
-
-    # Outbox rows written by this transition, if any, are keyed on its event.
-    old_keys = {row["idempotency_key"] for row in before.outbox}
-    new_keys = {row["idempotency_key"] for row in after.outbox} - old_keys
-    assert len(after.outbox) == len(before.outbox) + len(new_keys)
-    assert all(key.startswith(f"event:{event.id}:") for key in new_keys)

@@ -17,7 +17,7 @@ from core.enums import OutboxStatus, Territory
 from core.errors import Conflict
 from core.models import OutboxMessage
 from notifications.catalog import MESSAGES
-from notifications.render import environment as mail_environment
+from notifications.render import render_subject
 from services import outbox_service
 from services.dashboard import (
     DashboardFilters,
@@ -26,6 +26,7 @@ from services.dashboard import (
     expected_action,
     overdue_trend,
 )
+from services.documents import csv_cell
 from services.overdue import OverdueCase, group_by_organisation
 from states.policy import follows_territory, may_supervise_delivery, oversight_actor
 from states.registry import LIFECYCLES
@@ -39,7 +40,6 @@ router = page_router()
 
 
 CSV_HEADER = ("référence", "type", "état", "structure attendue", "échéance", "jours de retard")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 TerritoryQuery = Annotated[str, Query(max_length=16)]
 LifecycleQuery = Annotated[str, Query(alias="type", max_length=32)]
@@ -120,12 +120,6 @@ async def dashboard(
     )
 
 
-def _cell(value: object) -> str:
-    """A cell that a spreadsheet will not read as a formula."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def overdue_csv(cases: Sequence[OverdueCase]) -> str:
     """The overdue cases as CSV for a French spreadsheet: semicolons, BOM, French header."""
     buffer = io.StringIO()
@@ -133,7 +127,7 @@ def overdue_csv(cases: Sequence[OverdueCase]) -> str:
     writer.writerow(CSV_HEADER)
     for item in cases:
         writer.writerow(
-            _cell(value)
+            csv_cell(value)
             for value in (
                 item.reference,
                 item.case_label,
@@ -165,14 +159,12 @@ async def dashboard_csv(
 
 def message_subject(message: OutboxMessage) -> str:
     """The email's subject as its recipient would read it (its key if it cannot be made)."""
-    template = MESSAGES.get(message.message)
-    if template is None:
+    if message.message not in MESSAGES:
         return message.message
     try:
-        subject = mail_environment().from_string(template.subject).render(message.context)
+        return render_subject(message.message, message.context)
     except (TemplateError, TypeError, ValueError):
         return message.message
-    return " ".join(subject.split())
 
 
 @router.get("/dashboard/outbox")
