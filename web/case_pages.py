@@ -60,7 +60,6 @@ class CasePages:
     """How a lifecycle's cases are shown: where, loaded how, with which template."""
 
     lifecycle: Lifecycle
-    prefix: str
     load: Loader
     template: str
     choices: ChoicesFor | None = None
@@ -88,9 +87,43 @@ class CasePages:
         """
         view = await self.load(session, user.actor, case_id)
         added = await self.context(session, user, view, now) if self.context else {}
-        choices = await self.choices(session, user.actor, view, now) if self.choices else {}
+        shown_again = (failed, values, errors)
+        actions = await self._action_forms(session, user.actor, view, now, shown_again)
+        return render(
+            request,
+            self.template,
+            {
+                "title": f"{self.lifecycle.case_label.capitalize()} {view.case.reference}",
+                "case": view.case,
+                "events": view.events,
+                "actions": actions,
+                "lifecycle": self.lifecycle,
+                "deadlines": await case_deadlines(session, self.lifecycle, case_id, now),
+                "organisation_names": {
+                    item.id: item.name for item in await directory.list_organisations(session)
+                },
+                "error": message,
+                "notice": self._notice(request.query_params.get("fait")),
+                "now": now,
+                **added,
+                **(extra or {}),
+            },
+            status_code=status_code,
+        )
+
+    async def _action_forms(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        view: CaseView,
+        now: datetime,
+        shown_again: tuple[str | None, Mapping[str, Any] | None, Mapping[str, str] | None],
+    ) -> list[ActionForm]:
+        """One form per action the caller may take; the ``failed`` one keeps what was typed."""
+        failed, values, errors = shown_again
+        choices = await self.choices(session, actor, view, now) if self.choices else {}
         prefill = self.prefill(view) if self.prefill else {}
-        actions = [
+        return [
             ActionForm(
                 trigger,
                 self.lifecycle.trigger_label(trigger),
@@ -104,37 +137,15 @@ class CasePages:
             )
             for trigger in view.allowed_actions
         ]
-        done = request.query_params.get("fait")
-        notice = (
-            f"« {self.lifecycle.trigger_label(done)} » enregistré."
-            if done in (self.lifecycle.creation.trigger, *self.lifecycle.triggers)
-            else None
-        )
-        return render(
-            request,
-            self.template,
-            {
-                "title": f"{self.lifecycle.case_label.capitalize()} {view.case.reference}",
-                "case": view.case,
-                "events": view.events,
-                "actions": actions,
-                "lifecycle": self.lifecycle,
-                "prefix": self.prefix,
-                "deadlines": await case_deadlines(session, self.lifecycle, case_id, now),
-                "organisation_names": {
-                    item.id: item.name for item in await directory.list_organisations(session)
-                },
-                "error": message,
-                "notice": notice,
-                "now": now,
-                **added,
-                **(extra or {}),
-            },
-            status_code=status_code,
-        )
+
+    def _notice(self, done: str | None) -> str | None:
+        """What the page says after an action went through (``?fait=<trigger>``)."""
+        if done in (self.lifecycle.creation.trigger, *self.lifecycle.triggers):
+            return f"« {self.lifecycle.trigger_label(done)} » enregistré."
+        return None
 
     def add_routes(self, router: APIRouter) -> None:
-        """``GET prefix/{id}`` and ``POST prefix/{id}/actions/{trigger}`` on ``router``."""
+        """``GET <path>/{id}`` and ``POST <path>/{id}/actions/{trigger}`` on ``router``."""
 
         async def case_page(
             request: Request, case_id: CaseId, user: WebUserDep, session: SessionDep, now: NowDep
@@ -173,9 +184,11 @@ class CasePages:
                 return await self.render_case(
                     request, session, user, case_id, now, message=refused.message, status_code=409
                 )
-            return RedirectResponse(f"{self.prefix}/{case_id}?fait={trigger}", status_code=303)
+            return RedirectResponse(
+                f"{self.lifecycle.case_path(case_id)}?fait={trigger}", status_code=303
+            )
 
-        router.add_api_route(f"{self.prefix}/{{case_id}}", case_page, methods=["GET"])
+        router.add_api_route(f"{self.lifecycle.path}/{{case_id}}", case_page, methods=["GET"])
         router.add_api_route(
-            f"{self.prefix}/{{case_id}}/actions/{{trigger}}", act, methods=["POST"]
+            f"{self.lifecycle.path}/{{case_id}}/actions/{{trigger}}", act, methods=["POST"]
         )

@@ -117,7 +117,7 @@ async def propose_decision(
         view = await decision_service.propose_decision(
             session, user.actor, **data.model_dump(), now=now
         )
-        return f"/decisions/{view.case.id}?fait=propose"
+        return f"{DECISION.case_path(view.case.id)}?fait=propose"
 
     outcome = await submit(session, DecisionCreate, await request.form(), propose)
     if isinstance(outcome, str):
@@ -173,7 +173,6 @@ async def _decision_context(
 
 DECISION_PAGES = CasePages(
     DECISION,
-    "/decisions",
     decision_service.get_decision,
     "decision.html",
     choices=_decision_choices,
@@ -191,7 +190,7 @@ async def assign_action(
         view = await decision_service.assign_action(
             session, user.actor, decision_id, **data.model_dump(), now=now
         )
-        return f"/actions/{view.case.id}?fait=assign"
+        return f"{ACTION.case_path(view.case.id)}?fait=assign"
 
     outcome = await submit(session, ActionCreate, await request.form(), assign, prefix="assign-")
     if isinstance(outcome, str):
@@ -225,5 +224,5 @@ async def action_list(
 
 
 DECISION_PAGES.add_routes(router)
-ACTION_PAGES = CasePages(ACTION, "/actions", decision_service.get_action, "action.html")
+ACTION_PAGES = CasePages(ACTION, decision_service.get_action, "action.html")
 ACTION_PAGES.add_routes(router)

@@ -113,7 +113,7 @@ async def propose_handover(
 
     async def propose(data: HandoverCreate) -> str:
         view = await handover_service.propose_handover(session, user.actor, data, now)
-        return f"/handovers/{view.case.id}?fait=propose"
+        return f"{HANDOVER.case_path(view.case.id)}?fait=propose"
 
     outcome = await submit(session, HandoverCreate, await request.form(), propose)
     if isinstance(outcome, str):
@@ -145,5 +145,5 @@ async def person_page(
     )
 
 
-HANDOVER_PAGES = CasePages(HANDOVER, "/handovers", handover_service.get_handover, "handover.html")
+HANDOVER_PAGES = CasePages(HANDOVER, handover_service.get_handover, "handover.html")
 HANDOVER_PAGES.add_routes(router)

@@ -21,6 +21,7 @@ from services.governance_inputs import CaseReviewCreate
 from services.handover_service import DETAILS as HANDOVER_DETAILS
 from services.inbox import awaiting, escalation_deadlines
 from services.referral_service import Box, RedirectFields
+from states.decision import DECISION
 from states.handover import HANDOVER
 from states.policy import (
     Actor,
@@ -63,7 +64,6 @@ async def inbox(request: Request, user: WebUserDep, session: SessionDep, now: No
             "waiting": waiting,
             "in_progress": in_progress.items,
             "summary": case_summary,
-            "paths": {"referral": "/referrals", "handover": "/handovers"},
         },
     )
 
@@ -223,7 +223,7 @@ async def create_referral(
             request, session, search, values=form_values(form), errors=errors, message=message,
             status_code=422,
         )  # fmt: skip
-    return RedirectResponse(f"/referrals/{view.case.id}?fait=submit", status_code=303)
+    return RedirectResponse(f"{REFERRAL.case_path(view.case.id)}?fait=submit", status_code=303)
 
 
 REDIRECTABLE_STATES = frozenset({"returned", "expired"})
@@ -287,7 +287,7 @@ async def redirect(
             request, session, OfferSearch.of(form), values=form_values(form), errors=errors,
             message=message, status_code=422, redirect_from=referral,
         )  # fmt: skip
-    return RedirectResponse(f"/referrals/{view.case.id}?fait=submit", status_code=303)
+    return RedirectResponse(f"{REFERRAL.case_path(view.case.id)}?fait=submit", status_code=303)
 
 
 async def _referral_choices(
@@ -324,7 +324,6 @@ async def _review_form(
 
 REFERRAL_PAGES = CasePages(
     REFERRAL,
-    "/referrals",
     referral_service.get_referral,
     "referral.html",
     choices=_referral_choices,
@@ -344,7 +343,7 @@ async def review_referral(
         view = await decision_service.review_case(
             session, user.actor, referral_id, axis=data.axis, now=now
         )
-        return f"/decisions/{view.case.id}?fait=propose"
+        return f"{DECISION.case_path(view.case.id)}?fait=propose"
 
     form = await request.form()
     outcome = await submit(session, CaseReviewCreate, form, review, prefix="review-")
