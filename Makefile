@@ -8,10 +8,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install lint clean
 
-$(STAMP): pyproject.toml
+# Exactly the versions of requirements.lock, checked against their hashes, then relais itself.
+# Both steps use --no-deps, so pip resolves nothing. That is also why the pip that
+# `python -m venv` gives is enough and is not upgraded: pip 23.2 (Python 3.11.7's) gives up
+# resolving these dependencies, but it installs a lock. The build backend comes from the lock
+# too (--no-build-isolation). `pip check` fails if pyproject.toml asks for a package the lock
+# lacks: refresh the lock then, as the README says.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 install: $(STAMP)

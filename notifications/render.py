@@ -9,16 +9,23 @@ from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
 from notifications.catalog import MESSAGES
 
 PARIS = ZoneInfo("Europe/Paris")
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+FRENCH = Locale.parse("fr_FR")
+
+
+def _date_pattern(day: int) -> str:
+    """The Babel pattern of a long French date: ``lundi 2 mars 2026``, ``dimanche 1er mars 2026``.
+
+    Babel has no pattern for "1er": French writes the first of the month as an ordinal, which
+    CLDR's ``d`` does not, so on that day the "er" is a quoted literal after the day.
+    """
+    return "EEEE d'er' MMMM y" if day == 1 else "EEEE d MMMM y"
 
 
 @dataclass(frozen=True)
@@ -35,16 +42,18 @@ def french_date(value: str | date | datetime) -> str:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if isinstance(moment, datetime):
         moment = moment.astimezone(PARIS).date() if moment.tzinfo else moment.date()
-    day = "1er" if moment.day == 1 else str(moment.day)
-    return f"{WEEKDAYS[moment.weekday()]} {day} {MONTHS[moment.month - 1]} {moment.year}"
+    return format_date(moment, _date_pattern(moment.day), locale=FRENCH)
 
 
 def french_datetime(value: str | datetime) -> str:
     """``lundi 2 mars 2026 à 9 h 30`` (Paris time)."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    # Converted here, not only by Babel: Babel would take a naive datetime as UTC, where
+    # ``astimezone`` takes it as the machine's local time, as it always did.
     local = moment.astimezone(PARIS)
-    minutes = f" {local.minute:02d}" if local.minute else ""
-    return f"{french_date(local)} à {local.hour} h{minutes}"
+    # "9 h 30", but "9 h" on the hour: no CLDR pattern leaves out minutes that are zero.
+    time = " 'à' H 'h' mm" if local.minute else " 'à' H 'h'"
+    return format_datetime(local, _date_pattern(local.day) + time, tzinfo=PARIS, locale=FRENCH)
 
 
 @lru_cache(maxsize=1)

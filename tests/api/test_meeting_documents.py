@@ -11,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from icalendar import Calendar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
 from core.enums import Role
-from services.calendar import escape_text, fold
+from core.models import Committee, Meeting
+from services.calendar import meeting_calendar
 from tests.factories import World, auth_headers, make_committee, make_meeting, make_user
 
 PLACE = "Hôtel de Ville, salle Lobau; 5, rue de Lobau"
@@ -93,16 +95,42 @@ async def test_agenda_ics(
 
 
 @pytest.mark.parametrize(
-    "text", ["", "a", "é" * 40, "x" * 74 + "é", "€" * 100, "a,b;c\\d\ne", "\x01\x7fok"]
+    "text",
+    [
+        "",
+        "a",
+        "é" * 40,
+        "x" * 74 + "é",
+        "€" * 100,
+        "a,b;c\\d\ne",
+        "\x01\x7fok",
+        "C:\\Nouveau dossier\r\\n\\N",
+    ],
 )
-def test_fold_and_escape(text: str) -> None:
-    line = f"DESCRIPTION:{escape_text(text)}"
-    physical = fold(line)
-    assert all(len(part.encode("utf-8")) <= 75 for part in physical)
-    assert all(part.startswith(" ") for part in physical[1:])
-    unfolded = physical[0] + "".join(part[1:] for part in physical[1:])
-    assert unfolded == line
-    assert unescape(unfolded.split(":", 1)[1]) == text.replace("\x01", "").replace("\x7f", "")
+def test_text_values_are_escaped_and_folded(text: str) -> None:
+    meeting = Meeting(
+        id=1,
+        starts_at=datetime(2026, 3, 10, 13, 30, tzinfo=UTC),
+        duration_minutes=60,
+        place=text,
+        agenda=f"Ordre du jour ({text})",
+    )
+    meeting.committee = Committee(name=text)
+    payload = meeting_calendar(
+        meeting, base_url="https://relais.paris.example", now=datetime(2026, 3, 2, tzinfo=UTC)
+    ).encode("utf-8")
+    # Lines of at most 75 octets, never cut inside a character, continued with a space.
+    lines = parse_calendar(payload)
+    event = dict(lines[[name for name, _ in lines].index("UID") :])
+    expected = text.replace("\r", "\n").replace("\x01", "").replace("\x7f", "")
+    assert unescape(event["SUMMARY"]) == expected
+    assert unescape(event["LOCATION"]) == expected
+    assert unescape(event["DESCRIPTION"]) == f"Ordre du jour ({expected})"
+    # And as a calendar application reads it.
+    (parsed,) = Calendar.from_ical(payload).walk("VEVENT")
+    assert str(parsed["SUMMARY"]) == expected
+    assert str(parsed["LOCATION"]) == expected
+    assert str(parsed["DESCRIPTION"]) == f"Ordre du jour ({expected})"
 
 
 async def test_minutes_document(
