@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Enum, Integer, MetaData, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,10 +19,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from core.clock import as_utc
+from core.errors import ConcurrentChange, DomainError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -130,12 +134,61 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def session_scope(
-    sessionmaker: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[AsyncSession]:
-    """One session, rolled back if left with an open transaction."""
-    async with sessionmaker() as session:
-        yield session
+CHANGED_MEANWHILE = "Le dossier a été modifié par quelqu'un d'autre entre-temps ; rechargez-le."
+"""What a use case answers when someone else's write got in the way of its own."""
+
+_IN_TRANSACTION = "relais.in_transaction"
+
+
+@asynccontextmanager
+async def transaction(
+    session: AsyncSession, *, conflict: DomainError | None = None, dry_run: bool = False
+) -> AsyncIterator[None]:
+    """One unit of work: ``async with transaction(session): ...`` writes all of it or nothing.
+
+    Commits when the block ends, or rolls back when ``dry_run`` (a rehearsal that changes
+    nothing); rolls back on any error and raises it again, as a domain error when it is the
+    database refusing a concurrent write: a unique or foreign key violation
+    (``IntegrityError``) becomes ``conflict`` (``ConcurrentChange`` by default), a row changed
+    since it was read (``StaleDataError``, from a version column) ``ConcurrentChange``.
+
+    Reads made on the session before the block share its database transaction and end with
+    it. Units of work do not nest: a use case made of several steps runs them in one block.
+    Nothing slow that needs no database (hashing a password, sending an email) belongs in
+    the block: on SQLite an open transaction holds the whole database's write lock.
+    """
+    if session.info.get(_IN_TRANSACTION):
+        raise RuntimeError("transaction() does not nest: run the steps in one block")
+    session.info[_IN_TRANSACTION] = True
+    try:
+        yield
+        if dry_run:
+            await session.rollback()
+        else:
+            await session.commit()
+    except StaleDataError as error:
+        await session.rollback()
+        raise ConcurrentChange(CHANGED_MEANWHILE) from error
+    except IntegrityError as error:
+        await session.rollback()
+        raise (conflict or ConcurrentChange(CHANGED_MEANWHILE)) from error
+    except BaseException:
+        await session.rollback()
+        raise
+    finally:
+        session.info.pop(_IN_TRANSACTION, None)
+
+
+async def end_reads(session: AsyncSession) -> None:
+    """End the session's open transaction, which wrote nothing; loaded rows stay usable.
+
+    For a use case about to do slow work that needs no database (hashing a password): on
+    SQLite even a transaction that only read holds the whole database's write lock
+    (``BEGIN IMMEDIATE``) until it ends.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_reads() would save pending changes: use transaction()")
+    await session.commit()
 
 
 Row = TypeVar("Row")

@@ -1,11 +1,17 @@
-"""Creating accounts: the permission rule of the domain, the hashing of fastapi-users."""
+"""Creating accounts: the permission rule of the domain, the hashing of fastapi-users.
+
+The account is created as fastapi-users' ``UserManager.create`` would (its password rule,
+its hashing, its email check), but the password is hashed outside any transaction.
+"""
 
 from __future__ import annotations
 
 from fastapi_users import exceptions as user_errors
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
+from core.db import end_reads, transaction
 from core.enums import Role
 from core.errors import AlreadyExists, Forbidden, InvalidInput
 from core.models import Organisation, User
@@ -34,22 +40,30 @@ async def create_account(
         raise InvalidInput(
             "Seuls les coordinateurs ont un territoire de compétence.", field="scope_territory"
         )
+    user_create = UserCreate(
+        email=data.email,
+        password=data.password,
+        organisation_id=data.organisation_id,
+        role=data.role,
+        full_name=data.full_name,
+        scope_territory=data.scope_territory,
+        is_superuser=data.role is Role.ADMIN,
+        is_verified=True,
+        created_at=clock.now(),
+    )
     try:
-        return await manager.create(
-            UserCreate(
-                email=data.email,
-                password=data.password,
-                organisation_id=data.organisation_id,
-                role=data.role,
-                full_name=data.full_name,
-                scope_territory=data.scope_territory,
-                is_superuser=data.role is Role.ADMIN,
-                is_verified=True,
-                created_at=clock.now(),
-            ),
-            safe=False,
-        )
-    except user_errors.UserAlreadyExists:
-        raise AlreadyExists(f"Un compte existe déjà pour {data.email}.") from None
+        await manager.validate_password(data.password, user_create)
     except user_errors.InvalidPasswordException as error:
         raise InvalidInput(str(error.reason), field="password") from None
+    # Hashing takes a while: no transaction stays open meanwhile.
+    await end_reads(session)
+    values = user_create.model_dump(exclude_unset=True, exclude={"id"})  # as UserManager.create
+    values["hashed_password"] = manager.password_helper.hash(values.pop("password"))
+    taken = AlreadyExists(f"Un compte existe déjà pour {data.email}.")
+    async with transaction(session, conflict=taken):
+        same_email = func.lower(User.email) == func.lower(data.email)
+        if await session.scalar(select(User.id).where(same_email)) is not None:
+            raise taken
+        user = User(**values)
+        session.add(user)
+    return user

@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends
+from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users import BaseUserManager, FastAPIUsers, IntegerIDMixin, InvalidPasswordException
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, JWTStrategy
 from fastapi_users.exceptions import UserNotExists
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import end_reads, transaction
 from core.models import User
 from core.settings import Settings
 from services.request_context import get_session, get_settings
@@ -30,6 +32,33 @@ class UserManager(IntegerIDMixin, BaseUserManager[User, int]):
         if "\x00" in user_email:
             raise UserNotExists()
         return await super().get_by_email(user_email)
+
+    async def authenticate(self, credentials: OAuth2PasswordRequestForm) -> User | None:
+        """fastapi-users' login check, with no transaction open while the password is verified.
+
+        Verifying a hash takes a while, and on SQLite even a transaction that only read holds
+        the whole database's write lock: the account is read, the read ended, then the
+        password checked (a hash of it when the account is unknown, to take the same time).
+        """
+        assert isinstance(self.user_db, SQLAlchemyUserDatabase)
+        session = self.user_db.session
+        try:
+            user: User | None = await self.get_by_email(credentials.username)
+        except UserNotExists:
+            user = None
+        await end_reads(session)
+        if user is None:
+            self.password_helper.hash(credentials.password)
+            return None
+        verified, updated_hash = self.password_helper.verify_and_update(
+            credentials.password, user.hashed_password
+        )
+        if not verified:
+            return None
+        if updated_hash is not None:
+            async with transaction(session):
+                user.hashed_password = updated_hash
+        return user
 
     async def validate_password(self, password: str, user: object) -> None:
         """Refuse short passwords and passwords that contain the email."""

@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
 from core.business_days import PARIS
+from core.db import transaction
 from core.errors import ConcurrentChange, InvalidInput, NotFound
 from core.models import Event
 from core.pagination import Page, keyset_page
@@ -39,6 +39,10 @@ CasePage = Page[Any]
 """One page of a listing of cases, newest first."""
 
 
+RECORDED_CONCURRENTLY = "Enregistrement concurrent ; réessayez."
+"""A new case clashing with a concurrent write (its reference, a unique row)."""
+
+
 async def open_case(
     session: AsyncSession,
     lifecycle: Lifecycle,
@@ -52,25 +56,32 @@ async def open_case(
 
     All in one transaction, committed here; returns the new case's id.
     """
-    try:
-        case.reference = await next_reference(
-            session, lifecycle.reference_prefix, now.astimezone(PARIS).year
-        )
-        case.state = lifecycle.initial
-        case.created_at = now
-        case.state_entered_at = now
-        session.add(case)
-        await session.flush()
-        await engine.record_creation(session, lifecycle, case, actor, now)
-        if then is not None:
-            await engine.apply_transition(session, lifecycle, case, then, actor, None, now)
-        await session.commit()
-    except IntegrityError as error:
-        await session.rollback()
-        raise ConcurrentChange("Enregistrement concurrent ; réessayez.") from error
-    except BaseException:
-        await session.rollback()
-        raise
+    async with transaction(session, conflict=ConcurrentChange(RECORDED_CONCURRENTLY)):
+        case_id = await insert_case(session, lifecycle, case, actor, now, then=then)
+    return case_id
+
+
+async def insert_case(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    actor: Actor,
+    now: datetime,
+    *,
+    then: str | None = None,
+) -> int:
+    """``open_case``'s writes, in the caller's unit of work (no commit); the new case's id."""
+    case.reference = await next_reference(
+        session, lifecycle.reference_prefix, now.astimezone(PARIS).year
+    )
+    case.state = lifecycle.initial
+    case.created_at = now
+    case.state_entered_at = now
+    session.add(case)
+    await session.flush()
+    await engine.record_creation(session, lifecycle, case, actor, now)
+    if then is not None:
+        await engine.apply_transition(session, lifecycle, case, then, actor, None, now)
     case_id: int = case.id
     return case_id
 

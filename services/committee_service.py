@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.business_days import PARIS
+from core.db import transaction
 from core.enums import CommitteeKind, Territory
 from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Committee, CommitteeMember, Decision, Meeting, Organisation
@@ -109,24 +109,21 @@ async def create_committee(
     """A new committee with its member organisations; names are unique, whatever their case."""
     if not may_manage_committees(actor):
         raise Forbidden(NOT_SECRETARIAT_COMMITTEES)
+    taken = AlreadyExists(f"Le comité « {name} » existe déjà.")
     existing = await session.scalar(
         select(Committee.id).where(func.lower(Committee.name) == name.lower())
     )
     if existing is not None:
-        raise AlreadyExists(f"Le comité « {name} » existe déjà.")
+        raise taken
     members = await _organisations(session, member_organisation_ids, "member_organisation_ids")
     committee = Committee(name=name, kind=kind, territory=territory, created_at=now)
-    try:
+    async with transaction(session, conflict=taken):
         session.add(committee)
         await session.flush()
         session.add_all(
             CommitteeMember(committee_id=committee.id, organisation_id=organisation.id)
             for organisation in members
         )
-        await session.commit()
-    except IntegrityError as error:
-        await session.rollback()
-        raise AlreadyExists(f"Le comité « {name} » existe déjà.") from error
     return CommitteeView(committee, sorted(members, key=lambda organisation: organisation.name))
 
 
@@ -182,12 +179,8 @@ async def add_member(
     )
     if seated is not None:
         raise already
-    try:
+    async with transaction(session, conflict=already):
         session.add(CommitteeMember(committee_id=committee.id, organisation_id=organisation.id))
-        await session.commit()
-    except IntegrityError as error:
-        await session.rollback()
-        raise already from error
     return CommitteeView(committee, await _members(session, committee.id))
 
 
@@ -210,8 +203,8 @@ async def remove_member(
         raise NotFound(
             f"L'organisation {organisation_id} ne siège pas au comité « {committee.name} »."
         )
-    await session.delete(membership)
-    await session.commit()
+    async with transaction(session):
+        await session.delete(membership)
     return CommitteeView(committee, await _members(session, committee.id))
 
 
@@ -243,8 +236,8 @@ async def create_meeting(
         agenda=agenda,
         created_at=now,
     )
-    session.add(meeting)
-    await session.commit()
+    async with transaction(session):
+        session.add(meeting)
     return await get_meeting(session, actor, meeting.id)
 
 
@@ -349,17 +342,13 @@ async def update_meeting(
             "Une réunion ne se déplace que vers une date à venir.", field="starts_at"
         )
     moved = starts_at is not None and starts_at != meeting.starts_at
-    for key, value in changes.items():
-        setattr(meeting, key, value)
-    if minutes is not None:
-        meeting.minutes = minutes
-    try:
+    async with transaction(session):
+        for key, value in changes.items():
+            setattr(meeting, key, value)
+        if minutes is not None:
+            meeting.minutes = minutes
         if moved:
             await _move_scheduled_items(session, meeting, now)
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
     return await get_meeting(session, actor, meeting.id)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import transaction
 from core.enums import OfferCategory, OrganisationKind, Territory, TimerKind
 from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from core.models import Offer, Organisation
@@ -35,11 +36,12 @@ async def create_organisation(
     """A new partner organisation (admins only); names are unique, whatever their case."""
     if not may_manage_organisations(actor):
         raise Forbidden("Seul un administrateur de la plateforme crée des organisations.")
+    taken = AlreadyExists(f"L'organisation « {name} » existe déjà.")
     if await find_organisation(session, name) is not None:
-        raise AlreadyExists(f"L'organisation « {name} » existe déjà.")
+        raise taken
     organisation = Organisation(name=name, kind=kind, territory=territory, created_at=now)
-    session.add(organisation)
-    await session.commit()
+    async with transaction(session, conflict=taken):
+        session.add(organisation)
     return organisation
 
 
@@ -116,8 +118,8 @@ async def create_offer(
     values.setdefault("eligible_publics", [])
     values.setdefault("is_active", True)
     offer = Offer(organisation_id=organisation_id, created_at=now, **values)
-    session.add(offer)
-    await session.commit()
+    async with transaction(session):
+        session.add(offer)
     return offer
 
 
@@ -135,9 +137,9 @@ async def update_offer(
         "expiry_days": offer.expiry_days,
     }
     _check_deadlines({**current, **changes})
-    for key, value in changes.items():
-        setattr(offer, key, value)
-    await session.commit()
+    async with transaction(session):
+        for key, value in changes.items():
+            setattr(offer, key, value)
     return offer
 
 

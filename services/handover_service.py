@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from core.db import transaction
 from core.enums import AccompanimentSource
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
@@ -169,7 +170,7 @@ async def start_accompaniment(
         raise Forbidden("Votre rôle ne permet pas d'accompagner une personne.")
     if not data.consent:
         raise InvalidInput(CONSENT_REQUIRED, field="consent")
-    try:
+    async with transaction(session):
         if data.person_id is not None:
             if not await may_see_person(session, actor, data.person_id):
                 raise NotFound(f"Personne {data.person_id} introuvable.")
@@ -183,10 +184,6 @@ async def start_accompaniment(
         accompaniment = await begin_accompaniment(
             session, person_id, actor.organisation_id, AccompanimentSource.DIRECT, None, now
         )
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
     return accompaniment
 
 

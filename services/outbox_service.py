@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import transaction
 from core.enums import OutboxStatus
 from core.errors import Conflict, Forbidden, NotFound
 from core.models import OutboxMessage
@@ -38,22 +39,21 @@ async def retry_message(
 ) -> OutboxMessage:
     """Put a dead message back in line for the next delivery, with a fresh attempt count."""
     _check(actor)
-    message = (
-        await session.execute(
-            select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
-        )
-    ).scalar_one_or_none()
-    if message is None:
-        raise NotFound(f"Message {message_id} introuvable.")
-    if message.status is not OutboxStatus.DEAD:
-        status = message.status.value  # read before the rollback expires the row
-        await session.rollback()
-        raise Conflict(
-            f"Seul un message abandonné peut être relancé (celui-ci est « {status} »).",
-            allowed_actions=[],
-        )
-    message.status = OutboxStatus.PENDING
-    message.attempts = 0
-    message.next_attempt_at = now
-    await session.commit()
+    async with transaction(session):
+        message = (
+            await session.execute(
+                select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
+            )
+        ).scalar_one_or_none()
+        if message is None:
+            raise NotFound(f"Message {message_id} introuvable.")
+        if message.status is not OutboxStatus.DEAD:
+            raise Conflict(
+                "Seul un message abandonné peut être relancé "
+                f"(celui-ci est « {message.status.value} »).",
+                allowed_actions=[],
+            )
+        message.status = OutboxStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = now
     return message

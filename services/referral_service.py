@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from core.db import transaction
 from core.enums import Barrier, Situation, Territory
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Offer, Person, Referral
 from services import cases
-from services.cases import CasePage, CaseView
+from services.cases import RECORDED_CONCURRENTLY, CasePage, CaseView
 from states import engine
 from states.fields import LongText, OfferId, Payload
 from states.policy import Actor, can_see, may_create_case, sides_of
@@ -123,6 +124,27 @@ async def open_referral(
     One transaction, committed here; no check (the caller made them); returns the referral's
     id. The simulation and the benchmarks create referrals this way too.
     """
+    async with transaction(session, conflict=ConcurrentChange(RECORDED_CONCURRENTLY)):
+        referral_id = await _insert_referral(
+            session, actor, offer, person, motive, now,
+            situation=situation, barriers=barriers, submit=submit,
+        )  # fmt: skip
+    return referral_id
+
+
+async def _insert_referral(
+    session: AsyncSession,
+    actor: Actor,
+    offer: OfferRef,
+    person: Person,
+    motive: str,
+    now: datetime,
+    *,
+    situation: Situation | None,
+    barriers: Iterable[Barrier],
+    submit: bool,
+) -> int:
+    """``open_referral``'s writes, in the caller's unit of work (no commit)."""
     assert actor.organisation_id is not None and actor.user_id is not None
     session.add(person)
     await session.flush()
@@ -138,7 +160,7 @@ async def open_referral(
         barriers=sorted(set(barriers)),
         consent_attested_at=now,
     )
-    return await cases.open_case(
+    return await cases.insert_case(
         session, REFERRAL, referral, actor, now, then="submit" if submit else None
     )
 
@@ -148,11 +170,12 @@ async def redirect_referral(
 ) -> CaseView:
     """The referrer sends a returned or expired request to another offer.
 
-    In one transaction the request is closed (saying where it went) and a new one, for the
-    same person, with the same situation and freins, is sent to the chosen offer.
+    One unit of work, two steps: the request is closed (saying where it went), and a new
+    one, for the same person, with the same situation and freins, is sent to the chosen
+    offer. Both are saved or neither is.
     """
-    old = await engine.load_case(session, REFERRAL, referral_id, lock=True)
-    try:
+    async with transaction(session, conflict=ConcurrentChange(RECORDED_CONCURRENTLY)):
+        old = await engine.load_case(session, REFERRAL, referral_id, lock=True)
         if not can_see(actor, REFERRAL, old):
             raise NotFound(f"Orientation {referral_id} introuvable.")
         if REFERRER not in sides_of(actor, REFERRAL, old):
@@ -162,18 +185,17 @@ async def redirect_referral(
         offer = await _open_offer(session, data.offer_id)
         if offer.id == old.offer_id:
             raise InvalidInput("Choisissez une autre offre que l'offre actuelle.", field="offer_id")
+        # 1. Close the request, saying where it went.
         await engine.apply_transition(
             session, REFERRAL, old, "close", actor,
             CloseFields(comment=f"Réorientée vers « {offer.title} »."), now,
         )  # fmt: skip
+        # 2. Send a new one, for the same person, to the chosen offer.
         person = await session.get_one(Person, old.person_id)
-    except BaseException:
-        await session.rollback()
-        raise
-    successor_id = await open_referral(
-        session, actor, offer, person, data.motive or old.motive, now,
-        situation=old.situation, barriers=old.barriers,
-    )  # fmt: skip
+        successor_id = await _insert_referral(
+            session, actor, offer, person, data.motive or old.motive, now,
+            situation=old.situation, barriers=old.barriers, submit=True,
+        )  # fmt: skip
     return await get_referral(session, actor, successor_id)
 
 

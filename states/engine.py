@@ -12,19 +12,12 @@ from typing import Any, cast
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, Table, bindparam, exists, insert, select, update
 from sqlalchemy import case as sql_case
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.business_days import add_business_days
+from core.db import transaction
 from core.enums import TimerKind, TimerStatus
-from core.errors import (
-    ConcurrentChange,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    TransitionNotAllowed,
-)
+from core.errors import Forbidden, InvalidInput, NotFound, TransitionNotAllowed
 from core.models import Event, Timer
 from core.outbox import enqueue
 from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
@@ -96,25 +89,12 @@ async def fire(
     Loads and locks the row, checks visibility (NotFound), the actor's side (Forbidden),
     the machine (TransitionNotAllowed) and the payload (InvalidInput); applies the
     transition, appends its event, replaces its timers and writes its outbox rows; commits.
-    On any error the transaction is rolled back and nothing has changed.
+    On any error the transaction is rolled back and nothing has changed; a concurrent write
+    that got in the way is a ConcurrentChange.
     """
-    try:
+    async with transaction(session):
         case = await load_case(session, lifecycle, case_id, lock=True)
         await apply_transition(session, lifecycle, case, trigger, actor, payload, now)
-        await session.commit()
-    except StaleDataError as error:
-        await session.rollback()
-        raise ConcurrentChange(
-            "Le dossier a été modifié par quelqu'un d'autre entre-temps ; rechargez-le."
-        ) from error
-    except IntegrityError as error:
-        await session.rollback()
-        raise ConcurrentChange(
-            "Le dossier a été modifié par quelqu'un d'autre entre-temps ; rechargez-le."
-        ) from error
-    except BaseException:
-        await session.rollback()
-        raise
     return case
 
 

@@ -173,14 +173,12 @@ class CasePages:
                     session, self.lifecycle, user.actor, case_id, trigger, fields, now
                 )
             except (FormErrors, InvalidInput) as refused:
-                await session.rollback()
                 errors, message = refusal_of(refused)
                 return await self.render_case(
                     request, session, user, case_id, now, failed=trigger, errors=errors,
                     values=values, message=message, status_code=422,
                 )  # fmt: skip
             except Conflict as refused:
-                await session.rollback()
                 return await self.render_case(
                     request, session, user, case_id, now, message=refused.message, status_code=409
                 )

@@ -45,7 +45,8 @@ async def submit(
 ) -> str | FormState:
     """Read ``payload`` from the fields named ``prefix + field`` (and ``fixed``), then ``act``.
 
-    Returns where to go next (what ``act`` returns), or the refusal after rolling back.
+    Returns where to go next (what ``act`` returns), or the refusal: a refused use case has
+    written nothing (its unit of work rolled back).
     """
     values = {key.removeprefix(prefix): value for key, value in form_values(form).items()}
     try:
@@ -56,5 +57,4 @@ async def submit(
         refused = FormState(values, errors, message, 422)
     except Conflict as error:
         refused = FormState(values, {}, error.message, 409)
-    await session.rollback()
     return refused

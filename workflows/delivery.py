@@ -24,6 +24,7 @@ from jinja2 import TemplateError
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import transaction
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from core.outbox import OUTBOX
@@ -143,7 +144,7 @@ async def claim_due(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime, policy: DeliveryPolicy
 ) -> list[Envelope]:
     """Lease up to a batch of due messages to this run and return them."""
-    async with sessionmaker() as session, session.begin():
+    async with sessionmaker() as session, transaction(session):
         rows = (
             (
                 await session.execute(
@@ -164,7 +165,7 @@ async def claim_due(
             await session.execute(
                 LEASE, {"leased": [row.id for row in rows], "until": now + policy.lease}
             )
-        return [
+        envelopes = [
             Envelope(
                 row.id,
                 row.idempotency_key,
@@ -175,10 +176,11 @@ async def claim_due(
             )
             for row in rows
         ]
+    return envelopes
 
 
 async def _mark_sent(session: AsyncSession, envelope: Envelope, now: datetime) -> None:
-    async with session.begin():
+    async with transaction(session):
         await session.execute(
             MARK_SENT, {"sent_id": envelope.id, "at": now, "tries": envelope.attempts + 1}
         )
@@ -193,7 +195,7 @@ async def _mark_failed(
 ) -> bool:
     attempts = envelope.attempts + 1
     dead = attempts >= policy.max_attempts
-    async with session.begin():
+    async with transaction(session):
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == envelope.id, OutboxMessage.status == OutboxStatus.PENDING)
@@ -302,7 +304,7 @@ async def _release(
     """
     if not untried:
         return
-    async with session.begin():
+    async with transaction(session):
         await session.execute(
             update(OutboxMessage)
             .where(

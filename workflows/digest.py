@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS, is_business_day
+from core.db import transaction
 from core.enums import Role
+from core.errors import AlreadyExists
 from core.models import OutboxMessage, User
 from core.outbox import enqueue
 from services.overdue import OverdueGroup, group_by_organisation, overdue_cases
@@ -135,24 +136,21 @@ async def send_digests(
             if not groups:
                 report.nothing_overdue.append(user.email)
                 continue
+            queued = AlreadyExists(f"Résumé du jour déjà en file pour {user.email}.")
             try:
-                await enqueue(
-                    session,
-                    "digest",
-                    key_prefix=key_prefix,
-                    case_kind=None,
-                    case_id=None,
-                    recipients=[(user.email, user.id)],
-                    context=digest_context(groups, now, _scope_label(user)),
-                    now=now,
-                )
-                if dry_run:
-                    await session.rollback()
-                else:
-                    await session.commit()
-            except IntegrityError:
+                async with transaction(session, conflict=queued, dry_run=dry_run):
+                    await enqueue(
+                        session,
+                        "digest",
+                        key_prefix=key_prefix,
+                        case_kind=None,
+                        case_id=None,
+                        recipients=[(user.email, user.id)],
+                        context=digest_context(groups, now, _scope_label(user)),
+                        now=now,
+                    )
+            except AlreadyExists:
                 # Another digest run queued it a moment ago: the key is unique.
-                await session.rollback()
                 report.already_sent.append(user.email)
                 continue
         report.sent.append(f"{user.email} : {total} dossier(s) en retard")

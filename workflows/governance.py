@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS
+from core.db import transaction
 from core.enums import CommitteeKind, Role
 from core.models import Committee, Meeting, OutboxMessage
 from core.outbox import enqueue
@@ -76,34 +77,31 @@ async def check_pilotage(
             "since": since.date().isoformat(),
             "last_meeting_on": last.astimezone(PARIS).date().isoformat() if last else None,
         }
-        for email, user_id in await role_recipients(session, Role.COORDINATOR):
-            known = await session.scalar(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.idempotency_key.startswith(f"{key_prefix}:"),
-                    OutboxMessage.recipient_email == email,
-                )
-            )
-            if known is not None:
-                report.already_alerted.append(email)
-                continue
-            try:
-                async with session.begin_nested():
-                    await enqueue(
-                        session,
-                        MESSAGE,
-                        key_prefix=key_prefix,
-                        case_kind=None,
-                        case_id=None,
-                        recipients=[(email, user_id)],
-                        context=context,
-                        now=now,
+        async with transaction(session, dry_run=dry_run):
+            for email, user_id in await role_recipients(session, Role.COORDINATOR):
+                known = await session.scalar(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.idempotency_key.startswith(f"{key_prefix}:"),
+                        OutboxMessage.recipient_email == email,
                     )
-            except IntegrityError:
-                report.already_alerted.append(email)
-                continue
-            report.alerted.append(email)
-        if dry_run:
-            await session.rollback()
-        else:
-            await session.commit()
+                )
+                if known is not None:
+                    report.already_alerted.append(email)
+                    continue
+                try:
+                    async with session.begin_nested():
+                        await enqueue(
+                            session,
+                            MESSAGE,
+                            key_prefix=key_prefix,
+                            case_kind=None,
+                            case_id=None,
+                            recipients=[(email, user_id)],
+                            context=context,
+                            now=now,
+                        )
+                except IntegrityError:
+                    report.already_alerted.append(email)
+                    continue
+                report.alerted.append(email)
     return report

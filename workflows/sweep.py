@@ -17,6 +17,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import transaction
 from core.enums import Role, TimerKind, TimerStatus
 from core.errors import DomainError
 from core.models import Timer
@@ -233,7 +234,7 @@ async def sweep_due(
     policy = policy or SweepPolicy()
     report = SweepReport()
     for _ in range(policy.max_batches):
-        async with sessionmaker() as session:
+        async with sessionmaker() as session, transaction(session, dry_run=dry_run):
             timers = (
                 (
                     await session.execute(
@@ -257,10 +258,6 @@ async def sweep_due(
                 except (DomainError, IntegrityError) as error:
                     report.skipped.append(f"{timer.case_kind} {timer.case_id} : {error}")
             forget_recipients(session)
-            if dry_run:
-                await session.rollback()
-                return report
-            await session.commit()
-        if len(timers) < policy.batch_size:
+        if dry_run or len(timers) < policy.batch_size:
             break
     return report

@@ -4,13 +4,17 @@ same person, in one transaction."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
 from core.enums import ReturnReason
+from core.errors import ConcurrentChange
 from core.models import Event, Referral
 from services import referral_service
+from services.referral_service import RedirectFields
 from states.referral import ReturnFields
 from tests.factories import World, actor_of, make_offer
 from tests.web.http_pages import sign_in, submitted_referral
@@ -82,3 +86,31 @@ async def test_only_the_referrer_may_redirect(
     assert response.status_code == 403
     states = (await session.execute(select(Referral.state))).scalars().all()
     assert states == ["returned"]
+
+
+async def test_the_old_referral_stays_open_when_its_successor_cannot_be_sent(
+    world: World,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    referral_id, other_offer = await _returned(session, world, clock)
+    referrer = actor_of(world.referrer)
+
+    async def clashing(*args: object, **kwargs: object) -> int:
+        raise IntegrityError("INSERT INTO referrals", {}, Exception("unique"))
+
+    monkeypatch.setattr(referral_service, "_insert_referral", clashing)
+    async with sessionmaker() as other:
+        with pytest.raises(ConcurrentChange, match="Enregistrement concurrent"):
+            await referral_service.redirect_referral(
+                other, referrer, referral_id,
+                RedirectFields(offer_id=other_offer, consent=True), clock.now(),
+            )  # fmt: skip
+    async with sessionmaker() as check:
+        states = (await check.execute(select(Referral.state))).scalars().all()
+        closings = await check.scalar(
+            select(func.count()).select_from(Event).where(Event.trigger == "close")
+        )
+    assert (states, closings) == (["returned"], 0)

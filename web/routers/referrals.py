@@ -217,7 +217,6 @@ async def create_referral(
         data = _read_creation(form)
         view = await referral_service.create_referral(session, user.actor, data, now)
     except (ValidationError, InvalidInput) as refused:
-        await session.rollback()
         errors, message = refusal_of(refused)
         return await _creation_page(
             request, session, search, values=form_values(form), errors=errors, message=message,
@@ -280,7 +279,6 @@ async def redirect(
         data = RedirectFields.model_validate(posted_values(RedirectFields, form))
         view = await referral_service.redirect_referral(session, user.actor, referral_id, data, now)
     except (ValidationError, InvalidInput) as refused:
-        await session.rollback()
         referral = await _redirectable(session, user, referral_id)
         errors, message = refusal_of(refused)
         return await _creation_page(
