@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS, is_business_day
 from core.db import transaction
-from core.enums import Role
+from core.enums import MessageKey, Role
 from core.errors import AlreadyExists
 from core.models import OutboxMessage, User
 from core.outbox import enqueue
@@ -82,6 +82,55 @@ def _scope(user: User) -> tuple[str, int, str]:
     return (user.role.value, user.organisation_id or 0, user.scope_territory or "")
 
 
+async def _recipients(sessionmaker: async_sessionmaker[AsyncSession]) -> list[User]:
+    """Every active coordinator and organisation admin, those sharing a scope together."""
+    async with sessionmaker() as session:
+        users = (
+            await session.execute(
+                select(User)
+                .where(User.role.in_(DIGEST_ROLES), User.__table__.c.is_active.is_(True))
+                .order_by(User.id)
+            )
+        ).scalars()
+        return sorted(users, key=lambda user: (_scope(user), user.id))
+
+
+async def _already_queued(session: AsyncSession, key_prefix: str) -> bool:
+    """Whether today's digest of this person is in the outbox already."""
+    found = await session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.idempotency_key.startswith(key_prefix + ":"))
+    )
+    return found is not None
+
+
+async def _queue(
+    session: AsyncSession,
+    user: User,
+    groups: Sequence[OverdueGroup],
+    key_prefix: str,
+    now: datetime,
+    dry_run: bool,
+) -> bool:
+    """Queue one digest in its own transaction; False when another run queued it first."""
+    queued = AlreadyExists(f"Résumé du jour déjà en file pour {user.email}.")
+    try:
+        async with transaction(session, conflict=queued, dry_run=dry_run):
+            await enqueue(
+                session,
+                MessageKey.DIGEST,
+                key_prefix=key_prefix,
+                case_kind=None,
+                case_id=None,
+                recipients=[(user.email, user.id)],
+                context=digest_context(groups, now, _scope_label(user)),
+                now=now,
+            )
+    except AlreadyExists:
+        # Another digest run queued it a moment ago: the key is unique.
+        return False
+    return True
+
+
 async def send_digests(
     sessionmaker: async_sessionmaker[AsyncSession],
     lifecycles: Mapping[str, Lifecycle],
@@ -101,57 +150,24 @@ async def send_digests(
     if not is_business_day(day):
         report.holiday = True
         return report
-    async with sessionmaker() as session:
-        users = (
-            (
-                await session.execute(
-                    select(User)
-                    .where(User.role.in_(DIGEST_ROLES), User.__table__.c.is_active.is_(True))
-                    .order_by(User.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
     scope: tuple[str, int, str] | None = None
     groups: list[OverdueGroup] = []
     total = 0
-    for user in sorted(users, key=lambda user: (_scope(user), user.id)):
+    for user in await _recipients(sessionmaker):
         key_prefix = f"digest:{user.id}:{day.isoformat()}"
         async with sessionmaker() as session:
-            exists = await session.scalar(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.idempotency_key.startswith(key_prefix + ":")
-                )
-            )
-            if exists is not None:
+            if await _already_queued(session, key_prefix):
                 report.already_sent.append(user.email)
                 continue
             if _scope(user) != scope:
-                scope, groups = _scope(user), []
-                actor = Actor.of(user)
-                cases = await overdue_cases(session, list(lifecycles.values()), actor, now)
+                scope = _scope(user)
+                cases = await overdue_cases(session, list(lifecycles.values()), Actor.of(user), now)
                 total, groups = len(cases), group_by_organisation(cases)
                 del cases
             if not groups:
                 report.nothing_overdue.append(user.email)
-                continue
-            queued = AlreadyExists(f"Résumé du jour déjà en file pour {user.email}.")
-            try:
-                async with transaction(session, conflict=queued, dry_run=dry_run):
-                    await enqueue(
-                        session,
-                        "digest",
-                        key_prefix=key_prefix,
-                        case_kind=None,
-                        case_id=None,
-                        recipients=[(user.email, user.id)],
-                        context=digest_context(groups, now, _scope_label(user)),
-                        now=now,
-                    )
-            except AlreadyExists:
-                # Another digest run queued it a moment ago: the key is unique.
+            elif await _queue(session, user, groups, key_prefix, now, dry_run):
+                report.sent.append(f"{user.email} : {total} dossier(s) en retard")
+            else:
                 report.already_sent.append(user.email)
-                continue
-        report.sent.append(f"{user.email} : {total} dossier(s) en retard")
     return report

@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS
 from core.db import transaction
-from core.enums import CommitteeKind, Role
+from core.enums import CommitteeKind, MessageKey, Role
 from core.models import Committee, Meeting, OutboxMessage
 from core.outbox import enqueue
 from states.recipients import role_recipients
 
-MESSAGE = "governance.pilotage"
+MESSAGE = MessageKey.GOVERNANCE_PILOTAGE
 
 
 @dataclass

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import transaction
-from core.enums import Role, TimerKind, TimerStatus
+from core.enums import MessageKey, Role, TimerKind, TimerStatus
 from core.errors import DomainError
 from core.models import Timer
 from core.outbox import enqueue
@@ -118,7 +118,7 @@ async def _remind(
     batch: Batch,
 ) -> int:
     recipients = await recipients_for(session, lifecycle, case, timer.target)
-    return await _notify(session, "reminder", lifecycle, case, timer, recipients, now, batch)
+    return await _notify(session, MessageKey.REMINDER, lifecycle, case, timer, recipients, now, batch)
 
 
 async def _escalate(
@@ -136,7 +136,7 @@ async def _escalate(
         recipients += await organisation_recipients(
             session, organisation_id, frozenset({Role.ORG_ADMIN})
         )
-    return await _notify(session, "escalation", lifecycle, case, timer, recipients, now, batch)
+    return await _notify(session, MessageKey.ESCALATION, lifecycle, case, timer, recipients, now, batch)
 
 
 async def _notify(
