@@ -118,7 +118,9 @@ async def _remind(
     batch: Batch,
 ) -> int:
     recipients = await recipients_for(session, lifecycle, case, timer.target)
-    return await _notify(session, MessageKey.REMINDER, lifecycle, case, timer, recipients, now, batch)
+    return await _notify(
+        session, MessageKey.REMINDER, lifecycle, case, timer, recipients, now, batch
+    )
 
 
 async def _escalate(
@@ -136,7 +138,9 @@ async def _escalate(
         recipients += await organisation_recipients(
             session, organisation_id, frozenset({Role.ORG_ADMIN})
         )
-    return await _notify(session, MessageKey.ESCALATION, lifecycle, case, timer, recipients, now, batch)
+    return await _notify(
+        session, MessageKey.ESCALATION, lifecycle, case, timer, recipients, now, batch
+    )
 
 
 async def _notify(
