@@ -43,8 +43,8 @@ async def _actors(bench: Bench) -> tuple[Actor, Actor, Offer]:
         u for u in users if u.role.value == "member" and u.organisation_id == offer.organisation_id
     )
     return (
-        Actor(sender.id, sender.organisation_id, sender.role, None),
-        Actor(receiver.id, receiver.organisation_id, receiver.role, None),
+        Actor.of(sender),
+        Actor.of(receiver),
         offer,
     )
 
