@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, select
@@ -24,6 +24,9 @@ from core.references import next_reference
 from states import engine
 from states.lifecycle import Lifecycle
 from states.policy import Actor, allowed_triggers, sides_of, visible_clause
+
+Box = Literal["sent", "received"]
+"""A party's list: the cases its organisation sent, or received."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ async def list_cases(
     actor: Actor,
     now: datetime,
     *,
-    side: str | None = None,
+    box: Box | None = None,
     state: str | None = None,
     overdue: bool | None = None,
     cursor: int | None = None,
@@ -134,7 +137,8 @@ async def list_cases(
 ) -> CasePage:
     """Cases the actor may see, newest first, filtered and paginated by id cursor.
 
-    ``side`` keeps the cases where the actor's organisation stands on that side.
+    ``box`` keeps the cases the actor's organisation ``sent`` or ``received`` (the sides
+    the lifecycle declares as its ``boxes``).
     """
     if state is not None and state not in lifecycle.states:
         raise InvalidInput(
@@ -143,7 +147,8 @@ async def list_cases(
         )
     model = lifecycle.model
     statement = select(model).where(visible_clause(actor, lifecycle), *filters)
-    if side is not None:
+    if box is not None:
+        side = lifecycle.boxes[box]
         statement = statement.where(lifecycle.parties[side] == actor.organisation_id)
     if state is not None:
         statement = statement.where(model.state == state)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import Field, model_validator
 from sqlalchemy import exists, or_, select
@@ -16,10 +15,10 @@ from core.enums import AccompanimentSource
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
 from services import cases
-from services.cases import CasePage, CaseView
+from services.cases import Box, CasePage, CaseView
 from states.accompaniments import accompaniments_of, begin_accompaniment, current_accompaniment
 from states.fields import Id, LongText, Payload
-from states.handover import HANDOVER, REFERENT, SUCCESSOR
+from states.handover import HANDOVER
 from states.policy import (
     Actor,
     may_create_case,
@@ -29,9 +28,6 @@ from states.policy import (
     visible_clause,
 )
 from states.referral import REFERRAL, PersonFields
-
-Box = Literal["sent", "received"]
-BOX_SIDES: dict[str, str] = {"sent": REFERENT, "received": SUCCESSOR}
 
 DETAILS: tuple[ORMOption, ...] = (
     selectinload(Handover.person),
@@ -153,7 +149,7 @@ async def list_handovers(
         HANDOVER,
         actor,
         now,
-        side=BOX_SIDES[box] if box is not None else None,
+        box=box,
         state=state,
         overdue=overdue,
         cursor=cursor,

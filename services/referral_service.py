@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,14 +16,12 @@ from core.enums import Barrier, Situation, Territory
 from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Offer, Person, Referral
 from services import cases
-from services.cases import RECORDED_CONCURRENTLY, CasePage, CaseView
+from services.cases import RECORDED_CONCURRENTLY, Box, CasePage, CaseView
 from states import engine
 from states.fields import LongText, OfferId, Payload
 from states.policy import Actor, can_see, may_create_case, sides_of
-from states.referral import RECEIVER, REFERRAL, REFERRER, CloseFields, ReferralCreate
+from states.referral import REFERRAL, REFERRER, CloseFields, ReferralCreate
 
-Box = Literal["sent", "received"]
-BOX_SIDES: dict[str, str] = {"sent": REFERRER, "received": RECEIVER}
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 
 
@@ -221,7 +219,7 @@ async def list_referrals(
         REFERRAL,
         actor,
         now,
-        side=BOX_SIDES[box] if box is not None else None,
+        box=box,
         state=state,
         overdue=overdue,
         cursor=cursor,

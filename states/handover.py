@@ -222,6 +222,7 @@ HANDOVER = Lifecycle(
     },
     parties={REFERENT: Handover.from_organisation_id, SUCCESSOR: Handover.to_organisation_id},
     territory=Handover.territory,
+    boxes={"sent": REFERENT, "received": SUCCESSOR},
     case_label="passage de relais",
     list_label="Passages de relais",
     path="/handovers",

@@ -140,6 +140,8 @@ class Lifecycle:
     side_recipients: Callable[[AsyncSession, Any, str], Awaitable[list[Recipient]]] | None = None
     # What a notification may say of the case: references, organisations, never the person.
     describe: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
+    # A party's list of its cases: "sent" and "received" -> the side the actor stands on.
+    boxes: Mapping[str, str] = field(default_factory=dict)
     # Sides held by role rather than by organisation, e.g. the committees' secretariat.
     role_sides: Mapping[Role, str] = field(default_factory=dict)
     # What a person reads for a side that is not an organisation ("Secrétariat des comités").
@@ -205,6 +207,7 @@ class Lifecycle:
             raise ValueError(f"{self.name}: say who {sorted(unexplained)} wait on (waiting_on)")
         known_sides = set(self.parties) | set(self.role_sides.values())
         strangers = {wait.side for wait in self.waiting_on.values()} - known_sides
+        strangers |= set(self.boxes.values()) - set(self.parties)
         if strangers:
             raise ValueError(f"{self.name}: waiting on unknown sides {sorted(strangers)}")
         notices = [*self.creation.notices]

@@ -372,6 +372,7 @@ REFERRAL = Lifecycle(
         RECEIVER: Referral.receiver_organisation_id,
     },
     territory=Referral.territory,
+    boxes={"sent": REFERRER, "received": RECEIVER},
     case_label="orientation",
     list_label="Orientations",
     path="/referrals",

@@ -12,7 +12,8 @@ from api.handover_schemas import AccompanimentRead, HandoverPage, HandoverRead, 
 from api.triggers import add_trigger_routes, case_read
 from core.models import Accompaniment
 from services import handover_service
-from services.handover_service import AccompanimentStart, Box, HandoverCreate
+from services.cases import Box
+from services.handover_service import AccompanimentStart, HandoverCreate
 from states.handover import HANDOVER
 
 router = APIRouter(prefix="/api/handovers", tags=["passages de relais"])

@@ -11,7 +11,7 @@ from api.errors import error_responses
 from api.schemas import ReferralPage, ReferralRead, ReferralSummary
 from api.triggers import add_trigger_routes, case_read
 from services import referral_service
-from services.referral_service import Box
+from services.cases import Box
 from states.referral import REFERRAL, ReferralCreate
 
 router = APIRouter(prefix="/api/referrals", tags=["orientations"])

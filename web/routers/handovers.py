@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import directory, handover_service
-from services.handover_service import Box, HandoverCreate
+from services.cases import Box
+from services.handover_service import HandoverCreate
 from services.inbox import escalation_deadlines
 from states.handover import HANDOVER
 from states.policy import follows_territory, may_hand_over_from, may_propose_handover

@@ -16,11 +16,11 @@ from core.enums import OfferCategory, Territory
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.models import Referral
 from services import decision_service, directory, referral_service
-from services.cases import CaseView
+from services.cases import Box, CaseView
 from services.governance_inputs import CaseReviewCreate
 from services.handover_service import DETAILS as HANDOVER_DETAILS
 from services.inbox import awaiting, escalation_deadlines
-from services.referral_service import Box, RedirectFields
+from services.referral_service import RedirectFields
 from states.decision import DECISION
 from states.handover import HANDOVER
 from states.policy import (
