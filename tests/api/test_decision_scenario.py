@@ -28,11 +28,69 @@ from tests.factories import World, actor_of, auth_headers, make_user
 from workflows.digest import send_digests
 
 PARIS = ZoneInfo("Europe/Paris")
+Json = dict[str, Any]
 
 
 def paris(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     """An instant given by its wall-clock time in Paris."""
     return datetime(year, month, day, hour, minute, tzinfo=PARIS)
+
+
+ACTION_PLAN_CSV = [
+    [
+        "axis",
+        "axis_label",
+        "decision_reference",
+        "decision_title",
+        "decided_at",
+        "action_reference",
+        "action_title",
+        "owner",
+        "due_on",
+        "state",
+        "overdue",
+    ],
+    [
+        "1.1",
+        PlanAxis.A1_1.label,
+        "DC-2026-000002",
+        "Observatoire partagé des publics",
+        "2026-04-07",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
+    [
+        "3.3",
+        "Articuler les accompagnements pour un parcours sans rupture",
+        "DC-2026-000001",
+        "Fiche de liaison commune",
+        "2026-04-07",
+        "AC-2026-000001",
+        "Diffuser la fiche de liaison aux EPI",
+        "EPI Paris Centre",
+        "2026-05-15",
+        "à faire",
+        "oui",
+    ],
+    [
+        "3.3",
+        "Articuler les accompagnements pour un parcours sans rupture",
+        "DC-2026-000001",
+        "Fiche de liaison commune",
+        "2026-04-07",
+        "AC-2026-000002",
+        "Former les conseillers",
+        "Mission locale de Paris",
+        "2026-06-30",
+        "à faire",
+        "non",
+    ],
+]
+"""The 2026 action plan as CSV rows: a header, then one row per decision and action item."""
 
 
 class Api:
@@ -56,8 +114,32 @@ async def test_decision_scenario(
     client: httpx.AsyncClient,
     clock: FixedClock,
 ) -> None:
+    api = await _callers(client, session, world, clock)
+    committee, first, second = await _committee_and_meetings(api, world)
+    liaison, observatory, forum = await _propose_three_decisions(api, committee)
+    path = f"/api/decisions/{liaison['id']}"
+    await _adjourn_then_reschedule(api, clock, path, first, second, [liaison, observatory, forum])
+    spread, train = await _approve_with_two_actions(api, clock, world, path, observatory, forum)
+    assert (spread["state"], spread["decision"]["id"]) == ("open", liaison["id"])
+    await _publish_with_the_minutes(api, path, second)
+
+    await _check_minutes(client, api.headers["epi"], first["id"], second["id"])
+    await _check_overdue(api, sessionmaker, clock, world, spread)
+    await _check_action_plan(api, spread, train, liaison, observatory)
+    await _check_action_plan_csv(api, client)
+
+    # Done: it leaves the overdue list.
+    await api.call("epi", "POST", f"/api/actions/{spread['id']}/done", 200, {"note": "Diffusée."})
+    overdue = await api.call("coordinator", "GET", "/api/overdue", 200)
+    assert overdue["total"] == 0
+
+
+async def _callers(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, clock: FixedClock
+) -> Api:
+    """A secretary joins the world; the secretary, both partners and the coordinator sign in."""
     secretary = await make_user(session, world.coordination, clock.now(), role=Role.SECRETARY)
-    api = Api(
+    return Api(
         client,
         {
             "secretary": await auth_headers(secretary),
@@ -66,6 +148,10 @@ async def test_decision_scenario(
             "coordinator": await auth_headers(world.coordinator),
         },
     )
+
+
+async def _committee_and_meetings(api: Api, world: World) -> tuple[Json, Json, Json]:
+    """The secretary creates the comité technique and its March and April meetings."""
     committee = await api.call(
         "secretary",
         "POST",
@@ -101,6 +187,11 @@ async def test_decision_scenario(
             "agenda": "1. Fiche de liaison commune\n2. Observatoire\n3. Forum",
         },
     )
+    return committee, first, second
+
+
+async def _propose_three_decisions(api: Api, committee: Json) -> tuple[Json, Json, Json]:
+    """The Mission locale proposes the liaison form, the EPI an observatory and a forum."""
 
     def proposal(title: str, axis: str) -> dict[str, Any]:
         return {
@@ -119,8 +210,13 @@ async def test_decision_scenario(
     )
     forum = await api.call("epi", "POST", "/api/decisions", 201, proposal("Forum annuel", "2.1"))
     assert liaison["reference"] == "DC-2026-000001"
-    path = f"/api/decisions/{liaison['id']}"
+    return liaison, observatory, forum
 
+
+async def _adjourn_then_reschedule(
+    api: Api, clock: FixedClock, path: str, first: Json, second: Json, items: list[Json]
+) -> None:
+    """The liaison form is adjourned at the first meeting; all three go on the second."""
     # Scheduled on the first meeting; nothing can be recorded before it is held.
     scheduled = await api.call(
         "secretary", "POST", f"{path}/schedule", 200, {"meeting_id": first["id"]}
@@ -141,7 +237,7 @@ async def test_decision_scenario(
     )
     # Not back on a meeting already held, but on the next one.
     await api.call("secretary", "POST", f"{path}/schedule", 422, {"meeting_id": first["id"]})
-    for item in (liaison, observatory, forum):
+    for item in items:
         await api.call(
             "secretary",
             "POST",
@@ -150,7 +246,12 @@ async def test_decision_scenario(
             {"meeting_id": second["id"]},
         )
 
-    # The second meeting approves it with two action items.
+
+async def _approve_with_two_actions(
+    api: Api, clock: FixedClock, world: World, path: str, observatory: Json, forum: Json
+) -> tuple[Json, Json]:
+    """The second meeting approves the liaison form and the observatory, rejects the forum
+    (which then takes no action item) and gives the liaison form two action items."""
     clock.set(paris(2026, 4, 7, 17, 30))
     approved = await api.call(
         "secretary", "POST", f"{path}/approve", 200, {"decision_text": "Adoptée à l'unanimité."}
@@ -190,9 +291,11 @@ async def test_decision_scenario(
     )
     assert (spread["reference"], train["reference"]) == ("AC-2026-000001", "AC-2026-000002")
     assert spread["due_at"] == "2026-05-14T22:00:00Z"
-    assert (spread["state"], spread["decision"]["id"]) == ("open", liaison["id"])
+    return spread, train
 
-    # Published with the minutes, which must exist first.
+
+async def _publish_with_the_minutes(api: Api, path: str, second: Json) -> None:
+    """Published with the minutes of the second meeting, which must exist first."""
     await api.call("secretary", "POST", f"{path}/publish", 409)
     await api.call(
         "secretary", "PATCH", f"/api/meetings/{second['id']}", 200, {"minutes": "Relevé."}
@@ -208,19 +311,11 @@ async def test_decision_scenario(
         "publish",
     ]
 
-    await _check_minutes(client, api.headers["epi"], first["id"], second["id"])
-    await _check_overdue(api, sessionmaker, clock, world, spread)
-    await _check_action_plan(api, client, spread, train, liaison, observatory)
-
-    # Done: it leaves the overdue list.
-    await api.call("epi", "POST", f"/api/actions/{spread['id']}/done", 200, {"note": "Diffusée."})
-    overdue = await api.call("coordinator", "GET", "/api/overdue", 200)
-    assert overdue["total"] == 0
-
 
 async def _check_minutes(
     client: httpx.AsyncClient, headers: dict[str, str], first_id: int, second_id: int
 ) -> None:
+    """The minutes of both meetings record the adjournment, the decisions and the actions."""
     first = (await client.get(f"/api/meetings/{first_id}/minutes.html", headers=headers)).text
     assert "DC-2026-000001 – Fiche de liaison commune" in first
     assert "Ajournée" in first and "Chiffrage à compléter." in first
@@ -247,6 +342,7 @@ async def _check_overdue(
     world: World,
     spread: dict[str, Any],
 ) -> None:
+    """Past its escalation time the undone action item is overdue and in the digest."""
     # Due Friday 15 May; five business days later is Friday 22 May, 00:00 in Paris.
     clock.set(paris(2026, 5, 21, 23, 59))
     assert (await api.call("coordinator", "GET", "/api/overdue", 200))["total"] == 0
@@ -287,12 +383,12 @@ async def _check_overdue(
 
 async def _check_action_plan(
     api: Api,
-    client: httpx.AsyncClient,
     spread: dict[str, Any],
     train: dict[str, Any],
     liaison: dict[str, Any],
     observatory: dict[str, Any],
 ) -> None:
+    """The year's action plan lists the approved action plan decisions by axis."""
     plan = await api.call("ml", "GET", "/api/action-plan?year=2026", 200)
     assert plan["year"] == 2026
     assert [axis["axis"] for axis in plan["axes"]] == [axis.value for axis in PlanAxis]
@@ -315,6 +411,9 @@ async def _check_action_plan(
     assert all(axis["decisions"] == [] for axis in previous["axes"])
     assert len(previous["axes"]) == 10
 
+
+async def _check_action_plan_csv(api: Api, client: httpx.AsyncClient) -> None:
+    """The same plan as a CSV download, with a BOM and CRLF line ends."""
     answer = await client.get(
         "/api/action-plan?year=2026&format=csv", headers=api.headers["coordinator"]
     )
@@ -324,57 +423,4 @@ async def _check_action_plan(
     assert answer.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"), newline="")))
     assert b"\r\n" in answer.content
-    assert rows == [
-        [
-            "axis",
-            "axis_label",
-            "decision_reference",
-            "decision_title",
-            "decided_at",
-            "action_reference",
-            "action_title",
-            "owner",
-            "due_on",
-            "state",
-            "overdue",
-        ],
-        [
-            "1.1",
-            PlanAxis.A1_1.label,
-            "DC-2026-000002",
-            "Observatoire partagé des publics",
-            "2026-04-07",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ],
-        [
-            "3.3",
-            "Articuler les accompagnements pour un parcours sans rupture",
-            "DC-2026-000001",
-            "Fiche de liaison commune",
-            "2026-04-07",
-            "AC-2026-000001",
-            "Diffuser la fiche de liaison aux EPI",
-            "EPI Paris Centre",
-            "2026-05-15",
-            "à faire",
-            "oui",
-        ],
-        [
-            "3.3",
-            "Articuler les accompagnements pour un parcours sans rupture",
-            "DC-2026-000001",
-            "Fiche de liaison commune",
-            "2026-04-07",
-            "AC-2026-000002",
-            "Former les conseillers",
-            "Mission locale de Paris",
-            "2026-06-30",
-            "à faire",
-            "non",
-        ],
-    ]
+    assert rows == ACTION_PLAN_CSV
