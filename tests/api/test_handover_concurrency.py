@@ -12,7 +12,8 @@ race really happens.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -28,6 +29,15 @@ pytestmark = pytest.mark.postgres
 ROUNDS = 8
 
 
+@dataclass
+class Race:
+    """One person, their two accepted handovers and the tokens of the two successors."""
+
+    person_id: int
+    handovers: dict[int, int]  # successor organisation -> its handover
+    successors: dict[int, dict[str, str]]  # successor organisation -> its member's token
+
+
 @pytest.mark.parametrize("round_number", range(ROUNDS))
 async def test_two_concurrent_confirms_leave_one_referent(
     client: httpx.AsyncClient,
@@ -36,6 +46,40 @@ async def test_two_concurrent_confirms_leave_one_referent(
     clock: FixedClock,
     round_number: int,
 ) -> None:
+    race = await _two_accepted_handovers(client, world, sessionmaker, clock)
+    clock.advance(timedelta(hours=2))  # the first meetings took place
+    order = list(race.handovers) if round_number % 2 == 0 else list(reversed(race.handovers))
+
+    answers = await _confirm_at_once(client, race, order)
+
+    statuses = sorted(answer.status_code for answer in answers.values())
+    assert statuses == [200, 409], [answer.text for answer in answers.values()]
+    [winner] = [organisation for organisation, answer in answers.items() if answer.is_success]
+    [loser] = [organisation for organisation in answers if organisation != winner]
+    assert answers[winner].json()["state"] == "completed"
+    # Two orders of events, each a 409 for the loser. Either the loser locked its handover
+    # first and finds the référent gone once the winner commits; or the winner's confirm
+    # withdrew the loser's handover first (a completed handover withdraws the others).
+    refusal = answers[loser].json()
+    loser_withdrawn = refusal["code"] == "transition_not_allowed"
+    if loser_withdrawn:
+        assert "retiré" in refusal["detail"]
+    else:
+        assert refusal["code"] == "concurrent_change"
+        assert "n'est plus accompagnée" in refusal["detail"]
+
+    await _check_one_referent(
+        sessionmaker, world, race, clock.now(), winner, loser, loser_withdrawn
+    )
+
+
+async def _two_accepted_handovers(
+    client: httpx.AsyncClient,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+) -> Race:
+    """A accompanies a new person and proposes them to B and to C, who both accept."""
     referent = await auth_headers(world.referrer)
     async with sessionmaker() as session:
         person_id = await accompany_new_person(session, world.referrer, clock.now())
@@ -58,18 +102,22 @@ async def test_two_concurrent_confirms_leave_one_referent(
         assert accepted.status_code == 200, accepted.text
         assert accepted.json()["version"] == 2
         handovers[organisation.id] = handover_id
-    clock.advance(timedelta(hours=2))  # the first meetings took place
-    order = list(handovers) if round_number % 2 == 0 else list(reversed(handovers))
+    return Race(person_id, handovers, successors)
 
-    answers = dict(
+
+async def _confirm_at_once(
+    client: httpx.AsyncClient, race: Race, order: list[int]
+) -> dict[int, httpx.Response]:
+    """B and C confirm at the same moment, in ``order``; each one's answer."""
+    return dict(
         zip(
             order,
             await asyncio.gather(
                 *(
                     client.post(
-                        f"/api/handovers/{handovers[organisation]}/confirm",
+                        f"/api/handovers/{race.handovers[organisation]}/confirm",
                         json={},
-                        headers=successors[organisation],
+                        headers=race.successors[organisation],
                     )
                     for organisation in order
                 )
@@ -78,23 +126,18 @@ async def test_two_concurrent_confirms_leave_one_referent(
         )
     )
 
-    statuses = sorted(answer.status_code for answer in answers.values())
-    assert statuses == [200, 409], [answer.text for answer in answers.values()]
-    [winner] = [organisation for organisation, answer in answers.items() if answer.is_success]
-    [loser] = [organisation for organisation in answers if organisation != winner]
-    assert answers[winner].json()["state"] == "completed"
-    # Two orders of events, each a 409 for the loser. Either the loser locked its handover
-    # first and finds the référent gone once the winner commits; or the winner's confirm
-    # withdrew the loser's handover first (a completed handover withdraws the others).
-    refusal = answers[loser].json()
-    loser_withdrawn = refusal["code"] == "transition_not_allowed"
-    if loser_withdrawn:
-        assert "retiré" in refusal["detail"]
-    else:
-        assert refusal["code"] == "concurrent_change"
-        assert "n'est plus accompagnée" in refusal["detail"]
 
-    now = clock.now()
+async def _check_one_referent(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    world: World,
+    race: Race,
+    now: datetime,
+    winner: int,
+    loser: int,
+    loser_withdrawn: bool,
+) -> None:
+    """What the database holds after the race: the accompaniments, handovers, events, emails."""
+    handovers = race.handovers
     async with sessionmaker() as session:
         accompaniments = (
             await session.execute(
@@ -104,7 +147,7 @@ async def test_two_concurrent_confirms_leave_one_referent(
                     Accompaniment.ended_at,
                     Accompaniment.source_id,
                 )
-                .where(Accompaniment.person_id == person_id)
+                .where(Accompaniment.person_id == race.person_id)
                 .order_by(Accompaniment.id)
             )
         ).all()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.clock import FixedClock
 from core.db import MAX_ID, create_engine
 from core.enums import DecisionKind, OutboxStatus, PlanAxis, Role
-from core.models import OutboxMessage
+from core.models import OutboxMessage, User
 from core.settings import Settings
 from relais.app import create_app
 from services import cases, referral_service
@@ -228,67 +228,18 @@ async def seed(
     async with sessionmaker() as session:
         world = await make_world(session, now)
         other_offer = await make_offer(session, world.outsider, now, title="Atelier numérique")
-        referrer, receiver = actor_of(world.referrer), actor_of(world.receiver_member)
-
-        async def referral(*steps: tuple[Actor, str, dict[str, Any]], submit: bool = True) -> int:
-            view = await referral_service.create_referral(
-                session, referrer, referral_create(world.offer, submit=submit), now
-            )
-            for actor, trigger, fields in steps:
-                payload = REFERRAL.transition(trigger).payload.model_validate(fields)
-                await referral_service.fire_referral(
-                    session, actor, int(view.case.id), trigger, payload, now
-                )
-            return int(view.case.id)
-
-        referral_ids = [
-            await referral(submit=False),
-            await referral(),
-            await referral((receiver, "accept", {})),
-            await referral((receiver, "accept", {}), (receiver, "start", {})),
-            await referral((receiver, "return", {"reason": "no_capacity", "comment": "Complet"})),
-            await referral((Actor.system(), "expire", {})),
-        ]
-        # A person the receiving organisation accompanies, another handed over to it, and a
-        # committee with a coming meeting and two decisions on it (one proposed, one
-        # scheduled), so that handover and governance operations meet real objects.
-        own_person = await accompany_new_person(session, world.receiver_member, now)
-        handed_person = await accompany_new_person(session, world.referrer, now)
-        handover = await propose_handover(
-            session, referrer, HandoverCreate(**handover_json(handed_person, world.receiver)), now
-        )
-        secretary_user = await make_user(session, world.coordination, now, role=Role.SECRETARY)
-        committee = await make_committee(
-            session, now, members=(world.receiver, world.sender), name="Comité technique"
-        )
-        meeting = await make_meeting(session, committee, now + timedelta(days=10))
-        decisions = []
-        for title in ("Ateliers numériques", "Permanences communes"):
-            proposal = await propose_decision(
-                session, receiver, committee_id=committee.id, title=title,
-                description="Proposition", kind=DecisionKind.OTHER, axis=PlanAxis.A3_3, now=now,
-            )  # fmt: skip
-            decisions.append(int(proposal.case.id))
-        await cases.fire_case(
-            session, DECISION, actor_of(secretary_user), decisions[1], "schedule",
-            ScheduleFields(meeting_id=meeting.id), now,
-        )  # fmt: skip
-        # The emails these referrals called for; one of them failed for good.
-        messages = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-        messages[0].status = OutboxStatus.DEAD
+        referral_ids = await _seed_referrals(session, world, now)
+        secretary_user, governance_ids = await _seed_handovers_and_governance(session, world, now)
+        message_ids = await _one_dead_message(session)
         await session.commit()
         ids = {
             "referral_id": referral_ids,
-            "message_id": [messages[0].id, messages[-1].id],
+            "message_id": message_ids,
             "offer_id": [world.offer.id, other_offer.id],
             "organisation_id": [world.receiver.id, world.sender.id],
             "to_organisation_id": [world.sender.id, world.outsider.id],
             "owner_organisation_id": [world.receiver.id],
-            "handover_id": [int(handover.case.id)],
-            "person_id": [own_person, handed_person],
-            "committee_id": [committee.id],
-            "meeting_id": [meeting.id],
-            "decision_id": decisions,
+            **governance_ids,
         }
         users = {
             "admin": world.admin,
@@ -298,6 +249,79 @@ async def seed(
         }
         login = {"username": world.referrer.email, "password": PASSWORD}
     yield Seed(ids, {name: await auth_headers(user) for name, user in users.items()}, login)
+
+
+async def _seed_referrals(session: AsyncSession, world: World, now: datetime) -> list[int]:
+    """Six referrals: a draft, then submitted, accepted, started, returned and expired ones."""
+    referrer, receiver = actor_of(world.referrer), actor_of(world.receiver_member)
+
+    async def referral(*steps: tuple[Actor, str, dict[str, Any]], submit: bool = True) -> int:
+        view = await referral_service.create_referral(
+            session, referrer, referral_create(world.offer, submit=submit), now
+        )
+        for actor, trigger, fields in steps:
+            payload = REFERRAL.transition(trigger).payload.model_validate(fields)
+            await referral_service.fire_referral(
+                session, actor, int(view.case.id), trigger, payload, now
+            )
+        return int(view.case.id)
+
+    return [
+        await referral(submit=False),
+        await referral(),
+        await referral((receiver, "accept", {})),
+        await referral((receiver, "accept", {}), (receiver, "start", {})),
+        await referral((receiver, "return", {"reason": "no_capacity", "comment": "Complet"})),
+        await referral((Actor.system(), "expire", {})),
+    ]
+
+
+async def _seed_handovers_and_governance(
+    session: AsyncSession, world: World, now: datetime
+) -> tuple[User, dict[str, list[int]]]:
+    """The secretary, and the ids of the handover and governance objects, by parameter name.
+
+    A person the receiving organisation accompanies, another handed over to it, and a
+    committee with a coming meeting and two decisions on it (one proposed, one scheduled), so
+    that handover and governance operations meet real objects.
+    """
+    referrer, receiver = actor_of(world.referrer), actor_of(world.receiver_member)
+    own_person = await accompany_new_person(session, world.receiver_member, now)
+    handed_person = await accompany_new_person(session, world.referrer, now)
+    handover = await propose_handover(
+        session, referrer, HandoverCreate(**handover_json(handed_person, world.receiver)), now
+    )
+    secretary_user = await make_user(session, world.coordination, now, role=Role.SECRETARY)
+    committee = await make_committee(
+        session, now, members=(world.receiver, world.sender), name="Comité technique"
+    )
+    meeting = await make_meeting(session, committee, now + timedelta(days=10))
+    decisions = []
+    for title in ("Ateliers numériques", "Permanences communes"):
+        proposal = await propose_decision(
+            session, receiver, committee_id=committee.id, title=title,
+            description="Proposition", kind=DecisionKind.OTHER, axis=PlanAxis.A3_3, now=now,
+        )  # fmt: skip
+        decisions.append(int(proposal.case.id))
+    await cases.fire_case(
+        session, DECISION, actor_of(secretary_user), decisions[1], "schedule",
+        ScheduleFields(meeting_id=meeting.id), now,
+    )  # fmt: skip
+    return secretary_user, {
+        "handover_id": [int(handover.case.id)],
+        "person_id": [own_person, handed_person],
+        "committee_id": [committee.id],
+        "meeting_id": [meeting.id],
+        "decision_id": decisions,
+    }
+
+
+async def _one_dead_message(session: AsyncSession) -> list[int]:
+    """The emails the seeded cases called for; the first one failed for good. Its id and the
+    last one's."""
+    messages = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    messages[0].status = OutboxStatus.DEAD
+    return [messages[0].id, messages[-1].id]
 
 
 @pytest.fixture

@@ -1,32 +1,29 @@
-"""What coordinators watch: ``GET /api/overdue``, the dead letters and their retry.
+"""What coordinators watch: ``GET /api/overdue`` and the digest.
 
 Overdue cases are made by letting real time pass on the clock (Paris time, March 2026, no
 public holiday): a referral submitted at 09:00 on day D is overdue from 09:00 on D + 5
-business days, a returned one 10 business days after its return. Dead letters are made by a
-real delivery run whose transport refuses every message, with one attempt allowed.
+business days, a returned one 10 business days after its return. The dead letters and their
+retry: ``test_supervision_outbox.py``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from email import message_from_bytes, policy
-from types import TracebackType
-from typing import Any, Self
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
-from core.enums import OrganisationKind, OutboxStatus, Role, Territory
-from core.models import Offer, Organisation, OutboxMessage, Referral
-from notifications.transport import MailTransport, OutgoingEmail, TransportError
-from services.referral_service import create_referral
+from core.enums import OrganisationKind, Role, Territory
+from core.models import Offer, Organisation, OutboxMessage, User
 from states import engine
 from states.referral import REFERRAL
 from states.registry import LIFECYCLES
+from tests.api.supervision_helpers import Sessions, paris, submit
 from tests.factories import (
     World,
     actor_of,
@@ -34,27 +31,10 @@ from tests.factories import (
     make_offer,
     make_organisation,
     make_user,
-    referral_create,
 )
-from workflows.delivery import DeliveryPolicy, DeliveryReport, deliver_due
 from workflows.digest import send_digests
 
-PARIS = ZoneInfo("Europe/Paris")
-Sessions = async_sessionmaker[AsyncSession]
 SUBJECT = "« Accompagnement en EPI », de Mission locale de Paris à EPI Paris Centre"
-REFUSAL = "refus SMTP 554 : relais fermé"
-
-
-def paris(day: int, hour: int, minute: int = 0) -> datetime:
-    """A moment of March 2026 in Paris."""
-    return datetime(2026, 3, day, hour, minute, tzinfo=PARIS)
-
-
-async def submit(sessionmaker: Sessions, world: World, offer: Offer, now: datetime) -> int:
-    """A referral created and submitted at ``now`` by the world's referrer."""
-    async with sessionmaker() as session:
-        view = await create_referral(session, actor_of(world.referrer), referral_create(offer), now)
-    return int(view.case.id)
 
 
 async def overdue(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
@@ -89,6 +69,26 @@ async def territory_11(
     return epi, await make_offer(session, epi, clock.now(), title="Atelier du 11e")
 
 
+@dataclass(frozen=True)
+class Late:
+    """The ids of the four referrals overdue on Tuesday 17 March."""
+
+    first: int
+    returned: int
+    second: int
+    eleventh: int
+
+
+@dataclass(frozen=True)
+class Watchers:
+    """Those who look at the overdue list besides the coordinator of all Paris."""
+
+    scoped: User
+    admin_11: User
+    outsider_admin: User
+    secretary: User
+
+
 async def test_overdue_cases_by_organisation_oldest_first_within_each_scope(
     client: httpx.AsyncClient,
     world: World,
@@ -98,6 +98,23 @@ async def test_overdue_cases_by_organisation_oldest_first_within_each_scope(
     clock: FixedClock,
 ) -> None:
     epi_11, offer_11 = territory_11
+    late = await _submit_five_referrals(sessionmaker, world, offer_11)
+    watchers = await _watchers(session, world, epi_11, clock.now())
+    clock.set(paris(17, 9))  # Tuesday 17 March
+
+    everything = await overdue(client, await auth_headers(world.coordinator))
+    _check_the_coordinator_sees_everything(everything, late)
+    await _check_the_digest_shows_the_same(sessionmaker, world, clock, everything)
+    await _check_each_scope(client, world, watchers, late)
+
+    refused = await client.get("/api/overdue", headers=await auth_headers(watchers.secretary))
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "forbidden"
+    assert (await client.get("/api/overdue")).status_code == 401
+
+
+async def _submit_five_referrals(sessionmaker: Sessions, world: World, offer_11: Offer) -> Late:
+    """Four referrals that will be overdue on 17 March (one of them returned), and one not."""
     first = await submit(sessionmaker, world, world.offer, paris(2, 9))  # overdue 9 March 09:00
     returned = await submit(sessionmaker, world, world.offer, paris(2, 9))
     async with sessionmaker() as work:
@@ -108,17 +125,25 @@ async def test_overdue_cases_by_organisation_oldest_first_within_each_scope(
     second = await submit(sessionmaker, world, world.offer, paris(3, 9))  # 10 March 09:00
     eleventh = await submit(sessionmaker, world, offer_11, paris(4, 9))  # 11 March 09:00
     await submit(sessionmaker, world, world.offer, paris(16, 9))  # not overdue until 23 March
+    return Late(first, returned, second, eleventh)
 
-    now = clock.now()
+
+async def _watchers(
+    session: AsyncSession, world: World, epi_11: Organisation, now: datetime
+) -> Watchers:
+    """A coordinator of the 11th, the 11th EPI's admin, an outsider admin and a secretary."""
     scoped = await make_user(
         session, world.coordination, now, role=Role.COORDINATOR, scope_territory=Territory.ARR_11
     )
     admin_11 = await make_user(session, epi_11, now, role=Role.ORG_ADMIN)
     outsider_admin = await make_user(session, world.outsider, now, role=Role.ORG_ADMIN)
     secretary = await make_user(session, world.coordination, now, role=Role.SECRETARY)
-    clock.set(paris(17, 9))  # Tuesday 17 March
+    return Watchers(scoped, admin_11, outsider_admin, secretary)
 
-    everything = await overdue(client, await auth_headers(world.coordinator))
+
+def _check_the_coordinator_sees_everything(everything: dict[str, Any], late: Late) -> None:
+    """All four, by waiting organisation, oldest first, each line complete."""
+    first, returned, second, eleventh = late.first, late.returned, late.second, late.eleventh
     assert everything["total"] == 4
     # Days overdue count the business days after the escalation day, up to today.
     assert summary(everything) == [
@@ -147,7 +172,11 @@ async def test_overdue_cases_by_organisation_oldest_first_within_each_scope(
     )
     assert datetime.fromisoformat(waiting_on_referrer["escalation_at"]) == paris(16, 11)
 
-    # The digest of the same morning shows the same cases in the same order.
+
+async def _check_the_digest_shows_the_same(
+    sessionmaker: Sessions, world: World, clock: FixedClock, everything: dict[str, Any]
+) -> None:
+    """The digest of the same morning shows the same cases in the same order."""
     report = await send_digests(sessionmaker, LIFECYCLES, clock.now())
     assert len(report.sent) == 3  # the two coordinators and the 11th's admin
     async with sessionmaker() as reading:
@@ -163,9 +192,15 @@ async def test_overdue_cases_by_organisation_oldest_first_within_each_scope(
         [case["path"] for case in group["cases"]] for group in everything["groups"]
     ]
 
+
+async def _check_each_scope(
+    client: httpx.AsyncClient, world: World, watchers: Watchers, late: Late
+) -> None:
+    """Each of the others sees the overdue cases of their scope only."""
+    first, returned, second, eleventh = late.first, late.returned, late.second, late.eleventh
     expected = {
-        "scoped coordinator": (scoped, [("EPI Paris 11", 1, [(eleventh, 4)])]),
-        "admin of the 11th's EPI": (admin_11, [("EPI Paris 11", 1, [(eleventh, 4)])]),
+        "scoped coordinator": (watchers.scoped, [("EPI Paris 11", 1, [(eleventh, 4)])]),
+        "admin of the 11th's EPI": (watchers.admin_11, [("EPI Paris 11", 1, [(eleventh, 4)])]),
         "member of the receiver": (
             world.receiver_member,
             [
@@ -173,17 +208,12 @@ async def test_overdue_cases_by_organisation_oldest_first_within_each_scope(
                 ("Mission locale de Paris", 1, [(returned, 1)]),
             ],
         ),
-        "admin of an organisation with no case": (outsider_admin, []),
+        "admin of an organisation with no case": (watchers.outsider_admin, []),
     }
     for who, (user, groups) in expected.items():
         body = await overdue(client, await auth_headers(user))
         assert summary(body) == groups, who
         assert body["total"] == sum(count for _, count, _ in groups), who
-
-    refused = await client.get("/api/overdue", headers=await auth_headers(secretary))
-    assert refused.status_code == 403
-    assert refused.json()["code"] == "forbidden"
-    assert (await client.get("/api/overdue")).status_code == 401
 
 
 async def test_a_case_is_overdue_from_its_escalation_time_until_it_moves(
@@ -206,176 +236,3 @@ async def test_a_case_is_overdue_from_its_escalation_time_until_it_moves(
     )
     assert accepted.status_code == 200, accepted.text
     assert await overdue(client, coordinator) == {"total": 0, "groups": []}
-
-
-class RefusingTransport:
-    """An SMTP relay that refuses every message for good."""
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        return None
-
-    async def send(self, email: OutgoingEmail) -> None:
-        raise TransportError(REFUSAL, permanent=True)
-
-
-class RecordingTransport(RefusingTransport):
-    """A relay that accepts everything and remembers who it was for."""
-
-    def __init__(self, accepted: list[str]) -> None:
-        self.accepted = accepted
-
-    async def send(self, email: OutgoingEmail) -> None:
-        message = message_from_bytes(email.content, policy=policy.default)
-        self.accepted.append(str(message["Subject"]))
-
-
-async def deliver(
-    sessionmaker: Sessions, transport: MailTransport, now: datetime
-) -> DeliveryReport:
-    """One delivery run with a single attempt allowed."""
-    return await deliver_due(
-        sessionmaker,
-        lambda: transport,
-        now,
-        base_url="https://relais.paris.example",
-        mail_from="relais <no-reply@relais.paris.example>",
-        policy=DeliveryPolicy(max_attempts=1),
-    )
-
-
-async def outbox_row(sessionmaker: Sessions, message_id: int) -> OutboxMessage:
-    """An outbox row read in a short transaction of its own (SQLite locks the file)."""
-    async with sessionmaker() as session:
-        return await session.get_one(OutboxMessage, message_id)
-
-
-@pytest.fixture
-async def dead_letters(world: World, sessionmaker: Sessions, clock: FixedClock) -> list[int]:
-    """Two referral.submitted emails that the relay refused: their ids, oldest first."""
-    for _ in range(2):
-        await submit(sessionmaker, world, world.offer, clock.now())
-    report = await deliver(sessionmaker, RefusingTransport(), clock.now())
-    assert (len(report.sent), len(report.retried), len(report.dead)) == (0, 0, 2)
-    async with sessionmaker() as session:
-        return list(
-            (await session.execute(select(OutboxMessage.id).order_by(OutboxMessage.id))).scalars()
-        )
-
-
-async def test_dead_letters_are_listed_for_coordinators_and_admins_only(
-    client: httpx.AsyncClient,
-    world: World,
-    dead_letters: list[int],
-    sessionmaker: Sessions,
-    clock: FixedClock,
-) -> None:
-    older, newer = dead_letters
-    for user in (world.coordinator, world.admin):
-        answer = await client.get(
-            "/api/outbox", params={"status": "dead"}, headers=await auth_headers(user)
-        )
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        assert [item["id"] for item in body["items"]] == [newer, older]
-        assert body["next_cursor"] is None
-    item = body["items"][0]
-    async with sessionmaker() as session:
-        referral_ids = (await session.execute(select(Referral.id).order_by(Referral.id))).scalars()
-        assert item.pop("case_id") == list(referral_ids)[1]
-    # Dead after its only attempt; the time it would have been retried (+1 minute) stays.
-    assert datetime.fromisoformat(item.pop("next_attempt_at")) == paris(2, 9, 1)
-    assert datetime.fromisoformat(item.pop("created_at")) == clock.now()
-    # Recipient and delivery state, never the content of the email.
-    assert item == {
-        "id": newer,
-        "message": "referral.submitted",
-        "case_kind": "referral",
-        "recipient_email": "accueil@epi-test.fr",
-        "status": "dead",
-        "attempts": 1,
-        "last_error": REFUSAL,
-        "sent_at": None,
-    }
-
-    coordinator = await auth_headers(world.coordinator)
-    default = await client.get("/api/outbox", headers=coordinator)
-    assert [item["id"] for item in default.json()["items"]] == [newer, older]
-    pending = await client.get("/api/outbox", params={"status": "pending"}, headers=coordinator)
-    assert pending.json() == {"items": [], "next_cursor": None}
-    page = await client.get("/api/outbox", params={"limit": 1}, headers=coordinator)
-    assert page.json()["next_cursor"] == newer
-    rest = await client.get("/api/outbox", params={"cursor": newer}, headers=coordinator)
-    assert [item["id"] for item in rest.json()["items"]] == [older]
-
-    for user in (world.receiver_member, world.referrer):
-        refused = await client.get("/api/outbox", headers=await auth_headers(user))
-        assert refused.status_code == 403
-        assert refused.json()["code"] == "forbidden"
-
-
-async def test_a_retried_dead_letter_goes_back_in_line_and_is_delivered(
-    client: httpx.AsyncClient,
-    world: World,
-    dead_letters: list[int],
-    sessionmaker: Sessions,
-    clock: FixedClock,
-) -> None:
-    older, newer = dead_letters
-    clock.set(paris(2, 15, 30))
-    answer = await client.post(
-        f"/api/outbox/{older}/retry", headers=await auth_headers(world.coordinator)
-    )
-    assert answer.status_code == 200, answer.text
-    body = answer.json()
-    assert (body["id"], body["status"], body["attempts"]) == (older, "pending", 0)
-    assert datetime.fromisoformat(body["next_attempt_at"]) == paris(2, 15, 30)
-    row = await outbox_row(sessionmaker, older)
-    assert (row.status, row.attempts, row.next_attempt_at) == (
-        OutboxStatus.PENDING,
-        0,
-        paris(2, 15, 30),
-    )
-
-    again = await client.post(f"/api/outbox/{older}/retry", headers=await auth_headers(world.admin))
-    assert again.status_code == 409
-    assert again.json()["code"] == "conflict"
-
-    accepted: list[str] = []
-    report = await deliver(sessionmaker, RecordingTransport(accepted), clock.now())
-    assert (len(report.sent), len(report.dead)) == (1, 0)
-    assert accepted == ["Orientation OR-2026-000001 reçue pour « Accompagnement en EPI »"]
-    sent = await client.post(
-        f"/api/outbox/{older}/retry", headers=await auth_headers(world.coordinator)
-    )
-    assert sent.status_code == 409  # a sent email is never sent again
-
-    by_admin = await client.post(
-        f"/api/outbox/{newer}/retry", headers=await auth_headers(world.admin)
-    )
-    assert (by_admin.status_code, by_admin.json()["status"]) == (200, "pending")
-
-
-async def test_retry_refuses_members_and_unknown_messages(
-    client: httpx.AsyncClient, world: World, dead_letters: list[int], sessionmaker: Sessions
-) -> None:
-    older, _ = dead_letters
-    refused = await client.post(
-        f"/api/outbox/{older}/retry", headers=await auth_headers(world.receiver_member)
-    )
-    assert refused.status_code == 403
-    row = await outbox_row(sessionmaker, older)
-    assert (row.status, row.attempts) == (OutboxStatus.DEAD, 1)
-
-    missing = await client.post(
-        "/api/outbox/999999/retry", headers=await auth_headers(world.coordinator)
-    )
-    assert missing.status_code == 404
-    assert missing.json()["code"] == "not_found"

@@ -228,6 +228,15 @@ def test_up_with_demo_serves_the_api_and_the_scheduled_flows_until_ctrl_c(
     running_relais: Stack,
 ) -> None:
     """One start of the whole engine (it costs 20-40 s), checked from every side."""
+    _check_the_api_serves_the_demo(running_relais)
+    _check_the_pages_sign_in(running_relais.api)
+    _wait_for_the_deployments(running_relais)
+    _check_a_reminder_lands_in_the_mail_folder(running_relais)
+    _stop_with_ctrl_c(running_relais)
+
+
+def _check_the_api_serves_the_demo(running_relais: Stack) -> None:
+    """Health, a demo login, the EPI's received referrals, its profile and the docs."""
     api = running_relais.api
     health = httpx.get(f"{api}/healthz")
     assert health.json() == {"status": "ok", "database": "ok"}
@@ -249,7 +258,9 @@ def test_up_with_demo_serves_the_api_and_the_scheduled_flows_until_ctrl_c(
     assert httpx.get(f"{api}/docs").status_code == 200
     assert f"Ouvrez relais dans votre navigateur : {api}" in running_relais.output()
 
-    # The same account signs in on the pages and finds its inbox.
+
+def _check_the_pages_sign_in(api: str) -> None:
+    """The same account signs in on the pages and finds its inbox."""
     with httpx.Client(base_url=api) as browser:
         form = browser.get("/login")
         token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
@@ -265,7 +276,9 @@ def test_up_with_demo_serves_the_api_and_the_scheduled_flows_until_ctrl_c(
     assert signed_in.url.path == "/inbox"
     assert "Inès MARTIN" in signed_in.text
 
-    # The worker registers the deployments with the local Prefect server once it runs.
+
+def _wait_for_the_deployments(running_relais: Stack) -> None:
+    """The worker registers the deployments with the local Prefect server once it runs."""
     expected = {
         "relais-deliver/deliver": [{"interval": 60.0, "timezone": "Europe/Paris"}],
         "relais-digest/digest": [
@@ -281,8 +294,10 @@ def test_up_with_demo_serves_the_api_and_the_scheduled_flows_until_ctrl_c(
         assert time.monotonic() < deadline, running_relais.output()
         time.sleep(1)
 
-    # A referral left unanswered in the demo: once its time comes, its reminder is in
-    # ./var/mail (no SMTP relay configured). Far in the future, every deadline has passed.
+
+def _check_a_reminder_lands_in_the_mail_folder(running_relais: Stack) -> None:
+    """A referral left unanswered in the demo: once its time comes, its reminder is in
+    ./var/mail (no SMTP relay configured). Far in the future, every deadline has passed."""
     later = "2099-01-05T10:00"
     swept = relais(running_relais.directory, "sweep", "--now", later)
     assert "  rappel OR-" in swept.stdout
@@ -299,7 +314,10 @@ def test_up_with_demo_serves_the_api_and_the_scheduled_flows_until_ctrl_c(
     ]
     assert any(subject.startswith("Rappel : orientation OR-") for subject in subjects), subjects
 
-    # Ctrl-C: the terminal sends SIGINT to the foreground process group.
+
+def _stop_with_ctrl_c(running_relais: Stack) -> None:
+    """Ctrl-C: the terminal sends SIGINT to the foreground process group; all stop by
+    themselves, in time, and free their ports."""
     children = _descendants(running_relais.process.pid)
     assert len(children) >= 3, "the Prefect server, the worker and the API"
     interrupted = time.monotonic()

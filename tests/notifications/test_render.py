@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -165,6 +166,22 @@ async def produce_every_message(
     return [followed["reference"], cancelled["reference"], silent["reference"]]
 
 
+@dataclass(frozen=True)
+class Governance:
+    """Who acts on Zoé's case and on the comité technique, and the ids they act on."""
+
+    mission_locale: dict[str, str]
+    epi: dict[str, str]
+    outsider: dict[str, str]
+    coordinator: dict[str, str]
+    secretary: dict[str, str]
+    committee_id: int
+    first_id: int
+    second_id: int
+    receiver_id: int
+    outsider_id: int
+
+
 async def produce_governance_messages(
     client: httpx.AsyncClient,
     world: World,
@@ -174,6 +191,17 @@ async def produce_governance_messages(
     referral_id: int,
 ) -> None:
     """Handovers of Zoé, a case review of her referral, a decision and its action item."""
+    cast = await governance_cast(world, clock, session)
+    await hand_zoe_over_three_times(client, clock, cast)
+    review = await post(client, f"/api/referrals/{referral_id}/review", {}, cast.coordinator)
+    await decide_and_publish_with_an_action(client, clock, cast)
+    assert review["kind"] == "case_review"
+    alerted = await check_pilotage(sessionmaker, paris(3, 18, month=4))
+    assert len(alerted.alerted) == 1  # the coordinator
+
+
+async def governance_cast(world: World, clock: FixedClock, session: AsyncSession) -> Governance:
+    """The parties' tokens, a secretary, and a comité technique meeting in March and April."""
     mission_locale = await auth_headers(world.referrer)
     epi = await auth_headers(world.receiver_member)
     outsider = await auth_headers(world.outsider_member)
@@ -186,7 +214,18 @@ async def produce_governance_messages(
     committee_id, first_id, second_id = committee.id, first.id, second.id
     receiver_id, outsider_id = world.receiver.id, world.outsider.id
     await session.commit()
+    return Governance(
+        mission_locale, epi, outsider, coordinator, secretary,
+        committee_id, first_id, second_id, receiver_id, outsider_id,
+    )  # fmt: skip
 
+
+async def hand_zoe_over_three_times(
+    client: httpx.AsyncClient, clock: FixedClock, cast: Governance
+) -> None:
+    """The Mission locale accompanies Zoé; her handovers are declined, withdrawn, completed."""
+    mission_locale, epi, outsider = cast.mission_locale, cast.epi, cast.outsider
+    receiver_id, outsider_id = cast.receiver_id, cast.outsider_id
     clock.set(paris(2, 16))
     started = await post(
         client, "/api/accompaniments", {"person": PERSON, "consent": True}, mission_locale
@@ -214,40 +253,44 @@ async def produce_governance_messages(
     clock.set(paris(4, 12))
     await post(client, f"/api/handovers/{completed['id']}/confirm", {}, epi)
 
-    review = await post(client, f"/api/referrals/{referral_id}/review", {}, coordinator)
+
+async def decide_and_publish_with_an_action(
+    client: httpx.AsyncClient, clock: FixedClock, cast: Governance
+) -> None:
+    """A decision proposed by the EPI is adjourned, approved, published and given an action."""
+    secretary = cast.secretary
     decision = await post(
         client,
         "/api/decisions",
         {
-            "committee_id": committee_id,
+            "committee_id": cast.committee_id,
             "title": "Ateliers numériques dans les EPI",
             "description": "Ouvrir deux ateliers par EPI.",
             "kind": "action_plan",
             "axis": "4.2",
         },
-        epi,
+        cast.epi,
     )
     path = f"/api/decisions/{decision['id']}"
-    await post(client, f"{path}/schedule", {"meeting_id": first_id}, secretary)
+    await post(client, f"{path}/schedule", {"meeting_id": cast.first_id}, secretary)
     clock.set(paris(20, 17))
     await post(client, f"{path}/adjourn", {}, secretary)
-    await post(client, f"{path}/schedule", {"meeting_id": second_id}, secretary)
+    await post(client, f"{path}/schedule", {"meeting_id": cast.second_id}, secretary)
     clock.set(paris(3, 17, month=4))
     await post(client, f"{path}/approve", {"decision_text": "Adopté"}, secretary)
     minutes = await client.patch(
-        f"/api/meetings/{second_id}", json={"minutes": "Relevé de décisions."}, headers=secretary
+        f"/api/meetings/{cast.second_id}",
+        json={"minutes": "Relevé de décisions."},
+        headers=secretary,
     )
     assert minutes.status_code == 200, minutes.text
     await post(client, f"{path}/publish", {}, secretary)
     action = {
-        "owner_organisation_id": receiver_id,
+        "owner_organisation_id": cast.receiver_id,
         "title": "Ouvrir les ateliers",
         "due_on": "2026-06-30",
     }
     await post(client, f"{path}/actions", action, secretary)
-    assert review["kind"] == "case_review"
-    alerted = await check_pilotage(sessionmaker, paris(3, 18, month=4))
-    assert len(alerted.alerted) == 1  # the coordinator
 
 
 async def test_every_message_from_real_data_carries_no_personal_data(

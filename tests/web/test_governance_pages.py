@@ -137,6 +137,26 @@ async def test_a_decision_is_scheduled_approved_given_an_action_and_published(
 ) -> None:
     ids, secretary = await _governance(session, world)
     member = await _signed_in(app, client, world.referrer)
+    decision = await _propose_a_forum(member, ids)
+
+    async with page_client(app) as other:
+        clerk = await _signed_in(app, other, secretary)
+        await _schedule_then_approve(clerk, clock, ids, decision)
+        action = await _assign_an_action(clerk, ids, decision)
+        await _publish_with_the_minutes(clerk, ids, decision)
+
+    async with page_client(app) as third:
+        owner = await _signed_in(app, third, world.receiver_member)
+        assert "Marquer comme faite" in await owner.read(action)
+        done = await owner.post(f"{action}/actions/done", {"done-note": "Salle réservée."})
+        assert done.status_code == 303
+        assert "Salle réservée." in await owner.read(action)
+
+    await _check_the_action_plan(member)
+
+
+async def _propose_a_forum(member: Browser, ids: dict[str, int]) -> str:
+    """A member proposes a forum on the action plan; the decision's path."""
     form = await member.read(f"/decisions/new?comite={ids['committee']}")
     assert "Examen de situation" not in form
     proposed = await member.post(
@@ -154,66 +174,73 @@ async def test_a_decision_is_scheduled_approved_given_an_action_and_published(
     page = await member.read(proposed.headers["location"])
     assert "« Proposition » enregistré." in page and "Aucune action possible" in page
     assert "Forum de l'emploi du 19e" in await member.read("/decisions")
+    return decision
 
-    async with page_client(app) as other:
-        clerk = await _signed_in(app, other, secretary)
-        page = (await clerk.get(decision)).text
-        options = re.findall(r'<option value="(\d+)"', page)
-        assert options == [str(ids["meeting"])], "only the meetings still to come"
-        assert "jeudi 5 mars 2026 à 14 h — Hôtel de Ville" in visible_text(page)
-        assert "Aucune réunion à venir" not in visible_text(page)
-        scheduled = await clerk.post(
-            f"{decision}/actions/schedule", {"schedule-meeting_id": str(ids["meeting"])}
-        )
-        assert scheduled.status_code == 303
-        early = await clerk.post(f"{decision}/actions/approve", {})
-        assert early.status_code == 409
-        assert "La réunion n'a pas encore eu lieu" in visible_text(early.text)
 
-        clock.set(AFTER_MEETING)
-        approved = await clerk.post(
-            f"{decision}/actions/approve", {"approve-decision_text": "Forum le 12 mai."}
-        )
-        assert approved.status_code == 303
-        page = await clerk.read(decision)
-        assert "adoptée" in page and "Forum le 12 mai." in page and "Attribuer une action" in page
+async def _schedule_then_approve(
+    clerk: Browser, clock: FixedClock, ids: dict[str, int], decision: str
+) -> None:
+    """The secretary schedules it on the coming meeting and approves it once that is held."""
+    page = (await clerk.get(decision)).text
+    options = re.findall(r'<option value="(\d+)"', page)
+    assert options == [str(ids["meeting"])], "only the meetings still to come"
+    assert "jeudi 5 mars 2026 à 14 h — Hôtel de Ville" in visible_text(page)
+    assert "Aucune réunion à venir" not in visible_text(page)
+    scheduled = await clerk.post(
+        f"{decision}/actions/schedule", {"schedule-meeting_id": str(ids["meeting"])}
+    )
+    assert scheduled.status_code == 303
+    early = await clerk.post(f"{decision}/actions/approve", {})
+    assert early.status_code == 409
+    assert "La réunion n'a pas encore eu lieu" in visible_text(early.text)
 
-        late = await clerk.post(
-            f"{decision}/action-items",
-            {"assign-owner_organisation_id": str(ids["receiver"]), "assign-title": "Salle",
-             "assign-due_on": "2026-03-01"},
-        )  # fmt: skip
-        assert late.status_code == 422
-        assert "L'échéance est déjà passée." in visible_text(late.text)
-        assigned = await clerk.post(
-            f"{decision}/action-items",
-            {"assign-owner_organisation_id": str(ids["receiver"]),
-             "assign-title": "Réserver la salle", "assign-due_on": "2026-04-30"},
-        )  # fmt: skip
-        assert assigned.status_code == 303
-        action = assigned.headers["location"].split("?")[0]
-        page = await clerk.read(assigned.headers["location"])
-        assert "« Attribution » enregistré." in page and "Réserver la salle" in page
+    clock.set(AFTER_MEETING)
+    approved = await clerk.post(
+        f"{decision}/actions/approve", {"approve-decision_text": "Forum le 12 mai."}
+    )
+    assert approved.status_code == 303
+    page = await clerk.read(decision)
+    assert "adoptée" in page and "Forum le 12 mai." in page and "Attribuer une action" in page
 
-        unpublished = await clerk.post(f"{decision}/actions/publish", {})
-        assert unpublished.status_code == 409
-        minutes = await clerk.post(
-            f"/meetings/{ids['meeting']}", {"edit-minutes": "Le forum est adopté."}
-        )
-        assert minutes.status_code == 303
-        assert (await clerk.post(f"{decision}/actions/publish", {})).status_code == 303
-        record = await clerk.get(f"/meetings/{ids['meeting']}/minutes.html")
-        assert record.status_code == 200
-        assert "default-src 'none'" in record.headers["content-security-policy"]
-        assert "Forum de l'emploi du 19e" in visible_text(record.text)
 
-    async with page_client(app) as third:
-        owner = await _signed_in(app, third, world.receiver_member)
-        assert "Marquer comme faite" in await owner.read(action)
-        done = await owner.post(f"{action}/actions/done", {"done-note": "Salle réservée."})
-        assert done.status_code == 303
-        assert "Salle réservée." in await owner.read(action)
+async def _assign_an_action(clerk: Browser, ids: dict[str, int], decision: str) -> str:
+    """The secretary gives the receiver an action item (not due in the past); its path."""
+    late = await clerk.post(
+        f"{decision}/action-items",
+        {"assign-owner_organisation_id": str(ids["receiver"]), "assign-title": "Salle",
+         "assign-due_on": "2026-03-01"},
+    )  # fmt: skip
+    assert late.status_code == 422
+    assert "L'échéance est déjà passée." in visible_text(late.text)
+    assigned = await clerk.post(
+        f"{decision}/action-items",
+        {"assign-owner_organisation_id": str(ids["receiver"]),
+         "assign-title": "Réserver la salle", "assign-due_on": "2026-04-30"},
+    )  # fmt: skip
+    assert assigned.status_code == 303
+    action = assigned.headers["location"].split("?")[0]
+    page = await clerk.read(assigned.headers["location"])
+    assert "« Attribution » enregistré." in page and "Réserver la salle" in page
+    return action
 
+
+async def _publish_with_the_minutes(clerk: Browser, ids: dict[str, int], decision: str) -> None:
+    """Published once the meeting has minutes, which then name the decision."""
+    unpublished = await clerk.post(f"{decision}/actions/publish", {})
+    assert unpublished.status_code == 409
+    minutes = await clerk.post(
+        f"/meetings/{ids['meeting']}", {"edit-minutes": "Le forum est adopté."}
+    )
+    assert minutes.status_code == 303
+    assert (await clerk.post(f"{decision}/actions/publish", {})).status_code == 303
+    record = await clerk.get(f"/meetings/{ids['meeting']}/minutes.html")
+    assert record.status_code == 200
+    assert "default-src 'none'" in record.headers["content-security-policy"]
+    assert "Forum de l'emploi du 19e" in visible_text(record.text)
+
+
+async def _check_the_action_plan(member: Browser) -> None:
+    """The 2026 action plan lists the forum and its action, as a page and as CSV."""
     plan = await member.read("/action-plan?year=2026")
     assert "2.1 —" in plan and "Forum de l'emploi du 19e" in plan and "Réserver la salle" in plan
     spreadsheet = await member.get("/action-plan.csv?year=2026")

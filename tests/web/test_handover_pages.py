@@ -46,6 +46,22 @@ async def test_a_handover_from_proposal_to_confirmation(
     await giver.log_in(world.referrer)
     assert "Proposer un passage de relais" in await giver.read(f"/persons/{person_id}")
 
+    path = await _propose_on_the_page(giver, person_id, receiver_id)
+    async with page_client(app) as other:
+        taker = Browser(other)
+        await taker.log_in(world.receiver_member)
+        await _accept_then_confirm(taker, clock, path, person_id)
+
+    history = await giver.read(f"/persons/{person_id}")
+    assert "Référent actuel : EPI Paris Centre" in history
+    assert "Mission locale de Paris" in history
+    assert "Par un passage de relais" in history
+    assert "Proposer un passage de relais" not in history
+    assert "n'accompagne actuellement aucune personne" in await giver.read("/handovers/new")
+
+
+async def _propose_on_the_page(giver: Browser, person_id: int, receiver_id: int) -> str:
+    """The referent proposes the person to the EPI through the form; the handover's path."""
     form = await giver.read("/handovers/new")
     assert "Yanis MOREAU" in form
     assert "EPI Paris Centre" in form
@@ -68,38 +84,34 @@ async def test_a_handover_from_proposal_to_confirmation(
     assert "Accepter le relais" not in page
     sent = await giver.read("/handovers")
     assert "Passages de relais proposés" in sent and "Yanis MOREAU" in sent
+    return path
 
-    async with page_client(app) as other:
-        taker = Browser(other)
-        await taker.log_in(world.receiver_member)
-        received = await taker.read("/handovers")
-        assert path.rsplit("/", 1)[1] in (await taker.get("/handovers")).text
-        assert "Yanis MOREAU" in received
-        page = await taker.read(path)
-        assert "Accepter le relais" in page and "Refuser le relais" in page
-        answer = await taker.post(
-            f"{path}/actions/accept", {"accept-first_meeting_at": "2026-03-04T10:00"}
-        )
-        assert answer.status_code == 303
-        assert "mercredi 4 mars 2026 à 10 h" in await taker.read(path)
 
-        early = await taker.post(f"{path}/actions/confirm", {})
-        assert early.status_code == 409
-        assert "pas encore eu lieu" in visible_text(early.text)
+async def _accept_then_confirm(
+    taker: Browser, clock: FixedClock, path: str, person_id: int
+) -> None:
+    """The EPI accepts with a first meeting, and confirms once the meeting has taken place."""
+    received = await taker.read("/handovers")
+    assert path.rsplit("/", 1)[1] in (await taker.get("/handovers")).text
+    assert "Yanis MOREAU" in received
+    page = await taker.read(path)
+    assert "Accepter le relais" in page and "Refuser le relais" in page
+    answer = await taker.post(
+        f"{path}/actions/accept", {"accept-first_meeting_at": "2026-03-04T10:00"}
+    )
+    assert answer.status_code == 303
+    assert "mercredi 4 mars 2026 à 10 h" in await taker.read(path)
 
-        clock.set(datetime(2026, 3, 4, 12, 0, tzinfo=PARIS))
-        done = await taker.post(f"{path}/actions/confirm", {})
-        assert done.status_code == 303
-        assert "effectué" in await taker.read(path)
-        history = await taker.read(f"/persons/{person_id}")
-        assert "Référent actuel : EPI Paris Centre" in history
+    early = await taker.post(f"{path}/actions/confirm", {})
+    assert early.status_code == 409
+    assert "pas encore eu lieu" in visible_text(early.text)
 
-    history = await giver.read(f"/persons/{person_id}")
+    clock.set(datetime(2026, 3, 4, 12, 0, tzinfo=PARIS))
+    done = await taker.post(f"{path}/actions/confirm", {})
+    assert done.status_code == 303
+    assert "effectué" in await taker.read(path)
+    history = await taker.read(f"/persons/{person_id}")
     assert "Référent actuel : EPI Paris Centre" in history
-    assert "Mission locale de Paris" in history
-    assert "Par un passage de relais" in history
-    assert "Proposer un passage de relais" not in history
-    assert "n'accompagne actuellement aucune personne" in await giver.read("/handovers/new")
 
 
 async def test_the_form_says_what_to_correct(

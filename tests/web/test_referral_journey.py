@@ -36,7 +36,34 @@ async def test_a_referral_from_creation_to_completion(
     await check_accessible(page, axe_script)
     await capture(page, screenshots, "login")
 
-    # The referrer writes the referral, first forgetting the consent attestation.
+    await _write_it_forgetting_the_consent_first(
+        page, session, referrer, offer_title, axe_script, screenshots
+    )
+    await _return_it_with_a_reason(page, receiver, axe_script, screenshots)
+    await _resubmit_it_with_a_clearer_motive(page, referrer)
+    await _accept_start_and_complete_it(page, receiver)
+
+    referral = (await session.execute(select(Referral))).scalar_one()
+    assert referral.state == "completed"
+    triggers = list(
+        (
+            await session.execute(
+                select(Event.trigger).where(Event.case_id == referral.id).order_by(Event.id)
+            )
+        ).scalars()
+    )
+    assert triggers == ["create", "submit", "return", "resubmit", "accept", "start", "complete"]
+
+
+async def _write_it_forgetting_the_consent_first(
+    page: Page,
+    session: AsyncSession,
+    referrer: str,
+    offer_title: str,
+    axe_script: Path,
+    screenshots: Path,
+) -> None:
+    """The referrer writes the referral, first forgetting the consent attestation."""
     await sign_in(page, referrer)
     await expect(page).to_have_url(re.compile(r"/inbox$"))
     await page.get_by_role("link", name="Orienter une personne").click()
@@ -61,7 +88,11 @@ async def test_a_referral_from_creation_to_completion(
     await expect(page.get_by_role("status")).to_contain_text("Transmettre")
     await sign_out(page)
 
-    # The receiving partner finds it in the inbox and returns it with a reason.
+
+async def _return_it_with_a_reason(
+    page: Page, receiver: str, axe_script: Path, screenshots: Path
+) -> None:
+    """The receiving partner finds it in the inbox and returns it with a reason."""
     await sign_in(page, receiver)
     row = page.get_by_role("row", name=re.compile("Zoé QUATREMER"))
     await expect(row).to_contain_text("Accepter ou retourner")
@@ -80,7 +111,9 @@ async def test_a_referral_from_creation_to_completion(
     await expect(page.get_by_text("Merci de préciser le projet professionnel.")).to_be_visible()
     await sign_out(page)
 
-    # The referrer sees it returned and resubmits it with a clearer motive.
+
+async def _resubmit_it_with_a_clearer_motive(page: Page, referrer: str) -> None:
+    """The referrer sees it returned and resubmits it with a clearer motive."""
     await sign_in(page, referrer)
     await page.get_by_role("link", name="Mes orientations").click()
     row = page.get_by_role("row", name=re.compile("Zoé QUATREMER"))
@@ -99,7 +132,9 @@ async def test_a_referral_from_creation_to_completion(
     await expect(page.get_by_text("formation ParisCode suivie")).to_be_visible()
     await sign_out(page)
 
-    # The partner accepts, starts and completes it.
+
+async def _accept_start_and_complete_it(page: Page, receiver: str) -> None:
+    """The partner accepts, starts and completes it."""
     await sign_in(page, receiver)
     await page.get_by_role("row", name=re.compile("Zoé QUATREMER")).get_by_role("link").click()
     await _act(page, "accept", "Accepter")
@@ -112,14 +147,3 @@ async def test_a_referral_from_creation_to_completion(
     await form.get_by_role("button", name="Terminer").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("terminée")
     await expect(page.get_by_text("Accès à l'emploi")).to_be_visible()
-
-    referral = (await session.execute(select(Referral))).scalar_one()
-    assert referral.state == "completed"
-    triggers = list(
-        (
-            await session.execute(
-                select(Event.trigger).where(Event.case_id == referral.id).order_by(Event.id)
-            )
-        ).scalars()
-    )
-    assert triggers == ["create", "submit", "return", "resubmit", "accept", "start", "complete"]

@@ -156,6 +156,42 @@ async def test_sweep_connection_terminated_mid_batch_then_every_timer_acts_once(
     sessionmaker: Sessions, world: World, database_url: str
 ) -> None:
     await submit(sessionmaker, world, REFERRALS * 5)
+    policy = SweepPolicy(batch_size=10)
+    statements = await _sweep_until_its_connection_is_terminated(database_url, policy)
+    assert statements == 20
+    async with sessionmaker() as check:
+        fired = await check.scalar(
+            select(func.count()).select_from(Timer).where(Timer.status == TimerStatus.FIRED)
+        )
+    # Whole batches were committed before the interruption; the interrupted one left nothing.
+    assert fired is not None and fired % policy.batch_size == 0
+    assert fired < REFERRALS * 5
+
+    report = await sweep_due(sessionmaker, LIFECYCLES, REMINDED_AT, policy=policy)
+    assert len(report.reminders) == REFERRALS * 5 - fired
+    async with sessionmaker() as check:
+        reminders = list(
+            (
+                await check.execute(
+                    select(Timer.status, Timer.fired_at).where(Timer.kind == TimerKind.REMINDER)
+                )
+            ).tuples()
+        )
+        queued = await check.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.message == "reminder")
+        )
+    assert reminders == [(TimerStatus.FIRED, REMINDED_AT)] * (REFERRALS * 5)
+    assert queued == REFERRALS * 5
+    # A sweep again acts on nothing.
+    again = await sweep_due(sessionmaker, LIFECYCLES, REMINDED_AT, policy=policy)
+    assert again.reminders == again.escalations == again.triggers == []
+
+
+async def _sweep_until_its_connection_is_terminated(database_url: str, policy: SweepPolicy) -> int:
+    """A sweep whose connection is terminated at its twentieth round trip, which must fail
+    with a database error; the number of round trips it made."""
     admin = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
     statements = 0
 
@@ -186,42 +222,13 @@ async def test_sweep_connection_terminated_mid_batch_then_every_timer_acts_once(
     # The sweep gets its own engine, as a worker process has its own connections.
     victim_engine = create_engine(database_url)
     victims: Sessions = async_sessionmaker(victim_engine, class_=Victim, expire_on_commit=False)
-    policy = SweepPolicy(batch_size=10)
     try:
         with pytest.raises(DBAPIError):
             await sweep_due(victims, LIFECYCLES, REMINDED_AT, policy=policy)
     finally:
         await admin.close()
         await victim_engine.dispose()
-    assert statements == 20
-    async with sessionmaker() as check:
-        fired = await check.scalar(
-            select(func.count()).select_from(Timer).where(Timer.status == TimerStatus.FIRED)
-        )
-    # Whole batches were committed before the interruption; the interrupted one left nothing.
-    assert fired is not None and fired % policy.batch_size == 0
-    assert fired < REFERRALS * 5
-
-    report = await sweep_due(sessionmaker, LIFECYCLES, REMINDED_AT, policy=policy)
-    assert len(report.reminders) == REFERRALS * 5 - fired
-    async with sessionmaker() as check:
-        reminders = list(
-            (
-                await check.execute(
-                    select(Timer.status, Timer.fired_at).where(Timer.kind == TimerKind.REMINDER)
-                )
-            ).tuples()
-        )
-        queued = await check.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.message == "reminder")
-        )
-    assert reminders == [(TimerStatus.FIRED, REMINDED_AT)] * (REFERRALS * 5)
-    assert queued == REFERRALS * 5
-    # A sweep again acts on nothing.
-    again = await sweep_due(sessionmaker, LIFECYCLES, REMINDED_AT, policy=policy)
-    assert again.reminders == again.escalations == again.triggers == []
+    return statements
 
 
 async def test_relay_restarted_mid_batch_loses_and_doubles_nothing(

@@ -195,7 +195,19 @@ async def test_an_unanswered_referral_is_reminded_escalated_digested_and_expired
     ]
     assert await received(smtp, scenario_database) == [SUBMITTED]
 
-    # T0 + 3 business days + 1 day: exactly one reminder, to the receiving side.
+    await _remind_the_receiver(relais, smtp, scenario_database)
+    await _digest_then_escalate(relais, smtp, scenario_database)
+
+    # Tuesday 14 April 08:59: past a count that forgot Easter Monday, before the real deadline.
+    assert relais.lines("sweep", "--now", "2026-04-14T08:59") == [NOTHING_SWEPT]
+    assert (await database_state(scenario_database))[0] == "submitted"
+
+    await _expire_and_tell_the_referrer(relais, smtp, scenario_database)
+    await _check_the_end(tmp_path, smtp, scenario_database)
+
+
+async def _remind_the_receiver(relais: Relais, smtp: SmtpServer, database_url: str) -> None:
+    """T0 + 3 business days + 1 day: exactly one reminder, to the receiving side."""
     assert relais.lines("sweep", "--now", "2026-03-20T09:00") == [
         "rappel OR-2026-000001 : rappel à 1 destinataire(s)",
         "1 rappel(s), 0 alerte(s) aux coordinateurs, 0 action(s) automatique(s), 0 reportée(s)",
@@ -203,7 +215,7 @@ async def test_an_unanswered_referral_is_reminded_escalated_digested_and_expired
     assert relais.lines("deliver", "--now", "2026-03-20T09:00")[-1] == (
         "1 envoyé(s), 0 à réessayer, 0 abandonné(s)"
     )
-    assert await received(smtp, scenario_database, 1) == [REMINDER]
+    assert await received(smtp, database_url, 1) == [REMINDER]
     # Waiting since T0; the coordinators will hear of it at +5 business days.
     reminder = smtp.messages[1]
     assert "OR-2026-000001" in reminder.subject
@@ -214,7 +226,9 @@ async def test_an_unanswered_referral_is_reminded_escalated_digested_and_expired
     assert relais.lines("deliver", "--now", "2026-03-20T09:00") == [NOTHING_DELIVERED]
     assert len(smtp.messages) == 2
 
-    # T0 + 5 business days + 1 day (Tuesday 24 March): the 08:00 digest, then the sweep.
+
+async def _digest_then_escalate(relais: Relais, smtp: SmtpServer, database_url: str) -> None:
+    """T0 + 5 business days + 1 day (Tuesday 24 March): the 08:00 digest, then the sweep."""
     assert relais.lines("digest", "--now", "2026-03-24T08:00") == [
         "digest coordination@epec-test.fr : 1 dossier(s) en retard",
         "1 digest(s) mis en file, 0 déjà envoyé(s), 0 destinataire(s) sans retard",
@@ -226,7 +240,7 @@ async def test_an_unanswered_referral_is_reminded_escalated_digested_and_expired
     assert relais.lines("deliver", "--now", "2026-03-24T09:00")[-1] == (
         "2 envoyé(s), 0 à réessayer, 0 abandonné(s)"
     )
-    assert await received(smtp, scenario_database, 2) == [DIGEST, ESCALATION]
+    assert await received(smtp, database_url, 2) == [DIGEST, ESCALATION]
     digest, escalation = smtp.messages[2:4]
     assert "mardi 24 mars 2026" in digest.text
     assert "EPI Paris Centre" in digest.text
@@ -242,11 +256,11 @@ async def test_an_unanswered_referral_is_reminded_escalated_digested_and_expired
     assert relais.lines("deliver", "--now", "2026-03-24T09:00") == [NOTHING_DELIVERED]
     assert len(smtp.messages) == 4
 
-    # Tuesday 14 April 08:59: past a count that forgot Easter Monday, before the real deadline.
-    assert relais.lines("sweep", "--now", "2026-04-14T08:59") == [NOTHING_SWEPT]
-    assert (await database_state(scenario_database))[0] == "submitted"
 
-    # T0 + 20 business days + 1 day: expired, and the referrer is told.
+async def _expire_and_tell_the_referrer(
+    relais: Relais, smtp: SmtpServer, database_url: str
+) -> None:
+    """T0 + 20 business days + 1 day: expired, and the referrer is told."""
     assert relais.lines("sweep", "--now", "2026-04-15T09:00") == [
         "automatique OR-2026-000001 : expire",
         "0 rappel(s), 0 alerte(s) aux coordinateurs, 1 action(s) automatique(s), 0 reportée(s)",
@@ -254,7 +268,7 @@ async def test_an_unanswered_referral_is_reminded_escalated_digested_and_expired
     assert relais.lines("deliver", "--now", "2026-04-15T09:00")[-1] == (
         "1 envoyé(s), 0 à réessayer, 0 abandonné(s)"
     )
-    assert await received(smtp, scenario_database, 4) == [EXPIRED]
+    assert await received(smtp, database_url, 4) == [EXPIRED]
     expired = smtp.messages[4]
     assert "OR-2026-000001" in expired.subject
     assert "EPI Paris Centre n'a pas répondu à l'orientation OR-2026-000001" in expired.text
@@ -262,7 +276,10 @@ async def test_an_unanswered_referral_is_reminded_escalated_digested_and_expired
     assert relais.lines("deliver", "--now", "2026-04-15T09:00") == [NOTHING_DELIVERED]
     assert len(smtp.messages) == 5
 
-    state, timers, outbox = await database_state(scenario_database)
+
+async def _check_the_end(tmp_path: Path, smtp: SmtpServer, database_url: str) -> None:
+    """Every timer fired, every email sent, to the parties only, none naming the person."""
+    state, timers, outbox = await database_state(database_url)
     assert state == "expired"
     assert timers == ["fired", "fired", "fired"]
     assert outbox == ["sent"] * 5
