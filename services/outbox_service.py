@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import transaction
@@ -12,12 +12,17 @@ from core.enums import OutboxStatus
 from core.errors import Conflict, Forbidden, NotFound
 from core.models import OutboxMessage
 from core.pagination import Page, keyset_page
-from states.policy import Actor, may_supervise_delivery
+from states.policy import Actor, may_supervise_delivery, supervised_messages_clause
+from states.registry import LIFECYCLES
 
 
 def _check(actor: Actor) -> None:
     if not may_supervise_delivery(actor):
         raise Forbidden("Seuls les coordinateurs et les administrateurs suivent les envois.")
+
+
+def _supervised(actor: Actor) -> ColumnElement[bool]:
+    return supervised_messages_clause(actor, LIFECYCLES.values())
 
 
 async def list_messages(
@@ -30,7 +35,7 @@ async def list_messages(
 ) -> Page[OutboxMessage]:
     """Messages in ``status``, newest first, with the cursor of the next page."""
     _check(actor)
-    statement = select(OutboxMessage).where(OutboxMessage.status == status)
+    statement = select(OutboxMessage).where(OutboxMessage.status == status, _supervised(actor))
     return await keyset_page(session, statement, OutboxMessage.id, cursor, limit, descending=True)
 
 
@@ -42,7 +47,9 @@ async def retry_message(
     async with transaction(session):
         message = (
             await session.execute(
-                select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
+                select(OutboxMessage)
+                .where(OutboxMessage.id == message_id, _supervised(actor))
+                .with_for_update()
             )
         ).scalar_one_or_none()
         if message is None:

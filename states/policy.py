@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from core.enums import Role, Territory
+from core.models import OutboxMessage
 from states.lifecycle import COORDINATORS, SYSTEM, Lifecycle, TransitionSpec
 from states.referral import REFERRER
 
@@ -251,6 +253,29 @@ def may_manage_offers(actor: Actor) -> bool:
 def may_supervise_delivery(actor: Actor) -> bool:
     """Whether ``actor`` may list undelivered emails and send them again."""
     return actor.role in {Role.COORDINATOR, Role.ADMIN}
+
+
+def supervised_messages_clause(
+    actor: Actor, lifecycles: Iterable[Lifecycle]
+) -> ColumnElement[bool]:
+    """The outbox messages ``actor`` supervises: all of them for an admin or a coordinator of
+    all Paris; for a coordinator of one territory, only the emails about that territory's
+    cases (not the digests nor governance alerts, which concern all of Paris)."""
+    if not may_supervise_delivery(actor):
+        return false()
+    if actor.role is Role.ADMIN or actor.scope_territory is None:
+        return true()
+    return or_(
+        *(
+            and_(
+                OutboxMessage.case_kind == lifecycle.name,
+                OutboxMessage.case_id.in_(
+                    select(lifecycle.model.id).where(lifecycle.territory == actor.scope_territory)
+                ),
+            )
+            for lifecycle in lifecycles
+        )
+    )
 
 
 def may_list_overdue(actor: Actor) -> bool:

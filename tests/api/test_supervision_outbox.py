@@ -14,13 +14,14 @@ from typing import Self
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
-from core.enums import OutboxStatus
+from core.enums import OutboxStatus, Role, Territory
 from core.models import OutboxMessage, Referral
 from notifications.transport import MailTransport, OutgoingEmail, TransportError
 from tests.api.supervision_helpers import Sessions, paris, submit
-from tests.factories import World, auth_headers
+from tests.factories import World, auth_headers, make_offer, make_user
 from workflows.delivery import DeliveryPolicy, DeliveryReport, deliver_due
 
 REFUSAL = "refus SMTP 554 : relais fermé"
@@ -197,3 +198,44 @@ async def test_retry_refuses_members_and_unknown_messages(
     )
     assert missing.status_code == 404
     assert missing.json()["code"] == "not_found"
+
+
+async def test_a_coordinator_of_one_territory_supervises_only_its_emails(
+    client: httpx.AsyncClient,
+    world: World,
+    dead_letters: list[int],
+    sessionmaker: Sessions,
+    session: AsyncSession,
+    clock: FixedClock,
+) -> None:
+    assert world.offer.territory is not Territory.ARR_18
+    local_offer = await make_offer(session, world.receiver, clock.now(), territory=Territory.ARR_18)
+    await submit(sessionmaker, world, local_offer, clock.now())
+    await deliver(sessionmaker, RefusingTransport(), clock.now())
+    async with sessionmaker() as reading:
+        (local,) = (
+            await reading.execute(
+                select(OutboxMessage.id).where(OutboxMessage.id.not_in(dead_letters))
+            )
+        ).scalars()
+    north = await make_user(
+        session,
+        world.coordination,
+        clock.now(),
+        role=Role.COORDINATOR,
+        email="coordination-18@epec-test.fr",
+        scope_territory=Territory.ARR_18,
+    )
+    headers = await auth_headers(north)
+    listed = await client.get("/api/outbox", params={"status": "dead"}, headers=headers)
+    assert [item["id"] for item in listed.json()["items"]] == [local]
+    # Another territory's dead letter is not theirs to see nor to send again.
+    elsewhere = await client.post(f"/api/outbox/{dead_letters[0]}/retry", headers=headers)
+    assert elsewhere.status_code == 404
+    assert (await outbox_row(sessionmaker, dead_letters[0])).status is OutboxStatus.DEAD
+    assert (await client.post(f"/api/outbox/{local}/retry", headers=headers)).status_code == 200
+    # A coordinator of all Paris still supervises every email.
+    everything = await client.get(
+        "/api/outbox", params={"status": "dead"}, headers=await auth_headers(world.coordinator)
+    )
+    assert [item["id"] for item in everything.json()["items"]] == list(reversed(dead_letters))
