@@ -17,7 +17,18 @@ from core.errors import AlreadyExists, Forbidden, InvalidInput
 from core.models import Organisation, User
 from services.auth import UserManager
 from services.inputs import AccountCreate, UserCreate
-from states.policy import Actor, may_manage_users_of
+from states.policy import Actor, may_manage_organisations, may_manage_users_of
+
+
+def _address_taken(actor: Actor | None, email: str) -> AlreadyExists:
+    """The refusal of an address already in use: where it is used, only the platform's
+    operators may learn (an organisation admin must not discover other partners' staff)."""
+    if actor is None or may_manage_organisations(actor):
+        return AlreadyExists(f"Un compte existe déjà pour {email}.")
+    return AlreadyExists(
+        "Cette adresse électronique ne peut pas servir à un nouveau compte : "
+        "choisissez-en une autre, ou adressez-vous à l'administration de relais."
+    )
 
 
 async def create_account(
@@ -59,7 +70,7 @@ async def create_account(
     await end_reads(session)
     values = user_create.model_dump(exclude_unset=True, exclude={"id"})  # as UserManager.create
     values["hashed_password"] = manager.password_helper.hash(values.pop("password"))
-    taken = AlreadyExists(f"Un compte existe déjà pour {data.email}.")
+    taken = _address_taken(actor, data.email)
     async with transaction(session, conflict=taken):
         same_email = func.lower(User.email) == func.lower(data.email)
         if await session.scalar(select(User.id).where(same_email)) is not None:

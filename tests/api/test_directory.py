@@ -210,6 +210,25 @@ async def test_account_refusals(
     assert count == 6
 
 
+async def test_an_org_admin_never_learns_where_an_address_is_used(
+    client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
+) -> None:
+    manager = await make_user(session, world.receiver, clock.now(), role=Role.ORG_ADMIN)
+    taken = {**_account(world.receiver.id), "email": world.outsider_member.email}
+    answer = await client.post("/api/users", json=taken, headers=await auth_headers(manager))
+    assert answer.status_code == 409
+    detail = answer.json()["detail"]
+    assert world.outsider_member.email not in detail
+    assert world.outsider.name not in detail and "existe" not in detail
+    # The same words for an address of their own organisation: nothing tells the two apart.
+    own = {**_account(world.receiver.id), "email": world.receiver_member.email}
+    again = await client.post("/api/users", json=own, headers=await auth_headers(manager))
+    assert (again.status_code, again.json()["detail"]) == (409, detail)
+    # The platform's admin is told which address is taken.
+    by_admin = await client.post("/api/users", json=taken, headers=await auth_headers(world.admin))
+    assert world.outsider_member.email in by_admin.json()["detail"]
+
+
 # Offers
 
 
