@@ -98,10 +98,13 @@ async def test_a_deactivated_users_open_page_falls_back_to_login_at_the_next_cli
     browser: Browser, world: World, session: AsyncSession
 ) -> None:
     user = await session.get_one(User, world.referrer.id)
-    async with transaction(session):
+    async with transaction(session):  # as the account pages deactivate: with end_sessions
         user.is_active = False
         await end_sessions(session, user)
     assert await _where(browser.client) == TO_LOGIN
+
+    await _set(session, world, is_active=True)
+    assert await _where(browser.client) == TO_LOGIN, "reactivation revives no old session"
 
 
 async def test_a_cookie_of_a_stale_session_version_goes_to_the_login_page(
