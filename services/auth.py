@@ -117,6 +117,16 @@ class IdleTimeout:
     seconds: int
     clock: Clock
 
+    def now(self) -> int:
+        """The current instant on the clock, in whole seconds since the epoch."""
+        return int(self.clock.now().timestamp())
+
+    def is_over(self, last_seen: object) -> bool:
+        """Whether a session last used at ``last_seen`` (seconds) went idle for too long."""
+        if not isinstance(last_seen, int) or isinstance(last_seen, bool):
+            return True
+        return self.now() - last_seen > self.seconds
+
 
 class SessionStrategy(JWTStrategy[User, int]):
     """Signed tokens that end: on logout, on a password change, on deactivation, when idle.
@@ -147,10 +157,12 @@ class SessionStrategy(JWTStrategy[User, int]):
     ) -> User | None:
         """The account of ``token``, or None when the token or its session is over."""
         claims = self._claims(token)
-        if claims is None or self._idle_for_too_long(claims):
+        if claims is None or not isinstance(claims.get("sub"), str):
+            return None
+        if self.idle is not None and self.idle.is_over(claims.get(LAST_SEEN_CLAIM)):
             return None
         try:
-            user = await user_manager.get(user_manager.parse_id(claims.get("sub")))
+            user = await user_manager.get(user_manager.parse_id(claims["sub"]))
         except (UserNotExists, InvalidID):
             return None
         if not user.is_active or claims.get(SESSION_VERSION_CLAIM) != user.session_version:
@@ -169,7 +181,7 @@ class SessionStrategy(JWTStrategy[User, int]):
             SESSION_ID_CLAIM: secrets.token_urlsafe(16),
         }
         if self.idle is not None:
-            data[LAST_SEEN_CLAIM] = self._now()
+            data[LAST_SEEN_CLAIM] = self.idle.now()
         return generate_jwt(data, self.encode_key, self.lifetime_seconds, self.algorithm)
 
     def renewed(self, token: str) -> str | None:
@@ -180,7 +192,7 @@ class SessionStrategy(JWTStrategy[User, int]):
         claims = self._claims(token)
         if claims is None or self.idle is None:
             return None
-        claims[LAST_SEEN_CLAIM] = self._now()
+        claims[LAST_SEEN_CLAIM] = self.idle.now()
         return generate_jwt(claims, self.encode_key, None, self.algorithm)
 
     async def destroy_token(self, token: str, user: User) -> None:
@@ -197,18 +209,6 @@ class SessionStrategy(JWTStrategy[User, int]):
             return decode_jwt(token, self.decode_key, self.token_audience, [self.algorithm])
         except jwt.PyJWTError:
             return None
-
-    def _idle_for_too_long(self, claims: dict[str, Any]) -> bool:
-        if self.idle is None:
-            return False
-        seen = claims.get(LAST_SEEN_CLAIM)
-        if not isinstance(seen, int) or isinstance(seen, bool):
-            return True
-        return self._now() - seen > self.idle.seconds
-
-    def _now(self) -> int:
-        assert self.idle is not None
-        return int(self.idle.clock.now().timestamp())
 
     def _password_mark(self, user: User) -> str:
         digest = hmac.new(self._mark_key, user.hashed_password.encode(), hashlib.sha256)

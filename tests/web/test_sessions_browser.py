@@ -69,9 +69,9 @@ async def test_signing_out_ends_the_session_a_copied_cookie_held(
     email = world.referrer.email
     await session.commit()
     await sign_in(page, email)
-    other = await browser.new_context(base_url=live_server)
+    copy = await page.context.storage_state()  # its cookies, kept somewhere or stolen
+    other = await browser.new_context(base_url=live_server, storage_state=copy)
     try:
-        await other.add_cookies(await page.context.cookies())
         elsewhere = await other.new_page()
         await elsewhere.goto("/inbox")
         await expect(elsewhere).to_have_url(INBOX)
