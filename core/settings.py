@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = DEVELOPMENT_SECRET
     access_token_lifetime_seconds: int = Field(default=8 * 3600, ge=60)
+    # A page session unused for longer falls back to the login page (sliding: each page renews it).
+    session_idle_seconds: int = Field(default=2 * 3600, ge=60)
     base_url: str = "http://127.0.0.1:8000"
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, ge=1, le=65535)

@@ -1,22 +1,31 @@
-"""Accounts and login with fastapi-users: JWT bearer tokens, no self-registration."""
+"""Accounts and login with fastapi-users: JWT bearer tokens that can end, no self-registration."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import AsyncIterator
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any, cast
 
+import jwt
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users import BaseUserManager, FastAPIUsers, IntegerIDMixin, InvalidPasswordException
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, JWTStrategy
-from fastapi_users.exceptions import UserNotExists
+from fastapi_users.exceptions import InvalidID, UserNotExists
+from fastapi_users.jwt import decode_jwt, generate_jwt
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
+from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from core.clock import Clock
 from core.db import end_reads, transaction
 from core.models import User
 from core.settings import Settings
-from services.request_context import get_session, get_settings
+from services.request_context import get_clock, get_session, get_settings
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -91,12 +100,160 @@ async def get_user_manager(
     yield manager
 
 
+SESSION_VERSION_CLAIM = "ver"
+"""The account's ``session_version`` when the token was signed."""
+PASSWORD_CLAIM = "pwd"
+"""A keyed digest of the account's password hash when the token was signed."""
+SESSION_ID_CLAIM = "sid"
+"""A random id drawn at login, the same for every renewal of that session."""
+LAST_SEEN_CLAIM = "seen"
+"""When a page session was last used, in seconds on the application's clock."""
+
+
+@dataclass(frozen=True)
+class IdleTimeout:
+    """A session unused for more than ``seconds`` on ``clock`` is over (the pages')."""
+
+    seconds: int
+    clock: Clock
+
+    def now(self) -> int:
+        """The current instant on the clock, in whole seconds since the epoch."""
+        return int(self.clock.now().timestamp())
+
+    def is_over(self, last_seen: object) -> bool:
+        """Whether a session last used at ``last_seen`` (seconds) went idle for too long."""
+        if not isinstance(last_seen, int) or isinstance(last_seen, bool):
+            return True
+        return self.now() - last_seen > self.seconds
+
+
+class SessionStrategy(JWTStrategy[User, int]):
+    """Signed tokens that end: on logout, on a password change, on deactivation, when idle.
+
+    Each token carries the account's session version, a digest of its password hash and,
+    for the pages, when it was last used. A token is refused when the account is inactive,
+    when its version is no longer the account's (``end_sessions`` raised it), when the
+    password changed since it was signed (whoever changed it), or, with an ``idle`` timeout,
+    when it went unused for longer. Its expiry (``exp``) stays fastapi-users', in real time:
+    the absolute lifetime of a session. ``session`` is the request's, for logout.
+    """
+
+    def __init__(
+        self,
+        secret: str,
+        lifetime_seconds: int,
+        *,
+        session: AsyncSession | None = None,
+        idle: IdleTimeout | None = None,
+    ) -> None:
+        super().__init__(secret=secret, lifetime_seconds=lifetime_seconds)
+        self.session = session
+        self.idle = idle
+        self._mark_key = secret.encode()
+
+    async def read_token(
+        self, token: str | None, user_manager: BaseUserManager[User, int]
+    ) -> User | None:
+        """The account of ``token``, or None when the token or its session is over."""
+        claims = self._claims(token)
+        if claims is None or not isinstance(claims.get("sub"), str):
+            return None
+        if self.idle is not None and self.idle.is_over(claims.get(LAST_SEEN_CLAIM)):
+            return None
+        try:
+            user = await user_manager.get(user_manager.parse_id(claims["sub"]))
+        except (UserNotExists, InvalidID):
+            return None
+        if not user.is_active or claims.get(SESSION_VERSION_CLAIM) != user.session_version:
+            return None
+        if not hmac.compare_digest(str(claims.get(PASSWORD_CLAIM)), self._password_mark(user)):
+            return None
+        return user
+
+    async def write_token(self, user: User) -> str:
+        """A new session of ``user``: a token of its current version and password."""
+        data: dict[str, Any] = {
+            "sub": str(user.id),
+            "aud": self.token_audience,
+            SESSION_VERSION_CLAIM: user.session_version,
+            PASSWORD_CLAIM: self._password_mark(user),
+            SESSION_ID_CLAIM: secrets.token_urlsafe(16),
+        }
+        if self.idle is not None:
+            data[LAST_SEEN_CLAIM] = self.idle.now()
+        return generate_jwt(data, self.encode_key, self.lifetime_seconds, self.algorithm)
+
+    def renewed(self, token: str) -> str | None:
+        """``token`` marked as used now, with the same expiry; None if it is not valid.
+
+        The pages send it back on each answer: their idle timeout slides with use.
+        """
+        claims = self._claims(token)
+        if claims is None or self.idle is None:
+            return None
+        claims[LAST_SEEN_CLAIM] = self.idle.now()
+        return generate_jwt(claims, self.encode_key, None, self.algorithm)
+
+    async def destroy_token(self, token: str, user: User) -> None:
+        """Logout: end every session of ``user``, this one included."""
+        if self.session is None:
+            raise RuntimeError("SessionStrategy needs the request's session to end sessions")
+        async with transaction(self.session):
+            await end_sessions(self.session, user)
+
+    def _claims(self, token: str | None) -> dict[str, Any] | None:
+        if token is None:
+            return None
+        try:
+            return decode_jwt(token, self.decode_key, self.token_audience, [self.algorithm])
+        except jwt.PyJWTError:
+            return None
+
+    def _password_mark(self, user: User) -> str:
+        digest = hmac.new(self._mark_key, user.hashed_password.encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+
+async def end_sessions(session: AsyncSession, user: User) -> None:
+    """End every session of ``user`` (API tokens and page cookies, on every device).
+
+    Raises the account's session version, so every token signed before is refused at its
+    next request. Call it inside the caller's unit of work (``async with
+    transaction(session):``) with the change that calls for it: logout, a password change,
+    a deactivation. The sessions end when, and only if, that transaction commits.
+    """
+    users = cast(Table, User.__table__)
+    version = await session.scalar(
+        update(users)
+        .where(users.c.id == user.id)
+        .values(session_version=users.c.session_version + 1)
+        .returning(users.c.session_version)
+    )
+    set_committed_value(user, "session_version", version)
+
+
 def get_jwt_strategy(
     settings: Annotated[Settings, Depends(get_settings)],
-) -> JWTStrategy[User, int]:
-    """Stateless JWT tokens signed with ``RELAIS_SECRET_KEY``."""
-    return JWTStrategy(
-        secret=settings.secret_key, lifetime_seconds=settings.access_token_lifetime_seconds
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> SessionStrategy:
+    """The API's bearer tokens, signed with ``RELAIS_SECRET_KEY``; no idle timeout."""
+    return SessionStrategy(
+        settings.secret_key, settings.access_token_lifetime_seconds, session=session
+    )
+
+
+def get_page_strategy(
+    settings: Annotated[Settings, Depends(get_settings)],
+    session: Annotated[AsyncSession, Depends(get_session)],
+    clock: Annotated[Clock, Depends(get_clock)],
+) -> SessionStrategy:
+    """The pages' session cookies: the API's tokens, plus the idle timeout on the app's clock."""
+    return SessionStrategy(
+        settings.secret_key,
+        settings.access_token_lifetime_seconds,
+        session=session,
+        idle=IdleTimeout(settings.session_idle_seconds, clock),
     )
 
 

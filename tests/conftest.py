@@ -29,6 +29,7 @@ from tests.factories import SECRET, World, make_world
 PARIS = ZoneInfo("Europe/Paris")
 # A Monday with no holiday around it.
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=PARIS)
+IDLE_NEVER = 10 * 365 * 24 * 3600
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -103,8 +104,17 @@ async def session(
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """Test settings: safe secret, the test database."""
-    return Settings(environment="test", secret_key=SECRET, database_url=database_url)
+    """Test settings: safe secret, the test database.
+
+    The journeys move the clock by days under one signed-in browser: here page sessions
+    never go idle. ``tests/web/test_sessions.py`` checks the idle timeout at its default.
+    """
+    return Settings(
+        environment="test",
+        secret_key=SECRET,
+        database_url=database_url,
+        session_idle_seconds=IDLE_NEVER,
+    )
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from fastapi_users.authentication import JWTStrategy
 from fastapi_users.password import PasswordHelper
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import OfferCategory, OrganisationKind, Role, Territory
 from core.models import Offer, Organisation, User
+from services.auth import SessionStrategy
 from states.policy import Actor
 from states.referral import PersonFields, ReferralCreate
 
@@ -104,7 +104,7 @@ def actor_of(user: User) -> Actor:
 
 async def auth_headers(user: User) -> dict[str, str]:
     """A bearer token for ``user``, signed as the test application expects."""
-    token = await JWTStrategy[User, int](secret=SECRET, lifetime_seconds=3600).write_token(user)
+    token = await SessionStrategy(SECRET, 3600).write_token(user)
     return {"Authorization": f"Bearer {token}"}
 
 

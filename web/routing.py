@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from core.errors import DomainError, http_status
 from web.csrf import CsrfRefused, require_csrf
 from web.rendering import render
-from web.session import LoginRequired
+from web.session import LoginRequired, send_renewed_session
 
 
 def error_page(request: Request, status_code: int, title: str, message: str) -> Response:
@@ -50,6 +50,11 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
+            response = await refusal_or_page(request)
+            send_renewed_session(request, response)
+            return response
+
+        async def refusal_or_page(request: Request) -> Response:
             try:
                 return await handler(request)
             except LoginRequired:

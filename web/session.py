@@ -1,7 +1,10 @@
 """Browser sessions: a signed, HttpOnly, SameSite cookie holding a short-lived JWT.
 
 The API keeps its bearer tokens; the pages accept only this cookie, so that a page's
-session can never be used by a script on another site to call the API.
+session can never be used by a script on another site to call the API. The cookie's token
+is a ``services.auth.SessionStrategy`` one: it ends on logout, on a password change, on
+deactivation, and when the pages go unused for ``RELAIS_SESSION_IDLE_SECONDS`` (each page
+answer renews it, so the timeout slides with use).
 """
 
 from __future__ import annotations
@@ -11,14 +14,21 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi_users import FastAPIUsers
-from fastapi_users.authentication import AuthenticationBackend, CookieTransport, JWTStrategy
+from fastapi_users.authentication import AuthenticationBackend, CookieTransport
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import transaction
 from core.enums import Role, Territory
 from core.models import Organisation, User
 from core.settings import Settings
-from services.auth import UserManager, get_jwt_strategy, get_user_manager
-from services.request_context import get_session
+from services.auth import (
+    SessionStrategy,
+    UserManager,
+    end_sessions,
+    get_page_strategy,
+    get_user_manager,
+)
+from services.request_context import get_session, get_settings
 from states.policy import Actor
 
 SESSION_COOKIE = "relais_session"
@@ -32,17 +42,18 @@ class LoginRequired(Exception):
 _reading_backend = AuthenticationBackend(
     name="cookie",
     transport=CookieTransport(cookie_name=SESSION_COOKIE),
-    get_strategy=get_jwt_strategy,
+    get_strategy=get_page_strategy,
 )
 _web_users = FastAPIUsers[User, int](get_user_manager, [_reading_backend])
-_optional_user = _web_users.current_user(active=True, optional=True)
+_optional_user_token = _web_users.authenticator.current_user_token(active=True, optional=True)
+_RENEWED = "renewed_session"
+"""Where a request keeps its renewed session token until the answer carries it."""
+
+StrategyDep = Annotated[SessionStrategy, Depends(get_page_strategy)]
+SessionUserDep = Annotated[tuple[User | None, str | None], Depends(_optional_user_token)]
 
 
-async def open_session(
-    response: Response, user: User, settings: Settings, strategy: JWTStrategy[User, int]
-) -> None:
-    """Sign ``user`` in: write the session cookie on ``response``."""
-    token = await strategy.write_token(user)
+def _set_session_cookie(response: Response, token: str, settings: Settings) -> None:
     # Lax (not Strict) so that a link in a notification email opens the page signed in;
     # every state change is a POST that also carries a CSRF token.
     response.set_cookie(
@@ -56,11 +67,42 @@ async def open_session(
     )
 
 
-def close_session(response: Response, settings: Settings) -> None:
-    """Sign out: the browser forgets the session cookie."""
+async def open_session(
+    response: Response, user: User, settings: Settings, strategy: SessionStrategy
+) -> None:
+    """Sign ``user`` in: write the session cookie on ``response``."""
+    _set_session_cookie(response, await strategy.write_token(user), settings)
+
+
+async def end_session(
+    response: Response, user: User | None, session: AsyncSession, settings: Settings
+) -> None:
+    """Sign out: end every session of ``user`` (when signed in); the browser forgets its cookie.
+
+    Every session of the account ends, on every device (``services.auth.end_sessions``).
+    """
+    if user is not None:
+        async with transaction(session):
+            await end_sessions(session, user)
     response.delete_cookie(
         SESSION_COOKIE, path="/", secure=settings.cookies_secure, httponly=True, samesite="lax"
     )
+
+
+def send_renewed_session(request: Request, response: Response) -> None:
+    """Put the request's renewed session cookie on ``response`` (the idle timeout slides).
+
+    Not when the page itself wrote or removed the cookie (login, logout).
+    """
+    token: str | None = getattr(request.state, _RENEWED, None)
+    if token is None:
+        return
+    if any(
+        name == b"set-cookie" and value.startswith(SESSION_COOKIE.encode() + b"=")
+        for name, value in response.raw_headers
+    ):
+        return
+    _set_session_cookie(response, token, get_settings(request))
 
 
 @dataclass(frozen=True)
@@ -106,12 +148,16 @@ class WebUser:
 
 
 async def optional_web_user(
-    user: Annotated[User | None, Depends(_optional_user)],
+    request: Request,
+    user_token: SessionUserDep,
     session: Annotated[AsyncSession, Depends(get_session)],
+    strategy: StrategyDep,
 ) -> WebUser | None:
-    """The signed-in user, or None."""
-    if user is None:
+    """The signed-in user, or None; a live session is renewed (``send_renewed_session``)."""
+    user, token = user_token
+    if user is None or token is None:
         return None
+    setattr(request.state, _RENEWED, strategy.renewed(token))
     organisation = await session.get_one(Organisation, user.organisation_id)
     return WebUser(
         UserRef(

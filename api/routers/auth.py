@@ -14,8 +14,9 @@ def auth_router() -> APIRouter:
 
     Set before the router is included (inclusion rebuilds each route from these attributes):
     an invalid login form answers our ``ErrorBody``, not FastAPI's default 422 shape; and
-    since bearer tokens are stateless, logout revokes nothing and fastapi-users answers it
-    with 204 No Content (the client forgets its token), not the 200 its route declares.
+    logout ends every session of the account (``services.auth.end_sessions``: this token and
+    the account's other tokens and page sessions are refused from then on) and answers
+    204 No Content, not the 200 its route declares.
     """
     router = fastapi_users.get_auth_router(auth_backend)
     for route in router.routes:
@@ -23,5 +24,8 @@ def auth_router() -> APIRouter:
             route.responses = {**route.responses, **error_responses(422)}
         if isinstance(route, APIRoute) and route.path == "/logout":
             route.status_code = status.HTTP_204_NO_CONTENT
-            route.response_description = "Rien à révoquer : le client oublie son jeton."
+            route.response_description = (
+                "Session terminée : ce jeton et toutes les autres sessions du compte "
+                "sont désormais refusés."
+            )
     return router

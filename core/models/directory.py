@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTable
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, enum_column
@@ -37,6 +37,9 @@ class User(SQLAlchemyBaseUserTable[int], Base):
     # Only coordinators use it: None means every territory.
     scope_territory: Mapped[Territory | None] = mapped_column(enum_column(Territory))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Written into every token of the account; raising it ends all of its sessions at once
+    # (``services.auth.end_sessions``: logout, password change, deactivation).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
 

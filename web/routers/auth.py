@@ -8,10 +8,10 @@ from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from web.deps import OptionalWebUserDep, SettingsDep, StrategyDep
+from web.deps import OptionalWebUserDep, SessionDep, SessionUserDep, SettingsDep, StrategyDep
 from web.rendering import home_path, render
 from web.routing import page_router
-from web.session import UserManagerDep, close_session, open_session
+from web.session import UserManagerDep, end_session, open_session
 
 router = page_router()
 
@@ -72,8 +72,10 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(settings: SettingsDep) -> Response:
-    """Close the session."""
+async def logout(
+    user_token: SessionUserDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """End the session: this cookie, and every other session of the account, stop working."""
     response = RedirectResponse("/login", status_code=303)
-    close_session(response, settings)
+    await end_session(response, user_token[0], session, settings)
     return response
