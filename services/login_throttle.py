@@ -72,8 +72,8 @@ def french_duration(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} seconde{'s' if seconds > 1 else ''}"
     minutes = math.ceil(seconds / 60)
-    if minutes < 60 or minutes % 60:
-        return f"{minutes} minutes"
+    if minutes % 60:
+        return f"{minutes} minute{'s' if minutes > 1 else ''}"
     hours = minutes // 60
     return f"{hours} heure{'s' if hours > 1 else ''}"
 
