@@ -44,6 +44,23 @@ class Settings(BaseSettings):
     var_dir: str = "./var"
     retention_months: int = Field(default=24, ge=1)
     page_size_max: int = Field(default=100, ge=1, le=1000)
+    # Login throttling (services/login_throttle.py): after this many failed logins for one
+    # account, or from one address, each less than the window after the previous one (or after
+    # the end of the last lockout), logins are refused for the lockout, doubled at each new
+    # lockout up to the maximum. An address gets more tries: colleagues may share one.
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_address: int = Field(default=20, ge=1, le=100_000)
+    login_failure_window_seconds: int = Field(default=15 * 60, ge=1, le=7 * 24 * 3600)
+    login_lockout_seconds: int = Field(default=60, ge=1, le=24 * 3600)
+    login_lockout_max_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+
+    @model_validator(mode="after")
+    def _lockouts_in_order(self) -> Self:
+        if self.login_lockout_max_seconds < self.login_lockout_seconds:
+            raise ValueError(
+                "RELAIS_LOGIN_LOCKOUT_MAX_SECONDS must be at least RELAIS_LOGIN_LOCKOUT_SECONDS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_values(self) -> Self:

@@ -1,6 +1,7 @@
 """The relais tables, imported together so that the metadata is complete."""
 
 from core.db import Base
+from core.models.access import LoginThrottle
 from core.models.accompaniments import Accompaniment, Handover
 from core.models.committees import ActionItem, Committee, CommitteeMember, Decision, Meeting
 from core.models.directory import Offer, Organisation, User
@@ -16,6 +17,7 @@ __all__ = [
     "Decision",
     "Event",
     "Handover",
+    "LoginThrottle",
     "Meeting",
     "Offer",
     "Organisation",

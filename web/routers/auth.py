@@ -8,6 +8,7 @@ from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
+from services.login_throttle import LoginThrottled
 from web.deps import OptionalWebUserDep, SessionDep, SessionUserDep, SettingsDep, StrategyDep
 from web.rendering import home_path, render
 from web.routing import page_router
@@ -51,24 +52,36 @@ async def login(
     settings: SettingsDep,
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Check the password; on success open the session and go on."""
+    """Check the password; on success open the session and go on.
+
+    A throttled login answers the form again with 429 and ``Retry-After``, before any hashing.
+    """
     credentials = OAuth2PasswordRequestForm(username=email, password=password)
-    user = await manager.authenticate(credentials)
+    try:
+        user = await manager.authenticate(credentials)
+    except LoginThrottled as refusal:
+        response = _login_refused(request, refusal.message, next, email, status_code=429)
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
     if user is None or not user.is_active:
-        return render(
-            request,
-            "login.html",
-            {
-                "title": "Se connecter",
-                "error": "Adresse email ou mot de passe incorrect.",
-                "next": next,
-                "email": email,
-            },
-            status_code=401,
+        return _login_refused(
+            request, "Adresse email ou mot de passe incorrect.", next, email, status_code=401
         )
     response = RedirectResponse(_safe_next(next) or "/", status_code=303)
     await open_session(response, user, settings, strategy)
     return response
+
+
+def _login_refused(
+    request: Request, error: str, next: str, email: str, *, status_code: int
+) -> Response:
+    """The login form again, saying why, with what was typed (never the password)."""
+    return render(
+        request,
+        "login.html",
+        {"title": "Se connecter", "error": error, "next": next, "email": email},
+        status_code=status_code,
+    )
 
 
 @router.post("/logout")
