@@ -86,13 +86,16 @@ async def fire(
 ) -> Any:
     """Fire ``trigger`` on a case in one transaction and return the updated case.
 
-    Loads and locks the row, checks visibility (NotFound), the actor's side (Forbidden),
+    Takes the lifecycle's ``lock_first`` locks, loads and locks the row, checks visibility
+    (NotFound), the actor's side (Forbidden),
     the machine (TransitionNotAllowed) and the payload (InvalidInput); applies the
     transition, appends its event, replaces its timers and writes its outbox rows; commits.
     On any error the transaction is rolled back and nothing has changed; a concurrent write
     that got in the way is a ConcurrentChange.
     """
     async with transaction(session):
+        if lifecycle.lock_first is not None:
+            await lifecycle.lock_first(session, case_id)
         case = await load_case(session, lifecycle, case_id, lock=True)
         await apply_transition(session, lifecycle, case, trigger, actor, payload, now)
     return case
