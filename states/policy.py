@@ -205,6 +205,17 @@ def may_hand_over_from(actor: Actor, referent_organisation_id: int | None) -> bo
     )
 
 
+def may_start_accompaniment(actor: Actor) -> bool:
+    """Whether ``actor`` may make an organisation a person's référent directly, with a
+    written reason: coordinators only.
+
+    Otherwise an accompaniment starts only when the receiving partner starts a referral to
+    an accompaniment offer, or by a confirmed handover; a referrer never makes itself
+    référent.
+    """
+    return actor.role is Role.COORDINATOR and actor.organisation_id is not None
+
+
 def may_redirect_referral(sides: frozenset[str]) -> bool:
     """Whether someone on ``sides`` of a referral may send it on to another offer: the
     referring organisation only (closing it is not enough: a coordinator may close it)."""
