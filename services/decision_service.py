@@ -1,7 +1,9 @@
 """Decision items and their action items: propose, bring a case, read, list, assign actions.
 
-Decisions and action items carry no personal data: every authenticated user may read them.
-A case brought to the comité technique is linked by its reference only.
+A title, a description or a decision's text is typed by a person and may name someone:
+decisions and action items are read only by those ``policy.governance_readers`` names (the
+committee's member organisations, the secretariat, coordinators, the proposer and the
+action owners). A case brought to the comité technique is linked by its reference only.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from core.errors import Forbidden, InvalidInput, NotFound, TransitionNotAllowed
 from core.models import Event, Timer
 from core.outbox import enqueue
 from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
-from states.policy import Actor, allowed_triggers, can_see, may_fire, sides_of
+from states.policy import Actor, allowed_triggers, may_fire, may_see, sides_of
 from states.recipients import recipients_for
 
 EVENTS = cast(Table, Event.__table__)
@@ -102,14 +102,15 @@ async def fire(
 
 
 def check_may_fire(
-    lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor, now: datetime
+    lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor, now: datetime, *, visible: bool
 ) -> TransitionSpec:
     """The declaration of ``trigger`` once ``actor`` is known to may fire it on ``case`` now.
 
-    Checks, in this order: visibility (NotFound), the actor's side (Forbidden), the state
-    machine, then the transition's guard (TransitionNotAllowed).
+    Checks, in this order: visibility (``visible``, from ``policy.may_see``: NotFound), the
+    actor's side (Forbidden), the state machine, then the transition's guard
+    (TransitionNotAllowed).
     """
-    if not can_see(actor, lifecycle, case):
+    if not visible:
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case.id} introuvable.")
     try:
         spec = lifecycle.transition(trigger)
@@ -149,7 +150,8 @@ async def apply_transition(
     The event, the timers and the outbox rows are plain inserts, one statement each: the
     case row itself is flushed with the transaction (its version column guards it).
     """
-    spec = check_may_fire(lifecycle, case, trigger, actor, now)
+    visible = await may_see(session, actor, lifecycle, case)
+    spec = check_may_fire(lifecycle, case, trigger, actor, now, visible=visible)
     fields = _validated(spec, payload)
     from_state = case.state
     for name, attribute in spec.copies.items():

@@ -150,8 +150,6 @@ class Lifecycle:
     role_sides: Mapping[Role, str] = field(default_factory=dict)
     # What a person reads for a side that is not an organisation ("Secrétariat des comités").
     side_labels: Mapping[str, str] = field(default_factory=dict)
-    # Cases every partner may read (governance): no personal data in them.
-    visible_to_all: bool = False
     # Whether coordinators may fire every human trigger of the cases in their scope.
     coordinator_override: bool = True
     # State -> the side expected to act, for the states that have deadlines.

@@ -45,9 +45,9 @@ async def test_the_referrer_cannot_make_itself_referent_and_the_receiver_starts(
     assert sent.status_code == 201, sent.text
     referral_id = sent.json()["id"]
     async with sessionmaker() as reading:
-        person_id = await reading.scalar(
-            select(Referral.person_id).where(Referral.id == referral_id)
-        )
+        person_id = (
+            await reading.execute(select(Referral.person_id).where(Referral.id == referral_id))
+        ).scalar_one()
 
     for body in (
         {"person_id": person_id, "consent": True},
@@ -58,9 +58,9 @@ async def test_the_referrer_cannot_make_itself_referent_and_the_receiver_starts(
         assert taken.json()["code"] == "forbidden"
     assert await _current_referents(sessionmaker, person_id) == []
 
-    for trigger, fields in (("accept", {}), ("start", {})):
+    for trigger in ("accept", "start"):
         answer = await client.post(
-            f"/api/referrals/{referral_id}/{trigger}", json=fields, headers=receiver
+            f"/api/referrals/{referral_id}/{trigger}", json={}, headers=receiver
         )
         assert answer.status_code == 200, answer.text
     assert await _current_referents(sessionmaker, person_id) == [

@@ -64,6 +64,15 @@ async def decision_list(
     )
 
 
+PERSONAL_DATA_WARNING = (
+    "Aucune donnée personnelle dans l'intitulé ni dans la description : ni nom, ni prénom, "
+    "ni téléphone, ni adresse, ni situation d'une personne. Ces textes sont lus par tous les "
+    "membres du comité ; une situation individuelle se présente par la référence de son "
+    "orientation (OR-…), que la coordination inscrit en comité technique."
+)
+"""What the proposal form says before anyone types a title or a description."""
+
+
 async def _proposal_page(
     request: Request,
     session: AsyncSession,
@@ -83,7 +92,12 @@ async def _proposal_page(
     return render(
         request,
         "decision_new.html",
-        {"title": "Proposer une décision", "fields": fields, "error": form.message},
+        {
+            "title": "Proposer une décision",
+            "fields": fields,
+            "error": form.message,
+            "personal_data_warning": PERSONAL_DATA_WARNING,
+        },
         status_code=form.status_code,
     )
 
