@@ -2,10 +2,11 @@
 
 Decisions and action items are read by the committee's member organisations, the
 secretariat, coordinators, the proposer and the action owners; any other organisation and
-the platform admin get 404 (issue 12, finding 7). The secretariat schedules and records decisions and gives approved ones their action items;
-partners and coordinators propose; only coordinators bring a referral of their scope to the
-comité technique; an action item is done by its owner organisation, the secretariat or a
-coordinator. Statuses are written literally, one column per caller.
+the platform admin get 404 (issue 12, finding 7). The secretariat schedules and records
+decisions and gives approved ones their action items; partners and coordinators propose;
+only coordinators bring a referral of their scope to the comité technique; an action item
+is done by its owner organisation, the secretariat or a coordinator. Statuses are written
+literally, one column per caller.
 """
 
 from __future__ import annotations
