@@ -9,7 +9,7 @@ from fastapi import Depends
 from core.models import User
 from services.auth import UserManager, current_active_user, get_user_manager
 from services.request_context import Cursor, NowDep, PathId, SessionDep, SettingsDep
-from states.policy import Actor
+from states.actor import Actor
 
 __all__ = [
     "ActorDep",

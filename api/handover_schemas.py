@@ -20,6 +20,8 @@ class AccompanimentRead(Read):
     source_id: int | None
     started_at: datetime
     ended_at: datetime | None
+    reason: str | None
+    started_by_id: int | None
 
 
 class PersonSummary(PersonRead):

@@ -16,7 +16,7 @@ from benchmarks.database import Bench, connect
 from core.models import Offer, OutboxMessage, Person, User
 from services.referral_service import open_referral
 from states import engine
-from states.policy import Actor
+from states.actor import Actor
 from states.referral import REFERRAL
 
 TRANSITIONS = 4

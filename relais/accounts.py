@@ -13,7 +13,7 @@ from services.accounts import create_account
 from services.auth import UserManager
 from services.directory import create_organisation, find_organisation
 from services.inputs import AccountCreate
-from states.policy import Actor
+from states.actor import Actor
 
 
 async def ensure_organisation(

@@ -38,8 +38,8 @@ from services.handover_service import (
     start_accompaniment,
 )
 from services.inputs import AccountCreate
+from states.actor import Actor
 from states.decision import DECISION, ScheduleFields
-from states.policy import Actor
 from states.referral import PersonFields, ReferralCreate, ReturnFields
 
 DEMO_PASSWORD = "relais-demo-2026"
@@ -521,9 +521,14 @@ async def _seed_governance(
         ScheduleFields(meeting_id=upcoming.id), now,
     )  # fmt: skip
     yanis = PersonFields(first_name="Yanis", last_name="Moreau")
+    entrusted = AccompanimentStart(
+        person=yanis, organisation_id=organisations["Mission locale de Paris"].id,
+        reason="Jeune sans solution repéré par la coordination : suivi confié à la Mission locale.",
+        consent=True,
+    )  # fmt: skip
+    coordination = Actor.of(users["coordination@relais-demo.paris"])
     started = await start_accompaniment(
-        session, mission_locale, AccompanimentStart(person=yanis, consent=True),
-        now - timedelta(days=200),
+        session, coordination, entrusted, now - timedelta(days=200)
     )  # fmt: skip
     await propose_handover(
         session, mission_locale,

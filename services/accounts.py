@@ -17,7 +17,8 @@ from core.errors import AlreadyExists, Forbidden, InvalidInput
 from core.models import Organisation, User
 from services.auth import UserManager
 from services.inputs import AccountCreate, UserCreate
-from states.policy import Actor, may_manage_organisations, may_manage_users_of
+from states.actor import Actor
+from states.policy import may_manage_organisations, may_manage_users_of
 
 
 def _address_taken(actor: Actor | None, email: str) -> AlreadyExists:

@@ -22,8 +22,9 @@ from core.models import Event
 from core.pagination import Page, keyset_page
 from core.references import next_reference
 from states import engine
+from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import Actor, allowed_triggers, sides_of, visible_clause
+from states.policy import allowed_triggers, sides_of, visible_clause
 
 Box = Literal["sent", "received"]
 """A party's list: the cases its organisation sent, or received."""

@@ -21,8 +21,9 @@ from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFou
 from core.models import Committee, CommitteeMember, Decision, Meeting, Organisation
 from core.pagination import Page, fetch_page
 from states import engine
+from states.actor import Actor
 from states.decision import DECISION
-from states.policy import Actor, may_manage_committees, may_manage_meetings, may_read_governance
+from states.policy import may_manage_committees, may_manage_meetings, may_read_governance
 
 NOT_SECRETARIAT_COMMITTEES = (
     "Seuls le secrétariat des comités et les administrateurs gèrent les comités."

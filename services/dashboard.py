@@ -19,8 +19,9 @@ from core.enums import Territory, TimerKind
 from core.errors import Forbidden
 from core.models import Timer
 from services.overdue import OverdueCase, overdue_cases
+from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import Actor, may_view_dashboard, oversight_actor, responsibility_clause
+from states.policy import may_view_dashboard, oversight_actor, responsibility_clause
 from states.registry import LIFECYCLES
 
 TREND_WEEKS = 12

@@ -1,7 +1,9 @@
 """Decision items and their action items: propose, bring a case, read, list, assign actions.
 
-Decisions and action items carry no personal data: every authenticated user may read them.
-A case brought to the comité technique is linked by its reference only.
+A title, a description or a decision's text is typed by a person and may name someone:
+decisions and action items are read only by those ``policy.governance_readers`` names (the
+committee's member organisations, the secretariat, coordinators, the proposer and the
+action owners). A case brought to the comité technique is linked by its reference only.
 """
 
 from __future__ import annotations
@@ -20,13 +22,9 @@ from core.models import ActionItem, Committee, Decision, Organisation
 from services import cases, referral_service
 from services.cases import CasePage, CaseView
 from states.action import ACTION
+from states.actor import Actor
 from states.decision import DECISION
-from states.policy import (
-    Actor,
-    may_assign_actions,
-    may_bring_case_to_committee,
-    may_propose_decision,
-)
+from states.policy import may_assign_actions, may_bring_case_to_committee, may_propose_decision
 from states.referral import REFERRAL
 
 DETAILS: tuple[ORMOption, ...] = (

@@ -14,8 +14,8 @@ from core.enums import OfferCategory, OrganisationKind, Territory, TimerKind
 from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from core.models import Offer, Organisation
 from core.pagination import Page, keyset_page
+from states.actor import Actor
 from states.policy import (
-    Actor,
     may_manage_every_offer,
     may_manage_offers,
     may_manage_offers_of,

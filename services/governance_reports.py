@@ -1,7 +1,8 @@
 """What the governance publishes: the annual action plan and the record of a meeting.
 
-Both are read models built from decisions, action items and events; they carry no personal
-data and every authenticated user may read them.
+Both are read models built from decisions, action items and events. Every authenticated
+user opens them, and each sees only the items they may read (``policy.governance_readers``):
+a title or a decision's text is typed by a person and may name someone.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from services.committee_service import get_committee, get_meeting
 from services.decision_service import year_bounds
 from states import engine
 from states.action import ACTION
+from states.actor import Actor
 from states.decision import DECISION
-from states.policy import Actor, may_read_governance
+from states.policy import may_read_governance, visible_clause
 
 
 class MeetingOutcome(LabelledEnum):
@@ -83,14 +85,15 @@ class ActionPlan:
 
 
 async def _plan_actions(
-    session: AsyncSession, decision_ids: Sequence[int], now: datetime
+    session: AsyncSession, actor: Actor, decision_ids: Sequence[int], now: datetime
 ) -> dict[int, list[PlanAction]]:
-    """The action items of ``decision_ids``, by decision, oldest first, with their status."""
+    """The action items of ``decision_ids`` ``actor`` may read, by decision, oldest first,
+    with their status."""
     items = list(
         (
             await session.execute(
                 select(ActionItem)
-                .where(ActionItem.decision_id.in_(decision_ids))
+                .where(ActionItem.decision_id.in_(decision_ids), visible_clause(actor, ACTION))
                 .options(selectinload(ActionItem.owner_organisation))
                 .order_by(ActionItem.id)
             )
@@ -141,13 +144,14 @@ async def action_plan(session: AsyncSession, actor: Actor, year: int, now: datet
                     Decision.state.in_(("approved", "published")),
                     Decision.decided_at >= start,
                     Decision.decided_at < end,
+                    visible_clause(actor, DECISION),
                 )
                 .options(selectinload(Decision.committee))
                 .order_by(Decision.decided_at, Decision.id)
             )
         ).scalars()
     )
-    actions = await _plan_actions(session, [decision.id for decision in decisions], now)
+    actions = await _plan_actions(session, actor, [decision.id for decision in decisions], now)
     groups = {axis: PlanAxisGroup(axis, axis.label) for axis in PlanAxis}
     for decision in decisions:
         assert decision.decided_at is not None
@@ -237,12 +241,14 @@ async def meeting_record(
     decisions = list(
         (
             await session.execute(
-                select(Decision).where(Decision.id.in_(list(outcomes))).order_by(Decision.id)
+                select(Decision)
+                .where(Decision.id.in_(list(outcomes)), visible_clause(actor, DECISION))
+                .order_by(Decision.id)
             )
         ).scalars()
     )
     approved = [decision.id for decision in decisions if outcomes[decision.id][0] == "approved"]
-    actions = await _plan_actions(session, approved, now)
+    actions = await _plan_actions(session, actor, approved, now)
     items = [
         MeetingItem(
             reference=decision.reference,

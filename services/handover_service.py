@@ -17,13 +17,13 @@ from core.models import Accompaniment, Handover, Organisation, Person, Referral
 from services import cases
 from services.cases import Box, CasePage, CaseView
 from states.accompaniments import accompaniments_of, begin_accompaniment, current_accompaniment
+from states.actor import Actor
 from states.fields import Id, LongText, Payload
 from states.handover import HANDOVER
 from states.policy import (
-    Actor,
-    may_create_case,
     may_hand_over_from,
     may_propose_handover,
+    may_start_accompaniment,
     may_work_cases,
     visible_clause,
 )
@@ -51,10 +51,16 @@ class HandoverCreate(Payload):
 
 
 class AccompanimentStart(Payload):
-    """An organisation starts accompanying a person: one it knows, or a new one."""
+    """The coordination makes an organisation a person's référent: one it knows, or a new one.
+
+    ``reason`` is required (a refusal names it); ``organisation_id`` defaults to the
+    coordinator's own organisation.
+    """
 
     person_id: Id | None = Field(default=None, title="Personne accompagnée")
     person: PersonFields | None = None
+    organisation_id: Id | None = Field(default=None, title="Structure qui accompagnera")
+    reason: LongText | None = Field(default=None, title="Motif de la prise en charge")
     consent: bool = Field(title="Accord de la personne")
 
     @model_validator(mode="after")
@@ -158,15 +164,46 @@ async def list_handovers(
     )
 
 
+REASON_REQUIRED = (
+    "Indiquez le motif de cette prise en charge décidée par la coordination : "
+    "il reste dans l'historique de l'accompagnement."
+)
+
+
+async def _organisation_to_accompany(
+    session: AsyncSession, actor: Actor, data: AccompanimentStart
+) -> int:
+    """The organisation that becomes référent: the one named, else the coordinator's."""
+    if data.organisation_id is None:
+        assert actor.organisation_id is not None
+        return actor.organisation_id
+    if await session.get(Organisation, data.organisation_id) is None:
+        raise InvalidInput(
+            f"L'organisation {data.organisation_id} n'existe pas.", field="organisation_id"
+        )
+    return data.organisation_id
+
+
 async def start_accompaniment(
     session: AsyncSession, actor: Actor, data: AccompanimentStart, now: datetime
 ) -> Accompaniment:
-    """The actor's organisation takes the person on as their référent."""
-    if not may_create_case(actor) or actor.organisation_id is None:
-        raise Forbidden("Votre rôle ne permet pas d'accompagner une personne.")
+    """A coordinator makes an organisation the person's référent, with a written reason.
+
+    The other ways an accompaniment starts are the receiving partner starting a referral to
+    an accompaniment offer, and a confirmed handover; nobody makes itself référent.
+    """
+    if not may_start_accompaniment(actor):
+        raise Forbidden(
+            "Un accompagnement commence quand la structure qui reçoit une orientation la "
+            "démarre, par un passage de relais confirmé, ou sur décision motivée de la "
+            "coordination."
+        )
+    if data.reason is None:
+        raise InvalidInput(REASON_REQUIRED, field="reason")
     if not data.consent:
         raise InvalidInput(CONSENT_REQUIRED, field="consent")
     async with transaction(session):
+        organisation_id = await _organisation_to_accompany(session, actor, data)
         if data.person_id is not None:
             if not await may_see_person(session, actor, data.person_id):
                 raise NotFound(f"Personne {data.person_id} introuvable.")
@@ -178,8 +215,9 @@ async def start_accompaniment(
             await session.flush()
             person_id = person.id
         accompaniment = await begin_accompaniment(
-            session, person_id, actor.organisation_id, AccompanimentSource.DIRECT, None, now
-        )
+            session, person_id, organisation_id, AccompanimentSource.DIRECT, None, now,
+            reason=data.reason, started_by_id=actor.user_id,
+        )  # fmt: skip
     return accompaniment
 
 

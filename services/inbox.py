@@ -18,8 +18,9 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from core.enums import TimerKind
 from core.models import Timer
+from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import Actor, may_work_cases
+from states.policy import may_work_cases
 
 INBOX_LIMIT = 200
 

@@ -12,7 +12,8 @@ from core.enums import OutboxStatus
 from core.errors import Conflict, Forbidden, NotFound
 from core.models import OutboxMessage
 from core.pagination import Page, keyset_page
-from states.policy import Actor, may_supervise_delivery, supervised_messages_clause
+from states.actor import Actor
+from states.policy import may_supervise_delivery, supervised_messages_clause
 from states.registry import LIFECYCLES
 
 

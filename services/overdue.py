@@ -21,8 +21,9 @@ from core.enums import TimerKind
 from core.errors import Forbidden
 from core.models import Timer
 from services.case_context import case_context
+from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import Actor, may_list_overdue, responsibility_clause
+from states.policy import may_list_overdue, responsibility_clause
 from states.registry import LIFECYCLES
 
 

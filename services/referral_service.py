@@ -18,8 +18,9 @@ from core.models import Offer, Person, Referral
 from services import cases
 from services.cases import RECORDED_CONCURRENTLY, Box, CasePage, CaseView
 from states import engine
+from states.actor import Actor
 from states.fields import LongText, OfferId, Payload
-from states.policy import Actor, can_see, may_create_case, sides_of
+from states.policy import can_see, may_create_case, sides_of
 from states.referral import REFERRAL, REFERRER, CloseFields, ReferralCreate
 
 OLDEST_BIRTH_DATE = date(1900, 1, 1)

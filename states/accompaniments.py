@@ -34,8 +34,14 @@ async def begin_accompaniment(
     source: AccompanimentSource,
     source_id: int | None,
     now: datetime,
+    *,
+    reason: str | None = None,
+    started_by_id: int | None = None,
 ) -> Accompaniment:
     """Make ``organisation_id`` the person's référent, in the caller's transaction.
+
+    ``reason`` and ``started_by_id`` record why and by whom the coordination started it
+    directly (a referral or a handover is its own trail).
 
     Refused when another organisation already accompanies the person: that change is a
     handover (passage de relais), so that the person is never without, or with two, référents.
@@ -55,6 +61,8 @@ async def begin_accompaniment(
         source=source,
         source_id=source_id,
         started_at=now,
+        reason=reason,
+        started_by_id=started_by_id,
     )
     session.add(accompaniment)
     await session.flush()

@@ -39,20 +39,22 @@ class DoneFields(Payload):
 
 
 async def _describe(session: AsyncSession, item: Any) -> dict[str, Any]:
+    """What an email may say of an action item: references, committee, owner and due date.
+
+    Never its title nor its decision's: free text typed by a person stays behind the login.
+    """
     owner = await get_kept(session, Organisation, item.owner_organisation_id)
     decision = await get_kept(session, Decision, item.decision_id)
     committee = await get_kept(session, Committee, decision.committee_id)
     return {
         "committee": committee.name,
         "reference": item.reference,
-        "title": item.title,
         "decision_reference": decision.reference,
-        "decision_title": decision.title,
         "owner_organisation": owner.name,
         "due_on": item.due_on.isoformat(),
         "state": item.state,
         "state_label": ActionState(item.state).label,
-        "subject_line": f"« {item.title} », pour {owner.name}",
+        "subject_line": f"décision {decision.reference} du {committee.name}, pour {owner.name}",
         "path": ACTION.case_path(item.id),
     }
 
@@ -96,7 +98,6 @@ ACTION = Lifecycle(
     describe=_describe,
     role_sides=SECRETARIAT_ROLE_SIDES,
     side_labels=SECRETARIAT_LABELS,
-    visible_to_all=True,
     waiting_on={
         ActionState.OPEN: Waiting(
             side=OWNER, action="réaliser l'action puis la marquer comme faite"

@@ -110,18 +110,22 @@ async def _publish(session: AsyncSession, decision: Any, fields: BaseModel, now:
 
 
 async def _describe(session: AsyncSession, decision: Any) -> dict[str, Any]:
+    """What an email may say of an item: its reference, committee and axis, never free text.
+
+    A title, a description or a decision's text is typed by a person and may name someone:
+    it stays behind the login.
+    """
     committee = await get_kept(session, Committee, decision.committee_id)
     proposer = await get_kept(session, Organisation, decision.proposer_organisation_id)
     return {
         "reference": decision.reference,
-        "title": decision.title,
         "committee": committee.name,
         "proposer_organisation": proposer.name,
         "axis": decision.axis.value,
         "axis_label": decision.axis.label,
         "state": decision.state,
         "state_label": DecisionState(decision.state).label,
-        "subject_line": f"« {decision.title} », {committee.name}",
+        "subject_line": committee.name,
         "path": DECISION.case_path(decision.id),
         "meeting_at": decision.meeting_at.isoformat() if decision.meeting_at else None,
     }
@@ -236,7 +240,6 @@ DECISION = Lifecycle(
     describe=_describe,
     role_sides=SECRETARIAT_ROLE_SIDES,
     side_labels=SECRETARIAT_LABELS,
-    visible_to_all=True,
     coordinator_override=False,
     waiting_on={
         S.PROPOSED: WAITING_SCHEDULE,

@@ -20,8 +20,9 @@ from core.enums import TimerKind, TimerStatus
 from core.errors import Forbidden, InvalidInput, NotFound, TransitionNotAllowed
 from core.models import Event, Timer
 from core.outbox import enqueue
+from states.actor import Actor
 from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
-from states.policy import Actor, allowed_triggers, can_see, may_fire, sides_of
+from states.policy import allowed_triggers, may_fire, may_see, sides_of
 from states.recipients import recipients_for
 
 EVENTS = cast(Table, Event.__table__)
@@ -86,27 +87,31 @@ async def fire(
 ) -> Any:
     """Fire ``trigger`` on a case in one transaction and return the updated case.
 
-    Loads and locks the row, checks visibility (NotFound), the actor's side (Forbidden),
+    Takes the lifecycle's ``lock_first`` locks, loads and locks the row, checks visibility
+    (NotFound), the actor's side (Forbidden),
     the machine (TransitionNotAllowed) and the payload (InvalidInput); applies the
     transition, appends its event, replaces its timers and writes its outbox rows; commits.
     On any error the transaction is rolled back and nothing has changed; a concurrent write
     that got in the way is a ConcurrentChange.
     """
     async with transaction(session):
+        if lifecycle.lock_first is not None:
+            await lifecycle.lock_first(session, case_id)
         case = await load_case(session, lifecycle, case_id, lock=True)
         await apply_transition(session, lifecycle, case, trigger, actor, payload, now)
     return case
 
 
 def check_may_fire(
-    lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor, now: datetime
+    lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor, now: datetime, *, visible: bool
 ) -> TransitionSpec:
     """The declaration of ``trigger`` once ``actor`` is known to may fire it on ``case`` now.
 
-    Checks, in this order: visibility (NotFound), the actor's side (Forbidden), the state
-    machine, then the transition's guard (TransitionNotAllowed).
+    Checks, in this order: visibility (``visible``, from ``policy.may_see``: NotFound), the
+    actor's side (Forbidden), the state machine, then the transition's guard
+    (TransitionNotAllowed).
     """
-    if not can_see(actor, lifecycle, case):
+    if not visible:
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case.id} introuvable.")
     try:
         spec = lifecycle.transition(trigger)
@@ -146,7 +151,8 @@ async def apply_transition(
     The event, the timers and the outbox rows are plain inserts, one statement each: the
     case row itself is flushed with the transaction (its version column guards it).
     """
-    spec = check_may_fire(lifecycle, case, trigger, actor, now)
+    visible = await may_see(session, actor, lifecycle, case)
+    spec = check_may_fire(lifecycle, case, trigger, actor, now, visible=visible)
     fields = _validated(spec, payload)
     from_state = case.state
     for name, attribute in spec.copies.items():

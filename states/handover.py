@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import get_kept
 from core.enums import AccompanimentSource, LabelledEnum, MessageKey, TimerKind
 from core.errors import ConcurrentChange
-from core.models import Handover, Organisation
+from core.models import Handover, Organisation, Person
 from states import engine
 from states.accompaniments import begin_accompaniment, current_accompaniment
+from states.actor import Actor
 from states.fields import Comment, Moment, Payload
 from states.lifecycle import (
     COORDINATORS,
@@ -30,7 +31,6 @@ from states.lifecycle import (
     TransitionSpec,
     Waiting,
 )
-from states.policy import Actor
 
 REFERENT = "referent"
 SUCCESSOR = "successor"
@@ -95,8 +95,9 @@ async def _confirm(session: AsyncSession, handover: Any, fields: BaseModel, now:
 async def _withdraw_the_others(session: AsyncSession, handover: Any, now: datetime) -> None:
     """The person's other open handovers can no longer happen: relais withdraws them.
 
-    Rows another transaction holds are skipped rather than waited for (no deadlock between
-    two confirms); such a handover's own confirm then fails, as its référent is gone.
+    Every one of them, in the confirm's transaction: a person's handovers change only under
+    the lock of their person (``_lock_person``, taken first), so none is held elsewhere for
+    long and waiting for it (in id order) cannot deadlock.
     """
     others = (
         await session.execute(
@@ -106,7 +107,8 @@ async def _withdraw_the_others(session: AsyncSession, handover: Any, now: dateti
                 Handover.id != handover.id,
                 Handover.state.in_(OPEN_STATES),
             )
-            .with_for_update(skip_locked=True)
+            .order_by(Handover.id)
+            .with_for_update()
             .execution_options(populate_existing=True)
         )
     ).scalars()
@@ -117,6 +119,19 @@ async def _withdraw_the_others(session: AsyncSession, handover: Any, now: dateti
             session, HANDOVER, other, "withdraw", Actor.system(),
             WithdrawHandoverFields(reason=reason), now,
         )  # fmt: skip
+
+
+async def _lock_person(session: AsyncSession, handover_id: int) -> None:
+    """Lock the person of ``handover_id`` (``SELECT … FOR UPDATE``) before the handover itself.
+
+    Concurrent triggers on the handovers of one person then run one after the other, always
+    in the order person, handover, accompaniment, other handovers: the confirm that goes
+    first withdraws the others, whose own confirm then finds them withdrawn (409).
+    """
+    person_of_handover = select(Handover.person_id).where(Handover.id == handover_id)
+    await session.execute(
+        select(Person.id).where(Person.id == person_of_handover.scalar_subquery()).with_for_update()
+    )
 
 
 def _meeting_passed(handover: Any, now: datetime) -> str | None:
@@ -227,6 +242,7 @@ HANDOVER = Lifecycle(
     list_label="Passages de relais",
     path="/handovers",
     describe=_describe,
+    lock_first=_lock_person,
     waiting_on={
         S.PROPOSED: Waiting(side=SUCCESSOR, action="accepter ou refuser le passage de relais"),
         S.ACCEPTED: Waiting(side=SUCCESSOR, action="confirmer que la première rencontre a eu lieu"),

@@ -140,14 +140,16 @@ class Lifecycle:
     side_recipients: Callable[[AsyncSession, Any, str], Awaitable[list[Recipient]]] | None = None
     # What a notification may say of the case: references, organisations, never the person.
     describe: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
+    # Locks taken before the case's own row when a person fires a trigger (given the case's
+    # id), so that the transitions of related cases queue in one order: a handover locks its
+    # person first, and confirming one withdraws the person's other handovers without a race.
+    lock_first: Callable[[AsyncSession, int], Awaitable[None]] | None = None
     # A party's list of its cases: "sent" and "received" -> the side the actor stands on.
     boxes: Mapping[str, str] = field(default_factory=dict)
     # Sides held by role rather than by organisation, e.g. the committees' secretariat.
     role_sides: Mapping[Role, str] = field(default_factory=dict)
     # What a person reads for a side that is not an organisation ("Secrétariat des comités").
     side_labels: Mapping[str, str] = field(default_factory=dict)
-    # Cases every partner may read (governance): no personal data in them.
-    visible_to_all: bool = False
     # Whether coordinators may fire every human trigger of the cases in their scope.
     coordinator_override: bool = True
     # State -> the side expected to act, for the states that have deadlines.

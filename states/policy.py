@@ -3,71 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.enums import Role, Territory
-from core.models import OutboxMessage
+from core.enums import Role
+from core.models import ActionItem, CommitteeMember, Decision, OutboxMessage
+from states.action import ACTION
+from states.actor import Actor
+from states.decision import DECISION
 from states.lifecycle import COORDINATORS, SYSTEM, Lifecycle, TransitionSpec
 from states.referral import REFERRER
 
-
-class AccountHolder(Protocol):
-    """What an actor is built from: a user row, or a copy of one."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def organisation_id(self) -> int: ...
-    @property
-    def role(self) -> Role: ...
-    @property
-    def scope_territory(self) -> Territory | None: ...
-
-
 CASE_ROLES = frozenset({Role.MEMBER, Role.ORG_ADMIN, Role.COORDINATOR})
 """Roles that act on cases on behalf of their organisation."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a user seen through their organisation and role, or relais itself."""
-
-    user_id: int | None
-    organisation_id: int | None
-    role: Role | None
-    scope_territory: Territory | None = None
-
-    @classmethod
-    def of(cls, user: AccountHolder) -> Actor:
-        """``user`` as the domain sees them: their organisation, role and territory."""
-        return cls(
-            user_id=user.id,
-            organisation_id=user.organisation_id,
-            role=user.role,
-            scope_territory=user.scope_territory,
-        )
-
-    @classmethod
-    def system(cls) -> Actor:
-        """relais acting on its own (timers, sweeps)."""
-        return cls(user_id=None, organisation_id=None, role=None)
-
-    @classmethod
-    def operator(cls) -> Actor:
-        """The platform operator at the command line, with an admin's rights."""
-        return cls(user_id=None, organisation_id=None, role=Role.ADMIN)
-
-    @property
-    def is_system(self) -> bool:
-        """Whether this is relais itself rather than a person."""
-        return self.role is None
-
-    def covers(self, territory: Territory | str) -> bool:
-        """Whether a coordinator's scope includes ``territory`` (no scope: all of Paris)."""
-        return self.scope_territory is None or self.scope_territory == territory
 
 
 def sides_of(actor: Actor, lifecycle: Lifecycle, case: Any) -> frozenset[str]:
@@ -90,10 +40,65 @@ def sides_of(actor: Actor, lifecycle: Lifecycle, case: Any) -> frozenset[str]:
 
 
 def can_see(actor: Actor, lifecycle: Lifecycle, case: Any) -> bool:
-    """Whether ``actor`` may know that ``case`` exists (otherwise: 404)."""
-    if lifecycle.visible_to_all and actor.role is not None:
-        return True
+    """Whether ``actor`` stands on a side of ``case`` (its organisations, a role's side, a
+    coordinator's scope). A committee's items have more readers: ``may_see``."""
     return bool(sides_of(actor, lifecycle, case))
+
+
+def _sits_on(organisation_id: int, committee_id: Any) -> ColumnElement[bool]:
+    """Whether ``organisation_id`` is a member organisation of the committee ``committee_id``."""
+    return exists().where(
+        CommitteeMember.committee_id == committee_id,
+        CommitteeMember.organisation_id == organisation_id,
+    )
+
+
+def governance_readers(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool] | None:
+    """The committee items ``actor`` reads beyond their own sides; None for other lifecycles.
+
+    A decision, and each of its action items, may carry what a partner typed: they are read
+    by the secretariat (a side), the coordinators, the committee's member organisations, the
+    organisation that proposed the decision and those that own one of its action items; by
+    nobody else (404). The one rule of listings (``visible_clause``) and of a case's own
+    check (``may_see``).
+    """
+    if lifecycle.name not in (DECISION.name, ACTION.name) or actor.role not in CASE_ROLES:
+        return None
+    if actor.role is Role.COORDINATOR:
+        return true()
+    if actor.organisation_id is None:
+        return None
+    organisation = actor.organisation_id
+    if lifecycle.name == DECISION.name:
+        return or_(
+            _sits_on(organisation, Decision.committee_id),
+            exists().where(
+                ActionItem.decision_id == Decision.id,
+                ActionItem.owner_organisation_id == organisation,
+            ),
+        )
+    return exists().where(
+        Decision.id == ActionItem.decision_id,
+        or_(
+            Decision.proposer_organisation_id == organisation,
+            _sits_on(organisation, Decision.committee_id),
+        ),
+    )
+
+
+async def may_see(session: AsyncSession, actor: Actor, lifecycle: Lifecycle, case: Any) -> bool:
+    """Whether ``actor`` may know that ``case`` exists (otherwise: 404).
+
+    A side of the case, or else the lifecycle's readers (``governance_readers``), asked of
+    the database with the very clause the listings use.
+    """
+    if can_see(actor, lifecycle, case):
+        return True
+    readers = governance_readers(actor, lifecycle)
+    if readers is None:
+        return False
+    model = lifecycle.model
+    return bool(await session.scalar(select(exists().where(model.id == case.id, readers))))
 
 
 def may_fire(lifecycle: Lifecycle, sides: frozenset[str], spec: TransitionSpec) -> bool:
@@ -128,11 +133,12 @@ def allowed_triggers(lifecycle: Lifecycle, sides: frozenset[str], state: str) ->
 def may_list_cases(actor: Actor, lifecycle: Lifecycle) -> bool:
     """Whether some case of ``lifecycle`` may ever be visible to ``actor``.
 
-    Everyone reads the governance items; otherwise a case is seen through an organisation
-    that works cases, a role that has its own side, or a coordinator's scope. A listing of
-    ``lifecycle`` for anyone else is empty (``visible_clause``), and the menu leaves it out.
+    A case is seen through an organisation that works cases, a role that has its own side,
+    or a coordinator's scope (and, for a committee's items, ``governance_readers``). A
+    listing of ``lifecycle`` for anyone else is empty (``visible_clause``), and the menu
+    leaves it out.
     """
-    if actor.is_system or lifecycle.visible_to_all:
+    if actor.is_system:
         return True
     return actor.role in CASE_ROLES or actor.role in lifecycle.role_sides
 
@@ -141,16 +147,17 @@ def visible_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
     """A SQL condition selecting the cases of ``lifecycle`` that ``actor`` may see."""
     if not may_list_cases(actor, lifecycle):
         return false()
-    if lifecycle.visible_to_all and actor.role is not None:
-        return true()
-    return responsibility_clause(actor, lifecycle)
+    sides = responsibility_clause(actor, lifecycle)
+    readers = governance_readers(actor, lifecycle)
+    return sides if readers is None else or_(sides, readers)
 
 
 def responsibility_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
     """The cases whose delays ``actor`` follows: their organisation's, their role's, or, for
     a coordinator, their territory's (what ``/api/overdue`` and the digest list).
 
-    Unlike visibility, governance items every partner may read are not everyone's concern.
+    Unlike visibility, a committee's items its member organisations read are not their
+    concern.
     """
     if actor.is_system:
         return true()
@@ -205,6 +212,17 @@ def may_hand_over_from(actor: Actor, referent_organisation_id: int | None) -> bo
         and referent_organisation_id is not None
         and referent_organisation_id == actor.organisation_id
     )
+
+
+def may_start_accompaniment(actor: Actor) -> bool:
+    """Whether ``actor`` may make an organisation a person's référent directly, with a
+    written reason: coordinators only.
+
+    Otherwise an accompaniment starts only when the receiving partner starts a referral to
+    an accompaniment offer, or by a confirmed handover; a referrer never makes itself
+    référent.
+    """
+    return actor.role is Role.COORDINATOR and actor.organisation_id is not None
 
 
 def may_redirect_referral(sides: frozenset[str]) -> bool:
@@ -315,7 +333,10 @@ def may_manage_meetings(actor: Actor) -> bool:
 
 
 def may_read_governance(actor: Actor) -> bool:
-    """Whether ``actor`` may read committees and meetings (no personal data in them)."""
+    """Whether ``actor`` may read committees and meetings (no personal data in them).
+
+    The items put to a committee are another matter: ``governance_readers``.
+    """
     return actor.role is not None
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import OfferCategory, OrganisationKind, Role, Territory
 from core.models import Offer, Organisation, User
 from services.auth import SessionStrategy
-from states.policy import Actor
+from states.actor import Actor
 from states.referral import PersonFields, ReferralCreate
 
 PASSWORD = "mot-de-passe-de-test"
@@ -235,13 +235,26 @@ def person_fields(**overrides: Any) -> PersonFields:
 
 
 async def accompany_new_person(session: AsyncSession, user: User, now: datetime) -> int:
-    """A new person whom ``user``'s organisation accompanies from ``now``; the person's id."""
+    """A new person whom ``user``'s organisation accompanies from ``now``; the person's id.
+
+    Started as the rule allows outside a referral or a handover: by the coordination, with a
+    written reason.
+    """
     from services.handover_service import AccompanimentStart, start_accompaniment
 
-    accompaniment = await start_accompaniment(
-        session, actor_of(user), AccompanimentStart(person=person_fields(), consent=True), now
+    coordination = Actor(user_id=None, organisation_id=user.organisation_id, role=Role.COORDINATOR)
+    start = AccompanimentStart(
+        person=person_fields(),
+        organisation_id=user.organisation_id,
+        reason=ACCOMPANIMENT_REASON,
+        consent=True,
     )
+    accompaniment = await start_accompaniment(session, coordination, start, now)
     return accompaniment.person_id
+
+
+ACCOMPANIMENT_REASON = "Prise en charge décidée en commission de coordination du secteur."
+"""Why the coordination starts the test accompaniments."""
 
 
 def handover_json(

@@ -20,8 +20,8 @@ from core.errors import Conflict, InvalidInput, NotFound
 from services import cases, directory
 from services.cases import CaseView
 from services.inbox import case_deadlines
+from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import Actor
 from web.deps import NowDep, SessionDep, WebUserDep
 from web.forms import (
     Choice,

@@ -29,7 +29,7 @@ from services.auth import (
     get_user_manager,
 )
 from services.request_context import get_session, get_settings
-from states.policy import Actor
+from states.actor import Actor
 
 SESSION_COOKIE = "relais_session"
 

@@ -17,8 +17,8 @@ from core.errors import AlreadyExists
 from core.models import OutboxMessage, User
 from core.outbox import enqueue
 from services.overdue import OverdueGroup, group_by_organisation, overdue_cases
+from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import Actor
 
 DIGEST_ROLES = (Role.COORDINATOR, Role.ORG_ADMIN)
 

@@ -24,8 +24,8 @@ from core.models import Timer
 from core.outbox import enqueue
 from services.case_context import UNKNOWN, case_context
 from states import engine
+from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import Actor
 from states.recipients import (
     coordinator_recipients,
     forget_recipients,

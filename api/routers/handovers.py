@@ -76,7 +76,10 @@ add_trigger_routes(router, HANDOVER, HandoverRead, handover_service.DETAILS, id_
 async def start_accompaniment(
     body: AccompanimentStart, actor: ActorDep, session: SessionDep, now: NowDep
 ) -> Accompaniment:
-    """The caller's organisation becomes the person's référent (no one else may be)."""
+    """A coordinator makes an organisation the person's référent, with a written reason.
+
+    Otherwise an accompaniment starts from a referral or a confirmed handover.
+    """
     return await handover_service.start_accompaniment(session, actor, body, now)
 
 

@@ -37,6 +37,10 @@ class Accompaniment(Base):
     source_id: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why the coordination started it, and who (a direct start only): free text about the
+    # person, kept here rather than in an event so that anonymisation can erase it.
+    reason: Mapped[str | None] = mapped_column(Text)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
     person: Mapped[Person] = relationship(lazy="raise")

@@ -24,8 +24,8 @@ from relais.simulation.world import Partner, SimOffer, World
 from services.handover_service import HandoverCreate, propose_handover
 from services.referral_service import open_referral
 from states import engine
+from states.actor import Actor
 from states.handover import HANDOVER
-from states.policy import Actor
 from states.referral import REFERRAL
 
 Step = Callable[[AsyncSession, datetime], Awaitable[None]]

@@ -17,7 +17,7 @@ from core.settings import Settings
 from relais.accounts import create_user_in
 from relais.demo import DEMO_PASSWORD, seed_demo
 from services.inputs import AccountCreate
-from states.policy import Actor
+from states.actor import Actor
 
 
 class NotEmpty(Exception):

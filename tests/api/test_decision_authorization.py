@@ -1,10 +1,12 @@
 """Decision items and action items against every kind of caller (issue 4, acceptance 1).
 
-Decisions and action items carry no personal data: every authenticated user reads them. The
-secretariat schedules and records decisions and gives approved ones their action items;
-partners and coordinators propose; only coordinators bring a referral of their scope to the
-comité technique; an action item is done by its owner organisation, the secretariat or a
-coordinator. Statuses are written literally, one column per caller.
+Decisions and action items are read by the committee's member organisations, the
+secretariat, coordinators, the proposer and the action owners; any other organisation and
+the platform admin get 404 (issue 12, finding 7). The secretariat schedules and records
+decisions and gives approved ones their action items; partners and coordinators propose;
+only coordinators bring a referral of their scope to the comité technique; an action item
+is done by its owner organisation, the secretariat or a coordinator. Statuses are written
+literally, one column per caller.
 """
 
 from __future__ import annotations
@@ -27,15 +29,17 @@ async def cast(world: World, session: AsyncSession, clock: FixedClock) -> Cast:
 
 
 DECISION_MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
-    "schedule": ("proposed", (200, 403, 403, 403, 403, 401)),
-    "approve": ("scheduled", (200, 403, 403, 403, 403, 401)),
-    "reject": ("scheduled", (200, 403, 403, 403, 403, 401)),
-    "adjourn": ("scheduled", (200, 403, 403, 403, 403, 401)),
-    "publish": ("approved", (200, 403, 403, 403, 403, 401)),
-    "actions": ("approved", (201, 403, 403, 403, 403, 401)),
-    "read": ("proposed", (200, 200, 200, 200, 200, 401)),
+    "schedule": ("proposed", (200, 403, 404, 403, 404, 401)),
+    "approve": ("scheduled", (200, 403, 404, 403, 404, 401)),
+    "reject": ("scheduled", (200, 403, 404, 403, 404, 401)),
+    "adjourn": ("scheduled", (200, 403, 404, 403, 404, 401)),
+    "publish": ("approved", (200, 403, 404, 403, 404, 401)),
+    "actions": ("approved", (201, 403, 404, 403, 404, 401)),
+    "read": ("proposed", (200, 200, 404, 200, 404, 401)),
     "list": ("proposed", (200, 200, 200, 200, 200, 401)),
 }
+# Who reads the item, and finds it in the list (the others get an empty one).
+READERS = ("secretary", "proposer", "coordinator")
 DESTINATION = {
     "schedule": "scheduled",
     "approve": "approved",
@@ -83,7 +87,8 @@ async def test_decision_matrix(
         )
     assert answer.status_code == expected, answer.text
     if route == "list" and expected == 200:
-        assert [item["id"] for item in answer.json()["items"]] == [decision_id]
+        listed = [decision_id] if caller in READERS else []
+        assert [item["id"] for item in answer.json()["items"]] == listed
     if route in DESTINATION and expected == 200:
         assert answer.json()["state"] == DESTINATION[route]
     if route == "read" and expected == 200:
@@ -121,8 +126,8 @@ async def test_who_proposes(caller: str, cast: Cast, client: httpx.AsyncClient) 
 
 #                       secretary proposer other coordinator admin anonymous
 ACTION_MATRIX: dict[str, tuple[int, ...]] = {
-    "done": (200, 200, 403, 200, 403, 401),
-    "read": (200, 200, 200, 200, 200, 401),
+    "done": (200, 200, 404, 200, 404, 401),
+    "read": (200, 200, 404, 200, 404, 401),
     "list": (200, 200, 200, 200, 200, 401),
 }
 
@@ -155,7 +160,8 @@ async def test_action_matrix(
         assert answer.json()["state"] == "done"
         assert answer.json()["done_note"] == "Salle réservée."
     if route == "list" and answer.status_code == 200:
-        assert [item["id"] for item in answer.json()["items"]] == [action_id]
+        listed = [action_id] if caller in READERS else []
+        assert [item["id"] for item in answer.json()["items"]] == listed
 
 
 #                    secretary proposer other coordinator admin anonymous

@@ -62,11 +62,14 @@ STATUS_MATRIX = {
     "GET /api/persons/{id}/accompaniments": (200, 200, 404, 200, 404, 404, 404, 401),
     # A second proposal, to a fifth organisation: only the current référent may make it.
     "POST /api/handovers": (201, 403, 404, 403, 404, 403, 403, 401),
-    # Start accompanying a new person: any organisation working cases may.
-    "POST /api/accompaniments (new person)": (201, 201, 201, 201, 201, 403, 403, 401),
-    # Start accompanying the person A accompanies: A already does; the others may not.
-    "POST /api/accompaniments (person_id)": (201, 409, 404, 409, 404, 403, 403, 401),
+    # Start an accompaniment directly: coordinators only, with a reason (issue 12, finding 9).
+    "POST /api/accompaniments (new person)": (403, 403, 403, 201, 201, 403, 403, 401),
+    # The person A accompanies: A already does (409); the scoped coordinator cannot see them.
+    "POST /api/accompaniments (person_id)": (403, 403, 403, 409, 404, 403, 403, 401),
 }
+
+REASON = "Sortie d'hospitalisation : prise en charge décidée par la coordination."
+WHY = {"reason": REASON}
 
 ALLOWED_WHEN_PROPOSED = {
     "referent": ["withdraw"],
@@ -295,23 +298,15 @@ async def test_start_accompaniment(
     headers = await cast.headers(caller)
     before = await database(sessionmaker, case)
 
-    known = await client.post(
-        "/api/accompaniments", json={"person_id": case.person_id, "consent": True}, headers=headers
-    )
+    body = {"person_id": case.person_id, "consent": True, **WHY}
+    known = await client.post("/api/accompaniments", json=body, headers=headers)
     assert known.status_code == STATUS_MATRIX["POST /api/accompaniments (person_id)"][caller_index]
     # Nothing changes: A already accompanies the person, and no one else may.
     assert await database(sessionmaker, case) == before
-    if known.status_code == 201:
-        assert known.json()["organisation_id"] == cast.world.sender.id
-        assert known.json()["source"] == "direct"
-    else:
-        assert known.json()["code"] == CODES[known.status_code]
+    assert known.json()["code"] == CODES[known.status_code]
 
-    new = await client.post(
-        "/api/accompaniments",
-        json={"person": {"first_name": "Inès", "last_name": "Dupuis"}, "consent": True},
-        headers=headers,
-    )
+    body = {"person": {"first_name": "Inès", "last_name": "Dupuis"}, "consent": True, **WHY}
+    new = await client.post("/api/accompaniments", json=body, headers=headers)
     expected = STATUS_MATRIX["POST /api/accompaniments (new person)"][caller_index]
     assert new.status_code == expected, new.text
     counts = (await database(sessionmaker, case))[2]
@@ -319,7 +314,7 @@ async def test_start_accompaniment(
     assert (counts["persons"], counts["accompaniments"]) == (1 + created, 1 + created)
     if expected == 201:
         assert new.json()["organisation_id"] == cast.user(caller).organisation_id
-        assert new.json()["ended_at"] is None
+        assert (new.json()["ended_at"], new.json()["reason"]) == (None, REASON)
 
 
 async def test_hidden_handover_answers_like_a_missing_one(
@@ -361,6 +356,8 @@ BAD_INPUT: dict[str, tuple[dict[str, Any], str]] = {
     "withdraw: oversized reason": ({"reason": "x" * 2001}, "reason"),
     "confirm: unknown field": ({"meeting": "ok"}, "meeting"),
     "accompany: no consent": ({"consent": False}, "consent"),
+    "accompany: no reason": ({"reason": None}, "reason"),
+    "accompany: blank reason": ({"reason": "  "}, "reason"),
     "accompany: NUL byte": (
         {"person": {"first_name": "A\x00", "last_name": "B"}},
         "person.first_name",
@@ -379,7 +376,8 @@ async def test_bad_input_changes_nothing(
 ) -> None:
     action = name.split(":")[0]
     changes, field = BAD_INPUT[name]
-    caller = "referent" if action in ("propose", "withdraw") else "successor"
+    callers = {"propose": "referent", "withdraw": "referent", "accompany": "coordinator"}
+    caller = callers.get(action, "successor")
     case = await handover_in(sessionmaker, cast, clock, "proposed")
     if action == "propose":
         own = cast.world.sender.id
@@ -387,7 +385,7 @@ async def test_bad_input_changes_nothing(
         url, body = "/api/handovers", handover_json(case.person_id, cast.fifth, **changes)
     elif action == "accompany":
         person = {"first_name": "Inès", "last_name": "Dupuis"}
-        url, body = "/api/accompaniments", {"person": person, "consent": True, **changes}
+        url, body = "/api/accompaniments", {"person": person, "consent": True, **WHY, **changes}
     else:
         url, body = f"/api/handovers/{case.handover_id}/{action}", changes
     before = await database(sessionmaker, case)

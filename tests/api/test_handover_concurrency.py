@@ -3,8 +3,8 @@
 The Mission locale (A) accompanies a person and proposed them both to an EPI (B) and to the
 CAF (C); both accepted, and the first meeting took place. B and C confirm at the same moment,
 through the whole HTTP stack on the application's own connection pool (``asyncio.gather``).
-Each confirm locks its own handover row, then A's current accompaniment (``SELECT ... FOR
-UPDATE``): the second one waits, then finds that accompaniment ended and answers 409. Exactly
+Each confirm locks the person first (``SELECT ... FOR UPDATE``), then its own handover: the
+second one waits, then finds its handover withdrawn by the first and answers 409. Exactly
 one référent remains, and A's accompaniment ended once. Repeated, in both orders, so that the
 race really happens.
 """
@@ -57,20 +57,13 @@ async def test_two_concurrent_confirms_leave_one_referent(
     [winner] = [organisation for organisation, answer in answers.items() if answer.is_success]
     [loser] = [organisation for organisation in answers if organisation != winner]
     assert answers[winner].json()["state"] == "completed"
-    # Two orders of events, each a 409 for the loser. Either the loser locked its handover
-    # first and finds the référent gone once the winner commits; or the winner's confirm
-    # withdrew the loser's handover first (a completed handover withdraws the others).
+    # The winner's confirm withdrew the loser's handover in its own transaction (a completed
+    # handover withdraws the others), whichever confirm came first.
     refusal = answers[loser].json()
-    loser_withdrawn = refusal["code"] == "transition_not_allowed"
-    if loser_withdrawn:
-        assert "retiré" in refusal["detail"]
-    else:
-        assert refusal["code"] == "concurrent_change"
-        assert "n'est plus accompagnée" in refusal["detail"]
+    assert refusal["code"] == "transition_not_allowed"
+    assert "retiré" in refusal["detail"]
 
-    await _check_one_referent(
-        sessionmaker, world, race, clock.now(), winner, loser, loser_withdrawn
-    )
+    await _check_one_referent(sessionmaker, world, race, clock.now(), winner, loser)
 
 
 async def _two_accepted_handovers(
@@ -134,7 +127,6 @@ async def _check_one_referent(
     now: datetime,
     winner: int,
     loser: int,
-    loser_withdrawn: bool,
 ) -> None:
     """What the database holds after the race: the accompaniments, handovers, events, emails."""
     handovers = race.handovers
@@ -178,7 +170,7 @@ async def _check_one_referent(
     ]
     assert states == {
         handovers[winner]: ("completed", 3),
-        handovers[loser]: ("withdrawn", 3) if loser_withdrawn else ("accepted", 2),
+        handovers[loser]: ("withdrawn", 3),
     }
     assert confirms == [handovers[winner]]
     assert completed_mails == [handovers[winner]]

@@ -37,26 +37,34 @@ async def test_mission_locale_hands_a_young_person_over_to_an_epi(
         world.receiver.id,
         world.outsider.id,
     )
-    person_id = await _start_accompaniment(client, parties)
+    person_id = await _start_accompaniment(client, parties, await auth_headers(world.coordinator))
     handover_id = await _propose_to_the_epi(client, parties, person_id)
     await _accept_then_confirm_after_the_meeting(client, clock, parties, handover_id)
     await _check_the_referent_changed(client, session, clock, parties, person_id, handover_id)
     await _check_only_the_new_referent_hands_over(client, parties, person_id, handover_id)
 
 
-async def _start_accompaniment(client: httpx.AsyncClient, parties: Parties) -> int:
-    """The Mission locale starts accompanying Yanis; his person id."""
+async def _start_accompaniment(
+    client: httpx.AsyncClient, parties: Parties, coordination: dict[str, str]
+) -> int:
+    """The coordination entrusts Yanis to the Mission locale, saying why; his person id.
+
+    The Mission locale itself may not make itself his référent (issue 12, finding 9).
+    """
+    yanis = {"first_name": "Yanis", "last_name": "Moreau", "birth_date": "2006-05-01"}
+    body = {"person": yanis, "consent": True}
+    refused = await client.post("/api/accompaniments", json=body, headers=parties.mission_locale)
+    assert refused.status_code == 403, refused.text
+    reason = "Jeune sans solution repéré par la coordination du secteur."
     started = await client.post(
         "/api/accompaniments",
-        json={
-            "person": {"first_name": "Yanis", "last_name": "Moreau", "birth_date": "2006-05-01"},
-            "consent": True,
-        },
-        headers=parties.mission_locale,
+        json={**body, "organisation_id": parties.sender_id, "reason": reason},
+        headers=coordination,
     )
     assert started.status_code == 201, started.text
     person_id: int = started.json()["person_id"]
     assert started.json()["organisation_id"] == parties.sender_id
+    assert started.json()["reason"] == reason
     return person_id
 
 

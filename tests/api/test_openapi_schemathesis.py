@@ -49,8 +49,8 @@ from relais.app import create_app
 from services import cases, referral_service
 from services.decision_service import propose_decision
 from services.handover_service import HandoverCreate, propose_handover
+from states.actor import Actor
 from states.decision import DECISION, ScheduleFields
-from states.policy import Actor
 from states.referral import REFERRAL
 from tests.factories import (
     PASSWORD,

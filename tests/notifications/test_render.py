@@ -178,6 +178,7 @@ class Governance:
     committee_id: int
     first_id: int
     second_id: int
+    sender_id: int
     receiver_id: int
     outsider_id: int
 
@@ -212,23 +213,28 @@ async def governance_cast(world: World, clock: FixedClock, session: AsyncSession
     first = await make_meeting(session, committee, paris(20, 14))
     second = await make_meeting(session, committee, paris(3, 14, month=4))
     committee_id, first_id, second_id = committee.id, first.id, second.id
-    receiver_id, outsider_id = world.receiver.id, world.outsider.id
+    sender_id, receiver_id, outsider_id = world.sender.id, world.receiver.id, world.outsider.id
     await session.commit()
     return Governance(
         mission_locale, epi, outsider, coordinator, secretary,
-        committee_id, first_id, second_id, receiver_id, outsider_id,
+        committee_id, first_id, second_id, sender_id, receiver_id, outsider_id,
     )  # fmt: skip
 
 
 async def hand_zoe_over_three_times(
     client: httpx.AsyncClient, clock: FixedClock, cast: Governance
 ) -> None:
-    """The Mission locale accompanies Zoé; her handovers are declined, withdrawn, completed."""
+    """The coordination entrusts Zoé to the Mission locale; her handovers are declined,
+    withdrawn, completed."""
     mission_locale, epi, outsider = cast.mission_locale, cast.epi, cast.outsider
     receiver_id, outsider_id = cast.receiver_id, cast.outsider_id
     clock.set(paris(2, 16))
+    entrusted = {"organisation_id": cast.sender_id, "reason": MOTIVE}
     started = await post(
-        client, "/api/accompaniments", {"person": PERSON, "consent": True}, mission_locale
+        client,
+        "/api/accompaniments",
+        {"person": PERSON, "consent": True, **entrusted},
+        cast.coordinator,
     )
     person_id = started["person_id"]
 

@@ -63,28 +63,25 @@ HANDOVER = {
 }
 DECISION = {
     "reference": "DC-2026-000007",
-    "title": "Ateliers numériques dans chaque EPI",
     "committee": "Comité technique du PPIE",
     "proposer_organisation": "EPI Paris Centre",
     "axis": "4.2",
     "axis_label": "Renforcer l'autonomie par l'inclusion numérique",
     "state": "proposed",
     "state_label": "proposée",
-    "subject_line": "« Ateliers numériques dans chaque EPI », Comité technique du PPIE",
+    "subject_line": "Comité technique du PPIE",
     "path": "/decisions/7",
     "meeting_at": None,
 }
 ACTION = {
     "committee": "Comité technique du PPIE",
     "reference": "AC-2026-000003",
-    "title": "Ouvrir deux ateliers par EPI",
     "decision_reference": "DC-2026-000007",
-    "decision_title": "Ateliers numériques dans chaque EPI",
     "owner_organisation": "EPI Paris Centre",
     "due_on": "2026-06-30",
     "state": "open",
     "state_label": "à faire",
-    "subject_line": "« Ouvrir deux ateliers par EPI », pour EPI Paris Centre",
+    "subject_line": "décision DC-2026-000007 du Comité technique du PPIE, pour EPI Paris Centre",
     "path": "/actions/3",
 }
 

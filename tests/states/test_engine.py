@@ -25,8 +25,8 @@ from core.errors import ConcurrentChange, InvalidInput, TransitionNotAllowed
 from core.models import Event, OutboxMessage, Referral, Timer
 from services.referral_service import create_referral
 from states import engine
+from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import Actor
 from states.referral import REFERRAL
 from tests.factories import World, actor_of, make_offer, referral_create
 

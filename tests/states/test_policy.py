@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import false
 
 from core.enums import Role
-from states.policy import Actor, may_list_cases, visible_clause
+from states.actor import Actor
+from states.policy import may_list_cases, visible_clause
 from states.registry import LIFECYCLES
 
 

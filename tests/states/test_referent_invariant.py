@@ -1,11 +1,12 @@
 """Issue 4, acceptance 2: whatever happens, an accompanied person has exactly one référent.
 
 Hypothesis draws sequences of 20 operations on 3 people and 4 organisations: direct
-accompaniment starts, handover proposals (by the current référent or by anyone), accept
-(with a meeting date before or after now), decline, withdraw and confirm (by the right side
-or by anyone), and waits that move the clock on. Each operation runs through the real
-services on the real database, in its own session, as the API would run it; each example
-starts from empty tables. ``--hypothesis-show-statistics`` shows how often each outcome came.
+accompaniment starts (by a coordinator, for an organisation), handover proposals (by the
+current référent or by anyone), accept (with a meeting date before or after now), decline,
+withdraw and confirm (by the right side or by anyone), and waits that move the clock on.
+Each operation runs through the real services on the real database, in its own session, as
+the API would run it; each example starts from empty tables.
+``--hypothesis-show-statistics`` shows how often each outcome came.
 
 A small model predicts the outcome of every operation (done, or which refusal); after every
 step the accompaniments table must show, for each person ever accompanied, exactly one
@@ -26,8 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
 from core.db import Base, create_sessionmaker
+from core.enums import Role, Territory
 from core.errors import DomainError
-from core.models import Accompaniment
+from core.models import Accompaniment, User
 from services import cases
 from services.handover_service import (
     AccompanimentStart,
@@ -35,6 +37,7 @@ from services.handover_service import (
     propose_handover,
     start_accompaniment,
 )
+from states.actor import Actor
 from states.handover import HANDOVER
 from tests.factories import actor_of, make_organisation, make_user, person_fields
 from tests.states.referent_model import (
@@ -75,6 +78,20 @@ async def new_model(sessionmaker: async_sessionmaker[AsyncSession]) -> Model:
     return Model(users, FixedClock(T0))
 
 
+def coordination_at(user: User) -> Actor:
+    """A coordinator of ``user``'s organisation, who alone starts accompaniments directly.
+
+    Scoped to an arrondissement where no case of the model lies, they know the persons that
+    organisation knows, no more: the model's predictions of a start hold unchanged.
+    """
+    return Actor(
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        role=Role.COORDINATOR,
+        scope_territory=Territory.ARR_20,
+    )
+
+
 async def perform(
     sessionmaker: async_sessionmaker[AsyncSession], model: Model, op: Operation
 ) -> str:
@@ -90,10 +107,11 @@ async def perform(
                 start = AccompanimentStart(
                     person_id=model.person_ids[op.slot] if known else None,
                     person=None if known else person_fields(last_name=f"Personne {op.slot}"),
+                    reason="Prise en charge décidée par la coordination",
                     consent=True,
                 )
                 started = await start_accompaniment(
-                    session, actor_of(model.users[op.org]), start, now
+                    session, coordination_at(model.users[op.org]), start, now
                 )
                 if not known:
                     model.person_ids[op.slot] = started.person_id

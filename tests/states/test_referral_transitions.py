@@ -21,7 +21,7 @@ from core.clock import FixedClock
 from core.models import Offer, Referral, User
 from services.referral_service import create_referral
 from states import engine
-from states.policy import Actor
+from states.actor import Actor
 from states.referral import REFERRAL
 from tests.factories import World, actor_of, make_offer, referral_create
 from tests.states.transition_harness import (

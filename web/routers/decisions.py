@@ -20,8 +20,9 @@ from services.cases import CaseView
 from services.decision_service import is_approved
 from services.governance_inputs import ActionCreate, DecisionCreate
 from states.action import ACTION
+from states.actor import Actor
 from states.decision import DECISION
-from states.policy import Actor, may_assign_actions, may_propose_decision
+from states.policy import may_assign_actions, may_propose_decision
 from web.case_pages import CasePages
 from web.deps import Cursor, NowDep, PathId, SessionDep, WebUserDep
 from web.forms import Choice, FormField, form_fields
@@ -64,6 +65,15 @@ async def decision_list(
     )
 
 
+PERSONAL_DATA_WARNING = (
+    "Aucune donnée personnelle dans l'intitulé ni dans la description : ni nom, ni prénom, "
+    "ni téléphone, ni adresse, ni situation d'une personne. Ces textes sont lus par tous les "
+    "membres du comité ; une situation individuelle se présente par la référence de son "
+    "orientation (OR-…), que la coordination inscrit en comité technique."
+)
+"""What the proposal form says before anyone types a title or a description."""
+
+
 async def _proposal_page(
     request: Request,
     session: AsyncSession,
@@ -83,7 +93,12 @@ async def _proposal_page(
     return render(
         request,
         "decision_new.html",
-        {"title": "Proposer une décision", "fields": fields, "error": form.message},
+        {
+            "title": "Proposer une décision",
+            "fields": fields,
+            "error": form.message,
+            "personal_data_warning": PERSONAL_DATA_WARNING,
+        },
         status_code=form.status_code,
     )
 

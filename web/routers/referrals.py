@@ -21,10 +21,10 @@ from services.governance_inputs import CaseReviewCreate
 from services.handover_service import DETAILS as HANDOVER_DETAILS
 from services.inbox import awaiting, escalation_deadlines
 from services.referral_service import RedirectFields
+from states.actor import Actor
 from states.decision import DECISION
 from states.handover import HANDOVER
 from states.policy import (
-    Actor,
     may_bring_case_to_committee,
     may_create_case,
     may_redirect_referral,
