@@ -1,7 +1,9 @@
 """Browser sessions: a signed, HttpOnly, SameSite cookie holding a short-lived JWT.
 
 The API keeps its bearer tokens; the pages accept only this cookie, so that a page's
-session can never be used by a script on another site to call the API.
+session can never be used by a script on another site to call the API. Under https the
+cookie is named ``__Host-relais_session``: browsers then accept it only from relais itself
+(Secure, ``Path=/``, no ``Domain``), never planted by a neighbouring sub-domain.
 """
 
 from __future__ import annotations
@@ -10,32 +12,46 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from fastapi_users import FastAPIUsers
-from fastapi_users.authentication import AuthenticationBackend, CookieTransport, JWTStrategy
+from fastapi_users.authentication import JWTStrategy
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import Role, Territory
 from core.models import Organisation, User
 from core.settings import Settings
 from services.auth import UserManager, get_jwt_strategy, get_user_manager
-from services.request_context import get_session
+from services.request_context import SettingsDep, get_session
 from states.policy import Actor
 
 SESSION_COOKIE = "relais_session"
+HOST_PREFIX = "__Host-"
 
 
 class LoginRequired(Exception):
     """The page needs a signed-in user; the browser is sent to the login page."""
 
 
-# fastapi-users reads the cookie by name only; its other attributes matter when writing.
-_reading_backend = AuthenticationBackend(
-    name="cookie",
-    transport=CookieTransport(cookie_name=SESSION_COOKIE),
-    get_strategy=get_jwt_strategy,
-)
-_web_users = FastAPIUsers[User, int](get_user_manager, [_reading_backend])
-_optional_user = _web_users.current_user(active=True, optional=True)
+def cookie_name(name: str, settings: Settings) -> str:
+    """The name of the cookie ``name``: with the ``__Host-`` prefix under https."""
+    return f"{HOST_PREFIX}{name}" if settings.cookies_secure else name
+
+
+def session_cookie(settings: Settings) -> str:
+    """The name of the session cookie for these settings."""
+    return cookie_name(SESSION_COOKIE, settings)
+
+
+async def _optional_user(
+    request: Request,
+    settings: SettingsDep,
+    strategy: Annotated[JWTStrategy[User, int], Depends(get_jwt_strategy)],
+    manager: Annotated[UserManager, Depends(get_user_manager)],
+) -> User | None:
+    """The active user the session cookie (under its name for these settings) signs in."""
+    token = request.cookies.get(session_cookie(settings))
+    if not token:
+        return None
+    user = await strategy.read_token(token, manager)
+    return user if user is not None and user.is_active else None
 
 
 async def open_session(
@@ -46,7 +62,7 @@ async def open_session(
     # Lax (not Strict) so that a link in a notification email opens the page signed in;
     # every state change is a POST that also carries a CSRF token.
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie(settings),
         token,
         max_age=settings.access_token_lifetime_seconds,
         path="/",
@@ -59,7 +75,11 @@ async def open_session(
 def close_session(response: Response, settings: Settings) -> None:
     """Sign out: the browser forgets the session cookie."""
     response.delete_cookie(
-        SESSION_COOKIE, path="/", secure=settings.cookies_secure, httponly=True, samesite="lax"
+        session_cookie(settings),
+        path="/",
+        secure=settings.cookies_secure,
+        httponly=True,
+        samesite="lax",
     )
 
 
