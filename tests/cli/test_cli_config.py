@@ -8,6 +8,7 @@ itself in a ``Server`` header (finding 11).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -82,16 +84,29 @@ def test_the_demo_is_refused_outside_development_and_nothing_is_loaded(
     tmp_path: Path, environment: str, command: list[str]
 ) -> None:
     database = tmp_path / "relais.db"
-    result = relais(
-        tmp_path, *command,
-        **{**PRODUCTION, "RELAIS_ENVIRONMENT": environment},
-        RELAIS_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
-    )  # fmt: skip
+    with _taken_port() as port, _taken_port() as prefect_port:
+        # Should the refusal ever go, ``up`` finds its ports taken and stops everything
+        # it started, rather than leave a stack running after the test.
+        ports = ["--port", str(port), "--prefect-port", str(prefect_port)]
+        result = relais(
+            tmp_path, *command, *(ports if command[0] == "up" else []),
+            **{**PRODUCTION, "RELAIS_ENVIRONMENT": environment},
+            RELAIS_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        )  # fmt: skip
     assert result.returncode == 2, result.stdout + result.stderr
     assert "refusé hors développement" in result.stderr
     assert "mot de passe est public" in result.stderr
     assert "Comptes de démonstration" not in result.stdout
     assert not database.exists()
+
+
+@contextlib.contextmanager
+def _taken_port() -> Iterator[int]:
+    """A port this test listens on, so that nothing else can."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
 
 
 def _free_port() -> int:
