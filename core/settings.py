@@ -4,31 +4,40 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self, get_args
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "relais-development-secret-not-for-production-use"
+from core.secret_key import SecretKeyFileError, development_secret, weak_secret_problem
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/relais.db"
+# The constant early versions signed with when no key was set: public, so refused.
+PUBLISHED_SECRETS = frozenset({"relais-development-secret-not-for-production-use"})
+Environment = Literal["development", "test", "production"]
 
 
 class UnsafeSettingsError(ValueError):
-    """Raised when a setting is unsafe outside development."""
+    """Raised when settings are unsafe; ``problems`` name each setting, never its value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 class Settings(BaseSettings):
     """Configuration of one relais process.
 
     Everything has a default that works on a laptop with nothing installed; outside the
-    ``development`` environment the unsafe defaults are refused at start-up.
+    ``development`` environment the unsafe defaults are refused at start-up. In development
+    without ``RELAIS_SECRET_KEY``, the key is drawn once into ``<var_dir>/secret_key``.
     """
 
     model_config = SettingsConfigDict(env_prefix="RELAIS_", extra="ignore")
 
-    environment: Literal["development", "test", "production"] = "development"
+    environment: Environment = "development"
     database_url: str = DEFAULT_DATABASE_URL
-    secret_key: str = DEVELOPMENT_SECRET
+    secret_key: str = ""
     access_token_lifetime_seconds: int = Field(default=8 * 3600, ge=60)
     # A page session unused for longer falls back to the login page (sliding: each page renews it).
     session_idle_seconds: int = Field(default=2 * 3600, ge=60)
@@ -62,20 +71,37 @@ class Settings(BaseSettings):
             )
         return self
 
+    _secret_key_file: Path | None = PrivateAttr(default=None)
+
     @model_validator(mode="after")
     def _refuse_unsafe_values(self) -> Self:
         if self.environment == "development":
+            if not self.secret_key:
+                try:
+                    self.secret_key, self._secret_key_file = development_secret(Path(self.var_dir))
+                except SecretKeyFileError as error:
+                    raise UnsafeSettingsError([f"RELAIS_SECRET_KEY : {error}"]) from None
             return self
         problems = []
-        if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32:
+        weakness = weak_secret_problem(self.secret_key)
+        if not self.secret_key or self.secret_key in PUBLISHED_SECRETS:
             problems.append(
-                "RELAIS_SECRET_KEY must be set to a random value of at least 32 characters"
+                "RELAIS_SECRET_KEY doit être définie : une valeur tirée au hasard d'au moins "
+                '32 caractères (par exemple : python -c "import secrets; '
+                'print(secrets.token_urlsafe(48))")'
             )
+        elif weakness is not None:
+            problems.append(f"RELAIS_SECRET_KEY {weakness}")
         if self.environment == "production" and not self.base_url.startswith("https://"):
-            problems.append("RELAIS_BASE_URL must be an https:// address in production")
+            problems.append("RELAIS_BASE_URL doit être une adresse https:// en production")
         if problems:
-            raise UnsafeSettingsError("; ".join(problems))
+            raise UnsafeSettingsError(problems)
         return self
+
+    @property
+    def secret_key_file(self) -> Path | None:
+        """The file the development key was read from, or None when the key was given."""
+        return self._secret_key_file
 
     @property
     def mail_dir(self) -> Path:
@@ -91,6 +117,38 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """Whether the configured database is the embedded SQLite one."""
         return self.database_url.startswith("sqlite")
+
+
+_FRENCH_REASONS = {
+    "less_than_equal": "doit être inférieur ou égal à {le}",
+    "less_than": "doit être inférieur à {lt}",
+    "greater_than_equal": "doit être supérieur ou égal à {ge}",
+    "greater_than": "doit être supérieur à {gt}",
+    "int_parsing": "doit être un nombre entier",
+    "int_from_float": "doit être un nombre entier",
+    "float_parsing": "doit être un nombre",
+    "bool_parsing": "doit valoir true ou false",
+}
+
+
+def refusal_lines(error: ValidationError) -> list[str]:
+    """Why the settings were refused, in French: one line per problem, naming the
+    ``RELAIS_*`` variable at fault and never the value it holds (it may be a password)."""
+    lines: list[str] = []
+    for problem in error.errors(include_url=False, include_input=False):
+        context: dict[str, Any] = dict(problem.get("ctx") or {})
+        cause = context.get("error")
+        if isinstance(cause, UnsafeSettingsError):
+            lines.extend(cause.problems)
+            continue
+        field = "_".join(str(part) for part in problem["loc"])
+        if problem["type"] == "literal_error":
+            allowed = get_args(Settings.model_fields[field].annotation)
+            reason = "doit valoir " + " ou ".join(str(value) for value in allowed)
+        else:
+            reason = _FRENCH_REASONS.get(problem["type"], "valeur refusée").format(**context)
+        lines.append(f"RELAIS_{field.upper()} {reason}")
+    return lines
 
 
 @lru_cache

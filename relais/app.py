@@ -26,6 +26,7 @@ from api.routers import (
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
+from relais.headers import SecurityHeaders
 from web.pages import install_pages
 
 
@@ -46,12 +47,18 @@ def create_app(
         if owns_engine:
             await database.dispose()
 
+    # The interactive documentation loads its scripts from a CDN: not on the origin that
+    # holds people's data. In production only the schema is served, at /openapi.json.
+    interactive_docs = settings.environment != "production"
     app = FastAPI(
         title="relais",
         summary="Orientations et passages de relais du Plan parisien de l'insertion par l'emploi",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url="/docs" if interactive_docs else None,
+        redoc_url="/redoc" if interactive_docs else None,
     )
+    app.add_middleware(SecurityHeaders, https=settings.cookies_secure)
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.engine = database

@@ -20,7 +20,7 @@ from core.db import create_engine, create_sessionmaker
 from core.enums import Role, Territory
 from core.errors import DomainError
 from core.migrate import upgrade
-from core.settings import Settings, UnsafeSettingsError, get_settings
+from core.settings import Settings, get_settings, refusal_lines
 from relais.accounts import add_user
 from relais.demo import print_logins, seed_demo
 from relais.stack import run_stack
@@ -31,6 +31,8 @@ app = typer.Typer(
     help="relais : orientations et passages de relais entre partenaires du PPIE.",
     no_args_is_help=True,
     add_completion=False,
+    # A crash must never print the settings or the environment (passwords, the secret key).
+    pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Base de données.", no_args_is_help=True)
 user_app = typer.Typer(help="Comptes utilisateurs.", no_args_is_help=True)
@@ -51,11 +53,27 @@ DryRunOption = Annotated[
 
 
 def _settings() -> Settings:
+    """The settings from the environment; a refused configuration says which variables are
+    at fault (never their values) and stops the command."""
     try:
         return get_settings()
-    except UnsafeSettingsError as error:
-        typer.secho(f"Configuration refusée : {error}", fg=typer.colors.RED, err=True)
+    except ValidationError as error:
+        typer.secho("Configuration refusée :", fg=typer.colors.RED, err=True)
+        for line in refusal_lines(error):
+            typer.secho(f"  - {line}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
+
+
+def _development_only(settings: Settings, what: str) -> None:
+    """Stop unless in development: the demo's accounts share a published password."""
+    if settings.environment != "development":
+        typer.secho(
+            f"{what} est refusé hors développement (RELAIS_ENVIRONMENT={settings.environment}) : "
+            "la démo crée des comptes dont le mot de passe est public. Rien n'a été chargé.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
 
 
 def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
@@ -118,8 +136,12 @@ def user_add(
 
 @app.command()
 def demo() -> None:
-    """Load the demo: the plan's partners, their offers, one account per role, a few cases."""
-    _upgrade(_settings())
+    """Load the demo: the plan's partners, their offers, one account per role, a few cases.
+
+    Development only: its accounts share a published password."""
+    settings = _settings()
+    _development_only(settings, "Le chargement de la démo")
+    _upgrade(settings)
     created = _run(lambda session, settings: seed_demo(session, settings, SystemClock()))
     typer.echo("Démo chargée." if created else "La démo était déjà chargée.")
     print_logins()
@@ -129,7 +151,14 @@ def demo() -> None:
 def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Serve the API (documentation at /docs)."""
     settings = _settings()
-    typer.echo(f"relais écoute sur http://{host}:{port} (documentation : /docs)")
+    if settings.secret_key_file is not None:
+        typer.echo(
+            f"Clé secrète de développement : {settings.secret_key_file} (tirée au hasard au "
+            "premier lancement, reprise ensuite ; hors développement, RELAIS_SECRET_KEY est "
+            "obligatoire)."
+        )
+    documentation = "/openapi.json" if settings.environment == "production" else "/docs"
+    typer.echo(f"relais écoute sur http://{host}:{port} (documentation : {documentation})")
     uvicorn.run(
         "relais.app:create_app",
         factory=True,
@@ -137,6 +166,7 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
         port=port,
         log_level="info",
         proxy_headers=settings.environment == "production",
+        server_header=False,
     )
 
 
@@ -151,6 +181,8 @@ def up(
 ) -> None:
     """Migrate, load the demo if asked, then run the Prefect server, the worker and the API."""
     settings = _settings()
+    if with_demo:
+        _development_only(settings, "« relais up --demo »")
     _upgrade(settings)
     if with_demo:
         demo()

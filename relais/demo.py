@@ -24,6 +24,7 @@ from core.enums import (
     Situation,
     Territory,
 )
+from core.errors import Forbidden
 from core.models import Offer, Organisation, User
 from core.settings import Settings
 from relais.accounts import create_user_in, ensure_organisation
@@ -316,7 +317,11 @@ ACCOUNTS = (
 
 
 async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> bool:
-    """Load the demo once; False when it was already there."""
+    """Load the demo once; False when it was already there. Never in production."""
+    if settings.environment == "production":
+        raise Forbidden(
+            "La démo est refusée en production : ses comptes ont un mot de passe public."
+        )
     if await find_organisation(session, MARKER) is not None:
         return False
     organisations: dict[str, Organisation] = {}

@@ -223,6 +223,12 @@ class SessionStrategy(JWTStrategy[User, int]):
         claims[LAST_SEEN_CLAIM] = self.idle.now()
         return generate_jwt(claims, self.encode_key, None, self.algorithm)
 
+    def session_id(self, token: str | None) -> str:
+        """The id of the session ``token`` belongs to, the same for each of its renewals;
+        empty when the token is not a valid one (no session)."""
+        claims = self._claims(token)
+        return str(claims.get(SESSION_ID_CLAIM, "")) if claims else ""
+
     async def destroy_token(self, token: str, user: User) -> None:
         """Logout: end every session of ``user``, this one included."""
         if self.session is None:

@@ -4,7 +4,9 @@ The API keeps its bearer tokens; the pages accept only this cookie, so that a pa
 session can never be used by a script on another site to call the API. The cookie's token
 is a ``services.auth.SessionStrategy`` one: it ends on logout, on a password change, on
 deactivation, and when the pages go unused for ``RELAIS_SESSION_IDLE_SECONDS`` (each page
-answer renews it, so the timeout slides with use).
+answer renews it, so the timeout slides with use). Under https the cookie is named
+``__Host-relais_session``: browsers then accept it only from relais itself (Secure,
+``Path=/``, no ``Domain``), never planted by a neighbouring sub-domain.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from fastapi_users import FastAPIUsers
-from fastapi_users.authentication import AuthenticationBackend, CookieTransport
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import transaction
@@ -28,28 +28,50 @@ from services.auth import (
     get_page_strategy,
     get_user_manager,
 )
-from services.request_context import get_session, get_settings
+from services.request_context import SettingsDep, get_session, get_settings
 from states.actor import Actor
 
 SESSION_COOKIE = "relais_session"
+HOST_PREFIX = "__Host-"
 
 
 class LoginRequired(Exception):
     """The page needs a signed-in user; the browser is sent to the login page."""
 
 
-# fastapi-users reads the cookie by name only; its other attributes matter when writing.
-_reading_backend = AuthenticationBackend(
-    name="cookie",
-    transport=CookieTransport(cookie_name=SESSION_COOKIE),
-    get_strategy=get_page_strategy,
-)
-_web_users = FastAPIUsers[User, int](get_user_manager, [_reading_backend])
-_optional_user_token = _web_users.authenticator.current_user_token(active=True, optional=True)
 _RENEWED = "renewed_session"
 """Where a request keeps its renewed session token until the answer carries it."""
 
 StrategyDep = Annotated[SessionStrategy, Depends(get_page_strategy)]
+
+
+def cookie_name(name: str, settings: Settings) -> str:
+    """The name of the cookie ``name``: with the ``__Host-`` prefix under https."""
+    return f"{HOST_PREFIX}{name}" if settings.cookies_secure else name
+
+
+def session_cookie(settings: Settings) -> str:
+    """The name of the session cookie for these settings."""
+    return cookie_name(SESSION_COOKIE, settings)
+
+
+async def _optional_user_token(
+    request: Request,
+    settings: SettingsDep,
+    strategy: StrategyDep,
+    manager: Annotated[UserManager, Depends(get_user_manager)],
+) -> tuple[User | None, str | None]:
+    """The active user the session cookie (under its name for these settings) signs in,
+    with the cookie's token; ``(None, None)`` when there is no live session."""
+    token = request.cookies.get(session_cookie(settings))
+    if not token:
+        return None, None
+    user = await strategy.read_token(token, manager)
+    if user is None or not user.is_active:
+        return None, None
+    return user, token
+
+
 SessionUserDep = Annotated[tuple[User | None, str | None], Depends(_optional_user_token)]
 
 
@@ -57,7 +79,7 @@ def _set_session_cookie(response: Response, token: str, settings: Settings) -> N
     # Lax (not Strict) so that a link in a notification email opens the page signed in;
     # every state change is a POST that also carries a CSRF token.
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie(settings),
         token,
         max_age=settings.access_token_lifetime_seconds,
         path="/",
@@ -85,7 +107,11 @@ async def end_session(
         async with transaction(session):
             await end_sessions(session, user)
     response.delete_cookie(
-        SESSION_COOKIE, path="/", secure=settings.cookies_secure, httponly=True, samesite="lax"
+        session_cookie(settings),
+        path="/",
+        secure=settings.cookies_secure,
+        httponly=True,
+        samesite="lax",
     )
 
 
@@ -97,12 +123,13 @@ def send_renewed_session(request: Request, response: Response) -> None:
     token: str | None = getattr(request.state, _RENEWED, None)
     if token is None:
         return
+    settings = get_settings(request)
+    written = session_cookie(settings).encode() + b"="
     if any(
-        name == b"set-cookie" and value.startswith(SESSION_COOKIE.encode() + b"=")
-        for name, value in response.raw_headers
+        name == b"set-cookie" and value.startswith(written) for name, value in response.raw_headers
     ):
         return
-    _set_session_cookie(response, token, get_settings(request))
+    _set_session_cookie(response, token, settings)
 
 
 @dataclass(frozen=True)

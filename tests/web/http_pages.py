@@ -33,13 +33,15 @@ def csrf_of(html: str) -> str:
 
 
 async def sign_in(client: httpx.AsyncClient, email: str) -> str:
-    """Sign in through the login form; returns a CSRF token valid for the session's forms."""
+    """Sign in through the login form; returns a CSRF token valid for the session's forms
+    (read on the page the login leads to: a token is bound to the session it was shown in)."""
     token = csrf_of((await client.get("/login")).text)
     response = await client.post(
         "/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
     )
     assert response.status_code == 303, response.text
-    return token
+    landing = await client.get(response.headers["location"], follow_redirects=True)
+    return csrf_of(landing.text)
 
 
 async def submitted_referral(session: AsyncSession, world: World, clock: FixedClock) -> int:

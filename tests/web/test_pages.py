@@ -124,7 +124,7 @@ async def test_the_session_cookie_is_httponly_samesite_and_secure_over_https(
             data={"csrf_token": csrf_of(page.text), "email": email, "password": PASSWORD},
         )
     cookie = response.headers["set-cookie"].lower()
-    assert cookie.startswith("relais_session=")
+    assert cookie.startswith("__host-relais_session=")
     assert "httponly" in cookie and "secure" in cookie and "samesite=lax" in cookie
 
 
