@@ -26,6 +26,7 @@ from api.routers import (
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
+from relais.limits import RequestLimits
 from web.pages import install_pages
 
 
@@ -72,4 +73,5 @@ def create_app(
     app.include_router(actions.router)
     app.include_router(supervision.router)
     install_pages(app, other_clients=http_error)
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
     return app
