@@ -155,7 +155,11 @@ class RequestLimits:
 
         await self.app(probe, _no_body, keep)
         started = next(message for message in answer if message["type"] == "http.response.start")
-        return [] if 200 <= started["status"] < 300 else answer
+        if 200 <= started["status"] < 300:
+            return []
+        # As for a 413: the body is never read, the connection serves no other request.
+        started["headers"] = [*started.get("headers", []), (b"connection", b"close")]
+        return answer
 
     async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the application on a ``receive`` that stops at the limit."""

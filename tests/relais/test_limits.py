@@ -19,7 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Message, Receive, Scope, Send
 
+from core.clock import FixedClock
 from core.models import Referral
+from core.settings import Settings
+from relais.app import create_app
 from relais.limits import LOGIN_ONLY_PREFIX
 from services.auth import current_active_user
 from tests.factories import World, auth_headers, referral_json
@@ -174,6 +177,7 @@ async def test_an_anonymous_body_is_refused_401_before_it_is_read(
 
     assert response.status_code == 401, response.text
     assert response.json()["code"] == "not_authenticated"
+    assert response.headers["connection"] == "close"
     assert spy.bytes_read == 0
     sent: list[int] = []
     streamed = await spied.post("/api/referrals", content=_chunks(LIMIT, sent), headers=headers)
@@ -194,6 +198,27 @@ async def test_a_logged_in_caller_still_gets_the_api_answers(
     assert invalid.json()["errors"][0]["field"] == "body"
     created = await client.post("/api/referrals", json=referral_json(world.offer), headers=headers)
     assert created.status_code == 201, created.text
+
+
+async def test_the_limit_is_the_setting(
+    settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELAIS_MAX_BODY_BYTES", "4096")
+    smaller = Settings(**settings.model_dump(exclude={"max_body_bytes"}))
+    assert smaller.max_body_bytes == 4096
+    app = create_app(smaller, clock=clock)
+    app.add_api_route("/echo", _size, methods=["POST"])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://relais.test"
+    ) as client:
+        assert (await client.post("/echo", content=b"x" * 4096)).json() == {"size": 4096}
+        refused = await client.post("/echo", content=b"x" * 4097)
+    assert refused.status_code == 413
+    assert "4\u202f096 octets au plus" in refused.json()["detail"]
+
+
+async def _size(request: Request) -> dict[str, int]:
+    return {"size": len(await request.body())}
 
 
 def _needs_login(dependant: Dependant) -> bool:
