@@ -185,6 +185,22 @@ async def test_an_anonymous_body_is_refused_401_before_it_is_read(
     assert spy.bytes_read == 0
 
 
+async def test_a_token_whose_session_ended_is_refused_before_the_body_is_read(
+    spied: httpx.AsyncClient, spy: Spy, world: World
+) -> None:
+    """Who is logged in is the application's own check: a logged-out token is anonymous."""
+    headers = await auth_headers(world.referrer)
+    assert (await spied.post("/auth/jwt/logout", headers=headers)).status_code == 204
+    spy.bytes_read = 0
+    response = await spied.post(
+        "/api/referrals",
+        content=b"{" + b"x" * 1000,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 401, response.text
+    assert spy.bytes_read == 0
+
+
 async def test_a_logged_in_caller_still_gets_the_api_answers(
     client: httpx.AsyncClient, world: World
 ) -> None:
