@@ -74,12 +74,16 @@ async def _send(port: int, megabytes: int, chunked: bool) -> int:
                 break
             writer.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
             await writer.drain()
+            await asyncio.sleep(0)  # let the answer be read as soon as it comes
         else:
             writer.write(b"0\r\n\r\n" if chunked else b"")
             await writer.drain()
     except ConnectionError:
         pass  # the server answered and closed the connection: the rest is not read
-    line = await answer
+    try:
+        line = await answer
+    except ConnectionError:  # reset before the answer could be read
+        line = b""
     writer.close()
     return int(line.split()[1]) if line else 0
 

@@ -13,7 +13,10 @@ A pure ASGI middleware (no ``BaseHTTPMiddleware``, which would read the body in 
   itself (``GET /users/me`` with the request's ``Authorization`` only), so whatever decides
   who is logged in decides here too; its refusal (401) is the answer.
 
-A 413 is the API's ``ErrorBody`` for API clients and a French page for browsers.
+A 413 is the API's ``ErrorBody`` for API clients and a French page for browsers. The
+connection stays open: uvicorn discards what the client still sends (it keeps no body once the
+answer is complete), so that the client, still sending, gets to read the answer; closing
+at once would make many clients, browsers too, see a reset instead of the page.
 """
 
 from __future__ import annotations
@@ -95,8 +98,6 @@ async def too_large_response(request: Request, limit: int) -> Response:
     else:
         detail = f"Corps de requête trop volumineux : {size} octets au plus."
         response = await http_error(request, StarletteHTTPException(413, detail=detail))
-    # The rest of the body is never read: the connection cannot serve another request.
-    response.headers["Connection"] = "close"
     return response
 
 
@@ -155,11 +156,7 @@ class RequestLimits:
 
         await self.app(probe, _no_body, keep)
         started = next(message for message in answer if message["type"] == "http.response.start")
-        if 200 <= started["status"] < 300:
-            return []
-        # As for a 413: the body is never read, the connection serves no other request.
-        started["headers"] = [*started.get("headers", []), (b"connection", b"close")]
-        return answer
+        return [] if 200 <= started["status"] < 300 else answer
 
     async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the application on a ``receive`` that stops at the limit."""

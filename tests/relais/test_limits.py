@@ -105,7 +105,6 @@ async def test_a_body_one_byte_over_the_limit_is_refused_unread(
         "code": "too_large",
         "detail": "Corps de requête trop volumineux : 1\u202f048\u202f576 octets au plus.",
     }
-    assert response.headers["connection"] == "close"
     assert spy.bytes_read == 0
     assert handler.calls == 0
 
@@ -177,7 +176,6 @@ async def test_an_anonymous_body_is_refused_401_before_it_is_read(
 
     assert response.status_code == 401, response.text
     assert response.json()["code"] == "not_authenticated"
-    assert response.headers["connection"] == "close"
     assert spy.bytes_read == 0
     sent: list[int] = []
     streamed = await spied.post("/api/referrals", content=_chunks(LIMIT, sent), headers=headers)
