@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     var_dir: str = "./var"
     retention_months: int = Field(default=24, ge=1)
     page_size_max: int = Field(default=100, ge=1, le=1000)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """The largest request body accepted, in bytes; a larger one is refused (413) unread."""
     # Login throttling (services/login_throttle.py): after this many failed logins for one
     # account, or from one address, each less than the window after the previous one (or after
     # the end of the last lockout), logins are refused for the lockout, doubled at each new

@@ -27,6 +27,7 @@ from core.clock import Clock, SystemClock
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
 from relais.headers import SecurityHeaders
+from relais.limits import RequestLimits
 from web.pages import install_pages
 
 
@@ -58,7 +59,6 @@ def create_app(
         docs_url="/docs" if interactive_docs else None,
         redoc_url="/redoc" if interactive_docs else None,
     )
-    app.add_middleware(SecurityHeaders, https=settings.cookies_secure)
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.engine = database
@@ -79,4 +79,8 @@ def create_app(
     app.include_router(actions.router)
     app.include_router(supervision.router)
     install_pages(app, other_clients=http_error)
+    # The last added is the outermost: every answer, a 413 or a 401 of the limits included,
+    # carries the security headers.
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, https=settings.cookies_secure)
     return app

@@ -7,6 +7,7 @@ accept exactly the same fields. Posted values are read back into that same class
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,13 @@ from states.fields import FRENCH_VALIDATION
 
 TEXTAREA_FROM = 300
 """Texts allowed longer than this get a text area rather than a one-line field."""
+
+INTEGER = re.compile(r"(-?)0*([0-9]+)")
+"""A whole number as typed in a form: ASCII digits only (``"²".isdigit()`` is true, and
+``int("²")`` fails)."""
+BEYOND_ANY_BOUND = 10**18
+"""Stands for a number of more digits, larger than any field allows: ``int()`` refuses to
+read thousands of digits, and the bounds of the payload class refuse this one in French."""
 
 Choice = tuple[str, str]
 Model = TypeVar("Model", bound=BaseModel)
@@ -147,6 +155,17 @@ def _local_moment(text: str) -> str:
     return assume_paris(moment).isoformat()
 
 
+def _whole_number(text: str) -> int | str:
+    """``text`` as a number when it is one, else as typed (the payload class says what is
+    wrong)."""
+    found = INTEGER.fullmatch(text.strip())
+    if found is None:
+        return text
+    sign, digits = found.groups()
+    value = int(digits) if len(digits) < len(str(BEYOND_ANY_BOUND)) else BEYOND_ANY_BOUND
+    return -value if sign else value
+
+
 def posted_values(payload: type[BaseModel], form: FormData, prefix: str = "") -> dict[str, Any]:
     """The posted fields of ``payload`` (named ``prefix + field``), typed as the API sends them."""
     data: dict[str, Any] = {}
@@ -165,7 +184,7 @@ def posted_values(payload: type[BaseModel], form: FormData, prefix: str = "") ->
         if isinstance(annotation, type) and issubclass(annotation, datetime):
             data[name] = _local_moment(raw)
         elif annotation is int:
-            data[name] = int(raw) if raw.strip().isdigit() else raw
+            data[name] = _whole_number(raw)
         else:
             data[name] = raw
     return data

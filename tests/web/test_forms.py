@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from states.decision import ScheduleFields
 from states.handover import AcceptHandoverFields
 from states.referral import CompleteFields, ResubmitFields, ReturnFields
-from web.forms import FormErrors, form_fields, parse_form
+from web.forms import FormErrors, form_fields, parse_form, posted_values
 
 
 def _kinds(payload: type) -> list[tuple[str, str, bool]]:
@@ -76,3 +76,24 @@ def test_an_unknown_outcome_is_refused() -> None:
     with pytest.raises(FormErrors) as refused:
         parse_form(CompleteFields, FormData([("outcome", "licorne")]))
     assert refused.value.errors == {"outcome": "valeur inconnue"}
+
+
+@pytest.mark.parametrize(
+    "typed, read, refusal",
+    [(" 007 ", 7, None), ("-2", -2, "valeur trop petite"),
+     ("²", "²", "nombre entier attendu"), ("٣", "٣", "nombre entier attendu"),
+     ("7e2", "7e2", "nombre entier attendu"), ("9" * 5000, 10**18, "valeur trop grande"),
+     ("-" + "9" * 30, -(10**18), "valeur trop petite")],
+)  # fmt: skip
+def test_a_number_field_reads_ascii_digits_only_and_any_length(
+    typed: str, read: Any, refusal: str | None
+) -> None:
+    """Issue 12, finding 10 (b): ``int()`` never sees what it cannot read."""
+    posted = FormData([("meeting_id", typed)])
+    assert posted_values(ScheduleFields, posted) == {"meeting_id": read}
+    if refusal is None:
+        assert parse_form(ScheduleFields, posted).meeting_id == read
+        return
+    with pytest.raises(FormErrors) as refused:
+        parse_form(ScheduleFields, posted)
+    assert refused.value.errors == {"meeting_id": refusal}
