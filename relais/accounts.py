@@ -10,7 +10,7 @@ from core.enums import OrganisationKind, Role, Territory
 from core.models import Organisation, User
 from core.settings import Settings
 from services.accounts import create_account
-from services.auth import UserManager
+from services.auth import UserManager, user_manager
 from services.directory import create_organisation, find_organisation
 from services.inputs import AccountCreate
 from states.policy import Actor
@@ -32,16 +32,24 @@ async def ensure_organisation(
     )
 
 
+def operator_manager(
+    session: AsyncSession, settings: Settings, *, demo: bool = False
+) -> UserManager:
+    """The user manager of the command line, with the API's password rule."""
+    return user_manager(SQLAlchemyUserDatabase(session, User), settings, demo=demo)
+
+
 async def create_user_in(
     session: AsyncSession,
     settings: Settings,
     clock: Clock,
     data: AccountCreate,
+    *,
+    demo: bool = False,
 ) -> User:
-    """Create an account as the operator, hashing its password like the API does."""
-    manager = UserManager(SQLAlchemyUserDatabase(session, User))
-    manager.reset_password_token_secret = settings.secret_key
-    manager.verification_token_secret = settings.secret_key
+    """Create an account as the operator, hashing its password like the API does; ``demo``
+    for the demo's accounts, which alone may have the demo's published password."""
+    manager = operator_manager(session, settings, demo=demo)
     return await create_account(session, manager, None, data, clock)
 
 
