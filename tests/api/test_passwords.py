@@ -95,9 +95,7 @@ async def test_the_demo_password_is_accepted_in_development_only(
     assert answer.status_code == 201, answer.text
 
 
-async def test_everyone_changes_their_own_password(
-    client: httpx.AsyncClient, world: World
-) -> None:
+async def test_everyone_changes_their_own_password(client: httpx.AsyncClient, world: World) -> None:
     headers = await auth_headers(world.referrer)
     email = world.referrer.email
     path = "/api/users/me/password"
@@ -151,7 +149,8 @@ async def test_a_reset_link_works_once(
     token = _token_of(message)
     weak = await client.post("/auth/reset-password", json={"token": token, "password": "court"})
     assert (weak.status_code, weak.json()["errors"][0]["field"]) == (422, "password")
-    used = await client.post("/auth/reset-password", json={"token": token, "password": NEW_PASSWORD})
+    body = {"token": token, "password": NEW_PASSWORD}
+    used = await client.post("/auth/reset-password", json=body)
     assert used.status_code == 204, used.text
     assert await _login(client, email, NEW_PASSWORD) == 200
     again = await client.post(
