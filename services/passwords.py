@@ -186,7 +186,8 @@ async def valid_reset_link(session: AsyncSession, token: str, now: datetime) -> 
     ).one_or_none()
     if found is None:
         raise InvalidInput(LINK_NOT_VALID, field="token")
-    link, user = found
+    link: PasswordResetToken = found[0]
+    user: User = found[1]
     if link.used_at is not None or link.expires_at <= now or not user.is_active:
         raise InvalidInput(LINK_NOT_VALID, field="token")
     return user

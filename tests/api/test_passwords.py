@@ -51,7 +51,7 @@ async def _reset_messages(session: AsyncSession) -> list[tuple[str, dict[str, An
 
 
 def _token_of(message: tuple[str, dict[str, Any]]) -> str:
-    query = parse_qs(urlsplit(message[1]["reset_path"]).query)
+    query = parse_qs(urlsplit(str(message[1]["reset_path"])).query)
     return query["token"][0]
 
 
