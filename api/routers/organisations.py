@@ -48,7 +48,7 @@ async def get_organisation(
 @router.patch(
     "/{organisation_id}",
     response_model=OrganisationRead,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_organisation(
     organisation_id: PathId, body: OrganisationUpdate, actor: ActorDep, session: SessionDep

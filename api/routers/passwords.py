@@ -23,7 +23,7 @@ class Answer(BaseModel):
     "/forgot-password",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Answer,
-    responses=error_responses(422),
+    responses=error_responses(400, 422),
 )
 async def forgot_password(body: PasswordForgotten, session: SessionDep, now: NowDep) -> Answer:
     """Email a link to choose a new password, valid one hour and once; the same answer
@@ -35,7 +35,7 @@ async def forgot_password(body: PasswordForgotten, session: SessionDep, now: Now
 @router.post(
     "/reset-password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(409, 422),
+    responses=error_responses(400, 409, 422),
 )
 async def reset_password(
     body: PasswordReset, session: SessionDep, manager: UserManagerDep, now: NowDep

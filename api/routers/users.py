@@ -56,7 +56,7 @@ async def list_users(
 @router.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(401, 409, 422),
+    responses=error_responses(400, 401, 409, 422),
 )
 async def change_my_password(
     body: PasswordChange,
@@ -77,7 +77,9 @@ async def get_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> Use
 
 
 @router.patch(
-    "/{user_id}", response_model=UserRead, responses=error_responses(401, 403, 404, 409, 422)
+    "/{user_id}",
+    response_model=UserRead,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_user(
     user_id: PathId, body: AccountUpdate, actor: ActorDep, session: SessionDep
