@@ -92,6 +92,8 @@ async def change_own_password(
 ) -> User:
     """``user`` changes their password: the current one is required (422 when wrong), the
     new one follows the rule (``services.auth.password_problem``)."""
+    # Verifying and hashing take a while: the read that loaded ``user`` ends first.
+    await end_reads(session)
     verified, _ = manager.password_helper.verify_and_update(
         data.current_password, user.hashed_password
     )
@@ -103,7 +105,6 @@ async def change_own_password(
         )
     await _validated(manager, data.new_password, user, "new_password")
     decided_on = user.hashed_password
-    await end_reads(session)
     new_hash = manager.password_helper.hash(data.new_password)
     async with transaction(session):
         return await _store_password(session, user.id, new_hash, now, expected=decided_on)
