@@ -4,8 +4,10 @@ they see but may not do, 409 where the account's state forbids it (issue 12, fin
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
@@ -173,3 +175,28 @@ async def test_a_deactivated_users_cases_stay_with_its_organisation_and_mail_ski
     )
     await session.rollback()
     assert recipients == {"direction@ml-test.fr"}
+
+
+async def test_two_admins_deactivating_each_other_at_once_leave_one_active(
+    client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
+) -> None:
+    other = await make_user(session, world.sender, clock.now(), role=Role.ADMIN)
+    first, second = world.admin, other
+    answers = await asyncio.gather(
+        client.post(f"/api/users/{second.id}/deactivate", headers=await auth_headers(first)),
+        client.post(f"/api/users/{first.id}/deactivate", headers=await auth_headers(second)),
+    )
+    # One wins; the other is refused as the last active admin (409), or, when the first was
+    # done before the second even signed in (SQLite serialises them), as signed out (401).
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses in ([200, 401], [200, 409]), [answer.text for answer in answers]
+    if statuses == [200, 409]:
+        refused = next(answer for answer in answers if answer.status_code == 409)
+        assert "dernier compte administrateur actif" in refused.json()["detail"]
+    active = await session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.__table__.c.is_active.is_(True))
+    )
+    await session.rollback()
+    assert active == 1
