@@ -46,6 +46,7 @@ class OrganisationRead(Read):
     name: str
     kind: OrganisationKind
     territory: Territory
+    is_active: bool = True
 
 
 class UserRead(user_schemas.BaseUser[int]):

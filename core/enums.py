@@ -266,3 +266,4 @@ class MessageKey(StrEnum):
     ACTION_ASSIGNED = "action.assigned"
     GOVERNANCE_PILOTAGE = "governance.pilotage"
     DIGEST = "digest"
+    ACCOUNT_RESET = "account.reset"

@@ -94,6 +94,7 @@ MESSAGES: dict[str, Message] = {
             "relais : {{ total }} dossier{{ 's' if total > 1 else '' }} en retard le "
             "{{ day | date_fr }}",
         ),
+        Message(MessageKey.ACCOUNT_RESET, "relais : choisir un nouveau mot de passe"),
     )
 }
 

@@ -19,6 +19,7 @@ from api.routers import (
     meetings,
     offers,
     organisations,
+    passwords,
     referrals,
     supervision,
     users,
@@ -66,6 +67,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.auth_router(), prefix="/auth/jwt", tags=["comptes"])
+    app.include_router(passwords.router)
     app.include_router(users.me_router)
     app.include_router(users.router)
     app.include_router(organisations.router)

@@ -21,7 +21,7 @@ from core.enums import Role, Territory
 from core.errors import DomainError
 from core.migrate import upgrade
 from core.settings import Settings, get_settings, refusal_lines
-from relais.accounts import add_user
+from relais.accounts import account_rows, add_user, deactivate_by_email, set_password_by_email
 from relais.demo import print_logins, seed_demo
 from relais.stack import run_stack
 from workflows.runs import run_delivery, run_digest, run_sweep
@@ -47,6 +47,9 @@ NowOption = Annotated[
     str | None,
     typer.Option(help="Agir comme s'il était cette heure (ISO 8601 ; sans fuseau : Paris)."),
 ]
+PASSWORD_HELP = (
+    "Mot de passe : 12 caractères au moins, ni courant ni facile à deviner, sans l'adresse."
+)
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Montrer ce qui serait fait, sans rien changer.")
 ]
@@ -115,7 +118,7 @@ def db_upgrade() -> None:
 @user_app.command("add")
 def user_add(
     email: Annotated[str, typer.Option(help="Adresse email, identifiant de connexion.")],
-    password: Annotated[str, typer.Option(help="Mot de passe (10 caractères au moins).")],
+    password: Annotated[str, typer.Option(help=PASSWORD_HELP)],
     role: Annotated[Role, typer.Option(help="Rôle du compte.")],
     organisation: Annotated[
         str, typer.Option(help="Organisation, créée si elle n'existe pas.")
@@ -132,6 +135,43 @@ def user_add(
         )
     )
     typer.echo(f"Compte créé : {user.email} ({user.role.value}), organisation « {organisation} ».")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List every account: email, role, organisation, and whether it is active."""
+    _upgrade(_settings())
+    rows = _run(lambda session, _settings: account_rows(session))
+    table = [("Adresse", "Rôle", "Organisation", "Actif")] + [
+        (email, role, organisation, "oui" if active else "non")
+        for email, role, organisation, active in rows
+    ]
+    widths = [max(len(row[column]) for row in table) for column in range(3)]
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        typer.echo("  ".join([*cells, row[3]]))
+    typer.echo(f"{len(rows)} compte{'s' if len(rows) > 1 else ''}.")
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    email: Annotated[str, typer.Option(help="Adresse email du compte à désactiver.")],
+) -> None:
+    """Deactivate an account: it can no longer sign in; its cases stay with its organisation."""
+    _upgrade(_settings())
+    user = _run(lambda session, _settings: deactivate_by_email(session, email))
+    typer.echo(f"Compte désactivé : {user.email}.")
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: Annotated[str, typer.Option(help="Adresse email du compte.")],
+    password: Annotated[str, typer.Option(help=PASSWORD_HELP)],
+) -> None:
+    """Set the password of an account (the same rule as everywhere)."""
+    _upgrade(_settings())
+    user = _run(lambda session, settings: set_password_by_email(session, settings, email, password))
+    typer.echo(f"Mot de passe changé : {user.email}.")
 
 
 @app.command()

@@ -29,6 +29,7 @@ from core.models import Offer, Organisation, User
 from core.settings import Settings
 from relais.accounts import create_user_in, ensure_organisation
 from services import cases, referral_service
+from services.auth import DEMO_PASSWORD as DEMO_PASSWORD
 from services.committee_service import create_committee, create_meeting
 from services.decision_service import propose_decision
 from services.directory import create_offer, find_organisation
@@ -43,7 +44,6 @@ from states.actor import Actor
 from states.decision import DECISION, ScheduleFields
 from states.referral import PersonFields, ReferralCreate, ReturnFields
 
-DEMO_PASSWORD = "relais-demo-2026"
 ACCOMPANIMENTS = frozenset(
     {
         "Accompagnement social et professionnel en EPI",
@@ -356,6 +356,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
                 organisation_id=organisations[account.organisation].id,
                 role=account.role,
             ),
+            demo=True,
         )
     await _seed_cases(session, clock, users, offers)
     await _seed_governance(session, clock, users, organisations)

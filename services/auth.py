@@ -21,6 +21,7 @@ from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from zxcvbn import zxcvbn
 
 from core.clock import Clock
 from core.db import end_reads, transaction
@@ -34,7 +35,41 @@ from services.login_throttle import (
 )
 from services.request_context import get_clock, get_now, get_session, get_settings
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
+DEMO_PASSWORD = "relais-demo-2026"
+"""The demo accounts' published password (README): accepted in development only."""
+GUESSABLE = 10**6
+"""zxcvbn's estimate of guesses under which a password is a common one or an easy variant of
+one (its score 0 or 1): its list of the 30,000 most common passwords, names and words,
+keyboard walks, repeats, sequences and dates, capitalised, in leet or with digits added."""
+MAX_ESTIMATED_LENGTH = 128
+"""Inputs are at most this long (``services.inputs.Password``); zxcvbn stays fast there."""
+
+
+def password_problem(password: str, email: str, *, demo_allowed: bool) -> str | None:
+    """What is wrong with ``password`` for the account ``email``, in French, or None.
+
+    At least 12 characters; not the demo's password outside development; not containing the
+    address's local part; not a common password nor an easy variant of one (zxcvbn).
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
+    if password == DEMO_PASSWORD and not demo_allowed:
+        return "Ce mot de passe est celui, publié, de la démonstration : choisissez-en un autre."
+    local_part = email.split("@")[0].lower() if email else ""
+    if local_part and local_part in password.lower():
+        return "Le mot de passe ne doit pas contenir l'adresse email."
+    estimate = zxcvbn(
+        password[:MAX_ESTIMATED_LENGTH],
+        user_inputs=[local_part] if local_part else None,
+        max_length=MAX_ESTIMATED_LENGTH,
+    )
+    if float(estimate["guesses"]) < GUESSABLE:
+        return (
+            "Ce mot de passe est trop courant ou trop facile à deviner : choisissez-en un "
+            "autre, par exemple quelques mots sans rapport entre eux."
+        )
+    return None
 
 
 class UserManager(IntegerIDMixin, BaseUserManager[User, int]):
@@ -42,6 +77,10 @@ class UserManager(IntegerIDMixin, BaseUserManager[User, int]):
 
     login_context: LoginContext | None = None
     """Where and when this request's logins come from; set for each request."""
+
+    demo_password_allowed = False
+    """Whether the demo's published password is accepted (development, and the demo's own
+    accounts); set from the settings by ``get_user_manager``."""
 
     async def get_by_email(self, user_email: str) -> User:
         """The account of ``user_email``; one the database could not store matches nobody.
@@ -90,16 +129,12 @@ class UserManager(IntegerIDMixin, BaseUserManager[User, int]):
         return (user, updated_hash) if verified else (None, None)
 
     async def validate_password(self, password: str, user: object) -> None:
-        """Refuse short passwords and passwords that contain the email."""
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidPasswordException(
-                reason=f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
-            )
-        email = getattr(user, "email", "")
-        if email and email.split("@")[0].lower() in password.lower():
-            raise InvalidPasswordException(
-                reason="Le mot de passe ne doit pas contenir l'adresse email."
-            )
+        """Refuse passwords that break relais's rule (``password_problem``)."""
+        problem = password_problem(
+            password, getattr(user, "email", "") or "", demo_allowed=self.demo_password_allowed
+        )
+        if problem is not None:
+            raise InvalidPasswordException(reason=problem)
 
 
 async def get_user_db(
@@ -116,16 +151,26 @@ async def get_user_manager(
     now: Annotated[datetime, Depends(get_now)],
 ) -> AsyncIterator[UserManager]:
     """The user manager for this request, its logins throttled by the client's address."""
-    manager = UserManager(user_db)
+    manager = user_manager(user_db, settings)
     manager.login_context = LoginContext(
         address=request.client.host if request.client else None,
         now=now,
         policy=LoginPolicy.of(settings),
         secret=settings.secret_key,
     )
+    yield manager
+
+
+def user_manager(
+    user_db: SQLAlchemyUserDatabase[User, int], settings: Settings, *, demo: bool = False
+) -> UserManager:
+    """A user manager on ``user_db``; ``demo`` for the demo's loader, which alone may give
+    its accounts the demo's password outside development."""
+    manager = UserManager(user_db)
     manager.reset_password_token_secret = settings.secret_key
     manager.verification_token_secret = settings.secret_key
-    yield manager
+    manager.demo_password_allowed = demo or settings.environment == "development"
+    return manager
 
 
 SESSION_VERSION_CLAIM = "ver"

@@ -1,4 +1,10 @@
-"""Organisations and offers: the catalogue that cases refer to."""
+"""Organisations and offers: the catalogue that cases refer to.
+
+A deactivated organisation keeps its cases (they belong to it, nothing is reassigned), but its
+accounts are deactivated and its offers closed in the same transaction, so that it receives no
+new referral and nobody signs in for it; reactivating it reopens neither: its admins' accounts
+are reactivated one by one, then they reopen their offers.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import transaction
 from core.enums import OfferCategory, OrganisationKind, Territory, TimerKind
-from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
-from core.models import Offer, Organisation
+from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
+from core.models import Offer, Organisation, User
 from core.pagination import Page, keyset_page
+from services.accounts import ACTIVE_USER, keep_an_admin
+from services.auth import end_sessions
+from services.inputs import OrganisationUpdate
 from states.actor import Actor
 from states.policy import (
     may_manage_every_offer,
@@ -42,6 +51,96 @@ async def create_organisation(
     organisation = Organisation(name=name, kind=kind, territory=territory, created_at=now)
     async with transaction(session, conflict=taken):
         session.add(organisation)
+    return organisation
+
+
+ADMINS_ONLY = "Seul un administrateur de la plateforme gère les organisations."
+
+
+async def _locked_organisation(
+    session: AsyncSession, actor: Actor, organisation_id: int
+) -> Organisation:
+    """The organisation, locked for a change by an admin; call inside a transaction."""
+    if not may_manage_organisations(actor):
+        raise Forbidden(ADMINS_ONLY)
+    organisation = (
+        await session.execute(
+            select(Organisation)
+            .where(Organisation.id == organisation_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if organisation is None:
+        raise NotFound(f"Organisation {organisation_id} introuvable.")
+    return organisation
+
+
+async def update_organisation(
+    session: AsyncSession, actor: Actor, organisation_id: int, data: OrganisationUpdate
+) -> Organisation:
+    """Change an organisation's name, kind or territory (admins); names stay unique."""
+    taken = AlreadyExists(f"L'organisation « {data.name} » existe déjà.")
+    async with transaction(session, conflict=taken):
+        organisation = await _locked_organisation(session, actor, organisation_id)
+        if data.name is not None and data.name.lower() != organisation.name.lower():
+            same = await find_organisation(session, data.name)
+            if same is not None:
+                raise taken
+        for field in ("name", "kind", "territory"):
+            value = getattr(data, field)
+            if value is not None:
+                setattr(organisation, field, value)
+    return organisation
+
+
+async def deactivate_organisation(
+    session: AsyncSession, actor: Actor, organisation_id: int
+) -> Organisation:
+    """Deactivate an organisation (admins): its accounts are deactivated and its offers
+    closed, its cases stay its own. Refused (409) for the admin's own organisation, and when
+    it would leave no active admin."""
+    async with transaction(session):
+        organisation = await _locked_organisation(session, actor, organisation_id)
+        if organisation.id == actor.organisation_id:
+            raise Conflict(
+                "Vous ne pouvez pas désactiver votre propre organisation.", allowed_actions=[]
+            )
+        if not organisation.is_active:
+            raise Conflict(
+                "Cette organisation est déjà désactivée.", allowed_actions=["reactivate"]
+            )
+        members = list(
+            (
+                await session.execute(
+                    select(User)
+                    .where(User.organisation_id == organisation.id, ACTIVE_USER)
+                    .order_by(User.id)
+                    .with_for_update()
+                )
+            ).scalars()
+        )
+        await keep_an_admin(session, {user.id for user in members})
+        for user in members:
+            user.is_active = False
+            await end_sessions(session, user)
+        await session.execute(
+            update(Offer).where(Offer.organisation_id == organisation.id).values(is_active=False)
+        )
+        organisation.is_active = False
+    return organisation
+
+
+async def reactivate_organisation(
+    session: AsyncSession, actor: Actor, organisation_id: int
+) -> Organisation:
+    """Reactivate an organisation (admins); its accounts and offers stay closed until
+    reactivated and reopened one by one."""
+    async with transaction(session):
+        organisation = await _locked_organisation(session, actor, organisation_id)
+        if organisation.is_active:
+            raise Conflict("Cette organisation est déjà active.", allowed_actions=["deactivate"])
+        organisation.is_active = True
     return organisation
 
 
@@ -81,6 +180,15 @@ def default_deadlines() -> dict[str, int]:
     return {name: days[kind] for name, kind in DEADLINE_TIMERS.items()}
 
 
+def _refuse_inactive(organisation: Organisation) -> None:
+    """A deactivated organisation opens no offer (409)."""
+    if not organisation.is_active:
+        raise Conflict(
+            f"L'organisation « {organisation.name} » est désactivée : elle n'ouvre pas d'offre.",
+            allowed_actions=[],
+        )
+
+
 def _check_deadlines(fields: Mapping[str, Any]) -> None:
     defaults = default_deadlines()
     reminder = fields.get("reminder_days") or defaults["reminder_days"]
@@ -111,6 +219,7 @@ async def create_offer(
         )
     if not may_manage_offers_of(actor, organisation_id):
         raise Forbidden("Seuls les administrateurs de l'organisation gèrent ses offres.")
+    _refuse_inactive(organisation)
     _check_deadlines(fields)
     values = {key: value for key, value in fields.items() if value is not None}
     values.setdefault("territory", organisation.territory)
@@ -131,6 +240,8 @@ async def update_offer(
     if not may_manage_offers_of(actor, offer.organisation_id):
         raise Forbidden("Seuls les administrateurs de l'organisation gèrent ses offres.")
     changes = {key: value for key, value in fields.items() if value is not None}
+    if changes.get("is_active"):
+        _refuse_inactive(await session.get_one(Organisation, offer.organisation_id))
     current = {
         "reminder_days": offer.reminder_days,
         "escalation_days": offer.escalation_days,

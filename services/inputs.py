@@ -42,6 +42,46 @@ class AccountCreate(Payload):
     scope_territory: Territory | None = Field(default=None, title="Territoire suivi")
 
 
+class OrganisationUpdate(Payload):
+    """The fields of an organisation to change; a field left out (or null) stays as it is."""
+
+    name: Name | None = Field(default=None, title="Nom")
+    kind: OrganisationKind | None = Field(default=None, title="Nature")
+    territory: Territory | None = Field(default=None, title="Territoire")
+
+
+class AccountUpdate(Payload):
+    """The fields of an account to change. A field left out stays as it is; ``full_name``
+    and ``scope_territory`` sent as null are cleared (a role cannot be cleared)."""
+
+    full_name: Name | None = Field(default=None, title="Nom et prénom")
+    role: Role | None = Field(default=None, title="Rôle")
+    scope_territory: Territory | None = Field(default=None, title="Territoire suivi")
+
+
+class PasswordChange(Payload):
+    """A person changing their own password."""
+
+    current_password: Password = Field(title="Mot de passe actuel")
+    new_password: Password = Field(title="Nouveau mot de passe")
+
+
+class PasswordForgotten(Payload):
+    """Someone asking for a link to choose a new password."""
+
+    email: EmailStr = Field(title="Adresse électronique")
+
+
+ResetToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class PasswordReset(Payload):
+    """A new password chosen through the link of a "mot de passe oublié" email."""
+
+    token: ResetToken = Field(title="Jeton du lien reçu par email")
+    password: Password = Field(title="Nouveau mot de passe")
+
+
 class UserCreate(user_schemas.BaseUserCreate):
     """What fastapi-users needs to create an account."""
 

@@ -232,14 +232,15 @@ def may_redirect_referral(sides: frozenset[str]) -> bool:
 
 
 def may_manage_organisations(actor: Actor) -> bool:
-    """Whether ``actor`` may create organisations."""
+    """Whether ``actor`` may create, change, deactivate and reactivate organisations."""
     return actor.role is Role.ADMIN
 
 
 def may_manage_users_of(actor: Actor, organisation_id: int, role: Role) -> bool:
-    """Whether ``actor`` may create a user with ``role`` in ``organisation_id``.
+    """Whether ``actor`` may create, change, deactivate or reactivate a user with ``role`` in
+    ``organisation_id`` (a change of role asks it for the current role and the new one).
 
-    Admins create anyone; an organisation admin creates members and organisation admins
+    Admins manage anyone; an organisation admin manages members and organisation admins
     of their own organisation only.
     """
     if actor.role is Role.ADMIN:
@@ -249,6 +250,28 @@ def may_manage_users_of(actor: Actor, organisation_id: int, role: Role) -> bool:
         and actor.organisation_id == organisation_id
         and role in {Role.MEMBER, Role.ORG_ADMIN}
     )
+
+
+def may_manage_accounts(actor: Actor) -> bool:
+    """Whether ``actor`` manages accounts at all: every one (admins), or their organisation's
+    (organisation admins)."""
+    return actor.role is Role.ADMIN or (
+        actor.role is Role.ORG_ADMIN and actor.organisation_id is not None
+    )
+
+
+def may_see_accounts_of(actor: Actor, organisation_id: int) -> bool:
+    """Whether ``actor`` may list and read the accounts of ``organisation_id``: admins every
+    organisation's, organisation admins their own's."""
+    if actor.role is Role.ADMIN:
+        return True
+    return actor.role is Role.ORG_ADMIN and actor.organisation_id == organisation_id
+
+
+def may_see_account(actor: Actor, organisation_id: int, user_id: int) -> bool:
+    """Whether ``actor`` may read the account ``user_id`` of ``organisation_id``: their own,
+    or one of the accounts they may list."""
+    return actor.user_id == user_id or may_see_accounts_of(actor, organisation_id)
 
 
 def may_manage_every_offer(actor: Actor) -> bool:

@@ -17,6 +17,7 @@ from web.routers import (
     decisions,
     handovers,
     offers,
+    password,
     referrals,
 )
 from web.routing import error_page, not_found_page
@@ -24,6 +25,7 @@ from web.routing import error_page, not_found_page
 STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (
     auth.router,
+    password.router,
     referrals.router,
     handovers.router,
     committees.router,

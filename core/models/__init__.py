@@ -4,7 +4,7 @@ from core.db import Base
 from core.models.access import LoginThrottle
 from core.models.accompaniments import Accompaniment, Handover
 from core.models.committees import ActionItem, Committee, CommitteeMember, Decision, Meeting
-from core.models.directory import Offer, Organisation, User
+from core.models.directory import Offer, Organisation, PasswordResetToken, User
 from core.models.referrals import Person, Referral
 from core.models.trail import Event, OutboxMessage, ReferenceSequence, Timer
 
@@ -22,6 +22,7 @@ __all__ = [
     "Offer",
     "Organisation",
     "OutboxMessage",
+    "PasswordResetToken",
     "Person",
     "ReferenceSequence",
     "Referral",

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTable
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, enum_column
@@ -22,6 +22,8 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
     territory: Mapped[Territory] = mapped_column(enum_column(Territory))
+    # A deactivated organisation keeps its cases; its accounts and offers are closed.
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -68,3 +70,16 @@ class Offer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
+
+
+class PasswordResetToken(Base):
+    """A "mot de passe oublié" link: only the SHA-256 of its token is kept, used once."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

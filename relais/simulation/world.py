@@ -131,4 +131,5 @@ async def _member(
             organisation_id=organisation.id,
             role=Role.MEMBER,
         ),
+        demo=True,
     )

@@ -72,7 +72,7 @@ def test_user_add_refuses_a_short_password_and_a_bad_email(tmp_path: Path) -> No
         check=False,
     )  # fmt: skip
     assert short.returncode == 1
-    assert "au moins 10 caractères" in short.stderr
+    assert "au moins 12 caractères" in short.stderr
     bad = relais(
         tmp_path,
         "user", "add", "--email", "pas-un-email", "--password", "assez-long-pour-passer",
@@ -81,6 +81,43 @@ def test_user_add_refuses_a_short_password_and_a_bad_email(tmp_path: Path) -> No
     )  # fmt: skip
     assert bad.returncode == 1
     assert "email" in bad.stderr
+
+
+def test_user_list_deactivate_and_set_password(tmp_path: Path) -> None:
+    for address, role in (("operateur@paris.fr", "admin"), ("conseil@paris.fr", "member")):
+        relais(
+            tmp_path,
+            "user", "add", "--email", address, "--password", "un-mot-de-passe-solide",
+            "--role", role,
+        )  # fmt: skip
+    listed = relais(tmp_path, "user", "list").stdout.splitlines()
+    assert listed[0].split() == ["Adresse", "Rôle", "Organisation", "Actif"]
+    assert listed[1].split() == ["conseil@paris.fr", "member", "Plateforme", "relais", "oui"]
+    assert listed[2].split() == ["operateur@paris.fr", "admin", "Plateforme", "relais", "oui"]
+    assert listed[3] == "2 comptes."
+
+    for weak, words in (("onze-signes", "au moins 12 caractères"), ("qwerty123456", "courant")):
+        refused = relais(
+            tmp_path, "user", "set-password", "--email", "conseil@paris.fr", "--password", weak,
+            check=False,
+        )  # fmt: skip
+        assert (refused.returncode, words in refused.stderr) == (1, True), refused.stderr
+    changed = relais(
+        tmp_path,
+        "user", "set-password", "--email", "Conseil@Paris.fr", "--password", "trois-pommes-bleues",
+    )  # fmt: skip
+    assert "Mot de passe changé : conseil@paris.fr." in changed.stdout
+    unknown = relais(
+        tmp_path, "user", "set-password", "--email", "personne@paris.fr",
+        "--password", "trois-pommes-bleues", check=False,
+    )  # fmt: skip
+    assert unknown.returncode == 1 and "Aucun compte pour personne@paris.fr" in unknown.stderr
+
+    gone = relais(tmp_path, "user", "deactivate", "--email", "conseil@paris.fr")
+    assert "Compte désactivé : conseil@paris.fr." in gone.stdout
+    assert relais(tmp_path, "user", "list").stdout.splitlines()[1].endswith("non")
+    last = relais(tmp_path, "user", "deactivate", "--email", "operateur@paris.fr", check=False)
+    assert last.returncode == 1 and "dernier compte administrateur actif" in last.stderr
 
 
 def test_demo_loads_once_and_prints_logins(tmp_path: Path) -> None:

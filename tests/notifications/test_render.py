@@ -312,6 +312,8 @@ async def test_every_message_from_real_data_carries_no_personal_data(
     ).scalar_one()
     await session.commit()
     await produce_governance_messages(client, world, clock, sessionmaker, session, followed_id)
+    forgotten = await client.post("/auth/forgot-password", json={"email": "conseillere@ml-test.fr"})
+    assert forgotten.status_code == 202
     rows = list((await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
 
     # Every message of the catalog was produced: a new message without coverage fails here.
@@ -338,6 +340,7 @@ async def test_every_message_from_real_data_carries_no_personal_data(
         "decision.published": 1,
         "action.assigned": 1,
         "governance.pilotage": 1,
+        "account.reset": 1,
     }
 
     # The person's data did reach the database, behind the login.
@@ -355,6 +358,8 @@ async def test_every_message_from_real_data_carries_no_personal_data(
             assert references[2] in email.text and references[2] in email.html
         elif row.message == "governance.pilotage":
             assert "comité de pilotage" in email.text
+        elif row.message == "account.reset":
+            assert f"{BASE_URL}{row.context['reset_path']}" in email.text
         else:
             assert row.context["reference"] in email.subject
             assert f"{BASE_URL}{row.context['path']}" in email.text

@@ -191,6 +191,12 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "governance.pilotage--never": (
         "governance.pilotage", {"since": "2025-03-10", "last_meeting_on": None}
     ),
+    # "Mot de passe oublié": the link and its end, nothing else about the person.
+    "account.reset": (
+        "account.reset",
+        {"reset_path": "/reset-password?token=jeton-de-test-aleatoire",
+         "expires_at": "2026-03-02T09:00:00+00:00"},
+    ),
 }  # fmt: skip
 
 

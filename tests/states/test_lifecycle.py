@@ -80,12 +80,14 @@ def test_every_message_the_lifecycles_send_has_a_template() -> None:
         for notice in notices
     }
     assert sent <= set(MESSAGES)
-    # Every lifecycle message is sent by some transition (the rest are the sweep's and flows').
+    # Every lifecycle message is sent by some transition (the rest are the sweep's and flows',
+    # and the "mot de passe oublié" link of services.passwords).
     by_flows = {
         MessageKey.REMINDER,
         MessageKey.ESCALATION,
         MessageKey.DIGEST,
         MessageKey.GOVERNANCE_PILOTAGE,
+        MessageKey.ACCOUNT_RESET,
     }
     assert sent | by_flows == set(MessageKey)
 
