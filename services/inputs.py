@@ -20,7 +20,8 @@ Description = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=STORABLE_TEXT)
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-Days = Annotated[int, Field(ge=1, le=120)]
+Days = Annotated[int, Field(strict=True, ge=1, le=120)]
+"""Business days, a JSON integer (``true`` is not 1)."""
 
 
 class OrganisationCreate(Payload):
@@ -103,7 +104,7 @@ class OfferFields(Payload):
         default=None, max_length=len(Situation), title="Publics concernés"
     )
     contact_email: EmailStr | None = Field(default=None, title="Adresse électronique de contact")
-    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = Field(
+    capacity: Annotated[int, Field(strict=True, ge=0, le=100_000)] | None = Field(
         default=None, title="Nombre de places (facultatif)"
     )
     is_active: bool | None = Field(

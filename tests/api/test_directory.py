@@ -367,3 +367,19 @@ async def test_offer_update(
     fetched = await client.get(url, headers=manager)
     assert (fetched.status_code, fetched.json()["title"]) == (200, "Accompagnement renforcé")
     assert fetched.json()["reminder_days"] == 2
+
+
+@pytest.mark.parametrize("field", ["capacity", "reminder_days", "escalation_days", "expiry_days"])
+async def test_an_offer_number_is_a_json_integer_not_a_boolean(
+    client: httpx.AsyncClient, world: World, field: str
+) -> None:
+    numbers = {"capacity": 3, "reminder_days": 2, "escalation_days": 4, "expiry_days": 10}
+    body = {"organisation_id": world.receiver.id, "title": "Atelier", "category": "sante"}
+    headers = await auth_headers(world.admin)
+    refused = await client.post(
+        "/api/offers", json={**body, **numbers, field: True}, headers=headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert field in [error["field"] for error in refused.json()["errors"]]
+    accepted = await client.post("/api/offers", json={**body, **numbers}, headers=headers)
+    assert (accepted.status_code, accepted.json()[field]) == (201, numbers[field])
