@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.routers import (
+    account,
     action_plan,
     auth,
     committees,
@@ -26,6 +27,7 @@ STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (
     auth.router,
     password.router,
+    account.router,
     referrals.router,
     handovers.router,
     committees.router,

@@ -16,6 +16,14 @@ from web.session import UserManagerDep, end_session, open_session
 
 router = page_router()
 
+NOTICES = {
+    "changed": (
+        "Votre mot de passe a été changé et vous avez été déconnecté partout. "
+        "Connectez-vous avec le nouveau mot de passe."
+    ),
+}
+"""What the login page may announce, by the ``notice`` of its address (never free text)."""
+
 
 def _safe_next(target: str | None) -> str | None:
     """Only a path of relais itself: never another site (no open redirect)."""
@@ -33,13 +41,15 @@ async def home(user: OptionalWebUserDep) -> Response:
 
 
 @router.get("/login")
-async def login_page(request: Request, user: OptionalWebUserDep, next: str = "") -> Response:
-    """The login form (or straight on, when already signed in)."""
+async def login_page(
+    request: Request, user: OptionalWebUserDep, next: str = "", notice: str = ""
+) -> Response:
+    """The login form (or straight on, when already signed in), with a notice after a
+    password change (``?notice=changed``)."""
     if user is not None:
         return RedirectResponse(_safe_next(next) or home_path(user), status_code=303)
-    return render(
-        request, "login.html", {"title": "Se connecter", "error": None, "next": next, "email": ""}
-    )
+    context = {"title": "Se connecter", "error": None, "next": next, "email": ""}
+    return render(request, "login.html", {**context, "notice": NOTICES.get(notice)})
 
 
 @router.post("/login")
@@ -79,7 +89,7 @@ def _login_refused(
     return render(
         request,
         "login.html",
-        {"title": "Se connecter", "error": error, "next": next, "email": email},
+        {"title": "Se connecter", "error": error, "next": next, "email": email, "notice": None},
         status_code=status_code,
     )
 
