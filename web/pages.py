@@ -18,6 +18,7 @@ from web.routers import (
     decisions,
     handovers,
     offers,
+    organisations,
     password,
     referrals,
 )
@@ -35,6 +36,7 @@ PAGE_ROUTERS = (
     action_plan.router,
     dashboard.router,
     offers.router,
+    organisations.router,
 )
 """Every router of pages, in the order they are matched."""
 API_PREFIXES = ("/api/", "/auth/", "/users", "/healthz", "/docs", "/openapi", "/redoc")

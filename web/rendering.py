@@ -20,6 +20,7 @@ from states.policy import (
     may_create_case,
     may_list_cases,
     may_manage_offers,
+    may_manage_organisations,
     may_read_governance,
     may_view_dashboard,
     may_work_cases,
@@ -82,6 +83,8 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         ]
     if may_manage_offers(actor):
         links.append(NavLink("/offers", "Offres"))
+    if may_manage_organisations(actor):
+        links.append(NavLink("/organisations", "Organisations"))
     return links
 
 
