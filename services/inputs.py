@@ -43,6 +43,19 @@ class AccountCreate(Payload):
     scope_territory: Territory | None = Field(default=None, title="Territoire suivi")
 
 
+class AccountInvite(Payload):
+    """A new account made on the pages: no password, the person chooses theirs from the
+    emailed link."""
+
+    email: EmailStr = Field(title="Adresse électronique")
+    full_name: Name | None = Field(default=None, title="Nom et prénom")
+    organisation_id: Id = Field(title="Structure")
+    role: Role = Field(title="Rôle")
+    scope_territory: Territory | None = Field(
+        default=None, title="Territoire suivi (coordination seulement)"
+    )
+
+
 class OrganisationUpdate(Payload):
     """The fields of an organisation to change; a field left out (or null) stays as it is."""
 

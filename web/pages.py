@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.routers import (
     account,
+    accounts,
     action_plan,
     auth,
     committees,
@@ -37,6 +38,7 @@ PAGE_ROUTERS = (
     dashboard.router,
     offers.router,
     organisations.router,
+    accounts.router,
 )
 """Every router of pages, in the order they are matched."""
 API_PREFIXES = ("/api/", "/auth/", "/users", "/healthz", "/docs", "/openapi", "/redoc")

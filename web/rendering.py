@@ -19,6 +19,7 @@ from states.policy import (
     follows_territory,
     may_create_case,
     may_list_cases,
+    may_manage_accounts,
     may_manage_offers,
     may_manage_organisations,
     may_read_governance,
@@ -83,6 +84,8 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         ]
     if may_manage_offers(actor):
         links.append(NavLink("/offers", "Offres"))
+    if may_manage_accounts(actor):
+        links.append(NavLink("/accounts", "Comptes"))
     if may_manage_organisations(actor):
         links.append(NavLink("/organisations", "Organisations"))
     return links

@@ -45,6 +45,7 @@ PAGES = (
     "/decisions",
     "/action-plan",
     "/offers",
+    "/accounts",
     "/organisations",
 )
 """Every page a menu entry may lead to, whatever the role."""
