@@ -18,7 +18,7 @@ from core.clock import FixedClock
 from core.settings import Settings
 from notifications.transport import transport_factory
 from tests.factories import SECRET, World
-from tests.web.browser import sign_in
+from tests.web.browser import check_accessible, sign_in
 from workflows.delivery import deliver_due
 
 EMAIL = "awa.diallo@epi-nord-paris.fr"
@@ -101,6 +101,17 @@ async def _new_page(context_of: list[BrowserContext], browser: Browser, base: st
     context = await browser.new_context(base_url=base)
     context_of.append(context)
     return await context.new_page()
+
+
+async def test_the_management_pages_are_accessible(
+    page: Page, world: World, session: AsyncSession, axe_script: Path
+) -> None:
+    admin_email = world.admin.email
+    await session.commit()
+    await sign_in(page, admin_email)
+    for path in ("/account", "/accounts", "/accounts/new", "/organisations", "/organisations/new"):
+        await page.goto(path)
+        await check_accessible(page, axe_script)
 
 
 async def test_an_account_made_on_the_pages_lives_and_ends_in_the_browser(
