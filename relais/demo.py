@@ -526,6 +526,17 @@ async def _seed_governance(
         session, DECISION, secretary, proposal.case.id, "schedule",
         ScheduleFields(meeting_id=upcoming.id), now,
     )  # fmt: skip
+    await _seed_handover(session, users, organisations, now)
+
+
+async def _seed_handover(
+    session: AsyncSession,
+    users: dict[str, User],
+    organisations: dict[str, Organisation],
+    now: datetime,
+) -> None:
+    """Yanis, entrusted to the Mission locale by the coordination, about to move to an EPI."""
+    mission_locale = Actor.of(users["mission-locale@relais-demo.paris"])
     yanis = PersonFields(first_name="Yanis", last_name="Moreau")
     entrusted = AccompanimentStart(
         person=yanis, organisation_id=organisations["Mission locale de Paris"].id,
