@@ -6,11 +6,12 @@ from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from api.errors import ErrorBody, error_responses
+from core.errors import InvalidInput
 from services.auth import auth_backend, fastapi_users
 from services.login_throttle import LoginThrottled
 
@@ -42,6 +43,18 @@ def _answering_throttled(endpoint: Endpoint) -> Endpoint:
     return login
 
 
+async def _grant_type_is_password(request: Request) -> None:
+    """OAuth2's ``grant_type``, when sent, is ``password``, as the schema says.
+
+    FastAPI reads an empty form field as absent, so ``grant_type=`` would slip through.
+    """
+    grant_type = (await request.form()).get("grant_type")
+    if grant_type is not None and grant_type != "password":
+        raise InvalidInput(
+            "Le champ « grant_type » vaut « password » ou ne figure pas.", field="grant_type"
+        )
+
+
 def auth_router() -> APIRouter:
     """fastapi-users' ``/login`` and ``/logout``, documented as they really answer.
 
@@ -56,6 +69,7 @@ def auth_router() -> APIRouter:
     for route in router.routes:
         if isinstance(route, APIRoute) and route.path == "/login":
             route.endpoint = _answering_throttled(route.endpoint)
+            route.dependencies = [*route.dependencies, Depends(_grant_type_is_password)]
             route.responses = {
                 **route.responses,
                 **error_responses(422),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from fastapi_users.authentication import JWTStrategy
 from fastapi_users.password import PasswordHelper
 from sqlalchemy import update
@@ -137,3 +138,15 @@ async def test_a_token_without_a_session_version_is_refused(
     assert await _me(client, {"Authorization": f"Bearer {bare}"}) == 401
     current = await SessionStrategy(SECRET, 3600).write_token(world.referrer)
     assert await _me(client, {"Authorization": f"Bearer {current}"}) == 200
+
+
+@pytest.mark.parametrize("grant_type", ["", "client_credentials"])
+async def test_a_login_with_another_grant_type_is_refused(
+    client: httpx.AsyncClient, world: World, grant_type: str
+) -> None:
+    form = {"username": world.referrer.email, "password": PASSWORD}
+    refused = await client.post("/auth/jwt/login", data={**form, "grant_type": grant_type})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "grant_type"
+    for accepted in ({**form, "grant_type": "password"}, form):
+        assert (await client.post("/auth/jwt/login", data=accepted)).status_code == 200
