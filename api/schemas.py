@@ -75,6 +75,7 @@ class OfferRead(Read):
     reminder_days: int | None
     escalation_days: int | None
     expiry_days: int | None
+    progress_check_days: int | None
 
 
 class OfferPage(BaseModel):

@@ -140,6 +140,10 @@ class OfferFields(Payload):
     expiry_days: Days | None = Field(
         default=None, title="Expiration de l'orientation sans réponse après (jours ouvrés)"
     )
+    progress_check_days: Days | None = Field(
+        default=None,
+        title="Point d'étape d'un accompagnement en cours, sans nouvelles depuis (jours ouvrés)",
+    )
 
 
 class OfferCreate(OfferFields):

@@ -150,6 +150,14 @@ WAITING_TIMERS = (
     TimerSpec(kind=TimerKind.ESCALATION, business_days=30, target=COORDINATORS),
 )
 
+PUBLISHING_TIMERS = (
+    TimerSpec(kind=TimerKind.REMINDER, business_days=5, target=SECRETARIAT),
+    TimerSpec(kind=TimerKind.ESCALATION, business_days=10, target=COORDINATORS),
+)
+WAITING_PUBLICATION = Waiting(
+    side=SECRETARIAT, action="publier la décision avec le compte rendu de la réunion"
+)
+
 
 def _deciding(trigger: str, label: str, dest: DecisionState) -> TransitionSpec:
     """``approve`` or ``reject``: what the meeting said, recorded after it."""
@@ -219,6 +227,10 @@ DECISION = Lifecycle(
         # Not in DESIGN.md's table: an adjourned item waits to be scheduled again, like a
         # proposed one, so it gets the same deadlines rather than none.
         S.ADJOURNED: WAITING_TIMERS,
+        # Not in DESIGN.md's table either: a decision taken but not published leaves its
+        # proposer without an answer, so the secretariat is chased to publish it.
+        S.APPROVED: PUBLISHING_TIMERS,
+        S.REJECTED: PUBLISHING_TIMERS,
         S.SCHEDULED: (
             TimerSpec(
                 kind=TimerKind.REMINDER, business_days=2, target=SECRETARIAT, anchor="meeting_at"
@@ -245,5 +257,7 @@ DECISION = Lifecycle(
         S.PROPOSED: WAITING_SCHEDULE,
         S.ADJOURNED: WAITING_SCHEDULE,
         S.SCHEDULED: Waiting(side=SECRETARIAT, action="enregistrer la décision prise en réunion"),
+        S.APPROVED: WAITING_PUBLICATION,
+        S.REJECTED: WAITING_PUBLICATION,
     },
 )

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, Table, bindparam, exists, insert, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from core.business_days import add_business_days
 from core.db import transaction
@@ -161,6 +162,9 @@ async def apply_transition(
         await spec.effect(session, case, fields, now)
     move(lifecycle, case, trigger)
     case.state_entered_at = now
+    # A transition that stays in its state (a progress note) still writes the row, so that
+    # its version moves on and a concurrent transition on the old version is refused.
+    flag_modified(case, "state")
     event_id = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
     await close_timers(session, lifecycle, case.id, now)
     await _open_timers(session, lifecycle, case, now)

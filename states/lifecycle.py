@@ -103,10 +103,15 @@ class TimerSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Waiting:
-    """Who a case waits on in a state, and for what (read in reminders and digests)."""
+    """Who a case waits on in a state, and for what (read in reminders, to-do lists, digests).
+
+    ``late`` marks a state that is itself a missed deadline (an expired referral): a case in it
+    counts as overdue from the moment it enters it, not only once its escalation passes.
+    """
 
     side: str
     action: str
+    late: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,8 +157,11 @@ class Lifecycle:
     side_labels: Mapping[str, str] = field(default_factory=dict)
     # Whether coordinators may fire every human trigger of the cases in their scope.
     coordinator_override: bool = True
-    # State -> the side expected to act, for the states that have deadlines.
+    # State -> the side expected to act. Every state a case can leave either waits on a side
+    # (and then has timers: tests/states/test_waiting_states.py) or is in ``waits_on_nobody``.
     waiting_on: Mapping[str, Waiting] = field(default_factory=dict)
+    # State -> why no one is chased while a case is in it (a draft nobody else has seen yet).
+    waits_on_nobody: Mapping[str, str] = field(default_factory=dict)
     states: tuple[str, ...] = field(init=False)
     state_labels: Mapping[str, str] = field(init=False, repr=False, compare=False)
     machine: Machine = field(init=False, repr=False, compare=False)
@@ -207,6 +215,9 @@ class Lifecycle:
         unexplained = set(self.timers) - set(self.waiting_on)
         if unexplained:
             raise ValueError(f"{self.name}: say who {sorted(unexplained)} wait on (waiting_on)")
+        both = set(self.waiting_on) & set(self.waits_on_nobody)
+        if both:
+            raise ValueError(f"{self.name}: {sorted(both)} wait on someone and on nobody")
         known_sides = set(self.parties) | set(self.role_sides.values())
         strangers = {wait.side for wait in self.waiting_on.values()} - known_sides
         strangers |= set(self.boxes.values()) - set(self.parties)
@@ -228,6 +239,16 @@ class Lifecycle:
     def overview_label(self) -> str:
         """What a dashboard calls the lifecycle's cases (« Propositions aux comités »)."""
         return self.dashboard_label or self.list_label
+
+    @property
+    def final_states(self) -> tuple[str, ...]:
+        """The states a case never leaves."""
+        return tuple(state for state in self.states if not self.triggers_from(state))
+
+    @property
+    def late_states(self) -> tuple[str, ...]:
+        """The states that are a missed deadline in themselves (``Waiting.late``)."""
+        return tuple(state for state, wait in self.waiting_on.items() if wait.late)
 
     def case_path(self, case_id: int) -> str:
         """The path of a case's page."""

@@ -100,6 +100,12 @@ class CompleteFields(Payload):
     comment: Comment | None = Field(default=None, title="Commentaire")
 
 
+class ProgressNoteFields(Payload):
+    """``note``: a progress check (point d'étape) of a referral under way."""
+
+    note: Comment = Field(title="Point d'étape")
+
+
 class CancelFields(Payload):
     """``cancel``: why the referrer withdraws the request."""
 
@@ -193,11 +199,18 @@ async def _offer_deadlines(
 ) -> Mapping[tuple[str, TimerKind], int]:
     offer = await get_kept(session, Offer, referral.offer_id)
     overrides = {
-        ("submitted", TimerKind.REMINDER): offer.reminder_days,
-        ("submitted", TimerKind.ESCALATION): offer.escalation_days,
-        ("submitted", TimerKind.TRIGGER): offer.expiry_days,
+        (S.SUBMITTED, TimerKind.REMINDER): offer.reminder_days,
+        (S.SUBMITTED, TimerKind.ESCALATION): offer.escalation_days,
+        (S.SUBMITTED, TimerKind.TRIGGER): offer.expiry_days,
     }
-    return {key: days for key, days in overrides.items() if days is not None}
+    if offer.progress_check_days is not None:
+        # The offer sets how often its accompaniments report; the coordinators still hear
+        # of a missed progress check as long after the reminder as by default.
+        overrides[(S.IN_PROGRESS, TimerKind.REMINDER)] = offer.progress_check_days
+        overrides[(S.IN_PROGRESS, TimerKind.ESCALATION)] = (
+            offer.progress_check_days + PROGRESS_ESCALATION_DAYS - PROGRESS_CHECK_DAYS
+        )
+    return {(str(state), kind): days for (state, kind), days in overrides.items() if days}
 
 
 async def _recipients(session: AsyncSession, referral: Any, audience: str) -> list[Recipient]:
@@ -244,6 +257,9 @@ async def _describe(session: AsyncSession, referral: Any) -> dict[str, Any]:
 
 
 S = ReferralState
+PROGRESS_CHECK_DAYS = 60
+"""Business days a referral under way may go without news before its receiver is asked."""
+PROGRESS_ESCALATION_DAYS = 70
 REFERRER_SIDE = frozenset({REFERRER})
 RECEIVER_SIDE = frozenset({RECEIVER})
 TO_RECEIVER_SUBMITTED = (Notice(message=MessageKey.REFERRAL_SUBMITTED, to=RECEIVER),)
@@ -303,6 +319,14 @@ REFERRAL = Lifecycle(
             sides=RECEIVER_SIDE,
             payload=StartFields,
             effect=_start,
+        ),
+        TransitionSpec(
+            trigger="note",
+            label="Faire le point d'étape",
+            sources=(S.IN_PROGRESS,),
+            dest=S.IN_PROGRESS,
+            sides=RECEIVER_SIDE,
+            payload=ProgressNoteFields,
         ),
         TransitionSpec(
             trigger="complete",
@@ -366,6 +390,18 @@ REFERRAL = Lifecycle(
             TimerSpec(kind=TimerKind.REMINDER, business_days=10, target=RECEIVER),
             TimerSpec(kind=TimerKind.ESCALATION, business_days=15, target=COORDINATORS),
         ),
+        S.IN_PROGRESS: (
+            TimerSpec(kind=TimerKind.REMINDER, business_days=PROGRESS_CHECK_DAYS, target=RECEIVER),
+            TimerSpec(
+                kind=TimerKind.ESCALATION,
+                business_days=PROGRESS_ESCALATION_DAYS,
+                target=COORDINATORS,
+            ),
+        ),
+        S.EXPIRED: (
+            TimerSpec(kind=TimerKind.REMINDER, business_days=5, target=REFERRER),
+            TimerSpec(kind=TimerKind.ESCALATION, business_days=10, target=COORDINATORS),
+        ),
     },
     parties={
         REFERRER: Referral.sender_organisation_id,
@@ -385,5 +421,16 @@ REFERRAL = Lifecycle(
             side=REFERRER, action="compléter et renvoyer l'orientation, ou la clôturer"
         ),
         S.ACCEPTED: Waiting(side=RECEIVER, action="démarrer l'accompagnement"),
+        S.IN_PROGRESS: Waiting(
+            side=RECEIVER, action="faire le point d'étape de l'accompagnement, ou le terminer"
+        ),
+        S.EXPIRED: Waiting(
+            side=REFERRER,
+            action="sans réponse : renvoyer, réorienter ou clôturer l'orientation",
+            late=True,
+        ),
+    },
+    waits_on_nobody={
+        S.DRAFT: "un brouillon n'est transmis à personne : son auteur le reprend quand il veut",
     },
 )

@@ -67,6 +67,8 @@ class Offer(Base):
     reminder_days: Mapped[int | None] = mapped_column(Integer)
     escalation_days: Mapped[int | None] = mapped_column(Integer)
     expiry_days: Mapped[int | None] = mapped_column(Integer)
+    # How often a referral under way to this offer gets a progress check; None: the default.
+    progress_check_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")

@@ -63,6 +63,9 @@ DECISION_TIMERS = {
     "proposed": {("reminder", 20, "secretariat"), ("escalation", 30, "coordinators")},
     "adjourned": {("reminder", 20, "secretariat"), ("escalation", 30, "coordinators")},
     "scheduled": {("reminder", 2, "secretariat"), ("escalation", 5, "coordinators")},
+    # Issue 13: a decision taken waits on its publication.
+    "approved": {("reminder", 5, "secretariat"), ("escalation", 10, "coordinators")},
+    "rejected": {("reminder", 5, "secretariat"), ("escalation", 10, "coordinators")},
 }
 
 ACTION_STATES = ("open", "done")

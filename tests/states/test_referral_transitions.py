@@ -53,6 +53,7 @@ TABLE: dict[str, tuple[frozenset[str], str, tuple[str, ...]]] = {
     "return": (frozenset({"submitted"}), "returned", ("receiver",)),
     "resubmit": (frozenset({"returned", "expired"}), "submitted", ("referrer",)),
     "start": (frozenset({"accepted"}), "in_progress", ("receiver",)),
+    "note": (frozenset({"in_progress"}), "in_progress", ("receiver",)),
     "complete": (frozenset({"in_progress", "accepted"}), "completed", ("receiver",)),
     "cancel": (
         frozenset({"draft", "submitted", "returned", "accepted"}),
@@ -66,11 +67,14 @@ TABLE: dict[str, tuple[frozenset[str], str, tuple[str, ...]]] = {
 TRIGGERS = tuple(TABLE)
 HUMAN_TRIGGERS = tuple(trigger for trigger, (_, _, who) in TABLE.items() if who != ("system",))
 
-# DESIGN.md, "Deadlines": the timers each state opens.
+# DESIGN.md, "Deadlines", and issue 13 (progress checks, expired referrals chased): the timers
+# each state opens.
 TIMER_KINDS = {
     "submitted": {"reminder", "escalation", "trigger"},
     "returned": {"reminder", "escalation"},
     "accepted": {"reminder", "escalation"},
+    "in_progress": {"reminder", "escalation"},
+    "expired": {"reminder", "escalation"},
 }
 
 # How to bring a new draft into each state.
@@ -111,6 +115,7 @@ class Cast:
             "return": {"reason": "no_capacity", "comment": "Plus de place ce trimestre."},
             "resubmit": {"motive": "Demande précisée après échange avec la personne."},
             "start": {},
+            "note": {"note": "Entretien fait, recherche de stage en cours."},
             "complete": {"outcome": "training"},
             "cancel": {"reason": "La personne a trouvé un emploi."},
             "close": {"comment": "Plus de suite à donner."},
@@ -196,6 +201,8 @@ def test_timers_match_design() -> None:
         },
         "returned": {("reminder", 5, "referrer"), ("escalation", 10, "coordinators")},
         "accepted": {("reminder", 10, "receiver"), ("escalation", 15, "coordinators")},
+        "in_progress": {("reminder", 60, "receiver"), ("escalation", 70, "coordinators")},
+        "expired": {("reminder", 5, "referrer"), ("escalation", 10, "coordinators")},
     }
 
 

@@ -60,6 +60,7 @@ async def fire(
         "return": world.receiver_member,
         "start": world.receiver_member,
         "complete": world.receiver_member,
+        "note": world.receiver_member,
         "resubmit": world.referrer,
         "reassign": world.coordinator,
     }[trigger]
@@ -189,16 +190,52 @@ async def test_leaving_closes_fired_timers_and_cancels_pending_ones(
         )
 
 
-async def test_states_without_deadlines_leave_no_open_timer(
-    world: World, sessionmaker: Sessions, clock: FixedClock
+async def test_a_referral_under_way_is_checked_on_and_a_progress_note_restarts_the_count(
+    world: World, session: AsyncSession, sessionmaker: Sessions, clock: FixedClock
 ) -> None:
     referral_id = await submit(sessionmaker, world, world.offer, clock.now())
     await fire(sessionmaker, world, referral_id, "accept", {}, clock.now())
+    # Started Monday 2 March 2026, 09:00 Paris: +60 business days skips Easter Monday, 1 and
+    # 8 May, Ascension and Whit Monday; it is 09:00 summer time (07:00 UTC).
     await fire(sessionmaker, world, referral_id, "start", {}, clock.now())
     timers = await timers_of(sessionmaker, referral_id)
-    assert len(timers) == 5  # three of submitted, two of accepted
-    assert all(timer.closed_at == clock.now() for timer in timers)
-    assert all(timer.status is TimerStatus.CANCELLED for timer in timers)
+    assert all(
+        timer.status is TimerStatus.CANCELLED for timer in timers if timer.state != "in_progress"
+    )
+    assert due(timers, "in_progress") == {
+        "reminder": (utc(2026, 6, 1, 7), "receiver"),
+        "escalation": (utc(2026, 6, 15, 7), "coordinators"),
+    }
+    # A progress note on Thursday 28 May restarts both from then.
+    noted_at = paris(2026, 5, 28, 15)
+    note = {"note": "Entretiens réguliers, candidature en cours."}
+    await fire(sessionmaker, world, referral_id, "note", note, noted_at)
+    timers = await timers_of(sessionmaker, referral_id)
+    assert [timer.status for timer in timers if timer.state == "in_progress"] == [
+        TimerStatus.CANCELLED,
+        TimerStatus.CANCELLED,
+        TimerStatus.PENDING,
+        TimerStatus.PENDING,
+    ]
+    assert due(timers, "in_progress") == {
+        "reminder": (utc(2026, 8, 21, 13), "receiver"),
+        "escalation": (utc(2026, 9, 4, 13), "coordinators"),
+    }
+
+
+async def test_an_offer_sets_its_own_progress_check(
+    world: World, session: AsyncSession, sessionmaker: Sessions, clock: FixedClock
+) -> None:
+    offer = await make_offer(session, world.receiver, clock.now(), progress_check_days=20)
+    referral_id = await submit(sessionmaker, world, offer, clock.now())
+    await fire(sessionmaker, world, referral_id, "accept", {}, clock.now())
+    await fire(sessionmaker, world, referral_id, "start", {}, clock.now())
+    # +20 from Monday 2 March: Mon 30 March; the escalation keeps its 10 days after: 14 April
+    # (Easter Monday 6 April is not a business day).
+    assert due(await timers_of(sessionmaker, referral_id), "in_progress") == {
+        "reminder": (utc(2026, 3, 30, 7), "receiver"),
+        "escalation": (utc(2026, 4, 14, 7), "coordinators"),
+    }
 
 
 async def test_offer_deadlines_override_the_submitted_defaults(

@@ -158,8 +158,13 @@ async def check_expiry_once(sessionmaker: Sessions, world: World) -> None:
     assert sorted((row.case_id, row.recipient_email) for row in told) == [
         (case_id, "conseillere@ml-test.fr") for case_id in ids
     ]
-    # A reminder or escalation either fired once, or was cancelled by the expiry first.
-    timers = await rows(sessionmaker, Timer)
+    # A reminder or escalation either fired once, or was cancelled by the expiry first; the
+    # expired state's own two timers wait on each referrer.
+    timers = await rows(sessionmaker, Timer, Timer.state == "submitted")
+    waiting = await rows(sessionmaker, Timer, Timer.state == "expired")
+    assert Counter((timer.status, timer.case_id) for timer in waiting) == Counter(
+        {(TimerStatus.PENDING, case_id): 2 for case_id in ids}
+    )
     assert {timer.status for timer in timers} <= {TimerStatus.FIRED, TimerStatus.CANCELLED}
     fired = Counter(
         (timer.kind.value, timer.case_id) for timer in timers if timer.status is TimerStatus.FIRED
@@ -257,5 +262,5 @@ async def test_a_sweep_never_waits_for_a_timer_another_sweep_claimed(
     assert report.skipped == [f"referral {case_id} (trigger expire)"]
     later = await sweep(sessionmaker, EXPIRED_AT)
     assert (len(later.reminders), len(later.escalations), len(later.triggers)) == (1, 0, 1)
-    timers = await rows(sessionmaker, Timer)
+    timers = await rows(sessionmaker, Timer, Timer.state == "submitted")
     assert [timer.status for timer in timers] == [TimerStatus.FIRED] * 3

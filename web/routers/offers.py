@@ -25,7 +25,7 @@ from web.session import WebUser
 router = page_router()
 
 
-DEADLINE_FIELDS = tuple(directory.DEADLINE_TIMERS)
+DEADLINE_FIELDS = (*directory.DEADLINE_TIMERS, "progress_check_days")
 MAIN_FIELDS = (
     "title",
     "description",
