@@ -17,10 +17,10 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import transaction
+from core.db import get_kept, transaction
 from core.enums import MessageKey, Role, TimerKind, TimerStatus
 from core.errors import DomainError
-from core.models import Timer
+from core.models import Organisation, Timer
 from core.outbox import enqueue
 from services.case_context import UNKNOWN, case_context
 from states import engine
@@ -43,14 +43,19 @@ class SweepReport:
     escalations: list[str] = field(default_factory=list)
     triggers: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # Reminders or alerts that reached nobody, not even the coordinators: what must never be.
+    silent: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line in French."""
-        return (
+        line = (
             f"{len(self.reminders)} rappel(s), {len(self.escalations)} alerte(s) aux "
             f"coordinateurs, {len(self.triggers)} action(s) automatique(s), "
             f"{len(self.skipped)} reportée(s)"
         )
+        if self.silent:
+            line += f", {len(self.silent)} sans aucun destinataire"
+        return line
 
 
 @dataclass(frozen=True)
@@ -116,11 +121,25 @@ async def _remind(
     timer: Timer,
     now: datetime,
     batch: Batch,
-) -> int:
+) -> tuple[str, int]:
+    """Remind the side the timer names; when nobody there can read it, alert at once.
+
+    Returns the kind of message sent (``MessageKey.REMINDER``, or ``MessageKey.ESCALATION``
+    when the reminder had nobody to reach) and how many people it reached.
+    """
     recipients = await recipients_for(session, lifecycle, case, timer.target)
-    return await _notify(
-        session, MessageKey.REMINDER, lifecycle, case, timer, recipients, now, batch
-    )
+    if recipients:
+        count = await _notify(
+            session, MessageKey.REMINDER, lifecycle, case, timer, recipients, now, batch
+        )
+        return MessageKey.REMINDER, count
+    side = lifecycle.side_labels.get(timer.target) or timer.target
+    if timer.target in lifecycle.parties:
+        organisation_id = getattr(case, lifecycle.parties[timer.target].key)
+        side = (await get_kept(session, Organisation, organisation_id)).name
+    reason = f"ni compte actif ni adresse de contact chez {side}"
+    count = await _escalate(session, lifecycle, case, timer, now, batch, unreachable=reason)
+    return MessageKey.ESCALATION, count
 
 
 async def _escalate(
@@ -130,6 +149,8 @@ async def _escalate(
     timer: Timer,
     now: datetime,
     batch: Batch,
+    *,
+    unreachable: str | None = None,
 ) -> int:
     recipients = await coordinator_recipients(session, getattr(case, lifecycle.territory.key))
     waiting = lifecycle.waiting_on.get(case.state)
@@ -139,7 +160,15 @@ async def _escalate(
             session, organisation_id, frozenset({Role.ORG_ADMIN})
         )
     return await _notify(
-        session, MessageKey.ESCALATION, lifecycle, case, timer, recipients, now, batch
+        session,
+        MessageKey.ESCALATION,
+        lifecycle,
+        case,
+        timer,
+        recipients,
+        now,
+        batch,
+        extra={"unreachable": unreachable},
     )
 
 
@@ -152,8 +181,10 @@ async def _notify(
     recipients: Iterable[tuple[str, int | None]],
     now: datetime,
     batch: Batch,
+    extra: Mapping[str, Any] | None = None,
 ) -> int:
     """Queue ``message`` about ``case`` for ``recipients``, once for ``timer``."""
+    context = await case_context(session, lifecycle, case, batch.escalation(lifecycle, case.id))
     return await enqueue(
         session,
         message,
@@ -161,7 +192,7 @@ async def _notify(
         case_kind=lifecycle.name,
         case_id=case.id,
         recipients=recipients,
-        context=await case_context(session, lifecycle, case, batch.escalation(lifecycle, case.id)),
+        context={**context, **(extra or {})},
         now=now,
     )
 
@@ -182,6 +213,32 @@ async def _may_close_timers(session: AsyncSession, lifecycle: Lifecycle, case_id
         )
     ).all()
     return len(locked) == count
+
+
+async def _tell(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    timer: Timer,
+    now: datetime,
+    batch: Batch,
+    report: SweepReport,
+) -> None:
+    """A reminder or an escalation, and its line in the report (``silent`` if nobody got it)."""
+    reference = getattr(case, "reference", str(case.id))
+    if timer.kind is TimerKind.ESCALATION:
+        count = await _escalate(session, lifecycle, case, timer, now, batch)
+        report.escalations.append(f"{reference} : alerte à {count} destinataire(s)")
+    else:
+        sent, count = await _remind(session, lifecycle, case, timer, now, batch)
+        if sent == MessageKey.REMINDER:
+            report.reminders.append(f"{reference} : rappel à {count} destinataire(s)")
+        else:
+            report.escalations.append(
+                f"{reference} : rappel sans destinataire, alerte à {count} destinataire(s)"
+            )
+    if count == 0:
+        report.silent.append(f"{reference} : {timer.kind.label.lower()} sans aucun destinataire")
 
 
 async def _perform(
@@ -211,18 +268,14 @@ async def _perform(
     reference = getattr(case, "reference", str(case.id))
     timer.status = TimerStatus.FIRED
     timer.fired_at = now
-    if timer.kind is TimerKind.REMINDER:
-        count = await _remind(session, lifecycle, case, timer, now, batch)
-        report.reminders.append(f"{reference} : rappel à {count} destinataire(s)")
-    elif timer.kind is TimerKind.ESCALATION:
-        count = await _escalate(session, lifecycle, case, timer, now, batch)
-        report.escalations.append(f"{reference} : alerte à {count} destinataire(s)")
-    else:
+    if timer.kind is TimerKind.TRIGGER:
         await engine.apply_transition(
             session, lifecycle, case, timer.target, Actor.system(), None, now
         )
         batch.moved(lifecycle, case.id)
         report.triggers.append(f"{reference} : {timer.target}")
+    else:
+        await _tell(session, lifecycle, case, timer, now, batch, report)
     await session.flush()
 
 

@@ -94,7 +94,8 @@ async def test_decision_and_action_emails_never_carry_what_was_typed(
 ) -> None:
     references = await _named_proposals(client, world, session, clock)
     swept = await sweep_due(sessionmaker, LIFECYCLES, paris(1, 6, 9))
-    assert (len(swept.reminders), len(swept.escalations)) == (2, 2)
+    # The decided item waits on its publication too (issue 13).
+    assert (len(swept.reminders), len(swept.escalations)) == (3, 3)
     digests = await send_digests(sessionmaker, LIFECYCLES, paris(2, 6, 8))
     assert len(digests.sent) == 1  # the coordinator
 
@@ -104,8 +105,10 @@ async def test_decision_and_action_emails_never_carry_what_was_typed(
         "decision.scheduled": 1,
         "decision.decided": 1,
         "action.assigned": 1,
-        "reminder": 2,  # the waiting proposal (secretariat), the action item (its owner)
-        "escalation": 2,
+        # The waiting proposal and the unpublished decision (secretariat), the action item (its
+        # owner).
+        "reminder": 3,
+        "escalation": 3,
         "digest": 1,
     }
     for row in rows:

@@ -148,7 +148,13 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         {**REFERRAL, "state": "cancelled", "state_label": "annulée"},
     ),
     "reminder": ("reminder", WAITING),
-    "escalation": ("escalation", WAITING),
+    "escalation": ("escalation", {**WAITING, "unreachable": None}),
+    # A reminder that had nobody to reach: the coordinators are alerted at once, and why.
+    "escalation--unreachable": (
+        "escalation",
+        {**WAITING, "escalation_at": None,
+         "unreachable": "ni compte actif ni adresse de contact chez EPI Paris Centre"},
+    ),
     "digest": (
         "digest",
         {

@@ -39,7 +39,9 @@ def silent_states(lifecycle: Lifecycle) -> list[str]:
 
 
 def test_every_lifecycle_chases_every_waiting_state() -> None:
-    problems = [problem for lifecycle in LIFECYCLES.values() for problem in silent_states(lifecycle)]
+    problems = [
+        problem for lifecycle in LIFECYCLES.values() for problem in silent_states(lifecycle)
+    ]
     assert problems == []
 
 
