@@ -220,3 +220,28 @@ class OutboxPage(BaseModel):
 
     items: list[OutboxMessageRead]
     next_cursor: int | None
+
+
+class TodoItemRead(Read):
+    """A case waiting on the caller: what is expected, of whom, by when. No personal data."""
+
+    lifecycle: str
+    case_id: int
+    reference: str
+    case_label: str
+    state: str
+    state_label: str
+    expected_action: str
+    waiting_on: str = Field(description="The organisation (or role) expected to act.")
+    deadline: datetime | None = Field(
+        description="When the case counts as overdue (the coordinators are alerted)."
+    )
+    overdue: bool
+    path: str
+
+
+class TodoRead(Read):
+    """The caller's to-do list, soonest deadline first."""
+
+    items: list[TodoItemRead]
+    truncated: bool

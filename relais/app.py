@@ -22,6 +22,7 @@ from api.routers import (
     passwords,
     referrals,
     supervision,
+    todo,
     users,
 )
 from core.clock import Clock, SystemClock
@@ -80,6 +81,7 @@ def create_app(
     app.include_router(decisions.router)
     app.include_router(actions.router)
     app.include_router(supervision.router)
+    app.include_router(todo.router)
     install_pages(app, other_clients=http_error)
     # The last added is the outermost: every answer, a 413 or a 401 of the limits included,
     # carries the security headers.

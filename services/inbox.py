@@ -1,39 +1,51 @@
-"""What awaits an organisation, soonest deadline first, and the deadlines of one case.
+"""What awaits a person (their to-do list), soonest deadline first, and the deadlines of a case.
 
 A case awaits an organisation when its state waits on a side (``Lifecycle.waiting_on``)
-and that organisation holds the side. Its deadline is its open escalation: past it, the
-coordinators are told and the case counts as overdue.
+and that organisation holds the side; a coordinator's list holds everything waiting in their
+territory. Its deadline is its open escalation: past it, the coordinators are told and the
+case counts as overdue. A state that is a missed deadline in itself (``Waiting.late``: an
+expired referral) is overdue from the moment the case enters it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
 from core.enums import TimerKind
-from core.models import Timer
+from core.models import Organisation, Timer
 from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import may_work_cases
+from states.policy import awaits_clause
+from states.registry import LIFECYCLES
 
 INBOX_LIMIT = 200
 
 
 @dataclass(frozen=True)
 class AwaitingCase:
-    """A case waiting on the caller's organisation, with what it waits for and until when."""
+    """A case waiting on the caller, with what it waits for and until when.
+
+    ``deadline`` is the moment the case counts as overdue: its open escalation, or for a
+    state that is a missed deadline in itself (an expired referral), the moment it entered it.
+    """
 
     lifecycle: Lifecycle
     case: Any
     action: str
     deadline: datetime | None
     overdue: bool
+
+    @property
+    def state_label(self) -> str:
+        """The case's state as a person reads it."""
+        return self.lifecycle.state_labels.get(self.case.state, self.case.state)
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,98 @@ class CaseDeadline:
     passed: bool
 
 
+async def todo(
+    session: AsyncSession,
+    actor: Actor,
+    now: datetime,
+    *,
+    options: Mapping[str, Sequence[ORMOption]] | None = None,
+    limit: int = INBOX_LIMIT,
+) -> list[AwaitingCase]:
+    """Every case waiting on ``actor``, of every lifecycle, soonest deadline first.
+
+    One query per lifecycle (``policy.awaits_clause`` says which cases wait on whom); cases
+    without deadline come last. ``options`` loads, per lifecycle name, what a page shows.
+    """
+    found: list[AwaitingCase] = []
+    for lifecycle in LIFECYCLES.values():
+        found.extend(
+            await awaiting(
+                session, lifecycle, actor, now, (options or {}).get(lifecycle.name, ()), limit
+            )
+        )
+    found.sort(
+        key=lambda item: (
+            item.deadline is None, item.deadline or now, item.lifecycle.name, item.case.id,
+        )
+    )  # fmt: skip
+    return found[:limit]
+
+
+@dataclass(frozen=True)
+class TodoEntry:
+    """One line of a to-do list as the API gives it: the case, what is expected of whom, by
+    when. Nothing about the person."""
+
+    lifecycle: str
+    case_id: int
+    reference: str
+    case_label: str
+    state: str
+    state_label: str
+    expected_action: str
+    waiting_on: str
+    deadline: datetime | None
+    overdue: bool
+    path: str
+
+
+@dataclass(frozen=True)
+class TodoList:
+    """A to-do list, and whether more cases wait than it shows."""
+
+    items: list[TodoEntry]
+    truncated: bool
+
+
+async def list_todo(session: AsyncSession, actor: Actor, now: datetime, limit: int) -> TodoList:
+    """``GET /api/todo``: what waits on ``actor`` (``todo``), with who is expected to act."""
+    found = await todo(session, actor, now, limit=limit + 1)
+    shown = found[:limit]
+    organisation_ids = {
+        getattr(item.case, item.lifecycle.parties[side].key)
+        for item in shown
+        if (side := item.lifecycle.waiting_on[item.case.state].side) in item.lifecycle.parties
+    }
+    rows = await session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(organisation_ids))
+    )
+    names = dict(rows.tuples().all())
+    return TodoList([_entry(item, names) for item in shown], truncated=len(found) > limit)
+
+
+def _entry(item: AwaitingCase, names: Mapping[int, str]) -> TodoEntry:
+    lifecycle, case = item.lifecycle, item.case
+    side = lifecycle.waiting_on[case.state].side
+    if side in lifecycle.parties:
+        waiting_on = names[getattr(case, lifecycle.parties[side].key)]
+    else:
+        waiting_on = lifecycle.side_labels.get(side, side)
+    return TodoEntry(
+        lifecycle=lifecycle.name,
+        case_id=case.id,
+        reference=case.reference,
+        case_label=lifecycle.case_label,
+        state=case.state,
+        state_label=item.state_label,
+        expected_action=item.action,
+        waiting_on=waiting_on,
+        deadline=item.deadline,
+        overdue=item.overdue,
+        path=lifecycle.case_path(case.id),
+    )
+
+
 async def awaiting(
     session: AsyncSession,
     lifecycle: Lifecycle,
@@ -53,22 +157,11 @@ async def awaiting(
     options: Sequence[ORMOption] = (),
     limit: int = INBOX_LIMIT,
 ) -> list[AwaitingCase]:
-    """The cases of ``lifecycle`` waiting on ``actor``'s organisation, soonest deadline first.
-
-    One query whatever the number of cases: cases without deadline come last. Nothing
-    awaits a role that works no cases (a secretary, an admin), whatever their organisation.
-    """
-    if not may_work_cases(actor):
+    """The cases of ``lifecycle`` waiting on ``actor``, soonest deadline first."""
+    clause = awaits_clause(actor, lifecycle)
+    if clause is None:
         return []
-    assert actor.organisation_id is not None
     model = lifecycle.model
-    waiting = [
-        and_(model.state == state, lifecycle.parties[wait.side] == actor.organisation_id)
-        for state, wait in lifecycle.waiting_on.items()
-        if wait.side in lifecycle.parties
-    ]
-    if not waiting:
-        return []
     escalation = (
         select(Timer.case_id, Timer.due_at)
         .where(
@@ -78,23 +171,29 @@ async def awaiting(
         )
         .subquery()
     )
+    late = lifecycle.late_states
+    deadline = (
+        case((model.state.in_(late), model.state_entered_at), else_=escalation.c.due_at)
+        if late
+        else escalation.c.due_at
+    ).label("deadline")
     rows = await session.execute(
-        select(model, escalation.c.due_at)
+        select(model, deadline)
         .outerjoin(escalation, escalation.c.case_id == model.id)
-        .where(or_(*waiting))
-        .order_by(escalation.c.due_at.is_(None), escalation.c.due_at, model.id)
+        .where(clause)
+        .order_by(deadline.is_(None), deadline, model.id)
         .limit(limit)
         .options(*options)
     )
     return [
         AwaitingCase(
             lifecycle,
-            case,
-            lifecycle.waiting_on[case.state].action,
-            deadline,
-            deadline is not None and deadline <= now,
+            item,
+            lifecycle.waiting_on[item.state].action,
+            moment,
+            moment is not None and moment <= now,
         )
-        for case, deadline in rows.tuples()
+        for item, moment in rows.tuples()
     ]
 
 

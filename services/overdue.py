@@ -1,6 +1,8 @@
 """Overdue cases across every lifecycle, and the daily digest that lists them.
 
-A case is overdue once its escalation time has passed and it has not moved since. The digest
+A case is overdue once its escalation time has passed and it has not moved since, or while it
+is in a state that is a missed deadline in itself (``Waiting.late``: an expired referral not
+yet resubmitted, redirected or closed), from the moment it entered it. The digest
 goes each business day to every coordinator (their scope) and organisation admin (their
 organisation's cases), grouped by the organisation that is expected to act, oldest first.
 """
@@ -13,7 +15,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import business_days_between
@@ -76,7 +78,8 @@ async def overdue_cases(
     found: list[OverdueCase] = []
     for lifecycle in lifecycles:
         model = lifecycle.model
-        statement = (
+        late = lifecycle.late_states
+        past_escalation = (
             select(model, Timer.due_at)
             .join(
                 Timer,
@@ -86,25 +89,49 @@ async def overdue_cases(
                 Timer.kind == TimerKind.ESCALATION,
                 Timer.closed_at.is_(None),
                 Timer.due_at <= now,
+                model.state.not_in(late),
                 responsibility_clause(actor, lifecycle),
             )
-            .order_by(Timer.due_at, model.id)
-            .limit(OVERDUE_PAGE)
         )
-        after: tuple[datetime, int] | None = None
-        while True:
-            page = statement
-            if after is not None:
-                page = page.where(tuple_(Timer.due_at, model.id) > after)
-            rows = (await session.execute(page)).tuples().all()
-            for case, escalation_at in rows:
-                found.append(await _overdue_case(session, lifecycle, case, escalation_at, now))
-                session.expunge(case)
-            if len(rows) < OVERDUE_PAGE:
-                break
-            after = (rows[-1][1], rows[-1][0].id)
+        found.extend(await _described(session, lifecycle, past_escalation, Timer.due_at, now))
+        if late:
+            # An expired referral is late from the moment it expired, whatever its timers.
+            in_late_state = select(model, model.state_entered_at).where(
+                model.state.in_(late),
+                model.state_entered_at <= now,
+                responsibility_clause(actor, lifecycle),
+            )
+            found.extend(
+                await _described(session, lifecycle, in_late_state, model.state_entered_at, now)
+            )
     found.sort(key=lambda item: (item.escalation_at, item.lifecycle, item.case_id))
     return found
+
+
+async def _described(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    statement: Select[Any],
+    since: Any,
+    now: datetime,
+) -> list[OverdueCase]:
+    """The cases ``statement`` selects (each with the moment it became overdue, ``since``),
+    read a page at a time in that order and described."""
+    model = lifecycle.model
+    statement = statement.order_by(since, model.id).limit(OVERDUE_PAGE)
+    found: list[OverdueCase] = []
+    after: tuple[datetime, int] | None = None
+    while True:
+        page = statement
+        if after is not None:
+            page = page.where(tuple_(since, model.id) > after)
+        rows = (await session.execute(page)).tuples().all()
+        for case, overdue_since in rows:
+            found.append(await _overdue_case(session, lifecycle, case, overdue_since, now))
+            session.expunge(case)
+        if len(rows) < OVERDUE_PAGE:
+            return found
+        after = (rows[-1][1], rows[-1][0].id)
 
 
 async def list_overdue(session: AsyncSession, actor: Actor, now: datetime) -> list[OverdueCase]:

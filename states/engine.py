@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Select, Table, bindparam, exists, insert, select, update
+from sqlalchemy import Select, Table, bindparam, exists, insert, or_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -311,12 +311,16 @@ async def open_timers(
 
 
 def overdue_clause(lifecycle: Lifecycle, now: datetime) -> Any:
-    """SQL condition: the case's escalation time has passed and it has not moved since."""
+    """SQL condition: the case's escalation time has passed and it has not moved since, or it
+    is in a state that is a missed deadline in itself (``Waiting.late``)."""
     model = lifecycle.model
-    return exists().where(
+    past_escalation = exists().where(
         Timer.case_kind == lifecycle.name,
         Timer.case_id == model.id,
         Timer.kind == TimerKind.ESCALATION,
         Timer.closed_at.is_(None),
         Timer.due_at <= now,
     )
+    if not lifecycle.late_states:
+        return past_escalation
+    return or_(past_escalation, model.state.in_(lifecycle.late_states))

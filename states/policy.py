@@ -376,3 +376,29 @@ def may_bring_case_to_committee(actor: Actor) -> bool:
 def may_assign_actions(actor: Actor) -> bool:
     """Whether ``actor`` may give an approved decision its action items."""
     return actor.role is Role.SECRETARY
+
+
+def awaits_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool] | None:
+    """The cases of ``lifecycle`` waiting on ``actor`` (their to-do list, ``GET /api/todo``).
+
+    A case waits on the side its state names (``Lifecycle.waiting_on``): it awaits the
+    organisation holding that side, when the actor works its cases, or everyone with the
+    role holding it (the committees' secretariat). A coordinator's list is everything waiting
+    on anyone in their territory. None: nothing of ``lifecycle`` can wait on ``actor``.
+    """
+    model = lifecycle.model
+    conditions: list[ColumnElement[bool]] = []
+    for state, wait in lifecycle.waiting_on.items():
+        in_state = model.state == state
+        if actor.role is Role.COORDINATOR:
+            in_scope = (
+                true()
+                if actor.scope_territory is None
+                else lifecycle.territory == actor.scope_territory
+            )
+            conditions.append(and_(in_state, in_scope))
+        elif wait.side in lifecycle.parties and may_work_cases(actor):
+            conditions.append(and_(in_state, lifecycle.parties[wait.side] == actor.organisation_id))
+        elif actor.role is not None and lifecycle.role_sides.get(actor.role) == wait.side:
+            conditions.append(in_state)
+    return or_(*conditions) if conditions else None

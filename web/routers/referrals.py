@@ -19,7 +19,7 @@ from services import decision_service, directory, referral_service
 from services.cases import Box, CaseView
 from services.governance_inputs import CaseReviewCreate
 from services.handover_service import DETAILS as HANDOVER_DETAILS
-from services.inbox import awaiting, escalation_deadlines
+from services.inbox import escalation_deadlines, todo
 from services.referral_service import RedirectFields
 from states.actor import Actor
 from states.decision import DECISION
@@ -42,17 +42,16 @@ from web.summaries import case_summary
 
 router = page_router()
 
+SUMMARY_OPTIONS = {REFERRAL.name: referral_service.DETAILS, HANDOVER.name: HANDOVER_DETAILS}
+"""What each lifecycle's line of the to-do list needs loaded (``case_summary``)."""
+
 SearchText = Annotated[str, Query(max_length=100)]
 
 
 @router.get("/inbox")
 async def inbox(request: Request, user: WebUserDep, session: SessionDep, now: NowDep) -> Response:
-    """What awaits the user's organisation, soonest deadline first, overdue marked."""
-    waiting = [
-        *await awaiting(session, REFERRAL, user.actor, now, referral_service.DETAILS),
-        *await awaiting(session, HANDOVER, user.actor, now, HANDOVER_DETAILS),
-    ]
-    waiting.sort(key=lambda item: (item.deadline is None, item.deadline or now, item.case.id))
+    """What awaits the user (``GET /api/todo``'s list), soonest deadline first, overdue marked."""
+    waiting = await todo(session, user.actor, now, options=SUMMARY_OPTIONS)
     in_progress = await referral_service.list_referrals(
         session, user.actor, now, box="received", state="in_progress", limit=20
     )
