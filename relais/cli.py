@@ -316,7 +316,8 @@ def simulate(
     """Simulate referral traffic on a virtual clock and count stalled cases and lost emails.
 
     On a throw-away SQLite file, or on ``RELAIS_DATABASE_URL`` when set (it must be empty).
-    Exits with 1 when a case stalled or an email was lost or sent twice.
+    Exits with 1 when a case stalled or was left unchased, a reminder or alert reached
+    nobody, or an email was lost or sent twice.
     """
     from relais.simulation.run import SimulationConfig, simulate_in
 
@@ -324,7 +325,7 @@ def simulate(
     report = simulate_in(_settings(), os.environ.get("RELAIS_DATABASE_URL"), config, typer.echo)
     for line in report.lines():
         typer.echo(line)
-    if report.stalled or report.lost_emails or report.duplicate_emails:
+    if report.failed:
         raise typer.Exit(1)
 
 

@@ -286,10 +286,15 @@ async def sweep_due(
     *,
     policy: SweepPolicy | None = None,
     dry_run: bool = False,
+    report: SweepReport | None = None,
 ) -> SweepReport:
-    """Act on every timer due at ``now``, batch after batch; ``dry_run`` changes nothing."""
+    """Act on every timer due at ``now``, batch after batch; ``dry_run`` changes nothing.
+
+    ``report``, when given, is filled as the sweep goes: a caller keeps what the batches
+    committed before a run died half-way (the simulation counts the silent alerts so).
+    """
     policy = policy or SweepPolicy()
-    report = SweepReport()
+    report = report if report is not None else SweepReport()
     for _ in range(policy.max_batches):
         async with sessionmaker() as session, transaction(session, dry_run=dry_run):
             timers = (

@@ -1,20 +1,24 @@
-"""What the simulation measured: stalled cases, lost and doubled emails, response times."""
+"""What the simulation measured: stalled, unchased cases and silent alerts, lost and doubled
+emails, response times."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import business_days_between
 from core.enums import TimerKind, TimerStatus
 from core.models import Event, OutboxMessage, Timer
+from relais.simulation.agenda import TrafficStats
 from relais.simulation.faults import CrashPlan
-from relais.simulation.traffic import TrafficStats
+from states.lifecycle import Lifecycle
+from states.registry import LIFECYCLES
 from workflows.delivery import message_id
 
 ON_TIME = timedelta(hours=1, minutes=30)
@@ -31,12 +35,15 @@ class SimulationReport:
     referrals: int
     actions: int
     refused_actions: int
+    dropped_actions: int
     emails_expected: int
     emails_received: int
     smtp_refusals: int
     sweep_crashes: int
     delivery_crashes: int
     stalled: int
+    silent: int
+    unchased: int
     lost_emails: int
     duplicate_emails: int
     median_response_days: float
@@ -47,18 +54,33 @@ class SimulationReport:
         """One ``name: value`` line per figure."""
         return [
             f"referrals: {self.referrals}",
-            f"actions: {self.actions} (refused as already moved on: {self.refused_actions})",
+            f"actions: {self.actions} (refused as already moved on: {self.refused_actions}, "
+            f"dropped by a deactivated organisation: {self.dropped_actions})",
             f"emails_expected: {self.emails_expected}",
             f"emails_received: {self.emails_received}",
             f"smtp_451: {self.smtp_refusals}",
             f"crashes: {self.sweep_crashes} sweep, {self.delivery_crashes} delivery",
             f"stalled: {self.stalled}",
+            f"silent: {self.silent}",
+            f"unchased: {self.unchased}",
             f"lost_emails: {self.lost_emails}",
             f"duplicate_emails: {self.duplicate_emails}",
             f"median_response: {self.median_response_days:g} business days",
             f"answered_within_deadline: {self.answered_in_time:.1%}",
             f"duration: {self.seconds:.0f} s",
         ]
+
+    @property
+    def failed(self) -> bool:
+        """Whether a promise was broken: a case stalled, went unchased or was alerted to
+        nobody, or an email was lost or sent twice (``relais simulate`` then exits with 1)."""
+        return bool(
+            self.stalled
+            or self.silent
+            or self.unchased
+            or self.lost_emails
+            or self.duplicate_emails
+        )
 
 
 async def measure(
@@ -70,11 +92,16 @@ async def measure(
     start: datetime,
     end: datetime,
     refused: int,
+    silent: int,
     seconds: float,
 ) -> SimulationReport:
-    """Compare what should have happened with what the database and the relay saw."""
+    """Compare what should have happened with what the database and the relay saw.
+
+    ``silent`` is the number of reminders and alerts the sweeps found nobody to send to.
+    """
     async with sessions() as session:
         stalled = await _stalled(session, start, end)
+        unchased = await unchased_cases(session, LIFECYCLES.values())
         keys = set((await session.execute(select(OutboxMessage.idempotency_key))).scalars())
         delays, in_time = await _responses(session, end)
     expected = {message_id(key) for key in keys}
@@ -82,12 +109,15 @@ async def measure(
         referrals=stats.done["create"],
         actions=sum(stats.done.values()),
         refused_actions=sum(stats.refused.values()),
+        dropped_actions=sum(stats.dropped.values()),
         emails_expected=len(expected),
         emails_received=sum(received.values()),
         smtp_refusals=refused,
         sweep_crashes=plan.sweep_crashes,
         delivery_crashes=plan.delivery_crashes,
         stalled=stalled,
+        silent=silent,
+        unchased=unchased,
         lost_emails=len(expected - set(received)),
         duplicate_emails=sum(count - 1 for count in received.values() if count > 1),
         median_response_days=median(delays) if delays else 0.0,
@@ -120,6 +150,39 @@ async def _stalled(session: AsyncSession, start: datetime, end: datetime) -> int
         if acted is None or acted - due_at > ON_TIME:
             stalled.add((kind, case_id))
     return len(stalled)
+
+
+async def unchased_cases(session: AsyncSession, lifecycles: Iterable[Lifecycle]) -> int:
+    """Cases left waiting with nothing to come: in a state neither final nor declared to wait
+    on nobody, with no pending timer, and no alert to the coordinators standing.
+
+    A case whose escalation has fired is chased still: it stays on the coordinators'
+    dashboard as overdue, and in their digest each morning, until it moves (the same open
+    escalation ``services.overdue`` reads).
+    """
+    count = 0
+    for lifecycle in lifecycles:
+        model = lifecycle.model
+        excluded = {*lifecycle.final_states, *lifecycle.waits_on_nobody}
+        waiting = [state for state in lifecycle.states if state not in excluded]
+        if not waiting:
+            continue
+        of_case = and_(Timer.case_kind == lifecycle.name, Timer.case_id == model.id)
+        pending = select(Timer.id).where(of_case, Timer.status == TimerStatus.PENDING)
+        alerted = select(Timer.id).where(
+            of_case,
+            Timer.kind == TimerKind.ESCALATION,
+            Timer.status == TimerStatus.FIRED,
+            Timer.closed_at.is_(None),
+        )
+        count += (
+            await session.execute(
+                select(func.count())
+                .select_from(model)
+                .where(model.state.in_(waiting), ~pending.exists(), ~alerted.exists())
+            )
+        ).scalar_one()
+    return count
 
 
 async def _responses(session: AsyncSession, end: datetime) -> tuple[list[int], float]:

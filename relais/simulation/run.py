@@ -32,7 +32,7 @@ from relais.simulation.world import build_world
 from states.registry import LIFECYCLES
 from workflows.delivery import DeliveryPolicy, deliver_due
 from workflows.digest import send_digests
-from workflows.sweep import sweep_due
+from workflows.sweep import SweepReport, sweep_due
 
 FIRST_DAY = date(2026, 1, 5)
 """A Monday: the simulated year starts there."""
@@ -40,8 +40,10 @@ HOURS = range(8, 20)
 """The sweep and the delivery run every hour from 08:00 to 19:00 (Paris)."""
 RESTART = timedelta(minutes=6)
 """A crashed worker is back this long after, once the lease of what it held has ended."""
-SILENT_SHARE = 0.12
+UNRESPONSIVE_SHARE = 0.12
 """The share of partners that never answer their referrals."""
+CLOSING_TIME = time(12)
+"""Halfway through the simulated days, at noon, one organisation's accounts are deactivated."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,9 @@ async def simulate(
         await upgrade_engine(engine)
         sessions = create_sessionmaker(engine)
         start = datetime.combine(FIRST_DAY, time(7), tzinfo=PARIS)
-        world = await build_world(sessions, settings, FixedClock(start), random, SILENT_SHARE)
+        world = await build_world(sessions, settings, FixedClock(start), random, UNRESPONSIVE_SHARE)
         traffic = Traffic(world, random, sessions)
+        _plan_closing(traffic, config)
         plan = CrashPlan(config.crash_rate, Random(config.seed + 1))
         policy = DeliveryPolicy(max_attempts=settings.delivery_max_attempts)
         transports = crashing_transports(
@@ -101,6 +104,7 @@ async def simulate(
             start=start,
             end=last,
             refused=relay.handler.refused,
+            silent=len(workers.silent),
             seconds=wall.perf_counter() - started,
         )
     finally:
@@ -124,6 +128,16 @@ def simulate_in(
         return asyncio.run(
             simulate(settings.model_copy(update={"database_url": url}), config, progress)
         )
+
+
+def _plan_closing(traffic: Traffic, config: SimulationConfig) -> None:
+    """Halfway through, every account of the world's closing organisation is deactivated."""
+    if traffic.world.closing is None:
+        return
+    day = FIRST_DAY + timedelta(days=config.days // 2)
+    halfway = datetime.combine(day, CLOSING_TIME, tzinfo=PARIS)
+    closing = traffic.coordinators.close_organisation(traffic.world.closing)
+    traffic.at(halfway, "close_organisation", closing)
 
 
 def _spread(total: int, days: list[date]) -> dict[date, int]:
@@ -150,10 +164,27 @@ class Workers:
         self.transports = transports
         self.policy = policy
         self.settings = settings
+        # Every reminder or alert a sweep found nobody to send to.
+        self.silent: list[str] = []
 
     async def sweep(self, now: datetime) -> datetime:
-        """Sweep at ``now``; after a crash, again once the worker is back. When it succeeded."""
-        return await _until_done(lambda at: sweep_due(self.sweep_sessions, LIFECYCLES, at), now)
+        """Sweep at ``now``; after a crash, again once the worker is back. When it succeeded.
+
+        The reminders and alerts that reached nobody are kept, those of the batches committed
+        before a crash too; a crashed batch's, rolled back, come again in the next run (once).
+        """
+        silent: set[str] = set()
+
+        async def run(at: datetime) -> None:
+            report = SweepReport()
+            try:
+                await sweep_due(self.sweep_sessions, LIFECYCLES, at, report=report)
+            finally:
+                silent.update(report.silent)
+
+        done = await _until_done(run, now)
+        self.silent.extend(sorted(silent))
+        return done
 
     async def deliver(self, now: datetime) -> datetime:
         """Deliver at ``now``; after a crash, again once the worker is back."""

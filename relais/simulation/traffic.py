@@ -1,5 +1,6 @@
 """The referral traffic of the simulation: arrivals, answers, returns and resubmissions,
-starts and completions, expiries followed up, and handovers between accompanying partners.
+starts, progress notes and completions, expiries followed up or left to the coordinators, and
+handovers between accompanying partners.
 
 Every state change goes through the real services and engine (one transaction each), at the
 virtual instant it happens. Behaviour is drawn from a seeded random generator.
@@ -7,114 +8,94 @@ virtual instant it happens. Behaviour is drawn from a seeded random generator.
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from random import Random
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS, add_business_days
-from core.enums import Outcome, ReturnReason
-from core.errors import DomainError
-from core.models import Person, Referral
+from core.db import end_reads
+from core.enums import Outcome, ReturnReason, TimerKind, TimerStatus
+from core.models import Person, Timer
+from relais.simulation.agenda import Agenda, Delays, Step, working_time
+from relais.simulation.coordinators import Coordinators
+from relais.simulation.handovers import Handovers
 from relais.simulation.world import Partner, SimOffer, World
-from services.handover_service import HandoverCreate, propose_handover
 from services.referral_service import open_referral
-from states import engine
 from states.actor import Actor
-from states.handover import HANDOVER
-from states.referral import REFERRAL
-
-Step = Callable[[AsyncSession, datetime], Awaitable[None]]
+from states.referral import REFERRAL, ReferralState
 
 # Business days before an answer, and how often: most within the reminder (3 days), some
 # past it, a few past the escalation (5) and a handful after the expiry (20).
-ANSWER_DELAYS = ((0, 30), (1, 25), (2, 15), (3, 10), (4, 6), (6, 6), (8, 4), (12, 2), (24, 2))
-START_DELAYS = ((1, 40), (3, 30), (6, 15), (11, 10), (16, 5))
-FOLLOW_UP_DELAYS = ((0, 30), (2, 30), (4, 20), (6, 12), (11, 8))
-CLOSING = time(17, 45)
-"""People act on their cases during office hours."""
+ANSWER_DELAYS: Delays = (
+    (0, 30), (1, 25), (2, 15), (3, 10), (4, 6), (6, 6), (8, 4), (12, 2), (24, 2)
+)  # fmt: skip
+START_DELAYS: Delays = ((1, 40), (3, 30), (6, 15), (11, 10), (16, 5))
+FOLLOW_UP_DELAYS: Delays = ((0, 30), (2, 30), (4, 20), (6, 12), (11, 8))
+# Business days from a progress-check reminder to the receiver's answer: most before the
+# escalation (10 days later), a few once the coordinators, alerted, have called them.
+PROGRESS_DELAYS: Delays = ((0, 25), (1, 25), (2, 20), (4, 15), (7, 8), (12, 7))
 OUTCOMES = tuple(Outcome)
 RETURN_REASONS = tuple(ReturnReason)
+QUIET_SHARE = 0.25
+"""The share of started referrals whose receiver goes quiet: no news until the progress check."""
+NOTE_SHARE = 0.65
+"""At each progress check, the share of quiet receivers who write a note rather than end."""
+NEGLECT_SHARE = 0.3
+"""The share of expired referrals their referrer ignores, left to the coordinators."""
 
 
-@dataclass
-class TrafficStats:
-    """What the traffic did, and the actions that found the case already moved on."""
-
-    done: Counter[str] = field(default_factory=Counter)
-    refused: Counter[str] = field(default_factory=Counter)
-
-
-class Traffic:
-    """A queue of dated actions, run in order as the virtual clock passes them."""
+class Traffic(Agenda):
+    """The agenda of referral traffic, with its handovers and its coordinators."""
 
     def __init__(
         self, world: World, random: Random, sessionmaker: async_sessionmaker[AsyncSession]
     ):
-        self.world = world
-        self.random = random
-        self.sessionmaker = sessionmaker
-        self.stats = TrafficStats()
-        self._queue: list[tuple[datetime, int, str, Step]] = []
-        self._sequence = 0
-
-    # Scheduling
-
-    def at(self, when: datetime, name: str, step: Step) -> None:
-        """Run ``step`` at ``when``."""
-        self._sequence += 1
-        heapq.heappush(self._queue, (when, self._sequence, name, step))
-
-    def after_business_days(self, now: datetime, delays: tuple[tuple[int, int], ...]) -> datetime:
-        """A working-hours instant some business days after ``now``, drawn from ``delays``."""
-        days = self.random.choices([d for d, _ in delays], [w for _, w in delays])[0]
-        if days == 0:
-            soon = now + timedelta(minutes=self.random.randint(10, 180))
-            if soon.astimezone(PARIS).time() <= CLOSING:
-                return soon
-            days = 1
-        return _working_time(add_business_days(now, days).astimezone(PARIS).date(), self.random)
+        super().__init__(world, random, sessionmaker)
+        self.handovers = Handovers(self)
+        self.coordinators = Coordinators(self)
 
     def plan_arrivals(self, day: date, count: int) -> None:
         """``count`` new referrals spread over the working hours of ``day``."""
         for _ in range(count):
-            self.at(_working_time(day, self.random), "create", self._create)
+            self.at(working_time(day, self.random), "create", self._create)
 
-    async def run_until(self, moment: datetime) -> None:
-        """Run every action due by ``moment``, each at its own instant."""
-        async with self.sessionmaker() as session:
-            while self._queue and self._queue[0][0] <= moment:
-                when, _, name, step = heapq.heappop(self._queue)
-                try:
-                    await step(session, when)
-                except DomainError:
-                    # The case moved on meanwhile (expired, reassigned): a real person
-                    # would get a 409 and look again.
-                    self.stats.refused[name] += 1
-                else:
-                    self.stats.done[name] += 1
+    def targets(self, excluded: int | None = None) -> list[SimOffer]:
+        """The offers a referral may go to: those of partners someone is left in, except the
+        organisation ``excluded``."""
+        return [
+            offer
+            for partner in self.world.partners
+            if partner.organisation_id not in self.gone and partner.organisation_id != excluded
+            for offer in partner.offers
+        ]
 
     # Behaviour
 
     async def _create(self, session: AsyncSession, now: datetime) -> None:
-        sender = self.random.choice(self.world.senders)
-        choices = [p for p in self.world.partners if p.organisation_id != sender.organisation_id]
-        offer = self.random.choice(self.random.choice(choices).offers)
+        senders = [s for s in self.world.senders if s.organisation_id not in self.gone]
+        sender = self.random.choice(senders)
+        offer = self.random.choice(self.targets(excluded=sender.organisation_id))
         person = Person(first_name="Prénom", last_name="Nom", created_at=now)
         case_id = await open_referral(session, sender, offer, person, "Orientation simulée.", now)
-        self._answer_later(case_id, offer, sender, now, attempt=1)
+        self.answer_later(case_id, offer, sender, now, attempt=1)
 
-    def _answer_later(
+    def answer_later(
         self, case_id: int, offer: SimOffer, sender: Actor, now: datetime, attempt: int
     ) -> None:
+        """Plan how the receiver of ``offer`` answers the referral just submitted to it."""
         receiver = self.world.partner(offer.organisation_id)
-        if receiver.silent:
-            expiry = add_business_days(now, 20)
-            when = self.after_business_days(expiry + timedelta(hours=2), FOLLOW_UP_DELAYS)
+        if receiver.unresponsive:
+            expiry = add_business_days(now, 20) + timedelta(hours=2)
+            if self.random.random() < NEGLECT_SHARE:
+                # Nobody follows the expired referral up: its reminder to the referrer goes
+                # unheeded, and the coordinators, alerted 10 business days on, act.
+                alerted = add_business_days(expiry, 10)
+                when = self.after_business_days(alerted, self.coordinators.DELAYS)
+                self.at(when, "neglected", self.coordinators.follow_up(case_id, offer, sender))
+                return
+            when = self.after_business_days(expiry, FOLLOW_UP_DELAYS)
             self.at(when, "follow_up_expired", self._follow_up_expired(case_id, offer, sender))
             return
         when = self.after_business_days(now, ANSWER_DELAYS)
@@ -125,7 +106,7 @@ class Traffic:
 
     def _fire(self, case_id: int, trigger: str, actor: Actor, payload: dict[str, object]) -> Step:
         async def step(session: AsyncSession, now: datetime) -> None:
-            await engine.fire(session, REFERRAL, case_id, trigger, actor, payload, now)
+            await self.act(session, REFERRAL, case_id, trigger, actor, payload, now)
 
         return step
 
@@ -144,19 +125,58 @@ class Traffic:
 
         async def step(session: AsyncSession, now: datetime) -> None:
             await start(session, now)
-            outcome = self.random.choice(OUTCOMES).value
-            end = _working_time(
-                add_business_days(now, self.random.randint(5, 60)).astimezone(PARIS).date(),
-                self.random,
-            )
-            self.at(
-                end,
-                "complete",
-                self._fire(case_id, "complete", receiver.actor, {"outcome": outcome}),
-            )
+            if self.random.random() < QUIET_SHARE:
+                await self._await_progress_check(session, case_id, receiver)
+            else:
+                end = working_time(self._business_day(now, 5, 55), self.random)
+                self.at(end, "complete", self._complete(case_id, receiver))
             if offer.is_accompaniment and self.random.random() < 0.2:
                 later = add_business_days(now, self.random.randint(10, 40))
-                self.at(later, "handover", self._propose_handover(case_id, receiver))
+                self.at(later, "handover", self.handovers.propose(case_id, receiver))
+
+        return step
+
+    def _business_day(self, now: datetime, least: int, most: int) -> date:
+        days = self.random.randint(least, most)
+        return add_business_days(now, days).astimezone(PARIS).date()
+
+    def _complete(self, case_id: int, receiver: Partner) -> Step:
+        outcome = self.random.choice(OUTCOMES).value
+        return self._fire(case_id, "complete", receiver.actor, {"outcome": outcome})
+
+    async def _await_progress_check(
+        self, session: AsyncSession, case_id: int, receiver: Partner
+    ) -> None:
+        """The receiver goes quiet until the progress check's reminder reaches them, then
+        writes a note (and waits for the next one) or ends the accompaniment.
+
+        Without a pending reminder there is nothing to answer: the case stays in progress,
+        and the report counts it unchased.
+        """
+        reminder = await session.scalar(
+            select(Timer.due_at).where(
+                Timer.case_kind == REFERRAL.name,
+                Timer.case_id == case_id,
+                Timer.state == ReferralState.IN_PROGRESS,
+                Timer.kind == TimerKind.REMINDER,
+                Timer.status == TimerStatus.PENDING,
+            )
+        )
+        await end_reads(session)
+        if reminder is None:
+            return
+        when = self.after_business_days(reminder, PROGRESS_DELAYS)
+        if self.random.random() < NOTE_SHARE:
+            self.at(when, "note", self._note(case_id, receiver))
+        else:
+            self.at(when, "progress_complete", self._complete(case_id, receiver))
+
+    def _note(self, case_id: int, receiver: Partner) -> Step:
+        note = self._fire(case_id, "note", receiver.actor, {"note": "Point d'étape simulé."})
+
+        async def step(session: AsyncSession, now: datetime) -> None:
+            await note(session, now)
+            await self._await_progress_check(session, case_id, receiver)
 
         return step
 
@@ -183,7 +203,7 @@ class Traffic:
 
         async def step(session: AsyncSession, now: datetime) -> None:
             await resubmit(session, now)
-            self._answer_later(case_id, offer, sender, now, attempt + 1)
+            self.answer_later(case_id, offer, sender, now, attempt + 1)
 
         return step
 
@@ -192,82 +212,23 @@ class Traffic:
 
         async def step(session: AsyncSession, now: datetime) -> None:
             if self.random.random() < 0.6:
-                await engine.fire(session, REFERRAL, case_id, "close", sender, {}, now)
+                await self.act(session, REFERRAL, case_id, "close", sender, {}, now)
                 return
-            target = self.random.choice(self.random.choice(self.world.answering).offers)
-            if target.id == offer.id:
-                await engine.fire(session, REFERRAL, case_id, "close", sender, {}, now)
-                return
-            await engine.fire(
-                session,
-                REFERRAL,
-                case_id,
-                "reassign",
-                self.world.coordinator,
-                {"offer_id": target.id},
-                now,
-            )
-            self._answer_later(case_id, target, sender, now, attempt=1)
+            await self.redirect(session, case_id, offer.id, sender, now)
 
         return step
 
-    def _propose_handover(self, referral_id: int, referent: Partner) -> Step:
-        async def step(session: AsyncSession, now: datetime) -> None:
-            referral = await session.get_one(Referral, referral_id)
-            successors = [
-                p
-                for p in self.world.answering
-                if p.organisation_id != referent.organisation_id
-                and any(o.is_accompaniment for o in p.offers)
-            ]
-            successor = self.random.choice(successors)
-            view = await propose_handover(
-                session,
-                referent.actor,
-                HandoverCreate(
-                    person_id=referral.person_id,
-                    to_organisation_id=successor.organisation_id,
-                    reason="Passage de relais simulé.",
-                    consent=True,
-                ),
-                now,
-            )
-            handover_id = int(view.case.id)
-            when = self.after_business_days(now, ANSWER_DELAYS[:6])
-            self.at(when, "handover_accept", self._accept_handover(handover_id, successor))
-
-        return step
-
-    def _accept_handover(self, handover_id: int, successor: Partner) -> Step:
-        async def step(session: AsyncSession, now: datetime) -> None:
-            meeting = _working_time(
-                add_business_days(now, self.random.randint(2, 8)).astimezone(PARIS).date(),
-                self.random,
-            )
-            await engine.fire(
-                session,
-                HANDOVER,
-                handover_id,
-                "accept",
-                successor.actor,
-                {"first_meeting_at": meeting},
-                now,
-            )
-            confirm_at = self.after_business_days(
-                meeting + timedelta(hours=1), FOLLOW_UP_DELAYS[:3]
-            )
-
-            async def confirm(session: AsyncSession, now: datetime) -> None:
-                await engine.fire(
-                    session, HANDOVER, handover_id, "confirm", successor.actor, {}, now
-                )
-
-            self.at(confirm_at, "handover_confirm", confirm)
-
-        return step
-
-
-def _working_time(day: date, random: Random) -> datetime:
-    """A random instant between 09:00 and 17:30 (Paris) on ``day``."""
-    minutes = random.randint(0, 8 * 60 + 30)
-    return datetime.combine(day, time(9), tzinfo=PARIS) + timedelta(minutes=minutes)
+    async def redirect(
+        self, session: AsyncSession, case_id: int, offer_id: int, sender: Actor, now: datetime
+    ) -> None:
+        """A coordinator redirects the referral to an answering partner's offer (closes it
+        when the draw is its current offer), whose receiver then answers."""
+        answering = [p for p in self.world.answering if p.organisation_id not in self.gone]
+        target = self.random.choice(self.random.choice(answering).offers)
+        coordinator = self.world.coordinator
+        if target.id == offer_id:
+            await self.act(session, REFERRAL, case_id, "close", coordinator, {}, now)
+            return
+        payload = {"offer_id": target.id}
+        await self.act(session, REFERRAL, case_id, "reassign", coordinator, payload, now)
+        self.answer_later(case_id, target, sender, now, attempt=1)

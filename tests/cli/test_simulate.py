@@ -1,37 +1,100 @@
-"""``relais simulate`` on a small scale: faults happen, and nothing stalls, is lost or doubled.
+"""``relais simulate`` on a small scale: faults happen, and nothing stalls, goes silent or
+unchased, is lost or doubled.
 
 The simulation is the measure itself (``.ci/run`` runs a larger one); these tests check that
 its faults are real (the relay refused messages, batches crashed) and that its counts add up,
-and that it refuses to write into a database that already holds data.
+that a waiting state stripped of its timers or alerts nobody can read make the run fail, and
+that it refuses to write into a database that already holds data. They run the simulation in
+process (a subprocess would add its start-up to each).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from core.settings import Settings
+from core.settings import Settings, get_settings
+from relais.cli import app
 from relais.simulation.run import SimulationConfig, simulate, simulate_in
 from relais.simulation.world import NotEmpty
+from states.lifecycle import Recipient
+from states.referral import REFERRAL, ReferralState
 from tests.factories import SECRET
 
 pytestmark = pytest.mark.embedded
 
+SETTINGS = Settings(environment="test", secret_key=SECRET)
+
+
+@pytest.fixture
+def relais_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``relais`` in process, on its throw-away SQLite file, with test settings."""
+    for name in ("RELAIS_DATABASE_URL", "RELAIS_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RELAIS_ENVIRONMENT", "test")
+    monkeypatch.setenv("RELAIS_SECRET_KEY", SECRET)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def figures(output: str) -> dict[str, str]:
+    """The ``name: value`` lines of the simulation's report."""
+    return dict(line.split(": ", 1) for line in output.splitlines() if ": " in line)
+
 
 def test_a_month_with_faults_stalls_loses_and_doubles_nothing() -> None:
-    settings = Settings(environment="test", secret_key=SECRET)
     lines: list[str] = []
-    report = simulate_in(settings, None, SimulationConfig(80, 20, 3, 0.3, 0.2), lines.append)
+    report = simulate_in(SETTINGS, None, SimulationConfig(80, 20, 3, 0.3, 0.2), lines.append)
 
     assert report.referrals == 80
     assert report.smtp_refusals > 0
     assert report.sweep_crashes + report.delivery_crashes > 0
     assert report.emails_received == report.emails_expected > 80
-    assert (report.stalled, report.lost_emails, report.duplicate_emails) == (0, 0, 0)
+    # Halfway through, an organisation lost its last account: what it was due to do is dropped.
+    assert report.dropped_actions > 0
+    assert (report.stalled, report.silent, report.unchased) == (0, 0, 0)
+    assert (report.lost_emails, report.duplicate_emails) == (0, 0)
+    assert not report.failed
     assert 0 < report.answered_in_time <= 1
-    assert "stalled: 0" in report.lines()
+    assert {"stalled: 0", "silent: 0", "unchased: 0"} <= set(report.lines())
+
+
+def test_a_waiting_state_without_timers_is_unchased_and_the_run_fails(
+    monkeypatch: pytest.MonkeyPatch, relais_environment: None
+) -> None:
+    # The regression issue 13 describes: referrals under way with no progress check.
+    monkeypatch.setitem(REFERRAL.timers, ReferralState.IN_PROGRESS, ())
+
+    result = CliRunner().invoke(
+        app, ["simulate", "--referrals", "40", "--days", "7", "--seed", "2"]
+    )
+
+    assert result.exit_code == 1, result.output
+    counted = figures(result.output)
+    assert int(counted["unchased"]) > 0
+    assert (counted["stalled"], counted["silent"]) == ("0", "0")
+
+
+def test_alerts_nobody_can_read_are_silent_and_the_run_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No coordinator receives anything: the demo's overdue cases, alerted at the first
+    # sweep, reach nobody (except where the waiting organisation has an admin).
+    async def nobody(session: object, territory: object) -> list[Recipient]:
+        return []
+
+    monkeypatch.setattr("workflows.sweep.coordinator_recipients", nobody)
+
+    report = simulate_in(SETTINGS, None, SimulationConfig(5, 1, 1, 0.0, 0.0), print)
+
+    assert report.silent > 0
+    assert report.failed
+    assert f"silent: {report.silent}" in report.lines()
 
 
 def test_the_simulation_refuses_a_database_with_data(tmp_path: Path) -> None:
