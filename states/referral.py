@@ -246,7 +246,7 @@ async def _describe(session: AsyncSession, referral: Any) -> dict[str, Any]:
 S = ReferralState
 REFERRER_SIDE = frozenset({REFERRER})
 RECEIVER_SIDE = frozenset({RECEIVER})
-TO_RECEIVER_SUBMITTED = (Notice(message=MessageKey.REFERRAL_SUBMITTED, to=RECEIVER),)
+TO_RECEIVER_SUBMITTED = (Notice(message=MessageKey.REFERRAL_SUBMITTED, to=RECEIVER, invite=True),)
 
 REFERRAL = Lifecycle(
     name="referral",
