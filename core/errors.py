@@ -69,11 +69,18 @@ class AlreadyExists(Conflict):
     code = "already_exists"
 
 
+class LinkGone(DomainError):
+    """A link sent by email that has been used, or has expired: it will never work again."""
+
+    code = "link_gone"
+
+
 HTTP_STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
     (Forbidden, 403),
     (InvalidInput, 422),
     (Conflict, 409),
+    (LinkGone, 410),
 )
 """The HTTP status of each kind of refusal, for the edges that answer HTTP (API and pages)."""
 

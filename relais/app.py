@@ -16,6 +16,7 @@ from api.routers import (
     decisions,
     handovers,
     health,
+    invitations,
     meetings,
     offers,
     organisations,
@@ -69,6 +70,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(auth.auth_router(), prefix="/auth/jwt", tags=["comptes"])
     app.include_router(passwords.router)
+    app.include_router(invitations.router)
     app.include_router(users.me_router)
     app.include_router(users.router)
     app.include_router(organisations.router)

@@ -96,6 +96,14 @@ class PasswordReset(Payload):
     password: Password = Field(title="Nouveau mot de passe")
 
 
+class InvitationAcceptance(Payload):
+    """What the holder of an invitation chooses: their name and their password (the address
+    and the organisation are the invitation's)."""
+
+    full_name: Name = Field(title="Nom et prénom")
+    password: Password = Field(title="Mot de passe")
+
+
 class UserCreate(user_schemas.BaseUserCreate):
     """What fastapi-users needs to create an account."""
 

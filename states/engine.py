@@ -22,6 +22,7 @@ from core.errors import Forbidden, InvalidInput, NotFound, TransitionNotAllowed
 from core.models import Event, Timer
 from core.outbox import enqueue
 from states.actor import Actor
+from states.invitations import notify_with_invitations
 from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
 from states.policy import allowed_triggers, may_fire, may_see, sides_of
 from states.recipients import recipients_for
@@ -201,6 +202,17 @@ async def _notify(
     context = await lifecycle.describe(session, case)
     for notice in notices:
         recipients = await recipients_for(session, lifecycle, case, notice.to)
+        if notice.invite:
+            recipients = await notify_with_invitations(
+                session,
+                lifecycle,
+                case,
+                notice,
+                recipients,
+                context,
+                key_prefix=f"event:{event_id}",
+                now=now,
+            )
         await enqueue(
             session,
             notice.message,

@@ -49,6 +49,9 @@ class Notice:
 
     message: MessageKey
     to: str
+    invite: bool = False
+    """A recipient of this message who has no account gets an invitation to join the case's
+    side: a link to become a member of its organisation (``states.invitations``)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -97,6 +97,19 @@ async def make_offer(
     return offer
 
 
+CONTACT_EMAIL = "contact@asso-insertion-test.fr"
+"""The contact address of an offer whose organisation has no account in relais."""
+
+
+async def make_contact_only_offer(session: AsyncSession, now: datetime) -> Offer:
+    """A committed offer reachable only by its contact address: its organisation (« Association
+    Solidarités Emploi ») has no member, and the address no account."""
+    organisation = await make_organisation(session, now, name="Association Solidarités Emploi")
+    return await make_offer(
+        session, organisation, now, title="Chantier d'insertion", contact_email=CONTACT_EMAIL
+    )
+
+
 def actor_of(user: User) -> Actor:
     """The user as the domain sees them."""
     return Actor.of(user)

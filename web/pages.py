@@ -18,6 +18,7 @@ from web.routers import (
     dashboard,
     decisions,
     handovers,
+    invitations,
     offers,
     organisations,
     password,
@@ -29,6 +30,7 @@ STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (
     auth.router,
     password.router,
+    invitations.router,
     account.router,
     referrals.router,
     handovers.router,

@@ -5,6 +5,7 @@ from core.models.access import LoginThrottle
 from core.models.accompaniments import Accompaniment, Handover
 from core.models.committees import ActionItem, Committee, CommitteeMember, Decision, Meeting
 from core.models.directory import Offer, Organisation, PasswordResetToken, User
+from core.models.invitations import Invitation
 from core.models.referrals import Person, Referral
 from core.models.trail import Event, OutboxMessage, ReferenceSequence, Timer
 
@@ -17,6 +18,7 @@ __all__ = [
     "Decision",
     "Event",
     "Handover",
+    "Invitation",
     "LoginThrottle",
     "Meeting",
     "Offer",

@@ -120,6 +120,12 @@ LATER_MESSAGES: dict[str, dict[str, Any]] = {
 # Snapshot name -> (message, context). A name is the message key, or key--variant.
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "referral.submitted": ("referral.submitted", REFERRAL),
+    # To an offer's contact address that has no account: the invitation to join.
+    "referral.submitted--invitation": (
+        "referral.submitted",
+        {**REFERRAL, "invitation_path": "/invitations/jeton-de-test-aleatoire",
+         "invitation_expires_at": "2026-03-12T08:00:00+00:00"},
+    ),
     "referral.accepted": (
         "referral.accepted",
         {**REFERRAL, "state": "accepted", "state_label": "acceptée",

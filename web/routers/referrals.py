@@ -25,6 +25,7 @@ from states.actor import Actor
 from states.decision import DECISION
 from states.handover import HANDOVER
 from states.policy import (
+    follows_territory,
     may_bring_case_to_committee,
     may_create_case,
     may_redirect_referral,
@@ -61,6 +62,7 @@ async def inbox(request: Request, user: WebUserDep, session: SessionDep, now: No
         {
             "title": "À traiter",
             "waiting": waiting,
+            "territory_wide": follows_territory(user.actor),
             "in_progress": in_progress.items,
             "summary": case_summary,
         },
