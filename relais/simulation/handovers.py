@@ -30,19 +30,23 @@ class Handovers:
         agenda = self.agenda
 
         async def step(session: AsyncSession, now: datetime) -> None:
-            agenda.present(referent.actor)
+            actor = agenda.world.member(referent.organisation_id)
+            agenda.present(actor)
             referral = await session.get_one(Referral, referral_id)
             successors = [
                 p
                 for p in agenda.world.answering
                 if p.organisation_id != referent.organisation_id
                 and p.organisation_id not in agenda.gone
+                and p.organisation_id in agenda.world.members
                 and any(o.is_accompaniment for o in p.offers)
             ]
+            if not successors:
+                return
             successor = agenda.random.choice(successors)
             view = await propose_handover(
                 session,
-                referent.actor,
+                actor,
                 HandoverCreate(
                     person_id=referral.person_id,
                     to_organisation_id=successor.organisation_id,
@@ -60,6 +64,8 @@ class Handovers:
     def _accept(self, handover_id: int, successor: Partner) -> Step:
         agenda = self.agenda
 
+        actor = agenda.world.member(successor.organisation_id)
+
         async def step(session: AsyncSession, now: datetime) -> None:
             meeting = working_time(
                 add_business_days(now, agenda.random.randint(2, 8)).astimezone(PARIS).date(),
@@ -70,16 +76,14 @@ class Handovers:
                 HANDOVER,
                 handover_id,
                 "accept",
-                successor.actor,
+                actor,
                 {"first_meeting_at": meeting},
                 now,
             )
             confirm_at = agenda.after_business_days(meeting + timedelta(hours=1), CONFIRM_DELAYS)
 
             async def confirm(session: AsyncSession, now: datetime) -> None:
-                await agenda.act(
-                    session, HANDOVER, handover_id, "confirm", successor.actor, {}, now
-                )
+                await agenda.act(session, HANDOVER, handover_id, "confirm", actor, {}, now)
 
             agenda.at(confirm_at, "handover_confirm", confirm)
 

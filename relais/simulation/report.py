@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import business_days_between
 from core.enums import TimerKind, TimerStatus
-from core.models import Event, OutboxMessage, Timer
+from core.models import Event, Invitation, OutboxMessage, Timer
 from relais.simulation.agenda import TrafficStats
 from relais.simulation.faults import CrashPlan
 from states.lifecycle import Lifecycle
@@ -36,6 +36,7 @@ class SimulationReport:
     actions: int
     refused_actions: int
     dropped_actions: int
+    invitations_accepted: int
     emails_expected: int
     emails_received: int
     smtp_refusals: int
@@ -56,6 +57,7 @@ class SimulationReport:
             f"referrals: {self.referrals}",
             f"actions: {self.actions} (refused as already moved on: {self.refused_actions}, "
             f"dropped by a deactivated organisation: {self.dropped_actions})",
+            f"invitations_accepted: {self.invitations_accepted}",
             f"emails_expected: {self.emails_expected}",
             f"emails_received: {self.emails_received}",
             f"smtp_451: {self.smtp_refusals}",
@@ -102,6 +104,9 @@ async def measure(
     async with sessions() as session:
         stalled = await _stalled(session, start, end)
         unchased = await unchased_cases(session, LIFECYCLES.values())
+        joined = await session.scalar(
+            select(func.count()).select_from(Invitation).where(Invitation.used_at.is_not(None))
+        )
         keys = set((await session.execute(select(OutboxMessage.idempotency_key))).scalars())
         delays, in_time = await _responses(session, end)
     expected = {message_id(key) for key in keys}
@@ -110,6 +115,7 @@ async def measure(
         actions=sum(stats.done.values()),
         refused_actions=sum(stats.refused.values()),
         dropped_actions=sum(stats.dropped.values()),
+        invitations_accepted=joined or 0,
         emails_expected=len(expected),
         emails_received=sum(received.values()),
         smtp_refusals=refused,

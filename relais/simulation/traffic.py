@@ -18,9 +18,11 @@ from core.business_days import PARIS, add_business_days
 from core.db import end_reads
 from core.enums import Outcome, ReturnReason, TimerKind, TimerStatus
 from core.models import Person, Timer
+from core.settings import Settings
 from relais.simulation.agenda import Agenda, Delays, Step, working_time
 from relais.simulation.coordinators import Coordinators
 from relais.simulation.handovers import Handovers
+from relais.simulation.invitations import Invitations
 from relais.simulation.world import Partner, SimOffer, World
 from services.referral_service import open_referral
 from states.actor import Actor
@@ -31,6 +33,7 @@ from states.referral import REFERRAL, ReferralState
 ANSWER_DELAYS: Delays = (
     (0, 30), (1, 25), (2, 15), (3, 10), (4, 6), (6, 6), (8, 4), (12, 2), (24, 2)
 )  # fmt: skip
+JOINING_DELAYS: Delays = ANSWER_DELAYS[:5]
 START_DELAYS: Delays = ((1, 40), (3, 30), (6, 15), (11, 10), (16, 5))
 FOLLOW_UP_DELAYS: Delays = ((0, 30), (2, 30), (4, 20), (6, 12), (11, 8))
 # Business days from a progress-check reminder to the receiver's answer: most before the
@@ -50,11 +53,16 @@ class Traffic(Agenda):
     """The agenda of referral traffic, with its handovers and its coordinators."""
 
     def __init__(
-        self, world: World, random: Random, sessionmaker: async_sessionmaker[AsyncSession]
+        self,
+        world: World,
+        random: Random,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
     ):
         super().__init__(world, random, sessionmaker)
         self.handovers = Handovers(self)
         self.coordinators = Coordinators(self)
+        self.invitations = Invitations(self, settings)
 
     def plan_arrivals(self, day: date, count: int) -> None:
         """``count`` new referrals spread over the working hours of ``day``."""
@@ -98,7 +106,10 @@ class Traffic(Agenda):
             when = self.after_business_days(expiry, FOLLOW_UP_DELAYS)
             self.at(when, "follow_up_expired", self._follow_up_expired(case_id, offer, sender))
             return
-        when = self.after_business_days(now, ANSWER_DELAYS)
+        # A partner reachable only by its contact address answers its first referrals within
+        # the ten days its invitation lasts.
+        joining = receiver.organisation_id not in self.world.members
+        when = self.after_business_days(now, JOINING_DELAYS if joining else ANSWER_DELAYS)
         if self.random.random() < 0.78:
             self.at(when, "accept", self._accept(case_id, receiver, offer))
         else:
@@ -110,8 +121,19 @@ class Traffic(Agenda):
 
         return step
 
+    def _receive(
+        self, case_id: int, trigger: str, receiver: Partner, payload: dict[str, object]
+    ) -> Step:
+        """``trigger`` fired by the member acting for the receiver (who may first join)."""
+
+        async def step(session: AsyncSession, now: datetime) -> None:
+            actor = await self.invitations.member_of(session, receiver, case_id, now)
+            await self.act(session, REFERRAL, case_id, trigger, actor, payload, now)
+
+        return step
+
     def _accept(self, case_id: int, receiver: Partner, offer: SimOffer) -> Step:
-        accept = self._fire(case_id, "accept", receiver.actor, {})
+        accept = self._receive(case_id, "accept", receiver, {})
 
         async def step(session: AsyncSession, now: datetime) -> None:
             await accept(session, now)
@@ -121,7 +143,7 @@ class Traffic(Agenda):
         return step
 
     def _start(self, case_id: int, receiver: Partner, offer: SimOffer) -> Step:
-        start = self._fire(case_id, "start", receiver.actor, {})
+        start = self._receive(case_id, "start", receiver, {})
 
         async def step(session: AsyncSession, now: datetime) -> None:
             await start(session, now)
@@ -142,7 +164,7 @@ class Traffic(Agenda):
 
     def _complete(self, case_id: int, receiver: Partner) -> Step:
         outcome = self.random.choice(OUTCOMES).value
-        return self._fire(case_id, "complete", receiver.actor, {"outcome": outcome})
+        return self._receive(case_id, "complete", receiver, {"outcome": outcome})
 
     async def _await_progress_check(
         self, session: AsyncSession, case_id: int, receiver: Partner
@@ -172,7 +194,7 @@ class Traffic(Agenda):
             self.at(when, "progress_complete", self._complete(case_id, receiver))
 
     def _note(self, case_id: int, receiver: Partner) -> Step:
-        note = self._fire(case_id, "note", receiver.actor, {"note": "Point d'étape simulé."})
+        note = self._receive(case_id, "note", receiver, {"note": "Point d'étape simulé."})
 
         async def step(session: AsyncSession, now: datetime) -> None:
             await note(session, now)
@@ -184,8 +206,8 @@ class Traffic(Agenda):
         self, case_id: int, receiver: Partner, offer: SimOffer, sender: Actor, attempt: int
     ) -> Step:
         reason = self.random.choice(RETURN_REASONS).value
-        give_back = self._fire(
-            case_id, "return", receiver.actor, {"reason": reason, "comment": "Retour simulé."}
+        give_back = self._receive(
+            case_id, "return", receiver, {"reason": reason, "comment": "Retour simulé."}
         )
 
         async def step(session: AsyncSession, now: datetime) -> None:
@@ -202,6 +224,10 @@ class Traffic(Agenda):
         resubmit = self._fire(case_id, "resubmit", sender, {})
 
         async def step(session: AsyncSession, now: datetime) -> None:
+            if offer.organisation_id in self.gone:
+                # The catalogue says nobody there can receive it any more: the referrer gives up.
+                await self.act(session, REFERRAL, case_id, "close", sender, {}, now)
+                return
             await resubmit(session, now)
             self.answer_later(case_id, offer, sender, now, attempt + 1)
 

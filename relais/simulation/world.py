@@ -1,5 +1,6 @@
-"""The simulated partners: the demo's organisations and offers, one acting member each, the
-share of partners that never answer, and the organisation that closes mid-year.
+"""The simulated partners: the demo's organisations and offers, one acting member each or, for
+partners reachable only by their offers' contact address, none until they join through an
+invitation; the share of partners that never answer, and the organisation that closes mid-year.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from core.settings import Settings
 from relais.accounts import operator_manager
 from relais.demo import DEMO_PASSWORD, seed_demo
 from services.accounts import create_account
+from services.auth import UserManager
+from services.directory import update_offer
 from services.inputs import AccountCreate
 from states.actor import Actor
 from states.recipients import ORGANISATION_STAFF
@@ -57,21 +60,26 @@ class SimOffer:
 
 @dataclass(frozen=True)
 class Partner:
-    """An organisation with offers, the member who acts for it, and whether it never answers."""
+    """An organisation with offers, whether it never answers, and the contact address its
+    offers' referrals go to when it has no account of its own (until it joins)."""
 
     organisation_id: int
     name: str
-    actor: Actor
     offers: tuple[SimOffer, ...]
     unresponsive: bool
+    contact_email: str | None = None
 
 
 @dataclass(frozen=True)
 class World:
-    """Every partner, the coordinator, the organisations that send referrals, and the one
-    whose accounts are all deactivated mid-year."""
+    """Every partner, the member acting for each organisation that has one, the coordinator,
+    the organisations that send referrals, and the one whose accounts are all deactivated
+    mid-year."""
 
     partners: tuple[Partner, ...]
+    # Organisation id -> the member who acts for it; a partner reachable only by its contact
+    # address gets one when it accepts an invitation.
+    members: dict[int, Actor]
     senders: tuple[Actor, ...]
     coordinator: Actor
     closing: int | None
@@ -81,8 +89,8 @@ class World:
         return next(p for p in self.partners if p.organisation_id == organisation_id)
 
     def member(self, organisation_id: int) -> Actor:
-        """The member who acts for ``organisation_id``."""
-        return next(a for a in self.senders if a.organisation_id == organisation_id)
+        """The member who acts for ``organisation_id`` (KeyError before a partner joined)."""
+        return self.members[organisation_id]
 
     @property
     def answering(self) -> tuple[Partner, ...]:
@@ -90,9 +98,20 @@ class World:
         return tuple(p for p in self.partners if not p.unresponsive)
 
 
-def actor_of(user: User) -> Actor:
-    """The actor a user is."""
-    return Actor.of(user)
+@dataclass(frozen=True)
+class Shares:
+    """The shares of partners that never answer, and of those without accounts that are
+    reachable only by a contact address."""
+
+    unresponsive: float
+    contact_only: float
+
+
+def simulated_manager(session: AsyncSession, settings: Settings) -> UserManager:
+    """The user manager of the accounts the simulation adds: the demo's password, hashed once."""
+    manager = operator_manager(session, settings, demo=True)
+    manager.password_helper = SIMULATED_PASSWORDS
+    return manager
 
 
 async def build_world(
@@ -100,9 +119,10 @@ async def build_world(
     settings: Settings,
     clock: Clock,
     random: Random,
-    unresponsive_share: float,
+    shares: Shares,
 ) -> World:
-    """Load the demo into an empty database, give every organisation a member, pick the
+    """Load the demo into an empty database; leave a share of the partners without accounts
+    reachable only by a contact address, give every other organisation a member; pick the
     partners that never answer and the one that closes."""
     async with sessionmaker() as session:
         if await session.scalar(select(Organisation.id).limit(1)) is not None:
@@ -112,45 +132,84 @@ async def build_world(
             (await session.execute(select(Organisation).order_by(Organisation.id))).scalars()
         )
         users = list((await session.execute(select(User).order_by(User.id))).scalars())
+        offers = list((await session.execute(select(Offer).order_by(Offer.id))).scalars())
+        contacts = await _contacts(
+            session, random, shares.contact_only, organisations, users, offers
+        )
         members = {user.organisation_id: user for user in users if user.role is Role.MEMBER}
         for organisation in organisations:
-            if organisation.id not in members:
+            if organisation.id not in members and organisation.id not in contacts:
                 members[organisation.id] = await _member(session, settings, clock, organisation)
-        offers = list((await session.execute(select(Offer).order_by(Offer.id))).scalars())
         coordinator = (
             await session.execute(select(User).where(User.role == Role.COORDINATOR))
         ).scalar_one()
-    partners = []
     with_offers = [o for o in organisations if any(f.organisation_id == o.id for f in offers)]
-    count = round(unresponsive_share * len(with_offers))
+    count = round(shares.unresponsive * len(with_offers))
     unresponsive = set(random.sample([o.id for o in with_offers], count))
-    for organisation in with_offers:
-        partners.append(
-            Partner(
-                organisation.id,
-                organisation.name,
-                actor_of(members[organisation.id]),
-                tuple(
-                    SimOffer(
-                        offer.id, offer.organisation_id, offer.territory, offer.is_accompaniment
-                    )
-                    for offer in offers
-                    if offer.organisation_id == organisation.id
-                ),
-                organisation.id in unresponsive,
-            )
+    partners = [
+        Partner(
+            organisation.id,
+            organisation.name,
+            tuple(
+                SimOffer(offer.id, offer.organisation_id, offer.territory, offer.is_accompaniment)
+                for offer in offers
+                if offer.organisation_id == organisation.id
+            ),
+            organisation.id in unresponsive,
+            contacts.get(organisation.id),
         )
-    senders = tuple(actor_of(members[organisation.id]) for organisation in organisations)
-    closing = _closing(random, partners, users)
-    return World(tuple(partners), senders, actor_of(coordinator), closing)
+        for organisation in with_offers
+    ]
+    acting = {organisation_id: Actor.of(user) for organisation_id, user in members.items()}
+    return World(
+        tuple(partners),
+        acting,
+        tuple(acting.values()),
+        Actor.of(coordinator),
+        _closing(random, partners, users),
+    )
+
+
+async def _contacts(
+    session: AsyncSession,
+    random: Random,
+    share: float,
+    organisations: list[Organisation],
+    users: list[User],
+    offers: list[Offer],
+) -> dict[int, str]:
+    """Organisation id -> the contact address of the partners reachable only by it: those
+    without accounts whose offers all have one (the demo's), and a drawn share of the others
+    without accounts, whose offers get one here."""
+    with_accounts = {user.organisation_id for user in users}
+    contacts: dict[int, str] = {}
+    drawn: list[Organisation] = []
+    for organisation in organisations:
+        own = [offer for offer in offers if offer.organisation_id == organisation.id]
+        if not own or organisation.id in with_accounts:
+            continue
+        addresses = {offer.contact_email for offer in own}
+        if len(addresses) == 1 and None not in addresses and "" not in addresses:
+            contacts[organisation.id] = str(addresses.pop())
+        else:
+            drawn.append(organisation)
+    for organisation in random.sample(drawn, round(share * len(drawn))):
+        address = f"contact-{organisation.id}@relais-demo.paris"
+        for offer in offers:
+            if offer.organisation_id == organisation.id:
+                await update_offer(session, Actor.operator(), offer.id, {"contact_email": address})
+        contacts[organisation.id] = address
+    return contacts
 
 
 def _closing(random: Random, partners: list[Partner], users: list[User]) -> int | None:
-    """An answering partner whose accounts all work cases (no coordinator, secretary or
-    platform admin among them): the one to close mid-year."""
+    """An answering partner with accounts that all work cases (no coordinator, secretary or
+    platform admin among them) and no contact address: the one to close mid-year."""
     keeps = {user.organisation_id for user in users if user.role not in ORGANISATION_STAFF}
     candidates = [
-        p.organisation_id for p in partners if not p.unresponsive and p.organisation_id not in keeps
+        p.organisation_id
+        for p in partners
+        if not p.unresponsive and p.contact_email is None and p.organisation_id not in keeps
     ]
     return random.choice(candidates) if candidates else None
 
@@ -158,11 +217,9 @@ def _closing(random: Random, partners: list[Partner], users: list[User]) -> int 
 async def _member(
     session: AsyncSession, settings: Settings, clock: Clock, organisation: Organisation
 ) -> User:
-    manager = operator_manager(session, settings, demo=True)
-    manager.password_helper = SIMULATED_PASSWORDS
     return await create_account(
         session,
-        manager,
+        simulated_manager(session, settings),
         None,
         AccountCreate(
             email=f"simulation-{organisation.id}@relais-demo.paris",

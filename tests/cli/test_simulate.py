@@ -57,6 +57,8 @@ def test_a_month_with_faults_stalls_loses_and_doubles_nothing() -> None:
     assert report.emails_received == report.emails_expected > 80
     # Halfway through, an organisation lost its last account: what it was due to do is dropped.
     assert report.dropped_actions > 0
+    # Partners reachable only by a contact address joined through their invitations.
+    assert report.invitations_accepted > 0
     assert (report.stalled, report.silent, report.unchased) == (0, 0, 0)
     assert (report.lost_emails, report.duplicate_emails) == (0, 0)
     assert not report.failed
