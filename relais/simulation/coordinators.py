@@ -1,10 +1,12 @@
 """The coordinators of the simulation, and the organisation that closes mid-year.
 
-Coordinators act on what they were alerted to: an expired referral its referrer ignored (they
-close it or redirect it once its escalation reached them), and, once an organisation's every
-account is deactivated, each morning the cases waiting on it that reached their escalation
-(a referral it should answer goes elsewhere, one it started is ended, one it sent and must
-follow up is closed, a handover to it is declined).
+Coordinators act on what they were alerted to. An expired referral its referrer ignored they
+close or redirect once its escalation reached them. Each business morning they go through
+their overdue cases: one waiting on an organisation nobody is left in is handled at once (a
+referral it should answer goes elsewhere, one it accepted is cancelled, one under way is
+ended, one it must follow up is closed, a handover to it is declined); any other the same way
+once it has stayed overdue for a week, its side having let the alert pass too. A referral
+still waiting for its answer is left to its expiry, a committee's case to the secretariat.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from collections.abc import Mapping
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.business_days import PARIS, add_business_days
+from core.business_days import PARIS, add_business_days, business_days_between
 from core.db import end_reads
 from core.enums import Outcome, TimerKind, TimerStatus
 from core.errors import DomainError
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 
 ROUND = time(9, 30)
 """When the coordinators go through their overdue cases, each business day."""
+PATIENCE = 6
+"""Business days the coordinators leave a side to act after its alert before they step in."""
 GONE = "La structure n'a plus aucun compte actif dans relais."
 ACTIONS: Mapping[tuple[str, str], tuple[str, Mapping[str, object]]] = {
     ("referral", "accepted"): ("cancel", {"reason": GONE}),
@@ -76,8 +80,7 @@ class Coordinators:
         return step
 
     def close_organisation(self, organisation_id: int) -> Step:
-        """Every account of the organisation is deactivated; from the next business day the
-        coordinators go through the cases left waiting on it."""
+        """Every account of the organisation is deactivated: nobody there acts any more."""
         traffic = self.traffic
 
         async def step(session: AsyncSession, now: datetime) -> None:
@@ -91,20 +94,22 @@ class Coordinators:
             for user_id in user_ids:
                 await deactivate_account(session, Actor.operator(), user_id)
             traffic.gone.add(organisation_id)
-            self._next_round(now)
 
         return step
 
-    def _next_round(self, now: datetime) -> None:
+    def plan_rounds(self, now: datetime) -> None:
+        """The coordinators' morning round, from the business day after ``now`` on."""
         day = add_business_days(now, 1).astimezone(PARIS).date()
         self.traffic.at(datetime.combine(day, ROUND, tzinfo=PARIS), "round", self._round)
 
     async def _round(self, session: AsyncSession, now: datetime) -> None:
-        """Handle each alerted case waiting on an organisation nobody is left in."""
-        found = await self._alerted(session)
+        """Handle each overdue case a side has let pass, or that nobody is left to handle."""
+        found = await self._overdue(session)
         await end_reads(session)
         stats = self.traffic.stats
-        for lifecycle, case_id, state in found:
+        for lifecycle, case_id, state, organisation_id, alerted_at in found:
+            if not self._steps_in(lifecycle, state, organisation_id, alerted_at, now):
+                continue
             name = f"round_{lifecycle.name}_{state}"
             try:
                 await self._handle(session, lifecycle, case_id, state, now)
@@ -112,34 +117,54 @@ class Coordinators:
                 stats.refused[name] += 1
             else:
                 stats.done[name] += 1
-        self._next_round(now)
+        self.plan_rounds(now)
 
-    async def _alerted(self, session: AsyncSession) -> list[tuple[Lifecycle, int, str]]:
-        """The cases waiting on a gone organisation whose escalation reached the coordinators."""
-        gone = sorted(self.traffic.gone)
-        found: list[tuple[Lifecycle, int, str]] = []
+    def _steps_in(
+        self,
+        lifecycle: Lifecycle,
+        state: str,
+        organisation_id: int,
+        alerted: datetime,
+        now: datetime,
+    ) -> bool:
+        """Whether the coordinators act on an overdue case now: at once when nobody is left
+        to, after ``PATIENCE`` otherwise, and never on a referral its expiry will settle."""
+        if organisation_id in self.traffic.gone:
+            return True
+        if (lifecycle.name, state) == (REFERRAL.name, ReferralState.SUBMITTED):
+            return False
+        return business_days_between(alerted, now) >= PATIENCE
+
+    async def _overdue(
+        self, session: AsyncSession
+    ) -> list[tuple[Lifecycle, int, str, int, datetime]]:
+        """The cases waiting on an organisation whose escalation reached the coordinators:
+        lifecycle, case, state, the organisation waited on, when the alert went."""
+        found: list[tuple[Lifecycle, int, str, int, datetime]] = []
         for lifecycle in LIFECYCLES.values():
             model = lifecycle.model
-            alerted = exists().where(
-                Timer.case_kind == lifecycle.name,
-                Timer.case_id == model.id,
-                Timer.kind == TimerKind.ESCALATION,
-                Timer.status == TimerStatus.FIRED,
-                Timer.closed_at.is_(None),
-            )
             for state, waiting in lifecycle.waiting_on.items():
                 if waiting.side not in lifecycle.parties:
                     continue
-                rows = await session.scalars(
-                    select(model.id)
+                side = lifecycle.parties[waiting.side]
+                rows = await session.execute(
+                    select(model.id, side, Timer.fired_at)
+                    .join(
+                        Timer,
+                        (Timer.case_kind == lifecycle.name) & (Timer.case_id == model.id),
+                    )
                     .where(
                         model.state == state,
-                        lifecycle.parties[waiting.side].in_(gone),
-                        alerted,
+                        Timer.kind == TimerKind.ESCALATION,
+                        Timer.status == TimerStatus.FIRED,
+                        Timer.closed_at.is_(None),
                     )
                     .order_by(model.id)
                 )
-                found.extend((lifecycle, case_id, str(state)) for case_id in rows)
+                found.extend(
+                    (lifecycle, case_id, str(state), organisation_id, fired_at)
+                    for case_id, organisation_id, fired_at in rows.tuples()
+                )
         return found
 
     async def _handle(
@@ -155,7 +180,7 @@ class Coordinators:
             return
         action = ACTIONS.get((lifecycle.name, state))
         if action is None:
-            # Left on the coordinators' dashboard: still overdue, in their digest each morning.
+            # Not theirs to settle: still overdue, on their dashboard and in their digest.
             return
         trigger, payload = action
         await traffic.act(session, lifecycle, case_id, trigger, self.actor, payload, now)

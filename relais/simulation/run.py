@@ -74,6 +74,7 @@ async def simulate(
         world = await build_world(sessions, settings, FixedClock(start), random, SHARES)
         traffic = Traffic(world, random, sessions, settings)
         _plan_closing(traffic, config)
+        traffic.coordinators.plan_rounds(start)
         plan = CrashPlan(config.crash_rate, Random(config.seed + 1))
         policy = DeliveryPolicy(max_attempts=settings.delivery_max_attempts)
         transports = crashing_transports(
