@@ -136,7 +136,8 @@ async def check_overdue(
     """Past its escalation time the undone action item is overdue and in the digest."""
     # Due Friday 15 May; five business days later is Friday 22 May, 00:00 in Paris.
     clock.set(paris(2026, 5, 21, 23, 59))
-    assert (await api.call("coordinator", "GET", "/api/overdue", 200))["total"] == 0
+    seen = await api.call("coordinator", "GET", "/api/overdue", 200)
+    assert seen["total"] == 0, seen
     assert (await api.call("coordinator", "GET", "/api/actions?overdue=true", 200))["items"] == []
 
     clock.set(paris(2026, 5, 22, 8, 0))

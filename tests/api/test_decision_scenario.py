@@ -45,6 +45,10 @@ async def test_decision_scenario(
     spread, train = await _approve_with_two_actions(api, clock, world, path, observatory, forum)
     assert (spread["state"], spread["decision"]["id"]) == ("open", liaison["id"])
     await _publish_with_the_minutes(api, path, second)
+    # A decision taken waits on its publication (issue 13): the other two are published too,
+    # or they would be overdue with the secretariat ten business days after the meeting.
+    for other in (observatory, forum):
+        await api.call("secretary", "POST", f"/api/decisions/{other['id']}/publish", 200)
 
     await check_minutes(client, api.headers["epi"], first["id"], second["id"])
     await check_overdue(api, sessionmaker, clock, world, spread)
