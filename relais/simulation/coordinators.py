@@ -4,9 +4,10 @@ Coordinators act on what they were alerted to. An expired referral its referrer 
 close or redirect once its escalation reached them. Each business morning they go through
 their overdue cases: one waiting on an organisation nobody is left in is handled at once (a
 referral it should answer goes elsewhere, one it accepted is cancelled, one under way is
-ended, one it must follow up is closed, a handover to it is declined); any other the same way
-once it has stayed overdue for a week, its side having let the alert pass too. A referral
-still waiting for its answer is left to its expiry, a committee's case to the secretariat.
+ended, one it must follow up is closed, a handover to it is declined, an accompaniment it
+follows is ended); any other the same way once it has stayed overdue for ``PATIENCE`` business
+days, its side having let the alert pass too. A referral still waiting for its answer is left
+to its expiry, a committee's case to the secretariat.
 """
 
 from __future__ import annotations
@@ -39,16 +40,20 @@ ROUND = time(9, 30)
 PATIENCE = 6
 """Business days the coordinators leave a side to act after its alert before they step in."""
 GONE = "La structure n'a plus aucun compte actif dans relais."
-ACTIONS: Mapping[tuple[str, str], tuple[str, Mapping[str, object]]] = {
-    ("referral", "accepted"): ("cancel", {"reason": GONE}),
-    ("referral", "in_progress"): ("complete", {"outcome": Outcome.OTHER.value, "comment": GONE}),
-    ("referral", "returned"): ("close", {"comment": GONE}),
-    ("referral", "expired"): ("close", {"comment": GONE}),
-    ("handover", "proposed"): ("decline", {"reason": GONE}),
-    ("handover", "accepted"): ("withdraw", {"reason": GONE}),
+LET_PASS = "Sans suite de la structure après l'alerte à la coordination."
+OTHER = {"outcome": Outcome.OTHER.value}
+ACTIONS: Mapping[tuple[str, str], tuple[str, str, Mapping[str, object]]] = {
+    ("referral", "accepted"): ("cancel", "reason", {}),
+    ("referral", "in_progress"): ("complete", "comment", OTHER),
+    ("referral", "returned"): ("close", "comment", {}),
+    ("referral", "expired"): ("close", "comment", {}),
+    ("handover", "proposed"): ("decline", "reason", {}),
+    ("handover", "accepted"): ("withdraw", "reason", {}),
+    ("accompaniment", "active"): ("end", "comment", OTHER),
 }
-"""What a coordinator does with a case waiting on an organisation nobody is left in, by
-lifecycle and state (a submitted referral is redirected: ``Coordinators._handle``)."""
+"""What a coordinator does with an overdue case, by lifecycle and state: the trigger, the
+field saying why, the other fields (a submitted referral is redirected:
+``Coordinators._handle``)."""
 
 
 class Coordinators:
@@ -112,7 +117,7 @@ class Coordinators:
                 continue
             name = f"round_{lifecycle.name}_{state}"
             try:
-                await self._handle(session, lifecycle, case_id, state, now)
+                await self._handle(session, lifecycle, case_id, state, organisation_id, now)
             except DomainError:
                 stats.refused[name] += 1
             else:
@@ -168,8 +173,15 @@ class Coordinators:
         return found
 
     async def _handle(
-        self, session: AsyncSession, lifecycle: Lifecycle, case_id: int, state: str, now: datetime
+        self,
+        session: AsyncSession,
+        lifecycle: Lifecycle,
+        case_id: int,
+        state: str,
+        organisation_id: int,
+        now: datetime,
     ) -> None:
+        """Settle an overdue case as ``ACTIONS`` says, saying why."""
         traffic = self.traffic
         if (lifecycle.name, state) == (REFERRAL.name, ReferralState.SUBMITTED):
             referral = await session.get_one(Referral, case_id)
@@ -182,5 +194,7 @@ class Coordinators:
         if action is None:
             # Not theirs to settle: still overdue, on their dashboard and in their digest.
             return
-        trigger, payload = action
+        trigger, why, fields = action
+        reason = GONE if organisation_id in traffic.gone else LET_PASS
+        payload = {**fields, why: reason}
         await traffic.act(session, lifecycle, case_id, trigger, self.actor, payload, now)
