@@ -18,7 +18,14 @@ from sqlalchemy.orm.attributes import flag_modified
 from core.business_days import add_business_days
 from core.db import transaction
 from core.enums import TimerKind, TimerStatus
-from core.errors import Forbidden, InvalidInput, NotFound, TransitionNotAllowed
+from core.errors import (
+    ConcurrentChange,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TransitionNotAllowed,
+)
 from core.models import Event, Timer
 from core.outbox import enqueue
 from states.actor import Actor
@@ -160,7 +167,7 @@ async def apply_transition(
     for name, attribute in spec.copies.items():
         setattr(case, attribute, getattr(fields, name))
     if spec.effect is not None:
-        await spec.effect(session, case, fields, now)
+        await _run_effect(spec, session, lifecycle, case, actor, fields, now)
     move(lifecycle, case, trigger)
     case.state_entered_at = now
     # A transition that stays in its state (a progress note) still writes the row, so that
@@ -171,6 +178,29 @@ async def apply_transition(
     await _open_timers(session, lifecycle, case, now)
     await _notify(session, lifecycle, case, trigger, event_id, now)
     return event_id
+
+
+async def _run_effect(
+    spec: TransitionSpec,
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    actor: Actor,
+    fields: BaseModel,
+    now: datetime,
+) -> None:
+    """The transition's effect; a conflict it raises on the data (an offer nobody can
+    receive) says what the actor may do in the case's state, as the machine's refusals do
+    (a concurrent change says nothing: the state it read is gone)."""
+    assert spec.effect is not None
+    sides = sides_of(actor, lifecycle, case)
+    state = case.state
+    try:
+        await spec.effect(session, case, fields, now)
+    except Conflict as refused:
+        if not refused.allowed_actions and not isinstance(refused, ConcurrentChange):
+            refused.allowed_actions = allowed_triggers(lifecycle, sides, state)
+        raise
 
 
 async def record_creation(

@@ -36,6 +36,7 @@ from states.lifecycle import (
     TransitionSpec,
     Waiting,
 )
+from states.reachability import checking_reachability
 from states.recipients import (
     ORGANISATION_STAFF,
     coordinator_recipients,
@@ -279,6 +280,7 @@ REFERRAL = Lifecycle(
             dest=S.SUBMITTED,
             sides=REFERRER_SIDE,
             payload=SubmitFields,
+            effect=checking_reachability(),
             notices=TO_RECEIVER_SUBMITTED,
         ),
         TransitionSpec(
@@ -308,7 +310,7 @@ REFERRAL = Lifecycle(
             dest=S.SUBMITTED,
             sides=REFERRER_SIDE,
             payload=ResubmitFields,
-            effect=_amend,
+            effect=checking_reachability(_amend),
             notices=TO_RECEIVER_SUBMITTED,
         ),
         TransitionSpec(
@@ -363,7 +365,7 @@ REFERRAL = Lifecycle(
             dest=S.SUBMITTED,
             sides=frozenset({COORDINATORS}),
             payload=ReassignFields,
-            effect=_reassign,
+            effect=checking_reachability(_reassign),
             notices=TO_RECEIVER_SUBMITTED,
         ),
         TransitionSpec(
