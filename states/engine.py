@@ -199,7 +199,7 @@ async def _run_effect(
         await spec.effect(session, case, fields, now)
     except Conflict as refused:
         if not refused.allowed_actions and not isinstance(refused, ConcurrentChange):
-            refused.allowed_actions = allowed_triggers(lifecycle, sides, state)
+            refused.allowed_actions = sorted(allowed_triggers(lifecycle, sides, state))
         raise
 
 
