@@ -21,6 +21,13 @@ from states.referral import REFERRAL
 
 TRANSITIONS = 4
 """Per referral: create-and-submit, accept, start, complete."""
+REACHABLE = (
+    "SELECT o.id FROM offers o WHERE o.id = $1 AND ((o.contact_email IS NOT NULL AND "
+    "o.contact_email <> '') OR EXISTS (SELECT u.id FROM users u JOIN organisations g ON "
+    "g.id = u.organisation_id WHERE u.organisation_id = o.organisation_id AND u.is_active "
+    "AND u.role IN ('member', 'org_admin') AND g.is_active))"
+)
+"""The reachability check ``submit`` makes (``states.reachability``), by hand."""
 
 
 async def _actors(bench: Bench) -> tuple[Actor, Actor, Offer]:
@@ -141,6 +148,7 @@ class _Hand:
                 self.now,
             )
             await self._event(case_id, "create", None, "draft", self.sender)
+            assert await self.db.fetchval(REACHABLE, self.offer.id)  # as submit checks
             event = await self._event(case_id, "submit", "draft", "submitted", self.sender)
             await self._close_timers(case_id)
             await self._timers(case_id, "submitted", ("reminder", "escalation", "trigger"))
