@@ -16,7 +16,8 @@ start and the last event someone recorded on the person's referrals and handover
 delays, states and prefix are written here as they were declared at this revision.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -276,6 +277,25 @@ def _progress_timers(rows: Sequence[sa.Row[Any]]) -> None:
         op.bulk_insert(TIMERS, timers)
 
 
+@contextmanager
+def _handovers_set_aside() -> Iterator[None]:
+    """On SQLite, keep the handovers aside while the accompaniments' table is rebuilt.
+
+    SQLite alters a table by copying it and dropping the old one; with foreign keys enforced
+    (relais always enforces them), dropping it fails while a handover refers to one of its
+    rows, and the pragma that would suspend them has no effect inside the migration's
+    transaction. Nothing refers to a handover: they are copied out and back in.
+    """
+    if op.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    op.execute("CREATE TEMPORARY TABLE handovers_set_aside AS SELECT * FROM handovers")
+    op.execute("DELETE FROM handovers")
+    yield
+    op.execute("INSERT INTO handovers SELECT * FROM handovers_set_aside")
+    op.execute("DROP TABLE handovers_set_aside")
+
+
 def upgrade() -> None:
     """Apply this migration."""
     with op.batch_alter_table("accompaniments", schema=None) as batch_op:
@@ -289,7 +309,7 @@ def upgrade() -> None:
         _fill_rows(connection, rows)
         _history(rows)
         _progress_timers(rows)
-    with op.batch_alter_table("accompaniments", schema=None) as batch_op:
+    with _handovers_set_aside(), op.batch_alter_table("accompaniments", schema=None) as batch_op:
         for name, column_type in REQUIRED.items():
             batch_op.alter_column(name, existing_type=column_type, nullable=False)
         batch_op.create_index(batch_op.f("ix_accompaniments_state"), ["state"], unique=False)
@@ -299,8 +319,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Revert this migration: the accompaniments' events, timers and counter go with it."""
-    with op.batch_alter_table("accompaniments", schema=None) as batch_op:
+    """Revert this migration: the accompaniments' events and timers go with it. The counter
+    stays, so that upgrading again hands out none of the references already given."""
+    with _handovers_set_aside(), op.batch_alter_table("accompaniments", schema=None) as batch_op:
         for name in CHECKS:
             batch_op.drop_constraint(op.f(f"ck_accompaniments_{name}"), type_="check")
         batch_op.drop_constraint(batch_op.f("uq_accompaniments_reference"), type_="unique")
@@ -309,4 +330,3 @@ def downgrade() -> None:
             batch_op.drop_column(name)
     op.execute(sa.delete(EVENTS).where(EVENTS.c.case_kind == KIND))
     op.execute(sa.delete(TIMERS).where(TIMERS.c.case_kind == KIND))
-    op.execute(sa.delete(SEQUENCES).where(SEQUENCES.c.prefix == PREFIX))
