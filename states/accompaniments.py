@@ -13,7 +13,6 @@ from core.enums import AccompanimentSource, Territory
 from core.errors import ConcurrentChange
 from core.models import Accompaniment, Organisation
 from core.references import next_reference
-from states import engine
 from states.accompaniment import ACCOMPANIMENT
 from states.actor import Actor
 
@@ -54,6 +53,11 @@ async def begin_accompaniment(
     Refused when another organisation already accompanies the person: that change is a
     handover (passage de relais), so that the person is never without, or with two, référents.
     """
+    # Imported here: the engine imports the policy, which imports the referral lifecycle,
+    # whose start begins accompaniments; at the top of this module, that circle would make
+    # the first of them imported fail, whichever it is.
+    from states import engine
+
     current = await current_accompaniment(session, person_id, lock=True)
     if current is not None and current.organisation_id == organisation_id:
         return current
