@@ -8,6 +8,8 @@ EPI is the person's référent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -220,3 +222,46 @@ async def test_only_its_referent_and_the_coordination_see_and_act_on_it(
         "active",
         ["begin", "note"],
     )
+
+
+async def test_a_missed_progress_check_is_overdue_until_the_referent_takes_stock(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    world: World,
+    clock: FixedClock,
+) -> None:
+    case = await _started(client, session, sessionmaker, world, clock)
+    coordination = await auth_headers(world.coordinator)
+    # Started Monday 2 March 2026, 09:00 in Paris: the escalation is due on Tuesday 28 July
+    # at 09:00 (+100 business days).
+    # (The referral under way has its own progress check, overdue since June: left aside.)
+    clock.set(datetime(2026, 7, 28, 6, 59, 59, tzinfo=UTC))
+    assert await _overdue_accompaniments(client, coordination) == []
+    clock.set(datetime(2026, 7, 28, 7, tzinfo=UTC))
+    [(organisation, item)] = await _overdue_accompaniments(client, coordination)
+    assert (organisation, item["reference"]) == ("EPI Paris Centre", "AP-2026-000001")
+    assert (item["case_label"], item["state_label"], item["path"]) == (
+        "accompagnement",
+        "en cours",
+        case.path.removeprefix("/api"),
+    )
+    assert item["subject_line"] == "référent : EPI Paris Centre"
+
+    noted = await client.post(f"{case.path}/note", json=NOTE, headers=case.epi)
+    assert noted.status_code == 200, noted.text
+    assert await _overdue_accompaniments(client, coordination) == []
+
+
+async def _overdue_accompaniments(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(waiting organisation, case) of each overdue accompaniment ``GET /api/overdue`` lists."""
+    answer = await client.get("/api/overdue", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return [
+        (group["organisation"], item)
+        for group in answer.json()["groups"]
+        for item in group["cases"]
+        if item["lifecycle"] == "accompaniment"
+    ]
