@@ -294,7 +294,58 @@ async def _record(
         },
     )
     event_id: int = inserted.scalar_one()
+    await _restart_follow_up(session, lifecycle, case, actor, now)
     return event_id
+
+
+_FOLLOW_UP_QUERIES: dict[str, Select[Any]] = {}
+
+
+def _follow_up_query(follow_up: Lifecycle) -> Select[Any]:
+    """The person's cases of ``follow_up`` whose timers count from before ``now``, locked.
+
+    Built once per lifecycle. Timers opened at ``now`` (an accompaniment the same transaction
+    began) already count from the news: they are left as they are.
+    """
+    if follow_up.name not in _FOLLOW_UP_QUERIES:
+        model = follow_up.model
+        assert follow_up.person is not None
+        _FOLLOW_UP_QUERIES[follow_up.name] = (
+            select(model)
+            .where(
+                follow_up.person == bindparam("person_id"),
+                model.state.in_(tuple(follow_up.timers)),
+                exists().where(
+                    Timer.case_kind == follow_up.name,
+                    Timer.case_id == model.id,
+                    Timer.closed_at.is_(None),
+                    Timer.created_at < bindparam("now"),
+                ),
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    return _FOLLOW_UP_QUERIES[follow_up.name]
+
+
+async def _restart_follow_up(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, actor: Actor, now: datetime
+) -> None:
+    """What a person records on a case about someone restarts the timers of that person's
+    follow-up (their accompaniment's progress check): they count from this news.
+
+    Only for lifecycles that name a ``follow_up``, and one indexed query when the person has
+    no such case. relais's own triggers (an expiry, a cascade) are no news of the person; the
+    follow-up's own state and version do not change.
+    """
+    follow_up = lifecycle.follow_up
+    if follow_up is None or lifecycle.person is None or actor.is_system:
+        return
+    person_id = getattr(case, lifecycle.person.key)
+    found = await session.execute(_follow_up_query(follow_up), {"person_id": person_id, "now": now})
+    for followed in found.scalars().all():
+        await close_timers(session, follow_up, followed.id, now)
+        await open_timers(session, follow_up, followed, now, now)
 
 
 async def close_timers(

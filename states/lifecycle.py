@@ -165,6 +165,11 @@ class Lifecycle:
     waiting_on: Mapping[str, Waiting] = field(default_factory=dict)
     # State -> why no one is chased while a case is in it (a draft nobody else has seen yet).
     waits_on_nobody: Mapping[str, str] = field(default_factory=dict)
+    # The column naming the person a case is about, and the lifecycle that follows that
+    # person: what someone records on the case is news of the person, and restarts the timers
+    # of their follow-up (the progress check of their accompaniment, states.accompaniment).
+    person: InstrumentedAttribute[Any] | None = None
+    follow_up: Lifecycle | None = field(default=None, repr=False, compare=False)
     states: tuple[str, ...] = field(init=False)
     state_labels: Mapping[str, str] = field(init=False, repr=False, compare=False)
     machine: Machine = field(init=False, repr=False, compare=False)
@@ -215,6 +220,8 @@ class Lifecycle:
             unknown.add(self.initial)
         if unknown:
             raise ValueError(f"{self.name}: unknown states {sorted(unknown)}")
+        if self.follow_up is not None and (self.person is None or self.follow_up.person is None):
+            raise ValueError(f"{self.name}: a follow-up needs the person of both lifecycles")
         unexplained = set(self.timers) - set(self.waiting_on)
         if unexplained:
             raise ValueError(f"{self.name}: say who {sorted(unexplained)} wait on (waiting_on)")

@@ -23,6 +23,7 @@ from core.enums import (
 )
 from core.errors import InvalidInput
 from core.models import Offer, Organisation, Referral, User
+from states.accompaniment import ACCOMPANIMENT
 from states.accompaniments import begin_accompaniment
 from states.fields import Comment, LongText, Moment, OfferId, Payload, Phone, ShortText
 from states.lifecycle import (
@@ -178,6 +179,7 @@ async def _start(session: AsyncSession, referral: Any, fields: BaseModel, now: d
             AccompanimentSource.REFERRAL,
             referral.id,
             now,
+            territory=referral.territory,
         )
 
 
@@ -410,6 +412,8 @@ REFERRAL = Lifecycle(
         RECEIVER: Referral.receiver_organisation_id,
     },
     territory=Referral.territory,
+    person=Referral.person_id,
+    follow_up=ACCOMPANIMENT,
     boxes={"sent": REFERRER, "received": RECEIVER},
     case_label="orientation",
     list_label="Orientations",

@@ -41,6 +41,7 @@ PAGES = (
     "/referrals/new",
     "/dashboard",
     "/handovers",
+    "/accompaniments",
     "/committees",
     "/decisions",
     "/action-plan",
@@ -50,7 +51,7 @@ PAGES = (
 )
 """Every page a menu entry may lead to, whatever the role."""
 
-LISTINGS = {"/inbox", "/referrals", "/handovers"}
+LISTINGS = {"/inbox", "/referrals", "/handovers", "/accompaniments"}
 """Pages that list cases: to a role that may see none, they answer an empty list (as the API
 does) rather than a refusal."""
 
