@@ -173,7 +173,9 @@ ACCOMPANIMENT = Lifecycle(
     person=Accompaniment.person_id,
     waiting_on={
         S.ACTIVE: Waiting(
-            side=REFERENT, action="faire le point d'étape de l'accompagnement, ou y mettre fin"
+            side=REFERENT,
+            action="faire le point d'étape de l'accompagnement, ou y mettre fin",
+            progress_check=True,
         ),
     },
 )

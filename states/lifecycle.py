@@ -110,11 +110,14 @@ class Waiting:
 
     ``late`` marks a state that is itself a missed deadline (an expired referral): a case in it
     counts as overdue from the moment it enters it, not only once its escalation passes.
+    ``progress_check`` marks ongoing work checked on from time to time (a referral under way,
+    an accompaniment): it is on its side's to-do list only once its reminder fell due.
     """
 
     side: str
     action: str
     late: bool = False
+    progress_check: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -254,6 +257,11 @@ class Lifecycle:
     def final_states(self) -> tuple[str, ...]:
         """The states a case never leaves."""
         return tuple(state for state in self.states if not self.triggers_from(state))
+
+    @property
+    def progress_check_states(self) -> tuple[str, ...]:
+        """The states of ongoing work, on a to-do list only once checked on."""
+        return tuple(state for state, wait in self.waiting_on.items() if wait.progress_check)
 
     @property
     def late_states(self) -> tuple[str, ...]:

@@ -428,7 +428,9 @@ REFERRAL = Lifecycle(
         ),
         S.ACCEPTED: Waiting(side=RECEIVER, action="démarrer l'accompagnement"),
         S.IN_PROGRESS: Waiting(
-            side=RECEIVER, action="faire le point d'étape de l'accompagnement, ou le terminer"
+            side=RECEIVER,
+            action="faire le point d'étape de l'accompagnement, ou le terminer",
+            progress_check=True,
         ),
         S.EXPIRED: Waiting(
             side=REFERRER,

@@ -27,6 +27,7 @@ from services import decision_service
 from services.handover_service import HandoverCreate, propose_handover
 from services.referral_service import create_referral
 from states import engine
+from states.accompaniments import current_accompaniment
 from states.lifecycle import Lifecycle, TimerSpec
 from tests.factories import (
     World,
@@ -141,6 +142,22 @@ async def build_action(sessionmaker: Sessions, cast: Cast, now: datetime) -> int
     return int(view.case.id)
 
 
+async def build_accompaniment(sessionmaker: Sessions, cast: Cast, now: datetime) -> int:
+    """The receiver accompanies a new person from ``now`` (started by the coordination)."""
+    async with sessionmaker() as session:
+        person_id = await accompany_new_person(session, cast.world.receiver_member, now)
+        current = await current_accompaniment(session, person_id)
+        assert current is not None
+        return current.id
+
+
+def accompaniment_fields(cast: Cast, state: str, anchor_at: datetime) -> Mapping[str, Any]:
+    """An ended accompaniment has its end and its exit outcome."""
+    if state == "ended":
+        return {"ended_at": anchor_at, "exit_outcome": Outcome.EMPLOYMENT}
+    return {}
+
+
 def referral_fields(cast: Cast, state: str, anchor_at: datetime) -> Mapping[str, Any]:
     """A returned referral has its reason, a completed one its outcome."""
     required: dict[str, dict[str, Any]] = {
@@ -172,6 +189,7 @@ BUILDERS: dict[str, CaseBuilder] = {
     "handover": CaseBuilder(create=build_handover, state_fields=handover_fields),
     "decision": CaseBuilder(create=build_decision, state_fields=decision_fields),
     "action": CaseBuilder(create=build_action),
+    "accompaniment": CaseBuilder(create=build_accompaniment, state_fields=accompaniment_fields),
 }
 
 

@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import OfferCategory, Territory
 from core.errors import Conflict, Forbidden, InvalidInput, OfferUnreachable
 from core.models import Referral
-from services import decision_service, directory, referral_service
+from services import accompaniment_service, decision_service, directory, referral_service
 from services.cases import Box, CaseView
 from services.governance_inputs import CaseReviewCreate
 from services.handover_service import DETAILS as HANDOVER_DETAILS
 from services.inbox import escalation_deadlines, todo
 from services.referral_service import RedirectFields
+from states.accompaniment import ACCOMPANIMENT
 from states.actor import Actor
 from states.decision import DECISION
 from states.handover import HANDOVER
@@ -44,7 +45,11 @@ from web.summaries import case_summary
 
 router = page_router()
 
-SUMMARY_OPTIONS = {REFERRAL.name: referral_service.DETAILS, HANDOVER.name: HANDOVER_DETAILS}
+SUMMARY_OPTIONS = {
+    REFERRAL.name: referral_service.DETAILS,
+    HANDOVER.name: HANDOVER_DETAILS,
+    ACCOMPANIMENT.name: accompaniment_service.DETAILS,
+}
 """What each lifecycle's line of the to-do list needs loaded (``case_summary``)."""
 
 SearchText = Annotated[str, Query(max_length=100)]

@@ -1,6 +1,6 @@
-"""Migration 0009 turns the accompaniments already recorded into cases of their lifecycle.
+"""Migration 0010 turns the accompaniments already recorded into cases of their lifecycle.
 
-A database at revision 0008 holds four accompaniments: (1) begun by a referral that got news
+A database at revision 0009 holds four accompaniments: (1) begun by a referral that got news
 since, (2) started by the coordination and ended by a handover, (3) begun by that handover,
 (4) started by the coordination, without news since. Upgraded, each has its reference
 (continuing the year's counter), state, version, territory, history and, when active, its
@@ -29,7 +29,7 @@ from core.business_days import add_business_days
 from core.db import UTCDateTime, create_engine
 from core.migrate import alembic_config
 
-SCHEMA = "migration_0009"
+SCHEMA = "migration_0010"
 Row = dict[str, Any]
 
 
@@ -270,10 +270,10 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
 async def test_recorded_accompaniments_become_cases_of_their_lifecycle(
     engine: AsyncEngine,
 ) -> None:
-    await _migrate(engine, "0008")
+    await _migrate(engine, "0009")
     await _run(engine, _insert)
     handovers = await _run(engine, _handovers)
-    await _migrate(engine, "0009")
+    await _migrate(engine, "0010")
     assert await _run(engine, _read) == EXPECTED
     # SQLite rebuilt the table the handovers refer to: they are still there, as they were.
     assert await _run(engine, _handovers) == handovers
@@ -287,9 +287,9 @@ async def test_recorded_accompaniments_become_cases_of_their_lifecycle(
 async def test_the_database_refuses_a_state_the_lifecycle_does_not_allow(
     engine: AsyncEngine, values: Row
 ) -> None:
-    await _migrate(engine, "0008")
-    await _run(engine, _insert)
     await _migrate(engine, "0009")
+    await _run(engine, _insert)
+    await _migrate(engine, "0010")
 
     def change(connection: sa.Connection) -> None:
         connection.execute(
@@ -304,9 +304,9 @@ async def test_the_database_refuses_a_state_the_lifecycle_does_not_allow(
 async def test_a_downgrade_takes_it_all_back_and_an_upgrade_gives_it_again(
     engine: AsyncEngine,
 ) -> None:
-    await _migrate(engine, "0008")
-    await _run(engine, _insert)
     await _migrate(engine, "0009")
+    await _run(engine, _insert)
+    await _migrate(engine, "0010")
     await _migrate(engine, "0008", down=True)
 
     def left(connection: sa.Connection) -> tuple[list[str], int]:
@@ -321,7 +321,7 @@ async def test_a_downgrade_takes_it_all_back_and_an_upgrade_gives_it_again(
     assert events == 0
 
     # Upgraded again: the same cases, under references never handed out before.
-    await _migrate(engine, "0009")
+    await _migrate(engine, "0010")
     again = await _run(engine, _read)
     assert [row[1] for row in again["accompaniments"]] == [
         "AP-2026-000013",

@@ -1,8 +1,8 @@
 """an accompaniment is a lifecycle: a progress check every 90 business days without news of
 the person, and an end (sortie) with an outcome
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 18:30:00
 
 Each accompaniment gets what every case has: a reference (``AP-<year>-<number>``, numbered in
@@ -27,8 +27,8 @@ from alembic import op
 from core.business_days import PARIS, add_business_days
 from core.db import UTCDateTime
 
-revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0008"
+revision: str = "0010"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
