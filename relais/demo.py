@@ -42,7 +42,7 @@ from services.handover_service import (
 from services.inputs import AccountCreate
 from states.actor import Actor
 from states.decision import DECISION, ScheduleFields
-from states.referral import PersonFields, ReferralCreate, ReturnFields
+from states.referral_fields import PersonFields, ReferralCreate, ReturnFields
 
 ACCOMPANIMENTS = frozenset(
     {

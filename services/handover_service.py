@@ -27,7 +27,8 @@ from states.policy import (
     may_work_cases,
     visible_clause,
 )
-from states.referral import REFERRAL, PersonFields
+from states.referral import REFERRAL
+from states.referral_fields import PersonFields
 
 DETAILS: tuple[ORMOption, ...] = (
     selectinload(Handover.person),

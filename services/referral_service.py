@@ -22,7 +22,8 @@ from states.actor import Actor
 from states.fields import LongText, OfferId, Payload
 from states.policy import allowed_triggers, can_see, may_create_case, sides_of
 from states.reachability import check_reachable
-from states.referral import REFERRAL, REFERRER, CloseFields, ReferralCreate
+from states.referral import REFERRAL, REFERRER
+from states.referral_fields import CloseFields, ReferralCreate
 
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 

@@ -16,7 +16,7 @@ from core.clock import FixedClock
 from core.enums import ReturnReason, Role, Territory
 from core.models import Event, Referral
 from services import referral_service
-from states.referral import ReturnFields
+from states.referral_fields import ReturnFields
 from tests.factories import World, actor_of, make_offer, make_organisation, make_user
 from tests.web.dashboard_helpers import post_form, signed_in
 from tests.web.http_pages import submitted_referral

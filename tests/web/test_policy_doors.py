@@ -22,7 +22,7 @@ from core.enums import ReturnReason, Role
 from core.models import User
 from services import handover_service, referral_service
 from services.handover_service import HandoverCreate
-from states.referral import ReturnFields
+from states.referral_fields import ReturnFields
 from tests.factories import (
     World,
     accompany_new_person,

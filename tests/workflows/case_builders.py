@@ -6,7 +6,7 @@ a case in each state (a return reason, an outcome, a meeting: the ``state_checks
 migration). ``enter_state`` then puts that case in any state of its lifecycle, as if it had
 entered it at a given instant: it sets ``state``, ``state_entered_at``, those fields and the
 anchors the state's timers name, and opens the state's timers with
-``states.engine.open_timers``. A new lifecycle needs a builder here: the sweep's boundary
+``states.timers.open_timers``. A new lifecycle needs a builder here: the sweep's boundary
 tests fail for a lifecycle without one.
 """
 
@@ -26,7 +26,7 @@ from core.models import Decision, Offer, Timer, User
 from services import decision_service
 from services.handover_service import HandoverCreate, propose_handover
 from services.referral_service import create_referral
-from states import engine
+from states import engine, timers
 from states.accompaniments import current_accompaniment
 from states.lifecycle import Lifecycle, TimerSpec
 from tests.factories import (
@@ -209,7 +209,7 @@ async def enter_state(
     """
     async with sessionmaker() as session, transaction(session):
         case = await engine.load_case(session, lifecycle, case_id, lock=True)
-        await engine.close_timers(session, lifecycle, case_id, entered_at)
+        await timers.close_timers(session, lifecycle, case_id, entered_at)
         for name, value in fields.items():
             setattr(case, name, value)
         case.state = state
@@ -217,7 +217,7 @@ async def enter_state(
         for spec in lifecycle.timers.get(state, ()):
             if spec.anchor is not None:
                 setattr(case, spec.anchor, anchor_at)
-        await engine.open_timers(session, lifecycle, case, entered_at, entered_at)
+        await timers.open_timers(session, lifecycle, case, entered_at, entered_at)
 
 
 async def keep_only(

@@ -33,7 +33,8 @@ from states.policy import (
     sides_of,
 )
 from states.reachability import NO_RECEIVER_EXPLAINED, reachable_offers
-from states.referral import REFERRAL, PersonFields, ReferralCreate
+from states.referral import REFERRAL
+from states.referral_fields import PersonFields, ReferralCreate
 from web.case_pages import CaseId, CasePages
 from web.deps import Cursor, NowDep, SessionDep, WebUserDep
 from web.forms import Choice, form_fields, form_values, posted_values, refusal_of
