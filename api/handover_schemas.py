@@ -4,24 +4,45 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from api.schemas import EventRead, OrganisationRef, PersonRead, Read
-from core.enums import AccompanimentSource
+from core.enums import AccompanimentSource, Outcome, Territory
+from states.accompaniment import AccompanimentState
 
 
-class AccompanimentRead(Read):
+class AccompanimentSummary(Read):
     """An organisation accompanying a person, from a date, until another."""
 
     id: int
+    reference: str
+    state: str
     person_id: int
     organisation_id: int
+    territory: Territory
     source: AccompanimentSource
     source_id: int | None
     started_at: datetime
     ended_at: datetime | None
     reason: str | None
     started_by_id: int | None
+    exit_outcome: Outcome | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def state_label(self) -> str:
+        """What a person reads for the state (« en cours »)."""
+        return AccompanimentState(self.state).label
+
+
+class AccompanimentRead(AccompanimentSummary):
+    """An accompaniment with its details, timeline and the caller's possible actions."""
+
+    version: int
+    state_entered_at: datetime
+    exit_comment: str | None
+    events: list[EventRead]
+    allowed_actions: list[str]
 
 
 class PersonSummary(PersonRead):

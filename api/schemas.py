@@ -76,6 +76,13 @@ class OfferRead(Read):
     escalation_days: int | None
     expiry_days: int | None
     progress_check_days: int | None
+    reachable: bool = Field(
+        description=(
+            "Whether a referral to this offer reaches someone: the offer has a contact email, "
+            "or its organisation is active with at least one active member or organisation "
+            "admin. Referrals to an unreachable offer (« non joignable ») are refused (409)."
+        )
+    )
 
 
 class OfferPage(BaseModel):

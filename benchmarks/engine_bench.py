@@ -21,6 +21,13 @@ from states.referral import REFERRAL
 
 TRANSITIONS = 4
 """Per referral: create-and-submit, accept, start, complete."""
+REACHABLE = (
+    "SELECT o.id FROM offers o WHERE o.id = $1 AND ((o.contact_email IS NOT NULL AND "
+    "o.contact_email <> '') OR EXISTS (SELECT u.id FROM users u JOIN organisations g ON "
+    "g.id = u.organisation_id WHERE u.organisation_id = o.organisation_id AND u.is_active "
+    "AND u.role IN ('member', 'org_admin') AND g.is_active))"
+)
+"""The reachability check ``submit`` makes (``states.reachability``), by hand."""
 
 
 async def _actors(bench: Bench) -> tuple[Actor, Actor, Offer]:
@@ -81,8 +88,9 @@ async def by_hand(bench: Bench, count: int, now: datetime) -> float:
         for _ in range(count):
             case_id = await hand.create()
             await hand.move(case_id, "accept", "submitted", "accepted", ("reminder", "escalation"))
-            await hand.move(case_id, "start", "accepted", "in_progress", ())
-            await hand.move(case_id, "complete", "in_progress", "completed", ())
+            # Started: the progress check's two timers (issue 13).
+            await hand.move(case_id, "start", "accepted", "in_progress", ("reminder", "escalation"))
+            await hand.move(case_id, "complete", "in_progress", "completed", (), "employment")
     finally:
         await connection.close()
     return count * TRANSITIONS / (time.perf_counter() - started)
@@ -141,6 +149,7 @@ class _Hand:
                 self.now,
             )
             await self._event(case_id, "create", None, "draft", self.sender)
+            assert await self.db.fetchval(REACHABLE, self.offer.id)  # as submit checks
             event = await self._event(case_id, "submit", "draft", "submitted", self.sender)
             await self._close_timers(case_id)
             await self._timers(case_id, "submitted", ("reminder", "escalation", "trigger"))
@@ -148,7 +157,13 @@ class _Hand:
         return case_id
 
     async def move(
-        self, case_id: int, trigger: str, source: str, dest: str, timers: tuple[str, ...]
+        self,
+        case_id: int,
+        trigger: str,
+        source: str,
+        dest: str,
+        timers: tuple[str, ...],
+        outcome: str | None = None,
     ) -> None:
         async with self.db.transaction():
             row = await self.db.fetchrow(
@@ -156,12 +171,13 @@ class _Hand:
             )
             assert row["state"] == source
             await self.db.execute(
-                "UPDATE referrals SET state = $1, state_entered_at = $2, version = version + 1 "
-                "WHERE id = $3 AND version = $4",
+                "UPDATE referrals SET state = $1, state_entered_at = $2, version = version + 1, "
+                "outcome = coalesce($5, outcome) WHERE id = $3 AND version = $4",
                 dest,
                 self.now,
                 case_id,
                 row["version"],
+                outcome,
             )
             event = await self._event(case_id, trigger, source, dest, self.receiver)
             await self._close_timers(case_id)

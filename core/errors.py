@@ -75,6 +75,24 @@ class LinkGone(DomainError):
     code = "link_gone"
 
 
+class OfferUnreachable(Conflict):
+    """Nobody can receive a referral sent to this offer (``states.reachability``)."""
+
+    code = "offer_unreachable"
+
+    def __init__(
+        self, offer_title: str, reason: str, *, allowed_actions: Sequence[str] = (), **details: Any
+    ) -> None:
+        super().__init__(
+            f"Personne ne peut recevoir d'orientation pour l'offre « {offer_title} » : "
+            f"{reason}. Contactez la coordination du plan : un compte doit être ouvert dans "
+            "la structure, ou une adresse de contact ajoutée à l'offre.",
+            allowed_actions=allowed_actions,
+            reason=reason,
+            **details,
+        )
+
+
 HTTP_STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
     (Forbidden, 403),

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import http_error, install_error_handlers
 from api.routers import (
+    accompaniments,
     actions,
     auth,
     committees,
@@ -77,7 +78,8 @@ def create_app(
     app.include_router(offers.router)
     app.include_router(referrals.router)
     app.include_router(handovers.router)
-    app.include_router(handovers.accompaniments)
+    app.include_router(accompaniments.router)
+    app.include_router(accompaniments.persons)
     app.include_router(committees.router)
     app.include_router(meetings.router)
     app.include_router(decisions.router)

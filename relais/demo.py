@@ -42,7 +42,7 @@ from services.handover_service import (
 from services.inputs import AccountCreate
 from states.actor import Actor
 from states.decision import DECISION, ScheduleFields
-from states.referral import PersonFields, ReferralCreate, ReturnFields
+from states.referral_fields import PersonFields, ReferralCreate, ReturnFields
 
 ACCOMPANIMENTS = frozenset(
     {
@@ -260,6 +260,24 @@ PARTNERS: tuple[
 )
 
 
+CONTACTS = {
+    "Espace parisien d'insertion Paris 18": "accueil-epi-18@relais-demo.paris",
+    "CAF de Paris": "partenaires-caf@relais-demo.paris",
+    "CPAM de Paris": "partenaires-cpam@relais-demo.paris",
+    "Cap emploi 75": "orientations-cap-emploi@relais-demo.paris",
+    "EPEC — Ensemble Paris emploi compétences": "points-paris-emploi@relais-demo.paris",
+    "Région Île-de-France": "formations-region@relais-demo.paris",
+    "CCI Paris Île-de-France": "creation-cci@relais-demo.paris",
+    "Chambre de métiers et de l'artisanat de Paris": "decouverte-cma@relais-demo.paris",
+    "Atelier chantier d'insertion Paris Est": "accueil-aci-paris-est@relais-demo.paris",
+}
+"""The address receiving the referrals of the offers of partners with no account in the demo.
+
+Every offer is reachable (``states.reachability``) but one: the Paris 19 association has
+neither an account nor a contact address, so its offer is « non joignable » (the catalogue
+marks it, refers nobody to it, and the coordinators' dashboard lists it)."""
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     """An account of the demo, printed so that anyone can log in."""
@@ -340,6 +358,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
                     "description": description,
                     "territory": territory,
                     "is_accompaniment": title in ACCOMPANIMENTS,
+                    "contact_email": CONTACTS.get(name),
                 },
                 now=clock.now(),
             )

@@ -21,7 +21,7 @@ from core.errors import ConcurrentChange, InvalidInput, NotFound
 from core.models import Event
 from core.pagination import Page, keyset_page
 from core.references import next_reference
-from states import engine
+from states import engine, timers
 from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.policy import allowed_triggers, sides_of, visible_clause
@@ -154,7 +154,7 @@ async def list_cases(
     if state is not None:
         statement = statement.where(model.state == state)
     if overdue is not None:
-        clause = engine.overdue_clause(lifecycle, now)
+        clause = timers.overdue_clause(lifecycle, now)
         statement = statement.where(clause if overdue else ~clause)
     statement = statement.options(*options)
     return await keyset_page(session, statement, model.id, cursor, limit, descending=True)

@@ -20,7 +20,7 @@ from core.enums import CommitteeKind, Territory
 from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Committee, CommitteeMember, Decision, Meeting, Organisation
 from core.pagination import Page, fetch_page
-from states import engine
+from states import timers
 from states.actor import Actor
 from states.decision import DECISION
 from states.policy import may_manage_committees, may_manage_meetings, may_read_governance
@@ -368,5 +368,5 @@ async def _move_scheduled_items(session: AsyncSession, meeting: Meeting, now: da
     ).scalars()
     for decision in decisions:
         decision.meeting_at = meeting.starts_at
-        await engine.reset_timers(session, DECISION, decision, now)
+        await timers.reset_timers(session, DECISION, decision, now)
     await session.flush()

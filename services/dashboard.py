@@ -17,11 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.business_days import PARIS
 from core.enums import Territory, TimerKind
 from core.errors import Forbidden
-from core.models import Timer
+from core.models import Offer, Timer
 from services.overdue import OverdueCase, overdue_cases
 from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import may_view_dashboard, oversight_actor, responsibility_clause
+from states.policy import (
+    follows_territory,
+    may_view_dashboard,
+    oversight_actor,
+    responsibility_clause,
+)
+from states.reachability import UnreachableOffer, unreachable_offers
 from states.registry import LIFECYCLES
 
 TREND_WEEKS = 12
@@ -84,6 +90,25 @@ async def dashboard_cases(
         )
         kept.update((lifecycle.name, case_id) for case_id in rows.scalars())
     return [item for item in cases if (item.lifecycle, item.case_id) in kept]
+
+
+async def dashboard_unreachable_offers(
+    session: AsyncSession, actor: Actor, filters: DashboardFilters
+) -> list[UnreachableOffer] | None:
+    """The open offers nobody can receive in the scope of a coordinator (their territory, or
+    all of Paris), narrowed by the territory filter, by organisation: one query.
+
+    None for an organisation admin: their own organisation's offers always reach them.
+    """
+    watcher = _check(actor)
+    if not follows_territory(watcher):
+        return None
+    conditions = [
+        Offer.territory == territory
+        for territory in (watcher.scope_territory, filters.territory)
+        if territory is not None
+    ]
+    return await unreachable_offers(session, conditions)
 
 
 def week_starts(now: datetime, weeks: int = TREND_WEEKS) -> list[date]:

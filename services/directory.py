@@ -30,7 +30,7 @@ from states.policy import (
     may_manage_offers_of,
     may_manage_organisations,
 )
-from states.referral import REFERRAL
+from states.referral import PROGRESS_CHECK_DAYS, REFERRAL
 
 
 async def create_organisation(
@@ -175,9 +175,11 @@ DEADLINE_TIMERS = {
 
 
 def default_deadlines() -> dict[str, int]:
-    """The business days an offer without its own deadlines gives a submitted referral."""
+    """The business days an offer without its own deadlines gives a submitted referral, and
+    a referral under way before its progress check."""
     days = {spec.kind: spec.business_days for spec in REFERRAL.timers["submitted"]}
-    return {name: days[kind] for name, kind in DEADLINE_TIMERS.items()}
+    defaults = {name: days[kind] for name, kind in DEADLINE_TIMERS.items()}
+    return {**defaults, "progress_check_days": PROGRESS_CHECK_DAYS}
 
 
 def _refuse_inactive(organisation: Organisation) -> None:

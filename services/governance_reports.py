@@ -20,7 +20,7 @@ from core.errors import Forbidden
 from core.models import ActionItem, Committee, Decision, Event, Meeting, Organisation
 from services.committee_service import get_committee, get_meeting
 from services.decision_service import year_bounds
-from states import engine
+from states import timers
 from states.action import ACTION
 from states.actor import Actor
 from states.decision import DECISION
@@ -103,7 +103,7 @@ async def _plan_actions(
         (
             await session.execute(
                 select(ActionItem.id).where(
-                    ActionItem.decision_id.in_(decision_ids), engine.overdue_clause(ACTION, now)
+                    ActionItem.decision_id.in_(decision_ids), timers.overdue_clause(ACTION, now)
                 )
             )
         ).scalars()

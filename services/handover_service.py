@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
-from core.db import transaction
+from core.db import get_kept, transaction
 from core.enums import AccompanimentSource
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
@@ -27,7 +27,8 @@ from states.policy import (
     may_work_cases,
     visible_clause,
 )
-from states.referral import REFERRAL, PersonFields
+from states.referral import REFERRAL
+from states.referral_fields import PersonFields
 
 DETAILS: tuple[ORMOption, ...] = (
     selectinload(Handover.person),
@@ -172,16 +173,17 @@ REASON_REQUIRED = (
 
 async def _organisation_to_accompany(
     session: AsyncSession, actor: Actor, data: AccompanimentStart
-) -> int:
+) -> Organisation:
     """The organisation that becomes référent: the one named, else the coordinator's."""
     if data.organisation_id is None:
         assert actor.organisation_id is not None
-        return actor.organisation_id
-    if await session.get(Organisation, data.organisation_id) is None:
+        return await get_kept(session, Organisation, actor.organisation_id)
+    organisation = await session.get(Organisation, data.organisation_id)
+    if organisation is None:
         raise InvalidInput(
             f"L'organisation {data.organisation_id} n'existe pas.", field="organisation_id"
         )
-    return data.organisation_id
+    return organisation
 
 
 async def start_accompaniment(
@@ -203,7 +205,7 @@ async def start_accompaniment(
     if not data.consent:
         raise InvalidInput(CONSENT_REQUIRED, field="consent")
     async with transaction(session):
-        organisation_id = await _organisation_to_accompany(session, actor, data)
+        organisation = await _organisation_to_accompany(session, actor, data)
         if data.person_id is not None:
             if not await may_see_person(session, actor, data.person_id):
                 raise NotFound(f"Personne {data.person_id} introuvable.")
@@ -215,8 +217,8 @@ async def start_accompaniment(
             await session.flush()
             person_id = person.id
         accompaniment = await begin_accompaniment(
-            session, person_id, organisation_id, AccompanimentSource.DIRECT, None, now,
-            reason=data.reason, started_by_id=actor.user_id,
+            session, person_id, organisation.id, AccompanimentSource.DIRECT, None, now,
+            territory=organisation.territory, reason=data.reason, started_by=actor,
         )  # fmt: skip
     return accompaniment
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -177,6 +177,17 @@ async def awaiting(
         if late
         else escalation.c.due_at
     ).label("deadline")
+    checked_on = lifecycle.progress_check_states
+    if checked_on:
+        # Ongoing work is on the list once its progress check fell due, until a note.
+        check_due = exists().where(
+            Timer.case_kind == lifecycle.name,
+            Timer.case_id == model.id,
+            Timer.kind == TimerKind.REMINDER,
+            Timer.closed_at.is_(None),
+            Timer.due_at <= now,
+        )
+        clause = and_(clause, or_(model.state.not_in(checked_on), check_due))
     rows = await session.execute(
         select(model, deadline)
         .outerjoin(escalation, escalation.c.case_id == model.id)

@@ -20,8 +20,10 @@ from services.cases import RECORDED_CONCURRENTLY, Box, CasePage, CaseView
 from states import engine
 from states.actor import Actor
 from states.fields import LongText, OfferId, Payload
-from states.policy import can_see, may_create_case, sides_of
-from states.referral import REFERRAL, REFERRER, CloseFields, ReferralCreate
+from states.policy import allowed_triggers, can_see, may_create_case, sides_of
+from states.reachability import check_reachable
+from states.referral import REFERRAL, REFERRER
+from states.referral_fields import CloseFields, ReferralCreate
 
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -63,7 +65,9 @@ async def create_referral(
 ) -> CaseView:
     """Create a referral for the actor's organisation and, unless told not to, submit it.
 
-    Creation and submission are one transaction: either both happened or nothing did.
+    Creation and submission are one transaction: either both happened or nothing did. A
+    referral submitted to an offer nobody can receive is refused (``OfferUnreachable``);
+    a draft for it is saved.
     """
     if not may_create_case(actor) or actor.organisation_id is None:
         raise Forbidden("Votre rôle ne permet pas d'orienter une personne.")
@@ -73,6 +77,9 @@ async def create_referral(
     if birth_date is not None and not OLDEST_BIRTH_DATE <= birth_date <= now.date():
         raise InvalidInput("La date de naissance n'est pas plausible.", field="person.birth_date")
     offer = await _open_offer(session, data.offer_id)
+    if data.submit:
+        # Refused before anything is written; a draft sends nothing and may be saved.
+        await check_reachable(session, offer.id)
     referral_id = await open_referral(
         session,
         actor,
@@ -184,6 +191,10 @@ async def redirect_referral(
         offer = await _open_offer(session, data.offer_id)
         if offer.id == old.offer_id:
             raise InvalidInput("Choisissez une autre offre que l'offre actuelle.", field="offer_id")
+        await check_reachable(
+            session, offer.id,
+            allowed_actions=allowed_triggers(REFERRAL, sides_of(actor, REFERRAL, old), old.state),
+        )  # fmt: skip
         # 1. Close the request, saying where it went.
         await engine.apply_transition(
             session, REFERRAL, old, "close", actor,

@@ -7,10 +7,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.business_days import PARIS
 from core.db import get_kept
-from core.enums import AccompanimentSource
+from core.enums import AccompanimentSource, Territory
 from core.errors import ConcurrentChange
 from core.models import Accompaniment, Organisation
+from core.references import next_reference
+from states.accompaniment import ACCOMPANIMENT
+from states.actor import Actor
 
 
 async def current_accompaniment(
@@ -35,17 +39,25 @@ async def begin_accompaniment(
     source_id: int | None,
     now: datetime,
     *,
+    territory: Territory,
     reason: str | None = None,
-    started_by_id: int | None = None,
+    started_by: Actor | None = None,
 ) -> Accompaniment:
-    """Make ``organisation_id`` the person's référent, in the caller's transaction.
+    """Make ``organisation_id`` the person's référent, in the caller's transaction: a new case
+    of the accompaniment lifecycle, with its reference, its first event and its timers.
 
-    ``reason`` and ``started_by_id`` record why and by whom the coordination started it
-    directly (a referral or a handover is its own trail).
+    ``reason`` and ``started_by`` record why and by whom the coordination started it directly
+    (a referral or a handover is its own trail: its first event is then the new référent's,
+    whose side started the referral or confirmed the handover).
 
     Refused when another organisation already accompanies the person: that change is a
     handover (passage de relais), so that the person is never without, or with two, référents.
     """
+    # Imported here: the engine imports the policy, which imports the referral lifecycle,
+    # whose start begins accompaniments; at the top of this module, that circle would make
+    # the first of them imported fail, whichever it is.
+    from states import engine
+
     current = await current_accompaniment(session, person_id, lock=True)
     if current is not None and current.organisation_id == organisation_id:
         return current
@@ -56,16 +68,24 @@ async def begin_accompaniment(
             "passage de relais."
         )
     accompaniment = Accompaniment(
+        reference=await next_reference(
+            session, ACCOMPANIMENT.reference_prefix, now.astimezone(PARIS).year
+        ),
+        state=ACCOMPANIMENT.initial,
         person_id=person_id,
         organisation_id=organisation_id,
+        territory=territory,
         source=source,
         source_id=source_id,
         started_at=now,
+        state_entered_at=now,
         reason=reason,
-        started_by_id=started_by_id,
+        started_by_id=started_by.user_id if started_by else None,
     )
     session.add(accompaniment)
     await session.flush()
+    actor = started_by or Actor(user_id=None, organisation_id=organisation_id, role=None)
+    await engine.record_creation(session, ACCOMPANIMENT, accompaniment, actor, now)
     return accompaniment
 
 

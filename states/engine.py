@@ -10,44 +10,32 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Select, Table, bindparam, exists, insert, or_, select, update
-from sqlalchemy import case as sql_case
+from sqlalchemy import Select, Table, bindparam, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from core.business_days import add_business_days
 from core.db import transaction
-from core.enums import TimerKind, TimerStatus
-from core.errors import Forbidden, InvalidInput, NotFound, TransitionNotAllowed
+from core.errors import (
+    ConcurrentChange,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TransitionNotAllowed,
+)
 from core.models import Event, Timer
 from core.outbox import enqueue
 from states.actor import Actor
 from states.invitations import notify_with_invitations
-from states.lifecycle import Lifecycle, TransitionSpec, move, timer_start
+from states.lifecycle import Lifecycle, TransitionSpec, move
 from states.policy import allowed_triggers, may_fire, may_see, sides_of
 from states.recipients import recipients_for
+from states.timers import close_timers, open_timers
 
 EVENTS = cast(Table, Event.__table__)
-TIMERS = cast(Table, Timer.__table__)
 
 # The statements every transition runs, built once: only their parameters change.
 APPEND_EVENT = insert(EVENTS).returning(EVENTS.c.id)
-OPEN_TIMERS = insert(TIMERS)
-CLOSE_TIMERS = (
-    update(TIMERS)
-    .where(
-        TIMERS.c.case_kind == bindparam("lifecycle"),
-        TIMERS.c.case_id == bindparam("case"),
-        TIMERS.c.closed_at.is_(None),
-    )
-    .values(
-        status=sql_case(
-            (TIMERS.c.status == TimerStatus.PENDING, TimerStatus.CANCELLED),
-            else_=TIMERS.c.status,
-        ),
-        closed_at=bindparam("closing_at"),
-    )
-)
 
 
 async def load_case(
@@ -160,7 +148,7 @@ async def apply_transition(
     for name, attribute in spec.copies.items():
         setattr(case, attribute, getattr(fields, name))
     if spec.effect is not None:
-        await spec.effect(session, case, fields, now)
+        await _run_effect(spec, session, lifecycle, case, actor, fields, now)
     move(lifecycle, case, trigger)
     case.state_entered_at = now
     # A transition that stays in its state (a progress note) still writes the row, so that
@@ -171,6 +159,29 @@ async def apply_transition(
     await _open_timers(session, lifecycle, case, now)
     await _notify(session, lifecycle, case, trigger, event_id, now)
     return event_id
+
+
+async def _run_effect(
+    spec: TransitionSpec,
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    actor: Actor,
+    fields: BaseModel,
+    now: datetime,
+) -> None:
+    """The transition's effect; a conflict it raises on the data (an offer nobody can
+    receive) says what the actor may do in the case's state, as the machine's refusals do
+    (a concurrent change says nothing: the state it read is gone)."""
+    assert spec.effect is not None
+    sides = sides_of(actor, lifecycle, case)
+    state = case.state
+    try:
+        await spec.effect(session, case, fields, now)
+    except Conflict as refused:
+        if not refused.allowed_actions and not isinstance(refused, ConcurrentChange):
+            refused.allowed_actions = sorted(allowed_triggers(lifecycle, sides, state))
+        raise
 
 
 async def record_creation(
@@ -264,75 +275,61 @@ async def _record(
         },
     )
     event_id: int = inserted.scalar_one()
+    await _restart_follow_up(session, lifecycle, case, actor, now)
     return event_id
 
 
-async def close_timers(
-    session: AsyncSession, lifecycle: Lifecycle, case_id: int, now: datetime
+_FOLLOW_UP_QUERIES: dict[str, Select[Any]] = {}
+
+
+def _follow_up_query(follow_up: Lifecycle) -> Select[Any]:
+    """The person's cases of ``follow_up`` whose timers count from before ``now``, locked.
+
+    Built once per lifecycle. Timers opened at ``now`` (an accompaniment the same transaction
+    began) already count from the news: they are left as they are.
+    """
+    if follow_up.name not in _FOLLOW_UP_QUERIES:
+        model = follow_up.model
+        assert follow_up.person is not None
+        _FOLLOW_UP_QUERIES[follow_up.name] = (
+            select(model)
+            .where(
+                follow_up.person == bindparam("person_id"),
+                model.state.in_(tuple(follow_up.timers)),
+                exists().where(
+                    Timer.case_kind == follow_up.name,
+                    Timer.case_id == model.id,
+                    Timer.closed_at.is_(None),
+                    Timer.created_at < bindparam("now"),
+                ),
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    return _FOLLOW_UP_QUERIES[follow_up.name]
+
+
+async def _restart_follow_up(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, actor: Actor, now: datetime
 ) -> None:
-    """Close the timers of the state the case leaves: pending ones are cancelled."""
-    await session.execute(
-        CLOSE_TIMERS, {"lifecycle": lifecycle.name, "case": case_id, "closing_at": now}
-    )
+    """What a person records on a case about someone restarts the timers of that person's
+    follow-up (their accompaniment's progress check): they count from this news.
+
+    Only for lifecycles that name a ``follow_up``, and one indexed query when the person has
+    no such case. relais's own triggers (an expiry, a cascade) are no news of the person; the
+    follow-up's own state and version do not change.
+    """
+    follow_up = lifecycle.follow_up
+    if follow_up is None or lifecycle.person is None or actor.is_system:
+        return
+    person_id = getattr(case, lifecycle.person.key)
+    found = await session.execute(_follow_up_query(follow_up), {"person_id": person_id, "now": now})
+    for followed in found.scalars().all():
+        await close_timers(session, follow_up, followed.id, now)
+        await open_timers(session, follow_up, followed, now, now)
 
 
 async def _open_timers(
     session: AsyncSession, lifecycle: Lifecycle, case: Any, now: datetime
 ) -> None:
     await open_timers(session, lifecycle, case, case.state_entered_at, now)
-
-
-async def reset_timers(
-    session: AsyncSession, lifecycle: Lifecycle, case: Any, now: datetime
-) -> None:
-    """Recount the case's current timers, after a date they count from has moved."""
-    await close_timers(session, lifecycle, case.id, now)
-    await open_timers(session, lifecycle, case, case.state_entered_at, now)
-
-
-async def open_timers(
-    session: AsyncSession, lifecycle: Lifecycle, case: Any, entered_at: datetime, now: datetime
-) -> None:
-    """Create the timers the case's state declares, counted from ``entered_at`` or their anchor."""
-    specs = lifecycle.timers.get(case.state, ())
-    if not specs:
-        return
-    overrides: Mapping[tuple[str, TimerKind], int] = {}
-    if lifecycle.deadline_overrides is not None:
-        overrides = await lifecycle.deadline_overrides(session, case)
-    rows = []
-    for spec in specs:
-        start = timer_start(spec, case, entered_at)
-        if start is None:
-            continue
-        days = overrides.get((case.state, spec.kind), spec.business_days)
-        rows.append(
-            {
-                "case_kind": lifecycle.name,
-                "case_id": case.id,
-                "state": case.state,
-                "kind": spec.kind,
-                "target": spec.target,
-                "due_at": add_business_days(start, days),
-                "status": TimerStatus.PENDING,
-                "created_at": now,
-            }
-        )
-    if rows:
-        await session.execute(OPEN_TIMERS, rows)
-
-
-def overdue_clause(lifecycle: Lifecycle, now: datetime) -> Any:
-    """SQL condition: the case's escalation time has passed and it has not moved since, or it
-    is in a state that is a missed deadline in itself (``Waiting.late``)."""
-    model = lifecycle.model
-    past_escalation = exists().where(
-        Timer.case_kind == lifecycle.name,
-        Timer.case_id == model.id,
-        Timer.kind == TimerKind.ESCALATION,
-        Timer.closed_at.is_(None),
-        Timer.due_at <= now,
-    )
-    if not lifecycle.late_states:
-        return past_escalation
-    return or_(past_escalation, model.state.in_(lifecycle.late_states))

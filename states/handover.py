@@ -19,6 +19,7 @@ from core.enums import AccompanimentSource, LabelledEnum, MessageKey, TimerKind
 from core.errors import ConcurrentChange
 from core.models import Handover, Organisation, Person
 from states import engine
+from states.accompaniment import ACCOMPANIMENT
 from states.accompaniments import begin_accompaniment, current_accompaniment
 from states.actor import Actor
 from states.fields import Comment, Moment, Payload
@@ -79,7 +80,9 @@ async def _confirm(session: AsyncSession, handover: Any, fields: BaseModel, now:
             "La personne n'est plus accompagnée par l'organisation qui a proposé ce passage "
             "de relais : il ne peut plus aboutir."
         )
-    current.ended_at = now
+    await engine.apply_transition(
+        session, ACCOMPANIMENT, current, "hand_over", Actor.system(), None, now
+    )
     await session.flush()
     await begin_accompaniment(
         session,
@@ -88,6 +91,7 @@ async def _confirm(session: AsyncSession, handover: Any, fields: BaseModel, now:
         AccompanimentSource.HANDOVER,
         handover.id,
         now,
+        territory=handover.territory,
     )
     await _withdraw_the_others(session, handover, now)
 
@@ -237,6 +241,8 @@ HANDOVER = Lifecycle(
     },
     parties={REFERENT: Handover.from_organisation_id, SUCCESSOR: Handover.to_organisation_id},
     territory=Handover.territory,
+    person=Handover.person_id,
+    follow_up=ACCOMPANIMENT,
     boxes={"sent": REFERENT, "received": SUCCESSOR},
     case_label="passage de relais",
     list_label="Passages de relais",

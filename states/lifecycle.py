@@ -110,11 +110,14 @@ class Waiting:
 
     ``late`` marks a state that is itself a missed deadline (an expired referral): a case in it
     counts as overdue from the moment it enters it, not only once its escalation passes.
+    ``progress_check`` marks ongoing work checked on from time to time (a referral under way,
+    an accompaniment): it is on its side's to-do list only once its reminder fell due.
     """
 
     side: str
     action: str
     late: bool = False
+    progress_check: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,6 +168,11 @@ class Lifecycle:
     waiting_on: Mapping[str, Waiting] = field(default_factory=dict)
     # State -> why no one is chased while a case is in it (a draft nobody else has seen yet).
     waits_on_nobody: Mapping[str, str] = field(default_factory=dict)
+    # The column naming the person a case is about, and the lifecycle that follows that
+    # person: what someone records on the case is news of the person, and restarts the timers
+    # of their follow-up (the progress check of their accompaniment, states.accompaniment).
+    person: InstrumentedAttribute[Any] | None = None
+    follow_up: Lifecycle | None = field(default=None, repr=False, compare=False)
     states: tuple[str, ...] = field(init=False)
     state_labels: Mapping[str, str] = field(init=False, repr=False, compare=False)
     machine: Machine = field(init=False, repr=False, compare=False)
@@ -215,6 +223,8 @@ class Lifecycle:
             unknown.add(self.initial)
         if unknown:
             raise ValueError(f"{self.name}: unknown states {sorted(unknown)}")
+        if self.follow_up is not None and (self.person is None or self.follow_up.person is None):
+            raise ValueError(f"{self.name}: a follow-up needs the person of both lifecycles")
         unexplained = set(self.timers) - set(self.waiting_on)
         if unexplained:
             raise ValueError(f"{self.name}: say who {sorted(unexplained)} wait on (waiting_on)")
@@ -247,6 +257,11 @@ class Lifecycle:
     def final_states(self) -> tuple[str, ...]:
         """The states a case never leaves."""
         return tuple(state for state in self.states if not self.triggers_from(state))
+
+    @property
+    def progress_check_states(self) -> tuple[str, ...]:
+        """The states of ongoing work, on a to-do list only once checked on."""
+        return tuple(state for state, wait in self.waiting_on.items() if wait.progress_check)
 
     @property
     def late_states(self) -> tuple[str, ...]:

@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_kept
 from core.enums import (
     AccompanimentSource,
-    Barrier,
     LabelledEnum,
     MessageKey,
-    Outcome,
-    ReturnReason,
     Role,
-    Situation,
     TimerKind,
 )
 from core.errors import InvalidInput
 from core.models import Offer, Organisation, Referral, User
+from states.accompaniment import ACCOMPANIMENT
 from states.accompaniments import begin_accompaniment
-from states.fields import Comment, LongText, Moment, OfferId, Payload, Phone, ShortText
 from states.lifecycle import (
     COORDINATORS,
     SYSTEM,
@@ -36,10 +32,24 @@ from states.lifecycle import (
     TransitionSpec,
     Waiting,
 )
+from states.reachability import checking_reachability
 from states.recipients import (
     ORGANISATION_STAFF,
     coordinator_recipients,
     organisation_recipients,
+)
+from states.referral_fields import (
+    AcceptFields,
+    CancelFields,
+    CloseFields,
+    CompleteFields,
+    ExpireFields,
+    ProgressNoteFields,
+    ReassignFields,
+    ResubmitFields,
+    ReturnFields,
+    StartFields,
+    SubmitFields,
 )
 
 REFERRER = "referrer"
@@ -58,102 +68,6 @@ class ReferralState(LabelledEnum):
     CANCELLED = "cancelled", "annulée"
     CLOSED = "closed", "clôturée"
     EXPIRED = "expired", "expirée"
-
-
-class SubmitFields(Payload):
-    """``submit``: the consent was attested when the referral was written."""
-
-
-class AcceptFields(Payload):
-    """``accept``: optionally the date of the first appointment with the person."""
-
-    first_appointment_at: Moment | None = Field(
-        default=None, title="Date du premier rendez-vous (facultatif)"
-    )
-
-
-class ReturnFields(Payload):
-    """``return``: why the referral goes back to its referrer."""
-
-    reason: ReturnReason = Field(title="Motif")
-    comment: Comment = Field(title="Commentaire")
-
-
-class ResubmitFields(Payload):
-    """``resubmit``: the referrer may amend the request before sending it again."""
-
-    motive: LongText | None = Field(default=None, title="Motif de l'orientation")
-    situation: Situation | None = Field(default=None, title="Situation administrative")
-    barriers: list[Barrier] | None = Field(
-        default=None, max_length=len(Barrier), title="Freins périphériques à l'emploi"
-    )
-
-
-class StartFields(Payload):
-    """``start``: the accompaniment begins."""
-
-
-class CompleteFields(Payload):
-    """``complete``: how it ended."""
-
-    outcome: Outcome = Field(title="Issue de l'accompagnement")
-    comment: Comment | None = Field(default=None, title="Commentaire")
-
-
-class ProgressNoteFields(Payload):
-    """``note``: a progress check (point d'étape) of a referral under way."""
-
-    note: Comment = Field(title="Point d'étape")
-
-
-class CancelFields(Payload):
-    """``cancel``: why the referrer withdraws the request."""
-
-    reason: Comment = Field(title="Motif")
-
-
-class CloseFields(Payload):
-    """``close``: the referrer (or a coordinator) gives up on a returned or expired request."""
-
-    comment: Comment | None = Field(default=None, title="Commentaire")
-
-
-class ReassignFields(Payload):
-    """``reassign``: a coordinator redirects the request to another offer."""
-
-    offer_id: OfferId = Field(title="Nouvelle offre")
-    comment: Comment | None = Field(default=None, title="Commentaire")
-
-
-class ExpireFields(Payload):
-    """``expire``: fired by relais when nobody answered in time."""
-
-
-class PersonFields(Payload):
-    """What the receiving partner needs to contact the person, and no more."""
-
-    first_name: ShortText = Field(title="Prénom")
-    last_name: ShortText = Field(title="Nom")
-    birth_date: date | None = Field(default=None, title="Date de naissance")
-    email: EmailStr | None = Field(default=None, title="Email de la personne")
-    phone: Phone | None = Field(default=None, title="Téléphone de la personne")
-
-
-class ReferralCreate(Payload):
-    """A new referral; ``submit`` (the default) sends it at once."""
-
-    offer_id: OfferId = Field(title="Nouvelle offre")
-    person: PersonFields
-    motive: LongText = Field(title="Motif de l'orientation")
-    situation: Situation | None = Field(default=None, title="Situation administrative")
-    barriers: list[Barrier] = Field(
-        default_factory=list, max_length=len(Barrier), title="Freins périphériques à l'emploi"
-    )
-    consent: bool = Field(
-        description="The referrer attests the person was informed and agreed to the sharing.",
-        title="Accord de la personne",
-    )
-    submit: bool = True
 
 
 async def _amend(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
@@ -177,6 +91,7 @@ async def _start(session: AsyncSession, referral: Any, fields: BaseModel, now: d
             AccompanimentSource.REFERRAL,
             referral.id,
             now,
+            territory=referral.territory,
         )
 
 
@@ -279,6 +194,7 @@ REFERRAL = Lifecycle(
             dest=S.SUBMITTED,
             sides=REFERRER_SIDE,
             payload=SubmitFields,
+            effect=checking_reachability(),
             notices=TO_RECEIVER_SUBMITTED,
         ),
         TransitionSpec(
@@ -308,7 +224,7 @@ REFERRAL = Lifecycle(
             dest=S.SUBMITTED,
             sides=REFERRER_SIDE,
             payload=ResubmitFields,
-            effect=_amend,
+            effect=checking_reachability(_amend),
             notices=TO_RECEIVER_SUBMITTED,
         ),
         TransitionSpec(
@@ -363,7 +279,7 @@ REFERRAL = Lifecycle(
             dest=S.SUBMITTED,
             sides=frozenset({COORDINATORS}),
             payload=ReassignFields,
-            effect=_reassign,
+            effect=checking_reachability(_reassign),
             notices=TO_RECEIVER_SUBMITTED,
         ),
         TransitionSpec(
@@ -408,6 +324,8 @@ REFERRAL = Lifecycle(
         RECEIVER: Referral.receiver_organisation_id,
     },
     territory=Referral.territory,
+    person=Referral.person_id,
+    follow_up=ACCOMPANIMENT,
     boxes={"sent": REFERRER, "received": RECEIVER},
     case_label="orientation",
     list_label="Orientations",
@@ -422,7 +340,9 @@ REFERRAL = Lifecycle(
         ),
         S.ACCEPTED: Waiting(side=RECEIVER, action="démarrer l'accompagnement"),
         S.IN_PROGRESS: Waiting(
-            side=RECEIVER, action="faire le point d'étape de l'accompagnement, ou le terminer"
+            side=RECEIVER,
+            action="faire le point d'étape de l'accompagnement, ou le terminer",
+            progress_check=True,
         ),
         S.EXPIRED: Waiting(
             side=REFERRER,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from states.accompaniment import ACCOMPANIMENT
 from states.action import ACTION
 from states.decision import DECISION
 from states.handover import HANDOVER
@@ -9,5 +10,5 @@ from states.lifecycle import Lifecycle
 from states.referral import REFERRAL
 
 LIFECYCLES: dict[str, Lifecycle] = {
-    lifecycle.name: lifecycle for lifecycle in (REFERRAL, HANDOVER, DECISION, ACTION)
+    lifecycle.name: lifecycle for lifecycle in (REFERRAL, HANDOVER, ACCOMPANIMENT, DECISION, ACTION)
 }

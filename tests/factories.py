@@ -15,7 +15,7 @@ from core.enums import OfferCategory, OrganisationKind, Role, Territory
 from core.models import Offer, Organisation, User
 from services.auth import SessionStrategy
 from states.actor import Actor
-from states.referral import PersonFields, ReferralCreate
+from states.referral_fields import PersonFields, ReferralCreate
 
 PASSWORD = "mot-de-passe-de-test"
 SECRET = "test-secret-key-that-is-long-enough-for-jwt-signing"

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.routers import (
+    accompaniments,
     account,
     accounts,
     action_plan,
@@ -34,6 +35,7 @@ PAGE_ROUTERS = (
     account.router,
     referrals.router,
     handovers.router,
+    accompaniments.router,
     committees.router,
     decisions.router,
     action_plan.router,

@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from core.enums import Barrier, OfferCategory, Territory
 from core.settings import Settings
 from notifications.render import french_date, french_datetime
+from states.accompaniment import ACCOMPANIMENT
 from states.handover import HANDOVER
 from states.policy import (
     follows_territory,
@@ -76,6 +77,8 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         links.append(NavLink("/dashboard", "Tableau de bord"))
     if may_list_cases(actor, HANDOVER):
         links.append(NavLink("/handovers", "Passages de relais"))
+    if may_list_cases(actor, ACCOMPANIMENT):
+        links.append(NavLink("/accompaniments", "Accompagnements"))
     if may_read_governance(actor):
         links += [
             NavLink("/committees", "Comités"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.models import ActionItem, Decision, Handover, Referral
+from core.models import Accompaniment, ActionItem, Decision, Handover, Referral
 
 
 def person_name(person: Any) -> str:
@@ -26,6 +26,8 @@ def case_summary(case: Any) -> str:
             f"{person_name(case.person)} — de {case.from_organisation.name} "
             f"à {case.to_organisation.name}"
         )
+    if isinstance(case, Accompaniment):
+        return f"{person_name(case.person)} — accompagnement par {case.organisation.name}"
     if isinstance(case, Decision | ActionItem):
         return str(case.title)
     raise TypeError(f"no summary for {type(case).__name__}")

@@ -1,4 +1,4 @@
-"""Handovers (passages de relais) and the accompaniments they move."""
+"""Handovers (passages de relais): proposed, listed, read and moved along."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
 from api.errors import error_responses
-from api.handover_schemas import AccompanimentRead, HandoverPage, HandoverRead, HandoverSummary
+from api.handover_schemas import HandoverPage, HandoverRead, HandoverSummary
 from api.triggers import add_trigger_routes, case_read
-from core.models import Accompaniment
 from services import handover_service
 from services.cases import Box
-from services.handover_service import AccompanimentStart, HandoverCreate
+from services.handover_service import HandoverCreate
 from states.handover import HANDOVER
 
 router = APIRouter(prefix="/api/handovers", tags=["passages de relais"])
-accompaniments = APIRouter(tags=["accompagnements"])
 
 StateFilter = Annotated[str | None, Query(max_length=32, description="Filtrer par état.")]
 
@@ -65,31 +63,3 @@ async def get_handover(handover_id: PathId, actor: ActorDep, session: SessionDep
 
 
 add_trigger_routes(router, HANDOVER, HandoverRead, handover_service.DETAILS, id_name="handover_id")
-
-
-@accompaniments.post(
-    "/api/accompaniments",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AccompanimentRead,
-    responses=error_responses(400, 401, 403, 404, 409, 422),
-)
-async def start_accompaniment(
-    body: AccompanimentStart, actor: ActorDep, session: SessionDep, now: NowDep
-) -> Accompaniment:
-    """A coordinator makes an organisation the person's référent, with a written reason.
-
-    Otherwise an accompaniment starts from a referral or a confirmed handover.
-    """
-    return await handover_service.start_accompaniment(session, actor, body, now)
-
-
-@accompaniments.get(
-    "/api/persons/{person_id}/accompaniments",
-    response_model=list[AccompanimentRead],
-    responses=error_responses(401, 404, 422),
-)
-async def person_accompaniments(
-    person_id: PathId, actor: ActorDep, session: SessionDep
-) -> list[Accompaniment]:
-    """Who accompanied the person, and when: readable by every organisation that did."""
-    return await handover_service.person_history(session, actor, person_id)

@@ -14,8 +14,20 @@ from core.enums import OfferCategory, Territory
 from core.models import Offer
 from services import directory
 from services.inputs import OfferCreate, OfferFields
+from states.reachability import is_reachable, reachable_offers
 
 router = APIRouter(prefix="/api/offers", tags=["offres"])
+
+
+def offer_read(offer: Offer, *, reachable: bool) -> OfferRead:
+    """The response body of an offer, with whether a referral to it reaches someone."""
+    fields = {name: getattr(offer, name) for name in OfferRead.model_fields if name != "reachable"}
+    return OfferRead.model_validate({**fields, "reachable": reachable})
+
+
+async def read_one(session: SessionDep, offer: Offer) -> OfferRead:
+    """One offer's response body (one query for its reachability)."""
+    return offer_read(offer, reachable=await is_reachable(session, offer.id))
 
 
 @router.post(
@@ -26,15 +38,16 @@ router = APIRouter(prefix="/api/offers", tags=["offres"])
 )
 async def create_offer(
     body: OfferCreate, actor: ActorDep, session: SessionDep, now: NowDep
-) -> Offer:
+) -> OfferRead:
     """Create an offer for an organisation (its organisation admins, or platform admins)."""
-    return await directory.create_offer(
+    offer = await directory.create_offer(
         session,
         actor,
         organisation_id=body.organisation_id,
         fields=body.model_dump(exclude={"organisation_id"}),
         now=now,
     )
+    return await read_one(session, offer)
 
 
 @router.get("", response_model=OfferPage, responses=error_responses(401, 422))
@@ -48,7 +61,8 @@ async def list_offers(
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> OfferPage:
-    """Open offers, filtered by category, territory, organisation or text."""
+    """Open offers, filtered by category, territory, organisation or text; ``reachable``
+    says whether a referral to each would reach someone (« non joignable » otherwise)."""
     items, next_cursor = await directory.list_offers(
         session,
         category=category,
@@ -58,15 +72,17 @@ async def list_offers(
         cursor=cursor,
         limit=limit,
     )
+    reachable = await reachable_offers(session, [item.id for item in items])
     return OfferPage(
-        items=[OfferRead.model_validate(item) for item in items], next_cursor=next_cursor
+        items=[offer_read(item, reachable=item.id in reachable) for item in items],
+        next_cursor=next_cursor,
     )
 
 
 @router.get("/{offer_id}", response_model=OfferRead, responses=error_responses(401, 404, 422))
-async def get_offer(offer_id: PathId, _actor: ActorDep, session: SessionDep) -> Offer:
+async def get_offer(offer_id: PathId, _actor: ActorDep, session: SessionDep) -> OfferRead:
     """One offer."""
-    return await directory.get_offer(session, offer_id)
+    return await read_one(session, await directory.get_offer(session, offer_id))
 
 
 @router.patch(
@@ -74,6 +90,7 @@ async def get_offer(offer_id: PathId, _actor: ActorDep, session: SessionDep) -> 
 )
 async def update_offer(
     offer_id: PathId, body: OfferFields, actor: ActorDep, session: SessionDep
-) -> Offer:
+) -> OfferRead:
     """Change an offer's fields and deadlines (its organisation admins)."""
-    return await directory.update_offer(session, actor, offer_id, body.model_dump())
+    offer = await directory.update_offer(session, actor, offer_id, body.model_dump())
+    return await read_one(session, offer)

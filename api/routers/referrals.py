@@ -12,7 +12,8 @@ from api.schemas import ReferralPage, ReferralRead, ReferralSummary
 from api.triggers import add_trigger_routes, case_read
 from services import referral_service
 from services.cases import Box
-from states.referral import REFERRAL, ReferralCreate
+from states.referral import REFERRAL
+from states.referral_fields import ReferralCreate
 
 router = APIRouter(prefix="/api/referrals", tags=["orientations"])
 

@@ -8,13 +8,14 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, enum_column
-from core.enums import AccompanimentSource, Territory
+from core.enums import AccompanimentSource, Outcome, Territory
 from core.models.directory import Organisation
 from core.models.referrals import Person
 
 
 class Accompaniment(Base):
-    """An organisation accompanying a person, from ``started_at`` until ``ended_at``.
+    """An organisation accompanying a person, from ``started_at`` until ``ended_at``: a case
+    of the accompaniment lifecycle (``states.accompaniment``), active until it ends.
 
     The database keeps at most one current accompaniment (no ``ended_at``) per person.
     """
@@ -31,8 +32,12 @@ class Accompaniment(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    territory: Mapped[Territory] = mapped_column(enum_column(Territory))
     source: Mapped[AccompanimentSource] = mapped_column(enum_column(AccompanimentSource))
     source_id: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -41,9 +46,15 @@ class Accompaniment(Base):
     # person, kept here rather than in an event so that anonymisation can erase it.
     reason: Mapped[str | None] = mapped_column(Text)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # How it ended (sortie), when the référent ended it; a handover ends it without one.
+    exit_outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
+    exit_comment: Mapped[str | None] = mapped_column(Text)
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
     person: Mapped[Person] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as is
 
 
 class Handover(Base):

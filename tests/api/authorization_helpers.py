@@ -13,7 +13,7 @@ from core.clock import FixedClock
 from core.enums import Outcome, ReturnReason
 from core.models import Offer, Referral, User
 from services import referral_service
-from states.referral import CompleteFields, ReturnFields
+from states.referral_fields import CompleteFields, ReturnFields
 from tests.factories import World, actor_of, auth_headers, referral_create
 
 CALLERS = ("referrer", "receiver", "outsider", "coordinator", "anonymous")

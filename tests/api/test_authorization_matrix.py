@@ -30,7 +30,7 @@ from tests.api.authorization_helpers import (
     trigger_body,
     users_of,
 )
-from tests.factories import World, make_offer, make_organisation, referral_json
+from tests.factories import World, make_offer, make_organisation, make_user, referral_json
 
 # trigger: (state the referral is put in, then the status each caller gets, in CALLERS order)
 #                           referrer receiver outsider coordinator anonymous
@@ -77,8 +77,10 @@ LIST_MATRIX: dict[str | None, tuple[str | int, ...]] = {
 
 @pytest.fixture
 async def other_offer(world: World, session: AsyncSession, clock: FixedClock) -> Offer:
-    """An offer of a fifth organisation, where a coordinator may redirect a referral."""
+    """An offer of a fifth organisation, where a coordinator may redirect a referral (a
+    member there receives it)."""
     organisation = await make_organisation(session, clock.now(), name="Cap emploi 75")
+    await make_user(session, organisation, clock.now())
     return await make_offer(session, organisation, clock.now(), title="Accompagnement RQTH")
 
 

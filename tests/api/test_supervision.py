@@ -61,11 +61,13 @@ def summary(body: dict[str, Any]) -> list[tuple[str, int, list[tuple[int, int]]]
 async def territory_11(
     world: World, session: AsyncSession, clock: FixedClock
 ) -> tuple[Organisation, Offer]:
-    """An EPI of the 11th arrondissement and its offer, on the 11th's territory."""
+    """An EPI of the 11th arrondissement, with a member who receives its referrals, and its
+    offer, on the 11th's territory."""
     epi = await make_organisation(
         session, clock.now(), name="EPI Paris 11", kind=OrganisationKind.EPI,
         territory=Territory.ARR_11,
     )  # fmt: skip
+    await make_user(session, epi, clock.now())
     return epi, await make_offer(session, epi, clock.now(), title="Atelier du 11e")
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
 from core.db import transaction
-from core.enums import AccompanimentSource
+from core.enums import AccompanimentSource, Territory
 from core.errors import ConcurrentChange, http_status
 from core.models import Accompaniment, Person
 from states.accompaniments import begin_accompaniment
@@ -43,8 +43,9 @@ async def _start(
         try:
             async with transaction(session):
                 accompaniment = await begin_accompaniment(
-                    session, person_id, organisation_id, AccompanimentSource.DIRECT, None, now
-                )
+                    session, person_id, organisation_id, AccompanimentSource.DIRECT, None, now,
+                    territory=Territory.PARIS,
+                )  # fmt: skip
         except Exception as refusal:  # kept to be checked: only a 409 is acceptable
             return refusal
         return accompaniment.organisation_id

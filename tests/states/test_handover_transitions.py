@@ -215,12 +215,13 @@ async def _assert_allowed(
     assert set(event["payload"]) == set(PAYLOADS[trigger])
 
     # Open timers are exactly those the new state declares; the old state's are closed.
-    open_timers = [t for t in after.timers if t["case_id"] == handover_id and not t["closed_at"]]
+    own = [t for t in after.timers if (t["case_kind"], t["case_id"]) == ("handover", handover_id)]
+    open_timers = [t for t in own if not t["closed_at"]]
     assert {(t["state"], t["kind"].value, t["target"]) for t in open_timers} == {
         (dest, kind, target) for kind, _, target, _ in TIMERS.get(dest, set())
     }
     assert len(open_timers) == len(TIMERS.get(dest, set()))
-    closed = [t for t in after.timers if t["case_id"] == handover_id and t["state"] == state]
+    closed = [t for t in own if t["state"] == state]
     assert [t["status"].value for t in closed] == ["cancelled", "cancelled"]
 
     # One email, to the other side, keyed on the event.
@@ -235,11 +236,17 @@ async def _assert_allowed(
     # A's accompaniment ends and B's begins, at the same instant.
     [a_row] = before.accompaniments
     assert a_row["organisation_id"] == world.sender.id and a_row["ended_at"] is None
-    assert after.accompaniments[0] == {**a_row, "ended_at": clock.now()}
+    assert after.accompaniments[0] == {
+        **a_row,
+        "ended_at": clock.now(),
+        "state": "ended",
+        "state_entered_at": clock.now(),
+        "version": a_row["version"] + 1,
+    }
     [b_row] = after.accompaniments[1:]
     assert (b_row["person_id"], b_row["organisation_id"]) == (a_row["person_id"], world.receiver.id)
     assert (b_row["source"].value, b_row["source_id"]) == ("handover", handover_id)
-    assert (b_row["started_at"], b_row["ended_at"]) == (clock.now(), None)
+    assert (b_row["started_at"], b_row["ended_at"], b_row["state"]) == (clock.now(), None, "active")
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -311,7 +318,7 @@ def _due(snap: Snapshot, handover_id: int, state: str) -> dict[str, datetime]:
     return {
         t["kind"].value: t["due_at"]
         for t in snap.timers
-        if t["case_id"] == handover_id and t["state"] == state
+        if (t["case_kind"], t["case_id"], t["state"]) == ("handover", handover_id, state)
     }
 
 
@@ -342,5 +349,5 @@ async def test_timers_count_business_days(
     assert {
         (t["state"], t["status"].value, t["closed_at"])
         for t in accepted.timers
-        if t["case_id"] == handover_id and t["state"] == "proposed"
+        if (t["case_kind"], t["case_id"], t["state"]) == ("handover", handover_id, "proposed")
     } == {("proposed", "cancelled", datetime(2026, 4, 7, 8, 0, tzinfo=UTC))}

@@ -18,7 +18,8 @@ from core.models import Invitation, Offer, OutboxMessage
 from notifications.render import render
 from services.referral_service import create_referral, fire_referral
 from states.actor import Actor
-from states.referral import REFERRAL, CancelFields, ReassignFields
+from states.referral import REFERRAL
+from states.referral_fields import CancelFields, ReassignFields
 from states.registry import LIFECYCLES
 from tests.factories import (
     CONTACT_EMAIL,

@@ -16,7 +16,7 @@ from core.clock import FixedClock
 from core.enums import OrganisationKind, OutboxStatus, Role, Territory
 from core.models import OutboxMessage
 from services.referral_service import create_referral, fire_referral
-from states.referral import CancelFields
+from states.referral_fields import CancelFields
 from tests.factories import (
     World,
     actor_of,

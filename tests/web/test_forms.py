@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from states.decision import ScheduleFields
 from states.handover import AcceptHandoverFields
-from states.referral import CompleteFields, ResubmitFields, ReturnFields
+from states.referral_fields import CompleteFields, ResubmitFields, ReturnFields
 from web.forms import FormErrors, form_fields, parse_form, posted_values
 
 

@@ -22,7 +22,7 @@ from core.enums import ReturnReason, Role
 from core.models import User
 from services import handover_service, referral_service
 from services.handover_service import HandoverCreate
-from states.referral import ReturnFields
+from states.referral_fields import ReturnFields
 from tests.factories import (
     World,
     accompany_new_person,
@@ -41,6 +41,7 @@ PAGES = (
     "/referrals/new",
     "/dashboard",
     "/handovers",
+    "/accompaniments",
     "/committees",
     "/decisions",
     "/action-plan",
@@ -50,7 +51,7 @@ PAGES = (
 )
 """Every page a menu entry may lead to, whatever the role."""
 
-LISTINGS = {"/inbox", "/referrals", "/handovers"}
+LISTINGS = {"/inbox", "/referrals", "/handovers", "/accompaniments"}
 """Pages that list cases: to a role that may see none, they answer an empty list (as the API
 does) rather than a refusal."""
 

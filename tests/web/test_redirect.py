@@ -15,7 +15,7 @@ from core.errors import ConcurrentChange
 from core.models import Event, Referral
 from services import referral_service
 from services.referral_service import RedirectFields
-from states.referral import ReturnFields
+from states.referral_fields import ReturnFields
 from tests.factories import World, actor_of, make_offer
 from tests.web.http_pages import sign_in, submitted_referral
 

@@ -4,18 +4,20 @@ territory; a progress note is a button of a referral under way."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.business_days import add_business_days
 from core.clock import FixedClock
 from states import engine
+from states.accompaniment import ACCOMPANIMENT
 from states.referral import REFERRAL
 from states.registry import LIFECYCLES
 from tests.api.supervision_helpers import submit
-from tests.factories import World, actor_of
+from tests.factories import World, accompany_new_person, actor_of
 from tests.web.http_pages import page_client
 from tests.web.pages import Browser
 from workflows.sweep import sweep_due
@@ -86,3 +88,24 @@ async def test_a_referral_under_way_offers_its_progress_note(
     # The history has one more line; the case stays under way, its button still there.
     assert text.count("Faire le point d'étape") == buttons + 1
     assert "en cours" in text
+
+
+async def test_an_accompaniment_due_for_its_progress_check_is_on_the_referents_page(
+    app: FastAPI,
+    world: World,
+    session: AsyncSession,
+    clock: FixedClock,
+) -> None:
+    person_id = await accompany_new_person(session, world.receiver_member, SENT)
+    await session.commit()
+    due = add_business_days(SENT, ACCOMPANIMENT.timers["active"][0].business_days)
+    async with page_client(app) as client:
+        referent = Browser(client)
+        await referent.log_in(world.receiver_member)
+        clock.set(due - timedelta(seconds=1))
+        assert "accompagnement par" not in await referent.read("/inbox")
+        clock.set(due)
+        text = await referent.read("/inbox")
+    assert "Yanis MOREAU — accompagnement par EPI Paris Centre" in text
+    assert "Faire le point d'étape de l'accompagnement, ou y mettre fin" in text
+    assert person_id

@@ -6,7 +6,7 @@ a case in each state (a return reason, an outcome, a meeting: the ``state_checks
 migration). ``enter_state`` then puts that case in any state of its lifecycle, as if it had
 entered it at a given instant: it sets ``state``, ``state_entered_at``, those fields and the
 anchors the state's timers name, and opens the state's timers with
-``states.engine.open_timers``. A new lifecycle needs a builder here: the sweep's boundary
+``states.timers.open_timers``. A new lifecycle needs a builder here: the sweep's boundary
 tests fail for a lifecycle without one.
 """
 
@@ -26,7 +26,8 @@ from core.models import Decision, Offer, Timer, User
 from services import decision_service
 from services.handover_service import HandoverCreate, propose_handover
 from services.referral_service import create_referral
-from states import engine
+from states import engine, timers
+from states.accompaniments import current_accompaniment
 from states.lifecycle import Lifecycle, TimerSpec
 from tests.factories import (
     World,
@@ -141,6 +142,22 @@ async def build_action(sessionmaker: Sessions, cast: Cast, now: datetime) -> int
     return int(view.case.id)
 
 
+async def build_accompaniment(sessionmaker: Sessions, cast: Cast, now: datetime) -> int:
+    """The receiver accompanies a new person from ``now`` (started by the coordination)."""
+    async with sessionmaker() as session:
+        person_id = await accompany_new_person(session, cast.world.receiver_member, now)
+        current = await current_accompaniment(session, person_id)
+        assert current is not None
+        return current.id
+
+
+def accompaniment_fields(cast: Cast, state: str, anchor_at: datetime) -> Mapping[str, Any]:
+    """An ended accompaniment has its end and its exit outcome."""
+    if state == "ended":
+        return {"ended_at": anchor_at, "exit_outcome": Outcome.EMPLOYMENT}
+    return {}
+
+
 def referral_fields(cast: Cast, state: str, anchor_at: datetime) -> Mapping[str, Any]:
     """A returned referral has its reason, a completed one its outcome."""
     required: dict[str, dict[str, Any]] = {
@@ -172,6 +189,7 @@ BUILDERS: dict[str, CaseBuilder] = {
     "handover": CaseBuilder(create=build_handover, state_fields=handover_fields),
     "decision": CaseBuilder(create=build_decision, state_fields=decision_fields),
     "action": CaseBuilder(create=build_action),
+    "accompaniment": CaseBuilder(create=build_accompaniment, state_fields=accompaniment_fields),
 }
 
 
@@ -191,7 +209,7 @@ async def enter_state(
     """
     async with sessionmaker() as session, transaction(session):
         case = await engine.load_case(session, lifecycle, case_id, lock=True)
-        await engine.close_timers(session, lifecycle, case_id, entered_at)
+        await timers.close_timers(session, lifecycle, case_id, entered_at)
         for name, value in fields.items():
             setattr(case, name, value)
         case.state = state
@@ -199,7 +217,7 @@ async def enter_state(
         for spec in lifecycle.timers.get(state, ()):
             if spec.anchor is not None:
                 setattr(case, spec.anchor, anchor_at)
-        await engine.open_timers(session, lifecycle, case, entered_at, entered_at)
+        await timers.open_timers(session, lifecycle, case, entered_at, entered_at)
 
 
 async def keep_only(

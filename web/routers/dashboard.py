@@ -23,6 +23,7 @@ from services.dashboard import (
     DashboardFilters,
     count_by_lifecycle,
     dashboard_cases,
+    dashboard_unreachable_offers,
     expected_action,
     overdue_trend,
 )
@@ -82,7 +83,8 @@ async def dashboard(
     filters: FiltersDep,
 ) -> Response:
     """Overdue cases in the user's scope: figures, a chart per organisation, the weekly
-    trend and the cases grouped by the organisation expected to act."""
+    trend and the cases grouped by the organisation expected to act; for the coordination,
+    the offers nobody can receive."""
     cases = await dashboard_cases(session, user.actor, now, filters)
     trend = await overdue_trend(session, user.actor, now, filters)
     groups = group_by_organisation(cases)
@@ -95,6 +97,7 @@ async def dashboard(
             session, user.actor, status=OutboxStatus.DEAD, limit=99
         )
         dead_letters = len(dead) + (1 if more else 0)
+    unreachable = await dashboard_unreachable_offers(session, user.actor, filters)
     query = request.url.query
     return render(
         request,
@@ -116,6 +119,7 @@ async def dashboard(
             "dead_letters": dead_letters,
             "scope": _scope_text(user),
             "expected_action": expected_action,
+            "unreachable_offers": unreachable,
         },
     )
 

@@ -13,8 +13,9 @@ from services import directory, handover_service
 from services.cases import Box
 from services.handover_service import HandoverCreate
 from services.inbox import escalation_deadlines
+from states.accompaniment import ACCOMPANIMENT
 from states.handover import HANDOVER
-from states.policy import follows_territory, may_hand_over_from, may_propose_handover
+from states.policy import can_see, follows_territory, may_hand_over_from, may_propose_handover
 from web.case_pages import CasePages
 from web.deps import NowDep, PathId, SessionDep, WebUserDep
 from web.forms import form_fields
@@ -138,6 +139,7 @@ async def person_page(
             "title": person_name(person),
             "person": person,
             "history": history,
+            "readable": {item.id for item in history if can_see(user.actor, ACCOMPANIMENT, item)},
             "organisation_names": organisations,
             "current": current,
             "may_hand_over": current is not None

@@ -16,6 +16,7 @@ from core.models import Offer
 from services import directory
 from services.inputs import OfferCreate, OfferFields
 from states.policy import may_manage_every_offer, may_manage_offers_of
+from states.reachability import NO_RECEIVER_EXPLAINED, is_reachable, reachable_offers
 from web.deps import Cursor, NowDep, PathId, SessionDep, WebUserDep
 from web.forms import FormField, form_fields, form_values, posted_values, refusal_of
 from web.rendering import render
@@ -99,6 +100,10 @@ async def _form_page(
             "error": message,
             "defaults": directory.default_deadlines(),
             "saved": request.query_params.get("fait") == "enregistre",
+            "unreachable": (
+                offer is not None and offer.is_active and not await is_reachable(session, offer.id)
+            ),
+            "unreachable_help": NO_RECEIVER_EXPLAINED,
         },
         status_code=status_code,
     )
@@ -112,7 +117,8 @@ async def offer_list(
     cursor: Cursor = None,
     cree: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    """The offers the user manages, closed ones included, with their deadlines."""
+    """The offers the user manages, closed ones included, with their deadlines; an open
+    offer nobody can receive is marked « non joignable »."""
     offers, next_cursor = await directory.managed_offers(session, user.actor, cursor=cursor)
     organisations = {item.id: item.name for item in await directory.list_organisations(session)}
     return render(
@@ -123,6 +129,8 @@ async def offer_list(
             if not may_manage_every_offer(user.actor)
             else "Offres des structures",
             "offers": offers,
+            "reachable": await reachable_offers(session, [offer.id for offer in offers]),
+            "unreachable_help": NO_RECEIVER_EXPLAINED,
             "organisations": organisations,
             "all_organisations": may_manage_every_offer(user.actor),
             "next_cursor": next_cursor,

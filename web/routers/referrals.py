@@ -13,14 +13,15 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import OfferCategory, Territory
-from core.errors import Conflict, Forbidden, InvalidInput
+from core.errors import Conflict, Forbidden, InvalidInput, OfferUnreachable
 from core.models import Referral
-from services import decision_service, directory, referral_service
+from services import accompaniment_service, decision_service, directory, referral_service
 from services.cases import Box, CaseView
 from services.governance_inputs import CaseReviewCreate
 from services.handover_service import DETAILS as HANDOVER_DETAILS
 from services.inbox import escalation_deadlines, todo
 from services.referral_service import RedirectFields
+from states.accompaniment import ACCOMPANIMENT
 from states.actor import Actor
 from states.decision import DECISION
 from states.handover import HANDOVER
@@ -31,7 +32,9 @@ from states.policy import (
     may_redirect_referral,
     sides_of,
 )
-from states.referral import REFERRAL, PersonFields, ReferralCreate
+from states.reachability import NO_RECEIVER_EXPLAINED, reachable_offers
+from states.referral import REFERRAL
+from states.referral_fields import PersonFields, ReferralCreate
 from web.case_pages import CaseId, CasePages
 from web.deps import Cursor, NowDep, SessionDep, WebUserDep
 from web.forms import Choice, form_fields, form_values, posted_values, refusal_of
@@ -43,7 +46,11 @@ from web.summaries import case_summary
 
 router = page_router()
 
-SUMMARY_OPTIONS = {REFERRAL.name: referral_service.DETAILS, HANDOVER.name: HANDOVER_DETAILS}
+SUMMARY_OPTIONS = {
+    REFERRAL.name: referral_service.DETAILS,
+    HANDOVER.name: HANDOVER_DETAILS,
+    ACCOMPANIMENT.name: accompaniment_service.DETAILS,
+}
 """What each lifecycle's line of the to-do list needs loaded (``case_summary``)."""
 
 SearchText = Annotated[str, Query(max_length=100)]
@@ -101,11 +108,14 @@ async def referral_list(
 
 
 async def _offer_choices(session: AsyncSession) -> list[Choice]:
+    """The offers a referral may be sent on to: open, and someone receives them."""
     organisations = {item.id: item.name for item in await directory.list_organisations(session)}
     offers, _next = await directory.list_offers(session, limit=500)
+    reachable = await reachable_offers(session, [offer.id for offer in offers])
     return [
         (str(offer.id), f"{offer.title} — {organisations[offer.organisation_id]}")
         for offer in offers
+        if offer.id in reachable
     ]
 
 
@@ -159,6 +169,8 @@ async def _creation_page(
             ),
             "redirect_from": redirect_from,
             "offers": offers,
+            "reachable": await reachable_offers(session, [offer.id for offer in offers]),
+            "unreachable_help": NO_RECEIVER_EXPLAINED,
             "organisations": organisations,
             "category": search.category,
             "territory": search.territory,
@@ -207,6 +219,15 @@ def _read_creation(form: Any) -> ReferralCreate:
     return ReferralCreate.model_validate(data)
 
 
+def _refusal(
+    error: ValidationError | InvalidInput | OfferUnreachable,
+) -> tuple[dict[str, str], str]:
+    """The fields to correct and the message of a refused referral form."""
+    if isinstance(error, OfferUnreachable):
+        return {"offer_id": error.message}, error.message
+    return refusal_of(error)
+
+
 @router.post("/referrals/new")
 async def create_referral(
     request: Request, user: WebUserDep, session: SessionDep, now: NowDep
@@ -217,11 +238,11 @@ async def create_referral(
     try:
         data = _read_creation(form)
         view = await referral_service.create_referral(session, user.actor, data, now)
-    except (ValidationError, InvalidInput) as refused:
-        errors, message = refusal_of(refused)
+    except (ValidationError, InvalidInput, OfferUnreachable) as refused:
+        errors, message = _refusal(refused)
         return await _creation_page(
             request, session, search, values=form_values(form), errors=errors, message=message,
-            status_code=422,
+            status_code=409 if isinstance(refused, Conflict) else 422,
         )  # fmt: skip
     return RedirectResponse(f"{REFERRAL.case_path(view.case.id)}?fait=submit", status_code=303)
 
@@ -279,12 +300,13 @@ async def redirect(
     try:
         data = RedirectFields.model_validate(posted_values(RedirectFields, form))
         view = await referral_service.redirect_referral(session, user.actor, referral_id, data, now)
-    except (ValidationError, InvalidInput) as refused:
+    except (ValidationError, InvalidInput, OfferUnreachable) as refused:
         referral = await _redirectable(session, user, referral_id)
-        errors, message = refusal_of(refused)
+        errors, message = _refusal(refused)
         return await _creation_page(
             request, session, OfferSearch.of(form), values=form_values(form), errors=errors,
-            message=message, status_code=422, redirect_from=referral,
+            message=message, status_code=409 if isinstance(refused, Conflict) else 422,
+            redirect_from=referral,
         )  # fmt: skip
     return RedirectResponse(f"{REFERRAL.case_path(view.case.id)}?fait=submit", status_code=303)
 

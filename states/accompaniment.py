@@ -1,0 +1,181 @@
+"""The accompaniment lifecycle (the référent's follow-up of a person), declared as data.
+
+An accompaniment begins when the receiving partner starts a referral to an accompaniment
+offer, when a handover is confirmed, or on a reasoned decision of the coordination
+(``states.accompaniments.begin_accompaniment``). While it is active, the référent takes stock
+(point d'étape) at least every 90 business days without news on the person's cases, or ends
+it (sortie) with an outcome; a confirmed handover ends it too (relais fires ``hand_over``).
+Once it has ended the person has no current référent, which is allowed; its history stays.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import get_kept
+from core.enums import LabelledEnum, Outcome, TimerKind
+from core.errors import TransitionNotAllowed
+from core.models import Accompaniment, Handover, Organisation
+from states.fields import Comment, Payload
+from states.lifecycle import (
+    COORDINATORS,
+    SYSTEM,
+    Creation,
+    Lifecycle,
+    TimerSpec,
+    TransitionSpec,
+    Waiting,
+)
+
+REFERENT = "referent"
+
+
+class AccompanimentState(LabelledEnum):
+    """Where an accompaniment stands."""
+
+    ACTIVE = "active", "en cours"
+    ENDED = "ended", "terminé"
+
+
+HANDOVER_UNDER_WAY = ("proposed", "accepted")
+"""The states of a handover still under way (``states.handover.OPEN_STATES``): while one is,
+its accompaniment cannot end but through it."""
+
+
+class AccompanimentNoteFields(Payload):
+    """``note``: a progress check (point d'étape) of the accompaniment."""
+
+    note: Comment = Field(title="Point d'étape")
+
+
+class EndAccompanimentFields(Payload):
+    """``end``: the référent ends the accompaniment (sortie), and says how it ended."""
+
+    outcome: Outcome = Field(title="Motif de sortie")
+    comment: Comment | None = Field(default=None, title="Commentaire")
+
+
+class HandOverFields(Payload):
+    """``hand_over``: fired by relais when a handover of the person is confirmed."""
+
+
+async def _end(session: AsyncSession, accompaniment: Any, fields: BaseModel, now: datetime) -> None:
+    """End the accompaniment, unless a handover of it is under way: it must be withdrawn first."""
+    # Not flushed yet: the transition writes the row once, one version on.
+    with session.no_autoflush:
+        under_way = await session.scalar(
+            select(Handover.reference)
+            .where(
+                Handover.accompaniment_id == accompaniment.id,
+                Handover.state.in_(HANDOVER_UNDER_WAY),
+            )
+            .order_by(Handover.id)
+            .limit(1)
+        )
+    if under_way is not None:
+        raise TransitionNotAllowed(
+            f"Un passage de relais de cet accompagnement est en cours ({under_way}) : "
+            "retirez-le avant de mettre fin à l'accompagnement.",
+            allowed_actions=[
+                trigger
+                for trigger in ACCOMPANIMENT.triggers_from(accompaniment.state)
+                if trigger != "end" and not ACCOMPANIMENT.transition(trigger).is_system
+            ],
+            state=accompaniment.state,
+        )
+    accompaniment.ended_at = now
+
+
+async def _hand_over(
+    session: AsyncSession, accompaniment: Any, fields: BaseModel, now: datetime
+) -> None:
+    """The confirmed handover ends the accompaniment (the next one begins in its transaction)."""
+    accompaniment.ended_at = now
+
+
+async def _describe(session: AsyncSession, accompaniment: Any) -> dict[str, Any]:
+    """What an email may say of an accompaniment: its reference and référent, never the person."""
+    referent = await get_kept(session, Organisation, accompaniment.organisation_id)
+    return {
+        "reference": accompaniment.reference,
+        "organisation": referent.name,
+        "state": accompaniment.state,
+        "state_label": AccompanimentState(accompaniment.state).label,
+        "subject_line": f"référent : {referent.name}",
+        "path": ACCOMPANIMENT.case_path(accompaniment.id),
+    }
+
+
+S = AccompanimentState
+PROGRESS_CHECK_DAYS = 90
+"""Business days an accompaniment may go without news of the person before its référent is
+asked for a progress check."""
+PROGRESS_ESCALATION_DAYS = 100
+REFERENT_SIDE = frozenset({REFERENT})
+
+ACCOMPANIMENT = Lifecycle(
+    name="accompaniment",
+    reference_prefix="AP",
+    model=Accompaniment,
+    state_enum=AccompanimentState,
+    initial=S.ACTIVE,
+    creation=Creation(trigger="begin", label="Début de l'accompagnement"),
+    transitions=(
+        TransitionSpec(
+            trigger="note",
+            label="Faire le point d'étape",
+            sources=(S.ACTIVE,),
+            dest=S.ACTIVE,
+            sides=REFERENT_SIDE,
+            payload=AccompanimentNoteFields,
+        ),
+        TransitionSpec(
+            trigger="end",
+            label="Mettre fin à l'accompagnement (sortie)",
+            sources=(S.ACTIVE,),
+            dest=S.ENDED,
+            sides=REFERENT_SIDE,
+            payload=EndAccompanimentFields,
+            copies={"outcome": "exit_outcome", "comment": "exit_comment"},
+            effect=_end,
+        ),
+        TransitionSpec(
+            trigger="hand_over",
+            label="Passage de relais",
+            sources=(S.ACTIVE,),
+            dest=S.ENDED,
+            sides=frozenset({SYSTEM}),
+            payload=HandOverFields,
+            effect=_hand_over,
+        ),
+    ),
+    timers={
+        S.ACTIVE: (
+            TimerSpec(kind=TimerKind.REMINDER, business_days=PROGRESS_CHECK_DAYS, target=REFERENT),
+            TimerSpec(
+                kind=TimerKind.ESCALATION,
+                business_days=PROGRESS_ESCALATION_DAYS,
+                target=COORDINATORS,
+            ),
+        ),
+    },
+    parties={REFERENT: Accompaniment.organisation_id},
+    territory=Accompaniment.territory,
+    case_label="accompagnement",
+    list_label="Accompagnements",
+    path="/accompaniments",
+    describe=_describe,
+    person=Accompaniment.person_id,
+    waiting_on={
+        S.ACTIVE: Waiting(
+            side=REFERENT,
+            action="faire le point d'étape de l'accompagnement, ou y mettre fin",
+            progress_check=True,
+        ),
+    },
+)

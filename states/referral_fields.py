@@ -1,0 +1,107 @@
+"""The fields of the referral lifecycle's triggers and of a new referral, as their forms and
+the API read them (``Field(title=…)`` is the label a person reads)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import EmailStr, Field
+
+from core.enums import Barrier, Outcome, ReturnReason, Situation
+from states.fields import Comment, LongText, Moment, OfferId, Payload, Phone, ShortText
+
+
+class SubmitFields(Payload):
+    """``submit``: the consent was attested when the referral was written."""
+
+
+class AcceptFields(Payload):
+    """``accept``: optionally the date of the first appointment with the person."""
+
+    first_appointment_at: Moment | None = Field(
+        default=None, title="Date du premier rendez-vous (facultatif)"
+    )
+
+
+class ReturnFields(Payload):
+    """``return``: why the referral goes back to its referrer."""
+
+    reason: ReturnReason = Field(title="Motif")
+    comment: Comment = Field(title="Commentaire")
+
+
+class ResubmitFields(Payload):
+    """``resubmit``: the referrer may amend the request before sending it again."""
+
+    motive: LongText | None = Field(default=None, title="Motif de l'orientation")
+    situation: Situation | None = Field(default=None, title="Situation administrative")
+    barriers: list[Barrier] | None = Field(
+        default=None, max_length=len(Barrier), title="Freins périphériques à l'emploi"
+    )
+
+
+class StartFields(Payload):
+    """``start``: the accompaniment begins."""
+
+
+class CompleteFields(Payload):
+    """``complete``: how it ended."""
+
+    outcome: Outcome = Field(title="Issue de l'accompagnement")
+    comment: Comment | None = Field(default=None, title="Commentaire")
+
+
+class ProgressNoteFields(Payload):
+    """``note``: a progress check (point d'étape) of a referral under way."""
+
+    note: Comment = Field(title="Point d'étape")
+
+
+class CancelFields(Payload):
+    """``cancel``: why the referrer withdraws the request."""
+
+    reason: Comment = Field(title="Motif")
+
+
+class CloseFields(Payload):
+    """``close``: the referrer (or a coordinator) gives up on a returned or expired request."""
+
+    comment: Comment | None = Field(default=None, title="Commentaire")
+
+
+class ReassignFields(Payload):
+    """``reassign``: a coordinator redirects the request to another offer."""
+
+    offer_id: OfferId = Field(title="Nouvelle offre")
+    comment: Comment | None = Field(default=None, title="Commentaire")
+
+
+class ExpireFields(Payload):
+    """``expire``: fired by relais when nobody answered in time."""
+
+
+class PersonFields(Payload):
+    """What the receiving partner needs to contact the person, and no more."""
+
+    first_name: ShortText = Field(title="Prénom")
+    last_name: ShortText = Field(title="Nom")
+    birth_date: date | None = Field(default=None, title="Date de naissance")
+    email: EmailStr | None = Field(default=None, title="Email de la personne")
+    phone: Phone | None = Field(default=None, title="Téléphone de la personne")
+
+
+class ReferralCreate(Payload):
+    """A new referral; ``submit`` (the default) sends it at once."""
+
+    offer_id: OfferId = Field(title="Nouvelle offre")
+    person: PersonFields
+    motive: LongText = Field(title="Motif de l'orientation")
+    situation: Situation | None = Field(default=None, title="Situation administrative")
+    barriers: list[Barrier] = Field(
+        default_factory=list, max_length=len(Barrier), title="Freins périphériques à l'emploi"
+    )
+    consent: bool = Field(
+        description="The referrer attests the person was informed and agreed to the sharing.",
+        title="Accord de la personne",
+    )
+    submit: bool = True

@@ -1,0 +1,102 @@
+"""A case's timers: opened when it enters a state, closed when it leaves, counted in business
+days (Europe/Paris) from the state's entry or an anchor; and the overdue condition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, exists, insert, or_, update
+from sqlalchemy import case as sql_case
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.business_days import add_business_days
+from core.enums import TimerKind, TimerStatus
+from core.models import Timer
+from states.lifecycle import Lifecycle, timer_start
+
+TIMERS = cast(Table, Timer.__table__)
+
+# The statements every transition runs, built once: only their parameters change.
+OPEN_TIMERS = insert(TIMERS)
+CLOSE_TIMERS = (
+    update(TIMERS)
+    .where(
+        TIMERS.c.case_kind == bindparam("lifecycle"),
+        TIMERS.c.case_id == bindparam("case"),
+        TIMERS.c.closed_at.is_(None),
+    )
+    .values(
+        status=sql_case(
+            (TIMERS.c.status == TimerStatus.PENDING, TimerStatus.CANCELLED),
+            else_=TIMERS.c.status,
+        ),
+        closed_at=bindparam("closing_at"),
+    )
+)
+
+
+async def close_timers(
+    session: AsyncSession, lifecycle: Lifecycle, case_id: int, now: datetime
+) -> None:
+    """Close the timers of the state the case leaves: pending ones are cancelled."""
+    await session.execute(
+        CLOSE_TIMERS, {"lifecycle": lifecycle.name, "case": case_id, "closing_at": now}
+    )
+
+
+async def reset_timers(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, now: datetime
+) -> None:
+    """Recount the case's current timers, after a date they count from has moved."""
+    await close_timers(session, lifecycle, case.id, now)
+    await open_timers(session, lifecycle, case, case.state_entered_at, now)
+
+
+async def open_timers(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, entered_at: datetime, now: datetime
+) -> None:
+    """Create the timers the case's state declares, counted from ``entered_at`` or their anchor."""
+    specs = lifecycle.timers.get(case.state, ())
+    if not specs:
+        return
+    overrides: Mapping[tuple[str, TimerKind], int] = {}
+    if lifecycle.deadline_overrides is not None:
+        overrides = await lifecycle.deadline_overrides(session, case)
+    rows = []
+    for spec in specs:
+        start = timer_start(spec, case, entered_at)
+        if start is None:
+            continue
+        days = overrides.get((case.state, spec.kind), spec.business_days)
+        rows.append(
+            {
+                "case_kind": lifecycle.name,
+                "case_id": case.id,
+                "state": case.state,
+                "kind": spec.kind,
+                "target": spec.target,
+                "due_at": add_business_days(start, days),
+                "status": TimerStatus.PENDING,
+                "created_at": now,
+            }
+        )
+    if rows:
+        await session.execute(OPEN_TIMERS, rows)
+
+
+def overdue_clause(lifecycle: Lifecycle, now: datetime) -> Any:
+    """SQL condition: the case's escalation time has passed and it has not moved since, or it
+    is in a state that is a missed deadline in itself (``Waiting.late``)."""
+    model = lifecycle.model
+    past_escalation = exists().where(
+        Timer.case_kind == lifecycle.name,
+        Timer.case_id == model.id,
+        Timer.kind == TimerKind.ESCALATION,
+        Timer.closed_at.is_(None),
+        Timer.due_at <= now,
+    )
+    if not lifecycle.late_states:
+        return past_escalation
+    return or_(past_escalation, model.state.in_(lifecycle.late_states))

@@ -1,0 +1,28 @@
+"""The demo is reachable: every offer but the one left so on purpose reaches someone."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import FixedClock
+from core.models import Offer, Referral
+from core.settings import Settings
+from relais.demo import CONTACTS, PARTNERS, seed_demo
+from states.reachability import reachable_offers, unreachable_offers
+
+
+async def test_only_the_association_without_account_nor_address_is_unreachable(
+    session: AsyncSession, settings: Settings, clock: FixedClock
+) -> None:
+    assert await seed_demo(session, settings, clock)
+    listed = await unreachable_offers(session)
+    assert [(item.organisation, item.title) for item in listed] == [
+        ("Association Solidarités nouvelles Paris 19", "Atelier numérique et démarches en ligne")
+    ]
+    offers = list((await session.execute(select(Offer.id))).scalars())
+    assert len(await reachable_offers(session, offers)) == len(offers) - 1
+    # Every demo referral went out to an offer someone receives.
+    states = set((await session.execute(select(Referral.state))).scalars())
+    assert states == {"submitted", "returned"}
+    assert set(CONTACTS) <= {name for name, *_ in PARTNERS}
