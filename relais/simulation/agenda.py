@@ -10,11 +10,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from random import Random
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS, add_business_days
+from core.db import end_reads
+from core.enums import TimerKind, TimerStatus
 from core.errors import DomainError
+from core.models import Timer
 from relais.simulation.world import World
 from states import engine
 from states.actor import Actor
@@ -23,6 +28,13 @@ from states.lifecycle import Lifecycle
 Step = Callable[[AsyncSession, datetime], Awaitable[None]]
 Delays = tuple[tuple[int, int], ...]
 """Business days and their weights: how long people take to do something."""
+
+# Business days from a progress-check reminder to the answer: most before the escalation
+# (10 days later), a few once the coordinators, alerted, have called.
+PROGRESS_DELAYS: Delays = ((0, 25), (1, 25), (2, 20), (4, 15), (7, 8), (12, 7))
+NOTE_SHARE = 0.65
+"""At each progress check, the share of quiet receivers and référents who write a note
+(point d'étape) rather than end."""
 
 CLOSING = time(17, 45)
 """People act on their cases during office hours."""
@@ -77,6 +89,23 @@ class Agenda:
         if actor.organisation_id in self.gone:
             raise Dropped(f"organisation {actor.organisation_id} sans compte actif")
 
+    async def pending_reminder(
+        self, session: AsyncSession, lifecycle: Lifecycle, case_id: int, state: str
+    ) -> datetime | None:
+        """When the case's pending reminder in ``state`` falls due (None without one): what a
+        person who waits for their reminder acts after. Ends the read."""
+        due = await session.scalar(
+            select(Timer.due_at).where(
+                Timer.case_kind == lifecycle.name,
+                Timer.case_id == case_id,
+                Timer.state == state,
+                Timer.kind == TimerKind.REMINDER,
+                Timer.status == TimerStatus.PENDING,
+            )
+        )
+        await end_reads(session)
+        return due
+
     async def act(
         self,
         session: AsyncSession,
@@ -86,10 +115,11 @@ class Agenda:
         actor: Actor,
         payload: Mapping[str, object],
         now: datetime,
-    ) -> None:
-        """Fire ``trigger`` as ``actor``, through the engine, unless nobody is left to."""
+    ) -> Any:
+        """Fire ``trigger`` as ``actor``, through the engine, unless nobody is left to; the
+        case as it now is."""
         self.present(actor)
-        await engine.fire(session, lifecycle, case_id, trigger, actor, dict(payload), now)
+        return await engine.fire(session, lifecycle, case_id, trigger, actor, dict(payload), now)
 
     async def run_until(self, moment: datetime) -> None:
         """Run every action due by ``moment``, each at its own instant."""

@@ -1,5 +1,6 @@
 """Handovers in the simulation: a référent proposes one to another accompanying partner, who
-accepts it with a meeting date and confirms it once the meeting took place.
+accepts it with a meeting date and confirms it once the meeting took place; the successor then
+follows the person.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import PARIS, add_business_days
 from core.models import Referral
+from relais.simulation.accompaniments import Referents
 from relais.simulation.agenda import Agenda, Delays, Step, working_time
 from relais.simulation.world import Partner
 from services.handover_service import HandoverCreate, propose_handover
@@ -22,8 +24,9 @@ CONFIRM_DELAYS: Delays = ((0, 30), (2, 30), (4, 20))
 class Handovers:
     """The handover steps, on the traffic's agenda."""
 
-    def __init__(self, agenda: Agenda) -> None:
+    def __init__(self, agenda: Agenda, referents: Referents) -> None:
         self.agenda = agenda
+        self.referents = referents
 
     def propose(self, referral_id: int, referent: Partner) -> Step:
         """The référent of a started accompaniment proposes to hand the person over."""

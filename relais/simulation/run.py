@@ -28,7 +28,7 @@ from relais.simulation.faults import Crash, CrashPlan, crashing_sessions, crashi
 from relais.simulation.relay import LoopbackRelay
 from relais.simulation.report import SimulationReport, measure
 from relais.simulation.traffic import Traffic
-from relais.simulation.world import Shares, build_world
+from relais.simulation.world import build_world
 from states.registry import LIFECYCLES
 from workflows.delivery import DeliveryPolicy, deliver_due
 from workflows.digest import send_digests
@@ -40,9 +40,8 @@ HOURS = range(8, 20)
 """The sweep and the delivery run every hour from 08:00 to 19:00 (Paris)."""
 RESTART = timedelta(minutes=6)
 """A crashed worker is back this long after, once the lease of what it held has ended."""
-SHARES = Shares(unresponsive=0.12, contact_only=0.4)
-"""The share of partners that never answer their referrals, and of the partners without
-accounts that are reachable only by their offers' contact address."""
+UNRESPONSIVE_SHARE = 0.12
+"""The share of partners that never answer their referrals."""
 CLOSING_TIME = time(12)
 """Halfway through the simulated days, at noon, one organisation's accounts are deactivated."""
 
@@ -71,7 +70,7 @@ async def simulate(
         await upgrade_engine(engine)
         sessions = create_sessionmaker(engine)
         start = datetime.combine(FIRST_DAY, time(7), tzinfo=PARIS)
-        world = await build_world(sessions, settings, FixedClock(start), random, SHARES)
+        world = await build_world(sessions, settings, FixedClock(start), random, UNRESPONSIVE_SHARE)
         traffic = Traffic(world, random, sessions, settings)
         _plan_closing(traffic, config)
         traffic.coordinators.plan_rounds(start)

@@ -8,24 +8,32 @@ virtual instant it happens. Behaviour is drawn from a seeded random generator.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from random import Random
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS, add_business_days
-from core.db import end_reads
-from core.enums import Outcome, ReturnReason, TimerKind, TimerStatus
-from core.models import Person, Timer
+from core.enums import Outcome, ReturnReason
+from core.models import Person
 from core.settings import Settings
-from relais.simulation.agenda import Agenda, Delays, Step, working_time
+from relais.simulation.accompaniments import Referents
+from relais.simulation.agenda import (
+    NOTE_SHARE,
+    PROGRESS_DELAYS,
+    Agenda,
+    Delays,
+    Step,
+    working_time,
+)
 from relais.simulation.coordinators import Coordinators
 from relais.simulation.handovers import Handovers
 from relais.simulation.invitations import Invitations
 from relais.simulation.world import Partner, SimOffer, World
 from services.referral_service import open_referral
 from states.actor import Actor
+from states.reachability import reachable_offers
 from states.referral import REFERRAL, ReferralState
 
 # Business days before an answer, and how often: most within the reminder (3 days), some
@@ -36,15 +44,10 @@ ANSWER_DELAYS: Delays = (
 JOINING_DELAYS: Delays = ANSWER_DELAYS[:5]
 START_DELAYS: Delays = ((1, 40), (3, 30), (6, 15), (11, 10), (16, 5))
 FOLLOW_UP_DELAYS: Delays = ((0, 30), (2, 30), (4, 20), (6, 12), (11, 8))
-# Business days from a progress-check reminder to the receiver's answer: most before the
-# escalation (10 days later), a few once the coordinators, alerted, have called them.
-PROGRESS_DELAYS: Delays = ((0, 25), (1, 25), (2, 20), (4, 15), (7, 8), (12, 7))
 OUTCOMES = tuple(Outcome)
 RETURN_REASONS = tuple(ReturnReason)
 QUIET_SHARE = 0.25
 """The share of started referrals whose receiver goes quiet: no news until the progress check."""
-NOTE_SHARE = 0.65
-"""At each progress check, the share of quiet receivers who write a note rather than end."""
 NEGLECT_SHARE = 0.3
 """The share of expired referrals their referrer ignores, left to the coordinators."""
 
@@ -60,7 +63,8 @@ class Traffic(Agenda):
         settings: Settings,
     ):
         super().__init__(world, random, sessionmaker)
-        self.handovers = Handovers(self)
+        self.referents = Referents(self)
+        self.handovers = Handovers(self, self.referents)
         self.coordinators = Coordinators(self)
         self.invitations = Invitations(self, settings)
 
@@ -69,22 +73,31 @@ class Traffic(Agenda):
         for _ in range(count):
             self.at(working_time(day, self.random), "create", self._create)
 
-    def targets(self, excluded: int | None = None) -> list[SimOffer]:
-        """The offers a referral may go to: those of partners someone is left in, except the
-        organisation ``excluded``."""
-        return [
+    async def catalogue(
+        self, session: AsyncSession, partners: Iterable[Partner], excluded: int | None = None
+    ) -> SimOffer:
+        """An offer of one of ``partners`` (not of ``excluded``) that the catalogue shows
+        reachable (``states.reachability``): an organisation that lost its every account
+        and has no contact address is « non joignable », and nobody refers to it."""
+        offers = [
             offer
-            for partner in self.world.partners
-            if partner.organisation_id not in self.gone and partner.organisation_id != excluded
+            for partner in partners
+            if partner.organisation_id != excluded
             for offer in partner.offers
         ]
+        reachable = await reachable_offers(session, [offer.id for offer in offers])
+        open_to = sorted({o.organisation_id for o in offers if o.id in reachable})
+        organisation_id = self.random.choice(open_to)
+        return self.random.choice(
+            [o for o in offers if o.organisation_id == organisation_id and o.id in reachable]
+        )
 
     # Behaviour
 
     async def _create(self, session: AsyncSession, now: datetime) -> None:
         senders = [s for s in self.world.senders if s.organisation_id not in self.gone]
         sender = self.random.choice(senders)
-        offer = self.random.choice(self.targets(excluded=sender.organisation_id))
+        offer = await self.catalogue(session, self.world.partners, sender.organisation_id)
         person = Person(first_name="Prénom", last_name="Nom", created_at=now)
         case_id = await open_referral(session, sender, offer, person, "Orientation simulée.", now)
         self.answer_later(case_id, offer, sender, now, attempt=1)
@@ -143,10 +156,11 @@ class Traffic(Agenda):
         return step
 
     def _start(self, case_id: int, receiver: Partner, offer: SimOffer) -> Step:
-        start = self._receive(case_id, "start", receiver, {})
-
         async def step(session: AsyncSession, now: datetime) -> None:
-            await start(session, now)
+            actor = self.world.member(receiver.organisation_id)
+            referral = await self.act(session, REFERRAL, case_id, "start", actor, {}, now)
+            if offer.is_accompaniment:
+                await self.referents.follow(session, referral.person_id, receiver)
             if self.random.random() < QUIET_SHARE:
                 await self._await_progress_check(session, case_id, receiver)
             else:
@@ -175,16 +189,9 @@ class Traffic(Agenda):
         Without a pending reminder there is nothing to answer: the case stays in progress,
         and the report counts it unchased.
         """
-        reminder = await session.scalar(
-            select(Timer.due_at).where(
-                Timer.case_kind == REFERRAL.name,
-                Timer.case_id == case_id,
-                Timer.state == ReferralState.IN_PROGRESS,
-                Timer.kind == TimerKind.REMINDER,
-                Timer.status == TimerStatus.PENDING,
-            )
+        reminder = await self.pending_reminder(
+            session, REFERRAL, case_id, ReferralState.IN_PROGRESS
         )
-        await end_reads(session)
         if reminder is None:
             return
         when = self.after_business_days(reminder, PROGRESS_DELAYS)
@@ -249,8 +256,7 @@ class Traffic(Agenda):
     ) -> None:
         """A coordinator redirects the referral to an answering partner's offer (closes it
         when the draw is its current offer), whose receiver then answers."""
-        answering = [p for p in self.world.answering if p.organisation_id not in self.gone]
-        target = self.random.choice(self.random.choice(answering).offers)
+        target = await self.catalogue(session, self.world.answering)
         coordinator = self.world.coordinator
         if target.id == offer_id:
             await self.act(session, REFERRAL, case_id, "close", coordinator, {}, now)

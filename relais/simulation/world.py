@@ -1,10 +1,12 @@
 """The simulated partners: the demo's organisations and offers, one acting member each or, for
 partners reachable only by their offers' contact address, none until they join through an
-invitation; the share of partners that never answer, and the organisation that closes mid-year.
+invitation (and none for a partner nobody can reach); the share of partners that never
+answer, and the organisation that closes mid-year.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from random import Random
 
@@ -20,7 +22,6 @@ from relais.accounts import operator_manager
 from relais.demo import DEMO_PASSWORD, seed_demo
 from services.accounts import create_account
 from services.auth import UserManager
-from services.directory import update_offer
 from services.inputs import AccountCreate
 from states.actor import Actor
 from states.recipients import ORGANISATION_STAFF
@@ -98,15 +99,6 @@ class World:
         return tuple(p for p in self.partners if not p.unresponsive)
 
 
-@dataclass(frozen=True)
-class Shares:
-    """The shares of partners that never answer, and of those without accounts that are
-    reachable only by a contact address."""
-
-    unresponsive: float
-    contact_only: float
-
-
 def simulated_manager(session: AsyncSession, settings: Settings) -> UserManager:
     """The user manager of the accounts the simulation adds: the demo's password, hashed once."""
     manager = operator_manager(session, settings, demo=True)
@@ -119,11 +111,11 @@ async def build_world(
     settings: Settings,
     clock: Clock,
     random: Random,
-    shares: Shares,
+    unresponsive_share: float,
 ) -> World:
-    """Load the demo into an empty database; leave a share of the partners without accounts
-    reachable only by a contact address, give every other organisation a member; pick the
-    partners that never answer and the one that closes."""
+    """Load the demo into an empty database and give a member to every organisation but the
+    partners the demo gives no account (reachable only by their offers' contact address, or
+    by nobody); pick the partners that never answer and the one that closes."""
     async with sessionmaker() as session:
         if await session.scalar(select(Organisation.id).limit(1)) is not None:
             raise NotEmpty("la base contient déjà des données : la simulation veut une base vide")
@@ -133,18 +125,16 @@ async def build_world(
         )
         users = list((await session.execute(select(User).order_by(User.id))).scalars())
         offers = list((await session.execute(select(Offer).order_by(Offer.id))).scalars())
-        contacts = await _contacts(
-            session, random, shares.contact_only, organisations, users, offers
-        )
+        contacts, unreachable = _contacts(organisations, users, offers)
         members = {user.organisation_id: user for user in users if user.role is Role.MEMBER}
         for organisation in organisations:
-            if organisation.id not in members and organisation.id not in contacts:
+            if organisation.id not in {*members, *contacts, *unreachable}:
                 members[organisation.id] = await _member(session, settings, clock, organisation)
         coordinator = (
             await session.execute(select(User).where(User.role == Role.COORDINATOR))
         ).scalar_one()
     with_offers = [o for o in organisations if any(f.organisation_id == o.id for f in offers)]
-    count = round(shares.unresponsive * len(with_offers))
+    count = round(unresponsive_share * len(with_offers))
     unresponsive = set(random.sample([o.id for o in with_offers], count))
     partners = [
         Partner(
@@ -166,50 +156,44 @@ async def build_world(
         acting,
         tuple(acting.values()),
         Actor.of(coordinator),
-        _closing(random, partners, users),
+        _closing(random, partners, users, acting),
     )
 
 
-async def _contacts(
-    session: AsyncSession,
-    random: Random,
-    share: float,
-    organisations: list[Organisation],
-    users: list[User],
-    offers: list[Offer],
-) -> dict[int, str]:
-    """Organisation id -> the contact address of the partners reachable only by it: those
-    without accounts whose offers all have one (the demo's), and a drawn share of the others
-    without accounts, whose offers get one here."""
+def _contacts(
+    organisations: list[Organisation], users: list[User], offers: list[Offer]
+) -> tuple[dict[int, str], set[int]]:
+    """The partners the demo gives no account: organisation id -> the contact address of
+    those whose offers have one (they are reachable only by it), and the ids of those left
+    with neither, whose offers nobody can receive."""
     with_accounts = {user.organisation_id for user in users}
     contacts: dict[int, str] = {}
-    drawn: list[Organisation] = []
+    unreachable: set[int] = set()
     for organisation in organisations:
         own = [offer for offer in offers if offer.organisation_id == organisation.id]
         if not own or organisation.id in with_accounts:
             continue
-        addresses = {offer.contact_email for offer in own}
-        if len(addresses) == 1 and None not in addresses and "" not in addresses:
-            contacts[organisation.id] = str(addresses.pop())
+        addresses = {offer.contact_email or "" for offer in own}
+        if "" in addresses:
+            unreachable.add(organisation.id)
         else:
-            drawn.append(organisation)
-    for organisation in random.sample(drawn, round(share * len(drawn))):
-        address = f"contact-{organisation.id}@relais-demo.paris"
-        for offer in offers:
-            if offer.organisation_id == organisation.id:
-                await update_offer(session, Actor.operator(), offer.id, {"contact_email": address})
-        contacts[organisation.id] = address
-    return contacts
+            contacts[organisation.id] = min(addresses)
+    return contacts, unreachable
 
 
-def _closing(random: Random, partners: list[Partner], users: list[User]) -> int | None:
-    """An answering partner with accounts that all work cases (no coordinator, secretary or
-    platform admin among them) and no contact address: the one to close mid-year."""
+def _closing(
+    random: Random, partners: list[Partner], users: list[User], members: Iterable[int]
+) -> int | None:
+    """An answering partner with a member, whose accounts all work cases (no coordinator,
+    secretary or platform admin among them), and no contact address: the one to close."""
     keeps = {user.organisation_id for user in users if user.role not in ORGANISATION_STAFF}
     candidates = [
         p.organisation_id
         for p in partners
-        if not p.unresponsive and p.contact_email is None and p.organisation_id not in keeps
+        if not p.unresponsive
+        and p.contact_email is None
+        and p.organisation_id in members
+        and p.organisation_id not in keeps
     ]
     return random.choice(candidates) if candidates else None
 
