@@ -86,7 +86,10 @@ class Handovers:
             confirm_at = agenda.after_business_days(meeting + timedelta(hours=1), CONFIRM_DELAYS)
 
             async def confirm(session: AsyncSession, now: datetime) -> None:
-                await agenda.act(session, HANDOVER, handover_id, "confirm", actor, {}, now)
+                handover = await agenda.act(
+                    session, HANDOVER, handover_id, "confirm", actor, {}, now
+                )
+                await self.referents.follow(session, handover.person_id, successor)
 
             agenda.at(confirm_at, "handover_confirm", confirm)
 

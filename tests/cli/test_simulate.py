@@ -12,16 +12,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from core.business_days import PARIS
+from core.db import create_engine, create_sessionmaker
+from core.models import Offer, Referral, User
 from core.settings import Settings, get_settings
 from relais.cli import app
-from relais.simulation.run import SimulationConfig, simulate, simulate_in
+from relais.simulation.run import (
+    CLOSING_TIME,
+    FIRST_DAY,
+    SimulationConfig,
+    simulate,
+    simulate_in,
+)
 from relais.simulation.world import NotEmpty
 from states.lifecycle import Recipient
+from states.reachability import reachable_clause
 from states.referral import REFERRAL, ReferralState
 from tests.factories import SECRET
 
@@ -47,9 +59,10 @@ def figures(output: str) -> dict[str, str]:
     return dict(line.split(": ", 1) for line in output.splitlines() if ": " in line)
 
 
-def test_a_month_with_faults_stalls_loses_and_doubles_nothing() -> None:
+def test_a_month_with_faults_stalls_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'month.db'}"
     lines: list[str] = []
-    report = simulate_in(SETTINGS, None, SimulationConfig(80, 20, 3, 0.3, 0.2), lines.append)
+    report = simulate_in(SETTINGS, url, SimulationConfig(80, 20, 3, 0.3, 0.2), lines.append)
 
     assert report.referrals == 80
     assert report.smtp_refusals > 0
@@ -64,6 +77,32 @@ def test_a_month_with_faults_stalls_loses_and_doubles_nothing() -> None:
     assert not report.failed
     assert 0 < report.answered_in_time <= 1
     assert {"stalled: 0", "silent: 0", "unchased: 0"} <= set(report.lines())
+    # Nobody referred anyone to an offer nobody could receive: the demo's partner with
+    # neither account nor contact address, or the one closed halfway, once closed.
+    halfway = datetime.combine(FIRST_DAY + timedelta(days=10), CLOSING_TIME, tzinfo=PARIS)
+    assert asyncio.run(referred_to_unreachable_offers(url, halfway)) == (0, 0)
+
+
+async def referred_to_unreachable_offers(url: str, closed_at: datetime) -> tuple[int, int]:
+    """Referrals to an offer whose organisation never had an account and has no contact
+    address, and referrals since ``closed_at`` to an offer nobody can receive."""
+    unreachable = ~reachable_clause()
+    never = ~select(User.id).where(User.organisation_id == Offer.organisation_id).exists()
+    engine = create_engine(url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            counts = [
+                await session.scalar(
+                    select(func.count())
+                    .select_from(Referral)
+                    .join(Offer, Offer.id == Referral.offer_id)
+                    .where(unreachable, condition)
+                )
+                for condition in (never, Referral.created_at >= closed_at)
+            ]
+    finally:
+        await engine.dispose()
+    return counts[0] or 0, counts[1] or 0
 
 
 def test_a_waiting_state_without_timers_is_unchased_and_the_run_fails(
