@@ -12,10 +12,11 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from core.db import get_kept, transaction
 from core.enums import AccompanimentSource
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
 from services import cases
 from services.cases import Box, CasePage, CaseView
+from states.accompaniment import lock_person
 from states.accompaniments import accompaniments_of, begin_accompaniment, current_accompaniment
 from states.actor import Actor
 from states.fields import Id, LongText, Payload
@@ -103,14 +104,31 @@ async def propose_handover(
     assert actor.organisation_id is not None
     if not await may_see_person(session, actor, data.person_id):
         raise NotFound(f"Personne {data.person_id} introuvable.")
-    current = await current_accompaniment(session, data.person_id)
-    if current is None or not may_hand_over_from(actor, current.organisation_id):
-        raise Forbidden(
-            "Seule l'organisation qui accompagne actuellement la personne peut proposer un "
-            "passage de relais."
-        )
-    if not data.consent:
-        raise InvalidInput(CONSENT_REQUIRED, field="consent")
+    async with transaction(session, conflict=ConcurrentChange(cases.RECORDED_CONCURRENTLY)):
+        # Under the person's lock, as an end of the accompaniment is: a proposal never
+        # outlives the accompaniment it hands over.
+        await lock_person(session, data.person_id)
+        current = await current_accompaniment(session, data.person_id, lock=True)
+        if current is None or not may_hand_over_from(actor, current.organisation_id):
+            raise Forbidden(
+                "Seule l'organisation qui accompagne actuellement la personne peut proposer un "
+                "passage de relais."
+            )
+        if not data.consent:
+            raise InvalidInput(CONSENT_REQUIRED, field="consent")
+        handover = await _handover(session, actor, data, current, now)
+        handover_id = await cases.insert_case(session, HANDOVER, handover, actor, now)
+    return await get_handover(session, actor, handover_id)
+
+
+async def _handover(
+    session: AsyncSession,
+    actor: Actor,
+    data: HandoverCreate,
+    current: Accompaniment,
+    now: datetime,
+) -> Handover:
+    """The new handover of ``current`` to ``data.to_organisation_id``, checked, not yet saved."""
     successor = await session.get(Organisation, data.to_organisation_id)
     if successor is None:
         raise InvalidInput(
@@ -130,8 +148,7 @@ async def propose_handover(
         reason=data.reason,
         consent_attested_at=now,
     )
-    handover_id = await cases.open_case(session, HANDOVER, handover, actor, now)
-    return await get_handover(session, actor, handover_id)
+    return handover
 
 
 async def get_handover(session: AsyncSession, actor: Actor, handover_id: int) -> CaseView:

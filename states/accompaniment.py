@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import get_kept
 from core.enums import LabelledEnum, Outcome, TimerKind
 from core.errors import TransitionNotAllowed
-from core.models import Accompaniment, Handover, Organisation
+from core.models import Accompaniment, Handover, Organisation, Person
 from states.fields import Comment, Payload
 from states.lifecycle import (
     COORDINATORS,
@@ -62,6 +62,22 @@ class EndAccompanimentFields(Payload):
 
 class HandOverFields(Payload):
     """``hand_over``: fired by relais when a handover of the person is confirmed."""
+
+
+async def lock_person(session: AsyncSession, person_id: Any) -> None:
+    """Lock the person's row (``SELECT … FOR UPDATE``; ``person_id`` may be a subquery).
+
+    Whatever changes who accompanies a person, or proposes to, takes this lock first: ending
+    an accompaniment and proposing a handover of it then run one after the other, so that no
+    handover is left under way on an ended accompaniment.
+    """
+    await session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+
+
+async def _lock_person_of(session: AsyncSession, accompaniment_id: int) -> None:
+    """``lock_first``: the person of the accompaniment, before the accompaniment itself."""
+    person_of = select(Accompaniment.person_id).where(Accompaniment.id == accompaniment_id)
+    await lock_person(session, person_of.scalar_subquery())
 
 
 async def _end(session: AsyncSession, accompaniment: Any, fields: BaseModel, now: datetime) -> None:
@@ -170,6 +186,7 @@ ACCOMPANIMENT = Lifecycle(
     list_label="Accompagnements",
     path="/accompaniments",
     describe=_describe,
+    lock_first=_lock_person_of,
     person=Accompaniment.person_id,
     waiting_on={
         S.ACTIVE: Waiting(
