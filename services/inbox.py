@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -24,6 +24,7 @@ from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.policy import awaits_clause
 from states.registry import LIFECYCLES
+from states.timers import fell_due_clause
 
 INBOX_LIMIT = 200
 
@@ -180,13 +181,7 @@ async def awaiting(
     checked_on = lifecycle.progress_check_states
     if checked_on:
         # Ongoing work is on the list once its progress check fell due, until a note.
-        check_due = exists().where(
-            Timer.case_kind == lifecycle.name,
-            Timer.case_id == model.id,
-            Timer.kind == TimerKind.REMINDER,
-            Timer.closed_at.is_(None),
-            Timer.due_at <= now,
-        )
+        check_due = fell_due_clause(lifecycle, TimerKind.REMINDER, now)
         clause = and_(clause, or_(model.state.not_in(checked_on), check_due))
     rows = await session.execute(
         select(model, deadline)

@@ -86,17 +86,23 @@ async def open_timers(
         await session.execute(OPEN_TIMERS, rows)
 
 
+def fell_due_clause(lifecycle: Lifecycle, kind: TimerKind, now: datetime) -> Any:
+    """SQL condition: the case has an open timer of ``kind`` whose time has come at ``now``
+    (the case has not left the state that set it)."""
+    return exists().where(
+        Timer.case_kind == lifecycle.name,
+        Timer.case_id == lifecycle.model.id,
+        Timer.kind == kind,
+        Timer.closed_at.is_(None),
+        Timer.due_at <= now,
+    )
+
+
 def overdue_clause(lifecycle: Lifecycle, now: datetime) -> Any:
     """SQL condition: the case's escalation time has passed and it has not moved since, or it
     is in a state that is a missed deadline in itself (``Waiting.late``)."""
     model = lifecycle.model
-    past_escalation = exists().where(
-        Timer.case_kind == lifecycle.name,
-        Timer.case_id == model.id,
-        Timer.kind == TimerKind.ESCALATION,
-        Timer.closed_at.is_(None),
-        Timer.due_at <= now,
-    )
+    past_escalation = fell_due_clause(lifecycle, TimerKind.ESCALATION, now)
     if not lifecycle.late_states:
         return past_escalation
     return or_(past_escalation, model.state.in_(lifecycle.late_states))
