@@ -7,7 +7,9 @@ les-emplois: the value is what the database and the API hold, the label what a p
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
+
+from data_inclusion.schema import v1 as data_inclusion
 
 
 class LabelledEnum(StrEnum):
@@ -146,6 +148,43 @@ class Barrier(LabelledEnum):
     NUMERIQUE = "numerique", "Numérique"
     ADMINISTRATIF = "administratif", "Démarches administratives"
     FINANCIER = "financier", "Difficultés financières"
+
+
+RELAIS_PUBLICS: tuple[tuple[str, str, str], ...] = (
+    ("RSA", "rsa", "Allocataires du RSA"),
+    ("ASS", "ass", "Allocataires de l'ASS"),
+    ("AAH", "aah", "Allocataires de l'AAH"),
+    ("RQTH", "rqth", "Bénéficiaires de la RQTH"),
+)
+"""The administrative statuses the plan names, which data·inclusion's publics lack (relais's
+own additions: ``Public.is_relais_addition``)."""
+
+
+def _publics() -> type[LabelledEnum]:
+    imported = [(member.name, (member.value, member.label)) for member in data_inclusion.Public]
+    own = [(name, (value, label)) for name, value, label in RELAIS_PUBLICS]
+    build: Any = LabelledEnum  # the functional API, which mypy cannot follow with computed members
+    vocabulary: type[LabelledEnum] = build("Public", imported + own, module=__name__)
+    own_values = {value for _, value, _ in RELAIS_PUBLICS}
+    for member in vocabulary:
+        setattr(member, "is_relais_addition", member.value in own_values)  # noqa: B010
+    vocabulary.__doc__ = (
+        "Publics: data·inclusion's ``publics`` (from the published schema), then RSA, ASS, "
+        "AAH and RQTH. A person's publics and an offer's eligible publics are sets of them."
+    )
+    return vocabulary
+
+
+if TYPE_CHECKING:
+
+    class Public(LabelledEnum):
+        """Publics: data·inclusion's ``publics``, then RSA, ASS, AAH and RQTH (built at import
+        from the ``data-inclusion-schema`` package; refer to a member by value)."""
+
+        is_relais_addition: bool
+
+else:
+    Public = _publics()
 
 
 class ReturnReason(LabelledEnum):
