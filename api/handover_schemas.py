@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, computed_field
+from pydantic import BaseModel, Field, computed_field
 
-from api.schemas import EventRead, OrganisationRef, PersonRead, Read
+from api.schemas import CounsellorRead, EventRead, OrganisationRef, PersonRead, Read
 from core.enums import AccompanimentSource, Outcome, Territory
 from states.accompaniment import AccompanimentState
 
@@ -73,6 +73,7 @@ class HandoverRead(HandoverSummary):
     consent_attested_at: datetime
     decline_reason: str | None
     withdraw_reason: str | None
+    created_by: CounsellorRead = Field(description="Who proposed the handover, to reach them.")
     events: list[EventRead]
     allowed_actions: list[str]
 

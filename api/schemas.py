@@ -55,6 +55,7 @@ class UserRead(user_schemas.BaseUser[int]):
     organisation_id: int
     role: Role
     full_name: str | None = None
+    work_phone: str | None = None
     scope_territory: Territory | None = None
 
 
@@ -105,6 +106,7 @@ class OfferRef(Read):
     id: int
     title: str
     category: OfferCategory
+    contact_email: str | None = None
 
 
 class PersonRead(Read):
@@ -115,6 +117,15 @@ class PersonRead(Read):
     birth_date: date | None
     email: str | None
     phone: str | None
+
+
+class CounsellorRead(Read):
+    """The professional who opened a case, as the partners of the case may reach them."""
+
+    full_name: str | None
+    email: str
+    work_phone: str | None
+    is_active: bool
 
 
 class EventRead(Read):
@@ -157,6 +168,9 @@ class ReferralRead(ReferralSummary):
     return_comment: str | None
     outcome: Outcome | None
     cancel_reason: str | None
+    created_by: CounsellorRead = Field(
+        description="The referrer's named counsellor (the offer's contact is offer.contact_email)."
+    )
     events: list[EventRead]
     allowed_actions: list[str]
 

@@ -194,6 +194,12 @@ class ReturnReason(LabelledEnum):
     NOT_ELIGIBLE = "not_eligible", "La personne n'est pas éligible à l'offre"
     NO_CAPACITY = "no_capacity", "Plus de place disponible"
     WRONG_OFFER = "wrong_offer", "L'offre ne correspond pas au besoin"
+    OUT_OF_AREA = "out_of_area", "Hors secteur"
+    ALREADY_ACCOMPANIED = "already_accompanied", "La personne est déjà accompagnée"
+    ADMINISTRATIVE_CONDITIONS = (
+        "administrative_conditions",
+        "Conditions administratives non remplies (droits non ouverts)",
+    )
     PERSON_UNREACHABLE = "person_unreachable", "La personne n'a pas pu être jointe"
     PERSON_DECLINED = "person_declined", "La personne a renoncé"
     DUPLICATE = "duplicate", "Orientation en double"
@@ -201,14 +207,53 @@ class ReturnReason(LabelledEnum):
 
 
 class Outcome(LabelledEnum):
-    """How a completed referral ended."""
+    """How a completed referral or an accompaniment ended (issue, motif de sortie).
 
-    EMPLOYMENT = "employment", "Accès à l'emploi"
-    TRAINING = "training", "Entrée en formation"
+    ``employment`` and ``training`` are the first, coarser codes: kept so that what was
+    recorded with them still reads, never offered again (``REFERRAL_OUTCOMES``,
+    ``EXIT_REASONS``). Nobody said whether that job lasted six months, or whether that
+    training qualified: they stay as they were, and the indicators count them apart.
+    """
+
+    LASTING_EMPLOYMENT = (
+        "lasting_employment",
+        "Emploi durable (CDI, ou CDD de 6 mois ou plus)",
+    )
+    TRANSITIONAL_EMPLOYMENT = (
+        "transitional_employment",
+        "Emploi de transition (CDD de moins de 6 mois, intérim, contrat aidé)",
+    )
+    IAE = "iae", "Entrée en structure d'insertion par l'activité économique (IAE)"
+    BUSINESS_CREATION = "business_creation", "Création ou reprise d'entreprise"
+    QUALIFYING_TRAINING = "qualifying_training", "Formation qualifiante ou certifiante"
+    OTHER_TRAINING = "other_training", "Autre formation"
     OTHER_OFFER = "other_offer", "Orientation vers une autre offre"
+    MOVED_AWAY = "moved_away", "Déménagement"
+    END_OF_RIGHTS = "end_of_rights", "Fin de droits"
     PERSON_LEFT = "person_left", "La personne a quitté l'accompagnement"
     DID_NOT_ATTEND = "did_not_attend", "La personne ne s'est pas présentée"
     OTHER = "other", "Autre (voir le dossier)"
+    # Retired: read, never offered (see the docstring).
+    EMPLOYMENT = "employment", "Emploi (durée non précisée)"
+    TRAINING = "training", "Formation (type non précisé)"
+
+    @property
+    def is_retired(self) -> bool:
+        """Whether the code is one of the first, coarser ones, no longer offered."""
+        return self in RETIRED_OUTCOMES
+
+
+RETIRED_OUTCOMES = frozenset({Outcome.EMPLOYMENT, Outcome.TRAINING})
+"""Codes stored before the finer ones existed: they read, nobody may choose them again."""
+REFERRAL_OUTCOMES: tuple[Outcome, ...] = tuple(
+    outcome for outcome in Outcome if outcome not in RETIRED_OUTCOMES
+)
+"""The outcomes a receiving partner chooses from when completing a referral."""
+EXIT_REASONS: tuple[Outcome, ...] = tuple(
+    outcome for outcome in REFERRAL_OUTCOMES if outcome is not Outcome.DID_NOT_ATTEND
+)
+"""The exit reasons (motifs de sortie) a référent chooses from when ending an accompaniment:
+a person followed did attend."""
 
 
 class TimerKind(LabelledEnum):

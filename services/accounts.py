@@ -20,7 +20,7 @@ from core.enums import Role
 from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Organisation, User
 from services.auth import UserManager, end_sessions
-from services.inputs import AccountCreate, AccountUpdate, UserCreate
+from services.inputs import AccountCreate, AccountUpdate, ContactUpdate, UserCreate
 from states.actor import Actor
 from states.policy import (
     may_manage_accounts,
@@ -174,7 +174,7 @@ async def keep_an_admin(session: AsyncSession, leaving: set[int]) -> None:
 async def update_account(
     session: AsyncSession, actor: Actor, user_id: int, data: AccountUpdate
 ) -> User:
-    """Change an account's name, role or territory; see ``AccountUpdate`` for null values.
+    """Change an account's name, work phone, role or territory; see ``AccountUpdate`` for nulls.
 
     Only coordinators have a territory: it is cleared when the role changes to another.
     Nobody changes their own role, and the last active admin stays one (409).
@@ -204,9 +204,33 @@ async def update_account(
             territory = None
         if "full_name" in given:
             user.full_name = data.full_name
+        if "work_phone" in given:
+            user.work_phone = data.work_phone
         user.role = role
         user.is_superuser = role is Role.ADMIN
         user.scope_territory = territory
+    return user
+
+
+async def update_own_contact(session: AsyncSession, actor: Actor, data: ContactUpdate) -> User:
+    """Change the caller's own name and work phone (any signed-in person, for themselves):
+    what the partners of their cases read to reach them."""
+    if actor.user_id is None:
+        raise Forbidden("Seule une personne connectée modifie ses coordonnées.")
+    given = data.model_fields_set
+    async with transaction(session):
+        user = (
+            await session.execute(
+                select(User)
+                .where(User.id == actor.user_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        if "full_name" in given:
+            user.full_name = data.full_name
+        if "work_phone" in given:
+            user.work_phone = data.work_phone
     return user
 
 

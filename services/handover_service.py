@@ -35,8 +35,9 @@ DETAILS: tuple[ORMOption, ...] = (
     selectinload(Handover.person),
     selectinload(Handover.from_organisation),
     selectinload(Handover.to_organisation),
+    selectinload(Handover.created_by),
 )
-"""What a handover's views load with it."""
+"""What a handover's views load with it (its creator: who proposed it, the page's contact)."""
 
 CONSENT_REQUIRED = (
     "La personne doit avoir été informée et avoir donné son accord : cochez l'attestation."

@@ -10,7 +10,7 @@ from pydantic import EmailStr, Field, StringConstraints
 
 from core.db import STORABLE_TEXT
 from core.enums import OfferCategory, OrganisationKind, Role, Situation, Territory
-from states.fields import Id, Payload
+from states.fields import FrenchPhone, Id, Payload
 
 Name = Annotated[
     str,
@@ -65,12 +65,21 @@ class OrganisationUpdate(Payload):
 
 
 class AccountUpdate(Payload):
-    """The fields of an account to change. A field left out stays as it is; ``full_name``
-    and ``scope_territory`` sent as null are cleared (a role cannot be cleared)."""
+    """The fields of an account to change. A field left out stays as it is; ``full_name``,
+    ``work_phone`` and ``scope_territory`` sent as null are cleared (a role cannot be)."""
 
     full_name: Name | None = Field(default=None, title="Nom et prénom")
+    work_phone: FrenchPhone | None = Field(default=None, title="Téléphone professionnel")
     role: Role | None = Field(default=None, title="Rôle")
     scope_territory: Territory | None = Field(default=None, title="Territoire suivi")
+
+
+class ContactUpdate(Payload):
+    """A person's own professional contact details, shown to the partners of their cases.
+    A field left out stays as it is; sent as null (or empty on the page), it is cleared."""
+
+    full_name: Name | None = Field(default=None, title="Nom et prénom")
+    work_phone: FrenchPhone | None = Field(default=None, title="Téléphone professionnel")
 
 
 class PasswordChange(Payload):

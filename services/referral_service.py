@@ -33,8 +33,10 @@ DETAILS: tuple[ORMOption, ...] = (
     selectinload(Referral.person),
     selectinload(Referral.sender_organisation),
     selectinload(Referral.receiver_organisation),
+    selectinload(Referral.created_by),
 )
-"""What a referral's views load with it (its relationships are ``lazy="raise"``)."""
+"""What a referral's views load with it (its relationships are ``lazy="raise"``); its
+creator is the referrer's named counsellor the case page shows."""
 
 
 class RedirectFields(Payload):

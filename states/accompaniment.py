@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_kept
-from core.enums import LabelledEnum, Outcome, TimerKind
+from core.enums import LabelledEnum, TimerKind
 from core.errors import TransitionNotAllowed
 from core.models import Accompaniment, Handover, Organisation, Person
-from states.fields import Comment, Payload
+from states.fields import Comment, ExitReason, Payload
 from states.lifecycle import (
     COORDINATORS,
     SYSTEM,
@@ -56,7 +56,7 @@ class AccompanimentNoteFields(Payload):
 class EndAccompanimentFields(Payload):
     """``end``: the référent ends the accompaniment (sortie), and says how it ended."""
 
-    outcome: Outcome = Field(title="Motif de sortie")
+    outcome: ExitReason = Field(title="Motif de sortie")
     comment: Comment | None = Field(default=None, title="Commentaire")
 
 

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from core.db import EARLIEST_MOMENT, LATEST_MOMENT, MAX_ID, STORABLE_TEXT
+from core.enums import EXIT_REASONS, REFERRAL_OUTCOMES, Outcome
 
 ShortText = Annotated[
     str,
@@ -37,6 +54,70 @@ Moment = Annotated[
 ]
 """An aware instant between 1900 and 3000, written as ISO 8601 text."""
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .()-]{6,20}$")]
+
+PHONE_SEPARATORS = re.compile(r"[\s.\-/]|\(0\)")
+"""What a French number is written with besides its digits: spaces, dots, dashes, slashes,
+and the ``(0)`` of ``+33 (0)1 …``."""
+FRENCH_NUMBER = re.compile(r"0[1-9][0-9]{8}")
+
+
+def _french_phone(value: str) -> str:
+    """A French phone number as ``01 23 45 67 89``, from any usual way of writing it
+    (``0123456789``, ``01.23.45.67.89``, ``+33 1 23 45 67 89``, ``0033 1 …``)."""
+    digits = PHONE_SEPARATORS.sub("", value)
+    for prefix in ("+33", "0033"):
+        if digits.startswith(prefix):
+            digits = "0" + digits.removeprefix(prefix)
+    if not FRENCH_NUMBER.fullmatch(digits):
+        raise PydanticCustomError(
+            "french_phone",
+            "numéro de téléphone français attendu (10 chiffres, par exemple 01 23 45 67 89)",
+        )
+    return " ".join(digits[start : start + 2] for start in range(0, 10, 2))
+
+
+FrenchPhone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=30), AfterValidator(_french_phone)
+]
+"""A French phone number (a professional's line), stored as ``01 23 45 67 89``."""
+
+
+@dataclass(frozen=True)
+class Offered:
+    """Marks a vocabulary field that offers only some of its members (``Annotated[E, Offered(…)]``).
+
+    The others still read (they were stored before), but are refused on input with the list
+    of those offered; forms show only those, and the API's schema lists only them.
+    """
+
+    members: Sequence[StrEnum]
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """The vocabulary's own validation, then refuse a member not offered here."""
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Only the offered values, not the whole vocabulary."""
+        return {"type": "string", "enum": [member.value for member in self.members]}
+
+    def _check(self, value: StrEnum) -> StrEnum:
+        if value not in self.members:
+            raise PydanticCustomError(
+                "not_offered",
+                "« {value} » n'est pas proposé ici : choisissez parmi {offered}",
+                {"value": value.value, "offered": ", ".join(m.value for m in self.members)},
+            )
+        return value
+
+
+ReferralOutcome = Annotated[Outcome, Offered(REFERRAL_OUTCOMES)]
+"""An outcome a receiving partner may give when completing a referral."""
+ExitReason = Annotated[Outcome, Offered(EXIT_REASONS)]
+"""An exit reason a référent may give when ending an accompaniment."""
 
 
 class Payload(BaseModel):

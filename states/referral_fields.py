@@ -7,8 +7,17 @@ from datetime import date
 
 from pydantic import EmailStr, Field
 
-from core.enums import Barrier, Outcome, ReturnReason, Situation
-from states.fields import Comment, LongText, Moment, OfferId, Payload, Phone, ShortText
+from core.enums import Barrier, ReturnReason, Situation
+from states.fields import (
+    Comment,
+    LongText,
+    Moment,
+    OfferId,
+    Payload,
+    Phone,
+    ReferralOutcome,
+    ShortText,
+)
 
 
 class SubmitFields(Payload):
@@ -47,7 +56,7 @@ class StartFields(Payload):
 class CompleteFields(Payload):
     """``complete``: how it ended."""
 
-    outcome: Outcome = Field(title="Issue de l'accompagnement")
+    outcome: ReferralOutcome = Field(title="Issue de l'accompagnement")
     comment: Comment | None = Field(default=None, title="Commentaire")
 
 

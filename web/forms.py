@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from core.business_days import PARIS, assume_paris
 from core.enums import LabelledEnum
 from core.errors import InvalidInput
-from states.fields import FRENCH_VALIDATION
+from states.fields import FRENCH_VALIDATION, Offered
 
 TEXTAREA_FROM = 300
 """Texts allowed longer than this get a text area rather than a one-line field."""
@@ -98,7 +98,8 @@ def _kind(annotation: Any, metadata: list[Any]) -> tuple[str, Sequence[Choice]]:
         (member,) = get_args(annotation)
         return "checkboxes", _choices(member)
     if isinstance(annotation, type) and issubclass(annotation, StrEnum):
-        return "select", _choices(annotation)
+        offered = next((item for item in metadata if isinstance(item, Offered)), None)
+        return "select", _choices(annotation, offered.members if offered else None)
     if annotation is bool:
         return "checkbox", ()
     if isinstance(annotation, type) and issubclass(annotation, datetime):
@@ -111,9 +112,10 @@ def _kind(annotation: Any, metadata: list[Any]) -> tuple[str, Sequence[Choice]]:
     return ("textarea" if limit is not None and limit > TEXTAREA_FROM else "text"), ()
 
 
-def _choices(vocabulary: type[StrEnum]) -> list[Choice]:
+def _choices(vocabulary: type[StrEnum], offered: Sequence[StrEnum] | None = None) -> list[Choice]:
     if issubclass(vocabulary, LabelledEnum):
-        return vocabulary.choices()
+        choices = vocabulary.choices()
+        return [choice for choice in choices if offered is None or choice[0] in offered]
     return [(member.value, member.value) for member in vocabulary]
 
 

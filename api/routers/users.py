@@ -13,7 +13,7 @@ from core.db import MAX_ID
 from core.models import User
 from services import accounts, passwords
 from services.accounts import create_account
-from services.inputs import AccountCreate, AccountUpdate, PasswordChange
+from services.inputs import AccountCreate, AccountUpdate, ContactUpdate, PasswordChange
 
 me_router = APIRouter(prefix="/users", tags=["comptes"])
 router = APIRouter(prefix="/api/users", tags=["comptes"])
@@ -70,6 +70,13 @@ async def change_my_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.patch("/me", response_model=UserRead, responses=error_responses(401, 422))
+async def update_my_contact(body: ContactUpdate, actor: ActorDep, session: SessionDep) -> User:
+    """Change the caller's own name and work phone (``work_phone``: a French number, stored
+    as ``01 23 45 67 89``; null clears it), shown to the partners of the caller's cases."""
+    return await accounts.update_own_contact(session, actor, body)
+
+
 @router.get("/{user_id}", response_model=UserRead, responses=error_responses(401, 404, 422))
 async def get_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> User:
     """One account: the caller's own, or one they manage."""
@@ -84,7 +91,8 @@ async def get_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> Use
 async def update_user(
     user_id: PathId, body: AccountUpdate, actor: ActorDep, session: SessionDep
 ) -> User:
-    """Change an account's name, role or territory (``scope_territory``: coordinators only)."""
+    """Change an account's name, work phone, role or territory (``scope_territory``:
+    coordinators only)."""
     return await accounts.update_account(session, actor, user_id, body)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, enum_column
 from core.enums import AccompanimentSource, Outcome, Territory
-from core.models.directory import Organisation
+from core.models.directory import Organisation, User
 from core.models.referrals import Person
 
 
@@ -87,5 +87,6 @@ class Handover(Base):
     to_organisation: Mapped[Organisation] = relationship(
         foreign_keys=[to_organisation_id], lazy="raise"
     )
+    created_by: Mapped[User] = relationship(lazy="raise")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as is

@@ -36,6 +36,8 @@ class User(SQLAlchemyBaseUserTable[int], Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     role: Mapped[Role] = mapped_column(enum_column(Role))
     full_name: Mapped[str | None] = mapped_column(String(200))
+    # A professional line, shown to the partners of the cases the user opens (« 01 23 45 67 89 »).
+    work_phone: Mapped[str | None] = mapped_column(String(20))
     # Only coordinators use it: None means every territory.
     scope_territory: Mapped[Territory | None] = mapped_column(enum_column(Territory))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

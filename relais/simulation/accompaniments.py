@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import end_reads
-from core.enums import Outcome
+from core.enums import EXIT_REASONS
 from core.models import Accompaniment
 from relais.simulation.agenda import NOTE_SHARE, PROGRESS_DELAYS, Agenda, Step
 from relais.simulation.world import Partner
 from states.accompaniment import ACCOMPANIMENT, AccompanimentState
 
-OUTCOMES = tuple(Outcome)
+OUTCOMES = EXIT_REASONS
 
 
 class Referents:

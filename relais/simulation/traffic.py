@@ -15,7 +15,7 @@ from random import Random
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS, add_business_days
-from core.enums import Outcome, ReturnReason
+from core.enums import REFERRAL_OUTCOMES, ReturnReason
 from core.models import Person
 from core.settings import Settings
 from relais.simulation.accompaniments import Referents
@@ -44,7 +44,7 @@ ANSWER_DELAYS: Delays = (
 JOINING_DELAYS: Delays = ANSWER_DELAYS[:5]
 START_DELAYS: Delays = ((1, 40), (3, 30), (6, 15), (11, 10), (16, 5))
 FOLLOW_UP_DELAYS: Delays = ((0, 30), (2, 30), (4, 20), (6, 12), (11, 8))
-OUTCOMES = tuple(Outcome)
+OUTCOMES = REFERRAL_OUTCOMES
 RETURN_REASONS = tuple(ReturnReason)
 QUIET_SHARE = 0.25
 """The share of started referrals whose receiver goes quiet: no news until the progress check."""

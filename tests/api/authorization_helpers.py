@@ -47,7 +47,7 @@ async def headers_of(world: World, caller: str) -> dict[str, str]:
 
 TRIGGER_BODIES: dict[str, dict[str, Any]] = {
     "return": {"reason": "no_capacity", "comment": "Plus de place ce trimestre."},
-    "complete": {"outcome": "employment"},
+    "complete": {"outcome": "lasting_employment"},
     "cancel": {"reason": "La personne a trouvé un emploi."},
     "resubmit": {"motive": "Demande complétée"},
 }

@@ -20,7 +20,7 @@ from core.models import Referral
 from tests.factories import World, auth_headers, handover_json, make_offer, referral_json
 
 NOTE = {"note": "Entretien du mois : deux candidatures envoyées."}
-END = {"outcome": "employment", "comment": "CDD de six mois."}
+END = {"outcome": "lasting_employment", "comment": "CDD de six mois."}
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ async def test_the_referent_reads_takes_stock_of_and_ends_the_accompaniment(
     assert ended.status_code == 200, ended.text
     assert (ended.json()["state"], ended.json()["state_label"]) == ("ended", "terminé")
     assert (ended.json()["exit_outcome"], ended.json()["exit_comment"]) == (
-        "employment",
+        "lasting_employment",
         "CDD de six mois.",
     )
     assert ended.json()["ended_at"] == ended.json()["state_entered_at"]
@@ -116,7 +116,7 @@ async def test_the_referent_reads_takes_stock_of_and_ends_the_accompaniment(
     assert (row["reference"], row["state"], row["exit_outcome"]) == (
         "AP-2026-000001",
         "ended",
-        "employment",
+        "lasting_employment",
     )
     assert "events" not in row and "exit_comment" not in row
 

@@ -24,7 +24,7 @@ from tests.factories import World, accompany_new_person, auth_headers, handover_
 pytestmark = pytest.mark.postgres
 
 ROUNDS = 8
-END = {"outcome": "employment", "comment": "CDI signé."}
+END = {"outcome": "lasting_employment", "comment": "CDI signé."}
 
 
 @pytest.mark.parametrize("round_number", range(ROUNDS))

@@ -33,7 +33,7 @@ async def test_create_accept_start_complete(
     for trigger, payload in [
         ("accept", {"first_appointment_at": "2026-03-05T10:00:00+01:00"}),
         ("start", {}),
-        ("complete", {"outcome": "training"}),
+        ("complete", {"outcome": "qualifying_training"}),
     ]:
         answer = await client.post(
             f"/api/referrals/{referral_id}/{trigger}", json=payload, headers=receiver

@@ -144,7 +144,7 @@ async def produce_every_message(
         (11, "resubmit", {"motive": AMENDED_MOTIVE, "situation": "rsa"}, referrer),
         (12, "accept", {"first_appointment_at": "2026-03-05T14:30:00+01:00"}, receiver),
         (13, "start", {}, receiver),
-        (14, "complete", {"outcome": "training", "comment": RETURN_COMMENT}, receiver),
+        (14, "complete", {"outcome": "qualifying_training", "comment": RETURN_COMMENT}, receiver),
     ]
     for hour, trigger, payload, headers in steps:
         clock.set(paris(2, hour))

@@ -27,7 +27,7 @@ from states.referral import REFERRAL
 from tests.factories import World, accompany_new_person, actor_of, handover_json, make_offer
 
 Sessions = async_sessionmaker[AsyncSession]
-END = {"outcome": "training", "comment": "Entrée en formation qualifiante."}
+END = {"outcome": "qualifying_training", "comment": "Entrée en formation qualifiante."}
 
 
 async def accompanied(sessions: Sessions, world: World, now: datetime) -> tuple[int, int]:
@@ -107,7 +107,7 @@ async def test_an_ended_accompaniment_leaves_no_referent_until_another_begins(
 
     [row] = await rows_of(sessionmaker, person_id)
     assert (row.state, row.ended_at, row.exit_outcome, row.exit_comment) == (
-        "ended", ended_at, Outcome.TRAINING, "Entrée en formation qualifiante.",
+        "ended", ended_at, Outcome.QUALIFYING_TRAINING, "Entrée en formation qualifiante.",
     )  # fmt: skip
     assert await open_timers(sessionmaker, first) == []
     assert await history_of(sessionmaker, first) == [

@@ -61,7 +61,7 @@ PATHS: dict[str, tuple[str, ...]] = {"active": (), "ended": ("end",)}
 
 PAYLOADS: dict[str, dict[str, Any]] = {
     "note": {"note": "Entretien mensuel : candidatures envoyées, relance prévue."},
-    "end": {"outcome": "employment", "comment": "CDI signé."},
+    "end": {"outcome": "lasting_employment", "comment": "CDI signé."},
     "hand_over": {},
 }
 

@@ -215,7 +215,7 @@ async def test_version_increments_once_per_transition(
         ("resubmit", referrer, {"motive": "Motif précisé."}),
         ("accept", receiver, {}),
         ("start", receiver, {}),
-        ("complete", receiver, {"outcome": "employment"}),
+        ("complete", receiver, {"outcome": "lasting_employment"}),
     ]
     for trigger, actor, payload in steps:
         await fire(sessionmaker, referral_id, trigger, actor, payload, now=clock.now())
@@ -322,7 +322,7 @@ async def _walk_a_long_path(sessionmaker: Sessions, world: World, clock: FixedCl
         ("return", receiver, RETURN),
         ("resubmit", referrer, {"motive": "Motif précisé."}),
         ("accept", receiver, {}),
-        ("complete", receiver, {"outcome": "training"}),
+        ("complete", receiver, {"outcome": "qualifying_training"}),
     ]:
         await fire(sessionmaker, referral_id, trigger, actor, payload, now=clock.now())
     second = await new_referral(sessionmaker, world, clock.now())

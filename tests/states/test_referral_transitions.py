@@ -116,7 +116,7 @@ class Cast:
             "resubmit": {"motive": "Demande précisée après échange avec la personne."},
             "start": {},
             "note": {"note": "Entretien fait, recherche de stage en cours."},
-            "complete": {"outcome": "training"},
+            "complete": {"outcome": "qualifying_training"},
             "cancel": {"reason": "La personne a trouvé un emploi."},
             "close": {"comment": "Plus de suite à donner."},
             "reassign": {"offer_id": self.other_offer.id},

@@ -52,18 +52,21 @@ async def test_the_referent_takes_stock_then_ends_the_accompaniment(
     assert "Motif de sortie (obligatoire)" in visible_text(incomplete.text)
     assert "ce champ est obligatoire" in visible_text(incomplete.text)
     ended = await browser.post(
-        f"{PATH}/actions/end", {"end-outcome": "employment", "end-comment": "CDI signé."}
+        f"{PATH}/actions/end", {"end-outcome": "lasting_employment", "end-comment": "CDI signé."}
     )
     assert ended.status_code == 303, visible_text(ended.text)
     page = await browser.read(PATH)
     assert "Accompagnement AP-2026-000001 terminé" in page
-    assert "Motif de sortie Accès à l'emploi" in page and "CDI signé." in page
+    assert (
+        "Motif de sortie Emploi durable (CDI, ou CDD de 6 mois ou plus)" in page
+        and "CDI signé." in page
+    )
     assert "Aucune action possible pour vous à ce stade." in page
     assert "Relance" not in page
 
     history = await browser.read(f"/persons/{person_id}")
     assert "Référent actuel : aucun" in history
-    assert "Accès à l'emploi" in history
+    assert "Emploi durable (CDI, ou CDD de 6 mois ou plus)" in history
 
 
 async def test_the_end_waits_for_the_handover_under_way(

@@ -143,7 +143,9 @@ async def _accept_start_and_complete_it(page: Page, receiver: str) -> None:
     await expect(page.get_by_role("heading", level=1)).to_contain_text("en cours")
     await page.locator("details.action summary", has_text="Terminer").click()
     form = page.locator("form[action$='/actions/complete']")
-    await form.get_by_label("Issue de l'accompagnement").select_option(label="Accès à l'emploi")
+    await form.get_by_label("Issue de l'accompagnement").select_option(
+        label="Emploi durable (CDI, ou CDD de 6 mois ou plus)"
+    )
     await form.get_by_role("button", name="Terminer").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("terminée")
-    await expect(page.get_by_text("Accès à l'emploi")).to_be_visible()
+    await expect(page.get_by_text("Emploi durable (CDI, ou CDD de 6 mois ou plus)")).to_be_visible()

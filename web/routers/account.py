@@ -1,4 +1,6 @@
-"""« Mon compte » : the signed-in person changes their own password.
+"""« Mon compte » : the signed-in person changes their contact details and their password.
+
+The name and work phone are what the partners of their cases read to reach them.
 
 The current password is required; a new one ends every session of the account (on every
 device), so the person is sent to the login page with a notice saying so.
@@ -14,12 +16,14 @@ from pydantic import ValidationError
 
 from core.errors import InvalidInput
 from core.models import User
-from services import passwords
-from services.inputs import PasswordChange
+from services import accounts, passwords
+from services.inputs import ContactUpdate, PasswordChange
 from web.deps import NowDep, SessionDep, SettingsDep, WebUserDep
+from web.forms import form_fields
 from web.rendering import render
 from web.routing import page_router
 from web.session import UserManagerDep, session_cookie
+from web.submission import FormState, submit
 
 router = page_router()
 
@@ -30,15 +34,58 @@ CHANGED_NOTICE = "changed"
 """The ``notice`` the login page reads after a password change."""
 
 
-def _account_page(request: Request, status_code: int = 200, **values: Any) -> Response:
-    context = {"title": TITLE, "error": None, "field": None}
+SAVED_NOTICE = "Vos coordonnées sont enregistrées."
+
+
+def _account_page(
+    request: Request,
+    account: User,
+    status_code: int = 200,
+    contact: FormState | None = None,
+    **values: Any,
+) -> Response:
+    if contact is None:
+        contact = FormState(
+            values={"full_name": account.full_name, "work_phone": account.work_phone}
+        )
+    fields = form_fields(ContactUpdate, values=contact.values, errors=contact.errors)
+    context = {
+        "title": TITLE,
+        "error": None,
+        "field": None,
+        "account": account,
+        "contact_fields": fields,
+        "contact_error": contact.message,
+        "contact_saved": request.query_params.get("fait") == "coordonnees",
+        "saved_notice": SAVED_NOTICE,
+    }
     return render(request, "account.html", {**context, **values}, status_code=status_code)
 
 
 @router.get("/account")
-async def account_page(request: Request, user: WebUserDep) -> Response:
-    """Who the person is, and the form to change their password."""
-    return _account_page(request)
+async def account_page(request: Request, user: WebUserDep, session: SessionDep) -> Response:
+    """Who the person is, their contact details, and the form to change their password."""
+    return _account_page(request, await session.get_one(User, user.user.id))
+
+
+@router.post("/account/contact")
+async def change_contact(request: Request, user: WebUserDep, session: SessionDep) -> Response:
+    """Save the person's name and work phone (a field left empty is cleared); refused values
+    come back with what to correct (422), nothing written."""
+    form = await request.form()
+
+    async def act(data: ContactUpdate) -> str:
+        await accounts.update_own_contact(session, user.actor, data)
+        return "/account?fait=coordonnees"
+
+    emptied: dict[str, Any] = {
+        name: None for name in ContactUpdate.model_fields if not str(form.get(name) or "").strip()
+    }
+    outcome = await submit(session, ContactUpdate, form, act, **emptied)
+    if isinstance(outcome, FormState):
+        account = await session.get_one(User, user.user.id)
+        return _account_page(request, account, outcome.status_code, contact=outcome)
+    return RedirectResponse(outcome, status_code=303)
 
 
 @router.post("/account/password")
@@ -55,18 +102,18 @@ async def change_password(
 ) -> Response:
     """Change the password; every session ends, so on to the login page with a notice.
     French errors otherwise (422), nothing written."""
+    account = await session.get_one(User, user.user.id)
     if not current_password or not new_password:
-        return _account_page(request, 422, error=MISSING)
+        return _account_page(request, account, 422, error=MISSING)
     if new_password != confirmation:
-        return _account_page(request, 422, error=NOT_THE_SAME, field="confirmation")
+        return _account_page(request, account, 422, error=NOT_THE_SAME, field="confirmation")
     try:
         data = PasswordChange(current_password=current_password, new_password=new_password)
-        account = await session.get_one(User, user.user.id)
         await passwords.change_own_password(session, manager, account, data, now)
     except ValidationError:
-        return _account_page(request, 422, error=MISSING)
+        return _account_page(request, account, 422, error=MISSING)
     except InvalidInput as refusal:
-        return _account_page(request, 422, error=refusal.message, field=refusal.field)
+        return _account_page(request, account, 422, error=refusal.message, field=refusal.field)
     response = RedirectResponse(f"/login?notice={CHANGED_NOTICE}", status_code=303)
     response.delete_cookie(
         session_cookie(settings),

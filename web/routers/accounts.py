@@ -155,12 +155,13 @@ async def create_account(
 async def edit_account(
     request: Request, user_id: PathId, user: WebUserDep, session: SessionDep
 ) -> Response:
-    """The account's form: name, role, territory."""
+    """The account's form: name, work phone, role, territory."""
     _manager_only(user)
     account = await accounts.get_account(session, user.actor, user_id)
     state = FormState(
         values={
             "full_name": account.full_name,
+            "work_phone": account.work_phone,
             "role": account.role,
             "scope_territory": account.scope_territory,
         }
@@ -180,7 +181,12 @@ async def update_account(
         await accounts.update_account(session, user.actor, user_id, data)
         return "/accounts?fait=enregistre"
 
-    outcome = await submit(session, AccountUpdate, await request.form(), act)
+    form = await request.form()
+    # An emptied phone is cleared (an absent field would be left as it is).
+    emptied: dict[str, Any] = {"work_phone": None}
+    if str(form.get("work_phone") or "").strip():
+        emptied = {}
+    outcome = await submit(session, AccountUpdate, form, act, **emptied)
     if isinstance(outcome, FormState):
         return _form_page(request, account, _edit_fields(user, outcome), outcome)
     return RedirectResponse(outcome, status_code=303)

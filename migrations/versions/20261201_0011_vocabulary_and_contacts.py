@@ -1,0 +1,93 @@
+"""the field's vocabulary of returns and outcomes; a work phone for every account
+
+Revision ID: vocabulary_contacts
+Revises: 0010
+Create Date: 2026-12-01 21:30:00
+
+Return reasons gain ``out_of_area``, ``already_accompanied`` and ``administrative_conditions``;
+outcomes and exit reasons gain the finer codes the comité de pilotage counts by (lasting or
+transitional employment, IAE, business creation, qualifying or other training, moved away,
+end of rights). The columns store values as text: only their width changes.
+
+**No stored value is moved.** ``employment`` said nothing of the contract: rewriting it as
+``lasting_employment`` would make the indicators claim jobs of six months or more nobody
+recorded, and ``transitional_employment`` would claim the opposite. ``training`` said nothing
+of a qualification either: ``other_training`` would claim it did not qualify. Both stay as
+they were, as retired codes that read « Emploi (durée non précisée) » and « Formation (type
+non précisé) », counted apart, and that nobody may choose again (``core.enums.Outcome``).
+Events keep their payloads as written (they are append-only).
+
+Downgrading folds the new codes back into the old vocabulary, losing the precision: the
+employment ones (lasting, transitional, IAE, business creation) into ``employment``, the
+trainings into ``training``, moved away and end of rights into ``other``, and the three new
+return reasons into ``other`` (a return always carries its comment, which says the rest).
+Work phones are dropped.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "vocabulary_contacts"
+down_revision: str | Sequence[str] | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+OUTCOME_WIDTH, OLD_OUTCOME_WIDTH = 23, 14
+REASON_WIDTH, OLD_REASON_WIDTH = 25, 19
+
+FOLDED_OUTCOMES = {
+    "lasting_employment": "employment",
+    "transitional_employment": "employment",
+    "iae": "employment",
+    "business_creation": "employment",
+    "qualifying_training": "training",
+    "other_training": "training",
+    "moved_away": "other",
+    "end_of_rights": "other",
+}
+"""What a downgrade writes for each new outcome: the old code that includes it."""
+FOLDED_REASONS = {
+    "out_of_area": "other",
+    "already_accompanied": "other",
+    "administrative_conditions": "other",
+}
+"""What a downgrade writes for each new return reason."""
+
+
+def _widen(table: str, column: str, old: int, new: int) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.alter_column(
+            column,
+            existing_type=sa.String(length=old),
+            type_=sa.String(length=new),
+            existing_nullable=True,
+        )
+
+
+def upgrade() -> None:
+    """Apply this migration."""
+    _widen("accompaniments", "exit_outcome", OLD_OUTCOME_WIDTH, OUTCOME_WIDTH)
+    _widen("referrals", "outcome", OLD_OUTCOME_WIDTH, OUTCOME_WIDTH)
+    _widen("referrals", "return_reason", OLD_REASON_WIDTH, REASON_WIDTH)
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("work_phone", sa.String(length=20), nullable=True))
+
+
+def _fold(table: str, column: str, folded: dict[str, str]) -> None:
+    rows = sa.table(table, sa.column(column, sa.String()))
+    for new, old in folded.items():
+        op.execute(rows.update().where(rows.c[column] == new).values({column: old}))
+
+
+def downgrade() -> None:
+    """Revert this migration."""
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("work_phone")
+    _fold("accompaniments", "exit_outcome", FOLDED_OUTCOMES)
+    _fold("referrals", "outcome", FOLDED_OUTCOMES)
+    _fold("referrals", "return_reason", FOLDED_REASONS)
+    _widen("referrals", "return_reason", REASON_WIDTH, OLD_REASON_WIDTH)
+    _widen("referrals", "outcome", OUTCOME_WIDTH, OLD_OUTCOME_WIDTH)
+    _widen("accompaniments", "exit_outcome", OUTCOME_WIDTH, OLD_OUTCOME_WIDTH)
