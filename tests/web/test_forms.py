@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.datastructures import FormData
 
+from core.enums import EXIT_REASONS, REFERRAL_OUTCOMES
+from states.accompaniment import EndAccompanimentFields
 from states.decision import ScheduleFields
 from states.handover import AcceptHandoverFields
 from states.referral_fields import CompleteFields, ResubmitFields, ReturnFields
@@ -97,3 +99,13 @@ def test_a_number_field_reads_ascii_digits_only_and_any_length(
     with pytest.raises(FormErrors) as refused:
         parse_form(ScheduleFields, posted)
     assert refused.value.errors == {"meeting_id": refusal}
+
+
+def test_an_outcome_list_offers_only_its_codes() -> None:
+    [complete] = [f for f in form_fields(CompleteFields) if f.name == "outcome"]
+    [end] = [f for f in form_fields(EndAccompanimentFields) if f.name == "outcome"]
+    assert [value for value, _label in complete.choices] == [o.value for o in REFERRAL_OUTCOMES]
+    assert [value for value, _label in end.choices] == [o.value for o in EXIT_REASONS]
+    assert ("lasting_employment", "Emploi durable (CDI, ou CDD de 6 mois ou plus)") in end.choices
+    labels = {label for _value, label in complete.choices}
+    assert not labels & {"Emploi (durée non précisée)", "Formation (type non précisé)"}
