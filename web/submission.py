@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from core.errors import Conflict, InvalidInput
-from web.forms import form_values, posted_values, refusal_of
+from web.forms import FormErrors, form_values, french_errors, posted_values, refusal_of
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -52,7 +52,12 @@ async def submit(
     try:
         data = payload.model_validate({**posted_values(payload, form, prefix), **fixed})
         return await act(data)
-    except (ValidationError, InvalidInput) as error:
+    except ValidationError as error:
+        # The summary names the fields as the form does (their titles), not by their names.
+        titles = {name: info.title or name for name, info in payload.model_fields.items()}
+        errors, message = refusal_of(FormErrors(french_errors(error), titles))
+        refused = FormState(values, errors, message, 422)
+    except InvalidInput as error:
         errors, message = refusal_of(error)
         refused = FormState(values, errors, message, 422)
     except Conflict as error:
