@@ -24,7 +24,8 @@ return reasons into ``other`` (a return always carries its comment, which says t
 Work phones are dropped.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
@@ -56,8 +57,23 @@ FOLDED_REASONS = {
 """What a downgrade writes for each new return reason."""
 
 
+@contextmanager
+def _handovers_set_aside(table: str) -> Iterator[None]:
+    """On SQLite, keep the handovers aside while the accompaniments' table is rebuilt (as
+    migration 0010 does): SQLite alters a table by copying it and dropping the old one, which
+    fails while a handover refers to one of its rows. Nothing refers to a handover."""
+    if table != "accompaniments" or op.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    op.execute("CREATE TEMPORARY TABLE handovers_set_aside AS SELECT * FROM handovers")
+    op.execute("DELETE FROM handovers")
+    yield
+    op.execute("INSERT INTO handovers SELECT * FROM handovers_set_aside")
+    op.execute("DROP TABLE handovers_set_aside")
+
+
 def _widen(table: str, column: str, old: int, new: int) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
+    with _handovers_set_aside(table), op.batch_alter_table(table, schema=None) as batch_op:
         batch_op.alter_column(
             column,
             existing_type=sa.String(length=old),
@@ -83,8 +99,9 @@ def _fold(table: str, column: str, folded: dict[str, str]) -> None:
 
 def downgrade() -> None:
     """Revert this migration."""
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("work_phone")
+    # Not in batch mode: on SQLite (3.35 and later) the column is dropped in place, where a
+    # rebuild of the accounts' table would fail on every row that refers to an account.
+    op.drop_column("users", "work_phone")
     _fold("accompaniments", "exit_outcome", FOLDED_OUTCOMES)
     _fold("referrals", "outcome", FOLDED_OUTCOMES)
     _fold("referrals", "return_reason", FOLDED_REASONS)
