@@ -286,52 +286,47 @@ class DemoAccount:
     role: Role
     organisation: str
     what: str
+    full_name: str
+    work_phone: str  # in the range ARCEP keeps for fiction (01 99 00 xx xx)
 
 
 ACCOUNTS = (
     DemoAccount(
-        "admin@relais-demo.paris", Role.ADMIN, "Ville de Paris", "administration de la plateforme"
+        "admin@relais-demo.paris", Role.ADMIN, "Ville de Paris",
+        "administration de la plateforme", "Claire Morel", "01 99 00 10 01",
     ),
     DemoAccount(
-        "coordination@relais-demo.paris",
-        Role.COORDINATOR,
-        "EPEC — Ensemble Paris emploi compétences",
-        "tableau de bord des retards",
+        "coordination@relais-demo.paris", Role.COORDINATOR,
+        "EPEC — Ensemble Paris emploi compétences", "tableau de bord des retards",
+        "Nadia Haddad", "01 99 00 10 02",
     ),
     DemoAccount(
-        "secretariat@relais-demo.paris", Role.SECRETARY, "Ville de Paris", "secrétariat des comités"
+        "secretariat@relais-demo.paris", Role.SECRETARY, "Ville de Paris",
+        "secrétariat des comités", "Julien Petit", "01 99 00 10 03",
     ),
     DemoAccount(
-        "mission-locale@relais-demo.paris",
-        Role.MEMBER,
-        "Mission locale de Paris",
-        "orientations envoyées",
+        "mission-locale@relais-demo.paris", Role.MEMBER, "Mission locale de Paris",
+        "orientations envoyées", "Sarah Benali", "01 99 00 10 04",
     ),
     DemoAccount(
-        "epi-centre@relais-demo.paris",
-        Role.MEMBER,
-        "Espace parisien d'insertion Paris Centre",
-        "orientations reçues",
+        "epi-centre@relais-demo.paris", Role.MEMBER,
+        "Espace parisien d'insertion Paris Centre", "orientations reçues",
+        "Thomas Nguyen", "01 99 00 10 05",
     ),
     DemoAccount(
-        "admin-epi-centre@relais-demo.paris",
-        Role.ORG_ADMIN,
-        "Espace parisien d'insertion Paris Centre",
-        "offres et comptes de l'EPI",
+        "admin-epi-centre@relais-demo.paris", Role.ORG_ADMIN,
+        "Espace parisien d'insertion Paris Centre", "offres et comptes de l'EPI",
+        "Isabelle Roux", "01 99 00 10 06",
     ),
     DemoAccount(
-        "france-travail@relais-demo.paris",
-        Role.MEMBER,
-        "France Travail Paris",
-        "orientations envoyées",
+        "france-travail@relais-demo.paris", Role.MEMBER, "France Travail Paris",
+        "orientations envoyées", "Mamadou Diallo", "01 99 00 10 07",
     ),
     DemoAccount(
-        "ville@relais-demo.paris",
-        Role.MEMBER,
-        "Ville de Paris",
-        "orientations reçues (ParisCode, ParisFabrik)",
+        "ville@relais-demo.paris", Role.MEMBER, "Ville de Paris",
+        "orientations reçues (ParisCode, ParisFabrik)", "Hélène Garnier", "01 99 00 10 08",
     ),
-)
+)  # fmt: skip
 
 
 async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> bool:
@@ -374,6 +369,8 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
                 password=DEMO_PASSWORD,
                 organisation_id=organisations[account.organisation].id,
                 role=account.role,
+                full_name=account.full_name,
+                work_phone=account.work_phone,
             ),
             demo=True,
         )

@@ -78,6 +78,7 @@ async def create_account(
         organisation_id=data.organisation_id,
         role=data.role,
         full_name=data.full_name,
+        work_phone=data.work_phone,
         scope_territory=data.scope_territory,
         is_superuser=data.role is Role.ADMIN,
         is_verified=True,

@@ -40,6 +40,7 @@ class AccountCreate(Payload):
     organisation_id: Id = Field(title="Structure")
     role: Role = Field(title="Rôle")
     full_name: Name | None = Field(default=None, title="Nom et prénom")
+    work_phone: FrenchPhone | None = Field(default=None, title="Téléphone professionnel")
     scope_territory: Territory | None = Field(default=None, title="Territoire suivi")
 
 
@@ -119,6 +120,7 @@ class UserCreate(user_schemas.BaseUserCreate):
     organisation_id: int
     role: Role
     full_name: str | None = None
+    work_phone: str | None = None
     scope_territory: Territory | None = None
     created_at: datetime
 

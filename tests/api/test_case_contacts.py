@@ -153,3 +153,25 @@ async def test_the_handover_names_who_proposed_it(
         "work_phone": "01 53 00 00 00",
         "is_active": True,
     }
+
+
+async def test_an_account_is_created_with_its_work_phone(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    body = {
+        "email": "nouvelle@ml-test.fr",
+        "password": "trois-pommes-sur-un-velo",
+        "organisation_id": world.sender.id,
+        "role": "member",
+        "full_name": "Inès Robert",
+        "work_phone": "0033 1 40 00 00 00",
+    }
+    admin = await auth_headers(world.admin)
+    created = await client.post("/api/users", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["work_phone"] == "01 40 00 00 00"
+    refused = await client.post(
+        "/api/users", json={**body, "email": "autre@ml-test.fr", "work_phone": "123"}, headers=admin
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "work_phone"

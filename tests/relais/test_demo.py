@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
-from core.models import Offer, Referral
+from core.models import Offer, Referral, User
 from core.settings import Settings
-from relais.demo import CONTACTS, PARTNERS, seed_demo
+from relais.demo import ACCOUNTS, CONTACTS, PARTNERS, seed_demo
 from states.reachability import reachable_offers, unreachable_offers
 
 
@@ -26,3 +26,15 @@ async def test_only_the_association_without_account_nor_address_is_unreachable(
     states = set((await session.execute(select(Referral.state))).scalars())
     assert states == {"submitted", "returned"}
     assert set(CONTACTS) <= {name for name, *_ in PARTNERS}
+
+
+async def test_every_demo_account_has_a_name_and_a_work_phone(
+    session: AsyncSession, settings: Settings, clock: FixedClock
+) -> None:
+    assert await seed_demo(session, settings, clock)
+    users = (await session.execute(select(User).order_by(User.id))).scalars().all()
+    assert [(user.email, user.full_name, user.work_phone) for user in users] == [
+        (account.email, account.full_name, account.work_phone) for account in ACCOUNTS
+    ]
+    # Numbers ARCEP keeps for fiction: nobody real is called from the demo.
+    assert all(user.work_phone and user.work_phone.startswith("01 99 00") for user in users)
