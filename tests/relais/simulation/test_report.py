@@ -60,7 +60,7 @@ async def test_a_case_waiting_with_nothing_to_come_is_unchased(
         done,
         "complete",
         actor_of(world.receiver_member),
-        {"outcome": Outcome.EMPLOYMENT.value},
+        {"outcome": Outcome.LASTING_EMPLOYMENT.value},
         clock.now(),
     )
     left_alone = await started(session, world, clock)
