@@ -1,6 +1,6 @@
 """the field's vocabulary of returns and outcomes; a work phone for every account
 
-Revision ID: vocabulary_contacts
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-01 21:30:00
 
@@ -30,7 +30,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "vocabulary_contacts"
+revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -28,7 +28,7 @@ from core.db import UTCDateTime, create_engine
 from core.migrate import alembic_config
 
 SCHEMA = "migration_vocabulary"
-REVISION = "vocabulary_contacts"
+REVISION = "0011"
 AT = datetime(2026, 3, 2, 8, tzinfo=UTC)
 
 
