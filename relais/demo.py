@@ -69,18 +69,18 @@ PARTNERS: tuple[
         (
             (
                 "ParisCode — formations aux métiers du numérique",
-                C.SE_FORMER,
+                C("se-former"),
                 "Formations gratuites aux métiers du numérique pour les Parisiennes et Parisiens "
                 "éloignés de l'emploi.",
             ),
             (
                 "ParisFabrik — métiers de la transition écologique",
-                C.SE_FORMER,
+                C("se-former"),
                 "Formations aux métiers du réemploi, de la réparation et de la fabrication locale.",
             ),
             (
                 "Cours d'adultes de Paris — français et savoirs de base",
-                C.LECTURE_ECRITURE_CALCUL,
+                C("lecture-ecriture-calcul"),
                 "Cours du soir pour apprendre le français, lire, écrire et compter.",
             ),
         ),
@@ -92,7 +92,7 @@ PARTNERS: tuple[
         (
             (
                 "Accompagnement social et professionnel en EPI",
-                C.REMOBILISATION,
+                C("remobilisation"),
                 "Accompagnement global des allocataires du RSA par un binôme social et emploi.",
             ),
         ),
@@ -104,7 +104,7 @@ PARTNERS: tuple[
         (
             (
                 "Accompagnement social et professionnel en EPI",
-                C.REMOBILISATION,
+                C("remobilisation"),
                 "Accompagnement global des allocataires du RSA du nord de Paris.",
             ),
         ),
@@ -116,12 +116,12 @@ PARTNERS: tuple[
         (
             (
                 "Accompagnement global France Travail et travail social",
-                C.TROUVER_UN_EMPLOI,
+                C("trouver-un-emploi"),
                 "Un conseiller France Travail et un travailleur social accompagnent ensemble.",
             ),
             (
                 "Ateliers de préparation à la candidature",
-                C.PREPARER_SA_CANDIDATURE,
+                C("preparer-sa-candidature"),
                 "CV, lettre, entretien d'embauche : ateliers collectifs chaque semaine.",
             ),
         ),
@@ -133,12 +133,12 @@ PARTNERS: tuple[
         (
             (
                 "Quartier jeunes — accueil des 16-25 ans",
-                C.CHOISIR_UN_METIER,
+                C("choisir-un-metier"),
                 "Lieu d'accueil généraliste pour les jeunes : orientation, emploi, sport, culture.",
             ),
             (
                 "Contrat d'engagement jeune",
-                C.TROUVER_UN_EMPLOI,
+                C("trouver-un-emploi"),
                 "Accompagnement intensif de 15 à 20 heures par semaine avec une allocation.",
             ),
         ),
@@ -150,7 +150,7 @@ PARTNERS: tuple[
         (
             (
                 "Accès aux droits des jeunes allocataires du RSA",
-                C.DIFFICULTES_ADMINISTRATIVES,
+                C("difficultes-administratives-ou-juridiques"),
                 "Rendez-vous des droits : faire le point sur toutes les prestations possibles.",
             ),
         ),
@@ -162,7 +162,7 @@ PARTNERS: tuple[
         (
             (
                 "Accès aux soins et à la complémentaire santé",
-                C.SANTE,
+                C("sante"),
                 "Ouverture des droits santé et accompagnement vers les soins.",
             ),
         ),
@@ -174,7 +174,7 @@ PARTNERS: tuple[
         (
             (
                 "Accompagnement vers l'emploi des personnes handicapées",
-                C.TROUVER_UN_EMPLOI,
+                C("trouver-un-emploi"),
                 "Accompagnement spécialisé des personnes reconnues travailleurs handicapés.",
             ),
         ),
@@ -186,7 +186,7 @@ PARTNERS: tuple[
         (
             (
                 "Points Paris emploi — recrutements de proximité",
-                C.TROUVER_UN_EMPLOI,
+                C("trouver-un-emploi"),
                 "Mise en relation avec les entreprises qui recrutent à Paris.",
             ),
         ),
@@ -198,7 +198,7 @@ PARTNERS: tuple[
         (
             (
                 "Formations qualifiantes pour demandeurs d'emploi",
-                C.SE_FORMER,
+                C("se-former"),
                 "Formations certifiantes financées par la Région.",
             ),
         ),
@@ -211,7 +211,7 @@ PARTNERS: tuple[
         (
             (
                 "Créer son entreprise : accompagnement au démarrage",
-                C.CREER_UNE_ENTREPRISE,
+                C("creer-une-entreprise"),
                 "Ateliers et rendez-vous individuels pour les créateurs d'entreprise.",
             ),
         ),
@@ -223,7 +223,7 @@ PARTNERS: tuple[
         (
             (
                 "Découverte des métiers de l'artisanat",
-                C.CHOISIR_UN_METIER,
+                C("choisir-un-metier"),
                 "Stages de découverte chez des artisans parisiens.",
             ),
         ),
@@ -235,12 +235,12 @@ PARTNERS: tuple[
         (
             (
                 "Premières Heures — reprise d'activité progressive",
-                C.REMOBILISATION,
+                C("remobilisation"),
                 "Reprendre une activité quelques heures par semaine, à son rythme.",
             ),
             (
                 "Convergence — parcours renforcé en chantier d'insertion",
-                C.TROUVER_UN_EMPLOI,
+                C("trouver-un-emploi"),
                 "Un parcours d'insertion avec accompagnement social et santé renforcé.",
             ),
         ),
@@ -252,7 +252,7 @@ PARTNERS: tuple[
         (
             (
                 "Atelier numérique et démarches en ligne",
-                C.NUMERIQUE,
+                C("numerique"),
                 "Apprendre à utiliser un ordinateur et faire ses démarches en ligne.",
             ),
         ),
