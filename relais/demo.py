@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -359,6 +360,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
                     "territory": territory,
                     "is_accompaniment": title in ACCOMPANIMENTS,
                     "contact_email": CONTACTS.get(name),
+                    **FULL_OFFERS.get(f"{name}/{title}", {}),
                 },
                 now=clock.now(),
             )
@@ -386,8 +388,16 @@ EPI_CENTRE_OFFER = (
     "Espace parisien d'insertion Paris Centre/Accompagnement social et professionnel en EPI"
 )
 PARIS_FABRIK_OFFER = "Ville de Paris/ParisFabrik — métiers de la transition écologique"
+PARIS_CODE_OFFER = "Ville de Paris/ParisCode — formations aux métiers du numérique"
 MISSION_LOCALE = "mission-locale@relais-demo.paris"
 FRANCE_TRAVAIL = "france-travail@relais-demo.paris"
+VILLE = "ville@relais-demo.paris"
+
+FULL_OFFERS: dict[str, dict[str, Any]] = {
+    PARIS_CODE_OFFER: {"capacity": 1, "modes_accueil": ["en-presentiel"], "frais": ["gratuit"]},
+}
+"""The demo's full offer: its one place is taken by an accepted referral, so the referral
+waiting on it can only be accepted beyond capacity, with a comment (or returned)."""
 
 
 @dataclass(frozen=True)
@@ -403,6 +413,7 @@ class DemoReferral:
     situation: Situation | None = None
     barriers: tuple[Barrier, ...] = ()
     returned_because: str | None = None
+    accepted_by: str | None = None
 
 
 DEMO_REFERRALS = (
@@ -433,6 +444,9 @@ DEMO_REFERRALS = (
                  "Parcours renforcé santé."),
     DemoReferral(MISSION_LOCALE, PARIS_FABRIK_OFFER, "Jules", "Roux", 14,
                  "Projet dans la réparation électroménager."),
+    # The one place of ParisCode, taken: the request waiting on it meets a full offer.
+    DemoReferral(MISSION_LOCALE, PARIS_CODE_OFFER, "Léa", "Moreau", 20,
+                 "Projet de reconversion dans le développement web.", accepted_by=VILLE),
 )  # fmt: skip
 """The demo's referrals, in the order they are written."""
 
@@ -468,6 +482,11 @@ async def _seed_cases(
             returned_at = now - timedelta(days=2)
             await referral_service.fire_referral(
                 session, epi, referral_id, "return", reason, returned_at
+            )
+        if demo.accepted_by is not None:
+            accepted_at = now - timedelta(days=demo.days_ago - 2)
+            await referral_service.fire_referral(
+                session, Actor.of(users[demo.accepted_by]), referral_id, "accept", None, accepted_at
             )
 
 

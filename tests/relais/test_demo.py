@@ -9,6 +9,7 @@ from core.clock import FixedClock
 from core.models import Offer, Referral
 from core.settings import Settings
 from relais.demo import CONTACTS, PARTNERS, seed_demo
+from services.directory import places_left_of
 from states.reachability import reachable_offers, unreachable_offers
 
 
@@ -24,5 +25,20 @@ async def test_only_the_association_without_account_nor_address_is_unreachable(
     assert len(await reachable_offers(session, offers)) == len(offers) - 1
     # Every demo referral went out to an offer someone receives.
     states = set((await session.execute(select(Referral.state))).scalars())
-    assert states == {"submitted", "returned"}
+    assert states == {"submitted", "returned", "accepted"}
     assert set(CONTACTS) <= {name for name, *_ in PARTNERS}
+
+
+async def test_one_offer_is_full_and_a_referral_waits_on_it(
+    session: AsyncSession, settings: Settings, clock: FixedClock
+) -> None:
+    assert await seed_demo(session, settings, clock)
+    full = [offer for offer in (await session.execute(select(Offer))).scalars() if offer.capacity]
+    assert [offer.title for offer in full] == ["ParisCode — formations aux métiers du numérique"]
+    assert await places_left_of(session, full) == {full[0].id: 0}
+    waiting = (
+        await session.execute(
+            select(Referral.state).where(Referral.offer_id == full[0].id).order_by(Referral.id)
+        )
+    ).scalars()
+    assert list(waiting) == ["submitted", "accepted"]
