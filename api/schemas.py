@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from core.db import MAX_ID, STORABLE_TEXT
 from core.enums import (
     Barrier,
+    Frais,
+    ModeAccueil,
     OfferCategory,
     OrganisationKind,
     OutboxStatus,
@@ -19,6 +21,7 @@ from core.enums import (
     Role,
     Situation,
     Territory,
+    Thematique,
 )
 
 Name = Annotated[
@@ -71,6 +74,17 @@ class OfferRead(Read):
     eligible_publics: list[Situation]
     contact_email: str | None
     capacity: int | None
+    places_left: int | None = Field(
+        default=None,
+        description=(
+            "The places still free of an offer with a capacity: its capacity less its "
+            "referrals accepted or under way (never below 0); null without a capacity. "
+            "Accepting a referral to a full offer needs `capacity_override` (409 otherwise)."
+        ),
+    )
+    modes_accueil: list[ModeAccueil] = Field(default_factory=list)
+    frais: list[Frais] = Field(default_factory=list)
+    thematiques: list[Thematique] = Field(default_factory=list)
     is_active: bool
     is_accompaniment: bool
     reminder_days: int | None

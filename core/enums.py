@@ -98,31 +98,75 @@ class Role(LabelledEnum):
     ADMIN = "admin", "Administration"
 
 
-class OfferCategory(LabelledEnum):
-    """data·inclusion thématiques plus the three the plan names that they lack."""
+RELAIS_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("SPORT", "sport", "Sport"),
+    ("CULTURE", "culture", "Culture"),
+    ("LUTTE_CONTRE_ISOLEMENT", "lutte-contre-isolement", "Lutte contre l'isolement"),
+)
+"""The thématiques the plan names that data·inclusion's catégories lack (relais's own
+additions: ``OfferCategory.is_relais_addition``)."""
 
-    CHOISIR_UN_METIER = "choisir-un-metier", "Choisir un métier"
-    CREER_UNE_ENTREPRISE = "creer-une-entreprise", "Créer une entreprise"
-    DIFFICULTES_ADMINISTRATIVES = (
-        "difficultes-administratives-ou-juridiques",
-        "Difficultés administratives ou juridiques",
+
+def _vocabulary(
+    name: str,
+    imported: Any,
+    own: tuple[tuple[str, str, str], ...],
+    doc: str,
+) -> type[LabelledEnum]:
+    """A ``LabelledEnum`` of a data·inclusion vocabulary (values and labels from the
+    package), then relais's own marked additions (``is_relais_addition``)."""
+    members = [(member.name, (member.value, member.label)) for member in imported]
+    members += [(key, (value, label)) for key, value, label in own]
+    build: Any = LabelledEnum  # the functional API, which mypy cannot follow with computed members
+    vocabulary: type[LabelledEnum] = build(name, members, module=__name__)
+    own_values = {value for _, value, _ in own}
+    for member in vocabulary:
+        setattr(member, "is_relais_addition", member.value in own_values)  # noqa: B010
+    vocabulary.__doc__ = doc
+    return vocabulary
+
+
+if TYPE_CHECKING:
+
+    class OfferCategory(LabelledEnum):
+        """data·inclusion's catégories of thématiques, then sport, culture and lutte contre
+        l'isolement (built at import from the package; refer to a member by value)."""
+
+        is_relais_addition: bool
+
+    class ModeAccueil(LabelledEnum):
+        """data·inclusion's modes d'accueil (en présentiel, à distance)."""
+
+        is_relais_addition: bool
+
+    class Frais(LabelledEnum):
+        """data·inclusion's frais (gratuit, payant)."""
+
+        is_relais_addition: bool
+
+    class Thematique(LabelledEnum):
+        """data·inclusion's thématiques (``categorie--sous-thematique``)."""
+
+        is_relais_addition: bool
+
+else:
+    OfferCategory = _vocabulary(
+        "OfferCategory",
+        data_inclusion.Categorie,
+        RELAIS_CATEGORIES,
+        "Thématiques of the catalogue: data·inclusion's catégories (from the published "
+        "schema), then sport, culture and lutte contre l'isolement.",
     )
-    DIFFICULTES_FINANCIERES = "difficultes-financieres", "Difficultés financières"
-    EQUIPEMENT_ALIMENTATION = "equipement-et-alimentation", "Équipement et alimentation"
-    FAMILLE = "famille", "Famille"
-    LECTURE_ECRITURE_CALCUL = "lecture-ecriture-calcul", "Lecture, écriture, calcul"
-    LOGEMENT_HEBERGEMENT = "logement-hebergement", "Logement, hébergement"
-    MOBILITE = "mobilite", "Mobilité"
-    NUMERIQUE = "numerique", "Numérique"
-    PREPARER_SA_CANDIDATURE = "preparer-sa-candidature", "Préparer sa candidature"
-    REMOBILISATION = "remobilisation", "Remobilisation"
-    SANTE = "sante", "Santé"
-    SE_FORMER = "se-former", "Se former"
-    SOUVRIR_A_LINTERNATIONAL = "souvrir-a-linternational", "S'ouvrir à l'international"
-    TROUVER_UN_EMPLOI = "trouver-un-emploi", "Trouver un emploi"
-    SPORT = "sport", "Sport"
-    CULTURE = "culture", "Culture"
-    LUTTE_CONTRE_ISOLEMENT = "lutte-contre-isolement", "Lutte contre l'isolement"
+    ModeAccueil = _vocabulary(
+        "ModeAccueil", data_inclusion.ModeAccueil, (), "data·inclusion's modes d'accueil."
+    )
+    Frais = _vocabulary("Frais", data_inclusion.Frais, (), "data·inclusion's frais.")
+    Thematique = _vocabulary(
+        "Thematique",
+        data_inclusion.Thematique,
+        (),
+        "data·inclusion's thématiques, each ``catégorie--sous-thématique``.",
+    )
 
 
 class Situation(LabelledEnum):

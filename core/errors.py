@@ -93,6 +93,12 @@ class OfferUnreachable(Conflict):
         )
 
 
+class OfferFull(Conflict):
+    """The offer's places are all taken: accepting one more needs an explicit override."""
+
+    code = "offer_full"
+
+
 HTTP_STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
     (Forbidden, 403),

@@ -14,6 +14,7 @@ from api.routers import (
     actions,
     auth,
     committees,
+    data_inclusion,
     decisions,
     handovers,
     health,
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(users.router)
     app.include_router(organisations.router)
     app.include_router(offers.router)
+    app.include_router(data_inclusion.router)
     app.include_router(referrals.router)
     app.include_router(handovers.router)
     app.include_router(accompaniments.router)

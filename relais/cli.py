@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -24,6 +25,7 @@ from core.settings import Settings, get_settings, refusal_lines
 from relais.accounts import account_rows, add_user, deactivate_by_email, set_password_by_email
 from relais.demo import print_logins, seed_demo
 from relais.stack import run_stack
+from services.offer_import import import_offers
 from workflows.runs import run_delivery, run_digest, run_sweep
 
 app = typer.Typer(
@@ -38,6 +40,8 @@ db_app = typer.Typer(help="Base de données.", no_args_is_help=True)
 user_app = typer.Typer(help="Comptes utilisateurs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+offers_app = typer.Typer(help="Catalogue des offres.", no_args_is_help=True)
+app.add_typer(offers_app, name="offers")
 
 T = TypeVar("T")
 
@@ -172,6 +176,47 @@ def user_set_password(
     _upgrade(_settings())
     user = _run(lambda session, settings: set_password_by_email(session, settings, email, password))
     typer.echo(f"Mot de passe changé : {user.email}.")
+
+
+@offers_app.command("import")
+def offers_import(
+    file: Annotated[Path, typer.Argument(help="Fichier JSON de services data·inclusion (v1).")],
+    organisation: Annotated[
+        str | None, typer.Option(help="Organisation de toutes les offres (sinon : la structure).")
+    ] = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import data·inclusion v1 services as offers: all of them, or nothing if one is refused;
+    a service imported again updates its offer."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        typer.secho(f"Fichier illisible : {file} ({error}).", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    _upgrade(_settings())
+    report = _run(
+        lambda session, _settings: import_offers(
+            session, data, organisation_name=organisation, dry_run=dry_run,
+            now=SystemClock().now(),
+        )
+    )  # fmt: skip
+    for line in report.done:
+        typer.echo(f"  {line}")
+    for line in report.refused:
+        typer.secho(f"  {line}", fg=typer.colors.RED, err=True)
+    prefix = "(simulation) " if dry_run else ""
+    if report.refused:
+        typer.secho(
+            f"{prefix}Aucune offre importée : {len(report.refused)} service(s) refusé(s). "
+            "Corrigez le fichier, puis relancez.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(1)
+    verb = "seraient" if dry_run else "sont"
+    typer.echo(
+        f"{prefix}{report.created} offre(s) {verb} créée(s), {report.updated} mise(s) à jour."
+    )
 
 
 @app.command()

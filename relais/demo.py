@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,18 +70,18 @@ PARTNERS: tuple[
         (
             (
                 "ParisCode — formations aux métiers du numérique",
-                C.SE_FORMER,
+                C("se-former"),
                 "Formations gratuites aux métiers du numérique pour les Parisiennes et Parisiens "
                 "éloignés de l'emploi.",
             ),
             (
                 "ParisFabrik — métiers de la transition écologique",
-                C.SE_FORMER,
+                C("se-former"),
                 "Formations aux métiers du réemploi, de la réparation et de la fabrication locale.",
             ),
             (
                 "Cours d'adultes de Paris — français et savoirs de base",
-                C.LECTURE_ECRITURE_CALCUL,
+                C("lecture-ecriture-calcul"),
                 "Cours du soir pour apprendre le français, lire, écrire et compter.",
             ),
         ),
@@ -92,7 +93,7 @@ PARTNERS: tuple[
         (
             (
                 "Accompagnement social et professionnel en EPI",
-                C.REMOBILISATION,
+                C("remobilisation"),
                 "Accompagnement global des allocataires du RSA par un binôme social et emploi.",
             ),
         ),
@@ -104,7 +105,7 @@ PARTNERS: tuple[
         (
             (
                 "Accompagnement social et professionnel en EPI",
-                C.REMOBILISATION,
+                C("remobilisation"),
                 "Accompagnement global des allocataires du RSA du nord de Paris.",
             ),
         ),
@@ -116,12 +117,12 @@ PARTNERS: tuple[
         (
             (
                 "Accompagnement global France Travail et travail social",
-                C.TROUVER_UN_EMPLOI,
+                C("trouver-un-emploi"),
                 "Un conseiller France Travail et un travailleur social accompagnent ensemble.",
             ),
             (
                 "Ateliers de préparation à la candidature",
-                C.PREPARER_SA_CANDIDATURE,
+                C("preparer-sa-candidature"),
                 "CV, lettre, entretien d'embauche : ateliers collectifs chaque semaine.",
             ),
         ),
@@ -133,12 +134,12 @@ PARTNERS: tuple[
         (
             (
                 "Quartier jeunes — accueil des 16-25 ans",
-                C.CHOISIR_UN_METIER,
+                C("choisir-un-metier"),
                 "Lieu d'accueil généraliste pour les jeunes : orientation, emploi, sport, culture.",
             ),
             (
                 "Contrat d'engagement jeune",
-                C.TROUVER_UN_EMPLOI,
+                C("trouver-un-emploi"),
                 "Accompagnement intensif de 15 à 20 heures par semaine avec une allocation.",
             ),
         ),
@@ -150,7 +151,7 @@ PARTNERS: tuple[
         (
             (
                 "Accès aux droits des jeunes allocataires du RSA",
-                C.DIFFICULTES_ADMINISTRATIVES,
+                C("difficultes-administratives-ou-juridiques"),
                 "Rendez-vous des droits : faire le point sur toutes les prestations possibles.",
             ),
         ),
@@ -162,7 +163,7 @@ PARTNERS: tuple[
         (
             (
                 "Accès aux soins et à la complémentaire santé",
-                C.SANTE,
+                C("sante"),
                 "Ouverture des droits santé et accompagnement vers les soins.",
             ),
         ),
@@ -174,7 +175,7 @@ PARTNERS: tuple[
         (
             (
                 "Accompagnement vers l'emploi des personnes handicapées",
-                C.TROUVER_UN_EMPLOI,
+                C("trouver-un-emploi"),
                 "Accompagnement spécialisé des personnes reconnues travailleurs handicapés.",
             ),
         ),
@@ -186,7 +187,7 @@ PARTNERS: tuple[
         (
             (
                 "Points Paris emploi — recrutements de proximité",
-                C.TROUVER_UN_EMPLOI,
+                C("trouver-un-emploi"),
                 "Mise en relation avec les entreprises qui recrutent à Paris.",
             ),
         ),
@@ -198,7 +199,7 @@ PARTNERS: tuple[
         (
             (
                 "Formations qualifiantes pour demandeurs d'emploi",
-                C.SE_FORMER,
+                C("se-former"),
                 "Formations certifiantes financées par la Région.",
             ),
         ),
@@ -211,7 +212,7 @@ PARTNERS: tuple[
         (
             (
                 "Créer son entreprise : accompagnement au démarrage",
-                C.CREER_UNE_ENTREPRISE,
+                C("creer-une-entreprise"),
                 "Ateliers et rendez-vous individuels pour les créateurs d'entreprise.",
             ),
         ),
@@ -223,7 +224,7 @@ PARTNERS: tuple[
         (
             (
                 "Découverte des métiers de l'artisanat",
-                C.CHOISIR_UN_METIER,
+                C("choisir-un-metier"),
                 "Stages de découverte chez des artisans parisiens.",
             ),
         ),
@@ -235,12 +236,12 @@ PARTNERS: tuple[
         (
             (
                 "Premières Heures — reprise d'activité progressive",
-                C.REMOBILISATION,
+                C("remobilisation"),
                 "Reprendre une activité quelques heures par semaine, à son rythme.",
             ),
             (
                 "Convergence — parcours renforcé en chantier d'insertion",
-                C.TROUVER_UN_EMPLOI,
+                C("trouver-un-emploi"),
                 "Un parcours d'insertion avec accompagnement social et santé renforcé.",
             ),
         ),
@@ -252,7 +253,7 @@ PARTNERS: tuple[
         (
             (
                 "Atelier numérique et démarches en ligne",
-                C.NUMERIQUE,
+                C("numerique"),
                 "Apprendre à utiliser un ordinateur et faire ses démarches en ligne.",
             ),
         ),
@@ -354,6 +355,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
                     "territory": territory,
                     "is_accompaniment": title in ACCOMPANIMENTS,
                     "contact_email": CONTACTS.get(name),
+                    **FULL_OFFERS.get(f"{name}/{title}", {}),
                 },
                 now=clock.now(),
             )
@@ -383,8 +385,16 @@ EPI_CENTRE_OFFER = (
     "Espace parisien d'insertion Paris Centre/Accompagnement social et professionnel en EPI"
 )
 PARIS_FABRIK_OFFER = "Ville de Paris/ParisFabrik — métiers de la transition écologique"
+PARIS_CODE_OFFER = "Ville de Paris/ParisCode — formations aux métiers du numérique"
 MISSION_LOCALE = "mission-locale@relais-demo.paris"
 FRANCE_TRAVAIL = "france-travail@relais-demo.paris"
+VILLE = "ville@relais-demo.paris"
+
+FULL_OFFERS: dict[str, dict[str, Any]] = {
+    PARIS_CODE_OFFER: {"capacity": 1, "modes_accueil": ["en-presentiel"], "frais": ["gratuit"]},
+}
+"""The demo's full offer: its one place is taken by an accepted referral, so the referral
+waiting on it can only be accepted beyond capacity, with a comment (or returned)."""
 
 
 @dataclass(frozen=True)
@@ -400,6 +410,7 @@ class DemoReferral:
     situation: Situation | None = None
     barriers: tuple[Barrier, ...] = ()
     returned_because: str | None = None
+    accepted_by: str | None = None
 
 
 DEMO_REFERRALS = (
@@ -430,6 +441,9 @@ DEMO_REFERRALS = (
                  "Parcours renforcé santé."),
     DemoReferral(MISSION_LOCALE, PARIS_FABRIK_OFFER, "Jules", "Roux", 14,
                  "Projet dans la réparation électroménager."),
+    # The one place of ParisCode, taken: the request waiting on it meets a full offer.
+    DemoReferral(MISSION_LOCALE, PARIS_CODE_OFFER, "Léa", "Moreau", 20,
+                 "Projet de reconversion dans le développement web.", accepted_by=VILLE),
 )  # fmt: skip
 """The demo's referrals, in the order they are written."""
 
@@ -465,6 +479,11 @@ async def _seed_cases(
             returned_at = now - timedelta(days=2)
             await referral_service.fire_referral(
                 session, epi, referral_id, "return", reason, returned_at
+            )
+        if demo.accepted_by is not None:
+            accepted_at = now - timedelta(days=demo.days_ago - 2)
+            await referral_service.fire_referral(
+                session, Actor.of(users[demo.accepted_by]), referral_id, "accept", None, accepted_at
             )
 
 

@@ -8,7 +8,7 @@ are reactivated one by one, then they reopen their offers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from services.accounts import ACTIVE_USER, keep_an_admin
 from services.auth import end_sessions
 from services.inputs import OrganisationUpdate
 from states.actor import Actor
+from states.capacity import places_taken
 from states.policy import (
     may_manage_every_offer,
     may_manage_offers,
@@ -191,6 +192,18 @@ def _refuse_inactive(organisation: Organisation) -> None:
         )
 
 
+VOCABULARY_LISTS = ("modes_accueil", "frais", "thematiques")
+"""An offer's lists of data·inclusion values, stored sorted and without repeats."""
+
+
+def _stored_lists(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with its data·inclusion lists as sorted lists of distinct values."""
+    return {
+        key: sorted({str(item) for item in value}) if key in VOCABULARY_LISTS else value
+        for key, value in values.items()
+    }
+
+
 def _check_deadlines(fields: Mapping[str, Any]) -> None:
     defaults = default_deadlines()
     reminder = fields.get("reminder_days") or defaults["reminder_days"]
@@ -223,7 +236,7 @@ async def create_offer(
         raise Forbidden("Seuls les administrateurs de l'organisation gèrent ses offres.")
     _refuse_inactive(organisation)
     _check_deadlines(fields)
-    values = {key: value for key, value in fields.items() if value is not None}
+    values = _stored_lists({key: value for key, value in fields.items() if value is not None})
     values.setdefault("territory", organisation.territory)
     values.setdefault("description", "")
     values.setdefault("eligible_publics", [])
@@ -241,7 +254,7 @@ async def update_offer(
     offer = await get_offer(session, offer_id)
     if not may_manage_offers_of(actor, offer.organisation_id):
         raise Forbidden("Seuls les administrateurs de l'organisation gèrent ses offres.")
-    changes = {key: value for key, value in fields.items() if value is not None}
+    changes = _stored_lists({key: value for key, value in fields.items() if value is not None})
     if changes.get("is_active"):
         _refuse_inactive(await session.get_one(Organisation, offer.organisation_id))
     current = {
@@ -254,6 +267,14 @@ async def update_offer(
         for key, value in changes.items():
             setattr(offer, key, value)
     return offer
+
+
+async def places_left_of(session: AsyncSession, offers: Iterable[Offer]) -> dict[int, int]:
+    """The places still free of each offer that has a capacity, by offer id: its capacity
+    less its referrals accepted or under way (``states.capacity``), never below 0."""
+    limited = [offer for offer in offers if offer.capacity is not None]
+    taken = await places_taken(session, [offer.id for offer in limited])
+    return {offer.id: max((offer.capacity or 0) - taken.get(offer.id, 0), 0) for offer in limited}
 
 
 async def get_managed_offer(session: AsyncSession, actor: Actor, offer_id: int) -> Offer:

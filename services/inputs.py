@@ -9,7 +9,16 @@ from fastapi_users import schemas as user_schemas
 from pydantic import EmailStr, Field, StringConstraints
 
 from core.db import STORABLE_TEXT
-from core.enums import OfferCategory, OrganisationKind, Role, Situation, Territory
+from core.enums import (
+    Frais,
+    ModeAccueil,
+    OfferCategory,
+    OrganisationKind,
+    Role,
+    Situation,
+    Territory,
+    Thematique,
+)
 from states.fields import FrenchPhone, Id, Payload
 
 Name = Annotated[
@@ -138,6 +147,15 @@ class OfferFields(Payload):
     contact_email: EmailStr | None = Field(default=None, title="Adresse électronique de contact")
     capacity: Annotated[int, Field(strict=True, ge=0, le=100_000)] | None = Field(
         default=None, title="Nombre de places (facultatif)"
+    )
+    modes_accueil: list[ModeAccueil] | None = Field(
+        default=None, max_length=len(ModeAccueil), title="Modes d'accueil"
+    )
+    frais: list[Frais] | None = Field(default=None, max_length=len(Frais), title="Frais")
+    thematiques: list[Thematique] | None = Field(
+        default=None,
+        max_length=len(Thematique),
+        title="Thématiques détaillées (data·inclusion, facultatif)",
     )
     is_active: bool | None = Field(
         default=None, title="Offre ouverte : elle reçoit des orientations"

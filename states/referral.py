@@ -21,6 +21,7 @@ from core.errors import InvalidInput
 from core.models import Offer, Organisation, Referral, User
 from states.accompaniment import ACCOMPANIMENT
 from states.accompaniments import begin_accompaniment
+from states.capacity import accept_within_capacity
 from states.lifecycle import (
     COORDINATORS,
     SYSTEM,
@@ -205,6 +206,7 @@ REFERRAL = Lifecycle(
             sides=RECEIVER_SIDE,
             payload=AcceptFields,
             copies={"first_appointment_at": "first_appointment_at"},
+            effect=accept_within_capacity,
             notices=(Notice(message=MessageKey.REFERRAL_ACCEPTED, to=REFERRER),),
         ),
         TransitionSpec(

@@ -25,10 +25,19 @@ class SubmitFields(Payload):
 
 
 class AcceptFields(Payload):
-    """``accept``: optionally the date of the first appointment with the person."""
+    """``accept``: optionally the date of the first appointment with the person; beyond the
+    offer's capacity, an explicit override and why (``states.capacity``)."""
 
     first_appointment_at: Moment | None = Field(
         default=None, title="Date du premier rendez-vous (facultatif)"
+    )
+    capacity_override: bool | None = Field(
+        default=None,
+        description="true accepts the referral although its offer is full (a comment is due).",
+        title="Accepter au-delà de la capacité de l'offre",
+    )
+    capacity_comment: Comment | None = Field(
+        default=None, title="Pourquoi accepter au-delà de la capacité (obligatoire alors)"
     )
 
 

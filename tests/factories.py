@@ -85,7 +85,7 @@ async def make_offer(
     values: dict[str, Any] = {
         "title": f"Offre {next(_sequence)}",
         "description": "Accompagnement vers l'emploi",
-        "category": OfferCategory.TROUVER_UN_EMPLOI,
+        "category": OfferCategory("trouver-un-emploi"),
         "territory": organisation.territory,
         "eligible_publics": [],
         "is_active": True,

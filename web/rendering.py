@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from core.enums import Barrier, OfferCategory, Territory
+from core.enums import Barrier, Frais, ModeAccueil, OfferCategory, Territory
 from core.settings import Settings
 from notifications.render import french_date, french_datetime
 from states.accompaniment import ACCOMPANIMENT
@@ -119,6 +119,7 @@ def environment() -> Environment:
     env.filters["datetime_fr"] = french_datetime
     # The vocabularies a page lists in full (filters, choices); a single value shows .label.
     env.globals.update(Barrier=Barrier, OfferCategory=OfferCategory, Territory=Territory)
+    env.globals.update(Frais=Frais, ModeAccueil=ModeAccueil)
     env.globals["csrf_field"] = CSRF_FIELD
     return env
 

@@ -19,15 +19,22 @@ from states.reachability import is_reachable, reachable_offers
 router = APIRouter(prefix="/api/offers", tags=["offres"])
 
 
-def offer_read(offer: Offer, *, reachable: bool) -> OfferRead:
-    """The response body of an offer, with whether a referral to it reaches someone."""
-    fields = {name: getattr(offer, name) for name in OfferRead.model_fields if name != "reachable"}
-    return OfferRead.model_validate({**fields, "reachable": reachable})
+COMPUTED = {"reachable", "places_left"}
+
+
+def offer_read(offer: Offer, *, reachable: bool, places_left: int | None = None) -> OfferRead:
+    """The response body of an offer, with whether a referral to it reaches someone and the
+    places it has left (an offer with a capacity)."""
+    fields = {name: getattr(offer, name) for name in OfferRead.model_fields if name not in COMPUTED}
+    return OfferRead.model_validate({**fields, "reachable": reachable, "places_left": places_left})
 
 
 async def read_one(session: SessionDep, offer: Offer) -> OfferRead:
-    """One offer's response body (one query for its reachability)."""
-    return offer_read(offer, reachable=await is_reachable(session, offer.id))
+    """One offer's response body (a query for its reachability, one for its places)."""
+    places = await directory.places_left_of(session, [offer])
+    return offer_read(
+        offer, reachable=await is_reachable(session, offer.id), places_left=places.get(offer.id)
+    )
 
 
 @router.post(
@@ -73,8 +80,12 @@ async def list_offers(
         limit=limit,
     )
     reachable = await reachable_offers(session, [item.id for item in items])
+    places = await directory.places_left_of(session, items)
     return OfferPage(
-        items=[offer_read(item, reachable=item.id in reachable) for item in items],
+        items=[
+            offer_read(item, reachable=item.id in reachable, places_left=places.get(item.id))
+            for item in items
+        ],
         next_cursor=next_cursor,
     )
 

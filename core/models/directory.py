@@ -6,7 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTable
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false, text, true
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, enum_column
@@ -71,9 +82,20 @@ class Offer(Base):
     expiry_days: Mapped[int | None] = mapped_column(Integer)
     # How often a referral under way to this offer gets a progress check; None: the default.
     progress_check_days: Mapped[int | None] = mapped_column(Integer)
+    # data·inclusion's vocabularies, stored by value (core.enums ModeAccueil, Frais and
+    # Thematique): how the person is received, whether it costs, the sub-thématiques.
+    modes_accueil: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    frais: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    thematiques: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Where an imported offer comes from (``relais offers import``): the producer and its id
+    # of the service; a second import of the same service updates the offer.
+    source: Mapped[str | None] = mapped_column(String(100))
+    source_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
+
+    __table_args__ = (UniqueConstraint("source", "source_id", name="uq_offers_source_id"),)
 
 
 class PasswordResetToken(Base):

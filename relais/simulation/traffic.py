@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS, add_business_days
 from core.enums import REFERRAL_OUTCOMES, ReturnReason
+from core.errors import OfferFull
 from core.models import Person
 from core.settings import Settings
 from relais.simulation.accompaniments import Referents
@@ -46,6 +47,7 @@ START_DELAYS: Delays = ((1, 40), (3, 30), (6, 15), (11, 10), (16, 5))
 FOLLOW_UP_DELAYS: Delays = ((0, 30), (2, 30), (4, 20), (6, 12), (11, 8))
 OUTCOMES = REFERRAL_OUTCOMES
 RETURN_REASONS = tuple(ReturnReason)
+NO_CAPACITY = ReturnReason("no_capacity").value
 QUIET_SHARE = 0.25
 """The share of started referrals whose receiver goes quiet: no news until the progress check."""
 NEGLECT_SHARE = 0.3
@@ -124,7 +126,7 @@ class Traffic(Agenda):
         joining = receiver.organisation_id not in self.world.members
         when = self.after_business_days(now, JOINING_DELAYS if joining else ANSWER_DELAYS)
         if self.random.random() < 0.78:
-            self.at(when, "accept", self._accept(case_id, receiver, offer))
+            self.at(when, "accept", self._accept(case_id, receiver, offer, sender, attempt))
         else:
             self.at(when, "return", self._return(case_id, receiver, offer, sender, attempt))
 
@@ -145,11 +147,19 @@ class Traffic(Agenda):
 
         return step
 
-    def _accept(self, case_id: int, receiver: Partner, offer: SimOffer) -> Step:
+    def _accept(
+        self, case_id: int, receiver: Partner, offer: SimOffer, sender: Actor, attempt: int
+    ) -> Step:
         accept = self._receive(case_id, "accept", receiver, {})
 
         async def step(session: AsyncSession, now: datetime) -> None:
-            await accept(session, now)
+            try:
+                await accept(session, now)
+            except OfferFull:
+                # No place left (the demo's ParisCode): the receiver sends it back.
+                full = self._return(case_id, receiver, offer, sender, attempt, NO_CAPACITY)
+                await full(session, now)
+                return
             start = self.after_business_days(now, START_DELAYS)
             self.at(start, "start", self._start(case_id, receiver, offer))
 
@@ -210,9 +220,15 @@ class Traffic(Agenda):
         return step
 
     def _return(
-        self, case_id: int, receiver: Partner, offer: SimOffer, sender: Actor, attempt: int
+        self,
+        case_id: int,
+        receiver: Partner,
+        offer: SimOffer,
+        sender: Actor,
+        attempt: int,
+        reason: str | None = None,
     ) -> Step:
-        reason = self.random.choice(RETURN_REASONS).value
+        reason = reason or self.random.choice(RETURN_REASONS).value
         give_back = self._receive(
             case_id, "return", receiver, {"reason": reason, "comment": "Retour simulé."}
         )

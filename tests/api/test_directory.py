@@ -295,7 +295,7 @@ async def test_offer_filters(
         now,
         title="ParisCode",
         description="Formation aux métiers du numérique",
-        category=OfferCategory.NUMERIQUE,
+        category=OfferCategory("numerique"),
         territory=Territory.ARR_19,
     )
     youth = await make_offer(
@@ -303,7 +303,7 @@ async def test_offer_filters(
         world.sender,
         now,
         title="Quartier jeunes",
-        category=OfferCategory.REMOBILISATION,
+        category=OfferCategory("remobilisation"),
         territory=Territory.ARR_11,
     )
     await make_offer(session, world.sender, now, title="Convergence", is_active=False)

@@ -35,6 +35,9 @@ MAIN_FIELDS = (
     "eligible_publics",
     "contact_email",
     "capacity",
+    "modes_accueil",
+    "frais",
+    "thematiques",
     "is_active",
     "is_accompaniment",
 )
@@ -63,8 +66,11 @@ def _offer_values(offer: Offer) -> dict[str, Any]:
         name: getattr(offer, name)
         for name in MAIN_FIELDS
         if name not in {"eligible_publics", "is_active", "is_accompaniment"}
+        and name not in directory.VOCABULARY_LISTS
     }
     values["eligible_publics"] = list(offer.eligible_publics)
+    for name in directory.VOCABULARY_LISTS:
+        values[name] = list(getattr(offer, name))
     values["is_active"] = offer.is_active
     values["is_accompaniment"] = offer.is_accompaniment
     for name in DEADLINE_FIELDS:
@@ -104,6 +110,9 @@ async def _form_page(
                 offer is not None and offer.is_active and not await is_reachable(session, offer.id)
             ),
             "unreachable_help": NO_RECEIVER_EXPLAINED,
+            "places_left": (
+                await directory.places_left_of(session, [offer]) if offer is not None else {}
+            ),
         },
         status_code=status_code,
     )
@@ -130,6 +139,7 @@ async def offer_list(
             else "Offres des structures",
             "offers": offers,
             "reachable": await reachable_offers(session, [offer.id for offer in offers]),
+            "places_left": await directory.places_left_of(session, offers),
             "unreachable_help": NO_RECEIVER_EXPLAINED,
             "organisations": organisations,
             "all_organisations": may_manage_every_offer(user.actor),

@@ -170,6 +170,7 @@ async def _creation_page(
             "redirect_from": redirect_from,
             "offers": offers,
             "reachable": await reachable_offers(session, [offer.id for offer in offers]),
+            "places_left": await directory.places_left_of(session, offers),
             "unreachable_help": NO_RECEIVER_EXPLAINED,
             "organisations": organisations,
             "category": search.category,
@@ -340,7 +341,31 @@ async def _review_form(
         "review_fields": fields,
         "review_open": False,
         "may_redirect": _may_redirect(user.actor, view),
+        **await _accept_capacity(session, view),
     }
+
+
+OVERRIDE_FIELDS = ("capacity_override", "capacity_comment")
+
+
+async def _accept_capacity(session: AsyncSession, view: CaseView) -> Mapping[str, Any]:
+    """The accept form's places left; its override fields only when the offer is full."""
+    if "accept" not in view.allowed_actions:
+        return {}
+    offer = view.case.offer
+    places = await directory.places_left_of(session, [offer])
+    if offer.id not in places:
+        return {"hidden_fields": {"accept": OVERRIDE_FIELDS}}
+    left = places[offer.id]
+    if left > 0:
+        note = f"Places restantes sur cette offre : {left} sur {offer.capacity}."
+        return {"hidden_fields": {"accept": OVERRIDE_FIELDS}, "action_notes": {"accept": note}}
+    note = (
+        f"L'offre est complète (aucune place restante sur {offer.capacity}) : "
+        "pour accepter quand même, cochez « Accepter au-delà de la capacité » et expliquez "
+        "pourquoi."
+    )
+    return {"action_notes": {"accept": note}}
 
 
 REFERRAL_PAGES = CasePages(
