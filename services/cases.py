@@ -73,8 +73,11 @@ async def insert_case(
     now: datetime,
     *,
     then: str | None = None,
+    payload: BaseModel | None = None,
 ) -> int:
-    """``open_case``'s writes, in the caller's unit of work (no commit); the new case's id."""
+    """``open_case``'s writes, in the caller's unit of work (no commit); the new case's id.
+
+    ``then`` is a trigger fired at once, with ``payload``."""
     case.reference = await next_reference(
         session, lifecycle.reference_prefix, now.astimezone(PARIS).year
     )
@@ -85,7 +88,7 @@ async def insert_case(
     await session.flush()
     await engine.record_creation(session, lifecycle, case, actor, now)
     if then is not None:
-        await engine.apply_transition(session, lifecycle, case, then, actor, None, now)
+        await engine.apply_transition(session, lifecycle, case, then, actor, payload, now)
     case_id: int = case.id
     return case_id
 

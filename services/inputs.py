@@ -9,7 +9,7 @@ from fastapi_users import schemas as user_schemas
 from pydantic import EmailStr, Field, StringConstraints
 
 from core.db import STORABLE_TEXT
-from core.enums import OfferCategory, OrganisationKind, Role, Situation, Territory
+from core.enums import OfferCategory, OrganisationKind, Public, Role, Territory
 from states.fields import Id, Payload
 
 Name = Annotated[
@@ -121,8 +121,8 @@ class OfferFields(Payload):
     description: Description | None = Field(default=None, title="Description")
     category: OfferCategory | None = Field(default=None, title="Thématique")
     territory: Territory | None = Field(default=None, title="Territoire")
-    eligible_publics: list[Situation] | None = Field(
-        default=None, max_length=len(Situation), title="Publics concernés"
+    eligible_publics: list[Public] | None = Field(
+        default=None, max_length=len(Public), title="Publics concernés"
     )
     contact_email: EmailStr | None = Field(default=None, title="Adresse électronique de contact")
     capacity: Annotated[int, Field(strict=True, ge=0, le=100_000)] | None = Field(
