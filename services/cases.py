@@ -24,7 +24,7 @@ from core.references import next_reference
 from states import engine, timers
 from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import allowed_triggers, sides_of, visible_clause
+from states.policy import allowed_triggers, case_sides, visible_clause
 
 Box = Literal["sent", "received"]
 """A party's list: the cases its organisation sent, or received."""
@@ -121,7 +121,7 @@ async def get_case(
             )
         ).scalars()
     )
-    sides = sides_of(actor, lifecycle, case)
+    sides = await case_sides(session, actor, lifecycle, case)
     return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state))
 
 

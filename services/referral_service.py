@@ -22,7 +22,7 @@ from states import engine
 from states.actor import Actor
 from states.eligibility import JUSTIFICATION_TITLE
 from states.fields import Comment, LongText, OfferId, Payload
-from states.policy import allowed_triggers, can_see, may_create_case, sides_of
+from states.policy import allowed_triggers, case_sides, may_create_case
 from states.reachability import check_reachable
 from states.referral import REFERRAL, REFERRER
 from states.referral_fields import CloseFields, ReferralCreate, SubmitFields
@@ -190,9 +190,10 @@ async def redirect_referral(
     """
     async with transaction(session, conflict=ConcurrentChange(RECORDED_CONCURRENTLY)):
         old = await engine.load_case(session, REFERRAL, referral_id, lock=True)
-        if not can_see(actor, REFERRAL, old):
+        sides = await case_sides(session, actor, REFERRAL, old)
+        if not sides:
             raise NotFound(f"Orientation {referral_id} introuvable.")
-        if REFERRER not in sides_of(actor, REFERRAL, old):
+        if REFERRER not in sides:
             raise Forbidden("Seule la structure qui a orienté la personne peut la réorienter.")
         if not data.consent:
             raise InvalidInput(CONSENT_REQUIRED, field="consent")
@@ -201,7 +202,7 @@ async def redirect_referral(
             raise InvalidInput("Choisissez une autre offre que l'offre actuelle.", field="offer_id")
         await check_reachable(
             session, offer.id,
-            allowed_actions=allowed_triggers(REFERRAL, sides_of(actor, REFERRAL, old), old.state),
+            allowed_actions=allowed_triggers(REFERRAL, sides, old.state),
         )  # fmt: skip
         # 1. Close the request, saying where it went.
         await engine.apply_transition(

@@ -37,7 +37,7 @@ from states.publics import SITUATION_PUBLICS, derived_in, typed_publics
 from states.reachability import checking_reachability
 from states.recipients import (
     ORGANISATION_STAFF,
-    coordinator_recipients,
+    case_coordinators,
     organisation_recipients,
 )
 from states.referral_fields import (
@@ -166,7 +166,7 @@ async def _recipients(session: AsyncSession, referral: Any, audience: str) -> li
             session, referral.sender_organisation_id, frozenset({Role.ORG_ADMIN})
         )
     if audience == COORDINATORS:
-        return await coordinator_recipients(session, referral.territory)
+        return await case_coordinators(session, REFERRAL, referral)
     raise ValueError(f"unknown audience {audience}")
 
 
