@@ -33,7 +33,7 @@ from states.policy import (
     may_redirect_referral,
     sides_of,
 )
-from states.publics import DERIVED
+from states.publics import DERIVED, EVERYONE
 from states.reachability import NO_RECEIVER_EXPLAINED, reachable_offers
 from states.referral import REFERRAL
 from states.referral_fields import PersonFields, ReferralCreate
@@ -160,7 +160,8 @@ def _person_form(values: Mapping[str, Any], errors: Mapping[str, str], residence
         },
         errors={k.removeprefix("person_").removeprefix("person."): v for k, v in errors.items()},
     )
-    derived = {public.value for public in DERIVED}
+    # Derived publics are never typed, and nobody is « tous publics » (an offer's word).
+    derived = {public.value for public in DERIVED} | {EVERYONE.value}
     for field in fields:
         if field.name == "residence":
             field.choices = [choice for choice in field.choices if choice[0] != Territory.PARIS]
