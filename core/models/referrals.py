@@ -26,7 +26,7 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     # Where they live: Paris Centre or an arrondissement (never all Paris); and whether in a
     # quartier prioritaire de la politique de la ville (QPV), as the referrer ticked it.
-    residence: Mapped[Territory | None] = mapped_column(enum_column(Territory))
+    residence: Mapped[Territory | None] = mapped_column(enum_column(Territory), index=True)
     lives_in_qpv: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The publics the referrer typed (``core.enums.Public`` values, sorted, unique); those
     # derived (jeunes, résidents QPV...) are not stored: ``states.publics.effective_publics``.

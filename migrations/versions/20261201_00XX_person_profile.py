@@ -11,7 +11,7 @@ Create Date: 2026-12-01 21:30:00
    itself, as SQLite documents for a change that leaves the stored data as it is (both types
    are text): rebuilding those tables is impossible inside the migration's transaction while
    foreign keys refer to them. Downgraded, Paris Centre becomes 75001.
-2. The person gets ``residence`` (a territory, never all Paris), ``lives_in_qpv`` and
+2. The person gets ``residence`` (a territory, never all Paris; indexed), ``lives_in_qpv`` and
    ``publics`` (a JSON list of publics, sorted).
 3. ``referrals.situation`` moves into the person's publics (union over the person's
    referrals): rsa, ass, aah and rqth as they are, demandeur_emploi as demandeurs-emploi;
@@ -138,6 +138,7 @@ def upgrade() -> None:
     _retype_territories("VARCHAR(5)", "VARCHAR(12)")
     _map_territories(OLD_CODES, CENTRE)
     op.add_column("persons", sa.Column("residence", TERRITORY, nullable=True))
+    op.create_index(op.f("ix_persons_residence"), "persons", ["residence"], unique=False)
     op.add_column(
         "persons",
         sa.Column("lives_in_qpv", sa.Boolean(), server_default=sa.false(), nullable=False),
@@ -178,6 +179,7 @@ def downgrade() -> None:
                 .where(REFERRALS.c.person_id == person_id)
                 .values(situation=situation)
             )
+    op.drop_index(op.f("ix_persons_residence"), table_name="persons")
     for column in ("publics", "lives_in_qpv", "residence"):
         op.drop_column("persons", column)
     _map_territories((CENTRE,), OLD_CODES[0])
