@@ -110,8 +110,8 @@ async def make_submitted(
                     barriers, consent_attested_at, created_at, state_entered_at)
                 SELECT 'OR-B-' || lpad(numbered.id::text, 8, '0'), 'submitted', 1, offer.id,
                     sender.organisation_id, offer.organisation_id,
-                    CASE WHEN ((numbered.n % :territories) + 1) = 1 THEN 'paris_centre'
-                        ELSE '750' || lpad((((numbered.n % :territories) + 1) + 3)::text, 2, '0') END,
+                    CASE numbered.n % :territories WHEN 0 THEN 'paris_centre'
+                        ELSE '750' || lpad(((numbered.n % :territories) + 4)::text, 2, '0') END,
                     sender.id, numbered.id, 'Orientation de mesure.', '[]', :at, :at, :at
                 FROM numbered, offer, sender
                 """

@@ -32,8 +32,8 @@ async def _coordinators(bench: Bench, now: datetime) -> None:
                 SELECT 'coordination-' || n || '@relais-mesure.paris', 'x', true, false, true,
                     (SELECT organisation_id FROM users WHERE role = 'coordinator' LIMIT 1),
                     'coordinator',
-                    CASE WHEN ((n % :territories) + 1) = 1 THEN 'paris_centre'
-                        ELSE '750' || lpad((((n % :territories) + 1) + 3)::text, 2, '0') END,
+                    CASE n % :territories WHEN 0 THEN 'paris_centre'
+                        ELSE '750' || lpad(((n % :territories) + 4)::text, 2, '0') END,
                     :at
                 FROM generate_series(1, :count) n
                 """
