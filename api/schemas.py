@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi_users import schemas as user_schemas
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
 from core.db import MAX_ID, STORABLE_TEXT
 from core.enums import (
@@ -17,12 +17,15 @@ from core.enums import (
     OrganisationKind,
     OutboxStatus,
     Outcome,
+    Public,
     ReturnReason,
     Role,
     Situation,
     Territory,
     Thematique,
 )
+from states.eligibility import paris_date
+from states.publics import effective_publics, situation_of
 
 Name = Annotated[
     str,
@@ -71,7 +74,7 @@ class OfferRead(Read):
     description: str
     category: OfferCategory
     territory: Territory
-    eligible_publics: list[Situation]
+    eligible_publics: list[Public]
     contact_email: str | None
     capacity: int | None
     places_left: int | None = Field(
@@ -131,6 +134,12 @@ class PersonRead(Read):
     birth_date: date | None
     email: str | None
     phone: str | None
+    residence: Territory | None = None
+    lives_in_qpv: bool = False
+    publics: list[Public] = Field(
+        default_factory=list,
+        description="The publics the referrer typed (not those derived: see the referral's).",
+    )
 
 
 class CounsellorRead(Read):
@@ -174,7 +183,6 @@ class ReferralRead(ReferralSummary):
 
     version: int
     motive: str
-    situation: Situation | None
     barriers: list[Barrier]
     consent_attested_at: datetime
     first_appointment_at: datetime | None
@@ -187,6 +195,25 @@ class ReferralRead(ReferralSummary):
     )
     events: list[EventRead]
     allowed_actions: list[str]
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description=(
+            "The person's effective publics on the day the referral was written: typed, "
+            "derived from the birth date (jeunes) and the QPV box, and implied."
+        )
+    )
+    @property
+    def publics(self) -> list[Public]:
+        """Every public the person belonged to when the referral was written."""
+        return sorted(effective_publics(self.person, paris_date(self.created_at)))
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Former single situation, kept for old clients: read from the publics."
+    )
+    @property
+    def situation(self) -> Situation | None:
+        """The old ``situation`` that best says the person's publics."""
+        return situation_of(effective_publics(self.person, paris_date(self.created_at)))
 
 
 class ReferralPage(BaseModel):

@@ -86,7 +86,7 @@ async def make_submitted(
 ) -> None:
     """``count`` referrals submitted at ``submitted_at`` to the demo's first EPI offer, with
     their people, events and open timers (reminder, escalation, expiry as the offer says),
-    spread over ``territories`` arrondissements."""
+    spread over ``territories`` sectors (Paris Centre, then the 5th, the 6th...)."""
     async with bench.engine.begin() as connection:
         await connection.execute(
             text(
@@ -110,7 +110,8 @@ async def make_submitted(
                     barriers, consent_attested_at, created_at, state_entered_at)
                 SELECT 'OR-B-' || lpad(numbered.id::text, 8, '0'), 'submitted', 1, offer.id,
                     sender.organisation_id, offer.organisation_id,
-                    '750' || lpad(((numbered.n % :territories) + 1)::text, 2, '0'),
+                    CASE numbered.n % :territories WHEN 0 THEN 'paris_centre'
+                        ELSE '750' || lpad(((numbered.n % :territories) + 4)::text, 2, '0') END,
                     sender.id, numbered.id, 'Orientation de mesure.', '[]', :at, :at, :at
                 FROM numbered, offer, sender
                 """

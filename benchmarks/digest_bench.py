@@ -12,12 +12,14 @@ from benchmarks.database import Bench, make_submitted
 from states.registry import LIFECYCLES
 from workflows.digest import send_digests
 
-TERRITORIES = 20
-COORDINATORS_PER_TERRITORY = 5
+TERRITORIES = 17
+"""Paris Centre and the 5th to the 20th arrondissements."""
+COORDINATORS = 100
 
 
 async def _coordinators(bench: Bench, now: datetime) -> None:
-    """5 coordinators per arrondissement; the demo's other digest readers are set aside."""
+    """100 coordinators spread over the 17 sectors; the demo's other digest readers are set
+    aside."""
     async with bench.engine.begin() as connection:
         await connection.execute(
             text("UPDATE users SET is_active = false WHERE role IN ('coordinator', 'org_admin')")
@@ -29,13 +31,16 @@ async def _coordinators(bench: Bench, now: datetime) -> None:
                     organisation_id, role, scope_territory, created_at)
                 SELECT 'coordination-' || n || '@relais-mesure.paris', 'x', true, false, true,
                     (SELECT organisation_id FROM users WHERE role = 'coordinator' LIMIT 1),
-                    'coordinator', '750' || lpad(((n % :territories) + 1)::text, 2, '0'), :at
+                    'coordinator',
+                    CASE n % :territories WHEN 0 THEN 'paris_centre'
+                        ELSE '750' || lpad(((n % :territories) + 4)::text, 2, '0') END,
+                    :at
                 FROM generate_series(1, :count) n
                 """
             ),
             {
                 "territories": TERRITORIES,
-                "count": TERRITORIES * COORDINATORS_PER_TERRITORY,
+                "count": COORDINATORS,
                 "at": now,
             },
         )
@@ -50,7 +55,7 @@ async def measure(bench: Bench, cases: int, now: datetime) -> tuple[float, float
     started = time.perf_counter()
     report = await send_digests(bench.sessions, LIFECYCLES, day)
     seconds = time.perf_counter() - started
-    assert len(report.sent) == TERRITORIES * COORDINATORS_PER_TERRITORY, report.summary()
+    assert len(report.sent) == COORDINATORS, report.summary()
     async with bench.engine.begin() as connection:
         await connection.execute(text("DELETE FROM outbox WHERE message = 'digest'"))
     tracemalloc.start()

@@ -62,14 +62,20 @@ class OrganisationKind(LabelledEnum):
     OTHER = "other", "Autre"
 
 
+PARIS_CENTRE_CODES = frozenset({"75001", "75002", "75003", "75004"})
+"""The 1st to 4th arrondissements, one sector (Paris Centre) since 2020: their old codes are
+still read, as Paris Centre."""
+
+
 class Territory(LabelledEnum):
-    """Paris as a whole or one of its twenty arrondissements (75001..75020)."""
+    """Paris as a whole, the sector Paris Centre (the 1st to 4th arrondissements, merged in
+    2020) or one of the other arrondissements (75005..75020).
+
+    The old codes 75001..75004 are still read: ``Territory("75003")`` is Paris Centre.
+    """
 
     PARIS = "paris", "Paris"
-    ARR_01 = "75001", "Paris 1er"
-    ARR_02 = "75002", "Paris 2e"
-    ARR_03 = "75003", "Paris 3e"
-    ARR_04 = "75004", "Paris 4e"
+    PARIS_CENTRE = "paris_centre", "Paris Centre"
     ARR_05 = "75005", "Paris 5e"
     ARR_06 = "75006", "Paris 6e"
     ARR_07 = "75007", "Paris 7e"
@@ -86,6 +92,21 @@ class Territory(LabelledEnum):
     ARR_18 = "75018", "Paris 18e"
     ARR_19 = "75019", "Paris 19e"
     ARR_20 = "75020", "Paris 20e"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Territory | None:
+        """An old code of the 1st to 4th arrondissements names Paris Centre."""
+        return cls.PARIS_CENTRE if value in PARIS_CENTRE_CODES else None
+
+    @property
+    def is_residence(self) -> bool:
+        """Whether someone may live there: an arrondissement or Paris Centre, not all Paris."""
+        return self is not Territory.PARIS
+
+    @classmethod
+    def residences(cls) -> list[Territory]:
+        """Where a person may live, in order: Paris Centre, then the 5th to the 20th."""
+        return [member for member in cls if member.is_residence]
 
 
 class Role(LabelledEnum):

@@ -99,6 +99,24 @@ class OfferFull(Conflict):
     code = "offer_full"
 
 
+class NotEligible(InvalidInput):
+    """The person matches none of the offer's eligible publics and no justification was
+    written (``states.eligibility``)."""
+
+    code = "not_eligible"
+
+    def __init__(self, offer_title: str, offer_publics: str, person_publics: str) -> None:
+        super().__init__(
+            f"La personne ne correspond à aucun des publics de l'offre « {offer_title} » "
+            f"(publics de l'offre : {offer_publics} ; publics de la personne : "
+            f"{person_publics}). Pour l'orienter quand même, écrivez pourquoi dans "
+            "« Justification de l'orientation hors publics ».",
+            field="eligibility_justification",
+            offer_publics=offer_publics,
+            person_publics=person_publics,
+        )
+
+
 HTTP_STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
     (Forbidden, 403),

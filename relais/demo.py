@@ -6,7 +6,7 @@ The people in the demo cases are fictional.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import typer
@@ -20,9 +20,9 @@ from core.enums import (
     OfferCategory,
     OrganisationKind,
     PlanAxis,
+    Public,
     ReturnReason,
     Role,
-    Situation,
     Territory,
 )
 from core.errors import Forbidden
@@ -89,7 +89,7 @@ PARTNERS: tuple[
     (
         "Espace parisien d'insertion Paris Centre",
         K.EPI,
-        Territory.ARR_03,
+        Territory.PARIS_CENTRE,
         (
             (
                 "Accompagnement social et professionnel en EPI",
@@ -407,43 +407,54 @@ class DemoReferral:
     last_name: str
     days_ago: int
     motive: str
-    situation: Situation | None = None
+    publics: tuple[str, ...] = ()
     barriers: tuple[Barrier, ...] = ()
     returned_because: str | None = None
     accepted_by: str | None = None
+    residence: Territory | None = None
+    lives_in_qpv: bool = False
+    birth_date: date | None = None
 
 
 DEMO_REFERRALS = (
     DemoReferral(MISSION_LOCALE, EPI_CENTRE_OFFER, "Inès", "Martin", 1,
                  "Jeune allocataire du RSA, souhaite un accompagnement global.",
-                 Situation.RSA, (Barrier.LOGEMENT,)),
+                 ("rsa",), (Barrier.LOGEMENT,), residence=Territory.PARIS_CENTRE,
+                 birth_date=date(2002, 5, 14)),
     DemoReferral(FRANCE_TRAVAIL, "Ville de Paris/ParisCode — formations aux métiers du "
                  "numérique", "Karim", "Benali", 12,
                  "Reconversion vers le développement web, bases en autoformation.",
-                 Situation.DEMANDEUR_EMPLOI, (Barrier.NUMERIQUE,)),
+                 ("demandeurs-emploi",), (Barrier.NUMERIQUE,), residence=Territory.ARR_19,
+                 lives_in_qpv=True),
     DemoReferral(MISSION_LOCALE, EPI_CENTRE_OFFER, "Awa", "Diallo", 4,
                  "Besoin d'un accompagnement social et professionnel.",
-                 Situation.JEUNE, (Barrier.ADMINISTRATIF,),
-                 returned_because="Merci de préciser la situation au regard du RSA."),
+                 (), (Barrier.ADMINISTRATIF,),
+                 returned_because="Merci de préciser la situation au regard du RSA.",
+                 residence=Territory.ARR_18, lives_in_qpv=True, birth_date=date(2004, 9, 2)),
     DemoReferral(MISSION_LOCALE, PARIS_FABRIK_OFFER, "Lucas", "Petit", 3,
-                 "Intéressé par la réparation de vélos et le réemploi.", Situation.JEUNE),
+                 "Intéressé par la réparation de vélos et le réemploi.",
+                 residence=Territory.ARR_20, birth_date=date(2006, 1, 23)),
     # Requests nobody answered: what the coordinators' dashboard is for.
     DemoReferral(FRANCE_TRAVAIL, EPI_CENTRE_OFFER, "Samir", "Belkacem", 10,
-                 "Sortie de formation, cherche un accompagnement vers l'emploi."),
+                 "Sortie de formation, cherche un accompagnement vers l'emploi.",
+                 ("demandeurs-emploi",), residence=Territory.PARIS_CENTRE),
     DemoReferral(FRANCE_TRAVAIL, "Espace parisien d'insertion Paris 18/Accompagnement social "
                  "et professionnel en EPI", "Fatou", "Camara", 16,
-                 "Allocataire du RSA depuis deux ans."),
+                 "Allocataire du RSA depuis deux ans.", ("rsa", "femmes"),
+                 residence=Territory.ARR_18),
     DemoReferral(MISSION_LOCALE, "Atelier chantier d'insertion Paris Est/Premières Heures — "
                  "reprise d'activité progressive", "Théo", "Lambert", 11,
-                 "Souhaite reprendre une activité."),
+                 "Souhaite reprendre une activité.", ("rqth",), residence=Territory.ARR_11),
     DemoReferral(FRANCE_TRAVAIL, "Atelier chantier d'insertion Paris Est/Convergence — "
                  "parcours renforcé en chantier d'insertion", "Nadia", "Haddad", 9,
-                 "Parcours renforcé santé."),
+                 "Parcours renforcé santé.", ("aah",), residence=Territory.ARR_20),
     DemoReferral(MISSION_LOCALE, PARIS_FABRIK_OFFER, "Jules", "Roux", 14,
-                 "Projet dans la réparation électroménager."),
+                 "Projet dans la réparation électroménager.", ("ass",),
+                 residence=Territory.ARR_13),
     # The one place of ParisCode, taken: the request waiting on it meets a full offer.
     DemoReferral(MISSION_LOCALE, PARIS_CODE_OFFER, "Léa", "Moreau", 20,
-                 "Projet de reconversion dans le développement web.", accepted_by=VILLE),
+                 "Projet de reconversion dans le développement web.", accepted_by=VILLE,
+                 residence=Territory.ARR_14, birth_date=date(2003, 5, 11)),
 )  # fmt: skip
 """The demo's referrals, in the order they are written."""
 
@@ -454,9 +465,15 @@ async def _refer(
     """Write one demo referral as its sender would have, ``days_ago`` days before ``now``."""
     data = ReferralCreate(
         offer_id=offer.id,
-        person=PersonFields(first_name=demo.first_name, last_name=demo.last_name),
+        person=PersonFields(
+            first_name=demo.first_name,
+            last_name=demo.last_name,
+            birth_date=demo.birth_date,
+            residence=demo.residence,
+            lives_in_qpv=demo.lives_in_qpv,
+            publics=[Public(value) for value in demo.publics],
+        ),
         motive=demo.motive,
-        situation=demo.situation,
         barriers=list(demo.barriers),
         consent=True,
     )

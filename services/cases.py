@@ -24,7 +24,7 @@ from core.references import next_reference
 from states import engine, timers
 from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import allowed_triggers, sides_of, visible_clause
+from states.policy import allowed_triggers, case_sides, visible_clause
 
 Box = Literal["sent", "received"]
 """A party's list: the cases its organisation sent, or received."""
@@ -73,8 +73,11 @@ async def insert_case(
     now: datetime,
     *,
     then: str | None = None,
+    payload: BaseModel | None = None,
 ) -> int:
-    """``open_case``'s writes, in the caller's unit of work (no commit); the new case's id."""
+    """``open_case``'s writes, in the caller's unit of work (no commit); the new case's id.
+
+    ``then`` is a trigger fired at once, with ``payload``."""
     case.reference = await next_reference(
         session, lifecycle.reference_prefix, now.astimezone(PARIS).year
     )
@@ -85,7 +88,7 @@ async def insert_case(
     await session.flush()
     await engine.record_creation(session, lifecycle, case, actor, now)
     if then is not None:
-        await engine.apply_transition(session, lifecycle, case, then, actor, None, now)
+        await engine.apply_transition(session, lifecycle, case, then, actor, payload, now)
     case_id: int = case.id
     return case_id
 
@@ -118,7 +121,7 @@ async def get_case(
             )
         ).scalars()
     )
-    sides = sides_of(actor, lifecycle, case)
+    sides = await case_sides(session, actor, lifecycle, case)
     return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state))
 
 

@@ -26,6 +26,7 @@ from states.policy import (
     may_view_dashboard,
     oversight_actor,
     responsibility_clause,
+    territory_clause,
 )
 from states.reachability import UnreachableOffer, unreachable_offers
 from states.registry import LIFECYCLES
@@ -48,10 +49,11 @@ class DashboardFilters:
         return list(LIFECYCLES.values())
 
     def territory_clause(self, lifecycle: Lifecycle) -> ColumnElement[bool]:
-        """The SQL condition of the territory filter on ``lifecycle``'s cases."""
+        """The SQL condition of the territory filter on ``lifecycle``'s cases: the
+        coordination's own scope rule (``policy.territory_clause``)."""
         if self.territory is None:
             return true()
-        return lifecycle.territory == self.territory
+        return territory_clause(lifecycle, self.territory)
 
 
 @dataclass(frozen=True)

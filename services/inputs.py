@@ -14,8 +14,8 @@ from core.enums import (
     ModeAccueil,
     OfferCategory,
     OrganisationKind,
+    Public,
     Role,
-    Situation,
     Territory,
     Thematique,
 )
@@ -141,8 +141,8 @@ class OfferFields(Payload):
     description: Description | None = Field(default=None, title="Description")
     category: OfferCategory | None = Field(default=None, title="Thématique")
     territory: Territory | None = Field(default=None, title="Territoire")
-    eligible_publics: list[Situation] | None = Field(
-        default=None, max_length=len(Situation), title="Publics concernés"
+    eligible_publics: list[Public] | None = Field(
+        default=None, max_length=len(Public), title="Publics concernés"
     )
     contact_email: EmailStr | None = Field(default=None, title="Adresse électronique de contact")
     capacity: Annotated[int, Field(strict=True, ge=0, le=100_000)] | None = Field(

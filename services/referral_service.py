@@ -12,18 +12,20 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from core.db import transaction
-from core.enums import Barrier, Situation, Territory
+from core.enums import Barrier, Territory
 from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Offer, Person, Referral
 from services import cases
 from services.cases import RECORDED_CONCURRENTLY, Box, CasePage, CaseView
+from services.person_profile import person_fields
 from states import engine
 from states.actor import Actor
-from states.fields import LongText, OfferId, Payload
-from states.policy import allowed_triggers, can_see, may_create_case, sides_of
+from states.eligibility import JUSTIFICATION_TITLE
+from states.fields import Comment, LongText, OfferId, Payload
+from states.policy import allowed_triggers, case_sides, may_create_case
 from states.reachability import check_reachable
 from states.referral import REFERRAL, REFERRER
-from states.referral_fields import CloseFields, ReferralCreate
+from states.referral_fields import CloseFields, ReferralCreate, SubmitFields
 
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -45,6 +47,7 @@ class RedirectFields(Payload):
     offer_id: OfferId = Field(title="Nouvelle offre")
     motive: LongText | None = Field(default=None, title="Motif de l'orientation")
     consent: bool = Field(title="Accord de la personne")
+    eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)
 
 
 CONSENT_REQUIRED = (
@@ -69,7 +72,9 @@ async def create_referral(
 
     Creation and submission are one transaction: either both happened or nothing did. A
     referral submitted to an offer nobody can receive is refused (``OfferUnreachable``);
-    a draft for it is saved.
+    a draft for it is saved. Submitted for a person matching none of the offer's publics,
+    it needs ``eligibility_justification`` (``states.eligibility``). An old client's
+    ``situation`` is added to the person's publics.
     """
     if not may_create_case(actor) or actor.organisation_id is None:
         raise Forbidden("Votre rôle ne permet pas d'orienter une personne.")
@@ -78,6 +83,7 @@ async def create_referral(
     birth_date = data.person.birth_date
     if birth_date is not None and not OLDEST_BIRTH_DATE <= birth_date <= now.date():
         raise InvalidInput("La date de naissance n'est pas plausible.", field="person.birth_date")
+    person = Person(**person_fields(data.person, data.situation), created_at=now)
     offer = await _open_offer(session, data.offer_id)
     if data.submit:
         # Refused before anything is written; a draft sends nothing and may be saved.
@@ -86,12 +92,12 @@ async def create_referral(
         session,
         actor,
         offer,
-        Person(**data.person.model_dump(), created_at=now),
+        person,
         data.motive,
         now,
-        situation=data.situation,
         barriers=data.barriers,
         submit=data.submit,
+        justification=data.eligibility_justification,
     )
     return await get_referral(session, actor, referral_id)
 
@@ -123,19 +129,20 @@ async def open_referral(
     motive: str,
     now: datetime,
     *,
-    situation: Situation | None = None,
     barriers: Iterable[Barrier] = (),
     submit: bool = True,
+    justification: str | None = None,
 ) -> int:
     """Insert the person and their referral to ``offer``, submitted unless told otherwise.
 
-    One transaction, committed here; no check (the caller made them); returns the referral's
-    id. The simulation and the benchmarks create referrals this way too.
+    One transaction, committed here; no check (the caller made them) but the submission's
+    own (reachability, eligibility: ``justification``); returns the referral's id. The
+    simulation and the benchmarks create referrals this way too.
     """
     async with transaction(session, conflict=ConcurrentChange(RECORDED_CONCURRENTLY)):
         referral_id = await _insert_referral(
             session, actor, offer, person, motive, now,
-            situation=situation, barriers=barriers, submit=submit,
+            barriers=barriers, submit=submit, justification=justification,
         )  # fmt: skip
     return referral_id
 
@@ -148,9 +155,9 @@ async def _insert_referral(
     motive: str,
     now: datetime,
     *,
-    situation: Situation | None,
     barriers: Iterable[Barrier],
     submit: bool,
+    justification: str | None = None,
 ) -> int:
     """``open_referral``'s writes, in the caller's unit of work (no commit)."""
     assert actor.organisation_id is not None and actor.user_id is not None
@@ -164,13 +171,14 @@ async def _insert_referral(
         created_by_id=actor.user_id,
         person_id=person.id,
         motive=motive,
-        situation=situation,
         barriers=sorted(set(barriers)),
         consent_attested_at=now,
     )
     return await cases.insert_case(
-        session, REFERRAL, referral, actor, now, then="submit" if submit else None
-    )
+        session, REFERRAL, referral, actor, now,
+        then="submit" if submit else None,
+        payload=SubmitFields(eligibility_justification=justification),
+    )  # fmt: skip
 
 
 async def redirect_referral(
@@ -179,14 +187,15 @@ async def redirect_referral(
     """The referrer sends a returned or expired request to another offer.
 
     One unit of work, two steps: the request is closed (saying where it went), and a new
-    one, for the same person, with the same situation and freins, is sent to the chosen
-    offer. Both are saved or neither is.
+    one, for the same person, with the same freins, is sent to the chosen offer (with a
+    justification if the person matches none of its publics). Both are saved or neither is.
     """
     async with transaction(session, conflict=ConcurrentChange(RECORDED_CONCURRENTLY)):
         old = await engine.load_case(session, REFERRAL, referral_id, lock=True)
-        if not can_see(actor, REFERRAL, old):
+        sides = await case_sides(session, actor, REFERRAL, old)
+        if not sides:
             raise NotFound(f"Orientation {referral_id} introuvable.")
-        if REFERRER not in sides_of(actor, REFERRAL, old):
+        if REFERRER not in sides:
             raise Forbidden("Seule la structure qui a orienté la personne peut la réorienter.")
         if not data.consent:
             raise InvalidInput(CONSENT_REQUIRED, field="consent")
@@ -195,7 +204,7 @@ async def redirect_referral(
             raise InvalidInput("Choisissez une autre offre que l'offre actuelle.", field="offer_id")
         await check_reachable(
             session, offer.id,
-            allowed_actions=allowed_triggers(REFERRAL, sides_of(actor, REFERRAL, old), old.state),
+            allowed_actions=allowed_triggers(REFERRAL, sides, old.state),
         )  # fmt: skip
         # 1. Close the request, saying where it went.
         await engine.apply_transition(
@@ -206,7 +215,8 @@ async def redirect_referral(
         person = await session.get_one(Person, old.person_id)
         successor_id = await _insert_referral(
             session, actor, offer, person, data.motive or old.motive, now,
-            situation=old.situation, barriers=old.barriers, submit=True,
+            barriers=old.barriers, submit=True,
+            justification=data.eligibility_justification,
         )  # fmt: skip
     return await get_referral(session, actor, successor_id)
 

@@ -28,7 +28,7 @@ from core.outbox import enqueue
 from states.actor import Actor
 from states.invitations import notify_with_invitations
 from states.lifecycle import Lifecycle, TransitionSpec, move
-from states.policy import allowed_triggers, may_fire, may_see, sides_of
+from states.policy import allowed_triggers, case_sides, may_fire, may_see
 from states.recipients import recipients_for
 from states.timers import close_timers, open_timers
 
@@ -93,9 +93,16 @@ async def fire(
 
 
 def check_may_fire(
-    lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor, now: datetime, *, visible: bool
+    lifecycle: Lifecycle,
+    case: Any,
+    trigger: str,
+    now: datetime,
+    *,
+    visible: bool,
+    sides: frozenset[str],
 ) -> TransitionSpec:
-    """The declaration of ``trigger`` once ``actor`` is known to may fire it on ``case`` now.
+    """The declaration of ``trigger`` once an actor standing on ``sides`` is known to may
+    fire it on ``case`` now.
 
     Checks, in this order: visibility (``visible``, from ``policy.may_see``: NotFound), the
     actor's side (Forbidden), the state machine, then the transition's guard
@@ -107,7 +114,6 @@ def check_may_fire(
         spec = lifecycle.transition(trigger)
     except KeyError:
         raise NotFound(f"Action « {trigger} » inconnue.") from None
-    sides = sides_of(actor, lifecycle, case)
     allowed = allowed_triggers(lifecycle, sides, case.state)
     if not may_fire(lifecycle, sides, spec):
         raise Forbidden(
@@ -141,14 +147,15 @@ async def apply_transition(
     The event, the timers and the outbox rows are plain inserts, one statement each: the
     case row itself is flushed with the transaction (its version column guards it).
     """
-    visible = await may_see(session, actor, lifecycle, case)
-    spec = check_may_fire(lifecycle, case, trigger, actor, now, visible=visible)
+    sides = await case_sides(session, actor, lifecycle, case)
+    visible = bool(sides) or await may_see(session, actor, lifecycle, case)
+    spec = check_may_fire(lifecycle, case, trigger, now, visible=visible, sides=sides)
     fields = _validated(spec, payload)
     from_state = case.state
     for name, attribute in spec.copies.items():
         setattr(case, attribute, getattr(fields, name))
     if spec.effect is not None:
-        await _run_effect(spec, session, lifecycle, case, actor, fields, now)
+        await _run_effect(spec, session, lifecycle, case, sides, fields, now)
     move(lifecycle, case, trigger)
     case.state_entered_at = now
     # A transition that stays in its state (a progress note) still writes the row, so that
@@ -166,7 +173,7 @@ async def _run_effect(
     session: AsyncSession,
     lifecycle: Lifecycle,
     case: Any,
-    actor: Actor,
+    sides: frozenset[str],
     fields: BaseModel,
     now: datetime,
 ) -> None:
@@ -174,7 +181,6 @@ async def _run_effect(
     receive) says what the actor may do in the case's state, as the machine's refusals do
     (a concurrent change says nothing: the state it read is gone)."""
     assert spec.effect is not None
-    sides = sides_of(actor, lifecycle, case)
     state = case.state
     try:
         await spec.effect(session, case, fields, now)

@@ -8,20 +8,52 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.enums import Role
-from core.models import ActionItem, CommitteeMember, Decision, OutboxMessage
+from core.enums import Role, Territory
+from core.models import ActionItem, CommitteeMember, Decision, OutboxMessage, Person
 from states.action import ACTION
 from states.actor import Actor
 from states.decision import DECISION
 from states.lifecycle import COORDINATORS, SYSTEM, Lifecycle, TransitionSpec
 from states.referral import REFERRER
+from states.residence import residence_of
 
 CASE_ROLES = frozenset({Role.MEMBER, Role.ORG_ADMIN, Role.COORDINATOR})
 """Roles that act on cases on behalf of their organisation."""
 
 
-def sides_of(actor: Actor, lifecycle: Lifecycle, case: Any) -> frozenset[str]:
-    """The sides of ``case`` that ``actor`` stands on (organisation, role, coordination)."""
+def territory_clause(lifecycle: Lifecycle, territory: Territory) -> ColumnElement[bool]:
+    """The cases of ``lifecycle`` in ``territory``: sent to an offer there (the case's own
+    territory), or about a person who lives there. The one scope rule of the coordination,
+    in SQL; ``covers_case`` is the same rule for a case at hand."""
+    in_territory = lifecycle.territory == territory
+    if lifecycle.person is None:
+        return in_territory
+    residents = select(Person.id).where(Person.residence == territory)
+    return or_(in_territory, lifecycle.person.in_(residents))
+
+
+def scope_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
+    """The cases of ``lifecycle`` in a coordinator's scope: all of them without a territory,
+    else those of ``territory_clause``."""
+    if actor.scope_territory is None:
+        return true()
+    return territory_clause(lifecycle, actor.scope_territory)
+
+
+def covers_case(actor: Actor, territory: Territory | str, residence: Territory | None) -> bool:
+    """Whether a coordinator's scope covers a case of ``territory`` about a person living in
+    ``residence`` (``territory_clause``, for one case)."""
+    return actor.covers(territory) or (residence is not None and actor.covers(residence))
+
+
+def sides_of(
+    actor: Actor, lifecycle: Lifecycle, case: Any, residence: Territory | None = None
+) -> frozenset[str]:
+    """The sides of ``case`` that ``actor`` stands on (organisation, role, coordination).
+
+    ``residence`` is where the case's person lives (``case_sides`` reads it): a coordinator
+    of that territory stands on the coordination's side too.
+    """
     if actor.is_system:
         return frozenset({SYSTEM})
     sides: set[str] = set()
@@ -31,7 +63,9 @@ def sides_of(actor: Actor, lifecycle: Lifecycle, case: Any) -> frozenset[str]:
             for side, column in lifecycle.parties.items()
             if getattr(case, column.key) == actor.organisation_id
         )
-        if actor.role is Role.COORDINATOR and actor.covers(getattr(case, lifecycle.territory.key)):
+        if actor.role is Role.COORDINATOR and covers_case(
+            actor, getattr(case, lifecycle.territory.key), residence
+        ):
             sides.add(COORDINATORS)
     role_side = lifecycle.role_sides.get(actor.role) if actor.role is not None else None
     if role_side is not None:
@@ -39,10 +73,27 @@ def sides_of(actor: Actor, lifecycle: Lifecycle, case: Any) -> frozenset[str]:
     return frozenset(sides)
 
 
-def can_see(actor: Actor, lifecycle: Lifecycle, case: Any) -> bool:
+async def case_sides(
+    session: AsyncSession, actor: Actor, lifecycle: Lifecycle, case: Any
+) -> frozenset[str]:
+    """``sides_of`` with the person's residence read when it matters: for a coordinator of
+    a territory the case itself is not in."""
+    sides = sides_of(actor, lifecycle, case)
+    if (
+        COORDINATORS in sides
+        or actor.role is not Role.COORDINATOR
+        or actor.scope_territory is None
+        or lifecycle.person is None
+    ):
+        return sides
+    residence = await residence_of(session, lifecycle, case)
+    return sides_of(actor, lifecycle, case, residence)
+
+
+async def can_see(session: AsyncSession, actor: Actor, lifecycle: Lifecycle, case: Any) -> bool:
     """Whether ``actor`` stands on a side of ``case`` (its organisations, a role's side, a
     coordinator's scope). A committee's items have more readers: ``may_see``."""
-    return bool(sides_of(actor, lifecycle, case))
+    return bool(await case_sides(session, actor, lifecycle, case))
 
 
 def _sits_on(organisation_id: int, committee_id: Any) -> ColumnElement[bool]:
@@ -92,7 +143,7 @@ async def may_see(session: AsyncSession, actor: Actor, lifecycle: Lifecycle, cas
     A side of the case, or else the lifecycle's readers (``governance_readers``), asked of
     the database with the very clause the listings use.
     """
-    if can_see(actor, lifecycle, case):
+    if await can_see(session, actor, lifecycle, case):
         return True
     readers = governance_readers(actor, lifecycle)
     if readers is None:
@@ -167,11 +218,7 @@ def responsibility_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[b
     if actor.role in CASE_ROLES:
         conditions.extend(column == actor.organisation_id for column in lifecycle.parties.values())
     if actor.role is Role.COORDINATOR:
-        conditions.append(
-            true()
-            if actor.scope_territory is None
-            else lifecycle.territory == actor.scope_territory
-        )
+        conditions.append(scope_clause(actor, lifecycle))
     return or_(*conditions) if conditions else false()
 
 
@@ -311,7 +358,7 @@ def supervised_messages_clause(
             and_(
                 OutboxMessage.case_kind == lifecycle.name,
                 OutboxMessage.case_id.in_(
-                    select(lifecycle.model.id).where(lifecycle.territory == actor.scope_territory)
+                    select(lifecycle.model.id).where(scope_clause(actor, lifecycle))
                 ),
             )
             for lifecycle in lifecycles
@@ -391,12 +438,7 @@ def awaits_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool] | N
     for state, wait in lifecycle.waiting_on.items():
         in_state = model.state == state
         if actor.role is Role.COORDINATOR:
-            in_scope = (
-                true()
-                if actor.scope_territory is None
-                else lifecycle.territory == actor.scope_territory
-            )
-            conditions.append(and_(in_state, in_scope))
+            conditions.append(and_(in_state, scope_clause(actor, lifecycle)))
         elif wait.side in lifecycle.parties and may_work_cases(actor):
             conditions.append(and_(in_state, lifecycle.parties[wait.side] == actor.organisation_id))
         elif actor.role is not None and lifecycle.role_sides.get(actor.role) == wait.side:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import Role
 from core.models import User
 from states.lifecycle import COORDINATORS, Lifecycle, Recipient
+from states.residence import residence_of
 
 USERS = User.__table__
 ORGANISATION_STAFF = frozenset({Role.MEMBER, Role.ORG_ADMIN})
@@ -32,7 +33,9 @@ COORDINATORS_OF = (
     .where(
         USERS.c.role == Role.COORDINATOR,
         USERS.c.is_active.is_(True),
-        (USERS.c.scope_territory.is_(None)) | (USERS.c.scope_territory == bindparam("territory")),
+        (USERS.c.scope_territory.is_(None))
+        | (USERS.c.scope_territory == bindparam("territory"))
+        | (USERS.c.scope_territory == bindparam("residence")),
     )
     .order_by(USERS.c.id)
 )
@@ -77,14 +80,26 @@ async def organisation_recipients(
     )
 
 
-async def coordinator_recipients(session: AsyncSession, territory: str) -> list[Recipient]:
-    """Active coordinators whose scope covers ``territory``."""
+async def coordinator_recipients(
+    session: AsyncSession, territory: str, residence: str | None = None
+) -> list[Recipient]:
+    """Active coordinators whose scope covers ``territory``, or ``residence`` (where the
+    case's person lives: ``policy.territory_clause``)."""
     return await _memoised(
         session,
-        ("coordinators", territory),
+        ("coordinators", territory, residence),
         COORDINATORS_OF,
-        {"territory": territory},
+        {"territory": territory, "residence": residence},
     )
+
+
+async def case_coordinators(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any
+) -> list[Recipient]:
+    """The active coordinators in whose scope ``case`` is: its territory's, its person's
+    residence's, and those of all Paris."""
+    residence = await residence_of(session, lifecycle, case)
+    return await coordinator_recipients(session, getattr(case, lifecycle.territory.key), residence)
 
 
 async def role_recipients(session: AsyncSession, role: Role) -> list[Recipient]:
@@ -116,5 +131,5 @@ async def recipients_for(
     if roles:
         return await role_recipients(session, roles[0])
     if audience == COORDINATORS:
-        return await coordinator_recipients(session, getattr(case, lifecycle.territory.key))
+        return await case_coordinators(session, lifecycle, case)
     raise ValueError(f"{lifecycle.name}: unknown audience {audience}")

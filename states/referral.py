@@ -18,10 +18,11 @@ from core.enums import (
     TimerKind,
 )
 from core.errors import InvalidInput
-from core.models import Offer, Organisation, Referral, User
+from core.models import Offer, Organisation, Person, Referral, User
 from states.accompaniment import ACCOMPANIMENT
 from states.accompaniments import begin_accompaniment
 from states.capacity import accept_within_capacity
+from states.eligibility import checking_eligibility
 from states.lifecycle import (
     COORDINATORS,
     SYSTEM,
@@ -33,10 +34,11 @@ from states.lifecycle import (
     TransitionSpec,
     Waiting,
 )
+from states.publics import SITUATION_PUBLICS, derived_in, typed_publics
 from states.reachability import checking_reachability
 from states.recipients import (
     ORGANISATION_STAFF,
-    coordinator_recipients,
+    case_coordinators,
     organisation_recipients,
 )
 from states.referral_fields import (
@@ -75,10 +77,30 @@ async def _amend(session: AsyncSession, referral: Any, fields: BaseModel, now: d
     assert isinstance(fields, ResubmitFields)
     if fields.motive is not None:
         referral.motive = fields.motive
-    if fields.situation is not None:
-        referral.situation = fields.situation
+    if fields.publics is not None or fields.situation is not None:
+        await _amend_publics(session, referral.person_id, fields)
     if fields.barriers is not None:
         referral.barriers = sorted(set(fields.barriers))
+
+
+async def _amend_publics(session: AsyncSession, person_id: int, fields: ResubmitFields) -> None:
+    """The person's publics as the resubmission says them: ``publics`` replaces them, an old
+    client's ``situation`` adds its public; a derived public is refused."""
+    chosen = list(fields.publics) if fields.publics is not None else None
+    derived = derived_in(chosen or ())
+    if derived:
+        raise InvalidInput(
+            f"« {derived[0].label} » se déduit de la date de naissance ou de la case QPV : "
+            "ne l'indiquez pas.",
+            field="publics",
+        )
+    person = await session.get_one(Person, person_id)
+    if chosen is None:
+        chosen = list(person.publics)
+    mapped = SITUATION_PUBLICS.get(fields.situation) if fields.situation is not None else None
+    if mapped is not None:
+        chosen.append(mapped)
+    person.publics = typed_publics(chosen)
 
 
 async def _start(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
@@ -145,7 +167,7 @@ async def _recipients(session: AsyncSession, referral: Any, audience: str) -> li
             session, referral.sender_organisation_id, frozenset({Role.ORG_ADMIN})
         )
     if audience == COORDINATORS:
-        return await coordinator_recipients(session, referral.territory)
+        return await case_coordinators(session, REFERRAL, referral)
     raise ValueError(f"unknown audience {audience}")
 
 
@@ -195,7 +217,7 @@ REFERRAL = Lifecycle(
             dest=S.SUBMITTED,
             sides=REFERRER_SIDE,
             payload=SubmitFields,
-            effect=checking_reachability(),
+            effect=checking_reachability(checking_eligibility()),
             notices=TO_RECEIVER_SUBMITTED,
         ),
         TransitionSpec(
@@ -226,7 +248,7 @@ REFERRAL = Lifecycle(
             dest=S.SUBMITTED,
             sides=REFERRER_SIDE,
             payload=ResubmitFields,
-            effect=checking_reachability(_amend),
+            effect=checking_reachability(checking_eligibility(_amend)),
             notices=TO_RECEIVER_SUBMITTED,
         ),
         TransitionSpec(
@@ -281,7 +303,7 @@ REFERRAL = Lifecycle(
             dest=S.SUBMITTED,
             sides=frozenset({COORDINATORS}),
             payload=ReassignFields,
-            effect=checking_reachability(_reassign),
+            effect=checking_reachability(checking_eligibility(_reassign)),
             notices=TO_RECEIVER_SUBMITTED,
         ),
         TransitionSpec(

@@ -7,7 +7,8 @@ from datetime import date
 
 from pydantic import EmailStr, Field
 
-from core.enums import Barrier, ReturnReason, Situation
+from core.enums import Barrier, Public, ReturnReason, Situation, Territory
+from states.eligibility import JUSTIFICATION_TITLE
 from states.fields import (
     Comment,
     LongText,
@@ -19,9 +20,15 @@ from states.fields import (
     ShortText,
 )
 
+PUBLICS_TITLE = "Publics de la personne"
+SITUATION_TITLE = "Situation administrative (ancien champ : préférez « publics »)"
+
 
 class SubmitFields(Payload):
-    """``submit``: the consent was attested when the referral was written."""
+    """``submit``: the consent was attested when the referral was written; a person matching
+    none of the offer's publics needs a justification."""
+
+    eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)
 
 
 class AcceptFields(Payload):
@@ -52,10 +59,14 @@ class ResubmitFields(Payload):
     """``resubmit``: the referrer may amend the request before sending it again."""
 
     motive: LongText | None = Field(default=None, title="Motif de l'orientation")
-    situation: Situation | None = Field(default=None, title="Situation administrative")
+    publics: list[Public] | None = Field(default=None, max_length=len(Public), title=PUBLICS_TITLE)
+    situation: Situation | None = Field(
+        default=None, title=SITUATION_TITLE, json_schema_extra={"legacy": True}
+    )
     barriers: list[Barrier] | None = Field(
         default=None, max_length=len(Barrier), title="Freins périphériques à l'emploi"
     )
+    eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)
 
 
 class StartFields(Payload):
@@ -92,6 +103,7 @@ class ReassignFields(Payload):
 
     offer_id: OfferId = Field(title="Nouvelle offre")
     comment: Comment | None = Field(default=None, title="Commentaire")
+    eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)
 
 
 class ExpireFields(Payload):
@@ -106,6 +118,22 @@ class PersonFields(Payload):
     birth_date: date | None = Field(default=None, title="Date de naissance")
     email: EmailStr | None = Field(default=None, title="Email de la personne")
     phone: Phone | None = Field(default=None, title="Téléphone de la personne")
+    residence: Territory | None = Field(
+        default=None, title="Arrondissement de résidence (ou Paris Centre)"
+    )
+    lives_in_qpv: bool = Field(
+        default=False, title="Habite un quartier prioritaire de la politique de la ville (QPV)"
+    )
+    publics: list[Public] = Field(
+        default_factory=list,
+        max_length=len(Public),
+        description=(
+            "What the referrer knows of the person (data·inclusion publics, plus rsa, ass, "
+            "aah, rqth). « jeunes » comes from the birth date and « residents-qpv-frr » from "
+            "lives_in_qpv: both are refused here."
+        ),
+        title=PUBLICS_TITLE,
+    )
 
 
 class ReferralCreate(Payload):
@@ -114,7 +142,12 @@ class ReferralCreate(Payload):
     offer_id: OfferId = Field(title="Nouvelle offre")
     person: PersonFields
     motive: LongText = Field(title="Motif de l'orientation")
-    situation: Situation | None = Field(default=None, title="Situation administrative")
+    situation: Situation | None = Field(
+        default=None,
+        description="Former single situation, still read: added to the person's publics.",
+        title=SITUATION_TITLE,
+        json_schema_extra={"legacy": True},
+    )
     barriers: list[Barrier] = Field(
         default_factory=list, max_length=len(Barrier), title="Freins périphériques à l'emploi"
     )
@@ -123,3 +156,4 @@ class ReferralCreate(Payload):
         title="Accord de la personne",
     )
     submit: bool = True
+    eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)

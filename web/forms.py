@@ -126,9 +126,14 @@ def form_fields(
     values: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
 ) -> list[FormField]:
-    """The fields of ``payload`` as a form; ``choices`` lists the values of id fields."""
+    """The fields of ``payload`` as a form; ``choices`` lists the values of id fields.
+
+    A field kept only for the API's old clients (``json_schema_extra={"legacy": True}``)
+    is not drawn."""
     drawn = []
     for name, info in payload.model_fields.items():
+        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("legacy"):
+            continue
         annotation, optional, metadata = _unwrap(info)
         kind, options = _kind(annotation, metadata)
         if choices and name in choices:

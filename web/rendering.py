@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -11,10 +12,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from core.enums import Barrier, Frais, ModeAccueil, OfferCategory, Territory
+from core.enums import Barrier, Frais, ModeAccueil, OfferCategory, Public, Territory
 from core.settings import Settings
 from notifications.render import french_date, french_datetime
 from states.accompaniment import ACCOMPANIMENT
+from states.eligibility import paris_date
 from states.handover import HANDOVER
 from states.policy import (
     follows_territory,
@@ -27,6 +29,7 @@ from states.policy import (
     may_view_dashboard,
     may_work_cases,
 )
+from states.publics import HasPublics, effective_publics
 from states.referral import REFERRAL
 from web.csrf import CSRF_FIELD, csrf_token, remember_csrf_secret
 from web.session import WebUser
@@ -121,7 +124,15 @@ def environment() -> Environment:
     env.globals.update(Barrier=Barrier, OfferCategory=OfferCategory, Territory=Territory)
     env.globals.update(Frais=Frais, ModeAccueil=ModeAccueil)
     env.globals["csrf_field"] = CSRF_FIELD
+    env.globals["publics_of"] = publics_of
     return env
+
+
+def publics_of(person: HasPublics, moment: datetime) -> list[str]:
+    """The French labels of ``person``'s effective publics on the day of ``moment`` in Paris
+    (typed, derived and implied: ``states.publics``)."""
+    publics = effective_publics(person, paris_date(moment))
+    return [public.label for public in Public if public in publics]
 
 
 def render(

@@ -27,7 +27,7 @@ from states import engine
 from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.recipients import (
-    coordinator_recipients,
+    case_coordinators,
     forget_recipients,
     organisation_recipients,
     recipients_for,
@@ -152,7 +152,7 @@ async def _escalate(
     *,
     unreachable: str | None = None,
 ) -> int:
-    recipients = await coordinator_recipients(session, getattr(case, lifecycle.territory.key))
+    recipients = await case_coordinators(session, lifecycle, case)
     waiting = lifecycle.waiting_on.get(case.state)
     if waiting is not None and waiting.side in lifecycle.parties:
         organisation_id = getattr(case, lifecycle.parties[waiting.side].key)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, enum_column
-from core.enums import Outcome, ReturnReason, Situation, Territory
+from core.enums import Outcome, ReturnReason, Territory
 from core.models.directory import Offer, Organisation, User
 
 
@@ -24,6 +24,13 @@ class Person(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(30))
+    # Where they live: Paris Centre or an arrondissement (never all Paris); and whether in a
+    # quartier prioritaire de la politique de la ville (QPV), as the referrer ticked it.
+    residence: Mapped[Territory | None] = mapped_column(enum_column(Territory), index=True)
+    lives_in_qpv: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The publics the referrer typed (``core.enums.Public`` values, sorted, unique); those
+    # derived (jeunes, résidents QPV...) are not stored: ``states.publics.effective_publics``.
+    publics: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -46,7 +53,6 @@ class Referral(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     motive: Mapped[str] = mapped_column(Text)
-    situation: Mapped[Situation | None] = mapped_column(enum_column(Situation))
     barriers: Mapped[list[Any]] = mapped_column(JSON, default=list)
     consent_attested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

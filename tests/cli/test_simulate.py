@@ -126,10 +126,10 @@ def test_alerts_nobody_can_read_are_silent_and_the_run_fails(
 ) -> None:
     # No coordinator receives anything: the demo's overdue cases, alerted at the first
     # sweep, reach nobody (except where the waiting organisation has an admin).
-    async def nobody(session: object, territory: object) -> list[Recipient]:
+    async def nobody(session: object, lifecycle: object, case: object) -> list[Recipient]:
         return []
 
-    monkeypatch.setattr("workflows.sweep.coordinator_recipients", nobody)
+    monkeypatch.setattr("workflows.sweep.case_coordinators", nobody)
 
     report = simulate_in(SETTINGS, None, SimulationConfig(5, 1, 1, 0.0, 0.0), print)
 

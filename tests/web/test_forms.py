@@ -25,8 +25,9 @@ def test_each_payload_field_gets_the_control_its_type_calls_for() -> None:
     assert _kinds(ReturnFields) == [("reason", "select", True), ("comment", "textarea", True)]
     assert _kinds(ResubmitFields) == [
         ("motive", "textarea", False),
-        ("situation", "select", False),
+        ("publics", "checkboxes", False),
         ("barriers", "checkboxes", False),
+        ("eligibility_justification", "textarea", False),
     ]
     assert _kinds(AcceptHandoverFields) == [("first_meeting_at", "datetime", True)]
     assert _kinds(ScheduleFields) == [("meeting_id", "number", True)]

@@ -185,7 +185,7 @@ async def test_an_org_admin_creates_an_offer_for_their_organisation(
                 organisation_id=str(cast.receiver_id),
                 title="Atelier numérique",
                 category="numerique",
-                eligible_publics=["rsa", "jeune"],
+                eligible_publics=["rsa", "jeunes"],
                 is_accompaniment="on",
                 reminder_days="2",
                 escalation_days="4",
@@ -202,7 +202,7 @@ async def test_an_org_admin_creates_an_offer_for_their_organisation(
         ).scalar_one()
         assert offer.organisation_id == cast.receiver_id
         assert (offer.reminder_days, offer.escalation_days, offer.expiry_days) == (2, 4, 15)
-        assert offer.eligible_publics == ["rsa", "jeune"]
+        assert offer.eligible_publics == ["rsa", "jeunes"]
         assert offer.is_accompaniment and offer.is_active
 
 

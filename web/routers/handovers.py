@@ -132,6 +132,9 @@ async def person_page(
     history = await handover_service.person_history(session, user.actor, person_id)
     organisations = {item.id: item.name for item in await directory.list_organisations(session)}
     current = next((item for item in history if item.ended_at is None), None)
+    readable = {
+        item.id for item in history if await can_see(session, user.actor, ACCOMPANIMENT, item)
+    }
     return render(
         request,
         "person.html",
@@ -139,7 +142,7 @@ async def person_page(
             "title": person_name(person),
             "person": person,
             "history": history,
-            "readable": {item.id for item in history if can_see(user.actor, ACCOMPANIMENT, item)},
+            "readable": readable,
             "organisation_names": organisations,
             "current": current,
             "may_hand_over": current is not None

@@ -21,6 +21,7 @@ from services.governance_inputs import CaseReviewCreate
 from services.handover_service import DETAILS as HANDOVER_DETAILS
 from services.inbox import escalation_deadlines, todo
 from services.referral_service import RedirectFields
+from services.suggestions import suggested_offers
 from states.accompaniment import ACCOMPANIMENT
 from states.actor import Actor
 from states.decision import DECISION
@@ -32,6 +33,7 @@ from states.policy import (
     may_redirect_referral,
     sides_of,
 )
+from states.publics import DERIVED, EVERYONE
 from states.reachability import NO_RECEIVER_EXPLAINED, reachable_offers
 from states.referral import REFERRAL
 from states.referral_fields import PersonFields, ReferralCreate
@@ -126,14 +128,46 @@ class OfferSearch:
     category: str = ""
     territory: str = ""
     text: str = ""
+    # The person's residence: its offers come first, then Paris-wide ones, then the others.
+    residence: str = ""
 
     @classmethod
     def of(cls, form: Any) -> OfferSearch:
-        """The search carried by a posted form's hidden fields."""
+        """The search carried by a posted form's hidden fields, ordered for the residence
+        typed in the person's fields (or, failing it, the one the search named)."""
         return cls(
             str(form.get("category") or ""), str(form.get("territory") or ""),
             str(form.get("q") or ""),
+            str(form.get("person_residence") or form.get("residence") or ""),
         )  # fmt: skip
+
+    @staticmethod
+    def territory_named(value: str) -> Territory | None:
+        """``value`` as a territory, if it names one (old codes 75001..75004 included)."""
+        try:
+            return Territory(value) if value else None
+        except ValueError:
+            return None
+
+
+def _person_form(values: Mapping[str, Any], errors: Mapping[str, str], residence: str) -> list[Any]:
+    """The person's fields; a residence is never all Paris, derived publics are not typed."""
+    fields = form_fields(
+        PersonFields,
+        values={
+            "residence": residence,
+            **{k.removeprefix("person_"): v for k, v in values.items()},
+        },
+        errors={k.removeprefix("person_").removeprefix("person."): v for k, v in errors.items()},
+    )
+    # Derived publics are never typed, and nobody is « tous publics » (an offer's word).
+    derived = {public.value for public in DERIVED} | {EVERYONE.value}
+    for field in fields:
+        if field.name == "residence":
+            field.choices = [choice for choice in field.choices if choice[0] != Territory.PARIS]
+        elif field.name == "publics":
+            field.choices = [choice for choice in field.choices if choice[0] not in derived]
+    return fields
 
 
 async def _creation_page(
@@ -149,15 +183,19 @@ async def _creation_page(
 ) -> Response:
     """The offer search and the referral form; ``redirect_from`` sends a returned one on."""
     organisations = {item.id: item for item in await directory.list_organisations(session)}
-    offers, _next = await directory.list_offers(
+    residence = search.territory_named(search.residence)
+    offers = await suggested_offers(
         session,
+        residence if residence is not None and residence.is_residence else None,
         category=OfferCategory(search.category) if search.category in set(OfferCategory) else None,
-        territory=Territory(search.territory) if search.territory in set(Territory) else None,
+        territory=search.territory_named(search.territory),
         text=search.text or None,
         limit=100,
     )
     values = values or {}
-    kept = {"motive"} if redirect_from else {"motive", "situation", "barriers"}
+    kept = {"motive", "eligibility_justification"}
+    if not redirect_from:
+        kept |= {"barriers"}
     return render(
         request,
         "referral_new.html",
@@ -176,11 +214,8 @@ async def _creation_page(
             "category": search.category,
             "territory": search.territory,
             "text": search.text,
-            "person_fields": form_fields(
-                PersonFields,
-                values={k.removeprefix("person_"): v for k, v in values.items()},
-                errors={k.removeprefix("person_"): v for k, v in (errors or {}).items()},
-            ),
+            "residence": residence.value if residence is not None else "",
+            "person_fields": _person_form(values, errors or {}, search.residence),
             "fields": [
                 field
                 for field in form_fields(ReferralCreate, values=values, errors=errors)
@@ -203,13 +238,15 @@ async def new_referral(
     territory: Annotated[str, Query(max_length=16)] = "",
     q: SearchText = "",
     offre: Annotated[int | None, Query(ge=1)] = None,
+    residence: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
-    """Choose an offer (category, territory, text), then describe the person and the need."""
+    """Choose an offer (category, territory, text; those of the person's ``residence``
+    first), then describe the person and the need."""
     if not may_create_case(user.actor):
         raise Forbidden("Votre rôle ne permet pas d'orienter une personne.")
     values = {"offer_id": str(offre)} if offre else None
     return await _creation_page(
-        request, session, OfferSearch(category, territory, q), values=values
+        request, session, OfferSearch(category, territory, q, residence), values=values
     )
 
 
@@ -226,7 +263,8 @@ def _refusal(
     """The fields to correct and the message of a refused referral form."""
     if isinstance(error, OfferUnreachable):
         return {"offer_id": error.message}, error.message
-    return refusal_of(error)
+    errors, message = refusal_of(error)
+    return {name.replace(".", "_"): text for name, text in errors.items()}, message
 
 
 @router.post("/referrals/new")
@@ -236,6 +274,9 @@ async def create_referral(
     """Create and send the referral; the form comes back with what to correct."""
     form = await request.form()
     search = OfferSearch.of(form)
+    if form.get("action") == "suggest":
+        # « Proposer les offres de son arrondissement »: the same form, nothing lost.
+        return await _creation_page(request, session, search, values=form_values(form))
     try:
         data = _read_creation(form)
         view = await referral_service.create_referral(session, user.actor, data, now)
@@ -325,7 +366,7 @@ def _resubmit_prefill(view: CaseView) -> Mapping[str, Mapping[str, Any]]:
     return {
         "resubmit": {
             "motive": referral.motive,
-            "situation": referral.situation,
+            "publics": list(referral.person.publics),
             "barriers": list(referral.barriers),
         }
     }
