@@ -115,6 +115,15 @@ class PersonRead(Read):
     birth_date: date | None
     email: str | None
     phone: str | None
+    france_travail_id: str | None = None
+    caf_number: str | None = None
+
+
+class PersonReferentRead(BaseModel):
+    """The organisation that is the person's current référent: all a referrer learns of a
+    person relais already knew (no other case, no detail)."""
+
+    organisation: str
 
 
 class EventRead(Read):
@@ -157,6 +166,14 @@ class ReferralRead(ReferralSummary):
     return_comment: str | None
     outcome: Outcome | None
     cancel_reason: str | None
+    person_referent: PersonReferentRead | None = Field(
+        default=None,
+        description=(
+            "The person's current référent organisation, if any. A referral to a person "
+            "relais already knew (same strong identifier, or same name and birth date) is "
+            "linked to their record; the referrer learns only this."
+        ),
+    )
     events: list[EventRead]
     allowed_actions: list[str]
 

@@ -16,6 +16,7 @@ from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
 from services import cases
 from services.cases import Box, CasePage, CaseView
+from services.persons import resolve_person
 from states.accompaniment import lock_person
 from states.accompaniments import accompaniments_of, begin_accompaniment, current_accompaniment
 from states.actor import Actor
@@ -229,9 +230,9 @@ async def start_accompaniment(
             person_id = data.person_id
         else:
             assert data.person is not None
-            person = Person(**data.person.model_dump(), created_at=now)
-            session.add(person)
-            await session.flush()
+            person = await resolve_person(
+                session, Person(**data.person.model_dump(), created_at=now)
+            )
             person_id = person.id
         accompaniment = await begin_accompaniment(
             session, person_id, organisation.id, AccompanimentSource.DIRECT, None, now,

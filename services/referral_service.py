@@ -17,6 +17,7 @@ from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Offer, Person, Referral
 from services import cases
 from services.cases import RECORDED_CONCURRENTLY, Box, CasePage, CaseView
+from services.persons import resolve_person
 from states import engine
 from states.actor import Actor
 from states.fields import LongText, OfferId, Payload
@@ -125,7 +126,8 @@ async def open_referral(
     barriers: Iterable[Barrier] = (),
     submit: bool = True,
 ) -> int:
-    """Insert the person and their referral to ``offer``, submitted unless told otherwise.
+    """Insert the referral to ``offer`` (and the person, unless relais already holds their
+    record), submitted unless told otherwise.
 
     One transaction, committed here; no check (the caller made them); returns the referral's
     id. The simulation and the benchmarks create referrals this way too.
@@ -150,10 +152,14 @@ async def _insert_referral(
     barriers: Iterable[Barrier],
     submit: bool,
 ) -> int:
-    """``open_referral``'s writes, in the caller's unit of work (no commit)."""
+    """``open_referral``'s writes, in the caller's unit of work (no commit).
+
+    A new ``person`` is first looked for (``services.persons.resolve_person``): the referral
+    goes to the record relais already holds for them, when there is one.
+    """
     assert actor.organisation_id is not None and actor.user_id is not None
-    session.add(person)
-    await session.flush()
+    if person.id is None:
+        person = await resolve_person(session, person)
     referral = Referral(
         offer_id=offer.id,
         sender_organisation_id=actor.organisation_id,

@@ -9,6 +9,7 @@ from pydantic import EmailStr, Field
 
 from core.enums import Barrier, Outcome, ReturnReason, Situation
 from states.fields import Comment, LongText, Moment, OfferId, Payload, Phone, ShortText
+from states.identity import CafNumber, FranceTravailId
 
 
 class SubmitFields(Payload):
@@ -88,6 +89,16 @@ class PersonFields(Payload):
     birth_date: date | None = Field(default=None, title="Date de naissance")
     email: EmailStr | None = Field(default=None, title="Email de la personne")
     phone: Phone | None = Field(default=None, title="Téléphone de la personne")
+    france_travail_id: FranceTravailId = Field(
+        default=None,
+        title="Identifiant France Travail (8 caractères, facultatif)",
+        description="7 digits then a digit or a letter, or 11 digits; spaces and case ignored.",
+    )
+    caf_number: CafNumber = Field(
+        default=None,
+        title="Numéro allocataire CAF (7 chiffres, facultatif)",
+        description="7 digits; spaces ignored.",
+    )
 
 
 class ReferralCreate(Payload):

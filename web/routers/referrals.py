@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import OfferCategory, Territory
-from core.errors import Conflict, Forbidden, InvalidInput, OfferUnreachable
+from core.errors import Conflict, Forbidden, IdentityConflict, InvalidInput, OfferUnreachable
 from core.models import Referral
 from services import accompaniment_service, decision_service, directory, referral_service
 from services.cases import Box, CaseView
@@ -220,11 +220,13 @@ def _read_creation(form: Any) -> ReferralCreate:
 
 
 def _refusal(
-    error: ValidationError | InvalidInput | OfferUnreachable,
+    error: ValidationError | InvalidInput | OfferUnreachable | IdentityConflict,
 ) -> tuple[dict[str, str], str]:
     """The fields to correct and the message of a refused referral form."""
     if isinstance(error, OfferUnreachable):
         return {"offer_id": error.message}, error.message
+    if isinstance(error, IdentityConflict):
+        return {(error.field or "person").replace(".", "_"): error.message}, error.message
     return refusal_of(error)
 
 
@@ -238,7 +240,7 @@ async def create_referral(
     try:
         data = _read_creation(form)
         view = await referral_service.create_referral(session, user.actor, data, now)
-    except (ValidationError, InvalidInput, OfferUnreachable) as refused:
+    except (ValidationError, InvalidInput, OfferUnreachable, IdentityConflict) as refused:
         errors, message = _refusal(refused)
         return await _creation_page(
             request, session, search, values=form_values(form), errors=errors, message=message,
@@ -340,6 +342,7 @@ async def _review_form(
         "review_fields": fields,
         "review_open": False,
         "may_redirect": _may_redirect(user.actor, view),
+        "person_referent": view.extras.get("person_referent"),
     }
 
 
