@@ -78,15 +78,26 @@ async def may_see_person(session: AsyncSession, actor: Actor, person_id: int) ->
 
     An organisation that handed a person over keeps reading their history. Only the roles
     that work cases may: a secretary or an admin sees no person, whatever their organisation.
+    One record serves every referrer of a person (``services.persons``): having sent a
+    referral counts only once it began an accompaniment; until then its referrer learns
+    only who the référent is, never the person's other cases.
     """
     if not may_work_cases(actor):
         return False
+    began_accompaniment = exists().where(
+        Accompaniment.source == AccompanimentSource.REFERRAL,
+        Accompaniment.source_id == Referral.id,
+    )
     related = or_(
         exists().where(
             Accompaniment.person_id == person_id,
             Accompaniment.organisation_id == actor.organisation_id,
         ),
-        exists().where(Referral.person_id == person_id, visible_clause(actor, REFERRAL)),
+        exists().where(
+            Referral.person_id == person_id,
+            visible_clause(actor, REFERRAL),
+            or_(Referral.sender_organisation_id != actor.organisation_id, began_accompaniment),
+        ),
         exists().where(Handover.person_id == person_id, visible_clause(actor, HANDOVER)),
     )
     return bool(await session.scalar(select(related)))

@@ -148,8 +148,8 @@ async def _check_mergeable(session: AsyncSession, kept: Person, merged: Person) 
             and getattr(kept, kind) != getattr(merged, kind)
         ):
             raise IdentityConflict(
-                f"Ces deux fiches portent des {label}s différents : ce ne sont sans doute pas "
-                "la même personne. Vérifiez-les avant toute fusion.",
+                f"Ces deux fiches portent chacune un {label} différent : ce ne sont sans "
+                "doute pas la même personne. Vérifiez-les avant toute fusion.",
                 field=kind,
             )
 
