@@ -6,7 +6,7 @@ The people in the demo cases are fictional.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -379,6 +379,11 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
         )
     await _seed_cases(session, clock, users, offers)
     await _seed_governance(session, clock, users, organisations)
+    # France Travail refers Yanis, whom the Mission locale accompanies: the referral joins
+    # his record, and France Travail reads only that the Mission locale is his référent.
+    await _refer(
+        session, YANIS_AGAIN, users[FRANCE_TRAVAIL], offers[YANIS_AGAIN.offer], clock.now()
+    )
     return True
 
 
@@ -403,16 +408,19 @@ class DemoReferral:
     situation: Situation | None = None
     barriers: tuple[Barrier, ...] = ()
     returned_because: str | None = None
+    birth_date: date | None = None
+    france_travail_id: str | None = None
 
 
 DEMO_REFERRALS = (
     DemoReferral(MISSION_LOCALE, EPI_CENTRE_OFFER, "Inès", "Martin", 1,
                  "Jeune allocataire du RSA, souhaite un accompagnement global.",
-                 Situation.RSA, (Barrier.LOGEMENT,)),
+                 Situation.RSA, (Barrier.LOGEMENT,), birth_date=date(2001, 9, 14)),
     DemoReferral(FRANCE_TRAVAIL, "Ville de Paris/ParisCode — formations aux métiers du "
                  "numérique", "Karim", "Benali", 12,
                  "Reconversion vers le développement web, bases en autoformation.",
-                 Situation.DEMANDEUR_EMPLOI, (Barrier.NUMERIQUE,)),
+                 Situation.DEMANDEUR_EMPLOI, (Barrier.NUMERIQUE,),
+                 birth_date=date(1987, 6, 3)),
     DemoReferral(MISSION_LOCALE, EPI_CENTRE_OFFER, "Awa", "Diallo", 4,
                  "Besoin d'un accompagnement social et professionnel.",
                  Situation.JEUNE, (Barrier.ADMINISTRATIF,),
@@ -433,8 +441,25 @@ DEMO_REFERRALS = (
                  "Parcours renforcé santé."),
     DemoReferral(MISSION_LOCALE, PARIS_FABRIK_OFFER, "Jules", "Roux", 14,
                  "Projet dans la réparation électroménager."),
+    # One person, one record: France Travail refers Inès too, spelt otherwise, with her
+    # birth date and identifier; relais links it to the record of the Mission locale's.
+    DemoReferral(FRANCE_TRAVAIL, PARIS_FABRIK_OFFER, "INES", "MARTIN", 2,
+                 "Inscrite à France Travail, intéressée par le réemploi.",
+                 Situation.RSA, birth_date=date(2001, 9, 14), france_travail_id="3456789B"),
+    # Before relais matched persons, Karim was recorded twice (once without his birth
+    # date): a duplicate pair the coordinators find on his record, and merge.
+    DemoReferral(MISSION_LOCALE, "Espace parisien d'insertion Paris 18/Accompagnement social "
+                 "et professionnel en EPI", "Karim", "BENALI", 20,
+                 "Recherche un accompagnement de proximité.", birth_date=None),
 )  # fmt: skip
 """The demo's referrals, in the order they are written."""
+
+YANIS_BORN = date(2001, 2, 11)
+YANIS_AGAIN = DemoReferral(
+    FRANCE_TRAVAIL, PARIS_FABRIK_OFFER, "Yanis", "MOREAU", 0,
+    "Intéressé par les métiers de la transition écologique.", birth_date=YANIS_BORN,
+)  # fmt: skip
+"""A referral for a person relais already knows, sent once the demo's Yanis is accompanied."""
 
 
 async def _refer(
@@ -443,7 +468,12 @@ async def _refer(
     """Write one demo referral as its sender would have, ``days_ago`` days before ``now``."""
     data = ReferralCreate(
         offer_id=offer.id,
-        person=PersonFields(first_name=demo.first_name, last_name=demo.last_name),
+        person=PersonFields(
+            first_name=demo.first_name,
+            last_name=demo.last_name,
+            birth_date=demo.birth_date,
+            france_travail_id=demo.france_travail_id,
+        ),
         motive=demo.motive,
         situation=demo.situation,
         barriers=list(demo.barriers),
@@ -556,7 +586,7 @@ async def _seed_handover(
 ) -> None:
     """Yanis, entrusted to the Mission locale by the coordination, about to move to an EPI."""
     mission_locale = Actor.of(users["mission-locale@relais-demo.paris"])
-    yanis = PersonFields(first_name="Yanis", last_name="Moreau")
+    yanis = PersonFields(first_name="Yanis", last_name="Moreau", birth_date=YANIS_BORN)
     entrusted = AccompanimentStart(
         person=yanis, organisation_id=organisations["Mission locale de Paris"].id,
         reason="Jeune sans solution repéré par la coordination : suivi confié à la Mission locale.",

@@ -29,6 +29,7 @@ from states.policy import (
     follows_territory,
     may_bring_case_to_committee,
     may_create_case,
+    may_merge_persons,
     may_redirect_referral,
     sides_of,
 )
@@ -343,6 +344,7 @@ async def _review_form(
         "review_open": False,
         "may_redirect": _may_redirect(user.actor, view),
         "person_referent": view.extras.get("person_referent"),
+        "person_record": may_merge_persons(user.actor),
     }
 
 
