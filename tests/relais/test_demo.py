@@ -62,7 +62,7 @@ async def test_one_person_has_two_referrals_and_one_duplicate_pair_is_left_to_me
     # Karim: two records (one without a birth date), each the other's merge candidate.
     first, second = sorted(records["benali|karim"])
     coordinator = await session.scalar(
-        select(User).where(User.email == "coordination@relais-demo.paris")
+        select(User).where(User.__table__.c.email == "coordination@relais-demo.paris")
     )
     assert coordinator is not None
     card = await person_card(session, Actor.of(coordinator), first)
