@@ -140,6 +140,15 @@ class PersonRead(Read):
         default_factory=list,
         description="The publics the referrer typed (not those derived: see the referral's).",
     )
+    france_travail_id: str | None = None
+    caf_number: str | None = None
+
+
+class PersonReferentRead(BaseModel):
+    """The organisation that is the person's current référent: all a referrer learns of a
+    person relais already knew (no other case, no detail)."""
+
+    organisation: str
 
 
 class CounsellorRead(Read):
@@ -192,6 +201,14 @@ class ReferralRead(ReferralSummary):
     cancel_reason: str | None
     created_by: CounsellorRead = Field(
         description="The referrer's named counsellor (the offer's contact is offer.contact_email)."
+    )
+    person_referent: PersonReferentRead | None = Field(
+        default=None,
+        description=(
+            "The person's current référent organisation, if any. A referral to a person "
+            "relais already knew (same strong identifier, or same name and birth date) is "
+            "linked to their record; the referrer learns only this."
+        ),
     )
     events: list[EventRead]
     allowed_actions: list[str]

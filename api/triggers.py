@@ -26,7 +26,11 @@ def case_read(schema: type[ReadModel], view: CaseView) -> ReadModel:
     """The response body of a case: its fields, its events and the caller's actions."""
     return schema.model_validate(
         {
-            **{key: getattr(view.case, key) for key in schema.model_fields if key not in TIMELINE},
+            **{
+                key: view.extras[key] if key in view.extras else getattr(view.case, key)
+                for key in schema.model_fields
+                if key not in TIMELINE
+            },
             "events": view.events,
             "allowed_actions": view.allowed_actions,
         },

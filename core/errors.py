@@ -130,3 +130,13 @@ HTTP_STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
 def http_status(error: DomainError) -> int:
     """The HTTP status that answers ``error``: that of the first kind in the table it is."""
     return next(code for kind, code in HTTP_STATUS_BY_ERROR if isinstance(error, kind))
+
+
+class IdentityConflict(Conflict):
+    """An identifier given for a person contradicts the record relais holds for them."""
+
+    code = "identity_conflict"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message, field=field, **details)
+        self.field = field

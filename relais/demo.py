@@ -378,6 +378,11 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
         )
     await _seed_cases(session, clock, users, offers)
     await _seed_governance(session, clock, users, organisations)
+    # France Travail refers Yanis, whom the Mission locale accompanies: the referral joins
+    # his record, and France Travail reads only that the Mission locale is his référent.
+    await _refer(
+        session, YANIS_AGAIN, users[FRANCE_TRAVAIL], offers[YANIS_AGAIN.offer], clock.now()
+    )
     return True
 
 
@@ -414,18 +419,19 @@ class DemoReferral:
     residence: Territory | None = None
     lives_in_qpv: bool = False
     birth_date: date | None = None
+    france_travail_id: str | None = None
 
 
 DEMO_REFERRALS = (
     DemoReferral(MISSION_LOCALE, EPI_CENTRE_OFFER, "Inès", "Martin", 1,
                  "Jeune allocataire du RSA, souhaite un accompagnement global.",
                  ("rsa",), (Barrier.LOGEMENT,), residence=Territory.PARIS_CENTRE,
-                 birth_date=date(2002, 5, 14)),
+                 birth_date=date(2001, 9, 14)),
     DemoReferral(FRANCE_TRAVAIL, "Ville de Paris/ParisCode — formations aux métiers du "
                  "numérique", "Karim", "Benali", 12,
                  "Reconversion vers le développement web, bases en autoformation.",
                  ("demandeurs-emploi",), (Barrier.NUMERIQUE,), residence=Territory.ARR_19,
-                 lives_in_qpv=True),
+                 lives_in_qpv=True, birth_date=date(1987, 6, 3)),
     DemoReferral(MISSION_LOCALE, EPI_CENTRE_OFFER, "Awa", "Diallo", 4,
                  "Besoin d'un accompagnement social et professionnel.",
                  (), (Barrier.ADMINISTRATIF,),
@@ -455,8 +461,26 @@ DEMO_REFERRALS = (
     DemoReferral(MISSION_LOCALE, PARIS_CODE_OFFER, "Léa", "Moreau", 20,
                  "Projet de reconversion dans le développement web.", accepted_by=VILLE,
                  residence=Territory.ARR_14, birth_date=date(2003, 5, 11)),
+    # One person, one record: France Travail refers Inès too, spelt otherwise, with her
+    # birth date and identifier; relais links it to the record of the Mission locale's.
+    DemoReferral(FRANCE_TRAVAIL, PARIS_FABRIK_OFFER, "INES", "MARTIN", 2,
+                 "Inscrite à France Travail, intéressée par le réemploi.",
+                 ("rsa",), birth_date=date(2001, 9, 14), france_travail_id="3456789B"),
+    # Before relais matched persons, Karim was recorded twice (once without his birth
+    # date): a duplicate pair the coordinators find on his record, and merge.
+    DemoReferral(MISSION_LOCALE, "Espace parisien d'insertion Paris 18/Accompagnement social "
+                 "et professionnel en EPI", "Karim", "BENALI", 20,
+                 "Recherche un accompagnement de proximité.", residence=Territory.ARR_18,
+                 birth_date=None),
 )  # fmt: skip
 """The demo's referrals, in the order they are written."""
+
+YANIS_BORN = date(2001, 2, 11)
+YANIS_AGAIN = DemoReferral(
+    FRANCE_TRAVAIL, PARIS_FABRIK_OFFER, "Yanis", "MOREAU", 0,
+    "Intéressé par les métiers de la transition écologique.", birth_date=YANIS_BORN,
+)  # fmt: skip
+"""A referral for a person relais already knows, sent once the demo's Yanis is accompanied."""
 
 
 async def _refer(
@@ -472,6 +496,7 @@ async def _refer(
             residence=demo.residence,
             lives_in_qpv=demo.lives_in_qpv,
             publics=[Public(value) for value in demo.publics],
+            france_travail_id=demo.france_travail_id,
         ),
         motive=demo.motive,
         barriers=list(demo.barriers),
@@ -589,7 +614,7 @@ async def _seed_handover(
 ) -> None:
     """Yanis, entrusted to the Mission locale by the coordination, about to move to an EPI."""
     mission_locale = Actor.of(users["mission-locale@relais-demo.paris"])
-    yanis = PersonFields(first_name="Yanis", last_name="Moreau")
+    yanis = PersonFields(first_name="Yanis", last_name="Moreau", birth_date=YANIS_BORN)
     entrusted = AccompanimentStart(
         person=yanis, organisation_id=organisations["Mission locale de Paris"].id,
         reason="Jeune sans solution repéré par la coordination : suivi confié à la Mission locale.",

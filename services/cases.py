@@ -5,8 +5,8 @@ Each lifecycle's service adds only what is its own (the fields of a new case, it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from core.errors import ConcurrentChange, InvalidInput, NotFound
 from core.models import Event
 from core.pagination import Page, keyset_page
 from core.references import next_reference
+from services.persons import referent_organisation
 from states import engine, timers
 from states.actor import Actor
 from states.lifecycle import Lifecycle
@@ -37,6 +38,9 @@ class CaseView:
     case: Any
     events: list[Event]
     allowed_actions: list[str]
+    # Read beside the case: ``person_referent``, the organisation that is the person's
+    # current référent (``{"organisation": name}``), or None.
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
 
 CasePage = Page[Any]
@@ -122,7 +126,11 @@ async def get_case(
         ).scalars()
     )
     sides = await case_sides(session, actor, lifecycle, case)
-    return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state))
+    extras: dict[str, Any] = {}
+    if lifecycle.person is not None:
+        referent = await referent_organisation(session, getattr(case, lifecycle.person.key))
+        extras["person_referent"] = None if referent is None else {"organisation": referent}
+    return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state), extras)
 
 
 async def list_cases(

@@ -16,6 +16,7 @@ from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
 from services import cases
 from services.cases import Box, CasePage, CaseView
+from services.persons import resolve_person
 from states.accompaniment import lock_person
 from states.accompaniments import accompaniments_of, begin_accompaniment, current_accompaniment
 from states.actor import Actor
@@ -78,15 +79,26 @@ async def may_see_person(session: AsyncSession, actor: Actor, person_id: int) ->
 
     An organisation that handed a person over keeps reading their history. Only the roles
     that work cases may: a secretary or an admin sees no person, whatever their organisation.
+    One record serves every referrer of a person (``services.persons``): having sent a
+    referral counts only once it began an accompaniment; until then its referrer learns
+    only who the référent is, never the person's other cases.
     """
     if not may_work_cases(actor):
         return False
+    began_accompaniment = exists().where(
+        Accompaniment.source == AccompanimentSource.REFERRAL,
+        Accompaniment.source_id == Referral.id,
+    )
     related = or_(
         exists().where(
             Accompaniment.person_id == person_id,
             Accompaniment.organisation_id == actor.organisation_id,
         ),
-        exists().where(Referral.person_id == person_id, visible_clause(actor, REFERRAL)),
+        exists().where(
+            Referral.person_id == person_id,
+            visible_clause(actor, REFERRAL),
+            or_(Referral.sender_organisation_id != actor.organisation_id, began_accompaniment),
+        ),
         exists().where(Handover.person_id == person_id, visible_clause(actor, HANDOVER)),
     )
     return bool(await session.scalar(select(related)))
@@ -230,9 +242,9 @@ async def start_accompaniment(
             person_id = data.person_id
         else:
             assert data.person is not None
-            person = Person(**data.person.model_dump(), created_at=now)
-            session.add(person)
-            await session.flush()
+            person = await resolve_person(
+                session, Person(**data.person.model_dump(), created_at=now)
+            )
             person_id = person.id
         accompaniment = await begin_accompaniment(
             session, person_id, organisation.id, AccompanimentSource.DIRECT, None, now,

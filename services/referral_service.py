@@ -18,6 +18,7 @@ from core.models import Offer, Person, Referral
 from services import cases
 from services.cases import RECORDED_CONCURRENTLY, Box, CasePage, CaseView
 from services.person_profile import person_fields
+from services.persons import resolve_person
 from states import engine
 from states.actor import Actor
 from states.eligibility import JUSTIFICATION_TITLE
@@ -133,7 +134,8 @@ async def open_referral(
     submit: bool = True,
     justification: str | None = None,
 ) -> int:
-    """Insert the person and their referral to ``offer``, submitted unless told otherwise.
+    """Insert the referral to ``offer`` (and the person, unless relais already holds their
+    record), submitted unless told otherwise.
 
     One transaction, committed here; no check (the caller made them) but the submission's
     own (reachability, eligibility: ``justification``); returns the referral's id. The
@@ -159,10 +161,14 @@ async def _insert_referral(
     submit: bool,
     justification: str | None = None,
 ) -> int:
-    """``open_referral``'s writes, in the caller's unit of work (no commit)."""
+    """``open_referral``'s writes, in the caller's unit of work (no commit).
+
+    A new ``person`` is first looked for (``services.persons.resolve_person``): the referral
+    goes to the record relais already holds for them, when there is one.
+    """
     assert actor.organisation_id is not None and actor.user_id is not None
-    session.add(person)
-    await session.flush()
+    if person.id is None:
+        person = await resolve_person(session, person)
     referral = Referral(
         offer_id=offer.id,
         sender_organisation_id=actor.organisation_id,

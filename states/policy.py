@@ -272,6 +272,13 @@ def may_start_accompaniment(actor: Actor) -> bool:
     return actor.role is Role.COORDINATOR and actor.organisation_id is not None
 
 
+def may_merge_persons(actor: Actor) -> bool:
+    """Whether ``actor`` may merge two records of one person, and see the possible
+    duplicates of a person: coordinators, for the persons of their scope (the service
+    answers 404 for a person out of it)."""
+    return actor.role is Role.COORDINATOR and actor.organisation_id is not None
+
+
 def may_redirect_referral(sides: frozenset[str]) -> bool:
     """Whether someone on ``sides`` of a referral may send it on to another offer: the
     referring organisation only (closing it is not enough: a coordinator may close it)."""

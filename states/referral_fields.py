@@ -19,6 +19,7 @@ from states.fields import (
     ReferralOutcome,
     ShortText,
 )
+from states.identity import CafNumber, FranceTravailId
 
 PUBLICS_TITLE = "Publics de la personne"
 SITUATION_TITLE = "Situation administrative (ancien champ : préférez « publics »)"
@@ -133,6 +134,16 @@ class PersonFields(Payload):
             "lives_in_qpv: both are refused here."
         ),
         title=PUBLICS_TITLE,
+    )
+    france_travail_id: FranceTravailId = Field(
+        default=None,
+        title="Identifiant France Travail (8 caractères, facultatif)",
+        description="7 digits then a digit or a letter, or 11 digits; spaces and case ignored.",
+    )
+    caf_number: CafNumber = Field(
+        default=None,
+        title="Numéro allocataire CAF (7 chiffres, facultatif)",
+        description="7 digits; spaces ignored.",
     )
 
 

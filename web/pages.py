@@ -23,6 +23,7 @@ from web.routers import (
     offers,
     organisations,
     password,
+    persons,
     referrals,
 )
 from web.routing import error_page, not_found_page
@@ -35,6 +36,7 @@ PAGE_ROUTERS = (
     account.router,
     referrals.router,
     handovers.router,
+    persons.router,
     accompaniments.router,
     committees.router,
     decisions.router,

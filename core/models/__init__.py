@@ -6,6 +6,7 @@ from core.models.accompaniments import Accompaniment, Handover
 from core.models.committees import ActionItem, Committee, CommitteeMember, Decision, Meeting
 from core.models.directory import Offer, Organisation, PasswordResetToken, User
 from core.models.invitations import Invitation
+from core.models.person_events import PersonEvent
 from core.models.referrals import Person, Referral
 from core.models.trail import Event, OutboxMessage, ReferenceSequence, Timer
 
@@ -26,6 +27,7 @@ __all__ = [
     "OutboxMessage",
     "PasswordResetToken",
     "Person",
+    "PersonEvent",
     "ReferenceSequence",
     "Referral",
     "Timer",

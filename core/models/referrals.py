@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, enum_column
@@ -14,9 +14,14 @@ from core.models.directory import Offer, Organisation, User
 
 
 class Person(Base):
-    """The minimum a receiving partner needs to contact the person; no account."""
+    """The minimum a receiving partner needs to contact the person; no account.
+
+    One record per human: ``services.persons`` looks for them before creating one, by a
+    strong identifier or by ``name_key`` and birth date (one indexed query).
+    """
 
     __tablename__ = "persons"
+    __table_args__ = (Index("ix_persons_identity", "name_key", "birth_date"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))
@@ -33,6 +38,11 @@ class Person(Base):
     publics: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Strong identifiers, stored compact and in upper case; unique when given.
+    france_travail_id: Mapped[str | None] = mapped_column(String(11), unique=True)
+    caf_number: Mapped[str | None] = mapped_column(String(7), unique=True)
+    # Normalised « last|first » (``states.identity.name_key``), for matching and duplicates.
+    name_key: Mapped[str] = mapped_column(String(400), default="")
 
 
 class Referral(Base):

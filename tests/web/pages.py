@@ -33,7 +33,8 @@ def check_markup(html: str) -> None:
     levels = [int(level) for level in HEADINGS.findall(html)]
     assert levels and levels[0] == 1, levels
     assert all(later <= earlier + 1 for earlier, later in pairwise(levels))
-    assert len(re.findall(r"<th[\s>]", html)) == html.count('<th scope="col"'), "th without scope"
+    scoped = html.count('<th scope="col"') + html.count('<th scope="row"')
+    assert len(re.findall(r"<th[\s>]", html)) == scoped, "th without scope"
 
 
 def visible_text(html: str) -> str:

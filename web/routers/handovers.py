@@ -9,13 +9,19 @@ from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import directory, handover_service
+from services import directory, handover_service, person_merge
 from services.cases import Box
 from services.handover_service import HandoverCreate
 from services.inbox import escalation_deadlines
 from states.accompaniment import ACCOMPANIMENT
 from states.handover import HANDOVER
-from states.policy import can_see, follows_territory, may_hand_over_from, may_propose_handover
+from states.policy import (
+    can_see,
+    follows_territory,
+    may_hand_over_from,
+    may_merge_persons,
+    may_propose_handover,
+)
 from web.case_pages import CasePages
 from web.deps import NowDep, PathId, SessionDep, WebUserDep
 from web.forms import form_fields
@@ -125,9 +131,14 @@ async def propose_handover(
 
 @router.get("/persons/{person_id}")
 async def person_page(
-    request: Request, person_id: PathId, user: WebUserDep, session: SessionDep
+    request: Request,
+    person_id: PathId,
+    user: WebUserDep,
+    session: SessionDep,
+    fait: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
-    """Who accompanied the person, and when: for the organisations that know them only."""
+    """Who accompanied the person, and when: for the organisations that know them only; for
+    the coordination, the records that may be the same person too."""
     person = await handover_service.get_person(session, user.actor, person_id)
     history = await handover_service.person_history(session, user.actor, person_id)
     organisations = {item.id: item.name for item in await directory.list_organisations(session)}
@@ -147,6 +158,10 @@ async def person_page(
             "current": current,
             "may_hand_over": current is not None
             and may_hand_over_from(user.actor, current.organisation_id),
+            "merge": await person_merge.person_card(session, user.actor, person_id)
+            if may_merge_persons(user.actor)
+            else None,
+            "merged_notice": fait == "fusion",
         },
     )
 

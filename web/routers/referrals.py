@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import OfferCategory, Territory
-from core.errors import Conflict, Forbidden, InvalidInput, OfferUnreachable
+from core.errors import Conflict, Forbidden, IdentityConflict, InvalidInput, OfferUnreachable
 from core.models import Referral
 from services import accompaniment_service, decision_service, directory, referral_service
 from services.cases import Box, CaseView
@@ -30,6 +30,7 @@ from states.policy import (
     follows_territory,
     may_bring_case_to_committee,
     may_create_case,
+    may_merge_persons,
     may_redirect_referral,
     sides_of,
 )
@@ -258,11 +259,13 @@ def _read_creation(form: Any) -> ReferralCreate:
 
 
 def _refusal(
-    error: ValidationError | InvalidInput | OfferUnreachable,
+    error: ValidationError | InvalidInput | OfferUnreachable | IdentityConflict,
 ) -> tuple[dict[str, str], str]:
     """The fields to correct and the message of a refused referral form."""
     if isinstance(error, OfferUnreachable):
         return {"offer_id": error.message}, error.message
+    if isinstance(error, IdentityConflict):
+        return {(error.field or "person").replace(".", "_"): error.message}, error.message
     errors, message = refusal_of(error)
     return {name.replace(".", "_"): text for name, text in errors.items()}, message
 
@@ -280,7 +283,7 @@ async def create_referral(
     try:
         data = _read_creation(form)
         view = await referral_service.create_referral(session, user.actor, data, now)
-    except (ValidationError, InvalidInput, OfferUnreachable) as refused:
+    except (ValidationError, InvalidInput, OfferUnreachable, IdentityConflict) as refused:
         errors, message = _refusal(refused)
         return await _creation_page(
             request, session, search, values=form_values(form), errors=errors, message=message,
@@ -383,6 +386,8 @@ async def _review_form(
         "review_open": False,
         "may_redirect": _may_redirect(user.actor, view),
         **await _accept_capacity(session, view),
+        "person_referent": view.extras.get("person_referent"),
+        "person_record": may_merge_persons(user.actor),
     }
 
 

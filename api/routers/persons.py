@@ -1,0 +1,54 @@
+"""A person's record for the coordination: read it with its possible duplicates, merge one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import ActorDep, NowDep, PathId, SessionDep
+from api.errors import error_responses
+from api.person_schemas import PersonCardRead, PersonRef
+from services import person_merge
+from services.person_merge import PersonCard, PersonMerge
+
+router = APIRouter(prefix="/api/persons", tags=["personnes"])
+
+
+def _read(card: PersonCard) -> PersonCardRead:
+    person = card.person
+    return PersonCardRead(
+        id=person.id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        birth_date=person.birth_date,
+        email=person.email,
+        phone=person.phone,
+        france_travail_id=person.france_travail_id,
+        caf_number=person.caf_number,
+        referent=card.referent,
+        cases=card.cases,
+        merge_candidates=[PersonRef.model_validate(item) for item in card.candidates],
+    )
+
+
+@router.get(
+    "/{person_id}", response_model=PersonCardRead, responses=error_responses(401, 403, 404, 422)
+)
+async def get_person(person_id: PathId, actor: ActorDep, session: SessionDep) -> PersonCardRead:
+    """A person's record and the records that may be the same human (coordinators, for the
+    persons of their scope)."""
+    return _read(await person_merge.person_card(session, actor, person_id))
+
+
+@router.post(
+    "/{person_id}/merge",
+    response_model=PersonCardRead,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+async def merge_person(
+    person_id: PathId, body: PersonMerge, actor: ActorDep, session: SessionDep, now: NowDep
+) -> PersonCardRead:
+    """Merge the record ``other_id`` into this one: its referrals, accompaniments and
+    handovers move here, it is deleted, and the merge is recorded. 409 when both records
+    have a current référent, or different identifiers of one kind."""
+    card = await person_merge.merge_and_read(session, actor, person_id, body.other_id, now)
+    return _read(card)
