@@ -24,7 +24,7 @@ from core.references import next_reference
 from states import engine, timers
 from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import allowed_triggers, sides_of, visible_clause
+from states.policy import allowed_triggers, sides_in, visible_clause
 
 Box = Literal["sent", "received"]
 """A party's list: the cases its organisation sent, or received."""
@@ -118,7 +118,7 @@ async def get_case(
             )
         ).scalars()
     )
-    sides = sides_of(actor, lifecycle, case)
+    sides = await sides_in(session, actor, lifecycle, case)
     return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state))
 
 
@@ -158,6 +158,20 @@ async def list_cases(
         statement = statement.where(clause if overdue else ~clause)
     statement = statement.options(*options)
     return await keyset_page(session, statement, model.id, cursor, limit, descending=True)
+
+
+async def fire_only(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    actor: Actor,
+    case_id: int,
+    trigger: str,
+    fields: BaseModel | None,
+    now: datetime,
+) -> None:
+    """Fire a human trigger, without reading the case back: after it the actor may no longer
+    see the case (a co-accompanying organisation that withdrew itself)."""
+    await engine.fire(session, lifecycle, case_id, trigger, actor, fields, now)
 
 
 async def fire_case(

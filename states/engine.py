@@ -28,7 +28,7 @@ from core.outbox import enqueue
 from states.actor import Actor
 from states.invitations import notify_with_invitations
 from states.lifecycle import Lifecycle, TransitionSpec, move
-from states.policy import allowed_triggers, may_fire, may_see, sides_of
+from states.policy import allowed_triggers, may_fire, may_see, sides_in, sides_of
 from states.recipients import recipients_for
 from states.timers import close_timers, open_timers
 
@@ -93,13 +93,20 @@ async def fire(
 
 
 def check_may_fire(
-    lifecycle: Lifecycle, case: Any, trigger: str, actor: Actor, now: datetime, *, visible: bool
+    lifecycle: Lifecycle,
+    case: Any,
+    trigger: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    visible: bool,
+    sides: frozenset[str] | None = None,
 ) -> TransitionSpec:
     """The declaration of ``trigger`` once ``actor`` is known to may fire it on ``case`` now.
 
     Checks, in this order: visibility (``visible``, from ``policy.may_see``: NotFound), the
     actor's side (Forbidden), the state machine, then the transition's guard
-    (TransitionNotAllowed).
+    (TransitionNotAllowed). ``sides``: the actor's sides when already known (``sides_in``).
     """
     if not visible:
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case.id} introuvable.")
@@ -107,7 +114,7 @@ def check_may_fire(
         spec = lifecycle.transition(trigger)
     except KeyError:
         raise NotFound(f"Action « {trigger} » inconnue.") from None
-    sides = sides_of(actor, lifecycle, case)
+    sides = sides if sides is not None else sides_of(actor, lifecycle, case)
     allowed = allowed_triggers(lifecycle, sides, case.state)
     if not may_fire(lifecycle, sides, spec):
         raise Forbidden(
@@ -142,21 +149,24 @@ async def apply_transition(
     case row itself is flushed with the transaction (its version column guards it).
     """
     visible = await may_see(session, actor, lifecycle, case)
-    spec = check_may_fire(lifecycle, case, trigger, actor, now, visible=visible)
+    sides = await sides_in(session, actor, lifecycle, case) if visible else None
+    spec = check_may_fire(lifecycle, case, trigger, actor, now, visible=visible, sides=sides)
     fields = _validated(spec, payload)
     from_state = case.state
     for name, attribute in spec.copies.items():
         setattr(case, attribute, getattr(fields, name))
-    if spec.effect is not None:
+    if spec.effect is not None or spec.actor_effect is not None:
         await _run_effect(spec, session, lifecycle, case, actor, fields, now)
     move(lifecycle, case, trigger)
-    case.state_entered_at = now
+    if not spec.keeps_timers:
+        case.state_entered_at = now
     # A transition that stays in its state (a progress note) still writes the row, so that
     # its version moves on and a concurrent transition on the old version is refused.
     flag_modified(case, "state")
     event_id = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
-    await close_timers(session, lifecycle, case.id, now)
-    await _open_timers(session, lifecycle, case, now)
+    if not spec.keeps_timers:
+        await close_timers(session, lifecycle, case.id, now)
+        await _open_timers(session, lifecycle, case, now)
     await _notify(session, lifecycle, case, trigger, event_id, now)
     return event_id
 
@@ -173,11 +183,13 @@ async def _run_effect(
     """The transition's effect; a conflict it raises on the data (an offer nobody can
     receive) says what the actor may do in the case's state, as the machine's refusals do
     (a concurrent change says nothing: the state it read is gone)."""
-    assert spec.effect is not None
     sides = sides_of(actor, lifecycle, case)
     state = case.state
     try:
-        await spec.effect(session, case, fields, now)
+        if spec.effect is not None:
+            await spec.effect(session, case, fields, now)
+        if spec.actor_effect is not None:
+            await spec.actor_effect(session, case, fields, actor, now)
     except Conflict as refused:
         if not refused.allowed_actions and not isinstance(refused, ConcurrentChange):
             refused.allowed_actions = sorted(allowed_triggers(lifecycle, sides, state))
