@@ -35,12 +35,22 @@ class AccompanimentSummary(Read):
         return AccompanimentState(self.state).label
 
 
+class PartnerRead(Read):
+    """An organisation co-accompanying the person (accompagnement global)."""
+
+    organisation: OrganisationRef
+    added_at: datetime
+    consent_attested_at: datetime
+
+
 class AccompanimentRead(AccompanimentSummary):
     """An accompaniment with its details, timeline and the caller's possible actions."""
 
     version: int
     state_entered_at: datetime
     exit_comment: str | None
+    turns_26_at: datetime | None
+    partners: list[PartnerRead]
     events: list[EventRead]
     allowed_actions: list[str]
 

@@ -89,13 +89,15 @@ def add_trigger_routes(
     options: Sequence[ORMOption] = (),
     *,
     id_name: str = "case_id",
+    exclude: Sequence[str] = (),
 ) -> None:
     """Add one endpoint per human trigger of ``lifecycle`` to ``router``.
 
-    ``id_name`` names the path parameter (``referral_id``), as error messages show it.
+    ``id_name`` names the path parameter (``referral_id``), as error messages show it;
+    ``exclude`` the triggers that have routes of their own.
     """
     for spec in lifecycle.transitions:
-        if spec.is_system:
+        if spec.is_system or spec.trigger in exclude:
             continue
         router.add_api_route(
             f"/{{{id_name}}}/{spec.trigger}",

@@ -58,3 +58,33 @@ def business_days_between(start: datetime, end: datetime) -> int:
         if is_business_day(day):
             count += 1
     return count
+
+
+def _same_day_in(year: int, month: int, day: int) -> date:
+    """``day`` of ``month``, or the month's last day when it has fewer (29 February)."""
+    for candidate in (day, 30, 29, 28):
+        if candidate <= day:
+            try:
+                return date(year, month, candidate)
+            except ValueError:
+                continue
+    raise ValueError(f"no day {day} in {year}-{month}")
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The instant ``months`` calendar months before ``moment``, at the same Paris wall-clock
+    time; the 31 May less three months is the 28 (or 29) February. The result is in UTC."""
+    if months < 0:
+        raise ValueError("months must not be negative")
+    local = as_utc(moment).astimezone(PARIS)
+    index = local.year * 12 + (local.month - 1) - months
+    day = _same_day_in(index // 12, index % 12 + 1, local.day)
+    wall_clock = time(local.hour, local.minute, local.second, local.microsecond)
+    return datetime.combine(day, wall_clock, tzinfo=PARIS).astimezone(UTC)
+
+
+def birthday_at(birth_date: date, years: int) -> datetime:
+    """The start (midnight, Paris) of the day someone born on ``birth_date`` turns ``years``;
+    born on 29 February, they turn it on the 28th in a common year. The result is in UTC."""
+    day = _same_day_in(birth_date.year + years, birth_date.month, birth_date.day)
+    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)

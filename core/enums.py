@@ -416,3 +416,6 @@ class MessageKey(StrEnum):
     GOVERNANCE_PILOTAGE = "governance.pilotage"
     DIGEST = "digest"
     ACCOUNT_RESET = "account.reset"
+    ACCOMPANIMENT_PARTNER_ADDED = "accompaniment.partner_added"
+    ACCOMPANIMENT_TURNING_26 = "accompaniment.turning_26"
+    ACCOMPANIMENT_TURNED_26 = "accompaniment.turned_26"

@@ -95,6 +95,18 @@ MESSAGES: dict[str, Message] = {
             "{{ day | date_fr }}",
         ),
         Message(MessageKey.ACCOUNT_RESET, "relais : choisir un nouveau mot de passe"),
+        Message(
+            MessageKey.ACCOMPANIMENT_PARTNER_ADDED,
+            "Accompagnement {{ reference }} : {{ organisation }} vous associe au suivi",
+        ),
+        Message(
+            MessageKey.ACCOMPANIMENT_TURNING_26,
+            "Accompagnement {{ reference }} : 26 ans dans moins de trois mois",
+        ),
+        Message(
+            MessageKey.ACCOMPANIMENT_TURNED_26,
+            "Accompagnement {{ reference }} : 26 ans sans passage de relais ({{ organisation }})",
+        ),
     )
 }
 

@@ -29,6 +29,7 @@ from core.errors import Forbidden
 from core.models import Offer, Organisation, User
 from core.settings import Settings
 from relais.accounts import create_user_in, ensure_organisation
+from relais.demo_accompaniments import seed_accompaniments
 from services import cases, referral_service
 from services.auth import DEMO_PASSWORD as DEMO_PASSWORD
 from services.committee_service import create_committee, create_meeting
@@ -383,6 +384,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
     await _refer(
         session, YANIS_AGAIN, users[FRANCE_TRAVAIL], offers[YANIS_AGAIN.offer], clock.now()
     )
+    await seed_accompaniments(session, users, organisations, clock.now())
     return True
 
 

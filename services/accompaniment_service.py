@@ -12,15 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
-from core.models import Accompaniment
+from core.models import Accompaniment, AccompanimentPartner
 from services import cases
 from services.cases import CasePage, CaseView
 from states.accompaniment import ACCOMPANIMENT
+from states.accompaniment_partners import AddPartnerFields, RemovePartnerFields
 from states.actor import Actor
 
 DETAILS: tuple[ORMOption, ...] = (
     selectinload(Accompaniment.person),
     selectinload(Accompaniment.organisation),
+    selectinload(Accompaniment.partners).selectinload(AccompanimentPartner.organisation),
 )
 """What an accompaniment's views load with it."""
 
@@ -29,6 +31,31 @@ async def get_accompaniment(session: AsyncSession, actor: Actor, accompaniment_i
     """An accompaniment with its events and the actor's allowed actions: for its référent and
     the coordinators of its territory (NotFound for anyone else)."""
     return await cases.get_case(session, ACCOMPANIMENT, actor, accompaniment_id, DETAILS)
+
+
+async def add_partner(
+    session: AsyncSession,
+    actor: Actor,
+    accompaniment_id: int,
+    fields: AddPartnerFields,
+    now: datetime,
+) -> CaseView:
+    """The référent associates a co-accompanying organisation, with the person's consent
+    (the ``add_partner`` trigger)."""
+    return await cases.fire_case(
+        session, ACCOMPANIMENT, actor, accompaniment_id, "add_partner", fields, now, DETAILS
+    )
+
+
+async def remove_partner(
+    session: AsyncSession, actor: Actor, accompaniment_id: int, organisation_id: int, now: datetime
+) -> None:
+    """The référent, or the organisation itself, ends a co-accompaniment (the
+    ``remove_partner`` trigger); the organisation then no longer reads the person's file."""
+    fields = RemovePartnerFields(partner_organisation_id=organisation_id)
+    await cases.fire_only(
+        session, ACCOMPANIMENT, actor, accompaniment_id, "remove_partner", fields, now
+    )
 
 
 async def list_accompaniments(

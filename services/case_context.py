@@ -35,6 +35,7 @@ async def case_context(
                     Timer.case_id == case.id,
                     Timer.kind == TimerKind.ESCALATION,
                     Timer.closed_at.is_(None),
+                    Timer.message.is_(None),
                 )
             )
         ).scalar_one_or_none()

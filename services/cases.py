@@ -171,6 +171,20 @@ async def list_cases(
     return await keyset_page(session, statement, model.id, cursor, limit, descending=True)
 
 
+async def fire_only(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    actor: Actor,
+    case_id: int,
+    trigger: str,
+    fields: BaseModel | None,
+    now: datetime,
+) -> None:
+    """Fire a human trigger, without reading the case back: after it the actor may no longer
+    see the case (a co-accompanying organisation that withdrew itself)."""
+    await engine.fire(session, lifecycle, case_id, trigger, actor, fields, now)
+
+
 async def fire_case(
     session: AsyncSession,
     lifecycle: Lifecycle,

@@ -151,6 +151,7 @@ async def overdue_trend(
             .join(Timer, and_(Timer.case_kind == lifecycle.name, Timer.case_id == model.id))
             .where(
                 Timer.kind == TimerKind.ESCALATION,
+                Timer.message.is_(None),
                 Timer.due_at >= bounds[0],
                 Timer.due_at <= now,
                 or_(Timer.closed_at.is_(None), Timer.closed_at > Timer.due_at),

@@ -169,6 +169,7 @@ async def awaiting(
             Timer.case_kind == lifecycle.name,
             Timer.kind == TimerKind.ESCALATION,
             Timer.closed_at.is_(None),
+            Timer.message.is_(None),
         )
         .subquery()
     )
@@ -215,6 +216,7 @@ async def escalation_deadlines(
             Timer.case_id.in_(case_ids),
             Timer.kind == TimerKind.ESCALATION,
             Timer.closed_at.is_(None),
+            Timer.message.is_(None),
         )
     )
     return dict(rows.tuples().all())

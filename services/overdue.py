@@ -88,6 +88,7 @@ async def overdue_cases(
             .where(
                 Timer.kind == TimerKind.ESCALATION,
                 Timer.closed_at.is_(None),
+                Timer.message.is_(None),
                 Timer.due_at <= now,
                 model.state.not_in(late),
                 responsibility_clause(actor, lifecycle),

@@ -18,9 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_kept
-from core.enums import LabelledEnum, TimerKind
+from core.enums import LabelledEnum, MessageKey, TimerKind
 from core.errors import TransitionNotAllowed
 from core.models import Accompaniment, Handover, Organisation, Person
+from states.accompaniment_partners import (
+    PARTNER,
+    AddPartnerFields,
+    RemovePartnerFields,
+    add_partner,
+    end_partnerships,
+    remove_partner,
+)
 from states.fields import Comment, ExitReason, Payload
 from states.lifecycle import (
     COORDINATORS,
@@ -105,13 +113,36 @@ async def _end(session: AsyncSession, accompaniment: Any, fields: BaseModel, now
             state=accompaniment.state,
         )
     accompaniment.ended_at = now
+    await end_partnerships(session, accompaniment.id, now)
 
 
 async def _hand_over(
     session: AsyncSession, accompaniment: Any, fields: BaseModel, now: datetime
 ) -> None:
-    """The confirmed handover ends the accompaniment (the next one begins in its transaction)."""
+    """The confirmed handover ends the accompaniment (the next one begins in its transaction,
+    with its co-accompanying organisations: ``states.handover``)."""
     accompaniment.ended_at = now
+    await end_partnerships(session, accompaniment.id, now)
+
+
+HANDOVER_PROPOSED = (*HANDOVER_UNDER_WAY, "completed")
+"""The states of a handover that answer the « 26 ans » milestones: one was proposed."""
+
+
+async def _handover_proposed(session: AsyncSession, accompaniment: Any) -> str | None:
+    """Why the « 26 ans » reminder or alert has nothing to say: a handover was proposed."""
+    proposed = await session.scalar(
+        select(Handover.reference)
+        .where(
+            Handover.accompaniment_id == accompaniment.id,
+            Handover.state.in_(HANDOVER_PROPOSED),
+        )
+        .order_by(Handover.id)
+        .limit(1)
+    )
+    if proposed is None:
+        return None
+    return f"passage de relais {proposed} proposé avant les 26 ans"
 
 
 async def _describe(session: AsyncSession, accompaniment: Any) -> dict[str, Any]:
@@ -133,6 +164,10 @@ PROGRESS_CHECK_DAYS = 90
 asked for a progress check."""
 PROGRESS_ESCALATION_DAYS = 100
 REFERENT_SIDE = frozenset({REFERENT})
+AGE_LIMIT = 26
+"""The age at which a Mission locale no longer accompanies a young person."""
+AGE_LIMIT_NOTICE_MONTHS = 3
+"""How long before the 26th birthday the Mission locale is asked to propose a handover."""
 
 ACCOMPANIMENT = Lifecycle(
     name="accompaniment",
@@ -169,6 +204,26 @@ ACCOMPANIMENT = Lifecycle(
             payload=HandOverFields,
             effect=_hand_over,
         ),
+        TransitionSpec(
+            trigger="add_partner",
+            label="Associer une organisation co-accompagnante",
+            sources=(S.ACTIVE,),
+            dest=S.ACTIVE,
+            sides=REFERENT_SIDE,
+            payload=AddPartnerFields,
+            actor_effect=add_partner,
+            keeps_timers=True,
+        ),
+        TransitionSpec(
+            trigger="remove_partner",
+            label="Mettre fin à un co-accompagnement",
+            sources=(S.ACTIVE,),
+            dest=S.ACTIVE,
+            sides=frozenset({REFERENT, PARTNER}),
+            payload=RemovePartnerFields,
+            actor_effect=remove_partner,
+            keeps_timers=True,
+        ),
     ),
     timers={
         S.ACTIVE: (
@@ -177,6 +232,25 @@ ACCOMPANIMENT = Lifecycle(
                 kind=TimerKind.ESCALATION,
                 business_days=PROGRESS_ESCALATION_DAYS,
                 target=COORDINATORS,
+            ),
+            # The Mission locale's age limit: only on an accompaniment whose ``turns_26_at``
+            # is set (states.accompaniments), counted from that birthday whatever happens.
+            TimerSpec(
+                kind=TimerKind.REMINDER,
+                business_days=0,
+                months_before=AGE_LIMIT_NOTICE_MONTHS,
+                anchor="turns_26_at",
+                target=REFERENT,
+                message=MessageKey.ACCOMPANIMENT_TURNING_26,
+                unless=_handover_proposed,
+            ),
+            TimerSpec(
+                kind=TimerKind.ESCALATION,
+                business_days=0,
+                anchor="turns_26_at",
+                target=COORDINATORS,
+                message=MessageKey.ACCOMPANIMENT_TURNED_26,
+                unless=_handover_proposed,
             ),
         ),
     },

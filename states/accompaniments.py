@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.business_days import PARIS
+from core.business_days import PARIS, birthday_at
 from core.db import get_kept
-from core.enums import AccompanimentSource, Territory
+from core.enums import AccompanimentSource, OrganisationKind, Territory
 from core.errors import ConcurrentChange
-from core.models import Accompaniment, Organisation
+from core.models import Accompaniment, Organisation, Person
 from core.references import next_reference
-from states.accompaniment import ACCOMPANIMENT
+from states.accompaniment import ACCOMPANIMENT, AGE_LIMIT
 from states.actor import Actor
 
 
@@ -29,6 +29,18 @@ async def current_accompaniment(
     return (
         await session.execute(statement.execution_options(populate_existing=True))
     ).scalar_one_or_none()
+
+
+async def age_limit_at(
+    session: AsyncSession, person_id: int, organisation_id: int
+) -> datetime | None:
+    """When the person reaches the Mission locale's age limit (26), if ``organisation_id`` is
+    a Mission locale and their birth date is known; None otherwise."""
+    organisation = await get_kept(session, Organisation, organisation_id)
+    if organisation.kind is not OrganisationKind.MISSION_LOCALE:
+        return None
+    birth_date = await session.scalar(select(Person.birth_date).where(Person.id == person_id))
+    return None if birth_date is None else birthday_at(birth_date, AGE_LIMIT)
 
 
 async def begin_accompaniment(
@@ -81,6 +93,7 @@ async def begin_accompaniment(
         state_entered_at=now,
         reason=reason,
         started_by_id=started_by.user_id if started_by else None,
+        turns_26_at=await age_limit_at(session, person_id, organisation_id),
     )
     session.add(accompaniment)
     await session.flush()

@@ -106,7 +106,7 @@ def check_may_fire(
 
     Checks, in this order: visibility (``visible``, from ``policy.may_see``: NotFound), the
     actor's side (Forbidden), the state machine, then the transition's guard
-    (TransitionNotAllowed).
+    (TransitionNotAllowed). ``sides``: the actor's sides (``policy.case_sides``).
     """
     if not visible:
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case.id} introuvable.")
@@ -154,16 +154,18 @@ async def apply_transition(
     from_state = case.state
     for name, attribute in spec.copies.items():
         setattr(case, attribute, getattr(fields, name))
-    if spec.effect is not None:
-        await _run_effect(spec, session, lifecycle, case, sides, fields, now)
+    if spec.effect is not None or spec.actor_effect is not None:
+        await _run_effect(spec, session, lifecycle, case, actor, sides, fields, now)
     move(lifecycle, case, trigger)
-    case.state_entered_at = now
+    if not spec.keeps_timers:
+        case.state_entered_at = now
     # A transition that stays in its state (a progress note) still writes the row, so that
     # its version moves on and a concurrent transition on the old version is refused.
     flag_modified(case, "state")
     event_id = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
-    await close_timers(session, lifecycle, case.id, now)
-    await _open_timers(session, lifecycle, case, now)
+    if not spec.keeps_timers:
+        await close_timers(session, lifecycle, case.id, now)
+        await _open_timers(session, lifecycle, case, now)
     await _notify(session, lifecycle, case, trigger, event_id, now)
     return event_id
 
@@ -173,17 +175,21 @@ async def _run_effect(
     session: AsyncSession,
     lifecycle: Lifecycle,
     case: Any,
+    actor: Actor,
     sides: frozenset[str],
     fields: BaseModel,
     now: datetime,
 ) -> None:
-    """The transition's effect; a conflict it raises on the data (an offer nobody can
-    receive) says what the actor may do in the case's state, as the machine's refusals do
-    (a concurrent change says nothing: the state it read is gone)."""
-    assert spec.effect is not None
+    """The transition's effect (and its actor's: ``actor_effect``); a conflict it raises on
+    the data (an offer nobody can receive) says what the actor may do in the case's state,
+    as the machine's refusals do (a concurrent change says nothing: the state it read is
+    gone)."""
     state = case.state
     try:
-        await spec.effect(session, case, fields, now)
+        if spec.effect is not None:
+            await spec.effect(session, case, fields, now)
+        if spec.actor_effect is not None:
+            await spec.actor_effect(session, case, fields, actor, now)
     except Conflict as refused:
         if not refused.allowed_actions and not isinstance(refused, ConcurrentChange):
             refused.allowed_actions = sorted(allowed_triggers(lifecycle, sides, state))

@@ -20,6 +20,7 @@ from core.errors import ConcurrentChange
 from core.models import Handover, Organisation, Person
 from states import engine
 from states.accompaniment import ACCOMPANIMENT
+from states.accompaniment_partners import carry_over_partners, current_partners
 from states.accompaniments import begin_accompaniment, current_accompaniment
 from states.actor import Actor
 from states.fields import Comment, Moment, Payload
@@ -80,11 +81,15 @@ async def _confirm(session: AsyncSession, handover: Any, fields: BaseModel, now:
             "La personne n'est plus accompagnée par l'organisation qui a proposé ce passage "
             "de relais : il ne peut plus aboutir."
         )
+    partners = [
+        (partner.organisation_id, partner.added_by_id, partner.consent_attested_at)
+        for partner in await current_partners(session, current.id)
+    ]
     await engine.apply_transition(
         session, ACCOMPANIMENT, current, "hand_over", Actor.system(), None, now
     )
     await session.flush()
-    await begin_accompaniment(
+    successor = await begin_accompaniment(
         session,
         handover.person_id,
         handover.to_organisation_id,
@@ -93,6 +98,7 @@ async def _confirm(session: AsyncSession, handover: Any, fields: BaseModel, now:
         now,
         territory=handover.territory,
     )
+    await carry_over_partners(session, partners, successor, now)
     await _withdraw_the_others(session, handover, now)
 
 

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from transitions import Machine
 
+from core.business_days import add_business_days, months_before
 from core.enums import LabelledEnum, MessageKey, Role, TimerKind
+from states.actor import Actor
 
 SYSTEM = "system"
 """The side of the timers: a transition with this side is fired by relais itself."""
@@ -29,6 +31,13 @@ Effect = Callable[[AsyncSession, Any, BaseModel, datetime], Awaitable[None]]
 
 Effects run inside the transition's transaction; they raise a domain error to refuse.
 """
+
+ActorEffect = Callable[[AsyncSession, Any, BaseModel, Actor, datetime], Awaitable[None]]
+"""An effect that needs to know who acts (who added a co-accompanying organisation)."""
+
+Unless = Callable[[AsyncSession, Any], Awaitable[str | None]]
+"""Asked by the sweep when a milestone timer falls due: why it has nothing to say after all
+(a handover is under way), or None."""
 
 Guard = Callable[[Any, datetime], str | None]
 """A condition on the case and the time; returns why the trigger cannot fire yet, or None."""
@@ -71,8 +80,12 @@ class TransitionSpec:
     payload: type[BaseModel] = EmptyPayload
     copies: Mapping[str, str] = field(default_factory=dict)
     effect: Effect | None = None
+    actor_effect: ActorEffect | None = None
     guard: Guard | None = None
     notices: tuple[Notice, ...] = ()
+    keeps_timers: bool = False
+    """A transition that stays in its state and records something that is no news of the
+    person (a co-accompanying organisation added): the state's timers keep counting."""
 
     @property
     def is_system(self) -> bool:
@@ -102,6 +115,20 @@ class TimerSpec:
     business_days: int
     target: str
     anchor: str | None = None
+    months_before: int = 0
+    """Calendar months before the anchor (a birthday), instead of business days after it."""
+    message: MessageKey | None = None
+    """A milestone: the message sent instead of the plain reminder or escalation. A milestone
+    counts from its anchor only, whatever happens on the case (a progress note does not
+    restart it), and falls due once: reopened after it fired, it is not created again."""
+    unless: Unless | None = None
+    """A milestone's last check when it falls due (``Unless``)."""
+
+    def due_at(self, start: datetime, business_days: int) -> datetime:
+        """When the timer falls due, counted from ``start``."""
+        if self.months_before:
+            return months_before(start, self.months_before)
+        return add_business_days(start, business_days)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,9 +7,20 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.enums import Role, Territory
-from core.models import ActionItem, CommitteeMember, Decision, OutboxMessage, Person
+from core.models import (
+    Accompaniment,
+    AccompanimentPartner,
+    ActionItem,
+    CommitteeMember,
+    Decision,
+    OutboxMessage,
+    Person,
+)
+from states.accompaniment import ACCOMPANIMENT, REFERENT
+from states.accompaniment_partners import PARTNER
 from states.action import ACTION
 from states.actor import Actor
 from states.decision import DECISION
@@ -76,18 +87,44 @@ def sides_of(
 async def case_sides(
     session: AsyncSession, actor: Actor, lifecycle: Lifecycle, case: Any
 ) -> frozenset[str]:
-    """``sides_of`` with the person's residence read when it matters: for a coordinator of
-    a territory the case itself is not in."""
+    """``sides_of``, completed from the database where it matters: the person's residence,
+    for a coordinator of a territory the case itself is not in; and the side of a
+    co-accompanying organisation of an accompaniment (``PARTNER``: it may withdraw itself,
+    nothing else)."""
     sides = sides_of(actor, lifecycle, case)
     if (
-        COORDINATORS in sides
-        or actor.role is not Role.COORDINATOR
-        or actor.scope_territory is None
-        or lifecycle.person is None
+        COORDINATORS not in sides
+        and actor.role is Role.COORDINATOR
+        and actor.scope_territory is not None
+        and lifecycle.person is not None
     ):
-        return sides
-    residence = await residence_of(session, lifecycle, case)
-    return sides_of(actor, lifecycle, case, residence)
+        residence = await residence_of(session, lifecycle, case)
+        sides = sides_of(actor, lifecycle, case, residence)
+    if (
+        lifecycle.name == ACCOMPANIMENT.name
+        and actor.role in CASE_ROLES
+        and actor.organisation_id is not None
+        and await _co_accompanies(session, actor.organisation_id, case.id)
+    ):
+        sides |= {PARTNER}
+    return sides
+
+
+async def _co_accompanies(
+    session: AsyncSession, organisation_id: int, accompaniment_id: int
+) -> bool:
+    """Whether ``organisation_id`` co-accompanies the person of ``accompaniment_id`` today."""
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    AccompanimentPartner.accompaniment_id == accompaniment_id,
+                    AccompanimentPartner.organisation_id == organisation_id,
+                    AccompanimentPartner.removed_at.is_(None),
+                )
+            )
+        )
+    )
 
 
 async def can_see(session: AsyncSession, actor: Actor, lifecycle: Lifecycle, case: Any) -> bool:
@@ -137,15 +174,52 @@ def governance_readers(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool
     )
 
 
+def partner_readers(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool] | None:
+    """The cases about a person that ``actor`` reads as a co-accompanying organisation of
+    that person's current accompaniment (accompagnement global): their accompaniments,
+    referrals and handovers, read-only. None for a lifecycle about no person.
+    """
+    if lifecycle.person is None or actor.role not in CASE_ROLES or actor.organisation_id is None:
+        return None
+    partnered = aliased(Accompaniment)
+    return exists().where(
+        AccompanimentPartner.organisation_id == actor.organisation_id,
+        AccompanimentPartner.removed_at.is_(None),
+        partnered.id == AccompanimentPartner.accompaniment_id,
+        partnered.person_id == lifecycle.person,
+    )
+
+
+def readers_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool] | None:
+    """Who reads a case beyond its sides: a committee's readers (``governance_readers``) and
+    the co-accompanying organisations of its person (``partner_readers``)."""
+    clauses = [
+        clause
+        for clause in (governance_readers(actor, lifecycle), partner_readers(actor, lifecycle))
+        if clause is not None
+    ]
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else or_(*clauses)
+
+
+def may_remove_partner(actor: Actor, sides: frozenset[str], organisation_id: int) -> bool:
+    """Whether ``actor`` may end the co-accompaniment of ``organisation_id``: the référent
+    (and coordinators in scope) any, a co-accompanying organisation only its own."""
+    if REFERENT in sides or COORDINATORS in sides:
+        return True
+    return PARTNER in sides and organisation_id == actor.organisation_id
+
+
 async def may_see(session: AsyncSession, actor: Actor, lifecycle: Lifecycle, case: Any) -> bool:
     """Whether ``actor`` may know that ``case`` exists (otherwise: 404).
 
-    A side of the case, or else the lifecycle's readers (``governance_readers``), asked of
-    the database with the very clause the listings use.
+    A side of the case, or else the lifecycle's readers (``readers_clause``), asked of the
+    database with the very clause the listings use.
     """
     if await can_see(session, actor, lifecycle, case):
         return True
-    readers = governance_readers(actor, lifecycle)
+    readers = readers_clause(actor, lifecycle)
     if readers is None:
         return False
     model = lifecycle.model
@@ -199,7 +273,7 @@ def visible_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
     if not may_list_cases(actor, lifecycle):
         return false()
     sides = responsibility_clause(actor, lifecycle)
-    readers = governance_readers(actor, lifecycle)
+    readers = readers_clause(actor, lifecycle)
     return sides if readers is None else or_(sides, readers)
 
 

@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, insert, or_, update
+from sqlalchemy import Table, bindparam, exists, insert, or_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.business_days import add_business_days
 from core.enums import TimerKind, TimerStatus
 from core.models import Timer
-from states.lifecycle import Lifecycle, timer_start
+from states.lifecycle import Lifecycle, TimerSpec, timer_start
 
 TIMERS = cast(Table, Timer.__table__)
 
@@ -70,6 +69,11 @@ async def open_timers(
         if start is None:
             continue
         days = overrides.get((case.state, spec.kind), spec.business_days)
+        due_at = spec.due_at(start, days)
+        if spec.message is not None and await _milestone_fired(
+            session, lifecycle, case.id, spec, due_at
+        ):
+            continue
         rows.append(
             {
                 "case_kind": lifecycle.name,
@@ -77,23 +81,45 @@ async def open_timers(
                 "state": case.state,
                 "kind": spec.kind,
                 "target": spec.target,
-                "due_at": add_business_days(start, days),
+                "due_at": due_at,
                 "status": TimerStatus.PENDING,
                 "created_at": now,
+                "message": spec.message,
             }
         )
     if rows:
         await session.execute(OPEN_TIMERS, rows)
 
 
+async def _milestone_fired(
+    session: AsyncSession, lifecycle: Lifecycle, case_id: int, spec: TimerSpec, due_at: datetime
+) -> bool:
+    """Whether the case's milestone ``spec`` due at ``due_at`` already fell due once."""
+    fired = await session.scalar(
+        select(
+            exists().where(
+                Timer.case_kind == lifecycle.name,
+                Timer.case_id == case_id,
+                Timer.kind == spec.kind,
+                Timer.message == spec.message,
+                Timer.due_at == due_at,
+                Timer.status == TimerStatus.FIRED,
+            )
+        )
+    )
+    return bool(fired)
+
+
 def fell_due_clause(lifecycle: Lifecycle, kind: TimerKind, now: datetime) -> Any:
     """SQL condition: the case has an open timer of ``kind`` whose time has come at ``now``
-    (the case has not left the state that set it)."""
+    (the case has not left the state that set it). Milestones (``TimerSpec.message``) say
+    nothing of the state: they are left out."""
     return exists().where(
         Timer.case_kind == lifecycle.name,
         Timer.case_id == lifecycle.model.id,
         Timer.kind == kind,
         Timer.closed_at.is_(None),
+        Timer.message.is_(None),
         Timer.due_at <= now,
     )
 

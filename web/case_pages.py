@@ -123,7 +123,7 @@ class CasePages:
         failed, values, errors = shown_again
         choices = await self.choices(session, actor, view, now) if self.choices else {}
         prefill = self.prefill(view) if self.prefill else {}
-        return [
+        forms = [
             ActionForm(
                 trigger,
                 self.lifecycle.trigger_label(trigger),
@@ -136,6 +136,13 @@ class CasePages:
                 trigger == failed,
             )
             for trigger in view.allowed_actions
+        ]
+        # A form whose required list offers nothing could never be sent (no co-accompanying
+        # organisation to withdraw): it is left out.
+        return [
+            form
+            for form in forms
+            if not any(f.kind == "select" and f.required and not f.choices for f in form.fields)
         ]
 
     def _notice(self, done: str | None) -> str | None:
@@ -169,7 +176,7 @@ class CasePages:
             values = {key.removeprefix(prefix): value for key, value in form_values(form).items()}
             try:
                 fields = parse_form(payload, form, prefix)
-                await cases.fire_case(
+                await cases.fire_only(
                     session, self.lifecycle, user.actor, case_id, trigger, fields, now
                 )
             except (FormErrors, InvalidInput) as refused:
@@ -182,6 +189,12 @@ class CasePages:
                 return await self.render_case(
                     request, session, user, case_id, now, message=refused.message, status_code=409
                 )
+            try:
+                await self.load(session, user.actor, case_id)
+            except NotFound:
+                # The action took the case out of the actor's sight (a co-accompanying
+                # organisation withdrew itself): back to the list.
+                return RedirectResponse(self.lifecycle.path, status_code=303)
             return RedirectResponse(
                 f"{self.lifecycle.case_path(case_id)}?fait={trigger}", status_code=303
             )

@@ -98,6 +98,7 @@ class Batch:
                     Timer.case_id.in_(ids),
                     Timer.kind == TimerKind.ESCALATION,
                     Timer.closed_at.is_(None),
+                    Timer.message.is_(None),
                 )
             )
             escalations.update(((name, case_id), due_at) for case_id, due_at in due.tuples())
@@ -129,9 +130,8 @@ async def _remind(
     """
     recipients = await recipients_for(session, lifecycle, case, timer.target)
     if recipients:
-        count = await _notify(
-            session, MessageKey.REMINDER, lifecycle, case, timer, recipients, now, batch
-        )
+        message = timer.message or MessageKey.REMINDER
+        count = await _notify(session, message, lifecycle, case, timer, recipients, now, batch)
         return MessageKey.REMINDER, count
     side = lifecycle.side_labels.get(timer.target) or timer.target
     if timer.target in lifecycle.parties:
@@ -161,7 +161,8 @@ async def _escalate(
         )
     return await _notify(
         session,
-        MessageKey.ESCALATION,
+        # A milestone's own alert; a reminder that reached nobody is a plain escalation.
+        (timer.message if timer.kind is TimerKind.ESCALATION else None) or MessageKey.ESCALATION,
         lifecycle,
         case,
         timer,
@@ -241,6 +242,18 @@ async def _tell(
         report.silent.append(f"{reference} : {timer.kind.label.lower()} sans aucun destinataire")
 
 
+async def _milestone_pointless(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, timer: Timer
+) -> str | None:
+    """Why a milestone that fell due has nothing to say after all (``TimerSpec.unless``)."""
+    if timer.message is None:
+        return None
+    for spec in lifecycle.timers.get(timer.state, ()):
+        if spec.message == timer.message and spec.kind is timer.kind and spec.unless:
+            return await spec.unless(session, case)
+    return None
+
+
 async def _perform(
     session: AsyncSession,
     lifecycle: Lifecycle,
@@ -268,7 +281,10 @@ async def _perform(
     reference = getattr(case, "reference", str(case.id))
     timer.status = TimerStatus.FIRED
     timer.fired_at = now
-    if timer.kind is TimerKind.TRIGGER:
+    pointless = await _milestone_pointless(session, lifecycle, case, timer)
+    if pointless is not None:
+        report.skipped.append(f"{reference} : {pointless}")
+    elif timer.kind is TimerKind.TRIGGER:
         await engine.apply_transition(
             session, lifecycle, case, timer.target, Actor.system(), None, now
         )

@@ -13,6 +13,7 @@ from core.models import Accompaniment
 from services import accompaniment_service, handover_service
 from services.handover_service import AccompanimentStart
 from states.accompaniment import ACCOMPANIMENT
+from states.accompaniment_partners import AddPartnerFields
 
 router = APIRouter(prefix="/api/accompaniments", tags=["accompagnements"])
 persons = APIRouter(tags=["accompagnements"])
@@ -48,12 +49,52 @@ async def get_accompaniment(
     return case_read(AccompanimentRead, view)
 
 
+@router.post(
+    "/{accompaniment_id}/partners",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccompanimentRead,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+async def add_partner(
+    accompaniment_id: PathId,
+    body: AddPartnerFields,
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+) -> AccompanimentRead:
+    """The référent associates a co-accompanying organisation (accompagnement global), with
+    the person's consent (``consent``: true); it then reads the person's file, read-only."""
+    view = await accompaniment_service.add_partner(session, actor, accompaniment_id, body, now)
+    return case_read(AccompanimentRead, view)
+
+
+@router.delete(
+    "/{accompaniment_id}/partners/{organisation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+async def remove_partner(
+    accompaniment_id: PathId,
+    organisation_id: PathId,
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+) -> None:
+    """The référent, or the co-accompanying organisation itself, ends a co-accompaniment
+    (the organisation then no longer reads the person's file: nothing is sent back)."""
+    await accompaniment_service.remove_partner(
+        session, actor, accompaniment_id, organisation_id, now
+    )
+
+
 add_trigger_routes(
     router,
     ACCOMPANIMENT,
     AccompanimentRead,
     accompaniment_service.DETAILS,
     id_name="accompaniment_id",
+    # Co-accompanying organisations have their own routes, above.
+    exclude=("add_partner", "remove_partner"),
 )
 
 

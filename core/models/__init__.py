@@ -2,7 +2,7 @@
 
 from core.db import Base
 from core.models.access import LoginThrottle
-from core.models.accompaniments import Accompaniment, Handover
+from core.models.accompaniments import Accompaniment, AccompanimentPartner, Handover
 from core.models.committees import ActionItem, Committee, CommitteeMember, Decision, Meeting
 from core.models.directory import Offer, Organisation, PasswordResetToken, User
 from core.models.invitations import Invitation
@@ -12,6 +12,7 @@ from core.models.trail import Event, OutboxMessage, ReferenceSequence, Timer
 
 __all__ = [
     "Accompaniment",
+    "AccompanimentPartner",
     "ActionItem",
     "Base",
     "Committee",

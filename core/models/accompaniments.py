@@ -50,11 +50,56 @@ class Accompaniment(Base):
     # How it ended (sortie), when the référent ended it; a handover ends it without one.
     exit_outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
     exit_comment: Mapped[str | None] = mapped_column(Text)
+    # The person's 26th birthday (midnight, Paris), kept while a Mission locale is the
+    # référent: the age limit of the Missions locales, counted from by the accompaniment's
+    # « 26 ans » timers (states.accompaniment). None for any other référent.
+    turns_26_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
     person: Mapped[Person] = relationship(lazy="raise")
+    # The organisations co-accompanying the person now (accompagnement global).
+    partners: Mapped[list[AccompanimentPartner]] = relationship(
+        primaryjoin="and_(AccompanimentPartner.accompaniment_id == Accompaniment.id, "
+        "AccompanimentPartner.removed_at.is_(None))",
+        order_by="AccompanimentPartner.id",
+        viewonly=True,
+        lazy="raise",
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as is
+
+
+class AccompanimentPartner(Base):
+    """An organisation co-accompanying a person beside the référent (accompagnement global),
+    with the person's consent: it reads the person's file and history, read-only.
+
+    Added by the référent, removed by the référent or the partner itself; ends with its
+    accompaniment, and carries over to the next one on a handover. One open row per
+    accompaniment and organisation.
+    """
+
+    __tablename__ = "accompaniment_partners"
+    __table_args__ = (
+        Index(
+            "uq_accompaniment_partners_current",
+            "accompaniment_id",
+            "organisation_id",
+            unique=True,
+            postgresql_where=text("removed_at IS NULL"),
+            sqlite_where=text("removed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    accompaniment_id: Mapped[int] = mapped_column(ForeignKey("accompaniments.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    consent_attested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    organisation: Mapped[Organisation] = relationship(lazy="raise")
 
 
 class Handover(Base):

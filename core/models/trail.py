@@ -52,6 +52,9 @@ class Timer(Base):
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when the case leaves the state: the timer no longer counts, fired or not.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The message a milestone timer sends (``TimerSpec.message``) instead of the plain
+    # reminder or escalation; None for the timers that chase the state itself.
+    message: Mapped[str | None] = mapped_column(String(64))
 
 
 class OutboxMessage(Base):

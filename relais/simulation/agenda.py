@@ -101,6 +101,7 @@ class Agenda:
                 Timer.state == state,
                 Timer.kind == TimerKind.REMINDER,
                 Timer.status == TimerStatus.PENDING,
+                Timer.message.is_(None),
             )
         )
         await end_reads(session)

@@ -173,7 +173,12 @@ async def unchased_cases(session: AsyncSession, lifecycles: Iterable[Lifecycle])
         waiting = [state for state in lifecycle.states if state not in excluded]
         if not waiting:
             continue
-        of_case = and_(Timer.case_kind == lifecycle.name, Timer.case_id == model.id)
+        # A milestone (a birthday) does not chase the state the case is in.
+        of_case = and_(
+            Timer.case_kind == lifecycle.name,
+            Timer.case_id == model.id,
+            Timer.message.is_(None),
+        )
         pending = select(Timer.id).where(of_case, Timer.status == TimerStatus.PENDING)
         alerted = select(Timer.id).where(
             of_case,

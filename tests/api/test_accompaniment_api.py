@@ -89,7 +89,7 @@ async def test_the_referent_reads_takes_stock_of_and_ends_the_accompaniment(
         "referral",
     )
     assert [event["trigger"] for event in body["events"]] == ["begin"]
-    assert body["allowed_actions"] == ["note", "end"]
+    assert body["allowed_actions"] == ["note", "end", "add_partner", "remove_partner"]
 
     noted = await client.post(f"{case.path}/note", json=NOTE, headers=case.epi)
     assert noted.status_code == 200, noted.text
@@ -160,7 +160,7 @@ async def test_the_end_is_refused_with_409_while_a_handover_is_under_way(
             f"({proposed.json()['reference']}) : retirez-le avant de mettre fin à "
             "l'accompagnement."
         ),
-        "allowed_actions": ["note"],
+        "allowed_actions": ["add_partner", "note", "remove_partner"],
     }
     unchanged = (await client.get(case.path, headers=case.epi)).json()
     assert (unchanged["state"], unchanged["version"], unchanged["exit_outcome"]) == (
@@ -206,7 +206,7 @@ async def test_only_its_referent_and_the_coordination_see_and_act_on_it(
     coordination = await auth_headers(world.coordinator)
     read = await client.get(case.path, headers=coordination)
     assert read.status_code == 200, read.text
-    assert read.json()["allowed_actions"] == ["note", "end"]
+    assert read.json()["allowed_actions"] == ["note", "end", "add_partner", "remove_partner"]
     noted = await client.post(f"{case.path}/note", json=NOTE, headers=coordination)
     assert noted.status_code == 200, noted.text
 

@@ -193,7 +193,7 @@ async def produce_governance_messages(
 ) -> None:
     """Handovers of Zoé, a case review of her referral, a decision and its action item."""
     cast = await governance_cast(world, clock, session)
-    await hand_zoe_over_three_times(client, clock, cast)
+    await hand_zoe_over_three_times(client, clock, cast, sessionmaker)
     review = await post(client, f"/api/referrals/{referral_id}/review", {}, cast.coordinator)
     await decide_and_publish_with_an_action(client, clock, cast)
     assert review["kind"] == "case_review"
@@ -222,10 +222,14 @@ async def governance_cast(world: World, clock: FixedClock, session: AsyncSession
 
 
 async def hand_zoe_over_three_times(
-    client: httpx.AsyncClient, clock: FixedClock, cast: Governance
+    client: httpx.AsyncClient,
+    clock: FixedClock,
+    cast: Governance,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    """The coordination entrusts Zoé to the Mission locale; her handovers are declined,
-    withdrawn, completed."""
+    """The coordination entrusts Zoé to the Mission locale, though she is past 26: the sweep
+    reminds the Mission locale and alerts the coordination at once; her handovers are
+    declined, withdrawn, completed; the EPI then associates the CAF with her follow-up."""
     mission_locale, epi, outsider = cast.mission_locale, cast.epi, cast.outsider
     receiver_id, outsider_id = cast.receiver_id, cast.outsider_id
     clock.set(paris(2, 16))
@@ -237,6 +241,8 @@ async def hand_zoe_over_three_times(
         cast.coordinator,
     )
     person_id = started["person_id"]
+    turned = await sweep_due(sessionmaker, LIFECYCLES, clock.now())
+    assert (len(turned.reminders), len(turned.escalations)) == (1, 1)
 
     def handover(to: int) -> dict[str, Any]:
         return {"person_id": person_id, "to_organisation_id": to, "reason": MOTIVE, "consent": True}
@@ -257,7 +263,17 @@ async def hand_zoe_over_three_times(
     completed = await post(client, "/api/handovers", handover(receiver_id), mission_locale)
     await post(client, f"/api/handovers/{completed['id']}/accept", meeting, epi)
     clock.set(paris(4, 12))
-    await post(client, f"/api/handovers/{completed['id']}/confirm", {}, epi)
+    done = await post(client, f"/api/handovers/{completed['id']}/confirm", {}, epi)
+    [successor] = [
+        row
+        for row in (
+            await client.get(f"/api/persons/{person_id}/accompaniments", headers=epi)
+        ).json()
+        if row["state"] == "active"
+    ]
+    partner = {"organisation_id": outsider_id, "consent": True}
+    await post(client, f"/api/accompaniments/{successor['id']}/partners", partner, epi)
+    assert done["state"] == "completed"
 
 
 async def decide_and_publish_with_an_action(
@@ -341,6 +357,9 @@ async def test_every_message_from_real_data_carries_no_personal_data(
         "action.assigned": 1,
         "governance.pilotage": 1,
         "account.reset": 1,
+        "accompaniment.turning_26": 1,
+        "accompaniment.turned_26": 1,
+        "accompaniment.partner_added": 1,
     }
 
     # The person's data did reach the database, behind the login.

@@ -118,6 +118,22 @@ LATER_MESSAGES: dict[str, dict[str, Any]] = {
 
 
 # Snapshot name -> (message, context). A name is the message key, or key--variant.
+AGE_LIMIT = {
+    # What the sweep stores for an accompaniment's milestone: its description, as for a
+    # reminder; never the person's birth date.
+    "reference": "AP-2026-000012",
+    "organisation": "Mission locale de Paris",
+    "state": "active",
+    "state_label": "en cours",
+    "subject_line": "référent : Mission locale de Paris",
+    "path": "/accompaniments/12",
+    "case_label": "accompagnement",
+    "expected_action": "faire le point d'étape de l'accompagnement, ou y mettre fin",
+    "waiting_organisation": "Mission locale de Paris",
+    "state_entered_at": "2026-03-02T08:00:00+00:00",
+    "escalation_at": "2026-07-24T08:00:00+00:00",
+}
+
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "referral.submitted": ("referral.submitted", REFERRAL),
     # To an offer's contact address that has no account: the invitation to join.
@@ -209,6 +225,14 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         {"reset_path": "/reset-password?token=jeton-de-test-aleatoire",
          "expires_at": "2026-03-02T09:00:00+00:00"},
     ),
+    # Issue 14: a co-accompanying organisation added, and the Mission locale's age limit.
+    "accompaniment.partner_added": (
+        "accompaniment.partner_added",
+        {"reference": "AP-2026-000012", "organisation": "EPI Paris Centre",
+         "partner_organisation": "CAF de Paris", "path": "/accompaniments/12"},
+    ),
+    "accompaniment.turning_26": ("accompaniment.turning_26", AGE_LIMIT),
+    "accompaniment.turned_26": ("accompaniment.turned_26", {**AGE_LIMIT, "unreachable": None}),
 }  # fmt: skip
 
 

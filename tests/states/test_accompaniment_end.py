@@ -156,7 +156,7 @@ async def test_the_end_waits_for_a_handover_under_way_to_be_withdrawn(
             f"Un passage de relais de cet accompagnement est en cours "
             f"({proposal.case.reference}) : retirez-le avant de mettre fin à l'accompagnement."
         )
-        assert refused.value.allowed_actions == ["note"]
+        assert refused.value.allowed_actions == ["add_partner", "note", "remove_partner"]
         [row] = await rows_of(sessionmaker, person_id)
         assert (row.state, row.version, row.ended_at, row.exit_outcome) == ("active", 1, None, None)
 

@@ -1,12 +1,13 @@
 """Every trigger of the accompaniment lifecycle tried from every state (issue 13, point 1).
 
-The table is written out literally below; the declaration must match it, and the
-parametrized test is generated from it: 2 states x 3 triggers. Each case brings a fresh
-accompaniment into the state through the engine (the coordination makes the Mission locale
-the référent of a new person), then fires the trigger as the side entitled to it (relais
-itself for ``hand_over``), with a valid payload. Allowed pairs land in the declared state and
-append exactly one event; refused pairs raise ``TransitionNotAllowed`` (409 over HTTP) and
-change nothing: not the accompaniment, its events, timers or outbox.
+The table is written out literally below; the declaration must match it, and the parametrized
+test is generated from it: 2 states x 3 triggers (the co-accompaniment triggers of issue 14 are
+pinned by ``PARTNER_TABLE`` and tried in the API tests). Each case brings a fresh accompaniment
+into the state through the engine (the coordination makes the Mission locale the référent of a
+new person), then fires the trigger as the side entitled to it (relais itself for
+``hand_over``), with a valid payload. Allowed pairs land in the declared state and append
+exactly one event; refused pairs raise ``TransitionNotAllowed`` (409 over HTTP) and change
+nothing: not the accompaniment, its events, timers or outbox.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ TABLE: dict[str, tuple[frozenset[str], str, tuple[str, ...]]] = {
     "hand_over": (frozenset({"active"}), "ended", ("system",)),
 }
 TRIGGERS = tuple(TABLE)
+# Issue 14: co-accompanying organisations, self-transitions of an active accompaniment that
+# leave its timers alone (tests/api/test_accompaniment_partners.py tries them).
+PARTNER_TABLE: dict[str, tuple[frozenset[str], str, tuple[str, ...]]] = {
+    "add_partner": (frozenset({"active"}), "active", ("referent",)),
+    "remove_partner": (frozenset({"active"}), "active", ("referent", "partner")),
+}
 # `begin` creates the case: (new) -> active, when a referral starts, a handover is confirmed,
 # or the coordination decides it.
 CREATION = ("begin", "active")
@@ -55,6 +62,14 @@ CREATION = ("begin", "active")
 # Timers: (kind, business days, who, counted from).
 TIMERS: dict[str, set[tuple[str, int, str, str | None]]] = {
     "active": {("reminder", 90, "referent", None), ("escalation", 100, "coordinators", None)},
+}
+# Issue 14, the Mission locale's age limit: milestones (kind, months before, who, anchor,
+# message), on an accompaniment whose ``turns_26_at`` is set.
+MILESTONES: dict[str, set[tuple[str, int, str, str | None, str]]] = {
+    "active": {
+        ("reminder", 3, "referent", "turns_26_at", "accompaniment.turning_26"),
+        ("escalation", 0, "coordinators", "turns_26_at", "accompaniment.turned_26"),
+    },
 }
 
 PATHS: dict[str, tuple[str, ...]] = {"active": (), "ended": ("end",)}
@@ -109,21 +124,40 @@ def test_states_match_the_issue() -> None:
 
 
 def test_transition_table_matches_the_issue() -> None:
-    assert declared_table(ACCOMPANIMENT) == design_table(TABLE)
-    assert ACCOMPANIMENT.human_triggers == ("note", "end")
+    assert declared_table(ACCOMPANIMENT) == design_table({**TABLE, **PARTNER_TABLE})
+    assert ACCOMPANIMENT.human_triggers == ("note", "end", "add_partner", "remove_partner")
+    assert [ACCOMPANIMENT.transition(trigger).keeps_timers for trigger in PARTNER_TABLE] == [
+        True,
+        True,
+    ]
 
 
 @pytest.mark.parametrize("state", STATES)
 def test_machine_accepts_exactly_the_table(state: str) -> None:
-    assert set(ACCOMPANIMENT.triggers_from(state)) == triggers_from(TABLE, state)
+    assert set(ACCOMPANIMENT.triggers_from(state)) == triggers_from(
+        {**TABLE, **PARTNER_TABLE}, state
+    )
 
 
 def test_timers_match_the_issue() -> None:
     declared = {
-        state: {(spec.kind.value, spec.business_days, spec.target, spec.anchor) for spec in specs}
+        state: {
+            (spec.kind.value, spec.business_days, spec.target, spec.anchor)
+            for spec in specs
+            if spec.message is None
+        }
         for state, specs in ACCOMPANIMENT.timers.items()
     }
     assert declared == TIMERS
+    milestones = {
+        state: {
+            (spec.kind.value, spec.months_before, spec.target, spec.anchor, str(spec.message))
+            for spec in specs
+            if spec.message is not None
+        }
+        for state, specs in ACCOMPANIMENT.timers.items()
+    }
+    assert milestones == MILESTONES
 
 
 def test_an_open_handover_is_one_the_accompaniment_waits_for() -> None:

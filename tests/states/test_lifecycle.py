@@ -88,8 +88,18 @@ def test_every_message_the_lifecycles_send_has_a_template() -> None:
         MessageKey.DIGEST,
         MessageKey.GOVERNANCE_PILOTAGE,
         MessageKey.ACCOUNT_RESET,
+        # Written by the add_partner effect: its recipient is the organisation just added.
+        MessageKey.ACCOMPANIMENT_PARTNER_ADDED,
     }
-    assert sent | by_flows == set(MessageKey)
+    # What the sweep sends for a milestone timer (a birthday), instead of a plain reminder.
+    milestones = {
+        spec.message
+        for lifecycle in LIFECYCLES.values()
+        for specs in lifecycle.timers.values()
+        for spec in specs
+        if spec.message is not None
+    }
+    assert sent | by_flows | milestones == set(MessageKey)
 
 
 def test_move_detaches_its_handle_even_when_the_trigger_is_refused() -> None:

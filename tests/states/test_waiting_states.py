@@ -23,7 +23,8 @@ def silent_states(lifecycle: Lifecycle) -> list[str]:
     for state in lifecycle.states:
         if state in lifecycle.final_states:
             continue
-        timers = lifecycle.timers.get(state, ())
+        # A milestone (a birthday) says nothing of the state: it does not chase it.
+        timers = tuple(spec for spec in lifecycle.timers.get(state, ()) if spec.message is None)
         reason = lifecycle.waits_on_nobody.get(state, "").strip()
         if state in lifecycle.waits_on_nobody:
             if not reason:
@@ -68,7 +69,10 @@ def test_the_walk_fails_when_a_timer_is_removed(name: str, state: str, index: in
         del timers[state]
     mutated = dataclasses.replace(lifecycle, timers=timers)
     removed_escalation = specs[index].kind is TimerKind.ESCALATION
-    if fewer and not removed_escalation:
+    if specs[index].message is not None:
+        # A milestone removed: the state itself is chased as before.
+        assert silent_states(mutated) == []
+    elif fewer and not removed_escalation:
         # A reminder or an automatic step removed: the state is still chased up to the
         # coordinators, but no longer as declared; the declaration tests of each lifecycle
         # (``test_*_transitions``) pin every timer.
