@@ -116,4 +116,3 @@ HTTP_STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
 def http_status(error: DomainError) -> int:
     """The HTTP status that answers ``error``: that of the first kind in the table it is."""
     return next(code for kind, code in HTTP_STATUS_BY_ERROR if isinstance(error, kind))
-
