@@ -69,6 +69,16 @@ class AlreadyExists(Conflict):
     code = "already_exists"
 
 
+class IdentityConflict(Conflict):
+    """An identifier given for a person contradicts the record relais holds for them."""
+
+    code = "identity_conflict"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message, field=field, **details)
+        self.field = field
+
+
 class LinkGone(DomainError):
     """A link sent by email that has been used, or has expired: it will never work again."""
 
@@ -130,13 +140,3 @@ HTTP_STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
 def http_status(error: DomainError) -> int:
     """The HTTP status that answers ``error``: that of the first kind in the table it is."""
     return next(code for kind, code in HTTP_STATUS_BY_ERROR if isinstance(error, kind))
-
-
-class IdentityConflict(Conflict):
-    """An identifier given for a person contradicts the record relais holds for them."""
-
-    code = "identity_conflict"
-
-    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
-        super().__init__(message, field=field, **details)
-        self.field = field
