@@ -163,7 +163,10 @@ async def test_the_partner_reads_the_file_and_history_but_acts_on_nothing_else(
     history = await client.get(f"/api/persons/{case.person_id}/accompaniments", headers=case.caf)
     assert [row["id"] for row in history.json()] == [case.id]
     assert (await client.get(handover_path, headers=case.caf)).status_code == 200
-    for trigger, payload in (("note", {"note": "Point"}), ("end", {"outcome": "employment"})):
+    for trigger, payload in (
+        ("note", {"note": "Point"}),
+        ("end", {"outcome": "lasting_employment"}),
+    ):
         refused = await client.post(f"{case.path}/{trigger}", json=payload, headers=case.caf)
         assert refused.status_code == 403, (trigger, refused.text)
     adding = await client.post(
@@ -251,7 +254,7 @@ async def test_partners_end_with_the_accompaniment_and_carry_over_a_handover(
 
     ended = await client.post(
         f"/api/accompaniments/{new['id']}/end",
-        json={"outcome": "employment"},
+        json={"outcome": "lasting_employment"},
         headers=case.mission_locale,
     )
     assert ended.status_code == 200, ended.text
