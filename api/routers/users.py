@@ -70,7 +70,13 @@ async def change_my_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.patch("/me", response_model=UserRead, responses=error_responses(401, 422))
+@router.get("/me", response_model=UserRead, responses=error_responses(401))
+async def read_my_account(user: CurrentUserDep) -> User:
+    """The account of the caller (as ``GET /users/me``)."""
+    return user
+
+
+@router.patch("/me", response_model=UserRead, responses=error_responses(400, 401, 422))
 async def update_my_contact(body: ContactUpdate, actor: ActorDep, session: SessionDep) -> User:
     """Change the caller's own name and work phone (``work_phone``: a French number, stored
     as ``01 23 45 67 89``; null clears it), shown to the partners of the caller's cases."""

@@ -82,7 +82,7 @@ async def referral_in(
                 "return": ReturnFields(
                     reason=ReturnReason.MISSING_INFORMATION, comment="Coordonnées manquantes"
                 ),
-                "complete": CompleteFields(outcome=Outcome.TRAINING),
+                "complete": CompleteFields(outcome=Outcome.QUALIFYING_TRAINING),
             }.get(trigger)
             await referral_service.fire_referral(
                 session, actor_of(users[caller]), referral_id, trigger, fields, clock.now()
