@@ -96,7 +96,7 @@ class Territory(LabelledEnum):
     @classmethod
     def _missing_(cls, value: object) -> Territory | None:
         """An old code of the 1st to 4th arrondissements names Paris Centre."""
-        return cls.PARIS_CENTRE if value in PARIS_CENTRE_CODES else None
+        return cls.PARIS_CENTRE if isinstance(value, str) and value in PARIS_CENTRE_CODES else None
 
     @property
     def is_residence(self) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from core.enums import Public, Territory
 from states.publics import effective_publics, is_eligible, is_young, situation_of
@@ -103,5 +104,9 @@ def test_paris_is_no_residence_and_the_centre_comes_first() -> None:
     residences = Territory.residences()
     assert residences[0] is Territory.PARIS_CENTRE
     assert len(residences) == 17 and Territory.PARIS not in residences
-    with pytest.raises(ValueError):
-        Territory("75021")
+    unknown: list[Any] = ["75021", {}, ["75001"]]
+    for value in unknown:
+        with pytest.raises(ValueError):
+            Territory(value)
+    with pytest.raises(ValidationError):
+        WithTerritory.model_validate({"territory": {}})
