@@ -56,6 +56,8 @@ class CaseDeadline:
     kind: TimerKind
     due_at: datetime
     passed: bool
+    # A milestone's message (``TimerSpec.message``): the « 26 ans » reminder or alert.
+    message: str | None = None
 
 
 async def todo(
@@ -227,7 +229,7 @@ async def case_deadlines(
 ) -> list[CaseDeadline]:
     """The open timers of one case, soonest first (the caller has already seen the case)."""
     rows = await session.execute(
-        select(Timer.kind, Timer.due_at)
+        select(Timer.kind, Timer.due_at, Timer.message)
         .where(
             Timer.case_kind == lifecycle.name,
             Timer.case_id == case_id,
@@ -235,4 +237,7 @@ async def case_deadlines(
         )
         .order_by(Timer.due_at)
     )
-    return [CaseDeadline(kind, due_at, due_at <= now) for kind, due_at in rows.tuples()]
+    return [
+        CaseDeadline(kind, due_at, due_at <= now, message)
+        for kind, due_at, message in rows.tuples()
+    ]
