@@ -4,7 +4,10 @@ when the offer is full; the history keeps the comment of an acceptance beyond ca
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
@@ -12,6 +15,7 @@ from core.enums import Role
 from core.models import Offer, Referral
 from services import referral_service
 from tests.factories import World, actor_of, make_user
+from tests.web.browser import capture, check_accessible, sign_in
 from tests.web.dashboard_helpers import post_form, signed_in
 from tests.web.http_pages import submitted_referral
 from tests.web.pages import check_markup, visible_text
@@ -71,7 +75,7 @@ async def test_a_full_offer_asks_for_the_override_and_its_comment(
         )  # fmt: skip
         assert accepted.status_code == 303, accepted.text
         after = await client.get(path)
-    assert f"acceptée au-delà de la capacité de l'offre : « {comment} »" in visible_text(after.text)
+    assert f"au-delà de la capacité de l'offre : « {comment} »" in visible_text(after.text)
     referral = await session.get_one(Referral, second, populate_existing=True)
     assert referral.state == "accepted"
 
@@ -89,3 +93,29 @@ async def test_the_offer_list_and_page_show_the_places_left(
     async with signed_in(app, world.referrer.email) as client:
         catalogue = visible_text((await client.get("/referrals/new")).text)
     assert "complète (1 place)" in catalogue
+
+
+async def test_accepting_beyond_capacity_in_a_browser(
+    page: Page,
+    axe_script: Path,
+    world: World,
+    session: AsyncSession,
+    clock: FixedClock,
+    screenshots: Path,
+) -> None:
+    _, second = await _with_capacity(session, world, clock, 1)
+    await sign_in(page, world.receiver_member.email)
+    await page.goto(f"/referrals/{second}")
+    await page.get_by_text("Accepter", exact=True).first.click()
+    await expect(page.get_by_text("L'offre est complète")).to_be_visible()
+    await check_accessible(page, axe_script)
+    await page.get_by_label("Accepter au-delà de la capacité de l'offre").check()
+    await page.get_by_label("Pourquoi accepter au-delà de la capacité").fill(
+        "Une place se libère lundi."
+    )
+    await page.get_by_role("button", name="Accepter").click()
+    await page.wait_for_load_state()
+    await expect(
+        page.get_by_text("au-delà de la capacité de l'offre : « Une place se libère lundi. »")
+    ).to_be_visible()
+    await capture(page, screenshots, "accept-beyond-capacity")
