@@ -1,6 +1,6 @@
 """Who acts: a user seen through their organisation, role and territory, or relais itself.
 
-The rules about what an actor may do live in ``states/policy.py``.
+The rules about what an actor may do live in ``states/policy/``.
 """
 
 from __future__ import annotations

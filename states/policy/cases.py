@@ -1,136 +1,29 @@
-"""Who may see and do what: the one place where permission rules live."""
+"""Who may see, list and act on the cases of a lifecycle, and who must act next."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from core.enums import Role, Territory
+from core.enums import Role
 from core.models import (
     Accompaniment,
     AccompanimentPartner,
     ActionItem,
     CommitteeMember,
     Decision,
-    OutboxMessage,
-    Person,
 )
-from states.accompaniment import ACCOMPANIMENT, REFERENT
+from states.accompaniment import REFERENT
 from states.accompaniment_partners import PARTNER
 from states.action import ACTION
 from states.actor import Actor
 from states.decision import DECISION
 from states.lifecycle import COORDINATORS, SYSTEM, Lifecycle, TransitionSpec
+from states.policy.scope import CASE_ROLES, can_see, scope_clause
 from states.referral import REFERRER
-from states.residence import residence_of
-
-CASE_ROLES = frozenset({Role.MEMBER, Role.ORG_ADMIN, Role.COORDINATOR})
-"""Roles that act on cases on behalf of their organisation."""
-
-
-def territory_clause(lifecycle: Lifecycle, territory: Territory) -> ColumnElement[bool]:
-    """The cases of ``lifecycle`` in ``territory``: sent to an offer there (the case's own
-    territory), or about a person who lives there. The one scope rule of the coordination,
-    in SQL; ``covers_case`` is the same rule for a case at hand."""
-    in_territory = lifecycle.territory == territory
-    if lifecycle.person is None:
-        return in_territory
-    residents = select(Person.id).where(Person.residence == territory)
-    return or_(in_territory, lifecycle.person.in_(residents))
-
-
-def scope_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
-    """The cases of ``lifecycle`` in a coordinator's scope: all of them without a territory,
-    else those of ``territory_clause``."""
-    if actor.scope_territory is None:
-        return true()
-    return territory_clause(lifecycle, actor.scope_territory)
-
-
-def covers_case(actor: Actor, territory: Territory | str, residence: Territory | None) -> bool:
-    """Whether a coordinator's scope covers a case of ``territory`` about a person living in
-    ``residence`` (``territory_clause``, for one case)."""
-    return actor.covers(territory) or (residence is not None and actor.covers(residence))
-
-
-def sides_of(
-    actor: Actor, lifecycle: Lifecycle, case: Any, residence: Territory | None = None
-) -> frozenset[str]:
-    """The sides of ``case`` that ``actor`` stands on (organisation, role, coordination).
-
-    ``residence`` is where the case's person lives (``case_sides`` reads it): a coordinator
-    of that territory stands on the coordination's side too.
-    """
-    if actor.is_system:
-        return frozenset({SYSTEM})
-    sides: set[str] = set()
-    if actor.role in CASE_ROLES:
-        sides.update(
-            side
-            for side, column in lifecycle.parties.items()
-            if getattr(case, column.key) == actor.organisation_id
-        )
-        if actor.role is Role.COORDINATOR and covers_case(
-            actor, getattr(case, lifecycle.territory.key), residence
-        ):
-            sides.add(COORDINATORS)
-    role_side = lifecycle.role_sides.get(actor.role) if actor.role is not None else None
-    if role_side is not None:
-        sides.add(role_side)
-    return frozenset(sides)
-
-
-async def case_sides(
-    session: AsyncSession, actor: Actor, lifecycle: Lifecycle, case: Any
-) -> frozenset[str]:
-    """``sides_of``, completed from the database where it matters: the person's residence,
-    for a coordinator of a territory the case itself is not in; and the side of a
-    co-accompanying organisation of an accompaniment (``PARTNER``: it may withdraw itself,
-    nothing else)."""
-    sides = sides_of(actor, lifecycle, case)
-    if (
-        COORDINATORS not in sides
-        and actor.role is Role.COORDINATOR
-        and actor.scope_territory is not None
-        and lifecycle.person is not None
-    ):
-        residence = await residence_of(session, lifecycle, case)
-        sides = sides_of(actor, lifecycle, case, residence)
-    if (
-        lifecycle.name == ACCOMPANIMENT.name
-        and actor.role in CASE_ROLES
-        and actor.organisation_id is not None
-        and await _co_accompanies(session, actor.organisation_id, case.id)
-    ):
-        sides |= {PARTNER}
-    return sides
-
-
-async def _co_accompanies(
-    session: AsyncSession, organisation_id: int, accompaniment_id: int
-) -> bool:
-    """Whether ``organisation_id`` co-accompanies the person of ``accompaniment_id`` today."""
-    return bool(
-        await session.scalar(
-            select(
-                exists().where(
-                    AccompanimentPartner.accompaniment_id == accompaniment_id,
-                    AccompanimentPartner.organisation_id == organisation_id,
-                    AccompanimentPartner.removed_at.is_(None),
-                )
-            )
-        )
-    )
-
-
-async def can_see(session: AsyncSession, actor: Actor, lifecycle: Lifecycle, case: Any) -> bool:
-    """Whether ``actor`` stands on a side of ``case`` (its organisations, a role's side, a
-    coordinator's scope). A committee's items have more readers: ``may_see``."""
-    return bool(await case_sides(session, actor, lifecycle, case))
 
 
 def _sits_on(organisation_id: int, committee_id: Any) -> ColumnElement[bool]:
@@ -357,153 +250,6 @@ def may_redirect_referral(sides: frozenset[str]) -> bool:
     """Whether someone on ``sides`` of a referral may send it on to another offer: the
     referring organisation only (closing it is not enough: a coordinator may close it)."""
     return REFERRER in sides
-
-
-def may_manage_organisations(actor: Actor) -> bool:
-    """Whether ``actor`` may create, change, deactivate and reactivate organisations."""
-    return actor.role is Role.ADMIN
-
-
-def may_manage_users_of(actor: Actor, organisation_id: int, role: Role) -> bool:
-    """Whether ``actor`` may create, change, deactivate or reactivate a user with ``role`` in
-    ``organisation_id`` (a change of role asks it for the current role and the new one).
-
-    Admins manage anyone; an organisation admin manages members and organisation admins
-    of their own organisation only.
-    """
-    if actor.role is Role.ADMIN:
-        return True
-    return (
-        actor.role is Role.ORG_ADMIN
-        and actor.organisation_id == organisation_id
-        and role in {Role.MEMBER, Role.ORG_ADMIN}
-    )
-
-
-def may_manage_accounts(actor: Actor) -> bool:
-    """Whether ``actor`` manages accounts at all: every one (admins), or their organisation's
-    (organisation admins)."""
-    return actor.role is Role.ADMIN or (
-        actor.role is Role.ORG_ADMIN and actor.organisation_id is not None
-    )
-
-
-def may_see_accounts_of(actor: Actor, organisation_id: int) -> bool:
-    """Whether ``actor`` may list and read the accounts of ``organisation_id``: admins every
-    organisation's, organisation admins their own's."""
-    if actor.role is Role.ADMIN:
-        return True
-    return actor.role is Role.ORG_ADMIN and actor.organisation_id == organisation_id
-
-
-def may_see_account(actor: Actor, organisation_id: int, user_id: int) -> bool:
-    """Whether ``actor`` may read the account ``user_id`` of ``organisation_id``: their own,
-    or one of the accounts they may list."""
-    return actor.user_id == user_id or may_see_accounts_of(actor, organisation_id)
-
-
-def may_manage_every_offer(actor: Actor) -> bool:
-    """Whether ``actor`` manages the offers of every organisation (platform admins)."""
-    return actor.role is Role.ADMIN
-
-
-def may_manage_offers_of(actor: Actor, organisation_id: int) -> bool:
-    """Whether ``actor`` may create or change the offers of ``organisation_id``."""
-    if may_manage_every_offer(actor):
-        return True
-    return actor.role is Role.ORG_ADMIN and actor.organisation_id == organisation_id
-
-
-def may_manage_offers(actor: Actor) -> bool:
-    """Whether ``actor`` manages offers at all: their organisation's, or every one."""
-    return actor.organisation_id is not None and may_manage_offers_of(actor, actor.organisation_id)
-
-
-def may_supervise_delivery(actor: Actor) -> bool:
-    """Whether ``actor`` may list undelivered emails and send them again."""
-    return actor.role in {Role.COORDINATOR, Role.ADMIN}
-
-
-def supervised_messages_clause(
-    actor: Actor, lifecycles: Iterable[Lifecycle]
-) -> ColumnElement[bool]:
-    """The outbox messages ``actor`` supervises: all of them for an admin or a coordinator of
-    all Paris; for a coordinator of one territory, only the emails about that territory's
-    cases (not the digests nor governance alerts, which concern all of Paris)."""
-    if not may_supervise_delivery(actor):
-        return false()
-    if actor.role is Role.ADMIN or actor.scope_territory is None:
-        return true()
-    return or_(
-        *(
-            and_(
-                OutboxMessage.case_kind == lifecycle.name,
-                OutboxMessage.case_id.in_(
-                    select(lifecycle.model.id).where(scope_clause(actor, lifecycle))
-                ),
-            )
-            for lifecycle in lifecycles
-        )
-    )
-
-
-def may_list_overdue(actor: Actor) -> bool:
-    """Whether ``actor`` has cases whose delays they follow."""
-    return actor.role in CASE_ROLES
-
-
-DASHBOARD_ROLES = frozenset({Role.COORDINATOR, Role.ORG_ADMIN, Role.ADMIN})
-"""Roles that watch delays on a dashboard rather than act on cases one by one."""
-
-
-def may_view_dashboard(actor: Actor) -> bool:
-    """Whether ``actor`` may open the dashboard of overdue cases."""
-    return actor.role in DASHBOARD_ROLES
-
-
-def oversight_actor(actor: Actor) -> Actor:
-    """Whose delays a dashboard shows for ``actor``.
-
-    A coordinator follows their territory and an organisation admin their organisation, as
-    the digest does; a platform admin oversees all of Paris, as a coordinator without a
-    territory would. Overdue listings carry no personal data, only references.
-    """
-    if actor.role is Role.ADMIN:
-        return Actor(user_id=actor.user_id, organisation_id=None, role=Role.COORDINATOR)
-    return actor
-
-
-def may_manage_committees(actor: Actor) -> bool:
-    """Whether ``actor`` may create committees and change their member organisations."""
-    return actor.role in {Role.SECRETARY, Role.ADMIN}
-
-
-def may_manage_meetings(actor: Actor) -> bool:
-    """Whether ``actor`` may plan meetings and write their agendas and minutes."""
-    return actor.role is Role.SECRETARY
-
-
-def may_read_governance(actor: Actor) -> bool:
-    """Whether ``actor`` may read committees and meetings (no personal data in them).
-
-    The items put to a committee are another matter: ``governance_readers``.
-    """
-    return actor.role is not None
-
-
-def may_propose_decision(actor: Actor) -> bool:
-    """Whether ``actor`` may put an item forward to a committee for their organisation."""
-    return actor.role in CASE_ROLES
-
-
-def may_bring_case_to_committee(actor: Actor) -> bool:
-    """Whether ``actor`` may bring a case of their scope to the comité technique."""
-    return actor.role is Role.COORDINATOR
-
-
-def may_assign_actions(actor: Actor) -> bool:
-    """Whether ``actor`` may give an approved decision its action items."""
-    return actor.role is Role.SECRETARY
 
 
 def awaits_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool] | None:
