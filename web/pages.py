@@ -24,6 +24,7 @@ from web.routers import (
     organisations,
     password,
     persons,
+    referral_form,
     referrals,
 )
 from web.routing import error_page, not_found_page
@@ -34,6 +35,7 @@ PAGE_ROUTERS = (
     password.router,
     invitations.router,
     account.router,
+    referral_form.router,
     referrals.router,
     handovers.router,
     persons.router,
