@@ -10,10 +10,10 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
-    UniqueConstraint,
     false,
     text,
     true,
@@ -95,7 +95,7 @@ class Offer(Base):
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
 
-    __table_args__ = (UniqueConstraint("source", "source_id", name="uq_offers_source_id"),)
+    __table_args__ = (Index("uq_offers_source_id", "source", "source_id", unique=True),)
 
 
 class PasswordResetToken(Base):

@@ -21,7 +21,13 @@ class Person(Base):
     """
 
     __tablename__ = "persons"
-    __table_args__ = (Index("ix_persons_identity", "name_key", "birth_date"),)
+    # The identifiers are unique through unique indexes rather than constraints, which SQLite
+    # adds without rebuilding a table other tables' rows refer to.
+    __table_args__ = (
+        Index("ix_persons_identity", "name_key", "birth_date"),
+        Index("uq_persons_caf_number", "caf_number", unique=True),
+        Index("uq_persons_france_travail_id", "france_travail_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))
@@ -39,8 +45,8 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Strong identifiers, stored compact and in upper case; unique when given.
-    france_travail_id: Mapped[str | None] = mapped_column(String(11), unique=True)
-    caf_number: Mapped[str | None] = mapped_column(String(7), unique=True)
+    france_travail_id: Mapped[str | None] = mapped_column(String(11))
+    caf_number: Mapped[str | None] = mapped_column(String(7))
     # Normalised « last|first » (``states.identity.name_key``), for matching and duplicates.
     name_key: Mapped[str] = mapped_column(String(400), default="")
 

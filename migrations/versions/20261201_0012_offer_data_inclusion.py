@@ -24,25 +24,22 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this migration."""
-    with op.batch_alter_table("offers", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("modes_accueil", sa.JSON(), server_default="[]", nullable=False)
-        )
-        batch_op.add_column(sa.Column("frais", sa.JSON(), server_default="[]", nullable=False))
-        batch_op.add_column(
-            sa.Column("thematiques", sa.JSON(), server_default="[]", nullable=False)
-        )
-        batch_op.add_column(sa.Column("source", sa.String(length=100), nullable=True))
-        batch_op.add_column(sa.Column("source_id", sa.String(length=200), nullable=True))
-        batch_op.create_unique_constraint("uq_offers_source_id", ["source", "source_id"])
+    # Plain ALTERs and a unique index: on SQLite a batch rebuild of ``offers`` would fail on
+    # the referrals that refer to it.
+    op.add_column(
+        "offers", sa.Column("modes_accueil", sa.JSON(), server_default="[]", nullable=False)
+    )
+    op.add_column("offers", sa.Column("frais", sa.JSON(), server_default="[]", nullable=False))
+    op.add_column(
+        "offers", sa.Column("thematiques", sa.JSON(), server_default="[]", nullable=False)
+    )
+    op.add_column("offers", sa.Column("source", sa.String(length=100), nullable=True))
+    op.add_column("offers", sa.Column("source_id", sa.String(length=200), nullable=True))
+    op.create_index("uq_offers_source_id", "offers", ["source", "source_id"], unique=True)
 
 
 def downgrade() -> None:
     """Revert this migration."""
-    with op.batch_alter_table("offers", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_offers_source_id", type_="unique")
-        batch_op.drop_column("source_id")
-        batch_op.drop_column("source")
-        batch_op.drop_column("thematiques")
-        batch_op.drop_column("frais")
-        batch_op.drop_column("modes_accueil")
+    op.drop_index("uq_offers_source_id", table_name="offers")
+    for column in ("source_id", "source", "thematiques", "frais", "modes_accueil"):
+        op.drop_column("offers", column)

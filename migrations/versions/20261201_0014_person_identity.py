@@ -96,29 +96,32 @@ def upgrade() -> None:
     with op.batch_alter_table("person_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_person_events_person_id"), ["person_id"], unique=False)
 
-    with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("france_travail_id", sa.String(length=11), nullable=True))
-        batch_op.add_column(sa.Column("caf_number", sa.String(length=7), nullable=True))
-        batch_op.add_column(sa.Column("name_key", sa.String(length=400), nullable=True))
+    # No rebuild of ``persons`` on SQLite (other tables' rows refer to it, and SQLite checks
+    # them when a rebuilt table's old copy is dropped): the key comes NOT NULL with an empty
+    # default, which the backfill replaces, and the identifiers are unique through unique
+    # indexes (the model declares them so), which need no rebuild either.
+    op.add_column("persons", sa.Column("france_travail_id", sa.String(length=11), nullable=True))
+    op.add_column("persons", sa.Column("caf_number", sa.String(length=7), nullable=True))
+    op.add_column(
+        "persons",
+        sa.Column("name_key", sa.String(length=400), nullable=False, server_default=""),
+    )
     _backfill_name_keys()
-    with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.alter_column("name_key", existing_type=sa.String(length=400), nullable=False)
-        batch_op.create_index("ix_persons_identity", ["name_key", "birth_date"], unique=False)
-        batch_op.create_unique_constraint(batch_op.f("uq_persons_caf_number"), ["caf_number"])
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_persons_france_travail_id"), ["france_travail_id"]
-        )
+    op.create_index("ix_persons_identity", "persons", ["name_key", "birth_date"], unique=False)
+    op.create_index("uq_persons_caf_number", "persons", ["caf_number"], unique=True)
+    op.create_index("uq_persons_france_travail_id", "persons", ["france_travail_id"], unique=True)
+    if op.get_context().dialect.name != "sqlite":
+        op.alter_column("persons", "name_key", server_default=None)
 
 
 def downgrade() -> None:
     """Drop them (a merge done since stays done: the merged records are gone)."""
-    with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_persons_france_travail_id"), type_="unique")
-        batch_op.drop_constraint(batch_op.f("uq_persons_caf_number"), type_="unique")
-        batch_op.drop_index("ix_persons_identity")
-        batch_op.drop_column("name_key")
-        batch_op.drop_column("caf_number")
-        batch_op.drop_column("france_travail_id")
+    op.drop_index("uq_persons_france_travail_id", table_name="persons")
+    op.drop_index("uq_persons_caf_number", table_name="persons")
+    op.drop_index("ix_persons_identity", table_name="persons")
+    # SQLite drops a column in place (3.35+): no rebuild of the table others refer to.
+    for column in ("name_key", "caf_number", "france_travail_id"):
+        op.drop_column("persons", column)
 
     with op.batch_alter_table("person_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_person_events_person_id"))

@@ -158,10 +158,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the « 26 ans » timers, the columns and the table (co-accompaniments are lost)."""
     op.execute(sa.delete(TIMERS).where(TIMERS.c.message.is_not(None)))
-    with op.batch_alter_table("timers", schema=None) as batch_op:
-        batch_op.drop_column("message")
-    with op.batch_alter_table("accompaniments", schema=None) as batch_op:
-        batch_op.drop_column("turns_26_at")
+    # Plain drops (SQLite 3.35+ drops a column in place): a batch rebuild of
+    # ``accompaniments`` would fail on the handovers and partners that refer to it.
+    op.drop_column("timers", "message")
+    op.drop_column("accompaniments", "turns_26_at")
     with op.batch_alter_table("accompaniment_partners", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_accompaniment_partners_current",

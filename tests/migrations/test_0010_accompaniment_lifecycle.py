@@ -14,20 +14,18 @@ the suite's database is left alone.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.business_days import add_business_days
-from core.db import UTCDateTime, create_engine
-from core.migrate import alembic_config
+from core.db import UTCDateTime
+from tests.migrations.schema_runner import migrate_to, run_in
 
 SCHEMA = "migration_0010"
 Row = dict[str, Any]
@@ -159,38 +157,12 @@ def _event(kind: str, case: int, trigger: str, org: int | None, at: datetime) ->
             "payload": {}, "occurred_at": at}  # fmt: skip
 
 
-@pytest.fixture
-async def engine(database_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """An engine on an empty database of this test's own."""
-    on_postgres = database_url.startswith("postgresql")
-    url = database_url if on_postgres else f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
-    engine = create_engine(url, pool=False)
-    if on_postgres:
-        async with engine.begin() as connection:
-            await connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            await connection.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    yield engine
-    if on_postgres:
-        async with engine.begin() as connection:
-            await connection.execute(sa.text(f"DROP SCHEMA {SCHEMA} CASCADE"))
-    await engine.dispose()
-
-
 async def _run(engine: AsyncEngine, work: Callable[[sa.Connection], Any]) -> Any:
-    """``work`` on a connection of ``engine``, in one transaction, in this test's schema."""
-    async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            await connection.execute(sa.text(f"SET search_path TO {SCHEMA}"))
-        return await connection.run_sync(work)
+    return await run_in(engine, SCHEMA, work)
 
 
-def _migrate(engine: AsyncEngine, revision: str, *, down: bool = False) -> Any:
-    def work(connection: sa.Connection) -> None:
-        config = alembic_config(engine.url.render_as_string(hide_password=False))
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-    return _run(engine, work)
+async def _migrate(engine: AsyncEngine, revision: str, *, down: bool = False) -> Any:
+    return await migrate_to(engine, SCHEMA, revision, down=down)
 
 
 def _insert(connection: sa.Connection) -> None:
