@@ -62,7 +62,10 @@ def figures(output: str) -> dict[str, str]:
 def test_a_month_with_faults_stalls_loses_and_doubles_nothing(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'month.db'}"
     lines: list[str] = []
-    report = simulate_in(SETTINGS, url, SimulationConfig(80, 20, 3, 0.3, 0.2), lines.append)
+    # Seed 2: a run in which the closing organisation still had work after its accounts
+    # closed (whether it has depends on the draws: seeds 1 and 2 do, 3 and 4 no longer do
+    # since the finer outcomes and the full offers changed the sequence).
+    report = simulate_in(SETTINGS, url, SimulationConfig(80, 20, 2, 0.3, 0.2), lines.append)
 
     assert report.referrals == 80
     assert report.smtp_refusals > 0
