@@ -88,19 +88,22 @@ async def _lock_person_of(session: AsyncSession, accompaniment_id: int) -> None:
     await lock_person(session, person_of.scalar_subquery())
 
 
+async def _first_handover(session: AsyncSession, accompaniment_id: int, states: Any) -> str | None:
+    """The reference of the accompaniment's first handover in one of ``states``, if any."""
+    reference: str | None = await session.scalar(
+        select(Handover.reference)
+        .where(Handover.accompaniment_id == accompaniment_id, Handover.state.in_(states))
+        .order_by(Handover.id)
+        .limit(1)
+    )
+    return reference
+
+
 async def _end(session: AsyncSession, accompaniment: Any, fields: BaseModel, now: datetime) -> None:
     """End the accompaniment, unless a handover of it is under way: it must be withdrawn first."""
     # Not flushed yet: the transition writes the row once, one version on.
     with session.no_autoflush:
-        under_way = await session.scalar(
-            select(Handover.reference)
-            .where(
-                Handover.accompaniment_id == accompaniment.id,
-                Handover.state.in_(HANDOVER_UNDER_WAY),
-            )
-            .order_by(Handover.id)
-            .limit(1)
-        )
+        under_way = await _first_handover(session, accompaniment.id, HANDOVER_UNDER_WAY)
     if under_way is not None:
         raise TransitionNotAllowed(
             f"Un passage de relais de cet accompagnement est en cours ({under_way}) : "
@@ -131,15 +134,7 @@ HANDOVER_PROPOSED = (*HANDOVER_UNDER_WAY, "completed")
 
 async def _handover_proposed(session: AsyncSession, accompaniment: Any) -> str | None:
     """Why the « 26 ans » reminder or alert has nothing to say: a handover was proposed."""
-    proposed = await session.scalar(
-        select(Handover.reference)
-        .where(
-            Handover.accompaniment_id == accompaniment.id,
-            Handover.state.in_(HANDOVER_PROPOSED),
-        )
-        .order_by(Handover.id)
-        .limit(1)
-    )
+    proposed = await _first_handover(session, accompaniment.id, HANDOVER_PROPOSED)
     if proposed is None:
         return None
     return f"passage de relais {proposed} proposé avant les 26 ans"
