@@ -93,6 +93,7 @@ class Role(LabelledEnum):
     COORDINATOR = "coordinator", "Coordination du plan"
     SECRETARY = "secretary", "Secrétariat des comités"
     ADMIN = "admin", "Administration"
+    DPO = "dpo", "Délégué·e à la protection des données"
 
 
 class Situation(LabelledEnum):

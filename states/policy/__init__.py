@@ -48,6 +48,11 @@ from states.policy.oversight import (
     oversight_actor,
     supervised_messages_clause,
 )
+from states.policy.privacy import (
+    is_data_protection_officer,
+    may_exercise_rights,
+    may_read_access_log,
+)
 from states.policy.scope import (
     CASE_ROLES,
     can_see,
@@ -68,9 +73,11 @@ __all__ = [
     "covers_case",
     "follows_territory",
     "governance_readers",
+    "is_data_protection_officer",
     "may_assign_actions",
     "may_bring_case_to_committee",
     "may_create_case",
+    "may_exercise_rights",
     "may_fire",
     "may_hand_over_from",
     "may_list_cases",
@@ -86,6 +93,7 @@ __all__ = [
     "may_merge_persons",
     "may_propose_decision",
     "may_propose_handover",
+    "may_read_access_log",
     "may_read_governance",
     "may_redirect_referral",
     "may_remove_partner",
