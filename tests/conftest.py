@@ -9,15 +9,17 @@ fresh SQLite file.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import Pool
 
 from core.clock import FixedClock
 from core.db import Base, create_engine, create_sessionmaker
@@ -37,6 +39,28 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if configured:
         return configured
     return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'relais-test.db'}"
+
+
+def _commit_without_waiting_for_the_disk(dbapi_connection: Any, _record: Any) -> None:
+    """Tests do not wait for each commit to reach the disk: SQLite does not fsync (its
+    default in WAL mode syncs every commit, about 5 ms here) and PostgreSQL acknowledges a
+    commit before its WAL is flushed (8 ms here). A commit is as atomic and as visible as
+    before; only a crash of the machine itself could lose the last ones, which no test does
+    (the fault tests kill processes, whose writes the system keeps)."""
+    cursor = dbapi_connection.cursor()
+    if "sqlite" in type(dbapi_connection).__module__:
+        cursor.execute("PRAGMA synchronous=OFF")
+    else:
+        cursor.execute("SET synchronous_commit TO off")
+    cursor.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_commits() -> Iterator[None]:
+    """Every connection the tests open, the application's included, commits without fsync."""
+    event.listen(Pool, "connect", _commit_without_waiting_for_the_disk)
+    yield
+    event.remove(Pool, "connect", _commit_without_waiting_for_the_disk)
 
 
 @pytest.fixture(scope="session")

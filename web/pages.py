@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -61,7 +61,8 @@ ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 def install_pages(app: FastAPI, *, other_clients: ErrorHandler) -> None:
-    """Add the web pages to ``app``.
+    """Answer HTTP errors as pages to browsers (the pages themselves are added to the routes
+    by ``add_page_routes``).
 
     A browser asking for an unknown page gets a page; any other client's HTTP error is
     answered by ``other_clients`` (the API's JSON).
@@ -77,7 +78,11 @@ def install_pages(app: FastAPI, *, other_clients: ErrorHandler) -> None:
             request, error.status_code, "Demande refusée", "Cette demande est refusée."
         )
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in PAGE_ROUTERS:
-        app.include_router(router)
     app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+def add_page_routes(router: APIRouter) -> None:
+    """Add the static assets and every page to ``router``, in the order they are matched."""
+    router.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for pages in PAGE_ROUTERS:
+        router.include_router(pages)
