@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,15 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.business_days import months_before
 from core.clock import FixedClock
 from core.enums import AnonymisationReason, OutboxStatus, ReturnReason
-from core.models import CaseText, Event, OutboxMessage, Person, PersonEvent, Referral
+from core.models import CaseText, Event, OutboxMessage, Person, PersonEvent, Referral, User
 from core.settings import Settings
 from services.anonymisation import anonymise_person
 from services.referral_service import create_referral
 from services.retention import run_retention
 from states import engine
 from states.referral import REFERRAL
+from states.referral_fields import PersonFields
 from states.texts import ERASED
-from tests.factories import PersonFields, World, actor_of, auth_headers, referral_create
+from tests.factories import World, actor_of, auth_headers, referral_create
 from workflows.runs import run_retention_once
 
 FIRST, LAST = "Zephyrinax", "Quenouillardo"
@@ -63,8 +65,9 @@ async def completed_referral(session: AsyncSession, world: World, clock: FixedCl
         clock.now(),
     )
     referral_id: int = view.case.id
-    steps = (
-        ("return", world.receiver_member, {"reason": ReturnReason.MISSING_INFORMATION, "comment": RETURN_COMMENT}),
+    returned = {"reason": ReturnReason.MISSING_INFORMATION, "comment": RETURN_COMMENT}
+    steps: tuple[tuple[str, User, dict[str, Any]], ...] = (
+        ("return", world.receiver_member, returned),
         ("resubmit", world.referrer, {}),
         ("accept", world.receiver_member, {}),
         ("start", world.receiver_member, {}),
