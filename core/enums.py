@@ -288,3 +288,15 @@ class MessageKey(StrEnum):
     ACCOMPANIMENT_PARTNER_ADDED = "accompaniment.partner_added"
     ACCOMPANIMENT_TURNING_26 = "accompaniment.turning_26"
     ACCOMPANIMENT_TURNED_26 = "accompaniment.turned_26"
+
+
+class AnonymisationReason(LabelledEnum):
+    """Why a person's data was anonymised (recorded in their ``anonymised`` person event)."""
+
+    RETENTION = "retention", "Durée de conservation écoulée"
+    ERASURE_REQUEST = "erasure_request", "Demande d'effacement de la personne"
+    OBJECTION = "objection", "Opposition de la personne au traitement"
+
+
+ERASURE_REASONS = (AnonymisationReason.ERASURE_REQUEST, AnonymisationReason.OBJECTION)
+"""The reasons someone answering the person's rights may give for erasing them now."""

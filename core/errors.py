@@ -79,6 +79,12 @@ class IdentityConflict(Conflict):
         self.field = field
 
 
+class OpenCases(Conflict):
+    """The person still has cases under way: they must end (or be cancelled) first."""
+
+    code = "open_cases"
+
+
 class LinkGone(DomainError):
     """A link sent by email that has been used, or has expired: it will never work again."""
 

@@ -26,7 +26,7 @@ from relais.accounts import account_rows, add_user, deactivate_by_email, set_pas
 from relais.demo import print_logins, seed_demo
 from relais.stack import run_stack
 from services.offer_import import import_offers
-from workflows.runs import run_delivery, run_digest, run_sweep
+from workflows.runs import run_delivery, run_digest, run_retention_once, run_sweep
 
 app = typer.Typer(
     name="relais",
@@ -343,6 +343,16 @@ def digest(now: NowOption = None, dry_run: DryRunOption = False) -> None:
     report = asyncio.run(run_digest(settings, _moment(now), dry_run=dry_run))
     _echo_lines("digest", report.sent)
     typer.echo(("(simulation) " if dry_run else "") + report.summary())
+
+
+@app.command()
+def retention(now: NowOption = None, dry_run: DryRunOption = False) -> None:
+    """Anonymise the persons whose cases all ended more than RELAIS_RETENTION_MONTHS ago,
+    and purge the sent emails older than three months."""
+    settings = _settings()
+    report = asyncio.run(run_retention_once(settings, _moment(now), dry_run=dry_run))
+    for line in report.lines():
+        typer.echo(line)
 
 
 @app.command()

@@ -26,6 +26,7 @@ from states import engine, timers
 from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.policy import allowed_triggers, case_sides, visible_clause
+from states.texts import resolve_payloads
 
 Box = Literal["sent", "received"]
 """A party's list: the cases its organisation sent, or received."""
@@ -116,21 +117,46 @@ async def get_case(
     ).scalar_one_or_none()
     if case is None:
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case_id} introuvable.")
-    events = list(
-        (
-            await session.execute(
-                select(Event)
-                .where(Event.case_kind == lifecycle.name, Event.case_id == case.id)
-                .order_by(Event.id)
-            )
-        ).scalars()
-    )
+    events = await case_events(session, lifecycle.name, case.id)
     sides = await case_sides(session, actor, lifecycle, case)
     extras: dict[str, Any] = {}
     if lifecycle.person is not None:
         referent = await referent_organisation(session, getattr(case, lifecycle.person.key))
         extras["person_referent"] = None if referent is None else {"organisation": referent}
     return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state), extras)
+
+
+async def case_events(session: AsyncSession, case_kind: str, case_id: int) -> list[Event]:
+    """The case's events in order, their text references resolved (``states.texts``).
+
+    The events returned are copies outside the session: what a reader sees of an erased
+    text is never written back to the append-only rows.
+    """
+    rows = list(
+        (
+            await session.execute(
+                select(Event)
+                .where(Event.case_kind == case_kind, Event.case_id == case_id)
+                .order_by(Event.id)
+            )
+        ).scalars()
+    )
+    payloads = await resolve_payloads(session, [row.payload for row in rows])
+    return [
+        Event(
+            id=row.id,
+            case_kind=row.case_kind,
+            case_id=row.case_id,
+            trigger=row.trigger,
+            from_state=row.from_state,
+            to_state=row.to_state,
+            actor_id=row.actor_id,
+            organisation_id=row.organisation_id,
+            payload=payload,
+            occurred_at=row.occurred_at,
+        )
+        for row, payload in zip(rows, payloads, strict=True)
+    ]
 
 
 async def list_cases(

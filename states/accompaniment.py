@@ -29,7 +29,7 @@ from states.accompaniment_partners import (
     end_partnerships,
     remove_partner,
 )
-from states.fields import Comment, ExitReason, Payload
+from states.fields import ExitReason, Payload, PersonalComment
 from states.lifecycle import (
     COORDINATORS,
     SYSTEM,
@@ -58,14 +58,14 @@ its accompaniment cannot end but through it."""
 class AccompanimentNoteFields(Payload):
     """``note``: a progress check (point d'étape) of the accompaniment."""
 
-    note: Comment = Field(title="Point d'étape")
+    note: PersonalComment = Field(title="Point d'étape")
 
 
 class EndAccompanimentFields(Payload):
     """``end``: the référent ends the accompaniment (sortie), and says how it ended."""
 
     outcome: ExitReason = Field(title="Motif de sortie")
-    comment: Comment | None = Field(default=None, title="Commentaire")
+    comment: PersonalComment | None = Field(default=None, title="Commentaire")
 
 
 class HandOverFields(Payload):

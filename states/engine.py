@@ -30,6 +30,7 @@ from states.invitations import notify_with_invitations
 from states.lifecycle import Lifecycle, TransitionSpec, move
 from states.policy import allowed_triggers, case_sides, may_fire, may_see
 from states.recipients import recipients_for
+from states.texts import stored_payload
 from states.timers import close_timers, open_timers
 
 EVENTS = cast(Table, Event.__table__)
@@ -282,7 +283,7 @@ async def _record(
             "to_state": case.state,
             "actor_id": actor.user_id,
             "organisation_id": actor.organisation_id,
-            "payload": fields.model_dump(mode="json", exclude_none=True) if fields else {},
+            "payload": await stored_payload(session, lifecycle.name, case.id, fields, now),
             "occurred_at": now,
         },
     )

@@ -37,6 +37,23 @@ Comment = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=STORABLE_TEXT),
 ]
+
+
+@dataclass(frozen=True)
+class PersonalText:
+    """Marks a payload field as free text about the person (``Annotated[str, PERSONAL]``).
+
+    The engine stores such a text in the erasable text store (``states.texts``), and the
+    event's payload keeps only a reference to it: anonymising the person erases the text
+    without rewriting the event.
+    """
+
+
+PERSONAL = PersonalText()
+PersonalComment = Annotated[Comment, PERSONAL]
+"""A comment typed about the person's case (a reason, a progress note): erasable."""
+PersonalLongText = Annotated[LongText, PERSONAL]
+"""A long text typed about the person's case (the motive): erasable."""
 Id = Annotated[int, Field(gt=0, le=MAX_ID, strict=True)]
 """The id of an existing row: beyond ``MAX_ID`` none can exist."""
 OfferId = Id

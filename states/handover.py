@@ -23,7 +23,7 @@ from states.accompaniment import ACCOMPANIMENT
 from states.accompaniment_partners import carry_over_partners, current_partners
 from states.accompaniments import begin_accompaniment, current_accompaniment
 from states.actor import Actor
-from states.fields import Comment, Moment, Payload
+from states.fields import Moment, Payload, PersonalComment
 from states.lifecycle import (
     COORDINATORS,
     Creation,
@@ -60,13 +60,13 @@ class AcceptHandoverFields(Payload):
 class DeclineHandoverFields(Payload):
     """``decline``: why B cannot take the person on."""
 
-    reason: Comment = Field(title="Motif")
+    reason: PersonalComment = Field(title="Motif")
 
 
 class WithdrawHandoverFields(Payload):
     """``withdraw``: A keeps the person after all."""
 
-    reason: Comment | None = Field(default=None, title="Motif")
+    reason: PersonalComment | None = Field(default=None, title="Motif")
 
 
 class ConfirmHandoverFields(Payload):

@@ -10,11 +10,12 @@ from pydantic import EmailStr, Field
 from core.enums import Barrier, Public, ReturnReason, Situation, Territory
 from states.eligibility import JUSTIFICATION_TITLE
 from states.fields import (
-    Comment,
     LongText,
     Moment,
     OfferId,
     Payload,
+    PersonalComment,
+    PersonalLongText,
     Phone,
     ReferralOutcome,
     ShortText,
@@ -29,7 +30,9 @@ class SubmitFields(Payload):
     """``submit``: the consent was attested when the referral was written; a person matching
     none of the offer's publics needs a justification."""
 
-    eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)
+    eligibility_justification: PersonalComment | None = Field(
+        default=None, title=JUSTIFICATION_TITLE
+    )
 
 
 class AcceptFields(Payload):
@@ -44,7 +47,7 @@ class AcceptFields(Payload):
         description="true accepts the referral although its offer is full (a comment is due).",
         title="Accepter au-delà de la capacité de l'offre",
     )
-    capacity_comment: Comment | None = Field(
+    capacity_comment: PersonalComment | None = Field(
         default=None, title="Pourquoi accepter au-delà de la capacité (obligatoire alors)"
     )
 
@@ -53,13 +56,13 @@ class ReturnFields(Payload):
     """``return``: why the referral goes back to its referrer."""
 
     reason: ReturnReason = Field(title="Motif")
-    comment: Comment = Field(title="Commentaire")
+    comment: PersonalComment = Field(title="Commentaire")
 
 
 class ResubmitFields(Payload):
     """``resubmit``: the referrer may amend the request before sending it again."""
 
-    motive: LongText | None = Field(default=None, title="Motif de l'orientation")
+    motive: PersonalLongText | None = Field(default=None, title="Motif de l'orientation")
     publics: list[Public] | None = Field(default=None, max_length=len(Public), title=PUBLICS_TITLE)
     situation: Situation | None = Field(
         default=None, title=SITUATION_TITLE, json_schema_extra={"legacy": True}
@@ -67,7 +70,9 @@ class ResubmitFields(Payload):
     barriers: list[Barrier] | None = Field(
         default=None, max_length=len(Barrier), title="Freins périphériques à l'emploi"
     )
-    eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)
+    eligibility_justification: PersonalComment | None = Field(
+        default=None, title=JUSTIFICATION_TITLE
+    )
 
 
 class StartFields(Payload):
@@ -78,33 +83,35 @@ class CompleteFields(Payload):
     """``complete``: how it ended."""
 
     outcome: ReferralOutcome = Field(title="Issue de l'accompagnement")
-    comment: Comment | None = Field(default=None, title="Commentaire")
+    comment: PersonalComment | None = Field(default=None, title="Commentaire")
 
 
 class ProgressNoteFields(Payload):
     """``note``: a progress check (point d'étape) of a referral under way."""
 
-    note: Comment = Field(title="Point d'étape")
+    note: PersonalComment = Field(title="Point d'étape")
 
 
 class CancelFields(Payload):
     """``cancel``: why the referrer withdraws the request."""
 
-    reason: Comment = Field(title="Motif")
+    reason: PersonalComment = Field(title="Motif")
 
 
 class CloseFields(Payload):
     """``close``: the referrer (or a coordinator) gives up on a returned or expired request."""
 
-    comment: Comment | None = Field(default=None, title="Commentaire")
+    comment: PersonalComment | None = Field(default=None, title="Commentaire")
 
 
 class ReassignFields(Payload):
     """``reassign``: a coordinator redirects the request to another offer."""
 
     offer_id: OfferId = Field(title="Nouvelle offre")
-    comment: Comment | None = Field(default=None, title="Commentaire")
-    eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)
+    comment: PersonalComment | None = Field(default=None, title="Commentaire")
+    eligibility_justification: PersonalComment | None = Field(
+        default=None, title=JUSTIFICATION_TITLE
+    )
 
 
 class ExpireFields(Payload):
@@ -167,4 +174,6 @@ class ReferralCreate(Payload):
         title="Accord de la personne",
     )
     submit: bool = True
-    eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)
+    eligibility_justification: PersonalComment | None = Field(
+        default=None, title=JUSTIFICATION_TITLE
+    )

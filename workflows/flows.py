@@ -16,12 +16,19 @@ from prefect.schedules import Cron, Interval
 from core.business_days import assume_paris
 from core.clock import SystemClock, as_utc
 from core.settings import get_settings
-from workflows.runs import run_delivery, run_digest, run_governance_check, run_sweep
+from workflows.runs import (
+    run_delivery,
+    run_digest,
+    run_governance_check,
+    run_retention_once,
+    run_sweep,
+)
 
 SWEEP_EVERY = timedelta(minutes=5)
 DELIVERY_EVERY = timedelta(minutes=1)
 DIGEST_CRON = "0 8 * * 1-5"
 GOVERNANCE_CRON = "30 8 * * *"
+RETENTION_CRON = "0 3 * * *"
 PARIS = "Europe/Paris"
 
 
@@ -64,6 +71,16 @@ async def governance_flow(now: datetime | None = None) -> str:
     return report.summary()
 
 
+@flow(name="relais-retention", retries=0)
+async def retention_flow(now: datetime | None = None) -> str:
+    """Anonymise the persons whose cases all ended more than the retention period ago, and
+    purge the sent emails older than three months (nightly)."""
+    report = await run_retention_once(get_settings(), _moment(now))
+    summary = " ".join(report.lines())
+    get_run_logger().info(summary)
+    return summary
+
+
 def deployments() -> list[RunnerDeployment]:
     """The deployments and their schedules (Paris time)."""
     planned = [
@@ -71,6 +88,7 @@ def deployments() -> list[RunnerDeployment]:
         (deliver_flow, "deliver", Interval(DELIVERY_EVERY, timezone=PARIS)),
         (digest_flow, "digest", Cron(DIGEST_CRON, timezone=PARIS)),
         (governance_flow, "governance", Cron(GOVERNANCE_CRON, timezone=PARIS)),
+        (retention_flow, "retention", Cron(RETENTION_CRON, timezone=PARIS)),
     ]
     return [
         cast(RunnerDeployment, work.to_deployment(name, schedule=schedule, concurrency_limit=1))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
 from notifications.transport import transport_factory
+from services.retention import RetentionReport, run_retention
 from states.registry import LIFECYCLES
 from workflows.delivery import DeliveryPolicy, DeliveryReport, deliver_due
 from workflows.digest import DigestReport, send_digests
@@ -66,4 +67,14 @@ async def run_governance_check(
     """Check that a comité de pilotage met or is planned within twelve months."""
     return await _with_database(
         settings, lambda sessions: check_pilotage(sessions, now, dry_run=dry_run)
+    )
+
+
+async def run_retention_once(
+    settings: Settings, now: datetime, *, dry_run: bool = False
+) -> RetentionReport:
+    """Anonymise the persons past ``settings.retention_months``; purge old sent emails."""
+    return await _with_database(
+        settings,
+        lambda sessions: run_retention(sessions, now, settings.retention_months, dry_run=dry_run),
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.deps import ActorDep, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from api.person_schemas import PersonCardRead, PersonRef
-from services import person_merge
+from services import erasure, person_merge
+from services.erasure import ErasureRequest
 from services.person_merge import PersonCard, PersonMerge
 
 router = APIRouter(prefix="/api/persons", tags=["personnes"])
@@ -52,3 +53,20 @@ async def merge_person(
     have a current référent, or different identifiers of one kind."""
     card = await person_merge.merge_and_read(session, actor, person_id, body.other_id, now)
     return _read(card)
+
+
+@router.post(
+    "/{person_id}/erase",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+async def erase_person(
+    person_id: PathId, body: ErasureRequest, actor: ActorDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Erase the person's data now (right to erasure, or objection): names, birth date,
+    identifiers, contact details and every text typed about them; codes, dates and
+    organisations stay. The DPO, or a coordinator for the persons of their scope; 409
+    (``open_cases``) while any of their cases is under way."""
+    await erasure.erase_person(session, actor, person_id, body.reason, now)
+    return Response(status_code=204)

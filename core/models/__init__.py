@@ -8,13 +8,14 @@ from core.models.directory import Offer, Organisation, PasswordResetToken, User
 from core.models.invitations import Invitation
 from core.models.person_events import PersonEvent
 from core.models.referrals import Person, Referral
-from core.models.trail import Event, OutboxMessage, ReferenceSequence, Timer
+from core.models.trail import CaseText, Event, OutboxMessage, ReferenceSequence, Timer
 
 __all__ = [
     "Accompaniment",
     "AccompanimentPartner",
     "ActionItem",
     "Base",
+    "CaseText",
     "Committee",
     "CommitteeMember",
     "Decision",

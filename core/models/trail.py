@@ -90,3 +90,23 @@ class ReferenceSequence(Base):
     prefix: Mapped[str] = mapped_column(String(8))
     year: Mapped[int] = mapped_column(Integer)
     last_value: Mapped[int] = mapped_column(Integer)
+
+
+class CaseText(Base):
+    """A free text typed about a person's case (a comment, a reason, a progress note).
+
+    The event that carried it refers to it by id (``{"text_id": …}``): anonymising the person
+    sets ``body`` to NULL and ``erased_at``, and the append-only event stays as it was.
+    """
+
+    __tablename__ = "case_texts"
+    __table_args__ = (Index("ix_case_texts_case", "case_kind", "case_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int] = mapped_column(Integer)
+    # The payload field it came from (``comment``, ``note``, ``reason``…).
+    field: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

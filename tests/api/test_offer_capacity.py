@@ -4,6 +4,7 @@ explicit override with a comment (``states.capacity``)."""
 from __future__ import annotations
 
 import asyncio
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import Event, Offer, Referral
+from states.texts import resolve_payloads
 from tests.factories import World, auth_headers, referral_json
 
 
@@ -120,7 +122,11 @@ async def test_override_with_a_comment_accepts_and_the_history_keeps_it(
             )
         )
     ).scalars()
-    assert event.payload == {"capacity_override": True, "capacity_comment": comment}
+    # The comment is in the erasable text store; the event keeps its reference.
+    assert event.payload == {"capacity_override": True, "capacity_comment": {"text_id": ANY}}
+    assert await resolve_payloads(session, [event.payload]) == [
+        {"capacity_override": True, "capacity_comment": comment}
+    ]
 
 
 async def test_an_offer_without_capacity_has_no_places_left_and_always_accepts(

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import Base
 from core.errors import TransitionNotAllowed
-from core.models import Event, OutboxMessage, Timer, User
+from core.models import CaseText, Event, OutboxMessage, Timer, User
 from states.lifecycle import Lifecycle
+from states.texts import resolve_payloads
 from tests.factories import auth_headers
 
 Table = Mapping[str, tuple[frozenset[str], str, Collection[str]]]
@@ -112,11 +113,15 @@ class TransitionHarness:
             "events": Event,
             "timers": Timer,
             "outbox": OutboxMessage,
+            "case_texts": CaseText,
         }
         async with sessionmaker() as session:
-            return Snapshot(
-                {name: await _rows(session, model.__table__) for name, model in models.items()}
-            )
+            tables = {name: await _rows(session, model.__table__) for name, model in models.items()}
+            # The events as readers see them: their texts resolved from the text store.
+            payloads = await resolve_payloads(session, [row["payload"] for row in tables["events"]])
+            for row, payload in zip(tables["events"], payloads, strict=True):
+                row["payload"] = payload
+            return Snapshot(tables)
 
     async def snapshot_in(
         self, sessionmaker: async_sessionmaker[AsyncSession], case_id: int, state: str

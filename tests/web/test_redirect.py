@@ -16,6 +16,7 @@ from core.models import Event, Referral
 from services import referral_service
 from services.referral_service import RedirectFields
 from states.referral_fields import ReturnFields
+from states.texts import resolve_payloads
 from tests.factories import World, actor_of, make_offer
 from tests.web.http_pages import sign_in, submitted_referral
 
@@ -67,7 +68,10 @@ async def test_the_referrer_redirects_a_returned_referral_to_another_offer(
     closing = await session.scalar(
         select(Event.payload).where(Event.case_id == old.id, Event.trigger == "close")
     )
-    assert closing == {"comment": "Réorientée vers « Chantier d'insertion »."}
+    assert closing is not None
+    assert await resolve_payloads(session, [closing]) == [
+        {"comment": "Réorientée vers « Chantier d'insertion »."}
+    ]
 
 
 async def test_only_the_referrer_may_redirect(

@@ -171,12 +171,13 @@ async def test_the_three_flows_run_on_the_prefect_server_and_act_on_the_database
         assert datetime.fromisoformat(str(parameters["now"])) == moment
 
 
-def test_deployments_declare_the_four_flows_with_their_schedules() -> None:
+def test_deployments_declare_the_five_flows_with_their_schedules() -> None:
     declared = {(deployment.flow_name, deployment.name): deployment for deployment in deployments()}
     assert sorted(declared) == [
         ("relais-deliver", "deliver"),
         ("relais-digest", "digest"),
         ("relais-governance", "governance"),
+        ("relais-retention", "retention"),
         ("relais-sweep", "sweep"),
     ]
     schedules = {}
@@ -198,3 +199,6 @@ def test_deployments_declare_the_four_flows_with_their_schedules() -> None:
     governance = schedules["relais-governance", "governance"]
     assert isinstance(governance, CronSchedule)
     assert (governance.cron, governance.timezone) == ("30 8 * * *", "Europe/Paris")
+    retention = schedules["relais-retention", "retention"]
+    assert isinstance(retention, CronSchedule)
+    assert (retention.cron, retention.timezone) == ("0 3 * * *", "Europe/Paris")

@@ -10,7 +10,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import MAX_ID
-from services import person_merge
+from core.enums import ERASURE_REASONS
+from services import erasure, person_merge
+from services.erasure import ErasureRequest
 from services.person_merge import PersonMerge
 from web.deps import NowDep, PathId, SessionDep, WebUserDep
 from web.rendering import render
@@ -75,3 +77,46 @@ async def merge(
     other = form.get("other_id")
     other_id = int(other) if isinstance(other, str) and other.isdigit() else person_id
     return await _comparison(request, session, user, person_id, other_id, outcome)
+
+
+async def _erasure_page(
+    request: Request, session: AsyncSession, user: WebUser, person_id: int, state: FormState
+) -> Response:
+    """The confirmation step of an erasure: what goes, what stays, and why (a reason)."""
+    person = await erasure.person_to_erase(session, user.actor, person_id)
+    return render(
+        request,
+        "person_erase.html",
+        {
+            "title": f"Effacer les données de {person_name(person)}",
+            "person": person,
+            "reasons": ERASURE_REASONS,
+            "chosen": state.values.get("reason"),
+            "error": state.message,
+        },
+        status_code=state.status_code,
+    )
+
+
+@router.get("/persons/{person_id}/erase")
+async def erase_page(
+    request: Request, person_id: PathId, user: WebUserDep, session: SessionDep
+) -> Response:
+    """Ask for confirmation (and a reason) before erasing the person's data."""
+    return await _erasure_page(request, session, user, person_id, FormState())
+
+
+@router.post("/persons/{person_id}/erase")
+async def erase(
+    request: Request, person_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Erase the person's data now; the confirmation comes back with why not."""
+
+    async def act(data: ErasureRequest) -> str:
+        await erasure.erase_person(session, user.actor, person_id, data.reason, now)
+        return f"/persons/{person_id}?fait=efface"
+
+    outcome = await submit(session, ErasureRequest, await request.form(), act)
+    if isinstance(outcome, str):
+        return RedirectResponse(outcome, status_code=303)
+    return await _erasure_page(request, session, user, person_id, outcome)
