@@ -23,6 +23,7 @@ from api.routers import (
     offers,
     organisations,
     passwords,
+    person_rights,
     persons,
     referrals,
     supervision,
@@ -84,6 +85,7 @@ def create_app(
     app.include_router(accompaniments.router)
     app.include_router(accompaniments.persons)
     app.include_router(persons.router)
+    app.include_router(person_rights.router)
     app.include_router(committees.router)
     app.include_router(meetings.router)
     app.include_router(decisions.router)

@@ -116,21 +116,31 @@ async def get_case(
     ).scalar_one_or_none()
     if case is None:
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case_id} introuvable.")
-    events = list(
-        (
-            await session.execute(
-                select(Event)
-                .where(Event.case_kind == lifecycle.name, Event.case_id == case.id)
-                .order_by(Event.id)
-            )
-        ).scalars()
-    )
+    events = (await events_of(session, lifecycle, [case.id])).get(case.id, [])
     sides = await case_sides(session, actor, lifecycle, case)
     extras: dict[str, Any] = {}
     if lifecycle.person is not None:
         referent = await referent_organisation(session, getattr(case, lifecycle.person.key))
         extras["person_referent"] = None if referent is None else {"organisation": referent}
     return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state), extras)
+
+
+async def events_of(
+    session: AsyncSession, lifecycle: Lifecycle, case_ids: Sequence[int]
+) -> dict[int, list[Event]]:
+    """The history of each case of ``case_ids`` (oldest event first), as a case's page and
+    the person's export read it; a case with no event is absent."""
+    history: dict[int, list[Event]] = {}
+    if not case_ids:
+        return history
+    rows = await session.execute(
+        select(Event)
+        .where(Event.case_kind == lifecycle.name, Event.case_id.in_(case_ids))
+        .order_by(Event.id)
+    )
+    for event in rows.scalars():
+        history.setdefault(event.case_id, []).append(event)
+    return history
 
 
 async def list_cases(

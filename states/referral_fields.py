@@ -147,11 +147,31 @@ class PersonFields(Payload):
     )
 
 
+CONSENT_RENEWED_TITLE = (
+    "La personne avait retiré son consentement et a de nouveau donné son accord (à cocher "
+    "seulement si relais vous l'indique)"
+)
+
+
+class ReferralPersonFields(PersonFields):
+    """The person of a new referral, and the renewed consent attestation relais asks for when
+    the person had withdrawn theirs."""
+
+    consent_renewed: bool = Field(
+        default=False,
+        title=CONSENT_RENEWED_TITLE,
+        description=(
+            "Only when relais answered `consent_withdrawn`: the referrer attests that the "
+            "person, who had withdrawn consent, was informed again and agreed again."
+        ),
+    )
+
+
 class ReferralCreate(Payload):
     """A new referral; ``submit`` (the default) sends it at once."""
 
     offer_id: OfferId = Field(title="Nouvelle offre")
-    person: PersonFields
+    person: ReferralPersonFields
     motive: LongText = Field(title="Motif de l'orientation")
     situation: Situation | None = Field(
         default=None,

@@ -18,6 +18,7 @@ from states.handover import HANDOVER
 from states.policy import (
     can_see,
     follows_territory,
+    may_exercise_rights,
     may_hand_over_from,
     may_merge_persons,
     may_propose_handover,
@@ -162,6 +163,8 @@ async def person_page(
             if may_merge_persons(user.actor)
             else None,
             "merged_notice": fait == "fusion",
+            "notice": fait,
+            "rights": may_exercise_rights(user.actor),
         },
     )
 
