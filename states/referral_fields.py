@@ -4,8 +4,9 @@ the API read them (``Field(title=…)`` is the label a person reads)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from core.enums import Barrier, Public, ReturnReason, Situation, Territory
 from states.eligibility import JUSTIFICATION_TITLE
@@ -188,3 +189,12 @@ class ReferralCreate(Payload):
     )
     submit: bool = True
     eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)
+
+    @field_validator("person", mode="before")
+    @classmethod
+    def _plain_person(cls, value: Any) -> Any:
+        """A plain ``PersonFields`` (a caller that knows nothing of a renewed consent) reads
+        as the same fields, with no renewed attestation."""
+        if isinstance(value, PersonFields) and not isinstance(value, ReferralPersonFields):
+            return value.model_dump()
+        return value
