@@ -39,13 +39,14 @@ async def test_every_open_referral_is_closed_the_way_its_state_allows(
             )
             ids.append(view.case.id)
         under_way, expired, returned_one, completed, _submitted = ids
-        for trigger, fields in (("accept", None), ("start", StartFields())):
-            await engine.fire(arrange, REFERRAL, under_way, trigger, receiver, fields, now)
+        await engine.fire(arrange, REFERRAL, under_way, "accept", receiver, None, now)
+        await engine.fire(arrange, REFERRAL, under_way, "start", receiver, StartFields(), now)
         await engine.fire(arrange, REFERRAL, expired, "expire", Actor.system(), None, now)
         returned = {"reason": "missing_information", "comment": "Pièce manquante."}
         await engine.fire(arrange, REFERRAL, returned_one, "return", receiver, returned, now)
-        for trigger, fields in (("accept", None), ("complete", CompleteFields(outcome="iae"))):
-            await engine.fire(arrange, REFERRAL, completed, trigger, receiver, fields, now)
+        await engine.fire(arrange, REFERRAL, completed, "accept", receiver, None, now)
+        ended = CompleteFields(outcome=Outcome.IAE)
+        await engine.fire(arrange, REFERRAL, completed, "complete", receiver, ended, now)
         person_id = view.case.person_id
 
     async with sessionmaker() as acting:
