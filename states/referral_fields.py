@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, field_validator
 
 from core.enums import Barrier, Public, ReturnReason, Situation, Territory
 from states.eligibility import JUSTIFICATION_TITLE
