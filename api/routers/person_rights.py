@@ -43,7 +43,7 @@ async def export_person(
 @router.patch(
     "/{person_id}",
     response_model=ExportPerson,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def rectify_person(
     person_id: PathId, body: PersonRectification, actor: ActorDep, session: SessionDep, now: NowDep
@@ -58,7 +58,7 @@ async def rectify_person(
 @router.post(
     "/{person_id}/consent-withdrawal",
     response_model=ConsentWithdrawalRead,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def withdraw_consent(
     person_id: PathId, body: ConsentWithdrawal, actor: ActorDep, session: SessionDep, now: NowDep
