@@ -59,18 +59,19 @@ def _ended(outcome_model: type[BaseModel]) -> Callable[[], BaseModel]:
 
 
 CLOSINGS: tuple[tuple[Lifecycle, Any, dict[str, tuple[str, Callable[[], BaseModel]]]], ...] = (
-    # Handovers first: an accompaniment with one under way cannot end.
-    (HANDOVER, Handover, {
-        state: ("withdraw", lambda: WithdrawHandoverFields(reason=REASON))
-        for state in ("proposed", "accepted")
-    }),
-    (ACCOMPANIMENT, Accompaniment, {"active": ("end", _ended(EndAccompanimentFields))}),
+    # Referrals first, as a referral's start locks the referral then the accompaniments;
+    # then handovers, since an accompaniment with one under way cannot end.
     (REFERRAL, Referral, {
         **{state: ("cancel", lambda: CancelFields(reason=REASON))
            for state in ("draft", "submitted", "returned", "accepted")},
         "expired": ("close", lambda: CloseFields(comment=REASON)),
         "in_progress": ("complete", _ended(CompleteFields)),
     }),
+    (HANDOVER, Handover, {
+        state: ("withdraw", lambda: WithdrawHandoverFields(reason=REASON))
+        for state in ("proposed", "accepted")
+    }),
+    (ACCOMPANIMENT, Accompaniment, {"active": ("end", _ended(EndAccompanimentFields))}),
 )  # fmt: skip
 """For each lifecycle, each open state: the trigger that closes it, and its fields."""
 
@@ -155,7 +156,12 @@ async def check_consent(
     was given again, which clears the withdrawal and records ``consent_renewed``.
 
     The refusal says only that: nothing else of the person's record."""
-    if person.consent_withdrawn_at is None:
+    # Read under the person's lock, as a withdrawal takes it: no referral is created for a
+    # person whose withdrawal commits meanwhile.
+    withdrawn = await session.scalar(
+        select(Person.consent_withdrawn_at).where(Person.id == person.id).with_for_update()
+    )
+    if withdrawn is None:
         return
     if not renewed:
         raise ConsentWithdrawn(REFUSED, field="person.consent_renewed")

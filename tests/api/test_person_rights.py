@@ -274,11 +274,8 @@ async def test_withdrawn_consent_closes_the_open_cases_and_refuses_the_next_refe
         handover = await reading.get_one(Handover, history.handover_id)
         accompaniment = await reading.get_one(Accompaniment, history.accompaniment_id)
         person = await reading.get_one(Person, history.person_id)
-    assert answer.json()["closed"] == [
-        handover.reference,
-        accompaniment.reference,
-        referral.reference,
-    ]
+    closed = [referral.reference, handover.reference, accompaniment.reference]
+    assert answer.json()["closed"] == closed
     assert (referral.state, referral.cancel_reason) == ("cancelled", REASON)
     assert (handover.state, handover.withdraw_reason) == ("withdrawn", REASON)
     assert (accompaniment.state, accompaniment.exit_outcome) == (
