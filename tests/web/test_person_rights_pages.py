@@ -54,6 +54,10 @@ async def test_the_dpo_exports_and_rectifies_from_the_persons_page(
         "Structures destinataires des informations",
     ):  # fmt: skip
         assert text in export, text
+    download = await browser.get(f"/persons/{history.person_id}/export.json")
+    assert download.status_code == 200
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert [item["reference"] for item in download.json()["referrals"]] == references[:1]
     stylesheet = await client.get("/static/relais.css")
     assert "@media print" in stylesheet.text and ".person-export" in stylesheet.text
 

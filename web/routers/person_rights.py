@@ -16,6 +16,7 @@ from services.consent_withdrawal import ConsentWithdrawal
 from services.person_rectification import PersonRectification
 from services.person_rights import person_for_rights
 from web.deps import NowDep, PathId, SessionDep, WebUserDep
+from web.downloads import attachment
 from web.forms import FormErrors, form_fields, form_values, french_errors, posted_values, refusal_of
 from web.rendering import render
 from web.routing import page_router
@@ -61,6 +62,16 @@ async def export_page(
         "person_export.html",
         {"title": title, "export": export, "payload_labels": PAYLOAD_LABELS},
     )
+
+
+@router.get("/persons/{person_id}/export.json")
+async def export_file(
+    person_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """The same export, as the JSON file the API answers, to hand to the person."""
+    export = await person_export.export_person(session, user.actor, person_id, now)
+    content = export.model_dump_json(indent=2).encode("utf-8")
+    return attachment(content, "application/json", f"relais-personne-{person_id}.json")
 
 
 def _rectification_fields(values: dict[str, Any], errors: dict[str, str]) -> list[Any]:
