@@ -4,14 +4,17 @@ may cancel are cancelled; one under way, which cannot be cancelled, ends with th
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
 from core.enums import Outcome, Role
-from core.models import Referral
+from core.errors import ConsentWithdrawn
+from core.models import Person, Referral
 from services import referral_service
 from services.consent_withdrawal import REASON, ConsentWithdrawal, withdraw_consent
 from states import engine
@@ -68,3 +71,41 @@ async def test_every_open_referral_is_closed_the_way_its_state_allows(
         ("cancelled", None, REASON),
     ]
     assert sorted(done.closed) == sorted(rows[i].reference for i in ids if i != completed)
+
+
+async def test_a_referral_created_while_a_withdrawal_commits_is_refused(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    is_postgres: bool,
+) -> None:
+    if not is_postgres:
+        pytest.skip("SQLite runs one writing transaction at a time")
+    now = clock.now()
+    person = person_fields(first_name="Lina", last_name="Ferrand", birth_date=date(1988, 6, 1))
+    referrer = actor_of(world.referrer)
+    async with sessionmaker() as arrange:
+        view = await referral_service.create_referral(
+            arrange, referrer, referral_create(world.offer, person=person), now
+        )
+    # A withdrawal in flight: the person's row locked and marked, not yet committed.
+    async with sessionmaker() as withdrawing:
+        row = await withdrawing.scalar(
+            select(Person).where(Person.id == view.case.person_id).with_for_update()
+        )
+        assert row is not None
+        row.consent_withdrawn_at = now
+        await withdrawing.flush()
+        async with sessionmaker() as creating:
+            attempt = asyncio.create_task(
+                referral_service.create_referral(
+                    creating, referrer, referral_create(world.offer, person=person), now
+                )
+            )
+            await asyncio.sleep(0.5)
+            assert not attempt.done()
+            await withdrawing.commit()
+            with pytest.raises(ConsentWithdrawn):
+                await attempt
+    async with sessionmaker() as reading:
+        assert await reading.scalar(select(func.count()).select_from(Referral)) == 1
