@@ -12,7 +12,7 @@ from api.deps import ActorDep, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from services import consent_withdrawal, person_export, person_rectification
 from services.consent_withdrawal import ConsentWithdrawal
-from services.person_export import ExportPerson, PersonExport
+from services.person_export_schema import ExportPerson, PersonExport
 from services.person_rectification import PersonRectification
 
 router = APIRouter(prefix="/api/persons", tags=["droits de la personne"])
