@@ -27,6 +27,7 @@ from core.models import Person, PersonEvent
 from services.person_profile import check_residence
 from services.person_rights import person_for_rights
 from services.persons import IDENTIFIERS
+from services.referral_service import OLDEST_BIRTH_DATE
 from states.accompaniments import current_accompaniment, move_age_limit
 from states.actor import Actor
 from states.fields import Payload, Phone, ShortText
@@ -34,7 +35,6 @@ from states.identity import CafNumber, FranceTravailId, name_key
 
 RECTIFIED = "rectified"
 """The kind of the person event a rectification records."""
-OLDEST_BIRTH_DATE = date(1900, 1, 1)
 IDENTIFIER_TAKEN = (
     "Cet {label} est déjà enregistré pour une autre personne. Vérifiez-le ; s'il est juste, "
     "les deux fiches désignent sans doute la même personne : fusionnez-les."
