@@ -167,6 +167,8 @@ class Outcome(LabelledEnum):
     PERSON_LEFT = "person_left", "La personne a quitté l'accompagnement"
     DID_NOT_ATTEND = "did_not_attend", "La personne ne s'est pas présentée"
     OTHER = "other", "Autre (voir le dossier)"
+    # Set by relais only, when the person withdraws consent (``services.consent_withdrawal``).
+    CONSENT_WITHDRAWN = "consent_withdrawn", "Retrait du consentement"
     # Retired: read, never offered (see the docstring).
     EMPLOYMENT = "employment", "Emploi (durée non précisée)"
     TRAINING = "training", "Formation (type non précisé)"
@@ -179,8 +181,12 @@ class Outcome(LabelledEnum):
 
 RETIRED_OUTCOMES = frozenset({Outcome.EMPLOYMENT, Outcome.TRAINING})
 """Codes stored before the finer ones existed: they read, nobody may choose them again."""
+SYSTEM_OUTCOMES = frozenset({Outcome.CONSENT_WITHDRAWN})
+"""Codes relais records itself (the person withdrew consent): they read, nobody chooses them."""
 REFERRAL_OUTCOMES: tuple[Outcome, ...] = tuple(
-    outcome for outcome in Outcome if outcome not in RETIRED_OUTCOMES
+    outcome
+    for outcome in Outcome
+    if outcome not in RETIRED_OUTCOMES and outcome not in SYSTEM_OUTCOMES
 )
 """The outcomes a receiving partner chooses from when completing a referral."""
 EXIT_REASONS: tuple[Outcome, ...] = tuple(

@@ -39,6 +39,12 @@ class InvalidInput(DomainError):
         self.field = field
 
 
+class ConsentWithdrawn(InvalidInput):
+    """The person withdrew their consent: no new case without a renewed attestation."""
+
+    code = "consent_withdrawn"
+
+
 class Conflict(DomainError):
     """The request clashes with the current state of the data."""
 

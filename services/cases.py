@@ -117,7 +117,7 @@ async def get_case(
     ).scalar_one_or_none()
     if case is None:
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case_id} introuvable.")
-    events = await case_events(session, lifecycle.name, case.id)
+    events = (await events_of(session, lifecycle, [case.id])).get(case.id, [])
     sides = await case_sides(session, actor, lifecycle, case)
     extras: dict[str, Any] = {}
     if lifecycle.person is not None:
@@ -126,37 +126,45 @@ async def get_case(
     return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state), extras)
 
 
-async def case_events(session: AsyncSession, case_kind: str, case_id: int) -> list[Event]:
-    """The case's events in order, their text references resolved (``states.texts``).
+async def events_of(
+    session: AsyncSession, lifecycle: Lifecycle, case_ids: Sequence[int]
+) -> dict[int, list[Event]]:
+    """The history of each case of ``case_ids`` (oldest event first), their text references
+    resolved (``states.texts``), as a case's page and the person's export read it; a case
+    with no event is absent.
 
     The events returned are copies outside the session: what a reader sees of an erased
     text is never written back to the append-only rows.
     """
+    history: dict[int, list[Event]] = {}
+    if not case_ids:
+        return history
     rows = list(
         (
             await session.execute(
                 select(Event)
-                .where(Event.case_kind == case_kind, Event.case_id == case_id)
+                .where(Event.case_kind == lifecycle.name, Event.case_id.in_(case_ids))
                 .order_by(Event.id)
             )
         ).scalars()
     )
     payloads = await resolve_payloads(session, [row.payload for row in rows])
-    return [
-        Event(
-            id=row.id,
-            case_kind=row.case_kind,
-            case_id=row.case_id,
-            trigger=row.trigger,
-            from_state=row.from_state,
-            to_state=row.to_state,
-            actor_id=row.actor_id,
-            organisation_id=row.organisation_id,
-            payload=payload,
-            occurred_at=row.occurred_at,
+    for row, payload in zip(rows, payloads, strict=True):
+        history.setdefault(row.case_id, []).append(
+            Event(
+                id=row.id,
+                case_kind=row.case_kind,
+                case_id=row.case_id,
+                trigger=row.trigger,
+                from_state=row.from_state,
+                to_state=row.to_state,
+                actor_id=row.actor_id,
+                organisation_id=row.organisation_id,
+                payload=payload,
+                occurred_at=row.occurred_at,
+            )
         )
-        for row, payload in zip(rows, payloads, strict=True)
-    ]
+    return history
 
 
 async def list_cases(

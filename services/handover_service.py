@@ -16,13 +16,14 @@ from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
 from services import cases
 from services.cases import Box, CasePage, CaseView
-from services.persons import resolve_person
+from services.persons import known_persons_clause, resolve_person
 from states.accompaniment import lock_person
 from states.accompaniments import accompaniments_of, begin_accompaniment, current_accompaniment
 from states.actor import Actor
 from states.fields import Id, LongText, Payload
 from states.handover import HANDOVER
 from states.policy import (
+    may_exercise_rights,
     may_hand_over_from,
     may_propose_handover,
     may_start_accompaniment,
@@ -272,10 +273,23 @@ async def accompanied_persons(session: AsyncSession, actor: Actor) -> list[Perso
     return list(rows.scalars())
 
 
+async def _may_read_person(session: AsyncSession, actor: Actor, person_id: int) -> bool:
+    """``may_see_person``, or the person is one whose rights ``actor`` answers (the DPO
+    knows every person, a coordinator those of their scope): the person's page is where
+    those rights are exercised."""
+    if await may_see_person(session, actor, person_id):
+        return True
+    if not may_exercise_rights(actor):
+        return False
+    known = exists().where(Person.id == person_id, known_persons_clause(actor))
+    return bool(await session.scalar(select(known)))
+
+
 async def get_person(session: AsyncSession, actor: Actor, person_id: int) -> Person:
-    """A person the actor's organisation knows (``may_see_person``); NotFound otherwise."""
+    """A person the actor's organisation knows (``may_see_person``), or whose rights the
+    actor answers; NotFound otherwise."""
     person = await session.get(Person, person_id)
-    if person is None or not await may_see_person(session, actor, person_id):
+    if person is None or not await _may_read_person(session, actor, person_id):
         raise NotFound(f"Personne {person_id} introuvable.")
     return person
 
@@ -283,7 +297,8 @@ async def get_person(session: AsyncSession, actor: Actor, person_id: int) -> Per
 async def person_history(
     session: AsyncSession, actor: Actor, person_id: int
 ) -> list[Accompaniment]:
-    """Every accompaniment of a person the actor's organisation knows; NotFound otherwise."""
-    if not await may_see_person(session, actor, person_id):
+    """Every accompaniment of a person the actor's organisation knows, or whose rights the
+    actor answers; NotFound otherwise."""
+    if not await _may_read_person(session, actor, person_id):
         raise NotFound(f"Personne {person_id} introuvable.")
     return await accompaniments_of(session, person_id)

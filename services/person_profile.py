@@ -53,6 +53,6 @@ def person_fields(person: Any, situation: Situation | None = None) -> dict[str, 
     """A new person's columns from the request's ``person`` (``PersonFields``) and the old
     ``situation``: checked, publics sorted and unique."""
     check_residence(person.residence)
-    fields: dict[str, Any] = person.model_dump(exclude={"publics"})
+    fields: dict[str, Any] = person.model_dump(exclude={"publics", "consent_renewed"})
     fields["publics"] = stored_publics(person.publics, situation)
     return fields

@@ -17,6 +17,7 @@ from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Offer, Person, Referral
 from services import cases
 from services.cases import RECORDED_CONCURRENTLY, Box, CasePage, CaseView
+from services.consent_withdrawal import check_consent
 from services.person_profile import person_fields
 from services.persons import resolve_person
 from states import engine
@@ -99,6 +100,7 @@ async def create_referral(
         barriers=data.barriers,
         submit=data.submit,
         justification=data.eligibility_justification,
+        consent_renewed=data.person.consent_renewed,
     )
     return await get_referral(session, actor, referral_id)
 
@@ -133,9 +135,11 @@ async def open_referral(
     barriers: Iterable[Barrier] = (),
     submit: bool = True,
     justification: str | None = None,
+    consent_renewed: bool = False,
 ) -> int:
     """Insert the referral to ``offer`` (and the person, unless relais already holds their
-    record), submitted unless told otherwise.
+    record), submitted unless told otherwise; refused for a person who withdrew consent
+    unless ``consent_renewed`` (``services.consent_withdrawal.check_consent``).
 
     One transaction, committed here; no check (the caller made them) but the submission's
     own (reachability, eligibility: ``justification``); returns the referral's id. The
@@ -145,6 +149,7 @@ async def open_referral(
         referral_id = await _insert_referral(
             session, actor, offer, person, motive, now,
             barriers=barriers, submit=submit, justification=justification,
+            consent_renewed=consent_renewed,
         )  # fmt: skip
     return referral_id
 
@@ -160,15 +165,18 @@ async def _insert_referral(
     barriers: Iterable[Barrier],
     submit: bool,
     justification: str | None = None,
+    consent_renewed: bool = False,
 ) -> int:
     """``open_referral``'s writes, in the caller's unit of work (no commit).
 
     A new ``person`` is first looked for (``services.persons.resolve_person``): the referral
-    goes to the record relais already holds for them, when there is one.
+    goes to the record relais already holds for them, when there is one. A person who
+    withdrew consent needs ``consent_renewed`` (``check_consent``).
     """
     assert actor.organisation_id is not None and actor.user_id is not None
     if person.id is None:
         person = await resolve_person(session, person)
+    await check_consent(session, person, actor, now, renewed=consent_renewed)
     referral = Referral(
         offer_id=offer.id,
         sender_organisation_id=actor.organisation_id,

@@ -15,6 +15,7 @@ from core.models import Accompaniment, Organisation, Person
 from core.references import next_reference
 from states.accompaniment import ACCOMPANIMENT, AGE_LIMIT
 from states.actor import Actor
+from states.timers import replace_anchored_timers
 
 
 async def current_accompaniment(
@@ -41,6 +42,22 @@ async def age_limit_at(
         return None
     birth_date = await session.scalar(select(Person.birth_date).where(Person.id == person_id))
     return None if birth_date is None else birthday_at(birth_date, AGE_LIMIT)
+
+
+async def move_age_limit(
+    session: AsyncSession, accompaniment: Accompaniment, now: datetime
+) -> bool:
+    """Recount the accompaniment's Mission locale age limit after the person's birth date was
+    corrected: ``turns_26_at`` and its « 26 ans » milestones follow the new date (the other
+    timers stay). In the caller's transaction; whether anything moved."""
+    turns_26_at = await age_limit_at(
+        session, accompaniment.person_id, accompaniment.organisation_id
+    )
+    if turns_26_at == accompaniment.turns_26_at:
+        return False
+    accompaniment.turns_26_at = turns_26_at
+    await replace_anchored_timers(session, ACCOMPANIMENT, accompaniment, "turns_26_at", now)
+    return True
 
 
 async def begin_accompaniment(

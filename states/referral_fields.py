@@ -4,8 +4,9 @@ the API read them (``Field(title=…)`` is the label a person reads)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, field_validator
 
 from core.enums import Barrier, Public, ReturnReason, Situation, Territory
 from states.eligibility import JUSTIFICATION_TITLE
@@ -154,11 +155,31 @@ class PersonFields(Payload):
     )
 
 
+CONSENT_RENEWED_TITLE = (
+    "La personne avait retiré son consentement et a de nouveau donné son accord (à cocher "
+    "seulement si relais vous l'indique)"
+)
+
+
+class ReferralPersonFields(PersonFields):
+    """The person of a new referral, and the renewed consent attestation relais asks for when
+    the person had withdrawn theirs."""
+
+    consent_renewed: bool = Field(
+        default=False,
+        title=CONSENT_RENEWED_TITLE,
+        description=(
+            "Only when relais answered `consent_withdrawn`: the referrer attests that the "
+            "person, who had withdrawn consent, was informed again and agreed again."
+        ),
+    )
+
+
 class ReferralCreate(Payload):
     """A new referral; ``submit`` (the default) sends it at once."""
 
     offer_id: OfferId = Field(title="Nouvelle offre")
-    person: PersonFields
+    person: ReferralPersonFields
     motive: LongText = Field(title="Motif de l'orientation")
     situation: Situation | None = Field(
         default=None,
@@ -177,3 +198,12 @@ class ReferralCreate(Payload):
     eligibility_justification: PersonalComment | None = Field(
         default=None, title=JUSTIFICATION_TITLE
     )
+
+    @field_validator("person", mode="before")
+    @classmethod
+    def _plain_person(cls, value: Any) -> Any:
+        """A plain ``PersonFields`` (a caller that knows nothing of a renewed consent) reads
+        as the same fields, with no renewed attestation."""
+        if isinstance(value, PersonFields) and not isinstance(value, ReferralPersonFields):
+            return value.model_dump()
+        return value

@@ -3,7 +3,7 @@ days (Europe/Paris) from the state's entry or an anchor; and the overdue conditi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -53,11 +53,46 @@ async def reset_timers(
     await open_timers(session, lifecycle, case, case.state_entered_at, now)
 
 
-async def open_timers(
-    session: AsyncSession, lifecycle: Lifecycle, case: Any, entered_at: datetime, now: datetime
+async def replace_anchored_timers(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, anchor: str, now: datetime
 ) -> None:
-    """Create the timers the case's state declares, counted from ``entered_at`` or their anchor."""
-    specs = lifecycle.timers.get(case.state, ())
+    """Recount the milestones of the case's state that count from ``anchor`` (a birthday),
+    after it moved: their pending timers are cancelled and opened again from the new date;
+    the state's other timers are left as they are (a reminder already sent is not resent)."""
+    specs = [
+        spec
+        for spec in lifecycle.timers.get(case.state, ())
+        if spec.anchor == anchor and spec.message is not None
+    ]
+    if not specs:
+        return
+    await session.execute(
+        update(TIMERS)
+        .where(
+            TIMERS.c.case_kind == lifecycle.name,
+            TIMERS.c.case_id == case.id,
+            TIMERS.c.closed_at.is_(None),
+            TIMERS.c.status == TimerStatus.PENDING,
+            TIMERS.c.message.in_([spec.message for spec in specs]),
+        )
+        .values(status=TimerStatus.CANCELLED, closed_at=now)
+    )
+    await open_timers(session, lifecycle, case, case.state_entered_at, now, specs=specs)
+
+
+async def open_timers(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    entered_at: datetime,
+    now: datetime,
+    *,
+    specs: Sequence[TimerSpec] | None = None,
+) -> None:
+    """Create the timers the case's state declares (or only ``specs`` of them), counted from
+    ``entered_at`` or their anchor."""
+    if specs is None:
+        specs = lifecycle.timers.get(case.state, ())
     if not specs:
         return
     overrides: Mapping[tuple[str, TimerKind], int] = {}

@@ -1,4 +1,5 @@
-"""What happened to a person's record itself (not to one of their cases): merges."""
+"""What happened to a person's record itself (not to one of their cases): merges,
+rectifications, consent withdrawn and renewed."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from core.db import Base, BigId, UTCDateTime
 
 
 class PersonEvent(Base):
-    """One change of a person's record (``merge``); rows are only ever inserted.
+    """One change of a person's record (``merge``, ``rectified``, ``consent_withdrawn``,
+    ``consent_renewed``); rows are only ever inserted.
 
-    The payload carries ids and which identifiers were taken over, never a name.
+    The payload carries ids, which identifiers were taken over and which fields were
+    rectified, never a name nor a value (a withdrawal's optional ``comment`` is free text).
     """
 
     __tablename__ = "person_events"

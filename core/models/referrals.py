@@ -44,6 +44,9 @@ class Person(Base):
     publics: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the person withdrew their consent to the sharing (``services.consent_withdrawal``):
+    # no new referral without a renewed attestation, which clears it.
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Strong identifiers, stored compact and in upper case; unique when given.
     france_travail_id: Mapped[str | None] = mapped_column(String(11))
     caf_number: Mapped[str | None] = mapped_column(String(7))

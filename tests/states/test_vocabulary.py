@@ -10,7 +10,14 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from core.enums import EXIT_REASONS, REFERRAL_OUTCOMES, RETIRED_OUTCOMES, Outcome, ReturnReason
+from core.enums import (
+    EXIT_REASONS,
+    REFERRAL_OUTCOMES,
+    RETIRED_OUTCOMES,
+    SYSTEM_OUTCOMES,
+    Outcome,
+    ReturnReason,
+)
 from states.accompaniment import EndAccompanimentFields
 from states.fields import Payload
 from states.referral_fields import CompleteFields, ReturnFields
@@ -39,7 +46,7 @@ def test_the_retired_codes_read_but_are_no_longer_offered() -> None:
     assert Outcome("employment").label == "Emploi (durée non précisée)"
     assert Outcome("training").label == "Formation (type non précisé)"
     assert Outcome.EMPLOYMENT.is_retired and not Outcome.LASTING_EMPLOYMENT.is_retired
-    assert set(REFERRAL_OUTCOMES) == set(Outcome) - RETIRED_OUTCOMES
+    assert set(REFERRAL_OUTCOMES) == set(Outcome) - RETIRED_OUTCOMES - SYSTEM_OUTCOMES
     assert set(EXIT_REASONS) == set(REFERRAL_OUTCOMES) - {Outcome.DID_NOT_ATTEND}
 
 
@@ -68,6 +75,9 @@ def test_end_takes_every_exit_reason(outcome: str) -> None:
         (CompleteFields, "training", REFERRAL_OUTCOMES),
         (EndAccompanimentFields, "employment", EXIT_REASONS),
         (EndAccompanimentFields, "did_not_attend", EXIT_REASONS),
+        # Recorded by relais alone, when the person withdraws consent.
+        (CompleteFields, "consent_withdrawn", REFERRAL_OUTCOMES),
+        (EndAccompanimentFields, "consent_withdrawn", EXIT_REASONS),
     ],
 )
 def test_a_code_not_offered_is_refused_with_the_codes_to_use(

@@ -165,6 +165,8 @@ async def person_page(
             "merged_notice": fait == "fusion",
             "erased_notice": fait == "efface",
             "may_erase": may_exercise_rights(user.actor) and person.anonymised_at is None,
+            "notice": fait,
+            "rights": may_exercise_rights(user.actor),
         },
     )
 

@@ -28,7 +28,7 @@ from states.policy import (
 from states.publics import DERIVED, EVERYONE
 from states.reachability import NO_RECEIVER_EXPLAINED, reachable_offers
 from states.referral import REFERRAL
-from states.referral_fields import PersonFields, ReferralCreate
+from states.referral_fields import ReferralCreate, ReferralPersonFields
 from web.case_pages import CaseId
 from web.deps import NowDep, SessionDep, WebUserDep
 from web.forms import Choice, form_fields, form_values, posted_values, refusal_of
@@ -85,7 +85,7 @@ class OfferSearch:
 def _person_form(values: Mapping[str, Any], errors: Mapping[str, str], residence: str) -> list[Any]:
     """The person's fields; a residence is never all Paris, derived publics are not typed."""
     fields = form_fields(
-        PersonFields,
+        ReferralPersonFields,
         values={
             "residence": residence,
             **{k.removeprefix("person_"): v for k, v in values.items()},
@@ -184,7 +184,7 @@ async def new_referral(
 
 def _read_creation(form: Any) -> ReferralCreate:
     data = posted_values(ReferralCreate, form)
-    data["person"] = posted_values(PersonFields, form, "person_")
+    data["person"] = posted_values(ReferralPersonFields, form, "person_")
     data["submit"] = True  # the page sends at once; drafts exist only through the API
     return ReferralCreate.model_validate(data)
 
