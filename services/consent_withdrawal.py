@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +28,7 @@ from services.person_rights import person_for_rights
 from states import engine
 from states.accompaniment import ACCOMPANIMENT, EndAccompanimentFields
 from states.actor import Actor
-from states.fields import Comment, Payload
+from states.fields import Payload
 from states.handover import HANDOVER, WithdrawHandoverFields
 from states.lifecycle import Lifecycle
 from states.referral import REFERRAL
@@ -47,9 +47,8 @@ REFUSED = (
 
 
 class ConsentWithdrawal(Payload):
-    """The person withdraws their consent; an optional comment for the record."""
-
-    comment: Comment | None = Field(default=None, title="Commentaire (facultatif)")
+    """The person withdraws their consent. No free text: the person events are append-only,
+    and a comment about the person there could never be erased."""
 
 
 def _ended(outcome_model: type[BaseModel]) -> Callable[[], BaseModel]:
@@ -122,8 +121,6 @@ async def withdraw_consent(
         person.consent_withdrawn_at = now
         closed = await _close_open_cases(session, person_id, now)
         payload: dict[str, Any] = {"closed": closed}
-        if data.comment:
-            payload["comment"] = data.comment
         _record(session, person, CONSENT_WITHDRAWN, actor, payload, now)
     return WithdrawalDone(person_id, now, closed)
 

@@ -265,7 +265,7 @@ async def test_withdrawn_consent_closes_the_open_cases_and_refuses_the_next_refe
 ) -> None:
     path = f"/api/persons/{history.person_id}/consent-withdrawal"
     answer = await client.post(
-        path, json={"comment": "Demande écrite reçue le 1er décembre."},
+        path, json={},
         headers=await auth_headers(world.coordinator),
     )  # fmt: skip
     assert answer.status_code == 200, answer.text

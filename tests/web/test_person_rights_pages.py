@@ -96,7 +96,7 @@ async def test_a_withdrawn_consent_then_a_renewed_attestation_on_the_referral_fo
     await coordination.log_in(world.coordinator)
     path = f"/persons/{history.person_id}/consent-withdrawal"
     assert "aucune nouvelle orientation n'est acceptée" in await coordination.read(path)
-    done = await coordination.post(path, {"comment": ""})
+    done = await coordination.post(path, {})
     assert done.status_code == 303, visible_text(done.text)
     page = await coordination.read(done.headers["location"])
     assert "Le retrait du consentement est enregistré" in page
