@@ -39,6 +39,13 @@ class InvalidInput(DomainError):
         self.field = field
 
 
+class HealthDataNotAttested(InvalidInput):
+    """Health data (the health barrier, AAH, RQTH) came without its separate attestation of
+    the person's explicit consent (``health_data_attested``)."""
+
+    code = "health_data_not_attested"
+
+
 class Conflict(DomainError):
     """The request clashes with the current state of the data."""
 
