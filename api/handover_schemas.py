@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, computed_field
 
-from api.schemas import CounsellorRead, EventRead, OrganisationRef, PersonRead, Read
+from api.schemas import PERSON_HIDDEN, CounsellorRead, EventRead, OrganisationRef, PersonRead, Read
 from core.enums import AccompanimentSource, Outcome, Territory
 from states.accompaniment import AccompanimentState
 
@@ -67,7 +67,7 @@ class HandoverSummary(Read):
     id: int
     reference: str
     state: str
-    person: PersonSummary
+    person: PersonSummary | None = Field(description=PERSON_HIDDEN)
     from_organisation: OrganisationRef
     to_organisation: OrganisationRef
     first_meeting_at: datetime | None

@@ -144,6 +144,15 @@ class PersonRead(Read):
     caf_number: str | None = None
 
 
+PERSON_HIDDEN = (
+    "The person; null in a list read by a coordinator (or the DPO, an administrator) whose "
+    "organisation does not work the case: they see the identity only on the case's own "
+    "page (GET of the case), a read the access log records. Health data (barrier « sante », "
+    "publics « aah », « rqth ») appears only to the receiving organisation and the person's "
+    "référent."
+)
+
+
 class PersonReferentRead(BaseModel):
     """The organisation that is the person's current référent: all a referrer learns of a
     person relais already knew (no other case, no detail)."""
@@ -182,7 +191,9 @@ class ReferralSummary(Read):
     offer: OfferRef
     sender_organisation: OrganisationRef
     receiver_organisation: OrganisationRef
-    person: PersonRead
+    person: PersonRead | None = Field(
+        description=PERSON_HIDDEN,
+    )
     created_at: datetime
     state_entered_at: datetime
 
@@ -194,6 +205,10 @@ class ReferralRead(ReferralSummary):
     motive: str
     barriers: list[Barrier]
     consent_attested_at: datetime
+    health_data_attested_at: datetime | None = Field(
+        default=None,
+        description="When the referrer attested the explicit consent to share health data.",
+    )
     first_appointment_at: datetime | None
     return_reason: ReturnReason | None
     return_comment: str | None
@@ -222,6 +237,8 @@ class ReferralRead(ReferralSummary):
     @property
     def publics(self) -> list[Public]:
         """Every public the person belonged to when the referral was written."""
+        if self.person is None:
+            return []
         return sorted(effective_publics(self.person, paris_date(self.created_at)))
 
     @computed_field(  # type: ignore[prop-decorator]
@@ -230,6 +247,8 @@ class ReferralRead(ReferralSummary):
     @property
     def situation(self) -> Situation | None:
         """The old ``situation`` that best says the person's publics."""
+        if self.person is None:
+            return None
         return situation_of(effective_publics(self.person, paris_date(self.created_at)))
 
 

@@ -45,6 +45,13 @@ class ConsentWithdrawn(InvalidInput):
     code = "consent_withdrawn"
 
 
+class HealthDataNotAttested(InvalidInput):
+    """Health data (the health barrier, AAH, RQTH) came without its separate attestation of
+    the person's explicit consent (``health_data_attested``)."""
+
+    code = "health_data_not_attested"
+
+
 class Conflict(DomainError):
     """The request clashes with the current state of the data."""
 

@@ -503,6 +503,8 @@ async def _refer(
         motive=demo.motive,
         barriers=list(demo.barriers),
         consent=True,
+        # The demo's referrers asked the persons of AAH or RQTH for their explicit consent.
+        health_data_attested=True,
     )
     sent_at = now - timedelta(days=demo.days_ago)
     view = await referral_service.create_referral(session, Actor.of(sender), data, sent_at)

@@ -22,6 +22,12 @@ from core.models import Event
 from core.pagination import Page, keyset_page
 from core.references import next_reference
 from services.persons import referent_organisation
+from services.redaction import (
+    events_without_health_data,
+    listed,
+    shows_health_data,
+    without_health_data,
+)
 from states import engine, timers
 from states.actor import Actor
 from states.lifecycle import Lifecycle
@@ -40,7 +46,8 @@ class CaseView:
     events: list[Event]
     allowed_actions: list[str]
     # Read beside the case: ``person_referent``, the organisation that is the person's
-    # current référent (``{"organisation": name}``), or None.
+    # current référent (``{"organisation": name}``), or None; ``health_data``, whether this
+    # read shows the person's health data (else ``case`` and ``events`` come without it).
     extras: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -123,7 +130,13 @@ async def get_case(
     if lifecycle.person is not None:
         referent = await referent_organisation(session, getattr(case, lifecycle.person.key))
         extras["person_referent"] = None if referent is None else {"organisation": referent}
-    return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state), extras)
+    health_data = await shows_health_data(session, actor, lifecycle, case, sides)
+    # access log: health_data=health_data (``extras["health_data"]``: this read shows it)
+    extras["health_data"] = health_data
+    allowed = allowed_triggers(lifecycle, sides, case.state)
+    if health_data or lifecycle.person is None:
+        return CaseView(case, events, allowed, extras)
+    return CaseView(without_health_data(case), events_without_health_data(events), allowed, extras)
 
 
 async def events_of(
@@ -202,7 +215,8 @@ async def list_cases(
         clause = timers.overdue_clause(lifecycle, now)
         statement = statement.where(clause if overdue else ~clause)
     statement = statement.options(*options)
-    return await keyset_page(session, statement, model.id, cursor, limit, descending=True)
+    page = await keyset_page(session, statement, model.id, cursor, limit, descending=True)
+    return page._replace(items=listed(actor, lifecycle, page.items))
 
 
 async def fire_only(

@@ -20,6 +20,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from core.enums import TimerKind
 from core.models import Organisation, Timer
+from services.redaction import listed
 from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.policy import awaits_clause
@@ -194,6 +195,9 @@ async def awaiting(
         .limit(limit)
         .options(*options)
     )
+    found = list(rows.tuples())
+    # A coordinator's list names no one (``services.redaction.listed``).
+    shown = listed(actor, lifecycle, [item for item, _ in found])
     return [
         AwaitingCase(
             lifecycle,
@@ -202,7 +206,7 @@ async def awaiting(
             moment,
             moment is not None and moment <= now,
         )
-        for item, moment in rows.tuples()
+        for item, (_, moment) in zip(shown, found, strict=True)
     ]
 
 

@@ -141,6 +141,16 @@ async def referent_organisation(session: AsyncSession, person_id: int) -> str | 
     return name
 
 
+async def referent_organisation_id(session: AsyncSession, person_id: int) -> int | None:
+    """The id of the organisation that is the person's current référent, if any."""
+    found: int | None = await session.scalar(
+        select(Accompaniment.organisation_id).where(
+            Accompaniment.person_id == person_id, Accompaniment.ended_at.is_(None)
+        )
+    )
+    return found
+
+
 def known_persons_clause(actor: Actor) -> ColumnElement[bool]:
     """The persons ``actor`` may know of: those of a referral, a handover or an
     accompaniment the actor may see (for a coordinator, those of their territory); every

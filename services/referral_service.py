@@ -24,6 +24,7 @@ from states import engine
 from states.actor import Actor
 from states.eligibility import JUSTIFICATION_TITLE
 from states.fields import Comment, LongText, OfferId, Payload
+from states.health import health_data_of, require_health_attestation
 from states.policy import allowed_triggers, case_sides, may_create_case
 from states.reachability import check_reachable
 from states.referral import REFERRAL, REFERRER
@@ -82,6 +83,8 @@ async def create_referral(
         raise Forbidden("Votre rôle ne permet pas d'orienter une personne.")
     if not data.consent:
         raise InvalidInput(CONSENT_REQUIRED, field="consent")
+    health = health_data_of(data.barriers, data.person.publics, data.situation)
+    require_health_attestation(health, data.health_data_attested)
     birth_date = data.person.birth_date
     if birth_date is not None and not OLDEST_BIRTH_DATE <= birth_date <= now.date():
         raise InvalidInput("La date de naissance n'est pas plausible.", field="person.birth_date")
@@ -98,6 +101,7 @@ async def create_referral(
         data.motive,
         now,
         barriers=data.barriers,
+        health_data_attested_at=now if health else None,
         submit=data.submit,
         justification=data.eligibility_justification,
         consent_renewed=data.person.consent_renewed,
@@ -133,6 +137,7 @@ async def open_referral(
     now: datetime,
     *,
     barriers: Iterable[Barrier] = (),
+    health_data_attested_at: datetime | None = None,
     submit: bool = True,
     justification: str | None = None,
     consent_renewed: bool = False,
@@ -148,8 +153,8 @@ async def open_referral(
     async with transaction(session, conflict=ConcurrentChange(RECORDED_CONCURRENTLY)):
         referral_id = await _insert_referral(
             session, actor, offer, person, motive, now,
-            barriers=barriers, submit=submit, justification=justification,
-            consent_renewed=consent_renewed,
+            barriers=barriers, health_data_attested_at=health_data_attested_at,
+            submit=submit, justification=justification, consent_renewed=consent_renewed,
         )  # fmt: skip
     return referral_id
 
@@ -163,6 +168,7 @@ async def _insert_referral(
     now: datetime,
     *,
     barriers: Iterable[Barrier],
+    health_data_attested_at: datetime | None = None,
     submit: bool,
     justification: str | None = None,
     consent_renewed: bool = False,
@@ -187,6 +193,7 @@ async def _insert_referral(
         motive=motive,
         barriers=sorted(set(barriers)),
         consent_attested_at=now,
+        health_data_attested_at=health_data_attested_at,
     )
     return await cases.insert_case(
         session, REFERRAL, referral, actor, now,
@@ -229,7 +236,8 @@ async def redirect_referral(
         person = await session.get_one(Person, old.person_id)
         successor_id = await _insert_referral(
             session, actor, offer, person, data.motive or old.motive, now,
-            barriers=old.barriers, submit=True,
+            barriers=old.barriers, health_data_attested_at=old.health_data_attested_at,
+            submit=True,
             justification=data.eligibility_justification,
         )  # fmt: skip
     return await get_referral(session, actor, successor_id)

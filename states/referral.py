@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import get_kept
 from core.enums import (
     AccompanimentSource,
+    Barrier,
     LabelledEnum,
     MessageKey,
+    Public,
     Role,
     TimerKind,
 )
@@ -23,6 +25,12 @@ from states.accompaniment import ACCOMPANIMENT
 from states.accompaniments import begin_accompaniment
 from states.capacity import accept_within_capacity
 from states.eligibility import checking_eligibility
+from states.health import (
+    HEALTH_BARRIERS,
+    HEALTH_CODES,
+    health_data_of,
+    require_health_attestation,
+)
 from states.lifecycle import (
     COORDINATORS,
     SYSTEM,
@@ -75,17 +83,24 @@ class ReferralState(LabelledEnum):
 
 async def _amend(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     assert isinstance(fields, ResubmitFields)
+    health = health_data_of(fields.barriers or (), fields.publics or (), fields.situation)
+    if health and referral.health_data_attested_at is None:
+        require_health_attestation(health, fields.health_data_attested)
+        referral.health_data_attested_at = now
     if fields.motive is not None:
         referral.motive = fields.motive
     if fields.publics is not None or fields.situation is not None:
         await _amend_publics(session, referral.person_id, fields)
     if fields.barriers is not None:
-        referral.barriers = sorted(set(fields.barriers))
+        # The health data already recorded stays: the sender no longer sees it once sent.
+        kept = {Barrier(value) for value in referral.barriers} & HEALTH_BARRIERS
+        referral.barriers = sorted(set(fields.barriers) | kept)
 
 
 async def _amend_publics(session: AsyncSession, person_id: int, fields: ResubmitFields) -> None:
     """The person's publics as the resubmission says them: ``publics`` replaces them, an old
-    client's ``situation`` adds its public; a derived public is refused."""
+    client's ``situation`` adds its public; a derived public is refused; the health publics
+    already recorded stay (the sender no longer sees them)."""
     chosen = list(fields.publics) if fields.publics is not None else None
     derived = derived_in(chosen or ())
     if derived:
@@ -97,6 +112,8 @@ async def _amend_publics(session: AsyncSession, person_id: int, fields: Resubmit
     person = await session.get_one(Person, person_id)
     if chosen is None:
         chosen = list(person.publics)
+    else:
+        chosen.extend(Public(value) for value in person.publics if value in HEALTH_CODES)
     mapped = SITUATION_PUBLICS.get(fields.situation) if fields.situation is not None else None
     if mapped is not None:
         chosen.append(mapped)

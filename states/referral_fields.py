@@ -21,10 +21,17 @@ from states.fields import (
     ReferralOutcome,
     ShortText,
 )
+from states.health import HEALTH_DATA_ATTESTATION_TITLE
 from states.identity import CafNumber, FranceTravailId
 
 PUBLICS_TITLE = "Publics de la personne"
 SITUATION_TITLE = "Situation administrative (ancien champ : préférez « publics »)"
+HEALTH_ATTESTED_DESCRIPTION = (
+    "Health data (the barrier « sante », the publics « aah » and « rqth », the old situations "
+    "of the same name) is article 9 data: it is refused (422, health_data_not_attested) "
+    "unless true, the referrer's separate attestation that the person explicitly agreed to "
+    "share it with the receiving organisation."
+)
 
 
 class SubmitFields(Payload):
@@ -70,6 +77,9 @@ class ResubmitFields(Payload):
     )
     barriers: list[Barrier] | None = Field(
         default=None, max_length=len(Barrier), title="Freins périphériques à l'emploi"
+    )
+    health_data_attested: bool = Field(
+        default=False, description=HEALTH_ATTESTED_DESCRIPTION, title=HEALTH_DATA_ATTESTATION_TITLE
     )
     eligibility_justification: PersonalComment | None = Field(
         default=None, title=JUSTIFICATION_TITLE
@@ -193,6 +203,9 @@ class ReferralCreate(Payload):
     consent: bool = Field(
         description="The referrer attests the person was informed and agreed to the sharing.",
         title="Accord de la personne",
+    )
+    health_data_attested: bool = Field(
+        default=False, description=HEALTH_ATTESTED_DESCRIPTION, title=HEALTH_DATA_ATTESTATION_TITLE
     )
     submit: bool = True
     eligibility_justification: PersonalComment | None = Field(

@@ -33,6 +33,7 @@ from states.publics import HasPublics, effective_publics
 from states.referral import REFERRAL
 from web.csrf import CSRF_FIELD, csrf_token, remember_csrf_secret
 from web.session import WebUser
+from web.summaries import person_name
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def environment() -> Environment:
     env.globals.update(Frais=Frais, ModeAccueil=ModeAccueil)
     env.globals["csrf_field"] = CSRF_FIELD
     env.globals["publics_of"] = publics_of
+    env.globals["person_name"] = person_name
     return env
 
 

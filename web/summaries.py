@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from core.models import Accompaniment, ActionItem, Decision, Handover, Referral
+from services.redaction import original
+
+HIDDEN_PERSON = "Personne du dossier (identité sur sa page)"
+"""What a supervisor's list says instead of the person (``services.redaction.listed``)."""
 
 
 def person_name(person: Any) -> str:
-    """« Prénom NOM », or a neutral word once the person has been anonymised."""
+    """« Prénom NOM », a neutral word once the person has been anonymised, or (in a
+    coordinator's list) a word saying where to read who it is."""
+    if person is None:
+        return HIDDEN_PERSON
     if person.anonymised_at is not None:
         return "Personne anonymisée"
     return f"{person.first_name} {person.last_name.upper()}"
@@ -16,18 +23,19 @@ def person_name(person: Any) -> str:
 
 def case_summary(case: Any) -> str:
     """What a list shows of ``case``: who, and what for."""
-    if isinstance(case, Referral):
+    row = original(case)
+    if isinstance(row, Referral):
         return (
             f"{person_name(case.person)} — {case.offer.title} "
             f"({case.sender_organisation.name} → {case.receiver_organisation.name})"
         )
-    if isinstance(case, Handover):
+    if isinstance(row, Handover):
         return (
             f"{person_name(case.person)} — de {case.from_organisation.name} "
             f"à {case.to_organisation.name}"
         )
-    if isinstance(case, Accompaniment):
+    if isinstance(row, Accompaniment):
         return f"{person_name(case.person)} — accompagnement par {case.organisation.name}"
-    if isinstance(case, Decision | ActionItem):
+    if isinstance(row, Decision | ActionItem):
         return str(case.title)
     raise TypeError(f"no summary for {type(case).__name__}")

@@ -74,6 +74,9 @@ class Referral(Base):
     motive: Mapped[str] = mapped_column(Text)
     barriers: Mapped[list[Any]] = mapped_column(JSON, default=list)
     consent_attested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the referrer attested the person's explicit consent to share health data
+    # (``states.health``); None when the referral carries none.
+    health_data_attested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     return_reason: Mapped[ReturnReason | None] = mapped_column(enum_column(ReturnReason))
     return_comment: Mapped[str | None] = mapped_column(Text)

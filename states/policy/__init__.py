@@ -52,6 +52,8 @@ from states.policy.privacy import (
     is_data_protection_officer,
     may_exercise_rights,
     may_read_access_log,
+    may_see_health_data,
+    may_see_identity_in_lists,
 )
 from states.policy.scope import (
     CASE_ROLES,
@@ -100,6 +102,8 @@ __all__ = [
     "may_see",
     "may_see_account",
     "may_see_accounts_of",
+    "may_see_health_data",
+    "may_see_identity_in_lists",
     "may_start_accompaniment",
     "may_supervise_delivery",
     "may_view_dashboard",

@@ -134,6 +134,7 @@ async def produce_every_message(
         motive=MOTIVE,
         situation="rsa",
         barriers=["sante", "logement", "garde_enfant"],
+        health_data_attested=True,
     )
     followed, cancelled, silent = [
         await post(client, "/api/referrals", body, referrer) for _ in range(3)

@@ -178,7 +178,10 @@ async def test_a_coordinator_sees_the_handovers_of_their_scope(
     browser = Browser(client)
     await browser.log_in(world.coordinator)
     listing = await browser.read("/handovers")
-    assert "Passages de relais du périmètre" in listing and "Yanis MOREAU" in listing
+    assert "Passages de relais du périmètre" in listing and "Personne du dossier" in listing
+    # Coordinators see what they supervise, not who: the name only on the handover's page.
+    assert "MOREAU" not in listing
+    assert "Yanis MOREAU" in await browser.read(f"/handovers/{handover_id}")
     # The coordination hands over the persons its own organisation accompanies (none here),
     # as the API lets it: the form says there is nobody to hand over.
     assert "Proposer un passage de relais" in listing

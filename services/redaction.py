@@ -1,0 +1,92 @@
+"""What a reader is shown of a case: without the health data they may not see, without the
+person's identity in a supervisor's list.
+
+The rows stay untouched (nothing is written back): a reader gets a view that reads like the
+row, with the hidden parts replaced (``states.health``, ``states.policy.privacy``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.persons import referent_organisation_id
+from states.actor import Actor
+from states.health import strip_health_data, strip_health_payload
+from states.lifecycle import Lifecycle
+from states.policy import may_see_health_data, may_see_identity_in_lists, sides_of
+
+
+class Redacted:
+    """``target`` as a reader sees it: every attribute is the target's but ``overrides``."""
+
+    def __init__(self, target: Any, **overrides: Any) -> None:
+        self._target = target
+        self.__dict__.update(overrides)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+    @property
+    def original(self) -> Any:
+        """The row behind the view (its type says which lifecycle it belongs to)."""
+        return self._target
+
+
+def original(item: Any) -> Any:
+    """The row behind ``item``, whether it is a view or the row itself."""
+    return item.original if isinstance(item, Redacted) else item
+
+
+def _loaded(row: Any, name: str) -> bool:
+    """Whether ``row``'s relationship ``name`` exists and was loaded (they are lazy="raise")."""
+    state = inspect(row, raiseerr=False)
+    return state is not None and name in state.attrs and name not in state.unloaded
+
+
+def without_health_data(case: Any) -> Any:
+    """``case`` without the health data of its barriers and of its person's publics."""
+    overrides: dict[str, Any] = {}
+    if hasattr(case, "barriers"):
+        overrides["barriers"] = strip_health_data(case.barriers, ())[0]
+    person = case.person if _loaded(case, "person") else None
+    if person is not None:
+        overrides["person"] = Redacted(person, publics=strip_health_data((), person.publics)[1])
+    return Redacted(case, **overrides) if overrides else case
+
+
+def events_without_health_data(events: Iterable[Any]) -> list[Any]:
+    """The timeline without the health data an event carries (a resubmission's)."""
+    return [Redacted(event, payload=strip_health_payload(event.payload)) for event in events]
+
+
+async def shows_health_data(
+    session: AsyncSession, actor: Actor, lifecycle: Lifecycle, case: Any, sides: frozenset[str]
+) -> bool:
+    """Whether ``actor``'s read of ``case`` shows the person's health data: they stand on
+    its receiving side or their organisation is the person's référent
+    (``states.policy.may_see_health_data``). The access log's ``health_data`` flag."""
+    if lifecycle.person is None:
+        return False
+    referent = await referent_organisation_id(session, getattr(case, lifecycle.person.key))
+    return may_see_health_data(actor, sides, referent)
+
+
+def listed(actor: Actor, lifecycle: Lifecycle, cases: Iterable[Any]) -> list[Any]:
+    """``cases`` as a list shows them to ``actor``: a supervisor (coordinator, DPO,
+    administrator) reads no person at all on a case their organisation does not work;
+    only the receiving organisation reads the health data (the référent, on the page)."""
+    shown: list[Any] = []
+    for case in cases:
+        if lifecycle.person is None:
+            shown.append(case)
+        elif not may_see_identity_in_lists(actor, lifecycle, case):
+            shown.append(Redacted(case, person=None))
+        elif may_see_health_data(actor, sides_of(actor, lifecycle, case), None):
+            shown.append(case)
+        else:
+            shown.append(without_health_data(case))
+    return shown
