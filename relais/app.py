@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import http_error, install_error_handlers
 from api.routers import (
+    access_log,
     accompaniments,
     actions,
     auth,
@@ -90,6 +91,7 @@ def create_app(
     app.include_router(actions.router)
     app.include_router(supervision.router)
     app.include_router(todo.router)
+    app.include_router(access_log.router)
     install_pages(app, other_clients=http_error)
     # The last added is the outermost: every answer, a 413 or a 401 of the limits included,
     # carries the security headers.

@@ -21,6 +21,7 @@ from core.errors import ConcurrentChange, InvalidInput, NotFound
 from core.models import Event
 from core.pagination import Page, keyset_page
 from core.references import next_reference
+from services.access_log import Reading, record_access, record_case_reads
 from services.persons import referent_organisation
 from states import engine, timers
 from states.actor import Actor
@@ -103,8 +104,14 @@ async def get_case(
     actor: Actor,
     case_id: int,
     options: Sequence[ORMOption] = (),
+    *,
+    read: Reading | None = None,
 ) -> CaseView:
-    """The case with its events and the actor's allowed actions; NotFound if not theirs."""
+    """The case with its events and the actor's allowed actions; NotFound if not theirs.
+
+    ``read`` says the case is read to be shown (a page, the API): the read of its person's
+    data is then logged (``services.access_log``), and committed with the reads made here.
+    """
     model = lifecycle.model
     case = (
         await session.execute(
@@ -130,6 +137,16 @@ async def get_case(
     if lifecycle.person is not None:
         referent = await referent_organisation(session, getattr(case, lifecycle.person.key))
         extras["person_referent"] = None if referent is None else {"organisation": referent}
+    if read is not None and lifecycle.person is not None:
+        await record_access(
+            session,
+            actor,
+            person_id=getattr(case, lifecycle.person.key),
+            case_kind=lifecycle.name,
+            case_id=case.id,
+            channel=read.channel,
+            now=read.now,
+        )
     return CaseView(case, events, allowed_triggers(lifecycle, sides, case.state), extras)
 
 
@@ -146,11 +163,13 @@ async def list_cases(
     limit: int = 50,
     filters: Sequence[ColumnElement[bool]] = (),
     options: Sequence[ORMOption] = (),
+    read: Reading | None = None,
 ) -> CasePage:
     """Cases the actor may see, newest first, filtered and paginated by id cursor.
 
     ``box`` keeps the cases the actor's organisation ``sent`` or ``received`` (the sides
-    the lifecycle declares as its ``boxes``).
+    the lifecycle declares as its ``boxes``). ``read``: the listing shows each case's person
+    data (the API's), so one access is logged per case of the page.
     """
     if state is not None and state not in lifecycle.states:
         raise InvalidInput(
@@ -168,7 +187,12 @@ async def list_cases(
         clause = timers.overdue_clause(lifecycle, now)
         statement = statement.where(clause if overdue else ~clause)
     statement = statement.options(*options)
-    return await keyset_page(session, statement, model.id, cursor, limit, descending=True)
+    page = await keyset_page(session, statement, model.id, cursor, limit, descending=True)
+    if read is not None:
+        await record_case_reads(
+            session, actor, lifecycle, page.items, channel=read.channel, now=read.now
+        )
+    return page
 
 
 async def fire_only(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from core.enums import Role
 from states.actor import Actor
+from states.lifecycle import COORDINATORS
 
 
 def is_data_protection_officer(actor: Actor) -> bool:
@@ -28,3 +29,15 @@ def may_read_access_log(actor: Actor) -> bool:
     """Whether ``actor`` may search the whole access log: the DPO only (a coordinator sees
     who consulted a case they supervise, on that case)."""
     return actor.role is Role.DPO
+
+
+def may_ask_case_accesses(actor: Actor) -> bool:
+    """Whether ``actor``'s role may ask who consulted a case: the DPO, or a coordinator
+    (for a case of their scope: ``may_see_case_accesses``)."""
+    return actor.role in {Role.DPO, Role.COORDINATOR}
+
+
+def may_see_case_accesses(actor: Actor, sides: frozenset[str]) -> bool:
+    """Whether ``actor``, standing on ``sides`` of a case (``case_sides``), may see who
+    consulted it: the DPO for every case, a coordinator who supervises it."""
+    return actor.role is Role.DPO or (actor.role is Role.COORDINATOR and COORDINATORS in sides)
