@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from api.access_log_schemas import AccessLineRead, AccessPageRead
 from api.deps import ActorDep, PathId, SessionDep
@@ -19,7 +21,17 @@ from states.referral import REFERRAL
 
 router = APIRouter(tags=["journal des accès"])
 
-MomentQuery = Annotated[Moment | None, Query()]
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: Any) -> Any:
+    # pydantic reads "0.5" as a Unix timestamp; the schema promises ISO 8601 text.
+    if isinstance(value, str) and not ISO_DATE.match(value):
+        raise ValueError("date et heure attendues (ISO 8601)")
+    return value
+
+
+MomentQuery = Annotated[Moment | None, BeforeValidator(_iso_text), Query()]
 OptionalId = Annotated[int | None, Query(gt=0, le=MAX_ID)]
 
 

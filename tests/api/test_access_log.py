@@ -92,6 +92,7 @@ async def test_bad_searches_answer_422(
         {"person_id": "2147483648"},
         {"since": "2026-03-02T10:00:00"},
         {"until": "demain"},
+        {"until": "0.5"},
         {"page": "0"},
     ):
         answer = await client.get("/api/access-log", params=params, headers=dpo)
