@@ -37,6 +37,7 @@ async def test_a_read_case_page_shows_in_the_log_and_in_its_consultations(
         consulted = page.split("Consultations", 1)[1]
         assert world.receiver_member.email in consulted and world.receiver.name in consulted
         assert (await coordinator.get("/access-log")).status_code == 403
+        assert "QUATREMER" in (await coordinator.read(f"/persons/{person_id}")).upper()
 
     async with page_client(app) as client:
         officer = Browser(client)
@@ -45,13 +46,17 @@ async def test_a_read_case_page_shows_in_the_log_and_in_its_consultations(
         assert home.headers["location"] == "/access-log"
         log = await officer.read("/access-log")
         assert "Journal des accès" in log
+        # The DPO acts for no organisation: the header names the role, not the employer.
+        assert f"{dpo.email} · Délégué·e à la protection des données" in log
         assert log.count(reference) == 2  # the member's read, then the coordinator's
         assert world.receiver.name in log and f"fiche {person_id}" in log
         assert (await officer.get(f"/referrals/{referral_id}")).status_code == 404
         by_case = await officer.read(f"/access-log?personne={reference.lower()}")
         assert by_case.count(reference) == 2
         by_user = await officer.read(f"/access-log?utilisateur={world.coordinator.email}")
-        assert by_user.count(reference) == 1 and world.receiver.name not in by_user
+        # The case page, then the person's own page (through no case).
+        assert by_user.count(reference) == 1 and by_user.count(f"fiche {person_id}") == 2
+        assert world.receiver.name not in by_user
         unknown = await officer.read("/access-log?personne=OR-1999-99999&depuis=demain")
         assert "Aucune personne ou aucun compte ne correspond" in unknown
         later = await officer.read("/access-log?depuis=2026-03-03&jusqua=2026-03-31")
