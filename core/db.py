@@ -182,6 +182,11 @@ async def transaction(
         session.info.pop(_IN_TRANSACTION, None)
 
 
+def in_transaction(session: AsyncSession) -> bool:
+    """Whether a ``transaction()`` block is open on ``session`` (a write joins it)."""
+    return bool(session.info.get(_IN_TRANSACTION))
+
+
 async def end_reads(session: AsyncSession) -> None:
     """End the session's open transaction, which wrote nothing; loaded rows stay usable.
 

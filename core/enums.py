@@ -96,6 +96,15 @@ class Role(LabelledEnum):
     DPO = "dpo", "Délégué·e à la protection des données"
 
 
+class AccessChannel(LabelledEnum):
+    """How a person's data was read (the access log's ``channel``)."""
+
+    PAGE = "page", "Page"
+    API = "api", "API"
+    EXPORT = "export", "Export"
+    CSV = "csv", "Fichier CSV"
+
+
 class Situation(LabelledEnum):
     """The person's administrative situation."""
 

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 
 from api.errors import http_error, install_error_handlers
 from api.routers import (
+    access_log,
     accompaniments,
     actions,
     auth,
@@ -60,6 +61,7 @@ API_ROUTERS = (
     actions.router,
     supervision.router,
     todo.router,
+    access_log.router,
 )
 """The API's routers after sign-in's, in the order they are matched."""
 

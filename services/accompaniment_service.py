@@ -14,6 +14,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from core.models import Accompaniment, AccompanimentPartner
 from services import cases
+from services.access_log import Reading
 from services.cases import CasePage, CaseView
 from states.accompaniment import ACCOMPANIMENT
 from states.accompaniment_partners import AddPartnerFields, RemovePartnerFields
@@ -27,10 +28,13 @@ DETAILS: tuple[ORMOption, ...] = (
 """What an accompaniment's views load with it."""
 
 
-async def get_accompaniment(session: AsyncSession, actor: Actor, accompaniment_id: int) -> CaseView:
+async def get_accompaniment(
+    session: AsyncSession, actor: Actor, accompaniment_id: int, *, read: Reading | None = None
+) -> CaseView:
     """An accompaniment with its events and the actor's allowed actions: for its référent and
-    the coordinators of its territory (NotFound for anyone else)."""
-    return await cases.get_case(session, ACCOMPANIMENT, actor, accompaniment_id, DETAILS)
+    the coordinators of its territory (NotFound for anyone else). ``read``: shown to the
+    actor, which the access log records (``cases.get_case``)."""
+    return await cases.get_case(session, ACCOMPANIMENT, actor, accompaniment_id, DETAILS, read=read)
 
 
 async def add_partner(

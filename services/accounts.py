@@ -35,6 +35,22 @@ ACTIVE_USER = User.__table__.c.is_active.is_(True)
 NOT_YOURS = "Vous ne pouvez gérer que les comptes membres ou administrateurs de votre organisation."
 
 
+ONE_DPO = (
+    "Un compte de délégué·e à la protection des données est déjà actif : il n'y en a qu'un "
+    "par déploiement. Désactivez-le d'abord."
+)
+
+
+async def _check_one_dpo(session: AsyncSession, other_than: int | None = None) -> None:
+    """Refuse (409) a change that would make a second active DPO account (the database's
+    partial unique index ``uq_users_one_active_dpo`` refuses it too, under concurrency)."""
+    statement = select(User.id).where(User.role == Role.DPO, ACTIVE_USER)
+    if other_than is not None:
+        statement = statement.where(User.id != other_than)
+    if await session.scalar(statement.limit(1)) is not None:
+        raise Conflict(ONE_DPO, allowed_actions=[])
+
+
 def _address_taken(actor: Actor | None, email: str) -> AlreadyExists:
     """The refusal of an address already in use: where it is used, only the platform's
     operators may learn (an organisation admin must not discover other partners' staff)."""
@@ -88,6 +104,8 @@ async def create_account(
         await manager.validate_password(data.password, user_create)
     except user_errors.InvalidPasswordException as error:
         raise InvalidInput(str(error.reason), field="password") from None
+    if data.role is Role.DPO:
+        await _check_one_dpo(session)
     # Hashing takes a while: no transaction stays open meanwhile.
     await end_reads(session)
     values = user_create.model_dump(exclude_unset=True, exclude={"id"})  # as UserManager.create
@@ -97,6 +115,8 @@ async def create_account(
         same_email = func.lower(User.email) == func.lower(data.email)
         if await session.scalar(select(User.id).where(same_email)) is not None:
             raise taken
+        if data.role is Role.DPO:
+            await _check_one_dpo(session)
         user = User(**values)
         session.add(user)
     return user
@@ -195,6 +215,8 @@ async def update_account(
                 )
             if user.role is Role.ADMIN and user.is_active:
                 await keep_an_admin(session, {user.id})
+            if role is Role.DPO and user.is_active:
+                await _check_one_dpo(session, other_than=user.id)
         territory = data.scope_territory if "scope_territory" in given else user.scope_territory
         if role is not Role.COORDINATOR:
             if "scope_territory" in given and data.scope_territory is not None:
@@ -261,6 +283,8 @@ async def reactivate_account(session: AsyncSession, actor: Actor, user_id: int) 
         user = await _managed_account(session, actor, user_id)
         if user.is_active:
             raise Conflict("Ce compte est déjà actif.", allowed_actions=["deactivate"])
+        if user.role is Role.DPO:
+            await _check_one_dpo(session, other_than=user.id)
         organisation = await session.get_one(Organisation, user.organisation_id)
         if not organisation.is_active:
             raise Conflict(

@@ -21,6 +21,7 @@ from core.errors import ConcurrentChange, InvalidInput, NotFound
 from core.models import Event
 from core.pagination import Page, keyset_page
 from core.references import next_reference
+from services.access_log import Reading, record_access, record_case_reads
 from services.persons import referent_organisation
 from services.redaction import (
     events_without_health_data,
@@ -111,8 +112,14 @@ async def get_case(
     actor: Actor,
     case_id: int,
     options: Sequence[ORMOption] = (),
+    *,
+    read: Reading | None = None,
 ) -> CaseView:
-    """The case with its events and the actor's allowed actions; NotFound if not theirs."""
+    """The case with its events and the actor's allowed actions; NotFound if not theirs.
+
+    ``read`` says the case is read to be shown (a page, the API): the read of its person's
+    data is then logged (``services.access_log``), and committed with the reads made here.
+    """
     model = lifecycle.model
     case = (
         await session.execute(
@@ -131,9 +138,19 @@ async def get_case(
         referent = await referent_organisation(session, getattr(case, lifecycle.person.key))
         extras["person_referent"] = None if referent is None else {"organisation": referent}
     health_data = await shows_health_data(session, actor, lifecycle, case, sides)
-    # access log: health_data=health_data (``extras["health_data"]``: this read shows it)
     extras["health_data"] = health_data
     allowed = allowed_triggers(lifecycle, sides, case.state)
+    if read is not None and lifecycle.person is not None:
+        await record_access(
+            session,
+            actor,
+            person_id=getattr(case, lifecycle.person.key),
+            case_kind=lifecycle.name,
+            case_id=case.id,
+            channel=read.channel,
+            health_data=health_data,
+            now=read.now,
+        )
     if health_data or lifecycle.person is None:
         return CaseView(case, events, allowed, extras)
     return CaseView(without_health_data(case), events_without_health_data(events), allowed, extras)
@@ -193,11 +210,13 @@ async def list_cases(
     limit: int = 50,
     filters: Sequence[ColumnElement[bool]] = (),
     options: Sequence[ORMOption] = (),
+    read: Reading | None = None,
 ) -> CasePage:
     """Cases the actor may see, newest first, filtered and paginated by id cursor.
 
     ``box`` keeps the cases the actor's organisation ``sent`` or ``received`` (the sides
-    the lifecycle declares as its ``boxes``).
+    the lifecycle declares as its ``boxes``). ``read``: the listing shows each case's person
+    data (the API's), so one access is logged per case of the page.
     """
     if state is not None and state not in lifecycle.states:
         raise InvalidInput(
@@ -216,7 +235,14 @@ async def list_cases(
         statement = statement.where(clause if overdue else ~clause)
     statement = statement.options(*options)
     page = await keyset_page(session, statement, model.id, cursor, limit, descending=True)
-    return page._replace(items=listed(actor, lifecycle, page.items))
+    items = listed(actor, lifecycle, page.items)
+    if read is not None:
+        # A line that names nobody (a supervisor's) shows no one's data: not a read.
+        named = [item for item in items if item.__dict__.get("person", True) is not None]
+        await record_case_reads(
+            session, actor, lifecycle, named, channel=read.channel, now=read.now
+        )
+    return page._replace(items=items)
 
 
 async def fire_only(

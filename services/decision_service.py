@@ -20,6 +20,7 @@ from core.enums import CommitteeKind, DecisionKind, PlanAxis, Territory
 from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput
 from core.models import ActionItem, Committee, Decision, Organisation
 from services import cases, referral_service
+from services.access_log import Reading
 from services.cases import CasePage, CaseView
 from states.action import ACTION
 from states.actor import Actor
@@ -166,9 +167,12 @@ async def review_case(
     return await get_decision(session, actor, decision_id)
 
 
-async def get_decision(session: AsyncSession, actor: Actor, decision_id: int) -> CaseView:
-    """A decision item with its events and the actor's allowed actions."""
-    return await cases.get_case(session, DECISION, actor, decision_id, DETAILS)
+async def get_decision(
+    session: AsyncSession, actor: Actor, decision_id: int, *, read: Reading | None = None
+) -> CaseView:
+    """A decision item with its events and the actor's allowed actions (``read`` as for a
+    case: an item names no person, nothing is logged)."""
+    return await cases.get_case(session, DECISION, actor, decision_id, DETAILS, read=read)
 
 
 async def list_decisions(
@@ -264,9 +268,12 @@ async def assign_action(
     return await get_action(session, actor, action_id)
 
 
-async def get_action(session: AsyncSession, actor: Actor, action_id: int) -> CaseView:
-    """An action item with its events and the actor's allowed actions."""
-    return await cases.get_case(session, ACTION, actor, action_id, ACTION_DETAILS)
+async def get_action(
+    session: AsyncSession, actor: Actor, action_id: int, *, read: Reading | None = None
+) -> CaseView:
+    """An action item with its events and the actor's allowed actions (``read``: see
+    ``get_decision``)."""
+    return await cases.get_case(session, ACTION, actor, action_id, ACTION_DETAILS, read=read)
 
 
 async def list_actions(

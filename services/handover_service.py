@@ -15,6 +15,7 @@ from core.enums import AccompanimentSource
 from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
 from services import cases
+from services.access_log import Reading, record_access
 from services.cases import Box, CasePage, CaseView
 from services.persons import known_persons_clause, resolve_person
 from states.accompaniment import lock_person
@@ -165,9 +166,12 @@ async def _handover(
     return handover
 
 
-async def get_handover(session: AsyncSession, actor: Actor, handover_id: int) -> CaseView:
-    """A handover with its events and the actor's allowed actions."""
-    return await cases.get_case(session, HANDOVER, actor, handover_id, DETAILS)
+async def get_handover(
+    session: AsyncSession, actor: Actor, handover_id: int, *, read: Reading | None = None
+) -> CaseView:
+    """A handover with its events and the actor's allowed actions. ``read``: shown to the
+    actor, which the access log records (``cases.get_case``)."""
+    return await cases.get_case(session, HANDOVER, actor, handover_id, DETAILS, read=read)
 
 
 async def list_handovers(
@@ -180,6 +184,7 @@ async def list_handovers(
     overdue: bool | None = None,
     cursor: int | None = None,
     limit: int = 50,
+    read: Reading | None = None,
 ) -> CasePage:
     """Handovers the actor's organisation proposed (``sent``) or was offered (``received``)."""
     return await cases.list_cases(
@@ -192,6 +197,7 @@ async def list_handovers(
         overdue=overdue,
         cursor=cursor,
         limit=limit,
+        read=read,
         options=DETAILS,
     )
 
@@ -285,12 +291,17 @@ async def _may_read_person(session: AsyncSession, actor: Actor, person_id: int) 
     return bool(await session.scalar(select(known)))
 
 
-async def get_person(session: AsyncSession, actor: Actor, person_id: int) -> Person:
+async def get_person(
+    session: AsyncSession, actor: Actor, person_id: int, *, read: Reading | None = None
+) -> Person:
     """A person the actor's organisation knows (``may_see_person``), or whose rights the
-    actor answers; NotFound otherwise."""
+    actor answers; NotFound otherwise. ``read``: shown to the actor, which the access log
+    records."""
     person = await session.get(Person, person_id)
     if person is None or not await _may_read_person(session, actor, person_id):
         raise NotFound(f"Personne {person_id} introuvable.")
+    if read is not None:
+        await record_access(session, actor, person_id=person_id, channel=read.channel, now=read.now)
     return person
 
 

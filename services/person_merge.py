@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Base, transaction
 from core.errors import Conflict, Forbidden, IdentityConflict, InvalidInput, NotFound
-from core.models import Accompaniment, Organisation, Person, PersonEvent
+from core.models import AccessLogEntry, Accompaniment, Organisation, Person, PersonEvent
+from services.access_log import Reading, record_access
 from services.persons import CONTACT, IDENTIFIERS, known_persons_clause, referent_organisation
 from states.actor import Actor
 from states.fields import Id, Payload
@@ -89,22 +90,33 @@ async def merge_candidates(session: AsyncSession, actor: Actor, person: Person) 
     return list(rows.scalars())
 
 
-async def person_card(session: AsyncSession, actor: Actor, person_id: int) -> PersonCard:
+async def person_card(
+    session: AsyncSession, actor: Actor, person_id: int, *, read: Reading | None = None
+) -> PersonCard:
     """A person of the coordinator's scope, with their référent, how many cases name them
-    and their possible duplicates (``merge_candidates``); NotFound out of scope."""
+    and their possible duplicates (``merge_candidates``); NotFound out of scope. ``read``:
+    shown to the actor, which the access log records."""
     _check_may_merge(actor)
     person = await _known_person(session, actor, person_id)
     referent = await referent_organisation(session, person_id)
     cases = 0
     for table, column in _person_columns():
-        if table.name != PersonEvent.__tablename__:
+        if table.name not in NOT_CASES:
             cases += (
                 await session.scalar(
                     select(func.count()).select_from(table).where(column == person_id)
                 )
                 or 0
             )
-    return PersonCard(person, referent, cases, await merge_candidates(session, actor, person))
+    card = PersonCard(person, referent, cases, await merge_candidates(session, actor, person))
+    if read is not None:
+        await record_access(session, actor, person_id=person_id, channel=read.channel, now=read.now)
+    return card
+
+
+NOT_CASES = frozenset({PersonEvent.__tablename__, AccessLogEntry.__tablename__})
+"""Tables naming a person that hold no case of theirs (what happened to the record, who read
+it): a merge moves their rows too, the card does not count them."""
 
 
 def _person_columns() -> list[tuple[Table, Column[Any]]]:

@@ -16,6 +16,7 @@ from core.enums import Barrier, Territory
 from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.models import Offer, Person, Referral
 from services import cases
+from services.access_log import Reading
 from services.cases import RECORDED_CONCURRENTLY, Box, CasePage, CaseView
 from services.consent_withdrawal import check_consent
 from services.person_profile import person_fields
@@ -243,9 +244,12 @@ async def redirect_referral(
     return await get_referral(session, actor, successor_id)
 
 
-async def get_referral(session: AsyncSession, actor: Actor, referral_id: int) -> CaseView:
-    """The referral with its events and the actor's allowed actions; NotFound if not theirs."""
-    return await cases.get_case(session, REFERRAL, actor, referral_id, DETAILS)
+async def get_referral(
+    session: AsyncSession, actor: Actor, referral_id: int, *, read: Reading | None = None
+) -> CaseView:
+    """The referral with its events and the actor's allowed actions; NotFound if not theirs.
+    ``read``: shown to the actor, which the access log records (``cases.get_case``)."""
+    return await cases.get_case(session, REFERRAL, actor, referral_id, DETAILS, read=read)
 
 
 async def list_referrals(
@@ -258,6 +262,7 @@ async def list_referrals(
     overdue: bool | None = None,
     cursor: int | None = None,
     limit: int = 50,
+    read: Reading | None = None,
 ) -> CasePage:
     """Referrals the actor may see, newest first, filtered and paginated by id cursor."""
     return await cases.list_cases(
@@ -270,6 +275,7 @@ async def list_referrals(
         overdue=overdue,
         cursor=cursor,
         limit=limit,
+        read=read,
         options=DETAILS,
     )
 

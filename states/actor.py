@@ -35,10 +35,14 @@ class Actor:
 
     @classmethod
     def of(cls, user: AccountHolder) -> Actor:
-        """``user`` as the domain sees them: their organisation, role and territory."""
+        """``user`` as the domain sees them: their organisation, role and territory.
+
+        The data protection officer acts for no organisation: their account row names the
+        organisation that employs them, but they never see or do anything on its behalf.
+        """
         return cls(
             user_id=user.id,
-            organisation_id=user.organisation_id,
+            organisation_id=None if user.role is Role.DPO else user.organisation_id,
             role=user.role,
             scope_territory=user.scope_territory,
         )

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import MAX_ID
+from core.enums import AccessChannel
 from core.errors import Conflict, InvalidInput, NotFound
-from services import cases, directory
+from services import access_log, cases, directory
+from services.access_log import Reading
 from services.cases import CaseView
 from services.inbox import case_deadlines
 from states.actor import Actor
@@ -36,7 +38,16 @@ from web.rendering import render
 from web.session import WebUser
 
 CaseId = Annotated[int, Path(gt=0, le=MAX_ID)]
-Loader = Callable[[AsyncSession, Actor, int], Awaitable[CaseView]]
+
+
+class Loader(Protocol):
+    """A lifecycle's service reading one case (``read``: to show it, logged)."""
+
+    def __call__(
+        self, session: AsyncSession, actor: Actor, case_id: int, /, *, read: Reading | None = None
+    ) -> Awaitable[CaseView]: ...
+
+
 ChoicesFor = Callable[
     [AsyncSession, Actor, CaseView, datetime], Awaitable[Mapping[str, Sequence[Choice]]]
 ]
@@ -85,7 +96,7 @@ class CasePages:
 
         ``extra`` overrides what ``context`` adds to the page (a form shown again, say).
         """
-        view = await self.load(session, user.actor, case_id)
+        view = await self.load(session, user.actor, case_id, read=Reading(AccessChannel.PAGE, now))
         added = await self.context(session, user, view, now) if self.context else {}
         shown_again = (failed, values, errors)
         actions = await self._action_forms(session, user.actor, view, now, shown_again)
@@ -105,6 +116,9 @@ class CasePages:
                 "error": message,
                 "notice": self._notice(request.query_params.get("fait")),
                 "now": now,
+                "accesses": await access_log.shown_case_accesses(
+                    session, user.actor, self.lifecycle, view.case
+                ),
                 **added,
                 **(extra or {}),
             },

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.routers import (
+    access_log,
     accompaniments,
     account,
     accounts,
@@ -49,6 +50,7 @@ PAGE_ROUTERS = (
     offers.router,
     organisations.router,
     accounts.router,
+    access_log.router,
 )
 """Every router of pages, in the order they are matched."""
 API_PREFIXES = ("/api/", "/auth/", "/users", "/healthz", "/docs", "/openapi", "/redoc")

@@ -25,6 +25,7 @@ from states.policy import (
     may_manage_accounts,
     may_manage_offers,
     may_manage_organisations,
+    may_read_access_log,
     may_read_governance,
     may_view_dashboard,
     may_work_cases,
@@ -95,13 +96,18 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         links.append(NavLink("/accounts", "Comptes"))
     if may_manage_organisations(actor):
         links.append(NavLink("/organisations", "Organisations"))
+    if may_read_access_log(actor):
+        links.append(NavLink("/access-log", "Journal des accès"))
     return links
 
 
 def home_path(user: WebUser) -> str:
-    """Where a user lands after signing in: what awaits their organisation, the dashboard
-    for those who watch delays across organisations, the committees otherwise."""
+    """Where a user lands after signing in: the access log for the DPO, what awaits their
+    organisation, the dashboard for those who watch delays across organisations, the
+    committees otherwise."""
     actor = user.actor
+    if may_read_access_log(actor):
+        return "/access-log"
     if may_work_cases(actor) and not follows_territory(actor):
         return "/inbox"
     if may_view_dashboard(actor):

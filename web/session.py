@@ -169,6 +169,14 @@ class WebUser:
         return Actor.of(self.user)
 
     @property
+    def affiliation(self) -> str:
+        """What the header shows beside the name: the organisation the user acts for, or
+        the role of one who acts for none (the DPO)."""
+        if self.actor.organisation_id is None:
+            return self.user.role.label
+        return self.organisation.name
+
+    @property
     def display_name(self) -> str:
         """The name the header shows."""
         return self.user.full_name or self.user.email

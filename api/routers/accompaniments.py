@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import ActorDep, NowDep, PathId, SessionDep
+from api.deps import ActorDep, NowDep, PathId, ReadDep, SessionDep
 from api.errors import error_responses
 from api.handover_schemas import AccompanimentRead, AccompanimentSummary
 from api.triggers import add_trigger_routes, case_read
@@ -41,11 +41,13 @@ async def start_accompaniment(
     responses=error_responses(401, 404, 422),
 )
 async def get_accompaniment(
-    accompaniment_id: PathId, actor: ActorDep, session: SessionDep
+    accompaniment_id: PathId, actor: ActorDep, session: SessionDep, read: ReadDep
 ) -> AccompanimentRead:
     """An accompaniment with its timeline and the caller's allowed actions (its référent and
-    the coordinators of its territory)."""
-    view = await accompaniment_service.get_accompaniment(session, actor, accompaniment_id)
+    the coordinators of its territory); the read is logged."""
+    view = await accompaniment_service.get_accompaniment(
+        session, actor, accompaniment_id, read=read
+    )
     return case_read(AccompanimentRead, view)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
+from api.deps import ActorDep, Cursor, NowDep, PathId, ReadDep, SessionDep
 from api.errors import error_responses
 from api.handover_schemas import HandoverPage, HandoverRead, HandoverSummary
 from api.triggers import add_trigger_routes, case_read
@@ -38,6 +38,7 @@ async def propose_handover(
 async def list_handovers(
     actor: ActorDep,
     session: SessionDep,
+    read: ReadDep,
     now: NowDep,
     box: Box | None = None,
     state: StateFilter = None,
@@ -45,9 +46,18 @@ async def list_handovers(
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> HandoverPage:
-    """Handovers the caller's organisation proposed (``sent``) or was offered (``received``)."""
+    """Handovers the caller's organisation proposed (``sent``) or was offered (``received``);
+    each listed person's data is a logged read."""
     page = await handover_service.list_handovers(
-        session, actor, now, box=box, state=state, overdue=overdue, cursor=cursor, limit=limit
+        session,
+        actor,
+        now,
+        box=box,
+        state=state,
+        overdue=overdue,
+        cursor=cursor,
+        limit=limit,
+        read=read,
     )
     return HandoverPage(
         items=[HandoverSummary.model_validate(item) for item in page.items],
@@ -56,9 +66,11 @@ async def list_handovers(
 
 
 @router.get("/{handover_id}", response_model=HandoverRead, responses=error_responses(401, 404, 422))
-async def get_handover(handover_id: PathId, actor: ActorDep, session: SessionDep) -> HandoverRead:
-    """A handover with its timeline and the caller's allowed actions."""
-    view = await handover_service.get_handover(session, actor, handover_id)
+async def get_handover(
+    handover_id: PathId, actor: ActorDep, session: SessionDep, read: ReadDep
+) -> HandoverRead:
+    """A handover with its timeline and the caller's allowed actions (the read is logged)."""
+    view = await handover_service.get_handover(session, actor, handover_id, read=read)
     return case_read(HandoverRead, view)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import ActorDep, NowDep, PathId, SessionDep
+from api.deps import ActorDep, NowDep, PathId, ReadDep, SessionDep
 from api.errors import error_responses
 from api.person_schemas import PersonCardRead, PersonRef
 from services import erasure, person_merge
@@ -34,10 +34,12 @@ def _read(card: PersonCard) -> PersonCardRead:
 @router.get(
     "/{person_id}", response_model=PersonCardRead, responses=error_responses(401, 403, 404, 422)
 )
-async def get_person(person_id: PathId, actor: ActorDep, session: SessionDep) -> PersonCardRead:
+async def get_person(
+    person_id: PathId, actor: ActorDep, session: SessionDep, read: ReadDep
+) -> PersonCardRead:
     """A person's record and the records that may be the same human (coordinators, for the
-    persons of their scope)."""
-    return _read(await person_merge.person_card(session, actor, person_id))
+    persons of their scope); the read is logged."""
+    return _read(await person_merge.person_card(session, actor, person_id, read=read))
 
 
 @router.post(

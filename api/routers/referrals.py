@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
+from api.deps import ActorDep, Cursor, NowDep, PathId, ReadDep, SessionDep
 from api.errors import error_responses
 from api.schemas import ReferralPage, ReferralRead, ReferralSummary
 from api.triggers import add_trigger_routes, case_read
@@ -39,6 +39,7 @@ async def create_referral(
 async def list_referrals(
     actor: ActorDep,
     session: SessionDep,
+    read: ReadDep,
     now: NowDep,
     box: Box | None = None,
     state: StateFilter = None,
@@ -46,9 +47,18 @@ async def list_referrals(
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ReferralPage:
-    """Referrals the caller's organisation sent (``box=sent``) or received (``box=received``)."""
+    """Referrals the caller's organisation sent (``box=sent``) or received (``box=received``);
+    each listed person's data is a logged read."""
     page = await referral_service.list_referrals(
-        session, actor, now, box=box, state=state, overdue=overdue, cursor=cursor, limit=limit
+        session,
+        actor,
+        now,
+        box=box,
+        state=state,
+        overdue=overdue,
+        cursor=cursor,
+        limit=limit,
+        read=read,
     )
     return ReferralPage(
         items=[ReferralSummary.model_validate(item) for item in page.items],
@@ -57,9 +67,12 @@ async def list_referrals(
 
 
 @router.get("/{referral_id}", response_model=ReferralRead, responses=error_responses(401, 404, 422))
-async def get_referral(referral_id: PathId, actor: ActorDep, session: SessionDep) -> ReferralRead:
-    """A referral with its timeline and the caller's allowed actions."""
-    return case_read(ReferralRead, await referral_service.get_referral(session, actor, referral_id))
+async def get_referral(
+    referral_id: PathId, actor: ActorDep, session: SessionDep, read: ReadDep
+) -> ReferralRead:
+    """A referral with its timeline and the caller's allowed actions (the read is logged)."""
+    view = await referral_service.get_referral(session, actor, referral_id, read=read)
+    return case_read(ReferralRead, view)
 
 
 add_trigger_routes(router, REFERRAL, ReferralRead, referral_service.DETAILS, id_name="referral_id")

@@ -2,6 +2,7 @@
 
 from core.db import Base
 from core.models.access import LoginThrottle
+from core.models.access_log import AccessLogEntry
 from core.models.accompaniments import Accompaniment, AccompanimentPartner, Handover
 from core.models.committees import ActionItem, Committee, CommitteeMember, Decision, Meeting
 from core.models.directory import Offer, Organisation, PasswordResetToken, User
@@ -11,6 +12,7 @@ from core.models.referrals import Person, Referral
 from core.models.trail import CaseText, Event, OutboxMessage, ReferenceSequence, Timer
 
 __all__ = [
+    "AccessLogEntry",
     "Accompaniment",
     "AccompanimentPartner",
     "ActionItem",

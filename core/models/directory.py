@@ -39,9 +39,21 @@ class Organisation(Base):
 
 
 class User(SQLAlchemyBaseUserTable[int], Base):
-    """A professional with an account; belongs to exactly one organisation."""
+    """A professional with an account; belongs to exactly one organisation.
+
+    The database keeps at most one active data protection officer (DPO) per deployment.
+    """
 
     __tablename__ = "users"
+    __table_args__ = (
+        Index(
+            "uq_users_one_active_dpo",
+            "role",
+            unique=True,
+            postgresql_where=text("role = 'dpo' AND is_active"),
+            sqlite_where=text("role = 'dpo' AND is_active"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -50,8 +50,10 @@ from states.policy.oversight import (
 )
 from states.policy.privacy import (
     is_data_protection_officer,
+    may_ask_case_accesses,
     may_exercise_rights,
     may_read_access_log,
+    may_see_case_accesses,
     may_see_health_data,
     may_see_identity_in_lists,
 )
@@ -76,6 +78,7 @@ __all__ = [
     "follows_territory",
     "governance_readers",
     "is_data_protection_officer",
+    "may_ask_case_accesses",
     "may_assign_actions",
     "may_bring_case_to_committee",
     "may_create_case",
@@ -102,6 +105,7 @@ __all__ = [
     "may_see",
     "may_see_account",
     "may_see_accounts_of",
+    "may_see_case_accesses",
     "may_see_health_data",
     "may_see_identity_in_lists",
     "may_start_accompaniment",

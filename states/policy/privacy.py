@@ -14,7 +14,7 @@ from typing import Any
 
 from core.enums import Role
 from states.actor import Actor
-from states.lifecycle import Lifecycle
+from states.lifecycle import COORDINATORS, Lifecycle
 from states.policy.scope import CASE_ROLES, sides_of
 from states.referral import RECEIVER
 
@@ -66,3 +66,15 @@ def may_see_identity_in_lists(actor: Actor, lifecycle: Lifecycle, case: Any) -> 
     if actor.role not in LIST_SUPERVISORS:
         return True
     return bool(sides_of(actor, lifecycle, case) & set(lifecycle.parties))
+
+
+def may_ask_case_accesses(actor: Actor) -> bool:
+    """Whether ``actor``'s role may ask who consulted a case: the DPO, or a coordinator
+    (for a case of their scope: ``may_see_case_accesses``)."""
+    return actor.role in {Role.DPO, Role.COORDINATOR}
+
+
+def may_see_case_accesses(actor: Actor, sides: frozenset[str]) -> bool:
+    """Whether ``actor``, standing on ``sides`` of a case (``case_sides``), may see who
+    consulted it: the DPO for every case, a coordinator who supervises it."""
+    return actor.role is Role.DPO or (actor.role is Role.COORDINATOR and COORDINATORS in sides)

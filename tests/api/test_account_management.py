@@ -202,3 +202,42 @@ async def test_two_admins_deactivating_each_other_at_once_leave_one_active(
     )
     await session.rollback()
     assert active == 1
+
+
+async def test_one_active_dpo_per_deployment(
+    client: httpx.AsyncClient, world: World, session: AsyncSession, clock: FixedClock
+) -> None:
+    """An admin creates the DPO; a second active one is refused (409, in French) whether
+    created, promoted or reactivated; an organisation admin creates none (403)."""
+    admin = await auth_headers(world.admin)
+
+    def new_dpo(email: str) -> dict[str, object]:
+        return {
+            "email": email,
+            "password": "un-mot-de-passe-solide-2026",
+            "organisation_id": world.coordination.id,
+            "role": "dpo",
+        }
+
+    first = await client.post("/api/users", json=new_dpo("dpo@ville-test.fr"), headers=admin)
+    assert first.status_code == 201, first.text
+    second = await client.post("/api/users", json=new_dpo("dpo2@ville-test.fr"), headers=admin)
+    assert second.status_code == 409
+    assert "déjà actif" in second.json()["detail"]
+    promoted = await client.patch(
+        f"/api/users/{world.outsider_member.id}", json={"role": "dpo"}, headers=admin
+    )
+    assert promoted.status_code == 409
+    manager = await auth_headers(await _org_admin(session, world, clock))
+    by_manager = {**new_dpo("dpo3@epi-test.fr"), "organisation_id": world.receiver.id}
+    assert (await client.post("/api/users", json=by_manager, headers=manager)).status_code == 403
+
+    first_id = first.json()["id"]
+    assert (await client.post(f"/api/users/{first_id}/deactivate", headers=admin)).is_success
+    replacing = await client.post("/api/users", json=new_dpo("dpo2@ville-test.fr"), headers=admin)
+    assert replacing.status_code == 201, replacing.text
+    again = await client.post(f"/api/users/{first_id}/reactivate", headers=admin)
+    assert again.status_code == 409
+    assert "déjà actif" in again.json()["detail"]
+    login = {"username": "dpo2@ville-test.fr", "password": "un-mot-de-passe-solide-2026"}
+    assert (await client.post("/auth/jwt/login", data=login)).status_code == 200

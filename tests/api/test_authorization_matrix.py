@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
+from core.enums import Role
 from core.models import Offer
 from tests.api.authorization_helpers import (
     CALLERS,
@@ -30,7 +31,14 @@ from tests.api.authorization_helpers import (
     trigger_body,
     users_of,
 )
-from tests.factories import World, make_offer, make_organisation, make_user, referral_json
+from tests.factories import (
+    World,
+    auth_headers,
+    make_offer,
+    make_organisation,
+    make_user,
+    referral_json,
+)
 
 # trigger: (state the referral is put in, then the status each caller gets, in CALLERS order)
 #                           referrer receiver outsider coordinator anonymous
@@ -181,3 +189,35 @@ async def test_list(
     assert answer.status_code == 200, answer.text
     ids = [item["id"] for item in answer.json()["items"]]
     assert ids == ([referral_id] if expected == LISTED else [])
+
+
+async def test_the_dpo_sees_and_acts_on_no_case(
+    client: httpx.AsyncClient,
+    world: World,
+    other_offer: Offer,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+) -> None:
+    """The DPO reads the access log, not the cases: 404 on a case and its triggers, 403 on a
+    new referral, an empty listing; and who consulted the case (``/accesses``)."""
+    dpo = await auth_headers(
+        await make_user(session, world.coordination, clock.now(), role=Role.DPO)
+    )
+    referral_id = await referral_in(sessionmaker, world, clock, "submitted")
+    before = await state_and_version(sessionmaker, referral_id)
+    read = await client.get(f"/api/referrals/{referral_id}", headers=dpo)
+    assert read.status_code == 404 and "Quatremer" not in read.text
+    for trigger in ("accept", "cancel", "reassign"):
+        answer = await client.post(
+            f"/api/referrals/{referral_id}/{trigger}",
+            json=trigger_body(trigger, other_offer),
+            headers=dpo,
+        )
+        assert answer.status_code == 404, (trigger, answer.text)
+    assert await state_and_version(sessionmaker, referral_id) == before
+    created = await client.post("/api/referrals", json=referral_json(world.offer), headers=dpo)
+    assert created.status_code == 403
+    assert (await client.get("/api/referrals", headers=dpo)).json()["items"] == []
+    accesses = await client.get(f"/api/referrals/{referral_id}/accesses", headers=dpo)
+    assert accesses.status_code == 200 and accesses.json() == []

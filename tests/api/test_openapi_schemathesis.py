@@ -127,6 +127,7 @@ ADMIN_OPERATIONS = frozenset(
     }
 )
 COORDINATOR_PATHS = ("/api/referrals/{referral_id}/", "/api/overdue", "/api/outbox")
+DPO_PATHS = ("/api/access-log",)
 # Committees, meetings and the secretariat's triggers on decisions run as a secretary.
 SECRETARY_PATHS = ("/api/committees", "/api/meetings", "/api/decisions/{decision_id}/")
 
@@ -146,7 +147,8 @@ class Seed:
     ids: dict[str, list[int]]
     """Real ids by the name of the parameter or field that takes them."""
     headers: dict[str, dict[str, str]]
-    """Bearer headers by identity: ``admin``, ``coordinator``, ``receiver``."""
+    """Bearer headers by identity: ``admin``, ``coordinator``, ``receiver``, ``secretary``,
+    ``dpo``."""
     login: dict[str, str]
     """The login form of a real account."""
 
@@ -252,6 +254,7 @@ async def seed(
             "coordinator": world.coordinator,
             "receiver": world.receiver_member,
             "secretary": secretary_user,
+            "dpo": await make_user(session, world.coordination, now, role=Role.DPO),
         }
         login = {"username": world.referrer.email, "password": PASSWORD}
     yield Seed(ids, {name: await auth_headers(user) for name, user in users.items()}, login)
@@ -340,6 +343,8 @@ def current_seed(seed: Seed) -> Iterator[Seed]:
 
 
 def _identity(case: schemathesis.Case[Any]) -> str:
+    if case.path.startswith(DPO_PATHS):
+        return "dpo"
     if (case.method.upper(), case.path) in ADMIN_OPERATIONS:
         return "admin"
     if case.path.startswith(COORDINATOR_PATHS):

@@ -48,6 +48,7 @@ PAGES = (
     "/offers",
     "/accounts",
     "/organisations",
+    "/access-log",
 )
 """Every page a menu entry may lead to, whatever the role."""
 
@@ -57,7 +58,7 @@ does) rather than a refusal."""
 
 MENU = re.compile(r'<nav class="main-nav".*?</nav>', re.S)
 HREF = re.compile(r'href="([^"]+)"')
-ROLES = ("member", "org_admin", "coordinator", "secretary", "admin")
+ROLES = ("member", "org_admin", "coordinator", "secretary", "admin", "dpo")
 
 
 @dataclass
@@ -78,6 +79,7 @@ async def cast(session: AsyncSession, clock: FixedClock, world: World) -> Cast:
         "coordinator": world.coordinator,
         "secretary": await make_user(session, world.sender, now, role=Role.SECRETARY),
         "admin": await make_user(session, world.sender, now, role=Role.ADMIN),
+        "dpo": await make_user(session, world.sender, now, role=Role.DPO),
     }
     referral = await referral_service.create_referral(
         session, actor_of(world.referrer), referral_create(world.offer), now

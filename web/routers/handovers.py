@@ -9,7 +9,9 @@ from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.enums import AccessChannel
 from services import directory, handover_service, person_merge
+from services.access_log import Reading
 from services.cases import Box
 from services.handover_service import HandoverCreate
 from services.inbox import escalation_deadlines
@@ -136,11 +138,13 @@ async def person_page(
     person_id: PathId,
     user: WebUserDep,
     session: SessionDep,
+    now: NowDep,
     fait: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
     """Who accompanied the person, and when: for the organisations that know them only; for
-    the coordination, the records that may be the same person too."""
-    person = await handover_service.get_person(session, user.actor, person_id)
+    the coordination, the records that may be the same person too. The read is logged."""
+    read = Reading(AccessChannel.PAGE, now)
+    person = await handover_service.get_person(session, user.actor, person_id, read=read)
     history = await handover_service.person_history(session, user.actor, person_id)
     organisations = {item.id: item.name for item in await directory.list_organisations(session)}
     current = next((item for item in history if item.ended_at is None), None)

@@ -3,6 +3,7 @@ confirms."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Query, Request, Response
@@ -10,8 +11,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import MAX_ID
-from core.enums import ERASURE_REASONS
+from core.enums import ERASURE_REASONS, AccessChannel
 from services import erasure, person_merge
+from services.access_log import Reading
 from services.erasure import ErasureRequest
 from services.person_merge import PersonMerge
 from web.deps import NowDep, PathId, SessionDep, WebUserDep
@@ -31,10 +33,13 @@ async def _comparison(
     person_id: int,
     other_id: int,
     state: FormState,
+    now: datetime,
 ) -> Response:
-    """Both records side by side, and the button that merges the second into the first."""
-    kept = await person_merge.person_card(session, user.actor, person_id)
-    merged = await person_merge.person_card(session, user.actor, other_id)
+    """Both records side by side, and the button that merges the second into the first
+    (two reads of a person's data, logged)."""
+    read = Reading(AccessChannel.PAGE, now)
+    kept = await person_merge.person_card(session, user.actor, person_id, read=read)
+    merged = await person_merge.person_card(session, user.actor, other_id, read=read)
     return render(
         request,
         "person_merge.html",
@@ -54,10 +59,11 @@ async def merge_page(
     person_id: PathId,
     user: WebUserDep,
     session: SessionDep,
+    now: NowDep,
     autre: Annotated[int, Query(ge=1, le=MAX_ID)],
 ) -> Response:
     """Compare the record with another one (``autre``) before merging it in."""
-    return await _comparison(request, session, user, person_id, autre, FormState())
+    return await _comparison(request, session, user, person_id, autre, FormState(), now)
 
 
 @router.post("/persons/{person_id}/merge")
@@ -76,7 +82,7 @@ async def merge(
         return RedirectResponse(outcome, status_code=303)
     other = form.get("other_id")
     other_id = int(other) if isinstance(other, str) and other.isdigit() else person_id
-    return await _comparison(request, session, user, person_id, other_id, outcome)
+    return await _comparison(request, session, user, person_id, other_id, outcome, now)
 
 
 async def _erasure_page(

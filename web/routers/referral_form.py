@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
@@ -12,10 +13,11 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.enums import OfferCategory, Territory
+from core.enums import AccessChannel, OfferCategory, Territory
 from core.errors import Conflict, Forbidden, IdentityConflict, InvalidInput, OfferUnreachable
 from core.models import Referral
 from services import directory, referral_service
+from services.access_log import Reading
 from services.cases import CaseView
 from services.referral_service import RedirectFields
 from services.suggestions import suggested_offers
@@ -166,6 +168,7 @@ async def new_referral(
     request: Request,
     user: WebUserDep,
     session: SessionDep,
+    now: NowDep,
     category: Annotated[str, Query(max_length=64)] = "",
     territory: Annotated[str, Query(max_length=16)] = "",
     q: SearchText = "",
@@ -235,8 +238,11 @@ def may_redirect(actor: Actor, view: CaseView) -> bool:
     )
 
 
-async def _redirectable(session: AsyncSession, user: WebUser, referral_id: int) -> Referral:
-    view = await referral_service.get_referral(session, user.actor, referral_id)
+async def _redirectable(
+    session: AsyncSession, user: WebUser, referral_id: int, now: datetime
+) -> Referral:
+    read = Reading(AccessChannel.PAGE, now)  # the page shows the person's name and motive
+    view = await referral_service.get_referral(session, user.actor, referral_id, read=read)
     if not may_redirect_referral(sides_of(user.actor, REFERRAL, view.case)):
         raise Forbidden("Seule la structure qui a orienté la personne peut la réorienter.")
     if not may_redirect(user.actor, view):
@@ -255,12 +261,13 @@ async def redirect_page(
     referral_id: CaseId,
     user: WebUserDep,
     session: SessionDep,
+    now: NowDep,
     category: Annotated[str, Query(max_length=64)] = "",
     territory: Annotated[str, Query(max_length=16)] = "",
     q: SearchText = "",
 ) -> Response:
     """Send a returned or expired referral on to another offer: choose it, say why."""
-    referral = await _redirectable(session, user, referral_id)
+    referral = await _redirectable(session, user, referral_id, now)
     return await _creation_page(
         request, session, OfferSearch(category, territory, q),
         values={"motive": referral.motive}, redirect_from=referral,
@@ -277,7 +284,7 @@ async def redirect(
         data = RedirectFields.model_validate(posted_values(RedirectFields, form))
         view = await referral_service.redirect_referral(session, user.actor, referral_id, data, now)
     except (ValidationError, InvalidInput, OfferUnreachable) as refused:
-        referral = await _redirectable(session, user, referral_id)
+        referral = await _redirectable(session, user, referral_id, now)
         errors, message = _refusal(refused)
         return await _creation_page(
             request, session, OfferSearch.of(form), values=form_values(form), errors=errors,
