@@ -3,6 +3,7 @@
 from core.db import Base
 from core.models.access import LoginThrottle
 from core.models.accompaniments import Accompaniment, AccompanimentPartner, Handover
+from core.models.audit import AuditEntry, MeetingAmendment
 from core.models.committees import ActionItem, Committee, CommitteeMember, Decision, Meeting
 from core.models.directory import Offer, Organisation, PasswordResetToken, User
 from core.models.invitations import Invitation
@@ -14,6 +15,7 @@ __all__ = [
     "Accompaniment",
     "AccompanimentPartner",
     "ActionItem",
+    "AuditEntry",
     "Base",
     "Committee",
     "CommitteeMember",
@@ -23,6 +25,7 @@ __all__ = [
     "Invitation",
     "LoginThrottle",
     "Meeting",
+    "MeetingAmendment",
     "Offer",
     "Organisation",
     "OutboxMessage",
