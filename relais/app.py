@@ -12,6 +12,7 @@ from api.errors import http_error, install_error_handlers
 from api.routers import (
     accompaniments,
     actions,
+    audit,
     auth,
     committees,
     data_inclusion,
@@ -90,6 +91,7 @@ def create_app(
     app.include_router(actions.router)
     app.include_router(supervision.router)
     app.include_router(todo.router)
+    app.include_router(audit.router)
     install_pages(app, other_clients=http_error)
     # The last added is the outermost: every answer, a 413 or a 401 of the limits included,
     # carries the security headers.

@@ -25,6 +25,15 @@ PUBLICS_TITLE = "Publics de la personne"
 SITUATION_TITLE = "Situation administrative (ancien champ : préférez « publics »)"
 
 
+INFORMATION_NOTICE_PATH = "/information-notice"
+"""The public, printable information notice the referrer gives the person."""
+CONSENT_DESCRIPTION = (
+    "The referrer attests the person was given the information notice "
+    f"([notice d'information]({INFORMATION_NOTICE_PATH}): purposes, recipients, retention, "
+    "rights and whom to ask) and agreed to the sharing."
+)
+
+
 class SubmitFields(Payload):
     """``submit``: the consent was attested when the referral was written; a person matching
     none of the offer's publics needs a justification."""
@@ -162,9 +171,6 @@ class ReferralCreate(Payload):
     barriers: list[Barrier] = Field(
         default_factory=list, max_length=len(Barrier), title="Freins périphériques à l'emploi"
     )
-    consent: bool = Field(
-        description="The referrer attests the person was informed and agreed to the sharing.",
-        title="Accord de la personne",
-    )
+    consent: bool = Field(description=CONSENT_DESCRIPTION, title="Accord de la personne")
     submit: bool = True
     eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)

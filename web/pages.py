@@ -24,6 +24,7 @@ from web.routers import (
     organisations,
     password,
     persons,
+    privacy,
     referral_form,
     referrals,
 )
@@ -47,6 +48,7 @@ PAGE_ROUTERS = (
     offers.router,
     organisations.router,
     accounts.router,
+    privacy.router,
 )
 """Every router of pages, in the order they are matched."""
 API_PREFIXES = ("/api/", "/auth/", "/users", "/healthz", "/docs", "/openapi", "/redoc")

@@ -25,6 +25,7 @@ from states.policy import (
     may_manage_accounts,
     may_manage_offers,
     may_manage_organisations,
+    may_read_audit,
     may_read_governance,
     may_view_dashboard,
     may_work_cases,
@@ -94,6 +95,8 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         links.append(NavLink("/accounts", "Comptes"))
     if may_manage_organisations(actor):
         links.append(NavLink("/organisations", "Organisations"))
+    if may_read_audit(actor):
+        links.append(NavLink("/audit", "Journal des modifications"))
     return links
 
 
