@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
@@ -57,8 +58,8 @@ async def test_organisations_write_their_changes_and_refusals_nothing(
     admin_id, coordination_id = world.admin.id, world.coordination.id
     now = clock.now()
     created = await directory.create_organisation(
-        session, admin, name="Cap emploi Paris", kind=OrganisationKind.CAP_EMPLOI, territory=Territory.PARIS,
-        now=now,
+        session, admin, name="Cap emploi Paris", kind=OrganisationKind.CAP_EMPLOI,
+        territory=Territory.PARIS, now=now,
     )  # fmt: skip
     created_id = created.id
     with pytest.raises(AlreadyExists):
@@ -200,3 +201,22 @@ async def test_committee_memberships_and_meetings_write_their_changes(
     assert entries[0].entity_id == entries[1].entity_id
     assert entries[2].changes["place"] == {"from": None, "to": "Salle 1"}
     assert entries[3].changes == {"place": {"from": "Salle 1", "to": "Salle 2"}}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_entries SET action = 'created'", "DELETE FROM audit_entries"],
+)
+async def test_the_trail_is_append_only_on_postgresql(
+    session: AsyncSession, world: World, clock: FixedClock, is_postgres: bool, statement: str
+) -> None:
+    if not is_postgres:
+        pytest.skip("the database refuses it on PostgreSQL only")
+    await directory.update_organisation(
+        session, actor_of(world.admin), world.outsider.id,
+        OrganisationUpdate(territory=Territory.ARR_20), now=clock.now(),
+    )  # fmt: skip
+    with pytest.raises(DBAPIError, match="append-only"):
+        await session.execute(text(statement))
+    await session.rollback()
+    assert [entry.action for entry in await _entries(session)] == ["updated"]
