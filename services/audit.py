@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Forbidden, InvalidInput
@@ -187,8 +187,3 @@ async def read_audit(
     )  # fmt: skip
     lines = [AuditLine(entry, email, name) for entry, email, name in rows[:PAGE_SIZE]]
     return AuditPage(lines=lines, page=page, has_next=len(rows) > PAGE_SIZE)
-
-
-async def count_entries(session: AsyncSession) -> int:
-    """How many entries the trail holds (for tests and the page's heading)."""
-    return int(await session.scalar(select(func.count()).select_from(AuditEntry)) or 0)

@@ -24,6 +24,13 @@ async def test_admins_and_the_dpo_read_the_trail_others_do_not(
     assert changed.status_code == 200
     refused = await client.patch(path, json={"name": "EPI Paris Centre"}, headers=admin)
     assert refused.status_code == 409
+    made = await client.post(
+        "/api/users",
+        json={"email": "nouvelle@caf-test.fr", "password": "trois-pommes-sur-un-velo",
+              "organisation_id": world.outsider.id, "role": "member"},
+        headers=admin,
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
     role = await client.patch(
         f"/api/users/{world.outsider_member.id}", json={"role": "org_admin"}, headers=admin
     )
@@ -42,8 +49,13 @@ async def test_admins_and_the_dpo_read_the_trail_others_do_not(
         assert entry["changes"] == {"territory": {"from": "paris", "to": "75020"}}
         assert (entry["actor_email"], entry["actor_organisation"]) == ("admin@test.fr", "EPEC")
     everything = (await client.get("/api/audit", headers=admin)).json()["items"]
-    assert [item["entity_kind"] for item in everything] == ["user", "organisation"]  # newest first
+    assert [(item["entity_kind"], item["action"]) for item in everything] == [
+        ("user", "updated"), ("user", "created"), ("organisation", "updated"),
+    ]  # newest first  # fmt: skip
     assert everything[0]["changes"] == {"role": {"from": "member", "to": "org_admin"}}
+    created = everything[1]["changes"]
+    assert created["email"] == {"from": None, "to": "nouvelle@caf-test.fr"}
+    assert "password" not in created and "hashed_password" not in created
 
     for user in (world.coordinator, world.referrer):
         assert (await client.get("/api/audit", headers=await auth_headers(user))).status_code == 403
