@@ -48,6 +48,7 @@ PAGES = (
     "/offers",
     "/accounts",
     "/organisations",
+    "/audit",
 )
 """Every page a menu entry may lead to, whatever the role."""
 
