@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel, computed_field
+from pydantic import BaseModel, Field, computed_field
 
 from api.schemas import EventRead, OrganisationRef, Read
 from core.enums import CommitteeKind, DecisionKind, PlanAxis, Territory
@@ -46,6 +46,9 @@ class MeetingRead(MeetingRef):
     duration_minutes: int
     agenda: str
     minutes: str | None
+    minutes_published_at: datetime | None = Field(
+        description="Publication du compte rendu : il ne se modifie plus, il se rectifie."
+    )
     created_at: datetime
 
     @computed_field  # type: ignore[prop-decorator]
@@ -53,6 +56,21 @@ class MeetingRead(MeetingRef):
     def ends_at(self) -> datetime:
         """When the meeting is planned to end."""
         return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class AmendmentRead(Read):
+    """A rectificatif to published minutes, beside the unchanged original."""
+
+    id: int
+    text: str
+    published_at: datetime
+    author: str | None = None
+
+
+class MeetingDetail(MeetingRead):
+    """A meeting with the amendments to its published minutes, oldest first."""
+
+    amendments: list[AmendmentRead] = Field(default_factory=list)
 
 
 class MeetingPage(BaseModel):

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=8, ge=1, le=50)
     var_dir: str = "./var"
     retention_months: int = Field(default=24, ge=1)
+    # Whom a person asks about their data (the DPO): shown in the information notice.
+    privacy_contact: str = Field(default="", max_length=300)
+    # A Markdown file replacing the default information notice (raw HTML in it is escaped).
+    information_notice_file: Path | None = None
     page_size_max: int = Field(default=100, ge=1, le=1000)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     """The largest request body accepted, in bytes; a larger one is refused (413) unread."""
@@ -64,6 +68,14 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(default=15 * 60, ge=1, le=7 * 24 * 3600)
     login_lockout_seconds: int = Field(default=60, ge=1, le=24 * 3600)
     login_lockout_max_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+
+    @model_validator(mode="after")
+    def _notice_file_exists(self) -> Self:
+        if self.information_notice_file is not None and not self.information_notice_file.is_file():
+            raise ValueError(
+                "RELAIS_INFORMATION_NOTICE_FILE doit désigner un fichier Markdown lisible"
+            )
+        return self
 
     @model_validator(mode="after")
     def _lockouts_in_order(self) -> Self:

@@ -95,7 +95,7 @@ async def deactivate_by_email(session: AsyncSession, email: str) -> User:
     user = await find_account(session, email)
     if user is None:
         raise NotFound(f"Aucun compte pour {email}.")
-    return await deactivate_account(session, Actor.operator(), user.id)
+    return await deactivate_account(session, Actor.operator(), user.id, now=SystemClock().now())
 
 
 async def set_password_by_email(

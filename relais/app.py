@@ -15,6 +15,7 @@ from api.routers import (
     access_log,
     accompaniments,
     actions,
+    audit,
     auth,
     committees,
     data_inclusion,
@@ -62,6 +63,7 @@ API_ROUTERS = (
     supervision.router,
     todo.router,
     access_log.router,
+    audit.router,
 )
 """The API's routers after sign-in's, in the order they are matched."""
 

@@ -10,6 +10,8 @@ receives no more emails (``states.recipients`` reads active accounts only).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi_users import exceptions as user_errors
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +21,7 @@ from core.db import end_reads, transaction
 from core.enums import Role
 from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Organisation, User
+from services.audit import USER_FIELDS, record_change, snapshot
 from services.auth import UserManager, end_sessions
 from services.inputs import AccountCreate, AccountUpdate, ContactUpdate, UserCreate
 from states.actor import Actor
@@ -119,6 +122,11 @@ async def create_account(
             await _check_one_dpo(session)
         user = User(**values)
         session.add(user)
+        await session.flush()
+        await record_change(
+            session, actor, "user", user.id, "created", {}, snapshot(user, USER_FIELDS),
+            user_create.created_at,
+        )  # fmt: skip
     return user
 
 
@@ -193,7 +201,7 @@ async def keep_an_admin(session: AsyncSession, leaving: set[int]) -> None:
 
 
 async def update_account(
-    session: AsyncSession, actor: Actor, user_id: int, data: AccountUpdate
+    session: AsyncSession, actor: Actor, user_id: int, data: AccountUpdate, *, now: datetime
 ) -> User:
     """Change an account's name, work phone, role or territory; see ``AccountUpdate`` for nulls.
 
@@ -203,6 +211,7 @@ async def update_account(
     given = data.model_fields_set
     async with transaction(session):
         user = await _managed_account(session, actor, user_id)
+        before = snapshot(user, USER_FIELDS)
         role = data.role or user.role
         if role is not user.role:
             if not may_manage_users_of(actor, user.organisation_id, role):
@@ -232,10 +241,14 @@ async def update_account(
         user.role = role
         user.is_superuser = role is Role.ADMIN
         user.scope_territory = territory
+        after = snapshot(user, USER_FIELDS)
+        await record_change(session, actor, "user", user.id, "updated", before, after, now)
     return user
 
 
-async def update_own_contact(session: AsyncSession, actor: Actor, data: ContactUpdate) -> User:
+async def update_own_contact(
+    session: AsyncSession, actor: Actor, data: ContactUpdate, *, now: datetime
+) -> User:
     """Change the caller's own name and work phone (any signed-in person, for themselves):
     what the partners of their cases read to reach them."""
     if actor.user_id is None:
@@ -250,14 +263,19 @@ async def update_own_contact(session: AsyncSession, actor: Actor, data: ContactU
                 .execution_options(populate_existing=True)
             )
         ).scalar_one()
+        before = snapshot(user, USER_FIELDS)
         if "full_name" in given:
             user.full_name = data.full_name
         if "work_phone" in given:
             user.work_phone = data.work_phone
+        after = snapshot(user, USER_FIELDS)
+        await record_change(session, actor, "user", user.id, "updated", before, after, now)
     return user
 
 
-async def deactivate_account(session: AsyncSession, actor: Actor, user_id: int) -> User:
+async def deactivate_account(
+    session: AsyncSession, actor: Actor, user_id: int, *, now: datetime
+) -> User:
     """Deactivate an account: it cannot sign in and receives no email; its cases stay with its
     organisation. Refused (409) for one's own account and for the last active admin."""
     async with transaction(session):
@@ -274,10 +292,16 @@ async def deactivate_account(session: AsyncSession, actor: Actor, user_id: int) 
             await keep_an_admin(session, {user.id})
         user.is_active = False
         await end_sessions(session, user)
+        await record_change(
+            session, actor, "user", user.id, "deactivated",
+            {"is_active": True}, {"is_active": False}, now,
+        )  # fmt: skip
     return user
 
 
-async def reactivate_account(session: AsyncSession, actor: Actor, user_id: int) -> User:
+async def reactivate_account(
+    session: AsyncSession, actor: Actor, user_id: int, *, now: datetime
+) -> User:
     """Let a deactivated account sign in again (its organisation must be active)."""
     async with transaction(session):
         user = await _managed_account(session, actor, user_id)
@@ -293,4 +317,8 @@ async def reactivate_account(session: AsyncSession, actor: Actor, user_id: int) 
                 allowed_actions=[],
             )
         user.is_active = True
+        await record_change(
+            session, actor, "user", user.id, "reactivated",
+            {"is_active": False}, {"is_active": True}, now,
+        )  # fmt: skip
     return user

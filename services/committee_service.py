@@ -17,12 +17,11 @@ from sqlalchemy.orm import selectinload
 from core.business_days import PARIS
 from core.db import transaction
 from core.enums import CommitteeKind, Territory
-from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
-from core.models import Committee, CommitteeMember, Decision, Meeting, Organisation
+from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
+from core.models import Committee, CommitteeMember, Meeting, Organisation
 from core.pagination import Page, fetch_page
-from states import timers
+from services.audit import MEETING_FIELDS, record_change, snapshot
 from states.actor import Actor
-from states.decision import DECISION
 from states.policy import may_manage_committees, may_manage_meetings, may_read_governance
 
 NOT_SECRETARIAT_COMMITTEES = (
@@ -121,11 +120,22 @@ async def create_committee(
     async with transaction(session, conflict=taken):
         session.add(committee)
         await session.flush()
-        session.add_all(
-            CommitteeMember(committee_id=committee.id, organisation_id=organisation.id)
-            for organisation in members
-        )
+        for organisation in members:
+            await _seat(session, actor, committee.id, organisation.id, now)
     return CommitteeView(committee, sorted(members, key=lambda organisation: organisation.name))
+
+
+async def _seat(
+    session: AsyncSession, actor: Actor, committee_id: int, organisation_id: int, now: datetime
+) -> None:
+    """Seat an organisation on a committee, the seat written in the trail."""
+    membership = CommitteeMember(committee_id=committee_id, organisation_id=organisation_id)
+    session.add(membership)
+    await session.flush()
+    seat = {"committee_id": committee_id, "organisation_id": organisation_id}
+    await record_change(
+        session, actor, "committee_membership", membership.id, "created", {}, seat, now
+    )
 
 
 async def _committee(session: AsyncSession, committee_id: int) -> Committee:
@@ -164,7 +174,7 @@ async def list_committees(
 
 
 async def add_member(
-    session: AsyncSession, actor: Actor, committee_id: int, organisation_id: int
+    session: AsyncSession, actor: Actor, committee_id: int, organisation_id: int, *, now: datetime
 ) -> CommitteeView:
     """Seat an organisation on a committee; AlreadyExists if it already sits there."""
     committee = await _committee(session, committee_id)
@@ -181,12 +191,12 @@ async def add_member(
     if seated is not None:
         raise already
     async with transaction(session, conflict=already):
-        session.add(CommitteeMember(committee_id=committee.id, organisation_id=organisation.id))
+        await _seat(session, actor, committee.id, organisation.id, now)
     return CommitteeView(committee, await _members(session, committee.id))
 
 
 async def remove_member(
-    session: AsyncSession, actor: Actor, committee_id: int, organisation_id: int
+    session: AsyncSession, actor: Actor, committee_id: int, organisation_id: int, *, now: datetime
 ) -> CommitteeView:
     """An organisation leaves a committee; NotFound if it did not sit there."""
     committee = await _committee(session, committee_id)
@@ -205,6 +215,10 @@ async def remove_member(
             f"L'organisation {organisation_id} ne siège pas au comité « {committee.name} »."
         )
     async with transaction(session):
+        seat = {"committee_id": committee.id, "organisation_id": organisation_id}
+        await record_change(
+            session, actor, "committee_membership", membership.id, "removed", seat, {}, now
+        )
         await session.delete(membership)
     return CommitteeView(committee, await _members(session, committee.id))
 
@@ -239,6 +253,11 @@ async def create_meeting(
     )
     async with transaction(session):
         session.add(meeting)
+        await session.flush()
+        await record_change(
+            session, actor, "meeting", meeting.id, "created", {},
+            snapshot(meeting, MEETING_FIELDS), now,
+        )  # fmt: skip
     return await get_meeting(session, actor, meeting.id)
 
 
@@ -302,71 +321,3 @@ async def list_meetings(
         .order_by(Meeting.starts_at, Meeting.id)
     )
     return await fetch_page(session, statement, Meeting.id, limit)
-
-
-async def update_meeting(
-    session: AsyncSession,
-    actor: Actor,
-    meeting_id: int,
-    *,
-    starts_at: datetime | None = None,
-    duration_minutes: int | None = None,
-    place: str | None = None,
-    agenda: str | None = None,
-    minutes: str | None = None,
-    now: datetime,
-) -> Meeting:
-    """Change a meeting: its date, duration, place and agenda until it starts, then its minutes.
-
-    Moving a meeting moves the deadlines of the items scheduled on it.
-    """
-    meeting = await get_meeting(session, actor, meeting_id)
-    if not may_manage_meetings(actor):
-        raise Forbidden(NOT_SECRETARIAT_MEETINGS)
-    started = meeting.starts_at <= now
-    planning = {
-        "starts_at": starts_at,
-        "duration_minutes": duration_minutes,
-        "place": place,
-        "agenda": agenda,
-    }
-    changes = {key: value for key, value in planning.items() if value is not None}
-    if changes and started:
-        raise Conflict(
-            "La réunion a commencé : sa date, son lieu et son ordre du jour ne changent plus ; "
-            "seul le compte rendu peut encore être écrit."
-        )
-    if minutes is not None and not started:
-        raise Conflict("Le compte rendu s'écrit une fois la réunion commencée.")
-    if starts_at is not None and starts_at <= now:
-        raise InvalidInput(
-            "Une réunion ne se déplace que vers une date à venir.", field="starts_at"
-        )
-    moved = starts_at is not None and starts_at != meeting.starts_at
-    async with transaction(session):
-        for key, value in changes.items():
-            setattr(meeting, key, value)
-        if minutes is not None:
-            meeting.minutes = minutes
-        if moved:
-            await _move_scheduled_items(session, meeting, now)
-    return await get_meeting(session, actor, meeting.id)
-
-
-async def _move_scheduled_items(session: AsyncSession, meeting: Meeting, now: datetime) -> None:
-    """The items scheduled on a moved meeting follow it, and so do their deadlines.
-
-    A decision's ``scheduled`` timers count from its meeting: they are closed and opened
-    again from the new date, as the engine would on entering the state.
-    """
-    decisions = (
-        await session.execute(
-            select(Decision)
-            .where(Decision.meeting_id == meeting.id, Decision.state == "scheduled")
-            .with_for_update()
-        )
-    ).scalars()
-    for decision in decisions:
-        decision.meeting_at = meeting.starts_at
-        await timers.reset_timers(session, DECISION, decision, now)
-    await session.flush()

@@ -21,6 +21,7 @@ from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFou
 from core.models import Offer, Organisation, User
 from core.pagination import Page, keyset_page
 from services.accounts import ACTIVE_USER, keep_an_admin
+from services.audit import OFFER_FIELDS, ORGANISATION_FIELDS, record_change, snapshot
 from services.auth import end_sessions
 from services.inputs import OrganisationUpdate
 from states.actor import Actor
@@ -52,6 +53,11 @@ async def create_organisation(
     organisation = Organisation(name=name, kind=kind, territory=territory, created_at=now)
     async with transaction(session, conflict=taken):
         session.add(organisation)
+        await session.flush()
+        await record_change(
+            session, actor, "organisation", organisation.id, "created", {},
+            snapshot(organisation, ORGANISATION_FIELDS), now,
+        )  # fmt: skip
     return organisation
 
 
@@ -78,7 +84,12 @@ async def _locked_organisation(
 
 
 async def update_organisation(
-    session: AsyncSession, actor: Actor, organisation_id: int, data: OrganisationUpdate
+    session: AsyncSession,
+    actor: Actor,
+    organisation_id: int,
+    data: OrganisationUpdate,
+    *,
+    now: datetime,
 ) -> Organisation:
     """Change an organisation's name, kind or territory (admins); names stay unique."""
     taken = AlreadyExists(f"L'organisation « {data.name} » existe déjà.")
@@ -88,15 +99,20 @@ async def update_organisation(
             same = await find_organisation(session, data.name)
             if same is not None:
                 raise taken
+        before = snapshot(organisation, ORGANISATION_FIELDS)
         for field in ("name", "kind", "territory"):
             value = getattr(data, field)
             if value is not None:
                 setattr(organisation, field, value)
+        after = snapshot(organisation, ORGANISATION_FIELDS)
+        await record_change(
+            session, actor, "organisation", organisation.id, "updated", before, after, now
+        )
     return organisation
 
 
 async def deactivate_organisation(
-    session: AsyncSession, actor: Actor, organisation_id: int
+    session: AsyncSession, actor: Actor, organisation_id: int, *, now: datetime
 ) -> Organisation:
     """Deactivate an organisation (admins): its accounts are deactivated and its offers
     closed, its cases stay its own. Refused (409) for the admin's own organisation, and when
@@ -125,15 +141,38 @@ async def deactivate_organisation(
         for user in members:
             user.is_active = False
             await end_sessions(session, user)
-        await session.execute(
-            update(Offer).where(Offer.organisation_id == organisation.id).values(is_active=False)
-        )
+            await record_change(
+                session, actor, "user", user.id, "deactivated",
+                {"is_active": True}, {"is_active": False}, now,
+            )  # fmt: skip
+        await _close_offers(session, actor, organisation.id, now)
         organisation.is_active = False
+        await record_change(
+            session, actor, "organisation", organisation.id, "deactivated",
+            {"is_active": True}, {"is_active": False}, now,
+        )  # fmt: skip
     return organisation
 
 
+async def _close_offers(
+    session: AsyncSession, actor: Actor, organisation_id: int, now: datetime
+) -> None:
+    """Close every open offer of a deactivated organisation, each closing in the trail."""
+    closed = await session.execute(
+        update(Offer)
+        .where(Offer.organisation_id == organisation_id, Offer.is_active.is_(True))
+        .values(is_active=False)
+        .returning(Offer.id)
+    )
+    for offer_id in closed.scalars():
+        await record_change(
+            session, actor, "offer", offer_id, "deactivated",
+            {"is_active": True}, {"is_active": False}, now,
+        )  # fmt: skip
+
+
 async def reactivate_organisation(
-    session: AsyncSession, actor: Actor, organisation_id: int
+    session: AsyncSession, actor: Actor, organisation_id: int, *, now: datetime
 ) -> Organisation:
     """Reactivate an organisation (admins); its accounts and offers stay closed until
     reactivated and reopened one by one."""
@@ -142,6 +181,10 @@ async def reactivate_organisation(
         if organisation.is_active:
             raise Conflict("Cette organisation est déjà active.", allowed_actions=["deactivate"])
         organisation.is_active = True
+        await record_change(
+            session, actor, "organisation", organisation.id, "reactivated",
+            {"is_active": False}, {"is_active": True}, now,
+        )  # fmt: skip
     return organisation
 
 
@@ -244,11 +287,20 @@ async def create_offer(
     offer = Offer(organisation_id=organisation_id, created_at=now, **values)
     async with transaction(session):
         session.add(offer)
+        await session.flush()
+        await record_change(
+            session, actor, "offer", offer.id, "created", {}, snapshot(offer, OFFER_FIELDS), now
+        )
     return offer
 
 
 async def update_offer(
-    session: AsyncSession, actor: Actor, offer_id: int, fields: Mapping[str, Any]
+    session: AsyncSession,
+    actor: Actor,
+    offer_id: int,
+    fields: Mapping[str, Any],
+    *,
+    now: datetime,
 ) -> Offer:
     """Change the given fields of an offer; ``None`` leaves a field as it is."""
     offer = await get_offer(session, offer_id)
@@ -264,8 +316,11 @@ async def update_offer(
     }
     _check_deadlines({**current, **changes})
     async with transaction(session):
+        before = snapshot(offer, OFFER_FIELDS)
         for key, value in changes.items():
             setattr(offer, key, value)
+        after = snapshot(offer, OFFER_FIELDS)
+        await record_change(session, actor, "offer", offer.id, "updated", before, after, now)
     return offer
 
 

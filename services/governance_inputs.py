@@ -104,6 +104,12 @@ class MeetingUpdate(Payload):
     minutes: Minutes | None = Field(default=None, title="Compte rendu")
 
 
+class AmendmentCreate(Payload):
+    """A rectificatif to published minutes: its text, published beside the original."""
+
+    text: Minutes = Field(title="Rectificatif")
+
+
 class DecisionCreate(Payload):
     """A proposal put to a committee by the caller's organisation."""
 

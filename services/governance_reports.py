@@ -20,6 +20,7 @@ from core.errors import Forbidden
 from core.models import ActionItem, Committee, Decision, Event, Meeting, Organisation
 from services.committee_service import get_committee, get_meeting
 from services.decision_service import year_bounds
+from services.meeting_service import Amendment, list_amendments
 from states import timers
 from states.action import ACTION
 from states.actor import Actor
@@ -195,6 +196,8 @@ class MeetingRecord:
     members: list[Organisation]
     items: list[MeetingItem]
     generated_at: datetime
+    # Rectificatifs to the published minutes, oldest first: the original stays as it was.
+    amendments: list[Amendment] = field(default_factory=list)
 
 
 async def _outcomes(session: AsyncSession, meeting: Meeting) -> dict[int, tuple[str, str | None]]:
@@ -265,4 +268,5 @@ async def meeting_record(
         )
         for decision in decisions
     ]
-    return MeetingRecord(meeting, committee.committee, committee.members, items, now)
+    amendments = await list_amendments(session, meeting.id)
+    return MeetingRecord(meeting, committee.committee, committee.members, items, now, amendments)

@@ -32,7 +32,7 @@ from states.policy import (
     visible_clause,
 )
 from states.referral import REFERRAL
-from states.referral_fields import PersonFields
+from states.referral_fields import CONSENT_DESCRIPTION, PersonFields
 
 DETAILS: tuple[ORMOption, ...] = (
     selectinload(Handover.person),
@@ -53,7 +53,7 @@ class HandoverCreate(Payload):
     person_id: Id = Field(title="Personne accompagnée")
     to_organisation_id: Id = Field(title="Structure qui prendra le relais")
     reason: LongText = Field(title="Motif")
-    consent: bool = Field(title="Accord de la personne")
+    consent: bool = Field(description=CONSENT_DESCRIPTION, title="Accord de la personne")
 
 
 class AccompanimentStart(Payload):

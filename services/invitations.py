@@ -21,8 +21,10 @@ from core.db import end_reads, transaction
 from core.enums import Role
 from core.errors import AlreadyExists, Conflict, InvalidInput, LinkGone, NotFound
 from core.models import Invitation, Organisation, User
+from services.audit import USER_FIELDS, record_change, snapshot
 from services.auth import UserManager
 from services.inputs import InvitationAcceptance
+from states.actor import Actor
 from states.invitations import addresses_with_account, invitation_token_hash
 from states.registry import LIFECYCLES
 
@@ -162,6 +164,10 @@ async def accept_invitation(
         )
         session.add(user)
         await session.flush()
+        await record_change(
+            session, Actor.of(user), "user", user.id, "created", {},
+            snapshot(user, USER_FIELDS), now,
+        )  # fmt: skip
         await session.execute(
             update(Invitation).where(Invitation.id == invitation.id).values(user_id=user.id)
         )

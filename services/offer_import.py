@@ -37,6 +37,7 @@ from core.db import transaction
 from core.enums import OfferCategory, Public, Territory
 from core.errors import InvalidInput
 from core.models import Offer, Organisation
+from services.audit import OFFER_FIELDS, record_change, snapshot
 from services.directory import find_organisation
 
 PARIS_INSEE = "75056"
@@ -185,17 +186,23 @@ async def _import_one(
         )
     ).scalar_one_or_none()
     if offer is None:
-        session.add(
-            Offer(
-                **fields, source=service.source, source_id=service.id, is_active=True,
-                created_at=now,
-            )
+        offer = Offer(
+            **fields, source=service.source, source_id=service.id, is_active=True,
+            created_at=now,
         )  # fmt: skip
+        session.add(offer)
+        await session.flush()
+        await record_change(
+            session, None, "offer", offer.id, "created", {}, snapshot(offer, OFFER_FIELDS), now
+        )
         report.created += 1
         verb = "créée"
     else:
+        before = snapshot(offer, OFFER_FIELDS)
         for name, value in fields.items():
             setattr(offer, name, value)
+        after = snapshot(offer, OFFER_FIELDS)
+        await record_change(session, None, "offer", offer.id, "updated", before, after, now)
         report.updated += 1
         verb = "mise à jour"
     report.done.append(

@@ -29,7 +29,7 @@ from states.health import health_data_of, require_health_attestation
 from states.policy import allowed_triggers, case_sides, may_create_case
 from states.reachability import check_reachable
 from states.referral import REFERRAL, REFERRER
-from states.referral_fields import CloseFields, ReferralCreate, SubmitFields
+from states.referral_fields import CONSENT_DESCRIPTION, CloseFields, ReferralCreate, SubmitFields
 
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -50,7 +50,7 @@ class RedirectFields(Payload):
 
     offer_id: OfferId = Field(title="Nouvelle offre")
     motive: LongText | None = Field(default=None, title="Motif de l'orientation")
-    consent: bool = Field(title="Accord de la personne")
+    consent: bool = Field(description=CONSENT_DESCRIPTION, title="Accord de la personne")
     eligibility_justification: Comment | None = Field(default=None, title=JUSTIFICATION_TITLE)
 
 

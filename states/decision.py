@@ -107,6 +107,9 @@ async def _publish(session: AsyncSession, decision: Any, fields: BaseModel, now:
             "Enregistrez d'abord le compte rendu de la réunion, puis publiez la décision.",
             allowed_actions=["publish"],
         )
+    # The decision goes out with the minutes: from then on they are frozen (amendments only).
+    if meeting.minutes_published_at is None:
+        meeting.minutes_published_at = now
 
 
 async def _describe(session: AsyncSession, decision: Any) -> dict[str, Any]:

@@ -34,6 +34,15 @@ HEALTH_ATTESTED_DESCRIPTION = (
 )
 
 
+INFORMATION_NOTICE_PATH = "/information-notice"
+"""The public, printable information notice the referrer gives the person."""
+CONSENT_DESCRIPTION = (
+    "The referrer attests the person was given the information notice "
+    f"([notice d'information]({INFORMATION_NOTICE_PATH}): purposes, recipients, retention, "
+    "rights and whom to ask) and agreed to the sharing."
+)
+
+
 class SubmitFields(Payload):
     """``submit``: the consent was attested when the referral was written; a person matching
     none of the offer's publics needs a justification."""
@@ -200,10 +209,7 @@ class ReferralCreate(Payload):
     barriers: list[Barrier] = Field(
         default_factory=list, max_length=len(Barrier), title="Freins périphériques à l'emploi"
     )
-    consent: bool = Field(
-        description="The referrer attests the person was informed and agreed to the sharing.",
-        title="Accord de la personne",
-    )
+    consent: bool = Field(description=CONSENT_DESCRIPTION, title="Accord de la personne")
     health_data_attested: bool = Field(
         default=False, description=HEALTH_ATTESTED_DESCRIPTION, title=HEALTH_DATA_ATTESTATION_TITLE
     )

@@ -26,6 +26,7 @@ from web.routers import (
     password,
     person_rights,
     persons,
+    privacy,
     referral_form,
     referrals,
 )
@@ -51,6 +52,7 @@ PAGE_ROUTERS = (
     organisations.router,
     accounts.router,
     access_log.router,
+    privacy.router,
 )
 """Every router of pages, in the order they are matched."""
 API_PREFIXES = ("/api/", "/auth/", "/users", "/healthz", "/docs", "/openapi", "/redoc")

@@ -26,6 +26,7 @@ from states.policy import (
     may_manage_offers,
     may_manage_organisations,
     may_read_access_log,
+    may_read_audit,
     may_read_governance,
     may_view_dashboard,
     may_work_cases,
@@ -98,6 +99,8 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         links.append(NavLink("/organisations", "Organisations"))
     if may_read_access_log(actor):
         links.append(NavLink("/access-log", "Journal des accès"))
+    if may_read_audit(actor):
+        links.append(NavLink("/audit", "Journal des modifications"))
     return links
 
 

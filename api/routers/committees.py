@@ -63,10 +63,16 @@ async def get_committee(
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def add_member(
-    committee_id: PathId, body: CommitteeMemberAdd, actor: ActorDep, session: SessionDep
+    committee_id: PathId,
+    body: CommitteeMemberAdd,
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
 ) -> CommitteeRead:
     """Seat an organisation on the committee."""
-    view = await committee_service.add_member(session, actor, committee_id, body.organisation_id)
+    view = await committee_service.add_member(
+        session, actor, committee_id, body.organisation_id, now=now
+    )
     return CommitteeRead.model_validate(view)
 
 
@@ -76,8 +82,14 @@ async def add_member(
     responses=error_responses(401, 403, 404, 422),
 )
 async def remove_member(
-    committee_id: PathId, organisation_id: PathId, actor: ActorDep, session: SessionDep
+    committee_id: PathId,
+    organisation_id: PathId,
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
 ) -> CommitteeRead:
     """An organisation leaves the committee."""
-    view = await committee_service.remove_member(session, actor, committee_id, organisation_id)
+    view = await committee_service.remove_member(
+        session, actor, committee_id, organisation_id, now=now
+    )
     return CommitteeRead.model_validate(view)

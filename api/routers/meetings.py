@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep, SettingsDep
 from api.errors import error_responses
-from api.governance_schemas import MeetingPage, MeetingRead
+from api.governance_schemas import AmendmentRead, MeetingDetail, MeetingPage, MeetingRead
 from core.db import MAX_ID
-from services import committee_service, governance_reports
+from services import committee_service, governance_reports, meeting_service
 from services.calendar import meeting_calendar
 from services.documents import minutes_html
-from services.governance_inputs import Day, MeetingCreate, MeetingUpdate
+from services.governance_inputs import AmendmentCreate, Day, MeetingCreate, MeetingUpdate
 
 router = APIRouter(prefix="/api/meetings", tags=["réunions"])
 
@@ -72,29 +72,65 @@ async def list_meetings(
     )
 
 
-@router.get(
-    "/{meeting_id}", response_model=MeetingRead, responses=error_responses(401, 403, 404, 422)
-)
-async def get_meeting(meeting_id: PathId, actor: ActorDep, session: SessionDep) -> MeetingRead:
-    """One meeting with its agenda and minutes."""
-    return MeetingRead.model_validate(
-        await committee_service.get_meeting(session, actor, meeting_id)
+async def _detail(session: SessionDep, meeting: Any) -> MeetingDetail:
+    amendments = await meeting_service.list_amendments(session, meeting.id)
+    detail = MeetingRead.model_validate(meeting).model_dump()
+    return MeetingDetail(
+        **detail, amendments=[AmendmentRead.model_validate(item) for item in amendments]
     )
+
+
+@router.get(
+    "/{meeting_id}", response_model=MeetingDetail, responses=error_responses(401, 403, 404, 422)
+)
+async def get_meeting(meeting_id: PathId, actor: ActorDep, session: SessionDep) -> MeetingDetail:
+    """One meeting with its agenda, minutes and the amendments to its published minutes."""
+    return await _detail(session, await committee_service.get_meeting(session, actor, meeting_id))
 
 
 @router.patch(
     "/{meeting_id}",
-    response_model=MeetingRead,
+    response_model=MeetingDetail,
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_meeting(
     meeting_id: PathId, body: MeetingUpdate, actor: ActorDep, session: SessionDep, now: NowDep
-) -> MeetingRead:
-    """Change date, duration, place or agenda before the meeting; the minutes after it starts."""
-    meeting = await committee_service.update_meeting(
+) -> MeetingDetail:
+    """Change date, duration, place or agenda before the meeting; the minutes after it starts,
+    until they are published (then 409: amend them)."""
+    meeting = await meeting_service.update_meeting(
         session, actor, meeting_id, **body.model_dump(), now=now
     )
-    return MeetingRead.model_validate(meeting)
+    return await _detail(session, meeting)
+
+
+@router.post(
+    "/{meeting_id}/minutes/publish",
+    response_model=MeetingDetail,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+async def publish_minutes(
+    meeting_id: PathId, actor: ActorDep, session: SessionDep, now: NowDep
+) -> MeetingDetail:
+    """Publish the minutes (secretariat): from then on they are frozen, corrected by
+    amendments only. Publishing a decision of the meeting publishes them too."""
+    meeting = await meeting_service.publish_minutes(session, actor, meeting_id, now=now)
+    return await _detail(session, meeting)
+
+
+@router.post(
+    "/{meeting_id}/amendments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MeetingDetail,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+async def amend_minutes(
+    meeting_id: PathId, body: AmendmentCreate, actor: ActorDep, session: SessionDep, now: NowDep
+) -> MeetingDetail:
+    """Publish an amendment (rectificatif) to the published minutes, dated, beside the
+    unchanged original (secretariat); 409 before the minutes are published."""
+    await meeting_service.amend_minutes(session, actor, meeting_id, body.text, now=now)
+    return await _detail(session, await committee_service.get_meeting(session, actor, meeting_id))
 
 
 @router.get(

@@ -100,8 +100,8 @@ async def get_offer(offer_id: PathId, _actor: ActorDep, session: SessionDep) -> 
     "/{offer_id}", response_model=OfferRead, responses=error_responses(400, 401, 403, 404, 422)
 )
 async def update_offer(
-    offer_id: PathId, body: OfferFields, actor: ActorDep, session: SessionDep
+    offer_id: PathId, body: OfferFields, actor: ActorDep, session: SessionDep, now: NowDep
 ) -> OfferRead:
     """Change an offer's fields and deadlines (its organisation admins)."""
-    offer = await directory.update_offer(session, actor, offer_id, body.model_dump())
+    offer = await directory.update_offer(session, actor, offer_id, body.model_dump(), now=now)
     return await read_one(session, offer)

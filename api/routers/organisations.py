@@ -51,10 +51,14 @@ async def get_organisation(
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_organisation(
-    organisation_id: PathId, body: OrganisationUpdate, actor: ActorDep, session: SessionDep
+    organisation_id: PathId,
+    body: OrganisationUpdate,
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
 ) -> Organisation:
     """Change an organisation's name, kind or territory (platform admins)."""
-    return await directory.update_organisation(session, actor, organisation_id, body)
+    return await directory.update_organisation(session, actor, organisation_id, body, now=now)
 
 
 @router.post(
@@ -63,11 +67,11 @@ async def update_organisation(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def deactivate_organisation(
-    organisation_id: PathId, actor: ActorDep, session: SessionDep
+    organisation_id: PathId, actor: ActorDep, session: SessionDep, now: NowDep
 ) -> Organisation:
     """Deactivate an organisation (platform admins): its accounts are deactivated and its
     offers closed; its cases stay its own. Not the caller's own organisation (409)."""
-    return await directory.deactivate_organisation(session, actor, organisation_id)
+    return await directory.deactivate_organisation(session, actor, organisation_id, now=now)
 
 
 @router.post(
@@ -76,8 +80,8 @@ async def deactivate_organisation(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def reactivate_organisation(
-    organisation_id: PathId, actor: ActorDep, session: SessionDep
+    organisation_id: PathId, actor: ActorDep, session: SessionDep, now: NowDep
 ) -> Organisation:
     """Reactivate an organisation (platform admins); its accounts are reactivated and its
     offers reopened one by one."""
-    return await directory.reactivate_organisation(session, actor, organisation_id)
+    return await directory.reactivate_organisation(session, actor, organisation_id, now=now)

@@ -77,10 +77,12 @@ async def read_my_account(user: CurrentUserDep) -> User:
 
 
 @router.patch("/me", response_model=UserRead, responses=error_responses(400, 401, 422))
-async def update_my_contact(body: ContactUpdate, actor: ActorDep, session: SessionDep) -> User:
+async def update_my_contact(
+    body: ContactUpdate, actor: ActorDep, session: SessionDep, now: NowDep
+) -> User:
     """Change the caller's own name and work phone (``work_phone``: a French number, stored
     as ``01 23 45 67 89``; null clears it), shown to the partners of the caller's cases."""
-    return await accounts.update_own_contact(session, actor, body)
+    return await accounts.update_own_contact(session, actor, body, now=now)
 
 
 @router.get("/{user_id}", response_model=UserRead, responses=error_responses(401, 404, 422))
@@ -95,11 +97,11 @@ async def get_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> Use
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_user(
-    user_id: PathId, body: AccountUpdate, actor: ActorDep, session: SessionDep
+    user_id: PathId, body: AccountUpdate, actor: ActorDep, session: SessionDep, now: NowDep
 ) -> User:
     """Change an account's name, work phone, role or territory (``scope_territory``:
     coordinators only)."""
-    return await accounts.update_account(session, actor, user_id, body)
+    return await accounts.update_account(session, actor, user_id, body, now=now)
 
 
 @router.post(
@@ -107,10 +109,12 @@ async def update_user(
     response_model=UserRead,
     responses=error_responses(401, 403, 404, 409, 422),
 )
-async def deactivate_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> User:
+async def deactivate_user(
+    user_id: PathId, actor: ActorDep, session: SessionDep, now: NowDep
+) -> User:
     """Deactivate an account: no more sign-in nor email; its cases stay with its organisation.
     Not one's own account, nor the last active admin (409)."""
-    return await accounts.deactivate_account(session, actor, user_id)
+    return await accounts.deactivate_account(session, actor, user_id, now=now)
 
 
 @router.post(
@@ -118,6 +122,8 @@ async def deactivate_user(user_id: PathId, actor: ActorDep, session: SessionDep)
     response_model=UserRead,
     responses=error_responses(401, 403, 404, 409, 422),
 )
-async def reactivate_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> User:
+async def reactivate_user(
+    user_id: PathId, actor: ActorDep, session: SessionDep, now: NowDep
+) -> User:
     """Let a deactivated account sign in again (its organisation must be active)."""
-    return await accounts.reactivate_account(session, actor, user_id)
+    return await accounts.reactivate_account(session, actor, user_id, now=now)

@@ -4,6 +4,7 @@ from core.db import Base
 from core.models.access import LoginThrottle
 from core.models.access_log import AccessLogEntry
 from core.models.accompaniments import Accompaniment, AccompanimentPartner, Handover
+from core.models.audit import AuditEntry, MeetingAmendment
 from core.models.committees import ActionItem, Committee, CommitteeMember, Decision, Meeting
 from core.models.directory import Offer, Organisation, PasswordResetToken, User
 from core.models.invitations import Invitation
@@ -16,6 +17,7 @@ __all__ = [
     "Accompaniment",
     "AccompanimentPartner",
     "ActionItem",
+    "AuditEntry",
     "Base",
     "CaseText",
     "Committee",
@@ -26,6 +28,7 @@ __all__ = [
     "Invitation",
     "LoginThrottle",
     "Meeting",
+    "MeetingAmendment",
     "Offer",
     "Organisation",
     "OutboxMessage",

@@ -49,6 +49,8 @@ class Meeting(Base):
     place: Mapped[str] = mapped_column(String(300))
     agenda: Mapped[str] = mapped_column(Text)
     minutes: Mapped[str | None] = mapped_column(Text)
+    # Once published the minutes are frozen: a correction is a ``MeetingAmendment``.
+    minutes_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     committee: Mapped[Committee] = relationship(lazy="raise")

@@ -97,7 +97,7 @@ class Coordinators:
             user_ids = list(accounts)
             await end_reads(session)
             for user_id in user_ids:
-                await deactivate_account(session, Actor.operator(), user_id)
+                await deactivate_account(session, Actor.operator(), user_id, now=now)
             traffic.gone.add(organisation_id)
 
         return step

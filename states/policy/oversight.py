@@ -21,6 +21,12 @@ def may_manage_organisations(actor: Actor) -> bool:
     return actor.role is Role.ADMIN
 
 
+def may_read_audit(actor: Actor) -> bool:
+    """Whether ``actor`` may read the trail of administrative changes (« Journal des
+    modifications »): the platform's admins and the data protection officer."""
+    return actor.role in (Role.ADMIN, Role.DPO)
+
+
 def may_manage_users_of(actor: Actor, organisation_id: int, role: Role) -> bool:
     """Whether ``actor`` may create, change, deactivate or reactivate a user with ``role`` in
     ``organisation_id`` (a change of role asks it for the current role and the new one).

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
-from core.models import Invitation, OutboxMessage, User
+from core.models import AuditEntry, Invitation, OutboxMessage, User
 from services.referral_service import create_referral
 from tests.factories import (
     CONTACT_EMAIL,
@@ -68,6 +68,15 @@ async def test_the_link_makes_a_member_account_once(
     again = await client.post(f"/auth/invitations/{token}", json=BODY)
     assert again.status_code == 410 and again.json()["code"] == "link_gone"
     assert await _accounts(session) == 1
+    # The account's creation is in the trail, by the person it made, once.
+    rows = await session.execute(
+        select(AuditEntry.entity_id, AuditEntry.action, AuditEntry.actor_id, AuditEntry.changes)
+    )
+    trail = [tuple(row) for row in rows]
+    await session.rollback()
+    assert [row[:3] for row in trail] == [(account["id"], "created", account["id"])]
+    assert trail[0][3]["role"] == {"from": None, "to": "member"}
+    assert "hashed_password" not in trail[0][3]
 
 
 async def test_refusals_say_why(

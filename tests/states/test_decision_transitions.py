@@ -367,6 +367,13 @@ async def test_publish_needs_the_minutes(
     assert answer.status_code == 200, answer.text
     assert answer.json()["state"] == "published"
     assert answer.json()["outcome"] == "approved"
+    # The decision went out with the minutes: they are published, hence frozen.
+    meeting = (await client.get(f"/api/meetings/{bare.id}", headers=headers)).json()
+    assert meeting["minutes_published_at"] is not None
+    frozen = await client.patch(
+        f"/api/meetings/{bare.id}", json={"minutes": "Autre texte."}, headers=headers
+    )
+    assert (frozen.status_code, frozen.json()["allowed_actions"]) == (409, ["amend"])
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,7 @@ PAGES = (
     "/accounts",
     "/organisations",
     "/access-log",
+    "/audit",
 )
 """Every page a menu entry may lead to, whatever the role."""
 

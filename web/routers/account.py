@@ -69,13 +69,15 @@ async def account_page(request: Request, user: WebUserDep, session: SessionDep) 
 
 
 @router.post("/account/contact")
-async def change_contact(request: Request, user: WebUserDep, session: SessionDep) -> Response:
+async def change_contact(
+    request: Request, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
     """Save the person's name and work phone (a field left empty is cleared); refused values
     come back with what to correct (422), nothing written."""
     form = await request.form()
 
     async def act(data: ContactUpdate) -> str:
-        await accounts.update_own_contact(session, user.actor, data)
+        await accounts.update_own_contact(session, user.actor, data, now=now)
         return "/account?fait=coordonnees"
 
     emptied: dict[str, Any] = {

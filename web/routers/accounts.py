@@ -22,7 +22,7 @@ from services import accounts, directory, passwords
 from services.inputs import AccountCreate, AccountInvite, AccountUpdate
 from services.request_context import get_clock
 from states.policy import may_manage_accounts, may_manage_organisations
-from web.deps import PathId, SessionDep, WebUserDep
+from web.deps import NowDep, PathId, SessionDep, WebUserDep
 from web.forms import FormField, form_fields
 from web.rendering import render
 from web.routing import page_router
@@ -171,14 +171,14 @@ async def edit_account(
 
 @router.post("/accounts/{user_id}")
 async def update_account(
-    request: Request, user_id: PathId, user: WebUserDep, session: SessionDep
+    request: Request, user_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
 ) -> Response:
     """Save the account's changes; refused ones come back with what to correct."""
     _manager_only(user)
     account = await accounts.get_account(session, user.actor, user_id)
 
     async def act(data: AccountUpdate) -> str:
-        await accounts.update_account(session, user.actor, user_id, data)
+        await accounts.update_account(session, user.actor, user_id, data, now=now)
         return "/accounts?fait=enregistre"
 
     form = await request.form()
@@ -193,14 +193,18 @@ async def update_account(
 
 
 @router.post("/accounts/{user_id}/deactivate")
-async def deactivate_account(user_id: PathId, user: WebUserDep, session: SessionDep) -> Response:
+async def deactivate_account(
+    user_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
     """Deactivate the account; its sessions end (409 page when it cannot be)."""
-    await accounts.deactivate_account(session, user.actor, user_id)
+    await accounts.deactivate_account(session, user.actor, user_id, now=now)
     return RedirectResponse("/accounts?fait=desactive", status_code=303)
 
 
 @router.post("/accounts/{user_id}/reactivate")
-async def reactivate_account(user_id: PathId, user: WebUserDep, session: SessionDep) -> Response:
+async def reactivate_account(
+    user_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
     """Reactivate the account (409 page when it is active or its organisation is not)."""
-    await accounts.reactivate_account(session, user.actor, user_id)
+    await accounts.reactivate_account(session, user.actor, user_id, now=now)
     return RedirectResponse("/accounts?fait=reactive", status_code=303)

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import PARIS
 from core.models import Meeting
-from services import committee_service, decision_service, governance_reports
+from services import committee_service, decision_service, governance_reports, meeting_service
 from services.calendar import meeting_calendar
 from services.documents import minutes_html
-from services.governance_inputs import MeetingCreate, MeetingUpdate
+from services.governance_inputs import AmendmentCreate, MeetingCreate, MeetingUpdate
 from states.decision import DECISION
 from states.policy import may_manage_meetings, may_propose_decision
 from web.deps import NowDep, PathId, SessionDep, SettingsDep, WebUserDep
@@ -134,6 +134,9 @@ async def plan_meeting(
 
 
 def _editing_form(meeting: Meeting, now: datetime, form: FormState | None) -> list[FormField]:
+    if meeting.minutes_published_at is not None:
+        values = form.values if form else {}
+        return form_fields(AmendmentCreate, values=values, errors=form.errors if form else None)
     if meeting.starts_at > now:
         names: tuple[str, ...] = PLANNING_FIELDS
         current: dict[str, Any] = {
@@ -172,6 +175,7 @@ async def _meeting_page(
             "record": record,
             "meeting": meeting,
             "started": meeting.starts_at <= now,
+            "published": meeting.minutes_published_at is not None,
             "ends_at": meeting.starts_at + timedelta(minutes=meeting.duration_minutes),
             "editing": editing,
             "editing_open": form is not None,
@@ -197,12 +201,37 @@ async def edit_meeting(
     """Change the meeting (secretariat): its planning before it starts, its minutes after."""
 
     async def change(data: MeetingUpdate) -> str:
-        await committee_service.update_meeting(
+        await meeting_service.update_meeting(
             session, user.actor, meeting_id, **data.model_dump(), now=now
         )
         return f"/meetings/{meeting_id}?fait=1"
 
     outcome = await submit(session, MeetingUpdate, await request.form(), change, prefix="edit-")
+    if isinstance(outcome, str):
+        return RedirectResponse(outcome, status_code=303)
+    return await _meeting_page(request, session, user, meeting_id, now, outcome)
+
+
+@router.post("/meetings/{meeting_id}/minutes/publish")
+async def publish_minutes(
+    meeting_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Publish the minutes (secretariat): frozen from then on, amended only."""
+    await meeting_service.publish_minutes(session, user.actor, meeting_id, now=now)
+    return RedirectResponse(f"/meetings/{meeting_id}?fait=1", status_code=303)
+
+
+@router.post("/meetings/{meeting_id}/amendments")
+async def amend_minutes(
+    request: Request, meeting_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Publish an amendment to the published minutes, beside the unchanged original."""
+
+    async def amend(data: AmendmentCreate) -> str:
+        await meeting_service.amend_minutes(session, user.actor, meeting_id, data.text, now=now)
+        return f"/meetings/{meeting_id}?fait=1"
+
+    outcome = await submit(session, AmendmentCreate, await request.form(), amend, prefix="edit-")
     if isinstance(outcome, str):
         return RedirectResponse(outcome, status_code=303)
     return await _meeting_page(request, session, user, meeting_id, now, outcome)

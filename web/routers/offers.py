@@ -215,13 +215,13 @@ def _changes(offer: Offer, form: FormData) -> dict[str, Any]:
 
 @router.post("/offers/{offer_id}")
 async def update_offer(
-    request: Request, offer_id: PathId, user: WebUserDep, session: SessionDep
+    request: Request, offer_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
 ) -> Response:
     """Save the offer's changes; refused ones come back with what to correct."""
     offer = await directory.get_managed_offer(session, user.actor, offer_id)
     form = await request.form()
     try:
-        await directory.update_offer(session, user.actor, offer_id, _changes(offer, form))
+        await directory.update_offer(session, user.actor, offer_id, _changes(offer, form), now=now)
     except (ValidationError, InvalidInput) as error:
         # Refused before anything was written: no rollback, which would expire the page's user.
         errors, message = refusal_of(error)

@@ -127,7 +127,7 @@ async def edit_organisation(
 
 @router.post("/organisations/{organisation_id}")
 async def update_organisation(
-    request: Request, organisation_id: PathId, user: WebUserDep, session: SessionDep
+    request: Request, organisation_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
 ) -> Response:
     """Save the organisation's changes; refused ones come back with what to correct."""
     _admin(user)
@@ -135,7 +135,7 @@ async def update_organisation(
 
     async def act(data: OrganisationCreate) -> str:
         changes = OrganisationUpdate(name=data.name, kind=data.kind, territory=data.territory)
-        await directory.update_organisation(session, user.actor, organisation_id, changes)
+        await directory.update_organisation(session, user.actor, organisation_id, changes, now=now)
         return "/organisations?fait=enregistre"
 
     outcome = await submit(session, OrganisationCreate, await request.form(), act)
@@ -146,17 +146,17 @@ async def update_organisation(
 
 @router.post("/organisations/{organisation_id}/deactivate")
 async def deactivate_organisation(
-    organisation_id: PathId, user: WebUserDep, session: SessionDep
+    organisation_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
 ) -> Response:
     """Deactivate the organisation (409 page when it cannot be)."""
-    await directory.deactivate_organisation(session, user.actor, organisation_id)
+    await directory.deactivate_organisation(session, user.actor, organisation_id, now=now)
     return RedirectResponse("/organisations?fait=desactive", status_code=303)
 
 
 @router.post("/organisations/{organisation_id}/reactivate")
 async def reactivate_organisation(
-    organisation_id: PathId, user: WebUserDep, session: SessionDep
+    organisation_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
 ) -> Response:
     """Reactivate the organisation (409 page when it is active)."""
-    await directory.reactivate_organisation(session, user.actor, organisation_id)
+    await directory.reactivate_organisation(session, user.actor, organisation_id, now=now)
     return RedirectResponse("/organisations?fait=reactive", status_code=303)

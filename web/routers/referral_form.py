@@ -34,6 +34,7 @@ from states.referral_fields import ReferralCreate, ReferralPersonFields
 from web.case_pages import CaseId
 from web.deps import NowDep, SessionDep, WebUserDep
 from web.forms import Choice, form_fields, form_values, posted_values, refusal_of
+from web.notice import information_notice
 from web.rendering import render
 from web.routing import page_router
 from web.session import WebUser
@@ -158,6 +159,7 @@ async def _creation_page(
             "values": values,
             "errors": errors or {},
             "error": message,
+            "information_notice": information_notice(request.app.state.settings),
         },
         status_code=status_code,
     )
