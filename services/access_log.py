@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import months_before
@@ -303,14 +303,22 @@ def _case_lines(case_kind: str, case_id: int) -> Select[Any]:
     )
 
 
+def _expired(now: datetime) -> ColumnElement[bool]:
+    """The entries older than 12 calendar months before ``now`` (one made exactly 12 months
+    ago stays)."""
+    return AccessLogEntry.occurred_at < months_before(now, RETENTION_MONTHS)
+
+
+async def count_expired_access_log(session: AsyncSession, now: datetime) -> int:
+    """How many entries ``purge_access_log`` would delete at ``now``."""
+    return await session.scalar(select(func.count()).where(_expired(now))) or 0
+
+
 async def purge_access_log(session: AsyncSession, now: datetime) -> int:
     """Delete the entries older than 12 calendar months before ``now`` (one made exactly 12
     months ago stays); how many were deleted. One transaction, committed here."""
-    cutoff = months_before(now, RETENTION_MONTHS)
     async with transaction(session):
-        result = await session.execute(
-            delete(AccessLogEntry).where(AccessLogEntry.occurred_at < cutoff)
-        )
+        result = await session.execute(delete(AccessLogEntry).where(_expired(now)))
     deleted: int = result.rowcount  # type: ignore[attr-defined]
     return deleted
 

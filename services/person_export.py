@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.db import transaction
-from core.enums import Barrier, Public
+from core.enums import AccessChannel, Barrier, Public
 from core.models import (
     Accompaniment,
     Event,
@@ -30,6 +30,7 @@ from core.models import (
     PersonEvent,
     Referral,
 )
+from services.access_log import record_access
 from services.cases import events_of
 from services.person_export_schema import (
     ExportAccompaniment,
@@ -46,6 +47,7 @@ from services.person_rights import person_for_rights
 from states.accompaniment import ACCOMPANIMENT
 from states.actor import Actor
 from states.handover import HANDOVER
+from states.health import health_data_of
 from states.lifecycle import Lifecycle
 from states.referral import REFERRAL
 
@@ -226,11 +228,22 @@ def _recipients(
     return sorted(names.of(organisation_id) for organisation_id in ids)
 
 
-async def _log_export(session: AsyncSession, actor: Actor, person_id: int, now: datetime) -> None:
-    """Where the export's read of the person is logged, in the export's transaction."""
-    # access log: the lead wires record_access here
-    # (services.access_log.record_access(session, actor, person_id=person_id,
-    # channel="export", now=now)).
+async def _log_export(
+    session: AsyncSession, actor: Actor, person: Person, referrals: list[Referral], now: datetime
+) -> None:
+    """Log the export's read of the person (in the export's transaction), marked when it
+    holds health data."""
+    health = bool(health_data_of(publics=person.publics)) or any(
+        health_data_of(barriers=referral.barriers) for referral in referrals
+    )
+    await record_access(
+        session,
+        actor,
+        person_id=person.id,
+        channel=AccessChannel.EXPORT,
+        health_data=health,
+        now=now,
+    )
 
 
 async def export_person(
@@ -267,7 +280,7 @@ async def export_person(
             )
         }  # fmt: skip
         names = await _names(session, {referral.offer_id for referral in referrals})
-        await _log_export(session, actor, person_id, now)
+        await _log_export(session, actor, person, referrals, now)
     return PersonExport(
         generated_at=now,
         person=person_record(person),

@@ -18,6 +18,7 @@ from core.business_days import months_before
 from core.db import transaction
 from core.enums import AnonymisationReason, OutboxStatus
 from core.models import Accompaniment, Event, OutboxMessage, Person, PersonEvent
+from services.access_log import count_expired_access_log, purge_access_log
 from services.anonymisation import ANONYMISED, PERSON_LIFECYCLES, anonymise_person
 
 SENT_MAIL_MONTHS = 3
@@ -31,6 +32,7 @@ class RetentionReport:
 
     anonymised: int
     emails_purged: int
+    accesses_purged: int = 0
     dry_run: bool = False
 
     def lines(self) -> list[str]:
@@ -40,6 +42,7 @@ class RetentionReport:
         return [
             f"{prefix}{self.anonymised} personne(s) {verb} anonymisée(s).",
             f"{prefix}{self.emails_purged} email(s) envoyé(s) {verb} purgé(s).",
+            f"{prefix}{self.accesses_purged} entrée(s) du journal des accès {verb} purgée(s).",
         ]
 
 
@@ -151,14 +154,19 @@ async def run_retention(
 ) -> RetentionReport:
     """Anonymise every person whose cases are all final and whose last activity is more than
     ``months`` calendar months before ``now`` (exactly ``months`` is kept); purge the sent
-    emails older than three months. ``dry_run`` counts without changing anything."""
+    emails older than three months and the access log's entries older than twelve.
+    ``dry_run`` counts without changing anything."""
     cutoff = months_before(now, months)
     anonymised = await _anonymise_expired(sessions, cutoff, now, dry_run)
     purged = await _purge_sent_mail(sessions, now, dry_run)
-    # TODO(access log): purge the access log here, once ``services.access_log`` exists:
-    #     async with sessions() as session, transaction(session):
-    #         await purge_access_log(session, now)   # -> int, add it to the report
+    async with sessions() as session:
+        if dry_run:
+            accesses = await count_expired_access_log(session, now)
+        else:
+            accesses = await purge_access_log(session, now)
     if not dry_run:
         engine = sessions.kw["bind"]
         await _checkpoint_sqlite(engine)
-    return RetentionReport(anonymised=anonymised, emails_purged=purged, dry_run=dry_run)
+    return RetentionReport(
+        anonymised=anonymised, emails_purged=purged, accesses_purged=accesses, dry_run=dry_run
+    )

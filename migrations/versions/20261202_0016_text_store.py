@@ -1,6 +1,6 @@
 """the erasable text store; events and person events append-only on PostgreSQL
 
-Revision ID: text_store
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-02 01:00:00
 
@@ -24,7 +24,7 @@ from alembic import op
 
 from core.db import UTCDateTime
 
-revision: str = "text_store"
+revision: str = "0016"
 down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """the access log; at most one active data protection officer
 
-Revision ID: access_log
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-02 00:45:00
 
 A new table ``access_log``: one row per read of a person's data (who, which organisation and
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "access_log"
-down_revision: str | Sequence[str] | None = "0015"
+revision: str = "0017"
+down_revision: str | Sequence[str] | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """the person's rights: when the person withdrew consent
 
-Revision ID: person_rights
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-02 01:00:00
 
 ``persons.consent_withdrawn_at``: set when the person withdraws their consent to the sharing
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "person_rights"
-down_revision: str | Sequence[str] | None = "0015"
+revision: str = "0018"
+down_revision: str | Sequence[str] | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """the trail of administrative changes; minutes frozen at publication, and their amendments
 
-Revision ID: audit_trail
-Revises: 0015
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-02 00:45:54
 
 A new table ``audit_entries`` (who changed an organisation, an account, an offer, a
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "audit_trail"
-down_revision: str | Sequence[str] | None = "0015"
+revision: str = "0020"
+down_revision: str | Sequence[str] | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """health data kept apart: when the referrer attested the explicit consent to share it
 
-Revision ID: health_data
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-02 00:40:00
 
 ``referrals.health_data_attested_at``: when the referrer attested, separately from the
@@ -18,8 +18,8 @@ from alembic import op
 
 from core.db import UTCDateTime
 
-revision: str = "health_data"
-down_revision: str | Sequence[str] | None = "0015"
+revision: str = "0019"
+down_revision: str | Sequence[str] | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,4 @@
-"""Migration ``text_store`` (issue 15): the personal texts of event payloads move to the
+"""Migration 0016 ``text_store`` (issue 15): the personal texts of event payloads move to the
 erasable ``case_texts``, the payloads keep references; nothing else changes. On PostgreSQL the
 events are append-only from then on. Downgraded, the texts are back in the payloads."""
 
@@ -65,7 +65,7 @@ def _rewrite(connection: sa.Connection) -> None:
 async def test_texts_move_to_the_store_and_back(engine: AsyncEngine) -> None:
     await migrate_to(engine, SCHEMA, "0015")
     await run_in(engine, SCHEMA, _insert)
-    await migrate_to(engine, SCHEMA, "text_store")
+    await migrate_to(engine, SCHEMA, "0016")
 
     payloads = await run_in(engine, SCHEMA, _payloads)
     texts = await run_in(engine, SCHEMA, _texts)
