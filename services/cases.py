@@ -25,7 +25,9 @@ from services.access_log import Reading, record_access, record_case_reads
 from services.persons import referent_organisation
 from services.redaction import (
     events_without_health_data,
+    holds_health_data,
     listed,
+    names_person,
     shows_health_data,
     without_health_data,
 )
@@ -137,7 +139,9 @@ async def get_case(
     if lifecycle.person is not None:
         referent = await referent_organisation(session, getattr(case, lifecycle.person.key))
         extras["person_referent"] = None if referent is None else {"organisation": referent}
-    health_data = await shows_health_data(session, actor, lifecycle, case, sides)
+    may_see_health = await shows_health_data(session, actor, lifecycle, case, sides)
+    # Whether this read shows health data (the access log marks it): allowed, and present.
+    health_data = may_see_health and holds_health_data(case, events)
     extras["health_data"] = health_data
     allowed = allowed_triggers(lifecycle, sides, case.state)
     if read is not None and lifecycle.person is not None:
@@ -151,7 +155,7 @@ async def get_case(
             health_data=health_data,
             now=read.now,
         )
-    if health_data or lifecycle.person is None:
+    if may_see_health or lifecycle.person is None:
         return CaseView(case, events, allowed, extras)
     return CaseView(without_health_data(case), events_without_health_data(events), allowed, extras)
 
@@ -238,7 +242,7 @@ async def list_cases(
     items = listed(actor, lifecycle, page.items)
     if read is not None:
         # A line that names nobody (a supervisor's) shows no one's data: not a read.
-        named = [item for item in items if item.__dict__.get("person", True) is not None]
+        named = [item for item in items if names_person(item)]
         await record_case_reads(
             session, actor, lifecycle, named, channel=read.channel, now=read.now
         )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.persons import referent_organisation_id
 from states.actor import Actor
-from states.health import strip_health_data, strip_health_payload
+from states.health import health_data_of, strip_health_data, strip_health_payload
 from states.lifecycle import Lifecycle
 from states.policy import may_see_health_data, may_see_identity_in_lists, sides_of
 
@@ -34,6 +34,11 @@ class Redacted:
     def original(self) -> Any:
         """The row behind the view (its type says which lifecycle it belongs to)."""
         return self._target
+
+
+def names_person(item: Any) -> bool:
+    """Whether a listed ``item`` shows its person (``listed`` hides them from a supervisor)."""
+    return not (isinstance(item, Redacted) and "person" in vars(item) and item.person is None)
 
 
 def original(item: Any) -> Any:
@@ -56,6 +61,17 @@ def without_health_data(case: Any) -> Any:
     if person is not None:
         overrides["person"] = Redacted(person, publics=strip_health_data((), person.publics)[1])
     return Redacted(case, **overrides) if overrides else case
+
+
+def holds_health_data(case: Any, events: Iterable[Any]) -> bool:
+    """Whether ``case`` (its barriers, its person's publics if loaded) or its ``events`` carry
+    health data: what a read that may see them shows, and the access log marks."""
+    barriers = getattr(case, "barriers", None) or ()
+    person = case.person if _loaded(case, "person") else None
+    publics = person.publics if person is not None else ()
+    if health_data_of(barriers=barriers, publics=publics):
+        return True
+    return any(strip_health_payload(event.payload) != event.payload for event in events)
 
 
 def events_without_health_data(events: Iterable[Any]) -> list[Any]:

@@ -64,6 +64,13 @@ async def test_reads_are_logged_and_the_dpo_finds_them(
     assert [(i["case_id"], i["channel"]) for i in by_referrer.json()["items"]] == [
         (referral_id, "api")
     ]
+    # A coordinator's listing names nobody: no one's data is read, nothing is logged.
+    supervised = await client.get("/api/referrals", headers=coordinator)
+    assert [(i["id"], i["person"]) for i in supervised.json()["items"]] == [(referral_id, None)]
+    by_coordinator = await client.get(
+        "/api/access-log", params={"user_id": world.coordinator.id}, headers=dpo
+    )
+    assert [i["case_kind"] for i in by_coordinator.json()["items"]] == [None]
 
     for refused in (world.coordinator, world.admin, world.receiver_member):
         answer = await client.get("/api/access-log", headers=await auth_headers(refused))

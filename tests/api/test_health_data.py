@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
 from core.db import transaction
 from core.enums import AccompanimentSource, Territory
-from core.models import Referral
+from core.models import AccessLogEntry, Referral, User
 from states.accompaniments import begin_accompaniment
 from tests.factories import World, auth_headers, referral_json
 
@@ -121,6 +122,20 @@ async def test_only_the_receiver_and_the_referent_read_the_health_data(
         )  # fmt: skip
     referent = (await client.get(path, headers=await auth_headers(world.referrer))).json()
     assert referent["barriers"] == ["logement", "sante"]
+    # The access log marks the reads that showed health data, and only those.
+    marks = await session.execute(
+        select(User.email, AccessLogEntry.health_data)
+        .join(User, User.id == AccessLogEntry.user_id)
+        .where(AccessLogEntry.case_id == created["id"])
+        .order_by(AccessLogEntry.id)
+    )
+    assert marks.all() == [
+        (world.receiver_member.email, True),
+        (world.referrer.email, False),
+        (world.coordinator.email, False),
+        (world.referrer.email, False),  # its list
+        (world.referrer.email, True),
+    ]
 
 
 async def _person_of(session: AsyncSession, referral_id: int) -> int:
