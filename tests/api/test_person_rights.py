@@ -147,10 +147,8 @@ async def test_rectification_changes_the_fields_and_records_which_not_the_values
         assert person.name_key == "quatremer lind|zoe"
         [event] = await reading.scalars(select(PersonEvent).where(PersonEvent.kind == "rectified"))
         assert event.payload == {"fields": ["email", "last_name", "phone"]}
-        assert (event.actor_id, event.organisation_id) == (
-            history.dpo.id,
-            history.dpo.organisation_id,
-        )
+        # The DPO acts for no organisation (``Actor.of``): the event names the person only.
+        assert (event.actor_id, event.organisation_id) == (history.dpo.id, None)
         written = json.dumps(event.payload)
         for value in ("Quatremer", "zoe.q@example.org", "06 11 22 33 44", "Zoé"):
             assert value not in written

@@ -27,6 +27,7 @@ def test_each_payload_field_gets_the_control_its_type_calls_for() -> None:
         ("motive", "textarea", False),
         ("publics", "checkboxes", False),
         ("barriers", "checkboxes", False),
+        ("health_data_attested", "checkbox", False),
         ("eligibility_justification", "textarea", False),
     ]
     assert _kinds(AcceptHandoverFields) == [("first_meeting_at", "datetime", True)]
