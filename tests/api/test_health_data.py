@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import FixedClock
 from core.db import transaction
 from core.enums import AccompanimentSource, Territory
-from core.models import AccessLogEntry, Referral, User
+from core.models import AccessLogEntry, Referral
 from states.accompaniments import begin_accompaniment
 from tests.factories import World, auth_headers, referral_json
 
@@ -124,17 +124,16 @@ async def test_only_the_receiver_and_the_referent_read_the_health_data(
     assert referent["barriers"] == ["logement", "sante"]
     # The access log marks the reads that showed health data, and only those.
     marks = await session.execute(
-        select(User.email, AccessLogEntry.health_data)
-        .join(User, User.id == AccessLogEntry.user_id)
+        select(AccessLogEntry.user_id, AccessLogEntry.health_data)
         .where(AccessLogEntry.case_id == created["id"])
         .order_by(AccessLogEntry.id)
     )
-    assert marks.all() == [
-        (world.receiver_member.email, True),
-        (world.referrer.email, False),
-        (world.coordinator.email, False),
-        (world.referrer.email, False),  # its list
-        (world.referrer.email, True),
+    assert [tuple(row) for row in marks] == [
+        (world.receiver_member.id, True),
+        (world.referrer.id, False),
+        (world.coordinator.id, False),
+        (world.referrer.id, False),  # its list
+        (world.referrer.id, True),
     ]
 
 
