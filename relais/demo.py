@@ -328,6 +328,10 @@ ACCOUNTS = (
         "ville@relais-demo.paris", Role.MEMBER, "Ville de Paris",
         "orientations reçues (ParisCode, ParisFabrik)", "Hélène Garnier", "01 99 00 10 08",
     ),
+    DemoAccount(
+        "dpo@relais-demo.paris", Role.DPO, "Ville de Paris",
+        "journal des accès, droits des personnes", "Marc Lefèvre", "01 99 00 10 09",
+    ),
 )  # fmt: skip
 
 

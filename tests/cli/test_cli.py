@@ -324,6 +324,9 @@ def _wait_for_the_deployments(running_relais: Stack) -> None:
         "relais-governance/governance": [
             {"cron": "30 8 * * *", "timezone": "Europe/Paris", "day_or": True}
         ],
+        "relais-retention/retention": [
+            {"cron": "0 3 * * *", "timezone": "Europe/Paris", "day_or": True}
+        ],
         "relais-sweep/sweep": [{"interval": 300.0, "timezone": "Europe/Paris"}],
     }
     deadline = time.monotonic() + 90

@@ -51,6 +51,9 @@ async def test_a_read_case_page_shows_in_the_log_and_in_its_consultations(
         assert log.count(reference) == 2  # the member's read, then the coordinator's
         assert world.receiver.name in log and f"fiche {person_id}" in log
         assert (await officer.get(f"/referrals/{referral_id}")).status_code == 404
+        # From the log to the person's page, where the DPO answers the person's rights.
+        assert f'href="/persons/{person_id}"' in (await officer.get("/access-log")).text
+        assert "Droits de la personne" in await officer.read(f"/persons/{person_id}")
         by_case = await officer.read(f"/access-log?personne={reference.lower()}")
         assert by_case.count(reference) == 2
         by_user = await officer.read(f"/access-log?utilisateur={world.coordinator.email}")
