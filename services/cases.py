@@ -22,19 +22,18 @@ from core.models import Event
 from core.pagination import Page, keyset_page
 from core.references import next_reference
 from services.access_log import Reading, record_access, record_case_reads
-from services.persons import referent_organisation
+from services.persons import current_referent
 from services.redaction import (
     events_without_health_data,
     holds_health_data,
     listed,
     names_person,
-    shows_health_data,
     without_health_data,
 )
 from states import engine, timers
 from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import allowed_triggers, case_sides, visible_clause
+from states.policy import allowed_triggers, case_sides, may_see_health_data, visible_clause
 from states.texts import resolve_payloads
 
 Box = Literal["sent", "received"]
@@ -136,10 +135,13 @@ async def get_case(
     events = (await events_of(session, lifecycle, [case.id])).get(case.id, [])
     sides = await case_sides(session, actor, lifecycle, case)
     extras: dict[str, Any] = {}
+    may_see_health = False
     if lifecycle.person is not None:
-        referent = await referent_organisation(session, getattr(case, lifecycle.person.key))
-        extras["person_referent"] = None if referent is None else {"organisation": referent}
-    may_see_health = await shows_health_data(session, actor, lifecycle, case, sides)
+        referent = await current_referent(session, getattr(case, lifecycle.person.key))
+        extras["person_referent"] = None if referent is None else {"organisation": referent.name}
+        may_see_health = may_see_health_data(
+            actor, sides, None if referent is None else referent.organisation_id
+        )
     # Whether this read shows health data (the access log marks it): allowed, and present.
     health_data = may_see_health and holds_health_data(case, events)
     extras["health_data"] = health_data

@@ -15,7 +15,7 @@ from core.db import Base, transaction
 from core.errors import Conflict, Forbidden, IdentityConflict, InvalidInput, NotFound
 from core.models import AccessLogEntry, Accompaniment, Organisation, Person, PersonEvent
 from services.access_log import Reading, record_access
-from services.persons import CONTACT, IDENTIFIERS, known_persons_clause, referent_organisation
+from services.persons import CONTACT, IDENTIFIERS, current_referent, known_persons_clause
 from states.actor import Actor
 from states.fields import Id, Payload
 from states.identity import KEY_SEPARATOR
@@ -98,7 +98,8 @@ async def person_card(
     shown to the actor, which the access log records."""
     _check_may_merge(actor)
     person = await _known_person(session, actor, person_id)
-    referent = await referent_organisation(session, person_id)
+    current = await current_referent(session, person_id)
+    referent = None if current is None else current.name
     cases = 0
     for table, column in _person_columns():
         if table.name not in NOT_CASES:

@@ -7,6 +7,8 @@ benchmarks, an accompaniment started by the coordination) goes through ``resolve
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import ColumnElement, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,25 +132,24 @@ async def resolve_person(session: AsyncSession, person: Person) -> Person:
     return found
 
 
-async def referent_organisation(session: AsyncSession, person_id: int) -> str | None:
-    """The name of the organisation that is the person's current référent, if any: all a
-    referrer learns of a person relais already knows."""
-    name: str | None = await session.scalar(
-        select(Organisation.name)
-        .join(Accompaniment, Accompaniment.organisation_id == Organisation.id)
-        .where(Accompaniment.person_id == person_id, Accompaniment.ended_at.is_(None))
-    )
-    return name
+class Referent(NamedTuple):
+    """The organisation that is a person's current référent."""
+
+    organisation_id: int
+    name: str
 
 
-async def referent_organisation_id(session: AsyncSession, person_id: int) -> int | None:
-    """The id of the organisation that is the person's current référent, if any."""
-    found: int | None = await session.scalar(
-        select(Accompaniment.organisation_id).where(
-            Accompaniment.person_id == person_id, Accompaniment.ended_at.is_(None)
+async def current_referent(session: AsyncSession, person_id: int) -> Referent | None:
+    """The organisation that is the person's current référent, if any (one query): its
+    name is all a referrer learns of a person relais already knows."""
+    row = (
+        await session.execute(
+            select(Organisation.id, Organisation.name)
+            .join(Accompaniment, Accompaniment.organisation_id == Organisation.id)
+            .where(Accompaniment.person_id == person_id, Accompaniment.ended_at.is_(None))
         )
-    )
-    return found
+    ).first()
+    return None if row is None else Referent(row.id, row.name)
 
 
 def known_persons_clause(actor: Actor) -> ColumnElement[bool]:

@@ -11,9 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.persons import referent_organisation_id
 from states.actor import Actor
 from states.health import health_data_of, strip_health_data, strip_health_payload
 from states.lifecycle import Lifecycle
@@ -77,18 +75,6 @@ def holds_health_data(case: Any, events: Iterable[Any]) -> bool:
 def events_without_health_data(events: Iterable[Any]) -> list[Any]:
     """The timeline without the health data an event carries (a resubmission's)."""
     return [Redacted(event, payload=strip_health_payload(event.payload)) for event in events]
-
-
-async def shows_health_data(
-    session: AsyncSession, actor: Actor, lifecycle: Lifecycle, case: Any, sides: frozenset[str]
-) -> bool:
-    """Whether ``actor``'s read of ``case`` shows the person's health data: they stand on
-    its receiving side or their organisation is the person's référent
-    (``states.policy.may_see_health_data``). The access log's ``health_data`` flag."""
-    if lifecycle.person is None:
-        return False
-    referent = await referent_organisation_id(session, getattr(case, lifecycle.person.key))
-    return may_see_health_data(actor, sides, referent)
 
 
 def listed(actor: Actor, lifecycle: Lifecycle, cases: Iterable[Any]) -> list[Any]:
