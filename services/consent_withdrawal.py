@@ -106,7 +106,7 @@ async def _close_open_cases(session: AsyncSession, person_id: int, now: datetime
 
 
 async def withdraw_consent(
-    session: AsyncSession, actor: Actor, person_id: int, data: ConsentWithdrawal, now: datetime
+    session: AsyncSession, actor: Actor, person_id: int, now: datetime
 ) -> WithdrawalDone:
     """Record that the person withdrew consent and close their open cases, in one
     transaction. 404 out of the actor's scope, 403 without the right, 409 when already

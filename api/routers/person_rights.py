@@ -66,7 +66,7 @@ async def withdraw_consent(
     """Record that the person withdrew consent: every open case of theirs is closed with that
     reason, and no new referral is accepted without a renewed attestation
     (``person.consent_renewed``). 409 when already recorded."""
-    done = await consent_withdrawal.withdraw_consent(session, actor, person_id, body, now)
+    done = await consent_withdrawal.withdraw_consent(session, actor, person_id, now)
     return ConsentWithdrawalRead(
         person_id=done.person_id,
         consent_withdrawn_at=done.consent_withdrawn_at,

@@ -16,7 +16,7 @@ from core.enums import Outcome, Role
 from core.errors import ConsentWithdrawn
 from core.models import Person, Referral
 from services import referral_service
-from services.consent_withdrawal import REASON, ConsentWithdrawal, withdraw_consent
+from services.consent_withdrawal import REASON, withdraw_consent
 from states import engine
 from states.actor import Actor
 from states.referral import REFERRAL
@@ -53,9 +53,7 @@ async def test_every_open_referral_is_closed_the_way_its_state_allows(
         person_id = view.case.person_id
 
     async with sessionmaker() as acting:
-        done = await withdraw_consent(
-            acting, actor_of(dpo), person_id, ConsentWithdrawal(), clock.now()
-        )
+        done = await withdraw_consent(acting, actor_of(dpo), person_id, clock.now())
 
     async with sessionmaker() as reading:
         rows = {

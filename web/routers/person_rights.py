@@ -175,7 +175,7 @@ async def withdraw(
     """Record the withdrawal; the person's open cases are closed."""
 
     async def act(data: ConsentWithdrawal) -> str:
-        await consent_withdrawal.withdraw_consent(session, user.actor, person_id, data, now)
+        await consent_withdrawal.withdraw_consent(session, user.actor, person_id, now)
         return f"/persons/{person_id}?fait={WITHDRAWN_NOTICE}"
 
     outcome = await submit(session, ConsentWithdrawal, await request.form(), act)
