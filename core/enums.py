@@ -247,17 +247,43 @@ class DecisionKind(LabelledEnum):
     OTHER = "other", "Autre"
 
 
-class PlanAxis(LabelledEnum):
-    """The axes of the Plan parisien de l'insertion par l'emploi (1.1 to 4.2)."""
+class PlanMainAxis(LabelledEnum):
+    """The four axes of the Plan parisien de l'insertion par l'emploi, titled as the plan does."""
 
-    A1_1 = "1.1", "Mieux connaître le profil et les besoins des personnes en insertion"
-    A1_2 = "1.2", "Élaborer une vision partagée des politiques d'insertion"
+    A1 = "1", "Développer une connaissance partagée des besoins et des politiques d'insertion"
+    A2 = "2", "Mobiliser le tissu économique local pour l'insertion des Parisien·nes"
+    A3 = "3", "Mobiliser les offres de formation et d'accompagnement à l'emploi"
+    A4 = "4", "Être acteur de son parcours d'insertion"
+
+    @property
+    def choice_label(self) -> str:
+        """« Axe 1 — Développer… »."""
+        return f"Axe {self.value} — {self.label}"
+
+
+class PlanAxis(LabelledEnum):
+    """The sub-axes of the plan (1.1 to 4.2), titled word for word as the plan does.
+
+    The same rows are reference data in the database (``plan_sub_axes``, loaded by migration
+    0021), so that offers and decisions point at them; a test keeps both identical.
+    """
+
+    A1_1 = (
+        "1.1",
+        "Mieux connaître le profil et les besoins des personnes en insertion pour mieux "
+        "adapter nos actions",
+    )
+    A1_2 = "1.2", "Élaborer une vision partagée des politiques d'insertion entre les partenaires"
     A2_1 = "2.1", "Rapprocher l'offre et la demande d'emploi"
     A2_2 = "2.2", "Associer les entreprises pour lever les freins à l'emploi"
     A2_3 = "2.3", "Mobiliser toutes les opportunités d'accès à l'emploi"
     A3_1 = "3.1", "Améliorer la connaissance de l'offre d'insertion pour en faciliter l'accès"
-    A3_2 = "3.2", "Améliorer les complémentarités des offres de formation"
-    A3_3 = "3.3", "Articuler les accompagnements pour un parcours sans rupture"
+    A3_2 = (
+        "3.2",
+        "Améliorer les complémentarités des offres de formation en vue de répondre aux besoins "
+        "en compétences et qualifications des employeur·euse·s",
+    )
+    A3_3 = "3.3", "Articuler les accompagnements pour un parcours vers l'emploi sans rupture"
     A4_1 = "4.1", "Améliorer l'appropriation de l'offre d'insertion par les Parisien·nes"
     A4_2 = "4.2", "Renforcer l'autonomie par l'inclusion numérique"
 
@@ -265,6 +291,11 @@ class PlanAxis(LabelledEnum):
     def choice_label(self) -> str:
         """« 1.1 — Mieux connaître… »: the number first, as the plan writes them."""
         return f"{self.value} — {self.label}"
+
+    @property
+    def main_axis(self) -> PlanMainAxis:
+        """The axis this sub-axis belongs to (« 3.3 » is under axis 3)."""
+        return PlanMainAxis(self.value.split(".")[0])
 
 
 class AccompanimentSource(LabelledEnum):

@@ -25,6 +25,7 @@ from sqlalchemy.pool import Pool
 from core.clock import FixedClock
 from core.db import Base, create_engine, create_sessionmaker
 from core.migrate import upgrade_engine
+from core.models.plan import REFERENCE_TABLES
 from core.settings import Settings
 from relais.app import create_app
 from tests.factories import SECRET, World, make_world
@@ -111,7 +112,11 @@ async def _emptying_plan(db_engine: AsyncEngine) -> EmptyingPlan:
 
 
 async def _read_plan(db_engine: AsyncEngine) -> EmptyingPlan:
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    tables = [
+        table.name
+        for table in reversed(Base.metadata.sorted_tables)
+        if table.name not in REFERENCE_TABLES
+    ]
     if db_engine.dialect.name != "postgresql":
         return EmptyingPlan(tables, [], [])
     async with db_engine.connect() as connection:

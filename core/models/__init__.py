@@ -9,6 +9,7 @@ from core.models.committees import ActionItem, Committee, CommitteeMember, Decis
 from core.models.directory import Offer, Organisation, PasswordResetToken, User
 from core.models.invitations import Invitation
 from core.models.person_events import PersonEvent
+from core.models.plan import OfferSubAxis, PlanAxisRow, PlanSubAxisRow
 from core.models.referrals import Person, Referral
 from core.models.trail import CaseText, Event, OutboxMessage, ReferenceSequence, Timer
 
@@ -30,11 +31,14 @@ __all__ = [
     "Meeting",
     "MeetingAmendment",
     "Offer",
+    "OfferSubAxis",
     "Organisation",
     "OutboxMessage",
     "PasswordResetToken",
     "Person",
     "PersonEvent",
+    "PlanAxisRow",
+    "PlanSubAxisRow",
     "ReferenceSequence",
     "Referral",
     "Timer",

@@ -30,6 +30,7 @@ from core.db import Base, create_sessionmaker
 from core.enums import Role, Territory
 from core.errors import DomainError
 from core.models import Accompaniment, User
+from core.models.plan import REFERENCE_TABLES
 from services import cases
 from services.handover_service import (
     AccompanimentStart,
@@ -59,10 +60,14 @@ from tests.states.referent_model import (
 
 async def empty_tables(db_engine: AsyncEngine) -> None:
     """Every example starts from empty tables (as ``tests/conftest.py`` does per test)."""
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    tables = [
+        table.name
+        for table in reversed(Base.metadata.sorted_tables)
+        if table.name not in REFERENCE_TABLES
+    ]
     async with db_engine.begin() as connection:
         if db_engine.dialect.name == "postgresql":
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
         else:
             for table in tables:
                 await connection.execute(text(f"DELETE FROM {table}"))
