@@ -61,7 +61,7 @@ ACTION_PLAN_CSV = [
     ],
     [
         "3.3",
-        "Articuler les accompagnements pour un parcours sans rupture",
+        "Articuler les accompagnements pour un parcours vers l'emploi sans rupture",
         "DC-2026-000001",
         "Fiche de liaison commune",
         "2026-04-07",
@@ -74,7 +74,7 @@ ACTION_PLAN_CSV = [
     ],
     [
         "3.3",
-        "Articuler les accompagnements pour un parcours sans rupture",
+        "Articuler les accompagnements pour un parcours vers l'emploi sans rupture",
         "DC-2026-000001",
         "Fiche de liaison commune",
         "2026-04-07",
