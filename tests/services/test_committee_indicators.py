@@ -23,9 +23,9 @@ from tests.factories import World, actor_of, make_committee, make_meeting, make_
 Sessions = async_sessionmaker[AsyncSession]
 
 
-def paris(*parts: int) -> datetime:
+def paris(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A Paris wall-clock instant: ``paris(2026, 3, 31, 23, 30)``."""
-    return datetime(*parts, tzinfo=PARIS)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
 
 
 class Year:
