@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.db import transaction
-from core.enums import CommitteeKind, PlanAxis, Territory
+from core.enums import CommitteeKind, Territory
 from core.errors import (
     AlreadyExists,
     ConcurrentChange,
@@ -30,6 +30,7 @@ from core.errors import (
 from core.models import ActionPlan, ActionPlanItem, Committee, Decision, Organisation
 from services.cases import insert_case
 from services.decision_service import is_approved
+from services.governance_inputs import ActionPlanItemCreate
 from services.indicators.catalogue import INDICATORS
 from states import engine
 from states.action_plan import ACTION_PLAN, EDITABLE, PLAN_OF_THE_YEAR, ActionPlanState
@@ -59,19 +60,6 @@ class PlanView:
     def is_plan_of_the_year(self) -> bool:
         """Whether the comité de pilotage validated it and it is still in force."""
         return self.plan.state in PLAN_OF_THE_YEAR
-
-
-@dataclass(frozen=True)
-class NewItem:
-    """The fields of a new item."""
-
-    title: str
-    sub_axis: PlanAxis
-    lead_organisation_id: int
-    due_on: date
-    decision_id: int
-    target_indicator: str | None = None
-    target_value: float | None = None
 
 
 def _check_year(year: int) -> None:
@@ -182,7 +170,7 @@ async def _source_decision(session: AsyncSession, decision_id: int) -> Decision:
     return decision
 
 
-async def _check_item(session: AsyncSession, item: NewItem) -> None:
+async def _check_item(session: AsyncSession, item: ActionPlanItemCreate) -> None:
     if await session.get(Organisation, item.lead_organisation_id) is None:
         raise InvalidInput(
             f"La structure {item.lead_organisation_id} n'existe pas.",
@@ -214,7 +202,7 @@ async def _editable(session: AsyncSession, actor: Actor, plan_id: int) -> Action
 
 
 async def add_item(
-    session: AsyncSession, actor: Actor, plan_id: int, item: NewItem, now: datetime
+    session: AsyncSession, actor: Actor, plan_id: int, item: ActionPlanItemCreate, now: datetime
 ) -> PlanView:
     """Add an item to a draft plan, drafted from an approved committee decision."""
     async with transaction(session):
