@@ -250,7 +250,13 @@ async def fire_plan(
     """
     async with transaction(session, conflict=ConcurrentChange(ONE_PLAN_A_YEAR)):
         plan: ActionPlan = await engine.load_case(session, ACTION_PLAN, plan_id, lock=True)
-        if trigger == "validate" and plan.revises_id is not None:
+        if not actor.is_system and not await case_sides(session, actor, ACTION_PLAN, plan):
+            raise Forbidden(
+                "Seuls la coordination et le secrétariat des comités font avancer le plan "
+                "d'action."
+            )
+        submitted = plan.state in ACTION_PLAN.transition("validate").sources
+        if trigger == "validate" and submitted and plan.revises_id is not None:
             await _supersede(session, plan.revises_id, now)
         await engine.apply_transition(session, ACTION_PLAN, plan, trigger, actor, payload, now)
         if trigger == "revise":
