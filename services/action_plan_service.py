@@ -252,8 +252,7 @@ async def fire_plan(
         plan: ActionPlan = await engine.load_case(session, ACTION_PLAN, plan_id, lock=True)
         if not actor.is_system and not await case_sides(session, actor, ACTION_PLAN, plan):
             raise Forbidden(
-                "Seuls la coordination et le secrétariat des comités font avancer le plan "
-                "d'action."
+                "Seuls la coordination et le secrétariat des comités font avancer le plan d'action."
             )
         submitted = plan.state in ACTION_PLAN.transition("validate").sources
         if trigger == "validate" and submitted and plan.revises_id is not None:
