@@ -41,6 +41,7 @@ SOURCE_COMMITTEES = (CommitteeKind.TECHNIQUE, CommitteeKind.PROJET)
 """The bodies whose decisions an action plan is drafted from."""
 IN_PREPARATION = (ActionPlanState.DRAFT.value, ActionPlanState.SUBMITTED.value)
 ONE_PLAN_A_YEAR = "Un plan d'action est déjà en préparation pour cette année."
+CHANGED_MEANWHILE = "Les plans d'action de cette année ont changé entre-temps ; rechargez la page."
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ async def fire_plan(
     ``revise`` also opens the revision's draft (a copy of the items); ``validate`` on a
     revision's draft first supersedes the plan it revises.
     """
-    async with transaction(session, conflict=ConcurrentChange(ONE_PLAN_A_YEAR)):
+    async with transaction(session, conflict=ConcurrentChange(CHANGED_MEANWHILE)):
         plan: ActionPlan = await engine.load_case(session, ACTION_PLAN, plan_id, lock=True)
         if not actor.is_system and not await case_sides(session, actor, ACTION_PLAN, plan):
             raise Forbidden(

@@ -377,3 +377,56 @@ async def test_items_come_from_approved_decisions_and_change_only_in_draft(
     assert (
         await client.post("/api/action-plans", json={"year": 2027}, headers=member)
     ).status_code == 403
+
+
+ROLES = ("member", "org_admin", "coordinator", "secretary", "admin", "dpo")
+ROLE_SIDES = {"coordinator": "coordination", "secretary": "secretariat"}
+HUMAN = [
+    (trigger, role)
+    for trigger, (_, _, sides) in PLAN_TABLE.items()
+    if "system" not in sides
+    for role in ROLES
+]
+
+
+async def _user_of(role: str, cast: PlanCast, session: AsyncSession, t0: datetime) -> User:
+    world = cast.world
+    known = {
+        "member": world.referrer,
+        "coordinator": world.coordinator,
+        "secretary": cast.secretary,
+        "admin": world.admin,
+    }
+    if role in known:
+        return known[role]
+    return await make_user(session, world.receiver, t0, role=Role(role))
+
+
+@pytest.mark.parametrize(("trigger", "role"), HUMAN, ids=[f"{t}-{r}" for t, r in HUMAN])
+async def test_who_fires_each_trigger(
+    trigger: str,
+    role: str,
+    cast: PlanCast,
+    session: AsyncSession,
+    sessionmaker: Sessions,
+    client: httpx.AsyncClient,
+    clock: FixedClock,
+) -> None:
+    t0 = clock.now()
+    sources, dest, sides = PLAN_TABLE[trigger]
+    [state] = sources
+    plan_id = await drive_plan(sessionmaker, cast, state, t0)
+    user = await _user_of(role, cast, session, t0)
+    before = await PLANS.snapshot_in(sessionmaker, plan_id, state)
+    answer = await client.post(
+        f"/api/action-plans/{plan_id}/{trigger}",
+        json=cast.payload(trigger),
+        headers=await auth_headers(user),
+    )
+    if ROLE_SIDES.get(role) in sides:
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["state"] == dest
+        return
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["detail"]
+    assert await PLANS.snapshot(sessionmaker) == before
