@@ -17,6 +17,7 @@ from core.enums import (
     OrganisationKind,
     OutboxStatus,
     Outcome,
+    PlanAxis,
     Public,
     ReturnReason,
     Role,
@@ -88,6 +89,10 @@ class OfferRead(Read):
     modes_accueil: list[ModeAccueil] = Field(default_factory=list)
     frais: list[Frais] = Field(default_factory=list)
     thematiques: list[Thematique] = Field(default_factory=list)
+    sub_axes: list[PlanAxis] = Field(
+        default_factory=list,
+        description="The plan's sub-axes the offer serves (1.1 to 4.2), in the plan's order.",
+    )
     is_active: bool
     is_accompaniment: bool
     reminder_days: int | None

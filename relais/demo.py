@@ -360,6 +360,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
                     "territory": territory,
                     "is_accompaniment": title in ACCOMPANIMENTS,
                     "contact_email": CONTACTS.get(name),
+                    "sub_axes": DEMO_SUB_AXES[category],
                     **FULL_OFFERS.get(f"{name}/{title}", {}),
                 },
                 now=clock.now(),
@@ -400,6 +401,21 @@ PARIS_CODE_OFFER = "Ville de Paris/ParisCode — formations aux métiers du num�
 MISSION_LOCALE = "mission-locale@relais-demo.paris"
 FRANCE_TRAVAIL = "france-travail@relais-demo.paris"
 VILLE = "ville@relais-demo.paris"
+
+DEMO_SUB_AXES: dict[str, list[PlanAxis]] = {
+    "choisir-un-metier": [PlanAxis.A3_1],
+    "creer-une-entreprise": [PlanAxis.A2_3],
+    "difficultes-administratives-ou-juridiques": [PlanAxis.A3_3],
+    "lecture-ecriture-calcul": [PlanAxis.A3_2],
+    "numerique": [PlanAxis.A4_2],
+    "preparer-sa-candidature": [PlanAxis.A2_1],
+    "remobilisation": [PlanAxis.A3_3, PlanAxis.A4_1],
+    "sante": [PlanAxis.A2_2],
+    "se-former": [PlanAxis.A3_2],
+    "trouver-un-emploi": [PlanAxis.A2_1],
+}
+"""The plan's sub-axes of the demo's offers, by thématique (an organisation admin chooses)."""
+
 
 FULL_OFFERS: dict[str, dict[str, Any]] = {
     PARIS_CODE_OFFER: {"capacity": 1, "modes_accueil": ["en-presentiel"], "frais": ["gratuit"]},

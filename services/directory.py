@@ -24,6 +24,7 @@ from services.accounts import ACTIVE_USER, keep_an_admin
 from services.audit import OFFER_FIELDS, ORGANISATION_FIELDS, record_change, snapshot
 from services.auth import end_sessions
 from services.inputs import OrganisationUpdate
+from services.offer_sub_axes import replace_sub_axes, sub_axes_of
 from states.actor import Actor
 from states.capacity import places_taken
 from states.policy import (
@@ -280,6 +281,7 @@ async def create_offer(
     _refuse_inactive(organisation)
     _check_deadlines(fields)
     values = _stored_lists({key: value for key, value in fields.items() if value is not None})
+    sub_axes = values.pop("sub_axes", [])
     values.setdefault("territory", organisation.territory)
     values.setdefault("description", "")
     values.setdefault("eligible_publics", [])
@@ -288,9 +290,10 @@ async def create_offer(
     async with transaction(session):
         session.add(offer)
         await session.flush()
-        await record_change(
-            session, actor, "offer", offer.id, "created", {}, snapshot(offer, OFFER_FIELDS), now
-        )
+        after = {**snapshot(offer, OFFER_FIELDS), "sub_axes": await replace_sub_axes(
+            session, offer.id, sub_axes
+        )}  # fmt: skip
+        await record_change(session, actor, "offer", offer.id, "created", {}, after, now)
     return offer
 
 
@@ -307,6 +310,7 @@ async def update_offer(
     if not may_manage_offers_of(actor, offer.organisation_id):
         raise Forbidden("Seuls les administrateurs de l'organisation gèrent ses offres.")
     changes = _stored_lists({key: value for key, value in fields.items() if value is not None})
+    sub_axes = changes.pop("sub_axes", None)
     if changes.get("is_active"):
         _refuse_inactive(await session.get_one(Organisation, offer.organisation_id))
     current = {
@@ -320,6 +324,9 @@ async def update_offer(
         for key, value in changes.items():
             setattr(offer, key, value)
         after = snapshot(offer, OFFER_FIELDS)
+        if sub_axes is not None:
+            before["sub_axes"] = (await sub_axes_of(session, [offer.id]))[offer.id]
+            after["sub_axes"] = await replace_sub_axes(session, offer.id, sub_axes)
         await record_change(session, actor, "offer", offer.id, "updated", before, after, now)
     return offer
 

@@ -14,6 +14,7 @@ from core.enums import (
     ModeAccueil,
     OfferCategory,
     OrganisationKind,
+    PlanAxis,
     Public,
     Role,
     Territory,
@@ -152,6 +153,15 @@ class OfferFields(Payload):
         default=None, max_length=len(ModeAccueil), title="Modes d'accueil"
     )
     frais: list[Frais] | None = Field(default=None, max_length=len(Frais), title="Frais")
+    sub_axes: list[PlanAxis] | None = Field(
+        default=None,
+        max_length=len(PlanAxis),
+        title="Sous-axes du plan servis",
+        description=(
+            "The sub-axes of the Plan parisien de l'insertion par l'emploi (1.1 to 4.2) the "
+            "offer serves: its referrals count under each of them in the indicators."
+        ),
+    )
     thematiques: list[Thematique] | None = Field(
         default=None,
         max_length=len(Thematique),

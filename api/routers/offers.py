@@ -10,30 +10,41 @@ from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from api.schemas import OfferPage, OfferRead
 from core.db import MAX_ID, STORABLE_TEXT
-from core.enums import OfferCategory, Territory
+from core.enums import OfferCategory, PlanAxis, Territory
 from core.models import Offer
 from services import directory
 from services.inputs import OfferCreate, OfferFields
+from services.offer_sub_axes import sub_axes_of
 from states.reachability import is_reachable, reachable_offers
 
 router = APIRouter(prefix="/api/offers", tags=["offres"])
 
 
-COMPUTED = {"reachable", "places_left"}
+COMPUTED = {"reachable", "places_left", "sub_axes"}
 
 
-def offer_read(offer: Offer, *, reachable: bool, places_left: int | None = None) -> OfferRead:
-    """The response body of an offer, with whether a referral to it reaches someone and the
-    places it has left (an offer with a capacity)."""
+def offer_read(
+    offer: Offer,
+    *,
+    reachable: bool,
+    places_left: int | None = None,
+    sub_axes: list[PlanAxis] | None = None,
+) -> OfferRead:
+    """The response body of an offer, with whether a referral to it reaches someone, the
+    places it has left (an offer with a capacity) and the plan's sub-axes it serves."""
     fields = {name: getattr(offer, name) for name in OfferRead.model_fields if name not in COMPUTED}
-    return OfferRead.model_validate({**fields, "reachable": reachable, "places_left": places_left})
+    computed = {"reachable": reachable, "places_left": places_left, "sub_axes": sub_axes or []}
+    return OfferRead.model_validate({**fields, **computed})
 
 
 async def read_one(session: SessionDep, offer: Offer) -> OfferRead:
-    """One offer's response body (a query for its reachability, one for its places)."""
+    """One offer's response body (a query each for its reachability, places and sub-axes)."""
     places = await directory.places_left_of(session, [offer])
     return offer_read(
-        offer, reachable=await is_reachable(session, offer.id), places_left=places.get(offer.id)
+        offer,
+        reachable=await is_reachable(session, offer.id),
+        places_left=places.get(offer.id),
+        sub_axes=(await sub_axes_of(session, [offer.id]))[offer.id],
     )
 
 
@@ -81,9 +92,15 @@ async def list_offers(
     )
     reachable = await reachable_offers(session, [item.id for item in items])
     places = await directory.places_left_of(session, items)
+    sub_axes = await sub_axes_of(session, [item.id for item in items])
     return OfferPage(
         items=[
-            offer_read(item, reachable=item.id in reachable, places_left=places.get(item.id))
+            offer_read(
+                item,
+                reachable=item.id in reachable,
+                places_left=places.get(item.id),
+                sub_axes=sub_axes[item.id],
+            )
             for item in items
         ],
         next_cursor=next_cursor,

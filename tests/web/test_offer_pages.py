@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
 from core.enums import Role
-from core.models import Offer
+from core.models import Offer, OfferSubAxis
 from tests.factories import World, make_offer, make_user
 from tests.web.dashboard_helpers import post_form, signed_in
 
@@ -278,3 +278,27 @@ async def test_an_admin_chooses_the_organisation_of_a_new_offer(
             await session.execute(select(Offer).where(Offer.title == "Permanence CAF"))
         ).scalar_one()
         assert offer.organisation_id == cast.outsider_id
+
+
+async def test_an_org_admin_chooses_the_sub_axes_an_offer_serves(
+    app: FastAPI, cast: Cast, sessionmaker: Sessions
+) -> None:
+    path = f"/offers/{cast.offer_id}"
+    async with signed_in(app, cast.org_admin) as client:
+        form = await client.get(path)
+        assert "Sous-axes du plan servis" in form.text
+        assert "3.3 — Articuler les accompagnements pour un parcours vers" in form.text
+        saved = await post_form(client, path, path, offer_form(sub_axes=["3.3", "2.1"]))
+        assert saved.status_code == 303
+        again = await client.get(path)
+        checked = [
+            code for code in ("1.1", "2.1", "3.3") if f'value="{code}" checked' in again.text
+        ]
+        assert checked == ["2.1", "3.3"], again.text
+        # Unticking every box leaves the offer on no sub-axis.
+        assert (await post_form(client, path, path, offer_form())).status_code == 303
+    async with sessionmaker() as session:
+        stored = await session.scalars(
+            select(OfferSubAxis.sub_axis).where(OfferSubAxis.offer_id == cast.offer_id)
+        )
+        assert list(stored) == []

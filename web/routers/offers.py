@@ -15,6 +15,7 @@ from core.errors import Forbidden, InvalidInput
 from core.models import Offer
 from services import directory
 from services.inputs import OfferCreate, OfferFields
+from services.offer_sub_axes import sub_axes_of
 from states.policy import may_manage_every_offer, may_manage_offers_of
 from states.reachability import NO_RECEIVER_EXPLAINED, is_reachable, reachable_offers
 from web.deps import Cursor, NowDep, PathId, SessionDep, WebUserDep
@@ -38,6 +39,7 @@ MAIN_FIELDS = (
     "modes_accueil",
     "frais",
     "thematiques",
+    "sub_axes",
     "is_active",
     "is_accompaniment",
 )
@@ -59,18 +61,19 @@ def _fields(
     }
 
 
-def _offer_values(offer: Offer) -> dict[str, Any]:
+async def _offer_values(session: AsyncSession, offer: Offer) -> dict[str, Any]:
     """An offer's current values as its form shows them; deadlines as they apply."""
     defaults = directory.default_deadlines()
     values: dict[str, Any] = {
         name: getattr(offer, name)
         for name in MAIN_FIELDS
-        if name not in {"eligible_publics", "is_active", "is_accompaniment"}
+        if name not in {"eligible_publics", "is_active", "is_accompaniment", "sub_axes"}
         and name not in directory.VOCABULARY_LISTS
     }
     values["eligible_publics"] = list(offer.eligible_publics)
     for name in directory.VOCABULARY_LISTS:
         values[name] = list(getattr(offer, name))
+    values["sub_axes"] = [axis.value for axis in (await sub_axes_of(session, [offer.id]))[offer.id]]
     values["is_active"] = offer.is_active
     values["is_accompaniment"] = offer.is_accompaniment
     for name in DEADLINE_FIELDS:
@@ -200,7 +203,9 @@ async def edit_offer(
 ) -> Response:
     """The offer's form, filled with its current values and the deadlines that apply."""
     offer = await directory.get_managed_offer(session, user.actor, offer_id)
-    return await _form_page(request, session, user, offer=offer, values=_offer_values(offer))
+    return await _form_page(
+        request, session, user, offer=offer, values=await _offer_values(session, offer)
+    )
 
 
 def _changes(offer: Offer, form: FormData) -> dict[str, Any]:
