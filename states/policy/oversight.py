@@ -167,3 +167,9 @@ def may_bring_case_to_committee(actor: Actor) -> bool:
 def may_assign_actions(actor: Actor) -> bool:
     """Whether ``actor`` may give an approved decision its action items."""
     return actor.role is Role.SECRETARY
+
+
+def may_draft_action_plan(actor: Actor) -> bool:
+    """Whether ``actor`` may draft the year's action plan and change its items (the
+    coordination and the committees' secretariat)."""
+    return actor.role in {Role.COORDINATOR, Role.SECRETARY}
