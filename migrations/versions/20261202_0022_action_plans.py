@@ -19,7 +19,7 @@ from alembic import op
 
 import core.db
 
-revision: str = "action_plans"
+revision: str = "0022"
 down_revision: str | Sequence[str] | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -151,14 +151,15 @@ def allowed_triggers(lifecycle: Lifecycle, sides: frozenset[str], state: str) ->
 def may_list_cases(actor: Actor, lifecycle: Lifecycle) -> bool:
     """Whether some case of ``lifecycle`` may ever be visible to ``actor``.
 
-    A case is seen through an organisation that works cases, a role that has its own side,
-    or a coordinator's scope (and, for a committee's items, ``governance_readers``). A
-    listing of ``lifecycle`` for anyone else is empty (``visible_clause``), and the menu
-    leaves it out.
+    A case is seen through an organisation that works cases of a lifecycle with
+    organisations as parties, a role that has its own side, or a coordinator's scope (and,
+    for a committee's items, ``governance_readers``). A listing of ``lifecycle`` for anyone
+    else is empty (``visible_clause``), and the menu leaves it out: the year's action plan,
+    worked by the coordination and the secretariat only, is read on its own page.
     """
-    if actor.is_system:
+    if actor.is_system or actor.role in lifecycle.role_sides:
         return True
-    return actor.role in CASE_ROLES or actor.role in lifecycle.role_sides
+    return actor.role in CASE_ROLES and bool(lifecycle.parties)
 
 
 def visible_clause(actor: Actor, lifecycle: Lifecycle) -> ColumnElement[bool]:
