@@ -126,7 +126,6 @@ async def create_committee(
     A project group (kind projet) needs ``project``: its lead partner, mandate and end date."""
     if not may_manage_committees(actor):
         raise Forbidden(NOT_SECRETARIAT_COMMITTEES)
-    await project_groups.checked_fields(session, kind, project)
     taken = AlreadyExists(f"Le comité « {name} » existe déjà.")
     existing = await session.scalar(
         select(Committee.id).where(func.lower(Committee.name) == name.lower())
@@ -134,6 +133,7 @@ async def create_committee(
     if existing is not None:
         raise taken
     members = await _organisations(session, member_organisation_ids, "member_organisation_ids")
+    await project_groups.checked_fields(session, kind, project)
     committee = Committee(name=name, kind=kind, territory=territory, created_at=now)
     project_groups.apply(committee, project)
     async with transaction(session, conflict=taken):

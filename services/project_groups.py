@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import transaction
 from core.enums import CommitteeKind
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Committee, Organisation
 from states.actor import Actor
 from states.policy import may_manage_committees
@@ -82,7 +82,7 @@ async def update_project_group(
     if not may_manage_committees(actor):
         raise Forbidden(NOT_SECRETARIAT)
     if committee.kind != CommitteeKind.PROJET:
-        raise InvalidInput("Ce comité n'est pas un groupe projet.", field="kind")
+        raise Conflict("Ce comité n'est pas un groupe projet : il n'a ni pilote ni date de fin.")
     await checked_fields(session, committee.kind, fields)
     # Not in the audit trail yet: its kinds are a database check (core.models.audit), and
     # adding « committee » to it needs its own migration.
