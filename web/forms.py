@@ -96,7 +96,9 @@ def _max_length(metadata: list[Any]) -> int | None:
 def _kind(annotation: Any, metadata: list[Any]) -> tuple[str, Sequence[Choice]]:
     if get_origin(annotation) is list:
         (member,) = get_args(annotation)
-        return "checkboxes", _choices(member)
+        # A list of ids (organisations...) gets its choices from the page (``choices``).
+        vocabulary = isinstance(member, type) and issubclass(member, StrEnum)
+        return "checkboxes", _choices(member) if vocabulary else ()
     if isinstance(annotation, type) and issubclass(annotation, StrEnum):
         offered = next((item for item in metadata if isinstance(item, Offered)), None)
         return "select", _choices(annotation, offered.members if offered else None)
