@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.enums import Role, Territory
 from core.models import Meeting, OutboxMessage
-from core.settings import Settings
+from core.settings import Settings, refusal_lines
 from tests.factories import World, make_committee, make_meeting, make_user
+from workflows.runs import governance_checks
 from workflows.technique import check_technique
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -99,3 +100,29 @@ async def test_a_higher_minimum_is_out_of_reach_earlier(
     assert not (await check_technique(sessionmaker, paris(2026, 7, 31, 23, 59), 6)).out_of_reach
     august = await check_technique(sessionmaker, paris(2026, 8, 1, 0), 6)
     assert august.out_of_reach and august.alerted == [world.coordinator.email]
+
+
+def test_a_minimum_below_one_is_refused_in_french() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(environment="development", secret_key="x" * 40, technique_min_meetings=0)
+    assert refusal_lines(refused.value) == [
+        "RELAIS_TECHNIQUE_MIN_MEETINGS doit être supérieur ou égal à 1"
+    ]
+
+
+async def test_the_daily_flow_runs_the_three_checks_with_the_settings(
+    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    technique = await make_committee(session, paris(2025, 1, 5), name="Comité technique")
+    await make_meeting(session, technique, paris(2026, 1, 20, 14))
+    await make_meeting(session, technique, paris(2026, 3, 20, 14))
+    await session.commit()
+    settings = Settings(environment="development", secret_key="x" * 40)
+    # Two held, December begun: three are out of reach; with a minimum of two, all is well.
+    checks = await governance_checks(settings, sessionmaker, paris(2026, 12, 1, 8, 30))
+    assert checks.technique.out_of_reach and checks.technique.alerted == [world.coordinator.email]
+    assert checks.pilotage.gap and checks.project_groups.reminded == []
+    assert len(checks.summary().splitlines()) == 3
+    relaxed = settings.model_copy(update={"technique_min_meetings": 2})
+    calm = await governance_checks(relaxed, sessionmaker, paris(2026, 12, 1, 8, 30), dry_run=True)
+    assert not calm.technique.out_of_reach
