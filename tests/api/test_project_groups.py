@@ -93,3 +93,27 @@ async def test_create_read_and_move_the_end_date(cast: Cast, client: httpx.Async
     ).status_code == 404
     other = (await client.get(f"/api/committees/{cast.committee_id}", headers=headers)).json()
     assert (other["lead_organisation"], other["mandate"], other["ends_on"]) == (None, None, None)
+
+
+async def test_only_a_project_group_is_closed_by_a_decision(
+    cast: Cast, client: httpx.AsyncClient
+) -> None:
+    secretary = await cast.headers("secretary")
+    created = await client.post("/api/committees", json=group(cast.world), headers=secretary)
+    closure = {
+        "title": "Clôture du groupe projet numérique",
+        "description": "Le mandat est rempli : la cartographie est publiée.",
+        "kind": "closure",
+        "axis": "4.2",
+    }
+    member = await cast.headers("proposer")
+    refused = await client.post(
+        "/api/decisions", json={**closure, "committee_id": cast.committee_id}, headers=member
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "kind"
+    proposed = await client.post(
+        "/api/decisions", json={**closure, "committee_id": created.json()["id"]}, headers=member
+    )
+    assert proposed.status_code == 201, proposed.text
+    assert proposed.json()["kind"] == "closure"
