@@ -40,6 +40,7 @@ async def test_the_secretariat_creates_a_project_group_and_moves_its_end_date(
             "lead_organisation_id": str(world.receiver.id),
             "mandate": "Cartographier les lieux d'inclusion numérique",
             "ends_on": "2026-06-30",
+            "member_organisation_ids": [str(world.sender.id), str(world.outsider.id)],
         },
     )
     assert created.status_code == 303, created.text
@@ -47,6 +48,8 @@ async def test_the_secretariat_creates_a_project_group_and_moves_its_end_date(
     page = await clerk.read(page_path)
     assert "EPI Paris Centre" in page and "mardi 30 juin 2026" in page
     assert "Cartographier les lieux d'inclusion numérique" in page
+    assert world.sender.name in page and world.outsider.name in page
+    assert 'type="checkbox"' in (await clerk.get("/project-groups/new")).text
 
     edit = f"{page_path}/project"
     assert 'value="2026-06-30"' in (await clerk.get(edit)).text

@@ -55,7 +55,7 @@ async def _form_page(
 ) -> Response:
     organisations = await _organisations(session)
     choices = {"lead_organisation_id": organisations, "member_organisation_ids": organisations}
-    current: dict[str, Any] = {}
+    current: dict[str, Any] = {"territory": "paris"}
     if view is not None:
         current = {
             "lead_organisation_id": view.committee.lead_organisation_id,
