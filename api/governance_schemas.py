@@ -26,6 +26,10 @@ class CommitteeRead(CommitteeRef):
     territory: Territory
     members: list[OrganisationRef]
     created_at: datetime
+    # A project group's lead partner, mandate and end date (null for the other kinds).
+    lead_organisation: OrganisationRef | None = None
+    mandate: str | None = None
+    ends_on: date | None = None
 
 
 # Meetings

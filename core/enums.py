@@ -244,6 +244,8 @@ class DecisionKind(LabelledEnum):
     ACTION_PLAN = "action_plan", "Plan d'action"
     CASE_REVIEW = "case_review", "Examen de situation"
     ARBITRATION = "arbitration", "Arbitrage"
+    # Approved or published, it closes a project group: no more reminders nor escalations.
+    CLOSURE = "closure", "Clôture du groupe projet"
     OTHER = "other", "Autre"
 
 
@@ -329,6 +331,7 @@ class MessageKey(StrEnum):
     DECISION_PUBLISHED = "decision.published"
     ACTION_ASSIGNED = "action.assigned"
     GOVERNANCE_PILOTAGE = "governance.pilotage"
+    GOVERNANCE_TECHNIQUE = "governance.technique"
     DIGEST = "digest"
     ACCOUNT_RESET = "account.reset"
     ACCOMPANIMENT_PARTNER_ADDED = "accompaniment.partner_added"

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=8, ge=1, le=50)
     var_dir: str = "./var"
     retention_months: int = Field(default=24, ge=1)
+    # The plan's comité technique meets at least this many times a year (governance check).
+    technique_min_meetings: int = Field(default=3, ge=1, le=12)
+    # Business days after a project group's end date before coordinators hear it is not closed.
+    project_group_escalation_business_days: int = Field(default=10, ge=1, le=250)
     # Whom a person asks about their data (the DPO): shown in the information notice.
     privacy_contact: str = Field(default="", max_length=300)
     # A Markdown file replacing the default information notice (raw HTML in it is escaped).

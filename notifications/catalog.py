@@ -90,6 +90,11 @@ MESSAGES: dict[str, Message] = {
             "Gouvernance du plan : aucun comité de pilotage depuis douze mois",
         ),
         Message(
+            MessageKey.GOVERNANCE_TECHNIQUE,
+            "Gouvernance du plan : le minimum de réunions du comité technique en {{ year }} "
+            "est hors d'atteinte",
+        ),
+        Message(
             MessageKey.DIGEST,
             "relais : {{ total }} dossier{{ 's' if total > 1 else '' }} en retard le "
             "{{ day | date_fr }}",

@@ -20,7 +20,9 @@ from core.enums import CommitteeKind, Territory
 from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from core.models import Committee, CommitteeMember, Meeting, Organisation
 from core.pagination import Page, fetch_page
+from services import project_groups
 from services.audit import MEETING_FIELDS, record_change, snapshot
+from services.project_groups import ProjectGroupFields
 from states.actor import Actor
 from states.policy import may_manage_committees, may_manage_meetings, may_read_governance
 
@@ -28,6 +30,7 @@ NOT_SECRETARIAT_COMMITTEES = (
     "Seuls le secrétariat des comités et les administrateurs gèrent les comités."
 )
 NOT_SECRETARIAT_MEETINGS = "Seul le secrétariat des comités gère les réunions."
+NOT_A_PROJECT = ProjectGroupFields()
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class CommitteeView:
 
     committee: Committee
     members: list[Organisation]
+    lead_organisation: Organisation | None = None
 
     @property
     def id(self) -> int:
@@ -61,6 +65,16 @@ class CommitteeView:
     def created_at(self) -> datetime:
         """When the committee was recorded."""
         return self.committee.created_at
+
+    @property
+    def mandate(self) -> str | None:
+        """A project group's mandate."""
+        return self.committee.mandate
+
+    @property
+    def ends_on(self) -> date | None:
+        """The end date of a project group's mandate."""
+        return self.committee.ends_on
 
 
 def _check_reader(actor: Actor) -> None:
@@ -105,8 +119,11 @@ async def create_committee(
     territory: Territory,
     member_organisation_ids: Sequence[int],
     now: datetime,
+    project: ProjectGroupFields = NOT_A_PROJECT,
 ) -> CommitteeView:
-    """A new committee with its member organisations; names are unique, whatever their case."""
+    """A new committee with its member organisations; names are unique, whatever their case.
+
+    A project group (kind projet) needs ``project``: its lead partner, mandate and end date."""
     if not may_manage_committees(actor):
         raise Forbidden(NOT_SECRETARIAT_COMMITTEES)
     taken = AlreadyExists(f"Le comité « {name} » existe déjà.")
@@ -116,13 +133,16 @@ async def create_committee(
     if existing is not None:
         raise taken
     members = await _organisations(session, member_organisation_ids, "member_organisation_ids")
+    await project_groups.checked_fields(session, kind, project)
     committee = Committee(name=name, kind=kind, territory=territory, created_at=now)
+    project_groups.apply(committee, project)
     async with transaction(session, conflict=taken):
         session.add(committee)
         await session.flush()
         for organisation in members:
             await _seat(session, actor, committee.id, organisation.id, now)
-    return CommitteeView(committee, sorted(members, key=lambda organisation: organisation.name))
+    members.sort(key=lambda organisation: organisation.name)
+    return CommitteeView(committee, members, await _lead(session, committee))
 
 
 async def _seat(
@@ -138,6 +158,18 @@ async def _seat(
     )
 
 
+async def _lead(session: AsyncSession, committee: Committee) -> Organisation | None:
+    if committee.lead_organisation_id is None:
+        return None
+    return await session.get(Organisation, committee.lead_organisation_id)
+
+
+async def _view(session: AsyncSession, committee: Committee) -> CommitteeView:
+    return CommitteeView(
+        committee, await _members(session, committee.id), await _lead(session, committee)
+    )
+
+
 async def _committee(session: AsyncSession, committee_id: int) -> Committee:
     committee = await session.get(Committee, committee_id)
     if committee is None:
@@ -148,8 +180,7 @@ async def _committee(session: AsyncSession, committee_id: int) -> Committee:
 async def get_committee(session: AsyncSession, actor: Actor, committee_id: int) -> CommitteeView:
     """One committee with its members; NotFound if it does not exist."""
     _check_reader(actor)
-    committee = await _committee(session, committee_id)
-    return CommitteeView(committee, await _members(session, committee.id))
+    return await _view(session, await _committee(session, committee_id))
 
 
 async def list_committees(
@@ -170,7 +201,30 @@ async def list_committees(
     members: dict[int, list[Organisation]] = {}
     for committee_id, organisation in rows.tuples():
         members.setdefault(committee_id, []).append(organisation)
-    return [CommitteeView(committee, members.get(committee.id, [])) for committee in committees]
+    leads = {
+        organisation.id: organisation
+        for organisation in await _organisations_by_id(
+            session, [committee.lead_organisation_id for committee in committees]
+        )
+    }
+    return [
+        CommitteeView(
+            committee,
+            members.get(committee.id, []),
+            leads.get(committee.lead_organisation_id or 0),
+        )
+        for committee in committees
+    ]
+
+
+async def _organisations_by_id(
+    session: AsyncSession, organisation_ids: Sequence[int | None]
+) -> list[Organisation]:
+    wanted = {organisation_id for organisation_id in organisation_ids if organisation_id}
+    if not wanted:
+        return []
+    rows = await session.execute(select(Organisation).where(Organisation.id.in_(wanted)))
+    return list(rows.scalars())
 
 
 async def add_member(
@@ -192,7 +246,7 @@ async def add_member(
         raise already
     async with transaction(session, conflict=already):
         await _seat(session, actor, committee.id, organisation.id, now)
-    return CommitteeView(committee, await _members(session, committee.id))
+    return await _view(session, committee)
 
 
 async def remove_member(
@@ -220,7 +274,7 @@ async def remove_member(
             session, actor, "committee_membership", membership.id, "removed", seat, {}, now
         )
         await session.delete(membership)
-    return CommitteeView(committee, await _members(session, committee.id))
+    return await _view(session, committee)
 
 
 # Meetings
@@ -321,3 +375,18 @@ async def list_meetings(
         .order_by(Meeting.starts_at, Meeting.id)
     )
     return await fetch_page(session, statement, Meeting.id, limit)
+
+
+async def update_project_group(
+    session: AsyncSession,
+    actor: Actor,
+    committee_id: int,
+    fields: ProjectGroupFields,
+    *,
+    now: datetime,
+) -> CommitteeView:
+    """Change a project group's lead partner, mandate or end date; the committee as it is."""
+    committee = await project_groups.update_project_group(
+        session, actor, committee_id, fields, now=now
+    )
+    return await _view(session, committee)

@@ -79,6 +79,8 @@ async def propose_decision(
             "(POST /api/referrals/{id}/review), par la coordination.",
             field="kind",
         )
+    if kind is DecisionKind.CLOSURE and committee.kind is not CommitteeKind.PROJET:
+        raise InvalidInput("Seul un groupe projet se clôt par une décision.", field="kind")
     decision = Decision(
         committee_id=committee.id,
         title=title,

@@ -24,6 +24,10 @@ Place = Annotated[
 Agenda = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=20_000, pattern=STORABLE_TEXT)
 ]
+Mandate = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=5_000, pattern=STORABLE_TEXT),
+]
 Minutes = Annotated[
     str,
     StringConstraints(
@@ -73,6 +77,18 @@ class CommitteeCreate(Payload):
     member_organisation_ids: list[StrictId] = Field(
         default_factory=list, max_length=200, title="Structures membres"
     )
+    # A project group's (kind projet): required for it, refused for the other kinds.
+    lead_organisation_id: StrictId | None = Field(default=None, title="Structure pilote")
+    mandate: Mandate | None = Field(default=None, title="Mandat")
+    ends_on: Day | None = Field(default=None, title="Date de fin du mandat")
+
+
+class ProjectGroupUpdate(Payload):
+    """A project group's lead partner, mandate and end date, all three given again."""
+
+    lead_organisation_id: StrictId = Field(title="Structure pilote")
+    mandate: Mandate = Field(title="Mandat")
+    ends_on: Day = Field(title="Date de fin du mandat")
 
 
 class CommitteeMemberAdd(Payload):

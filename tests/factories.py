@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -193,8 +193,12 @@ async def make_committee(
     kind: str = "technique",
     territory: Territory = Territory.PARIS,
     members: tuple[Organisation, ...] = (),
+    lead: Organisation | None = None,
+    mandate: str | None = None,
+    ends_on: date | None = None,
 ) -> Any:
-    """A committed committee of ``kind`` (a ``CommitteeKind`` value) seating ``members``."""
+    """A committed committee of ``kind`` (a ``CommitteeKind`` value) seating ``members``; a
+    project group's lead partner, mandate and end date as given."""
     from core.enums import CommitteeKind
     from core.models import Committee, CommitteeMember
 
@@ -203,6 +207,9 @@ async def make_committee(
         kind=CommitteeKind(kind),
         territory=territory,
         created_at=now,
+        lead_organisation_id=lead.id if lead else None,
+        mandate=mandate,
+        ends_on=ends_on,
     )
     session.add(committee)
     await session.flush()
@@ -239,6 +246,47 @@ async def make_meeting(
     session.add(meeting)
     await session.commit()
     return meeting
+
+
+async def make_decision(
+    session: AsyncSession,
+    committee: Any,
+    proposer: User,
+    now: datetime,
+    *,
+    kind: str = "other",
+    state: str = "proposed",
+) -> Any:
+    """A committed decision item of ``committee`` of ``kind``, in ``state`` (no transition);
+    past « proposed », on a meeting held at ``now`` and, once decided, adopted then."""
+    from core.enums import DecisionKind, PlanAxis
+    from core.models import Decision
+
+    number = next(_sequence)
+    meeting = None if state == "proposed" else await make_meeting(session, committee, now)
+    decided = state in ("approved", "rejected", "published")
+    decision = Decision(
+        reference=f"DC-{now.year}-{number:06d}",
+        state=state,
+        version=1,
+        committee_id=committee.id,
+        title=f"Décision {number}",
+        description="Une décision du comité.",
+        kind=DecisionKind(kind),
+        axis=PlanAxis.A3_3,
+        proposer_organisation_id=proposer.organisation_id,
+        territory=committee.territory,
+        created_by_id=proposer.id,
+        created_at=now,
+        state_entered_at=now,
+        meeting_id=meeting.id if meeting else None,
+        meeting_at=now if meeting else None,
+        outcome=("rejected" if state == "rejected" else "approved") if decided else None,
+        decided_at=now if decided else None,
+    )
+    session.add(decision)
+    await session.commit()
+    return decision
 
 
 def person_fields(**overrides: Any) -> PersonFields:

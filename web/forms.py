@@ -96,7 +96,9 @@ def _max_length(metadata: list[Any]) -> int | None:
 def _kind(annotation: Any, metadata: list[Any]) -> tuple[str, Sequence[Choice]]:
     if get_origin(annotation) is list:
         (member,) = get_args(annotation)
-        return "checkboxes", _choices(member)
+        # A list of ids (organisations...) gets its choices from the page (``choices``).
+        vocabulary = isinstance(member, type) and issubclass(member, StrEnum)
+        return "checkboxes", _choices(member) if vocabulary else ()
     if isinstance(annotation, type) and issubclass(annotation, StrEnum):
         offered = next((item for item in metadata if isinstance(item, Offered)), None)
         return "select", _choices(annotation, offered.members if offered else None)
@@ -137,7 +139,7 @@ def form_fields(
         annotation, optional, metadata = _unwrap(info)
         kind, options = _kind(annotation, metadata)
         if choices and name in choices:
-            kind, options = "select", choices[name]
+            kind, options = ("checkboxes" if kind == "checkboxes" else "select"), choices[name]
         drawn.append(
             FormField(
                 name=name,
@@ -180,7 +182,11 @@ def posted_values(payload: type[BaseModel], form: FormData, prefix: str = "") ->
         annotation, _optional, _metadata = _unwrap(info)
         key = prefix + name
         if get_origin(annotation) is list:
-            data[name] = [value for value in form.getlist(key) if isinstance(value, str)]
+            values = [value for value in form.getlist(key) if isinstance(value, str)]
+            (member,) = get_args(annotation)
+            while get_origin(member) is Annotated:
+                member = get_args(member)[0]
+            data[name] = [_whole_number(value) for value in values] if member is int else values
             continue
         if annotation is bool:
             data[name] = form.get(key) == "on"

@@ -27,6 +27,7 @@ from web.routers import (
     person_rights,
     persons,
     privacy,
+    project_groups,
     referral_form,
     referrals,
 )
@@ -44,6 +45,7 @@ PAGE_ROUTERS = (
     persons.router,
     person_rights.router,
     accompaniments.router,
+    project_groups.router,
     committees.router,
     decisions.router,
     action_plan.router,

@@ -65,7 +65,7 @@ async def digest_flow(now: datetime | None = None) -> str:
 
 @flow(name="relais-governance", retries=0)
 async def governance_flow(now: datetime | None = None) -> str:
-    """Alert coordinators when no comité de pilotage met or is planned within a year."""
+    """The governance checks: comité de pilotage, comité technique, project groups."""
     report = await run_governance_check(get_settings(), _moment(now))
     get_run_logger().info(report.summary())
     return report.summary()

@@ -60,6 +60,46 @@ async def _last_pilotage_meeting(session: AsyncSession) -> datetime | None:
     return last
 
 
+async def alert_once(
+    session: AsyncSession,
+    message: MessageKey,
+    key_prefix: str,
+    recipients: list[tuple[str, int | None]],
+    context: dict[str, object],
+    now: datetime,
+) -> tuple[list[str], list[str]]:
+    """Queue ``message`` once per recipient for the cause ``key_prefix``: (alerted, already)."""
+    alerted: list[str] = []
+    already: list[str] = []
+    for email, user_id in recipients:
+        known = await session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.idempotency_key.startswith(f"{key_prefix}:"),
+                OutboxMessage.recipient_email == email,
+            )
+        )
+        if known is not None:
+            already.append(email)
+            continue
+        try:
+            async with session.begin_nested():
+                await enqueue(
+                    session,
+                    message,
+                    key_prefix=key_prefix,
+                    case_kind=None,
+                    case_id=None,
+                    recipients=[(email, user_id)],
+                    context=context,
+                    now=now,
+                )
+        except IntegrityError:
+            already.append(email)
+            continue
+        alerted.append(email)
+    return alerted, already
+
+
 async def check_pilotage(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime, *, dry_run: bool = False
 ) -> GovernanceReport:
@@ -72,36 +112,13 @@ async def check_pilotage(
             return report
         report.gap = True
         occurrence = last.astimezone(PARIS).date().isoformat() if last else "aucune"
-        key_prefix = f"governance:pilotage:{occurrence}"
-        context = {
+        context: dict[str, object] = {
             "since": since.date().isoformat(),
             "last_meeting_on": last.astimezone(PARIS).date().isoformat() if last else None,
         }
         async with transaction(session, dry_run=dry_run):
-            for email, user_id in await role_recipients(session, Role.COORDINATOR):
-                known = await session.scalar(
-                    select(OutboxMessage.id).where(
-                        OutboxMessage.idempotency_key.startswith(f"{key_prefix}:"),
-                        OutboxMessage.recipient_email == email,
-                    )
-                )
-                if known is not None:
-                    report.already_alerted.append(email)
-                    continue
-                try:
-                    async with session.begin_nested():
-                        await enqueue(
-                            session,
-                            MESSAGE,
-                            key_prefix=key_prefix,
-                            case_kind=None,
-                            case_id=None,
-                            recipients=[(email, user_id)],
-                            context=context,
-                            now=now,
-                        )
-                except IntegrityError:
-                    report.already_alerted.append(email)
-                    continue
-                report.alerted.append(email)
+            recipients = await role_recipients(session, Role.COORDINATOR)
+            report.alerted, report.already_alerted = await alert_once(
+                session, MESSAGE, f"governance:pilotage:{occurrence}", recipients, context, now
+            )
     return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -16,7 +17,9 @@ from states.registry import LIFECYCLES
 from workflows.delivery import DeliveryPolicy, DeliveryReport, deliver_due
 from workflows.digest import DigestReport, send_digests
 from workflows.governance import GovernanceReport, check_pilotage
+from workflows.project_groups import ProjectGroupReport, check_project_groups
 from workflows.sweep import SweepReport, sweep_due
+from workflows.technique import TechniqueReport, check_technique
 
 T = TypeVar("T")
 
@@ -61,12 +64,45 @@ async def run_digest(settings: Settings, now: datetime, *, dry_run: bool = False
     )
 
 
+@dataclass(frozen=True)
+class GovernanceChecks:
+    """What the daily governance checks found: pilotage, technique, project groups."""
+
+    pilotage: GovernanceReport
+    technique: TechniqueReport
+    project_groups: ProjectGroupReport
+
+    def summary(self) -> str:
+        """Three lines in French, one per check."""
+        return "\n".join(
+            report.summary() for report in (self.pilotage, self.technique, self.project_groups)
+        )
+
+
+async def governance_checks(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    *,
+    dry_run: bool = False,
+) -> GovernanceChecks:
+    """Run the three governance checks on ``sessions`` at ``now``."""
+    return GovernanceChecks(
+        await check_pilotage(sessions, now, dry_run=dry_run),
+        await check_technique(sessions, now, settings.technique_min_meetings, dry_run=dry_run),
+        await check_project_groups(
+            sessions, now, settings.project_group_escalation_business_days, dry_run=dry_run
+        ),
+    )
+
+
 async def run_governance_check(
     settings: Settings, now: datetime, *, dry_run: bool = False
-) -> GovernanceReport:
-    """Check that a comité de pilotage met or is planned within twelve months."""
+) -> GovernanceChecks:
+    """The governance checks: the comité de pilotage met or is planned within twelve months,
+    the comité technique's yearly minimum is within reach, ended project groups are closed."""
     return await _with_database(
-        settings, lambda sessions: check_pilotage(sessions, now, dry_run=dry_run)
+        settings, lambda sessions: governance_checks(settings, sessions, now, dry_run=dry_run)
     )
 
 

@@ -9,7 +9,8 @@ from api.errors import error_responses
 from api.governance_schemas import CommitteeRead
 from core.enums import CommitteeKind
 from services import committee_service
-from services.governance_inputs import CommitteeCreate, CommitteeMemberAdd
+from services.governance_inputs import CommitteeCreate, CommitteeMemberAdd, ProjectGroupUpdate
+from services.project_groups import ProjectGroupFields
 
 router = APIRouter(prefix="/api/committees", tags=["comités"])
 
@@ -31,6 +32,30 @@ async def create_committee(
         kind=body.kind,
         territory=body.territory,
         member_organisation_ids=body.member_organisation_ids,
+        now=now,
+        project=ProjectGroupFields(body.lead_organisation_id, body.mandate, body.ends_on),
+    )
+    return CommitteeRead.model_validate(view)
+
+
+@router.put(
+    "/{committee_id}/project",
+    response_model=CommitteeRead,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+async def update_project_group(
+    committee_id: PathId,
+    body: ProjectGroupUpdate,
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+) -> CommitteeRead:
+    """Change a project group's lead partner, mandate or end date (moves its deadlines)."""
+    view = await committee_service.update_project_group(
+        session,
+        actor,
+        committee_id,
+        ProjectGroupFields(body.lead_organisation_id, body.mandate, body.ends_on),
         now=now,
     )
     return CommitteeRead.model_validate(view)

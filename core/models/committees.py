@@ -22,6 +22,15 @@ class Committee(Base):
     kind: Mapped[CommitteeKind] = mapped_column(enum_column(CommitteeKind), index=True)
     territory: Mapped[Territory] = mapped_column(enum_column(Territory))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A project group (kind projet) has a lead partner, a mandate and an end date; the
+    # governance check reminds the lead at the end date to record a closing decision.
+    lead_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
+    mandate: Mapped[str | None] = mapped_column(Text)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+    lead_organisation: Mapped[Organisation | None] = relationship(lazy="raise")
 
 
 class CommitteeMember(Base):

@@ -59,6 +59,9 @@ async def test_committee_and_meeting_matrix(
             "name": f"Groupe projet {caller}",
             "kind": "projet",
             "member_organisation_ids": [cast.world.sender.id],
+            "lead_organisation_id": cast.world.sender.id,
+            "mandate": "Préparer le forum de l'emploi",
+            "ends_on": "2026-12-18",
         },
         "POST /api/committees/{id}/members": {"organisation_id": cast.world.outsider.id},
         "POST /api/meetings": {

@@ -46,6 +46,7 @@ from tests.factories import (
 from workflows.digest import send_digests
 from workflows.governance import check_pilotage
 from workflows.sweep import sweep_due
+from workflows.technique import check_technique
 
 PARIS = ZoneInfo("Europe/Paris")
 BASE_URL = "https://relais.paris.example"
@@ -200,6 +201,9 @@ async def produce_governance_messages(
     assert review["kind"] == "case_review"
     alerted = await check_pilotage(sessionmaker, paris(3, 18, month=4))
     assert len(alerted.alerted) == 1  # the coordinator
+    # Two comité technique meetings in 2026, and December begun: three are out of reach.
+    short = await check_technique(sessionmaker, paris(1, 9, month=12), 3)
+    assert (short.counted, len(short.alerted)) == (2, 1)
 
 
 async def governance_cast(world: World, clock: FixedClock, session: AsyncSession) -> Governance:
@@ -357,6 +361,7 @@ async def test_every_message_from_real_data_carries_no_personal_data(
         "decision.published": 1,
         "action.assigned": 1,
         "governance.pilotage": 1,
+        "governance.technique": 1,
         "account.reset": 1,
         "accompaniment.turning_26": 1,
         "accompaniment.turned_26": 1,
@@ -384,6 +389,8 @@ def check_no_leak_and_a_reference(row: OutboxMessage, references: list[str]) -> 
         assert references[2] in email.text and references[2] in email.html
     elif row.message == "governance.pilotage":
         assert "comité de pilotage" in email.text
+    elif row.message == "governance.technique":
+        assert "comité technique" in email.text
     elif row.message == "account.reset":
         assert f"{BASE_URL}{row.context['reset_path']}" in email.text
     else:

@@ -134,6 +134,19 @@ AGE_LIMIT = {
     "escalation_at": "2026-07-24T08:00:00+00:00",
 }
 
+PROJECT_GROUP = {
+    "case_label": "groupe projet",
+    "reference": "Groupe projet numérique",
+    "subject_line": "pilote : EPI Paris Centre",
+    "path": "/committees/4",
+    "expected_action": "inscrire au comité une décision « Clôture du groupe projet » et la "
+    "faire adopter",
+    "waiting_organisation": "EPI Paris Centre",
+    "state_entered_at": "2026-06-29T22:00:00+00:00",
+    "escalation_at": "2026-07-14T22:00:00+00:00",
+    "unreachable": None,
+}
+
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "referral.submitted": ("referral.submitted", REFERRAL),
     # To an offer's contact address that has no account: the invitation to join.
@@ -216,6 +229,17 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     **{name: (name, context) for name, context in LATER_MESSAGES.items()},
+    "governance.technique": (
+        "governance.technique",
+        {"year": 2026, "required": 3, "counted": 1, "months_left": 1},
+    ),
+    "governance.technique--none": (
+        "governance.technique",
+        {"year": 2026, "required": 3, "counted": 0, "months_left": 2},
+    ),
+    # Issue 16: a project group past its end date, as workflows.project_groups stores it.
+    "reminder--project-group": ("reminder", PROJECT_GROUP),
+    "escalation--project-group": ("escalation", PROJECT_GROUP),
     "governance.pilotage--never": (
         "governance.pilotage", {"since": "2025-03-10", "last_meeting_on": None}
     ),

@@ -17,7 +17,7 @@ from services.calendar import meeting_calendar
 from services.documents import minutes_html
 from services.governance_inputs import AmendmentCreate, MeetingCreate, MeetingUpdate
 from states.decision import DECISION
-from states.policy import may_manage_meetings, may_propose_decision
+from states.policy import may_manage_committees, may_manage_meetings, may_propose_decision
 from web.deps import NowDep, PathId, SessionDep, SettingsDep, WebUserDep
 from web.downloads import attachment, printable_page
 from web.forms import FormField, form_fields, local_input
@@ -54,6 +54,7 @@ async def committee_list(
             "committees": committees,
             "next_meeting": next_meeting,
             "may_propose": may_propose_decision(user.actor),
+            "manages_committees": may_manage_committees(user.actor),
         },
     )
 
@@ -97,6 +98,7 @@ async def _committee_page(
             "planning": _planning_form(form) if manages else None,
             "planning_open": form is not None,
             "may_propose": may_propose_decision(user.actor),
+            "manages_committees": may_manage_committees(user.actor),
             "error": form.message if form else None,
         },
         status_code=form.status_code if form else 200,
