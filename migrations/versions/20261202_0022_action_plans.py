@@ -1,6 +1,6 @@
 """the year's action plan: a lifecycle validated by the comité de pilotage, and its items
 
-Revision ID: action_plans
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-02 06:00:00
 

@@ -1,7 +1,7 @@
 """project groups: a lead partner, a mandate and an end date on committees
 
-Revision ID: project_groups
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-02 05:10:00
 
 Three nullable columns on ``committees``, filled for the committees of kind « projet »
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "project_groups"
-down_revision: str | Sequence[str] | None = "0021"
+revision: str = "0023"
+down_revision: str | Sequence[str] | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

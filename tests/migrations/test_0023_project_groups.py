@@ -32,11 +32,11 @@ def _project(connection: sa.Connection) -> tuple[object, ...]:
 
 
 async def test_existing_committees_gain_empty_project_fields(engine: AsyncEngine) -> None:
-    await migrate_to(engine, SCHEMA, "0021")
+    await migrate_to(engine, SCHEMA, "0022")
     await run_in(engine, SCHEMA, _committee)
-    await migrate_to(engine, SCHEMA, "project_groups")
+    await migrate_to(engine, SCHEMA, "0023")
     assert await run_in(engine, SCHEMA, _project) == ("Groupe projet numérique", None, None, None)
-    await migrate_to(engine, SCHEMA, "0021", down=True)
+    await migrate_to(engine, SCHEMA, "0022", down=True)
     assert not {"lead_organisation_id", "mandate", "ends_on"} & await run_in(
         engine, SCHEMA, _columns
     )
