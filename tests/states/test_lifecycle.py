@@ -87,6 +87,7 @@ def test_every_message_the_lifecycles_send_has_a_template() -> None:
         MessageKey.ESCALATION,
         MessageKey.DIGEST,
         MessageKey.GOVERNANCE_PILOTAGE,
+        MessageKey.GOVERNANCE_TECHNIQUE,
         MessageKey.ACCOUNT_RESET,
         # Written by the add_partner effect: its recipient is the organisation just added.
         MessageKey.ACCOMPANIMENT_PARTNER_ADDED,
