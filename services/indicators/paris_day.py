@@ -41,6 +41,7 @@ class paris_day(FunctionElement[int]):
     inherit_cache = True
 
 
+@compiles(paris_day)
 @compiles(paris_day, "postgresql")
 def _postgresql(element: paris_day, compiler: Any, **kw: Any) -> str:
     (column,) = element.clauses

@@ -106,28 +106,17 @@ def _receiver_only(query: IndicatorQuery) -> list[Any]:
     return [Referral.receiver_organisation_id == query.party_organisation_id]
 
 
-def _first_timers(period: Any) -> Any:
-    """Per referral, when the reminder and the escalation of its first transmission in the
-    period were due (created at that transmission)."""
-
-    def due(kind: TimerKind) -> Any:
-        return func.min(case((Timer.kind == kind, Timer.due_at), else_=None))
-
-    return (
-        select(
-            Timer.case_id.label("case_id"),
-            due(TimerKind.REMINDER).label("reminder"),
-            due(TimerKind.ESCALATION).label("escalation"),
-        )
-        .where(
-            Timer.case_kind == REFERRAL,
-            Timer.state == SUBMITTED,
-            Timer.kind.in_((TimerKind.REMINDER, TimerKind.ESCALATION)),
-            within(Timer.created_at, period),
-        )
-        .group_by(Timer.case_id)
-        .subquery()
+def _timer_of(submit: Any, kind: TimerKind) -> Any:
+    """The ``kind`` timer its transmission opened (created at that very instant)."""
+    timer = aliased(Timer)
+    on = (
+        (timer.case_kind == REFERRAL)
+        & (timer.case_id == submit.case_id)
+        & (timer.created_at == submit.occurred_at)
+        & (timer.state == SUBMITTED)
+        & (timer.kind == kind)
     )
+    return timer, on
 
 
 def _first_events(triggers: Sequence[str], after: datetime, before: datetime | None = None) -> Any:
@@ -148,12 +137,14 @@ async def _first_responses(
         .group_by(Event.case_id)
         .subquery()
     )
-    timers = _first_timers(query.period)
     submit = aliased(Event)
+    reminder, on_reminder = _timer_of(submit, TimerKind.REMINDER)
+    escalation, on_escalation = _timer_of(submit, TimerKind.ESCALATION)
     stmt = (
         select(submit.occurred_at)
         .join(answers, answers.c.case_id == submit.case_id)
-        .outerjoin(timers, timers.c.case_id == submit.case_id)
+        .outerjoin(reminder, on_reminder)
+        .outerjoin(escalation, on_escalation)
         .where(
             submit.case_kind == REFERRAL,
             submit.trigger == "submit",
@@ -165,8 +156,8 @@ async def _first_responses(
     )
     stmt = stmt.where(*_receiver_only(query))
     in_time = {
-        "reminder": _before(answers.c.first, timers.c.reminder),
-        "escalation": _before(answers.c.first, timers.c.escalation),
+        "reminder": _before(answers.c.first, reminder.due_at),
+        "escalation": _before(answers.c.first, escalation.due_at),
     }
     columns = {"grp": group, "sent": paris_day(submit.occurred_at)}
     columns |= {"answered": paris_day(answers.c.first), **in_time}
