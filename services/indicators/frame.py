@@ -2,14 +2,13 @@
 of a referral or a person as SQL, the Paris month of an instant, business days and medians.
 
 Every count is aggregated in SQL (one query per question, filters as WHERE, a grouping as
-GROUP BY); the delays fetch only (start, end) pairs and count business days with a table of
-day -> business-day ordinal built once per query rather than per row.
+GROUP BY); the delays count cases per pair of Paris days and turn each pair into business
+days with a table of day -> business-day ordinal built once per question, not per case.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -150,42 +149,6 @@ async def _labels(session: AsyncSession, dimension: Dimension, codes: set[str]) 
     return {code: month_label(code) for code in codes}
 
 
-class BusinessCalendar:
-    """Business days between two instants by a table of ordinals, built once per question:
-    ``between`` agrees with ``core.business_days.business_days_between``. An instant finds
-    its Paris day by bisection over the days' first instants (no time zone per row)."""
-
-    def __init__(self, first: date, last: date) -> None:
-        self._midnights: list[float] = []
-        self._ordinals: list[int] = []
-        count = 0
-        day = first - timedelta(days=1)
-        while day <= last + timedelta(days=1):
-            if is_business_day(day):
-                count += 1
-            self._midnights.append(paris_midnight(day).timestamp())
-            self._ordinals.append(count)
-            day += timedelta(days=1)
-
-    def ordinal(self, moment: datetime) -> int:
-        """How many business days of the table lie up to ``moment``'s Paris date."""
-        index = bisect_right(self._midnights, moment.timestamp()) - 1
-        return self._ordinals[min(max(index, 0), len(self._ordinals) - 1)]
-
-    def between(self, start: datetime, end: datetime) -> int:
-        """Business days after ``start``'s Paris date up to ``end``'s, inclusive."""
-        return max(self.ordinal(end) - self.ordinal(start), 0)
-
-
-def calendar_for(pairs: Sequence[tuple[datetime, datetime]]) -> BusinessCalendar:
-    """A calendar covering every instant of ``pairs``."""
-    moments = [as_utc(moment).astimezone(PARIS).date() for pair in pairs for moment in pair]
-    if not moments:
-        today = date(2000, 1, 1)
-        return BusinessCalendar(today, today)
-    return BusinessCalendar(min(moments), max(moments))
-
-
 def median(values: Sequence[float]) -> float | None:
     """The median of ``values`` (the mean of the two middle ones when even); None if empty."""
     if not values:
@@ -195,14 +158,6 @@ def median(values: Sequence[float]) -> float | None:
     if len(ordered) % 2:
         return float(ordered[middle])
     return (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def percentile(values: Sequence[float], share: float) -> float | None:
-    """The nearest-rank percentile: the smallest value at least ``share`` of values reach."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return float(ordered[max(math.ceil(share * len(ordered)) - 1, 0)])
 
 
 def day_ordinals(days: Iterable[date]) -> dict[date, int]:

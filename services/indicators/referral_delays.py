@@ -1,8 +1,9 @@
 """Indicators of the referrals' delays (business days) and chasing (reminders, escalations).
 
 A first response is the receiver's first acceptance or return after the referral's first
-transmission; the delays fetch only the instants of the period's referrals and count
-business days with ``frame.BusinessCalendar``.
+transmission. The delays count the period's cases per (Paris day, Paris day) pair in SQL
+(``paris_day``), a few thousand rows for 60,000 referrals, and turn each pair into business
+days with ``frame.day_ordinals``.
 """
 
 from __future__ import annotations
