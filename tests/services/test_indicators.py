@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import UTCDateTime
 from core.enums import PlanAxis, Public, Territory
 from services import referral_service
 from services.indicators.catalogue import INDICATORS, compute_indicators
 from services.indicators.model import Dimension, IndicatorQuery, IndicatorResult, Period
+from services.indicators.paris_day import day_of, paris_day
 from tests.factories import World, actor_of, person_fields, referral_create
 from tests.services.indicator_year import PARIS, Year, build_year
 
@@ -160,3 +163,21 @@ async def test_the_periods_first_and_last_instants_count_and_not_a_second_outsid
         session, IndicatorQuery(Period(date(2027, 1, 1), date(2027, 1, 1)))
     )
     assert value(next_day, "referrals_sent") == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 7, 1, 0, 30, tzinfo=PARIS),  # summer: 22:30 UTC the day before
+        datetime(2026, 1, 1, 0, 30, tzinfo=PARIS),  # winter: 23:30 UTC the day before
+        datetime(2026, 3, 29, 3, 0, tzinfo=PARIS),  # the first hour of summer time
+        datetime(2026, 10, 25, 2, 30, tzinfo=PARIS),  # the last hour of summer time
+        datetime(2026, 10, 25, 23, 59, tzinfo=PARIS),
+    ],
+)
+async def test_the_paris_day_of_an_instant_is_the_same_in_sql_and_in_python(
+    session: AsyncSession, moment: datetime
+) -> None:
+    number = await session.scalar(select(paris_day(literal(moment, UTCDateTime()))))
+    assert number is not None
+    assert day_of(number) == moment.date()
