@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import TimerKind, TimerStatus
@@ -71,9 +71,9 @@ async def _count(
             stmt = stmt.where(territory_clause(lifecycle, query.territory))
         if query.party_organisation_id is not None:
             organisation = query.party_organisation_id
-            stmt = stmt.where(
-                or_(*(column == organisation for column in lifecycle.parties.values()))
-            )
+            # A lifecycle without an organisation's side (a year's action plan) has none.
+            parties = [column == organisation for column in lifecycle.parties.values()]
+            stmt = stmt.where(or_(false(), *parties))
         rows = stmt.distinct().subquery()
         result = await session.execute(select(rows.c.grp, func.count()).group_by(rows.c.grp))
         for group_value, count in result.all():
