@@ -18,7 +18,20 @@ from services.indicators.presentation import is_masked, shown
 from services.indicators.service import IndicatorView
 from web.charts import BarGroup, HBarChart, LineChart, Measure, grouped_bars, line_chart
 
-MONTHS = "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split()
+MONTHS = [
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+]
 PREFERRED_SERIES = ("referrals_sent", "referrals_accepted", "referrals_returned")
 """The volumes the grouping and the monthly charts show, when the catalogue has them."""
 GROUPS_CHART = "groupes"
