@@ -167,19 +167,3 @@ def may_bring_case_to_committee(actor: Actor) -> bool:
 def may_assign_actions(actor: Actor) -> bool:
     """Whether ``actor`` may give an approved decision its action items."""
     return actor.role is Role.SECRETARY
-
-
-INDICATOR_ROLES = frozenset({Role.COORDINATOR, Role.ORG_ADMIN, Role.ADMIN, Role.DPO})
-
-
-def may_read_indicators(actor: Actor) -> bool:
-    """Whether ``actor`` may read the plan's indicators: the coordination (their territory),
-    an organisation admin (their organisation, Paris beside it), the platform's admins and
-    the data protection officer."""
-    return actor.role in INDICATOR_ROLES
-
-
-def sees_small_counts(actor: Actor) -> bool:
-    """Whether ``actor`` reads counts below five exactly on relais's own pages and API (the
-    coordination and the data protection officer); everyone else reads « < 5 »."""
-    return actor.role in (Role.COORDINATOR, Role.DPO)

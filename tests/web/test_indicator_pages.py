@@ -58,11 +58,12 @@ async def test_a_coordinator_reads_all_paris_exactly_with_last_year_and_charts(
     )
 
 
-async def test_an_org_admin_reads_their_organisation_masked_with_paris_beside(
-    app: FastAPI, world: World, session: AsyncSession, clock: FixedClock
+@pytest.mark.parametrize("role", [Role.ORG_ADMIN, Role.MEMBER])
+async def test_an_organisation_reads_its_own_figures_masked_with_paris_beside(
+    app: FastAPI, world: World, session: AsyncSession, clock: FixedClock, role: Role
 ) -> None:
-    admin = await make_user(session, world.receiver, clock.now(), role=Role.ORG_ADMIN)
-    email = admin.email
+    user = await make_user(session, world.receiver, clock.now(), role=role)
+    email = user.email
     await session.close()
     async with signed_in(app, email) as client:
         page = await client.get("/indicators")
@@ -79,8 +80,8 @@ async def test_an_org_admin_reads_their_organisation_masked_with_paris_beside(
     assert "Réunions tenues" in html and card(html, "sample_meetings").startswith("3 ")
 
 
-@pytest.mark.parametrize("role", [Role.MEMBER, Role.SECRETARY])
-async def test_members_and_secretaries_are_refused_and_not_offered_the_page(
+@pytest.mark.parametrize("role", [Role.SECRETARY, Role.ADMIN])
+async def test_the_secretariat_and_admins_are_refused_and_not_offered_the_page(
     app: FastAPI, world: World, session: AsyncSession, clock: FixedClock, role: Role
 ) -> None:
     user = await make_user(session, world.receiver, clock.now(), role=role)
@@ -92,7 +93,7 @@ async def test_members_and_secretaries_are_refused_and_not_offered_the_page(
         download = await client.get("/indicators/csv?chart=groupes")
     assert 'href="/indicators"' not in home.text
     assert page.status_code == 403
-    assert "ne permet pas de consulter les indicateurs" in page.text
+    assert "ne donne pas accès aux indicateurs" in page.text
     assert download.status_code == 403
 
 
@@ -136,6 +137,10 @@ async def test_the_form_keeps_its_values_and_offers_no_health_public(
     assert f'<option value="{offer_id}" selected>' in html
     assert '<option value="rsa" selected>' in html
     assert '<option value="public" selected>' in html
+    meetings = card(html, "sample_meetings")
+    assert meetings.startswith(
+        "— Réunions tenues « Réunions tenues » ne se ventile pas par « offre »."
+    )
     for health in ("aah", "rqth", "personnes-en-situation-de-handicap"):
         assert f'<option value="{health}"' not in html
 
@@ -153,11 +158,11 @@ async def test_each_chart_downloads_as_csv_always_masked(
     assert groups.headers["content-type"].startswith("text/csv")
     assert "attachment" in groups.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(groups.text.lstrip("\ufeff")), delimiter=";"))
-    assert rows[0][:3] == ["indicateur", "période", "regroupement"]
-    by_group = {(row[0], row[3]): row[5] for row in rows[1:]}
+    assert rows[0][:3] == ["Périmètre", "Période", "Indicateur"]
+    by_group = {(row[2], row[5]): row[7] for row in rows[1:]}
     assert by_group[("Orientations acceptées", "3.3 — Articuler")] == "< 5"  # 4, coordinator
     assert by_group[("Orientations envoyées", "3.3 — Articuler")] == "30"
-    assert all(row[0] != "Réunions tenues" for row in rows[1:])  # only the chart's figures
+    assert all(row[2] != "Réunions tenues" for row in rows[1:])  # only the chart's figures
     reason_rows = list(csv.reader(io.StringIO(reasons.text.lstrip("\ufeff")), delimiter=";"))
-    assert {row[4]: row[5] for row in reason_rows[1:]}["Plus de place"] == "< 5"
+    assert {row[6]: row[7] for row in reason_rows[1:]}["Plus de place"] == "< 5"
     assert unknown.status_code == 422
