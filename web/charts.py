@@ -122,7 +122,10 @@ NARROW_WIDTH = 400
 that their texts stay readable on a 360 px phone."""
 GROUP_LABEL_CHARACTERS = 48
 VALUE_ROOM = 150
-"""Room kept right of the longest bar for « Série : 1 234 »."""
+"""The least room kept right of the longest bar for « Série : 1 234 »."""
+CHARACTER_WIDTH = 7.4
+"""The widest average width of a 13 px character, to keep a bar's words inside the drawing."""
+LEAST_BAR_ROOM = 120
 
 
 @dataclass(frozen=True)
@@ -177,13 +180,22 @@ class HBarChart:
     axis_x: float
 
 
+def _bar_text(measure: Measure, measures: int) -> str:
+    """« Acceptées : 12 » when a group has several bars, « 12 » alone."""
+    return f"{measure.series} : {measure.text}" if measures > 1 else measure.text
+
+
 def grouped_bars(
     groups: Sequence[BarGroup], *, bar_height: int = 16, gap: int = 4, label_height: int = 20
 ) -> HBarChart:
     """One block per group: its label on a line, then one bar per measure, the longest for
     the largest value of the chart; a missing value draws no bar but keeps its text."""
     left = 4
-    room = NARROW_WIDTH - left - VALUE_ROOM
+    longest_text = max(
+        (len(_bar_text(m, len(g.measures))) for g in groups for m in g.measures), default=0
+    )
+    words = max(VALUE_ROOM, round(longest_text * CHARACTER_WIDTH) + 10)
+    room = max(LEAST_BAR_ROOM, NARROW_WIDTH - left - words)
     largest = max(
         (m.value for group in groups for m in group.measures if m.value is not None), default=0
     )
@@ -199,7 +211,7 @@ def grouped_bars(
             bars.append(
                 HBar(
                     series=measure.series,
-                    text=measure.text,
+                    text=_bar_text(measure, len(group.measures)),
                     x=left,
                     y=y,
                     width=length,

@@ -4,6 +4,8 @@ a masked value drawing nothing but keeping its words, lines broken where a value
 from __future__ import annotations
 
 from web.charts import (
+    CHARACTER_WIDTH,
+    LEAST_BAR_ROOM,
     NARROW_WIDTH,
     VALUE_ROOM,
     BarGroup,
@@ -27,10 +29,23 @@ def test_grouped_bars_are_proportional_and_leave_room_for_their_words() -> None:
     assert longest.text_x + VALUE_ROOM - 5 == NARROW_WIDTH
     assert second.bars[0].width == longest.width / 2
     masked = second.bars[1]
-    assert (masked.width, masked.text, masked.text_x) == (0, "< 5", 9)
+    assert (masked.width, masked.text, masked.text_x) == (0, "Acceptées : < 5", 9)
+    assert longest.text == "30"  # a group of one bar: its value alone
     assert second.label_y > longest.y + longest.height  # the label sits above its bars
     assert chart.height >= masked.y + masked.height
     assert all(bar.y > group.label_y for group in chart.groups for bar in group.bars)
+
+
+def test_long_series_names_shorten_the_bars_so_that_their_words_fit() -> None:
+    measures = [
+        Measure("Orientations retournées", 1234, "1\u202f234"),
+        Measure("Orientations acceptées", 20, "20"),
+    ]
+    chart = grouped_bars([BarGroup("3.3", measures)])
+    longest = chart.groups[0].bars[0]
+    assert longest.text == "Orientations retournées : 1\u202f234"
+    assert longest.text_x + len(longest.text) * CHARACTER_WIDTH <= NARROW_WIDTH
+    assert longest.width >= LEAST_BAR_ROOM
 
 
 def test_a_long_label_is_cut_and_kept_whole_for_its_tooltip() -> None:

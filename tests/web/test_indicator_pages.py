@@ -14,14 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
 from core.enums import Role
-from tests.factories import World, make_user
+from services import referral_service
+from states.referral_fields import PersonFields
+from tests.factories import World, actor_of, make_user, referral_create
 from tests.web.dashboard_helpers import signed_in
 from tests.web.indicator_helpers import install_sample
 
 
 @pytest.fixture(autouse=True)
-def sample(monkeypatch: pytest.MonkeyPatch) -> None:
-    install_sample(monkeypatch)
+def sample(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample family with known figures, except for the tests of the real ones."""
+    if not request.node.name.startswith("test_real_"):
+        install_sample(monkeypatch)
 
 
 def card(page: str, key: str) -> str:
@@ -166,3 +170,38 @@ async def test_each_chart_downloads_as_csv_always_masked(
     reason_rows = list(csv.reader(io.StringIO(reasons.text.lstrip("\ufeff")), delimiter=";"))
     assert {row[6]: row[7] for row in reason_rows[1:]}["Plus de place"] == "< 5"
     assert unknown.status_code == 422
+
+
+async def test_real_referrals_sent_through_the_engine_show_on_the_page_and_its_csv(
+    app: FastAPI, world: World, session: AsyncSession, clock: FixedClock
+) -> None:
+    """Six referrals sent on 2 March 2026: the coordination reads 6, the receiving
+    organisation's admin reads its 6 received; three last year would read « < 5 »."""
+    for index in range(6):
+        person = PersonFields(first_name="Personne", last_name=f"Numéro{index}")
+        await referral_service.create_referral(
+            session,
+            actor_of(world.referrer),
+            referral_create(world.offer, person=person),
+            clock.now(),
+        )
+    admin = await make_user(session, world.receiver, clock.now(), role=Role.ORG_ADMIN)
+    coordinator, admin_email = world.coordinator.email, admin.email
+    await session.close()
+    async with signed_in(app, coordinator) as client:
+        page = await client.get("/indicators")
+        download = await client.get("/indicators/csv?chart=groupes")
+    assert page.status_code == 200, page.text
+    assert card(page.text, "referrals_sent").startswith("6 ")
+    assert "L'an dernier : 0" in card(page.text, "referrals_sent")  # exact for the coordination
+    assert card(page.text, "referrals_accepted").startswith("0 ")
+    rows = list(csv.reader(io.StringIO(download.text.lstrip("\ufeff")), delimiter=";"))
+    sent = [row for row in rows[1:] if row[3] == "referrals_sent"]
+    assert sent and all(row[7] in ("6", "< 5") for row in sent)
+    assert any(row[7] == "6" for row in sent)
+    async with signed_in(app, admin_email) as client:
+        page = await client.get("/indicators")
+    received = card(page.text, "referrals_received")
+    assert received.startswith("6 ") and "L'an dernier : &lt; 5" in received
+    assert "Tout Paris : 6" in received
+    assert card(page.text, "referrals_sent").startswith("&lt; 5 ")  # it sent none

@@ -58,6 +58,15 @@ async def test_the_indicators_page_is_accessible_and_fits_a_phone(
                     "() => Math.min(...[...document.querySelectorAll('svg.chart text')]"
                     ".map(t => t.getBoundingClientRect().height))"
                 )
+                overflow = await page.evaluate(
+                    "() => [...document.querySelectorAll('svg.chart-fluid')].flatMap(svg => {"
+                    " const box = svg.getBoundingClientRect();"
+                    " return [...svg.querySelectorAll('text')].filter(t => {"
+                    " const r = t.getBoundingClientRect();"
+                    " return r.left < box.left - 1 || r.right > box.right + 1; })"
+                    ".map(t => t.textContent); })"
+                )
+                assert overflow == [], f"{who} {name}: chart texts cut {overflow}"
                 if viewport is PHONE:
                     assert smallest >= SMALLEST_READABLE_PX, f"chart text {smallest}px"
                 await check_accessible(page, axe_script)
