@@ -296,7 +296,7 @@ def line_chart(
 ) -> LineChart:
     """One line per ``(name, values)`` over the same ``x_labels`` (months); None breaks the
     line. The legend is written below the plot, one series a line."""
-    left, right, top = 44.0, NARROW_WIDTH - 12.0, 12.0
+    left, right, top = 44.0, NARROW_WIDTH - 26.0, 12.0  # room for the last month centred
     legend_room = 20 * len(series)
     bottom = height - 28.0 - legend_room
     largest = max((v for _n, values in series for v in values if v is not None), default=0.0)
