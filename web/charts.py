@@ -272,13 +272,14 @@ class LineChart:
     lines: list[Line]
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value``."""
-    if value <= 0:
+def nice_step(largest: float, intervals: int = 5) -> float:
+    """The graduation step for values up to ``largest``: 1, 2 or 5 times a power of ten,
+    at least 1 (the lines count people), giving at most ``intervals`` intervals."""
+    if largest <= intervals:
         return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * power >= value:
+    power = 10 ** math.floor(math.log10(largest / intervals))
+    for step in (1, 2, 5, 10):
+        if step * power * intervals >= largest:
             return float(step * power)
     return float(10 * power)  # pragma: no cover - the loop always returns
 
@@ -300,7 +301,8 @@ def line_chart(
     legend_room = 20 * len(series)
     bottom = height - 28.0 - legend_room
     largest = max((v for _n, values in series for v in values if v is not None), default=0.0)
-    ceiling = nice_ceiling(largest)
+    step_value = nice_step(largest)
+    ceiling = step_value * max(1, math.ceil(largest / step_value))
     count = len(x_labels)
     step = (right - left) / (count - 1) if count > 1 else 0.0
 
@@ -310,7 +312,8 @@ def line_chart(
     def y_of(value: float) -> float:
         return round(bottom - (bottom - top) * value / ceiling, 1)
 
-    y_ticks = [Tick(y_of(ceiling * part / 4), _tick_text(ceiling * part / 4)) for part in range(5)]
+    steps = round(ceiling / step_value)
+    y_ticks = [Tick(y_of(step_value * i), _tick_text(step_value * i)) for i in range(steps + 1)]
     every = max(1, math.ceil(count / max_x_labels))
     x_ticks = [Tick(x_of(i), label) for i, label in enumerate(x_labels) if i % every == 0]
     lines = []

@@ -12,7 +12,7 @@ from web.charts import (
     Measure,
     grouped_bars,
     line_chart,
-    nice_ceiling,
+    nice_step,
 )
 
 
@@ -60,16 +60,17 @@ def test_bars_of_nothing_draw_nothing() -> None:
     assert chart.groups[0].bars[0].width == 0
 
 
-def test_nice_ceiling_rounds_up_to_a_readable_graduation() -> None:
-    assert [nice_ceiling(v) for v in (0, 1, 3, 7, 12, 180, 1000, 2400)] == [
+def test_graduations_are_round_numbers_at_most_five_intervals() -> None:
+    assert [nice_step(v) for v in (0, 3, 5, 6, 12, 25, 40, 180, 2400)] == [
         1,
         1,
+        1,
+        2,
+        5,
         5,
         10,
-        20,
-        200,
-        1000,
-        2500,
+        50,
+        500,
     ]
 
 
@@ -79,7 +80,7 @@ def test_line_chart_places_points_on_the_scale_and_breaks_at_hidden_values() -> 
         [("Période choisie", [10, None, 20, 5]), ("Un an plus tôt", [0, 4, 8, 16])],
     )
     current, before = chart.lines
-    assert chart.y_ticks[0].text == "0" and chart.y_ticks[-1].text == "20"
+    assert [tick.text for tick in chart.y_ticks] == ["0", "5", "10", "15", "20"]
     assert chart.y_ticks[-1].position == chart.top and chart.y_ticks[0].position == chart.bottom
     assert [p.x for p in current.points] == [chart.left, 264.0, chart.right]
     assert current.points[1].y == chart.top  # 20 is the top of the scale
