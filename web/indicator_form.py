@@ -8,18 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from core.enums import PlanAxis, Public, Territory
+from core.enums import PlanAxis, Territory
+from services.indicators.frame import COUNTED_PUBLICS
 from services.indicators.model import Dimension, IndicatorQuery, Period
-from states.health import HEALTH_PUBLICS
-
-AGGREGATE_EXCLUDED_PUBLICS = frozenset(
-    {*HEALTH_PUBLICS, Public("personnes-en-situation-de-handicap")}
-)
-"""Publics that are (or derive from) health data: never a filter or a group of figures."""
 
 T = TypeVar("T")
 
-PUBLIC_CHOICES = [public for public in Public if public not in AGGREGATE_EXCLUDED_PUBLICS]
+PUBLIC_CHOICES = list(COUNTED_PUBLICS)
+"""Never AAH, RQTH nor the handicap public: health data is in no aggregate."""
 GROUP_CHOICES = [dimension for dimension in Dimension if dimension is not Dimension.MONTH]
 DEFAULT_GROUP = Dimension.SUB_AXIS
 FILTER_FIELDS = (
