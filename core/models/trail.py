@@ -16,7 +16,11 @@ class Event(Base):
     """One transition of one case; rows are only ever inserted."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_case", "case_kind", "case_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_case", "case_kind", "case_id", "id"),
+        # The indicators count a period's events of one kind (``services.indicators``).
+        Index("ix_events_trigger_time", "case_kind", "trigger", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_kind: Mapped[str] = mapped_column(String(32))
@@ -37,6 +41,10 @@ class Timer(Base):
     __table_args__ = (
         Index("ix_timers_due", "status", "due_at"),
         Index("ix_timers_case", "case_kind", "case_id"),
+        # The indicators: the reminders and escalations fired in a period, the timers a
+        # period's submissions created.
+        Index("ix_timers_fired", "case_kind", "kind", "fired_at"),
+        Index("ix_timers_created", "case_kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -9,6 +9,7 @@ day -> business-day ordinal built once per query rather than per row.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -151,22 +152,24 @@ async def _labels(session: AsyncSession, dimension: Dimension, codes: set[str]) 
 
 class BusinessCalendar:
     """Business days between two instants by a table of ordinals, built once per question:
-    ``between`` agrees with ``core.business_days.business_days_between``."""
+    ``between`` agrees with ``core.business_days.business_days_between``. An instant finds
+    its Paris day by bisection over the days' first instants (no time zone per row)."""
 
     def __init__(self, first: date, last: date) -> None:
-        self._first = first - timedelta(days=1)
+        self._midnights: list[float] = []
         self._ordinals: list[int] = []
         count = 0
-        day = self._first
+        day = first - timedelta(days=1)
         while day <= last + timedelta(days=1):
             if is_business_day(day):
                 count += 1
+            self._midnights.append(paris_midnight(day).timestamp())
             self._ordinals.append(count)
             day += timedelta(days=1)
 
     def ordinal(self, moment: datetime) -> int:
         """How many business days of the table lie up to ``moment``'s Paris date."""
-        index = (as_utc(moment).astimezone(PARIS).date() - self._first).days
+        index = bisect_right(self._midnights, moment.timestamp()) - 1
         return self._ordinals[min(max(index, 0), len(self._ordinals) - 1)]
 
     def between(self, start: datetime, end: datetime) -> int:
@@ -200,3 +203,47 @@ def percentile(values: Sequence[float], share: float) -> float | None:
         return None
     ordered = sorted(values)
     return float(ordered[max(math.ceil(share * len(ordered)) - 1, 0)])
+
+
+def day_ordinals(days: Iterable[date]) -> dict[date, int]:
+    """Each day from the first of ``days`` to the last -> how many business days lie up to
+    it: the business days between two of them is the difference of their ordinals."""
+    known = sorted(set(days))
+    if not known:
+        return {}
+    ordinals: dict[date, int] = {}
+    count = 0
+    day = known[0]
+    while day <= known[-1]:
+        count += is_business_day(day)
+        ordinals[day] = count
+        day += timedelta(days=1)
+    return ordinals
+
+
+def ranked(weighted: Sequence[tuple[float, int]], rank: int) -> float:
+    """The ``rank``-th (from 1) smallest value of ``weighted`` (value, how many times)."""
+    seen = 0
+    for value, count in sorted(weighted):
+        seen += count
+        if seen >= rank:
+            return float(value)
+    raise ValueError("rank beyond the values")
+
+
+def weighted_median(weighted: Sequence[tuple[float, int]]) -> float | None:
+    """``median`` of values given with their counts."""
+    total = sum(count for _, count in weighted)
+    if not total:
+        return None
+    if total % 2:
+        return ranked(weighted, total // 2 + 1)
+    return (ranked(weighted, total // 2) + ranked(weighted, total // 2 + 1)) / 2
+
+
+def weighted_percentile(weighted: Sequence[tuple[float, int]], share: float) -> float | None:
+    """``percentile`` (nearest rank) of values given with their counts."""
+    total = sum(count for _, count in weighted)
+    if not total:
+        return None
+    return ranked(weighted, max(math.ceil(share * total), 1))

@@ -8,19 +8,26 @@ business days with ``frame.BusinessCalendar``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.enums import TimerKind, TimerStatus
 from core.models import Event, Referral, Timer
-from services.indicators.frame import calendar_for, median, percentile, within
+from services.indicators.frame import (
+    bounds,
+    day_ordinals,
+    weighted_median,
+    weighted_percentile,
+    within,
+)
 from services.indicators.model import Family, Figure, Indicator, IndicatorQuery, Unit
-from services.indicators.referral_frame import counted, group_code, grouped_referrals, join_person
+from services.indicators.paris_day import day_of, paris_day
+from services.indicators.referral_frame import counted, group_code, grouped_referrals
 
 REFERRAL = "referral"
 SUBMITTED = "submitted"
@@ -99,131 +106,175 @@ def _receiver_only(query: IndicatorQuery) -> list[Any]:
     return [Referral.receiver_organisation_id == query.party_organisation_id]
 
 
-def _first_timer_due(submit: Any, kind: TimerKind) -> Any:
+def _first_timers(period: Any) -> Any:
+    """Per referral, when the reminder and the escalation of its first transmission in the
+    period were due (created at that transmission)."""
+
+    def due(kind: TimerKind) -> Any:
+        return func.min(case((Timer.kind == kind, Timer.due_at), else_=None))
+
     return (
-        select(func.min(Timer.due_at))
+        select(
+            Timer.case_id.label("case_id"),
+            due(TimerKind.REMINDER).label("reminder"),
+            due(TimerKind.ESCALATION).label("escalation"),
+        )
         .where(
             Timer.case_kind == REFERRAL,
-            Timer.case_id == submit.case_id,
             Timer.state == SUBMITTED,
-            Timer.kind == kind,
+            Timer.kind.in_((TimerKind.REMINDER, TimerKind.ESCALATION)),
+            within(Timer.created_at, period),
         )
-        .scalar_subquery()
+        .group_by(Timer.case_id)
+        .subquery()
     )
+
+
+def _first_events(triggers: Sequence[str], after: datetime, before: datetime | None = None) -> Any:
+    """The referral events of ``triggers`` from ``after`` (and before ``before``)."""
+    clauses = [Event.case_kind == REFERRAL, Event.trigger.in_(triggers), Event.occurred_at >= after]
+    if before is not None:
+        clauses.append(Event.occurred_at < before)
+    return clauses
 
 
 async def _first_responses(
     session: AsyncSession, query: IndicatorQuery, grouped: bool
 ) -> list[Figure]:
-    submit, response = aliased(Event), aliased(Event)
-    answered = (
-        select(func.min(response.occurred_at))
+    first, _ = bounds(query.period)
+    answers = (
+        select(Event.case_id.label("case_id"), func.min(Event.occurred_at).label("first"))
+        .where(*_first_events(("accept", "return"), first))
+        .group_by(Event.case_id)
+        .subquery()
+    )
+    timers = _first_timers(query.period)
+    submit = aliased(Event)
+    stmt = (
+        select(submit.occurred_at)
+        .join(answers, answers.c.case_id == submit.case_id)
+        .outerjoin(timers, timers.c.case_id == submit.case_id)
         .where(
-            response.case_kind == REFERRAL,
-            response.case_id == submit.case_id,
-            response.trigger.in_(("accept", "return")),
+            submit.case_kind == REFERRAL,
+            submit.trigger == "submit",
+            within(submit.occurred_at, query.period),
         )
-        .scalar_subquery()
     )
-    stmt = join_person(
-        select(submit.occurred_at).join(
-            Referral, and_(submit.case_kind == REFERRAL, submit.case_id == Referral.id)
-        )
-    ).where(submit.trigger == "submit", within(submit.occurred_at, query.period))
+    stmt, group = grouped_referrals(
+        stmt, query, submit.occurred_at, submit.case_id, grouped=grouped
+    )
     stmt = stmt.where(*_receiver_only(query))
-    stmt, group = grouped_referrals(stmt, query, submit.occurred_at, grouped=grouped)
-    stmt = stmt.with_only_columns(
-        group,
-        submit.occurred_at,
-        answered,
-        _first_timer_due(submit, TimerKind.REMINDER),
-        _first_timer_due(submit, TimerKind.ESCALATION),
-    )
-    by_group: dict[str | None, list[tuple[datetime, datetime, Any, Any]]] = defaultdict(list)
-    for group_value, sent, first, reminder, escalation in (await session.execute(stmt)).all():
-        if first is not None:
-            by_group[group_code(group_value)].append((sent, first, reminder, escalation))
+    in_time = {
+        "reminder": _before(answers.c.first, timers.c.reminder),
+        "escalation": _before(answers.c.first, timers.c.escalation),
+    }
+    columns = {"grp": group, "sent": paris_day(submit.occurred_at)}
+    columns |= {"answered": paris_day(answers.c.first), **in_time}
+    rows = (await session.execute(counted(stmt, columns))).all()
+    by_group: dict[str | None, list[tuple[int, int, int, int, int]]] = defaultdict(list)
     if not grouped:
-        by_group.setdefault(None, [])
-    calendar = calendar_for([(row[0], row[1]) for rows in by_group.values() for row in rows])
+        by_group[None] = []
+    for group_value, sent, answered, reminder, escalation, count in rows:
+        by_group[group_code(group_value)].append((sent, answered, reminder, escalation, count))
+    ordinals = _ordinals(row[:2] for group_rows in by_group.values() for row in group_rows)
     figures = []
-    for key, rows in by_group.items():
-        days = [calendar.between(sent, first) for sent, first, _, _ in rows]
-        basis = len(rows)
+    for key, group_rows in by_group.items():
+        days = [(ordinals[day_of(b)] - ordinals[day_of(a)], n) for a, b, _, _, n in group_rows]
+        basis = sum(n for *_, n in group_rows)
         figures += [
-            Figure(FIRST_RESPONSE_MEDIAN.key, median(days), basis, group=key),
-            Figure(FIRST_RESPONSE_P90.key, percentile(days, 0.9), basis, group=key),
-            Figure(BEFORE_REMINDER.key, _share(rows, 2), basis, group=key),
-            Figure(BEFORE_ESCALATION.key, _share(rows, 3), basis, group=key),
+            Figure(FIRST_RESPONSE_MEDIAN.key, weighted_median(days), basis, group=key),
+            Figure(FIRST_RESPONSE_P90.key, weighted_percentile(days, 0.9), basis, group=key),
+            Figure(BEFORE_REMINDER.key, _share(group_rows, 2), basis, group=key),
+            Figure(BEFORE_ESCALATION.key, _share(group_rows, 3), basis, group=key),
         ]
     return figures
 
 
-def _share(rows: Sequence[tuple[datetime, datetime, Any, Any]], due_index: int) -> float | None:
-    """The share of ``rows`` answered before their timer was due (no timer: in time)."""
-    if not rows:
+def _before(answered: Any, due: Any) -> Any:
+    """1 when the answer came before the timer was due (or no such timer), else 0."""
+    return case((due.is_(None), 1), (answered < due, 1), else_=0)
+
+
+def _ordinals(pairs: Iterable[Sequence[int]]) -> dict[date, int]:
+    return day_ordinals(day_of(number) for pair in pairs for number in pair)
+
+
+def _share(rows: Sequence[tuple[int, int, int, int, int]], flag: int) -> float | None:
+    """The share of the cases of ``rows`` answered in time by column ``flag``."""
+    total = sum(row[-1] for row in rows)
+    if not total:
         return None
-    in_time = sum(1 for row in rows if row[due_index] is None or row[1] < row[due_index])
-    return in_time / len(rows)
+    return sum(row[-1] for row in rows if row[flag]) / total
 
 
 async def _acceptance_to_start(
     session: AsyncSession, query: IndicatorQuery, grouped: bool
 ) -> list[Figure]:
-    start, accept = aliased(Event), aliased(Event)
-    accepted = (
-        select(func.max(accept.occurred_at))
-        .where(
-            accept.case_kind == REFERRAL,
-            accept.case_id == start.case_id,
-            accept.trigger == "accept",
-            accept.occurred_at <= start.occurred_at,
-        )
-        .scalar_subquery()
+    _, after = bounds(query.period)
+    start = aliased(Event)
+    started = select(start.case_id).where(
+        start.case_kind == REFERRAL,
+        start.trigger == "start",
+        within(start.occurred_at, query.period),
     )
-    stmt = join_person(
-        select(start.occurred_at).join(
-            Referral, and_(start.case_kind == REFERRAL, start.case_id == Referral.id)
+    # A referral is started once, after its only acceptance: its last acceptance before the
+    # period's end is the one its start follows.
+    acceptances = (
+        select(Event.case_id.label("case_id"), func.max(Event.occurred_at).label("accepted"))
+        .where(Event.case_kind == REFERRAL, Event.trigger == "accept", Event.occurred_at < after)
+        .where(Event.case_id.in_(started))
+        .group_by(Event.case_id)
+        .subquery()
+    )
+    stmt = (
+        select(start.occurred_at)
+        .join(acceptances, acceptances.c.case_id == start.case_id)
+        .where(
+            start.case_kind == REFERRAL,
+            start.trigger == "start",
+            within(start.occurred_at, query.period),
         )
-    ).where(start.trigger == "start", within(start.occurred_at, query.period))
+    )
+    stmt, group = grouped_referrals(stmt, query, start.occurred_at, start.case_id, grouped=grouped)
     stmt = stmt.where(*_receiver_only(query))
-    stmt, group = grouped_referrals(stmt, query, start.occurred_at, grouped=grouped)
-    stmt = stmt.with_only_columns(group, accepted, start.occurred_at)
-    pairs: dict[str | None, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for group_value, first, last in (await session.execute(stmt)).all():
-        if first is not None:
-            pairs[group_code(group_value)].append((first, last))
+    columns = {
+        "grp": group,
+        "accepted": paris_day(acceptances.c.accepted),
+        "started": paris_day(start.occurred_at),
+    }
+    pairs: dict[str | None, list[tuple[int, int, int]]] = defaultdict(list)
     if not grouped:
-        pairs.setdefault(None, [])
-    calendar = calendar_for([pair for rows in pairs.values() for pair in rows])
+        pairs[None] = []
+    for group_value, accepted, started, count in (
+        await session.execute(counted(stmt, columns))
+    ).all():
+        pairs[group_code(group_value)].append((accepted, started, count))
+    ordinals = _ordinals(row[:2] for rows in pairs.values() for row in rows)
     return [
         Figure(
             ACCEPTANCE_TO_START.key,
-            median([calendar.between(first, last) for first, last in rows]),
-            len(rows),
-            group=group,
+            weighted_median([(ordinals[day_of(b)] - ordinals[day_of(a)], n) for a, b, n in rows]),
+            sum(n for *_, n in rows),
+            group=key,
         )
-        for group, rows in pairs.items()
+        for key, rows in pairs.items()
     ]
 
 
 async def _chasing(session: AsyncSession, query: IndicatorQuery, grouped: bool) -> list[Figure]:
-    stmt = join_person(
-        select(Timer.kind).join(
-            Referral, and_(Timer.case_kind == REFERRAL, Timer.case_id == Referral.id)
-        )
-    ).where(
+    stmt = select(Timer.kind).where(
+        Timer.case_kind == REFERRAL,
         Timer.status == TimerStatus.FIRED,
         Timer.kind.in_((TimerKind.REMINDER, TimerKind.ESCALATION)),
         within(Timer.fired_at, query.period),
     )
+    stmt, group = grouped_referrals(stmt, query, Timer.fired_at, Timer.case_id, grouped=grouped)
     if query.party_organisation_id is not None:
         organisation = query.party_organisation_id
         stmt = stmt.where(
             (Referral.sender_organisation_id == organisation)
             | (Referral.receiver_organisation_id == organisation)
         )
-    stmt, group = grouped_referrals(stmt, query, Timer.fired_at, grouped=grouped)
     counts: dict[tuple[str | None, str], int] = {}
     groups: set[str | None] = set() if grouped else {None}
     for kind, group_value, count in (

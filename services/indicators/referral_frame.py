@@ -44,18 +44,56 @@ def referral_filters(query: IndicatorQuery) -> list[Any]:
     return clauses
 
 
+PERSON_DIMENSIONS = frozenset({Dimension.PERSON_TERRITORY, Dimension.PUBLIC})
+
+
+def _joins(query: IndicatorQuery, grouped: bool) -> tuple[bool, bool]:
+    """Whether the question needs the referral's row, and its person's: a question of all
+    Paris without filters counts the events alone (the page's first, heaviest question)."""
+    dimension = query.group_by if grouped else None
+    person = (
+        query.person_territory is not None
+        or query.public is not None
+        or dimension in PERSON_DIMENSIONS
+    )
+    referral = (
+        person
+        or any(
+            value is not None
+            for value in (
+                query.sub_axis,
+                query.sending_organisation_id,
+                query.receiving_organisation_id,
+                query.offer_id,
+                query.offer_territory,
+                query.territory,
+                query.party_organisation_id,
+            )
+        )
+        or (dimension is not None and dimension is not Dimension.MONTH)
+    )
+    return referral, person
+
+
 def grouped_referrals(
     stmt: Select[Any],
     query: IndicatorQuery,
     moment: Any,
+    case_id: Any,
     *,
     grouped: bool,
 ) -> tuple[Select[Any], Any]:
-    """``stmt`` (selecting from ``referrals`` joined to ``persons``) with the query's
-    filters, and the expression of its group (an empty text for the totals).
+    """``stmt`` (selecting events or timers of referrals, whose case is ``case_id``) joined
+    to the referral and its person when the question needs them, with the query's filters,
+    and the expression of its group (an empty text for the totals).
 
     ``moment`` is the instant counted, whose Paris month groups by month.
     """
+    referral, person = _joins(query, grouped)
+    if referral:
+        stmt = stmt.join(Referral, Referral.id == case_id)
+    if person:
+        stmt = stmt.join(Person, Person.id == Referral.person_id)
     stmt = stmt.where(*referral_filters(query))
     dimension = query.group_by if grouped else None
     if dimension is None:
@@ -87,11 +125,6 @@ def group_code(value: object) -> str | None:
     if isinstance(value, Enum):
         return str(value.value)
     return str(value)
-
-
-def join_person(stmt: Select[Any]) -> Select[Any]:
-    """``stmt`` joined from ``referrals`` to the person referred."""
-    return stmt.join(Person, Person.id == Referral.person_id)
 
 
 def party_flags(query: IndicatorQuery) -> tuple[Any, Any]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import Outcome, ReturnReason
-from core.models import Event, Referral
+from core.models import Event
 from services.indicators import referral_delays
 from services.indicators.frame import group_labels, within
 from services.indicators.model import Family, Figure, Indicator, IndicatorQuery, Unit
@@ -23,7 +23,6 @@ from services.indicators.referral_frame import (
     counted,
     group_code,
     grouped_referrals,
-    join_person,
     party_flags,
 )
 
@@ -141,12 +140,12 @@ async def _volumes(session: AsyncSession, query: IndicatorQuery, *, grouped: boo
         else_=None,
     )
     sent, received = party_flags(query)
-    stmt = join_person(
-        select(Event.trigger).join(
-            Referral, and_(Event.case_kind == "referral", Event.case_id == Referral.id)
-        )
-    ).where(Event.trigger.in_(TRIGGERS), within(Event.occurred_at, query.period))
-    stmt, group = grouped_referrals(stmt, query, Event.occurred_at, grouped=grouped)
+    stmt = select(Event.trigger).where(
+        Event.case_kind == "referral",
+        Event.trigger.in_(TRIGGERS),
+        within(Event.occurred_at, query.period),
+    )
+    stmt, group = grouped_referrals(stmt, query, Event.occurred_at, Event.case_id, grouped=grouped)
     columns = {"trigger": Event.trigger, "detail": detail, "grp": group}
     stmt = counted(stmt, {**columns, "sent": sent, "received": received})
     counts: dict[tuple[str, str | None, str | None, str], int] = defaultdict(int)
