@@ -292,7 +292,8 @@ def monthly_chart(view: IndicatorView) -> PageChart | None:
         series.append(("Un an plus tôt", [m.value for m in before]))
         head.append("Un an plus tôt")
         rows = [[*row, m.text] for row, m in zip(rows, before, strict=True)]
-    x_labels = [f"{MONTHS[m.month - 1]}" for m in months]
+    several_years = months[0].year != months[-1].year
+    x_labels = [f"{MONTHS[m.month - 1]}{f' {m:%y}' if several_years else ''}" for m in months]
     chart = line_chart(x_labels, series)
     description = (
         f"Courbes par mois, de {_month_label(months[0])} à {_month_label(months[-1])} : "

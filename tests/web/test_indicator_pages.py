@@ -205,3 +205,16 @@ async def test_real_referrals_sent_through_the_engine_show_on_the_page_and_its_c
     assert received.startswith("6 ") and "L'an dernier : &lt; 5" in received
     assert "Tout Paris : 6" in received
     assert card(page.text, "referrals_sent").startswith("&lt; 5 ")  # it sent none
+
+
+async def test_a_period_over_two_years_names_the_year_of_each_month(
+    app: FastAPI, world: World, session: AsyncSession
+) -> None:
+    email = world.coordinator.email
+    await session.close()
+    async with signed_in(app, email) as client:
+        page = await client.get("/indicators?start=2025-11-15&end=2026-02-10")
+    assert page.status_code == 200
+    chart = page.text.split('id="g-mois"', 1)[1].split("</svg>", 1)[0]
+    assert ">nov. 25</text>" in chart and ">févr. 26</text>" in chart
+    assert '<th scope="row">nov. 2025</th><td>—</td><td>—</td>' in page.text
