@@ -31,6 +31,7 @@ from states.policy import (
     may_view_dashboard,
     may_work_cases,
 )
+from states.policy.indicators import may_read_indicators
 from states.publics import HasPublics, effective_publics
 from states.referral import REFERRAL
 from web.csrf import CSRF_FIELD, csrf_token, remember_csrf_secret
@@ -81,6 +82,8 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         links.append(NavLink("/referrals/new", "Orienter une personne"))
     if may_view_dashboard(actor):
         links.append(NavLink("/dashboard", "Tableau de bord"))
+    if may_read_indicators(actor):
+        links.append(NavLink("/indicators", "Indicateurs"))
     if may_list_cases(actor, HANDOVER):
         links.append(NavLink("/handovers", "Passages de relais"))
     if may_list_cases(actor, ACCOMPANIMENT):
