@@ -9,7 +9,8 @@ character French needs (« » é ’ … œ) but not the narrow no-break space F
 from __future__ import annotations
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import TableCellFillMode, XPos, YPos
+from fpdf.fonts import FontFace
 
 from core.business_days import PARIS
 from services.annual_report import AnnualReport, ReportSection
@@ -19,6 +20,8 @@ ENCODING = "windows-1252"
 SPACES = str.maketrans({"\u202f": "\u00a0", "\u2009": "\u00a0", "\u2011": "-"})
 BLUE = (0, 0, 145)
 GREY = (90, 90, 90)
+HEADING = FontFace(emphasis="BOLD", fill_color=(225, 228, 240))
+STRIPE = (245, 245, 248)
 LABEL_WIDTH = 70.0
 BAR_HEIGHT = 5.0
 BAR_ROOM = 85.0
@@ -96,7 +99,7 @@ def _chart(document: ReportDocument, title: str, bars: list[ChartBar]) -> None:
     for bar in bars:
         y = document.get_y() + 1
         document.set_xy(document.l_margin, y)
-        document.cell(LABEL_WIDTH - 2, BAR_HEIGHT, printable(bar.label[:48]), align="R")
+        document.cell(LABEL_WIDTH - 2, BAR_HEIGHT, printable(bar.label[:40]), align="R")
         length = BAR_ROOM * bar.value / largest
         document.set_fill_color(*BLUE)
         if length > 0:
@@ -104,6 +107,7 @@ def _chart(document: ReportDocument, title: str, bars: list[ChartBar]) -> None:
         document.set_xy(document.l_margin + LABEL_WIDTH + length + 1.5, y)
         document.cell(25, BAR_HEIGHT, printable(bar.text))
         document.set_y(y + BAR_HEIGHT + 1)
+    document.set_fill_color(255, 255, 255)
     document.ln(3)
 
 
@@ -119,7 +123,13 @@ def _table(document: ReportDocument, table: ReportTable) -> None:
     first = 2.0 if len(table.columns) > 2 else 3.0
     widths = (first, *(1.0 for _ in table.columns[1:]))
     with document.table(
-        col_widths=widths, line_height=4.5, text_align="LEFT", repeat_headings=1
+        col_widths=widths,
+        line_height=4.5,
+        text_align="LEFT",
+        repeat_headings=1,
+        headings_style=HEADING,
+        cell_fill_color=STRIPE,
+        cell_fill_mode=TableCellFillMode.ROWS,
     ) as grid:
         heading = grid.row()
         for column in table.columns:
