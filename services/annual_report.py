@@ -75,8 +75,23 @@ def _keys(family: Family, *, breakdown: bool | None = None) -> list[str]:
     ]
 
 
-def _lead_keys() -> list[str]:
-    """The volume indicators counting people that the tables by axis and partner show."""
+BY_AXIS = ("referrals_sent", "referrals_accepted", "referrals_returned", "referrals_completed")
+BY_RECEIVER = (
+    "referrals_received",
+    "referrals_accepted",
+    "referrals_returned",
+    "referrals_expired",
+)
+BY_SENDER = ("referrals_sent", "referrals_accepted", "referrals_returned", "referrals_completed")
+"""The columns of the tables by axis and by partner: what the comité de pilotage asks first."""
+
+
+def _lead_keys(preferred: tuple[str, ...] = ()) -> list[str]:
+    """The indicators the tables by axis and partner show: ``preferred`` as far as the
+    catalogue has them, else its first volume indicators counting people."""
+    known = [key for key in preferred if key in INDICATORS]
+    if known:
+        return known
     volumes = [
         key
         for key in _keys(Family.VOLUMES, breakdown=False)
@@ -91,7 +106,7 @@ def _has_data(result: IndicatorResult) -> bool:
 
 def _by_axis(result: IndicatorResult) -> ReportSection:
     """One table per main axis of the plan, one row per sub-axis, and one chart of them all."""
-    keys = _lead_keys()
+    keys = _lead_keys(BY_AXIS)
     tables = []
     for main in PlanMainAxis:
         subs = [(axis.value, axis.choice_label) for axis in PlanAxis if axis.value[0] == main.value]
@@ -110,7 +125,7 @@ def _by_axis(result: IndicatorResult) -> ReportSection:
 
 
 def _by_partner(receiving: IndicatorResult, sending: IndicatorResult) -> ReportSection:
-    keys = _lead_keys()
+    keys = _lead_keys(BY_RECEIVER)
     chart = keys[0] if keys else None
     return ReportSection(
         "Par partenaire",
@@ -125,7 +140,11 @@ def _by_partner(receiving: IndicatorResult, sending: IndicatorResult) -> ReportS
                 chart_key=chart,
             ),
             grouped_table(
-                "Structures qui orientent", "Structure", keys, sending, groups_of(sending)
+                "Structures qui orientent",
+                "Structure",
+                _lead_keys(BY_SENDER),
+                sending,
+                groups_of(sending),
             ),
         ],
     )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import FixedClock
 from core.enums import Role
 from core.errors import Forbidden
+from core.models import OfferSubAxis
 from services import referral_service
 from services.annual_report import AnnualReport, build_annual_report, read_annual_report
 from services.annual_report_tables import ReportTable
@@ -28,7 +29,14 @@ from services.indicators.model import (
 )
 from services.indicators.presentation import shown
 from states.actor import Actor
-from tests.factories import World, actor_of, make_committee, make_meeting, referral_create
+from tests.factories import (
+    World,
+    actor_of,
+    make_committee,
+    make_meeting,
+    make_offer,
+    referral_create,
+)
 
 NOW = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
 SENT = Indicator(
@@ -129,9 +137,11 @@ async def test_a_coordinator_reads_the_same_masked_figures(
 async def test_the_report_equals_the_indicators_of_a_year_sent_through_the_engine(
     session: AsyncSession, world: World, clock: FixedClock
 ) -> None:
-    for _ in range(6):
+    session.add(OfferSubAxis(offer_id=world.offer.id, sub_axis="2.1"))
+    other = await make_offer(session, world.outsider, clock.now())
+    for offer in [world.offer] * 6 + [other] * 2:
         await referral_service.create_referral(
-            session, actor_of(world.referrer), referral_create(world.offer), clock.now()
+            session, actor_of(world.referrer), referral_create(offer), clock.now()
         )
     await session.commit()
     committee = await make_committee(session, clock.now(), name="Comité technique 2026")
@@ -142,15 +152,19 @@ async def test_the_report_equals_the_indicators_of_a_year_sent_through_the_engin
 
     expected = await compute_indicators(session, IndicatorQuery(Period.year(2026)))
     volumes = _table(report, "Volumes")
+    assert _row(volumes, "Orientations envoyées")[1:] == ["8", "< 5"]
     for figure in expected.figures:
-        if (
-            figure.group is None
-            and figure.detail is None
-            and INDICATORS[figure.indicator].family is Family.VOLUMES
-        ):
-            assert _row(volumes, INDICATORS[figure.indicator].name)[1] == shown(
-                INDICATORS[figure.indicator], figure, exact=False
-            )  # fmt: skip
+        indicator = INDICATORS[figure.indicator]
+        if figure.group is None and figure.detail is None and indicator.family is Family.VOLUMES:
+            assert _row(volumes, indicator.name)[1] == shown(indicator, figure, exact=False)
+    # Six under 2.1 (the offer's sub-axis), two nowhere: an offer without a sub-axis.
+    overview = _table(report, "Tous les sous-axes")
+    assert _row(overview, "2.1")[1] == "6" and _row(overview, "2.2")[1] == "< 5"
+    # By receiving partner: the outsider's two referrals read « < 5 ».
+    receiving = _table(report, "Structures qui reçoivent")
+    assert _row(receiving, world.receiver.name)[1] == "6"
+    assert _row(receiving, world.outsider.name)[1] == "< 5"
+    assert _row(_table(report, "Structures qui orientent"), world.sender.name)[1] == "8"
     # The meetings held in the year, not those of the next one.
     assert _table(report, "Réunions tenues").rows == [
         ["09/06/2026", "Comité technique 2026", "Comité technique", "non publié"]
