@@ -180,3 +180,9 @@ def may_read_annual_report(actor: Actor) -> bool:
     from the comité de pilotage once it is adopted.
     """
     return actor.role in {Role.COORDINATOR, Role.SECRETARY, Role.ADMIN, Role.DPO}
+
+
+def may_draft_action_plan(actor: Actor) -> bool:
+    """Whether ``actor`` may draft the year's action plan and change its items (the
+    coordination and the committees' secretariat)."""
+    return actor.role in {Role.COORDINATOR, Role.SECRETARY}
