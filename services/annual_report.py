@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.business_days import PARIS
-from core.enums import PlanAxis, PlanMainAxis, Role
+from core.enums import PlanAxis, PlanMainAxis
 from core.errors import Forbidden
 from core.models import Committee, Meeting
-from services import governance_reports
+from services.annual_report_plan import action_plan_tables
 from services.annual_report_tables import (
     ReportTable,
     breakdown_table,
@@ -171,41 +171,12 @@ async def _meetings_held(session: AsyncSession, year: int, now: datetime) -> Rep
         for meeting in meetings
     ]
     return ReportTable(
-        "Réunions tenues", ["Date", "Instance", "Type d'instance", "Compte rendu"], rows
+        "Liste des réunions tenues", ["Date", "Instance", "Type d'instance", "Compte rendu"], rows
     )
 
 
 def _committee_kind(committee: Committee) -> str:
     return committee.kind.label
-
-
-async def action_plan_progress(session: AsyncSession, year: int, now: datetime) -> ReportTable:
-    """The year's action plan and how far each item got at ``now``.
-
-    Read from the decisions « plan d'action » the committees approved in ``year`` and their
-    action items, as a coordinator of all Paris reads them (the report is addressed to the
-    comité de pilotage). This is the one function to swap for the validated « plan de
-    l'année » with targets once it exists.
-    """
-    reader = Actor(user_id=None, organisation_id=None, role=Role.COORDINATOR)
-    plan = await governance_reports.action_plan(session, reader, year, now)
-    rows = []
-    for group in plan.axes:
-        for decision in group.decisions:
-            for action in decision.actions:
-                state = "en retard" if action.overdue else action.state_label
-                rows.append(
-                    [
-                        group.axis.value,
-                        f"{decision.reference} — {decision.title}",
-                        action.title,
-                        action.owner_organisation.name,
-                        f"{action.due_on:%d/%m/%Y}",
-                        state,
-                    ]
-                )
-    columns = ["Sous-axe", "Décision", "Action", "Structure responsable", "Échéance", "État"]
-    return ReportTable("Avancement du plan d'action", columns, rows)
 
 
 async def build_annual_report(session: AsyncSession, year: int, *, now: datetime) -> AnnualReport:
@@ -238,14 +209,14 @@ async def build_annual_report(session: AsyncSession, year: int, *, now: datetime
             "Les réunions, les décisions et les actions des comités du plan.",
             [
                 *_totals_section(Family.COMMITTEES, current, previous, year, "").tables,
+                *(
+                    breakdown_table(key, current)
+                    for key in _keys(Family.COMMITTEES, breakdown=True)
+                ),
                 await _meetings_held(session, year, now),
             ],
         ),
-        ReportSection(
-            "Plan d'action",
-            "Les actions décidées pour l'année, leur structure responsable et leur état.",
-            [await action_plan_progress(session, year, now)],
-        ),
+        ReportSection("Plan d'action", *await action_plan_tables(session, year, now, current)),
     ]
     return AnnualReport(
         year=year,

@@ -166,10 +166,10 @@ async def test_the_report_equals_the_indicators_of_a_year_sent_through_the_engin
     assert _row(receiving, world.outsider.name)[1] == "< 5"
     assert _row(_table(report, "Structures qui orientent"), world.sender.name)[1] == "8"
     # The meetings held in the year, not those of the next one.
-    assert _table(report, "Réunions tenues").rows == [
+    assert _table(report, "Liste des réunions tenues").rows == [
         ["09/06/2026", "Comité technique 2026", "Comité technique", "non publié"]
     ]
-    assert _table(report, "Avancement du plan d'action").rows == []
+    assert _table(report, "Actions des décisions « plan d'action » adoptées").rows == []
 
 
 async def test_an_empty_year_still_makes_a_report(session: AsyncSession) -> None:
