@@ -46,6 +46,7 @@ PAGES = (
     "/committees",
     "/decisions",
     "/action-plan",
+    "/report",
     "/offers",
     "/accounts",
     "/organisations",
