@@ -178,14 +178,16 @@ class Referents:
                 "handover", handover_id, "withdraw", "proposed", "withdrawn", giver, answered
             )
             return None
-        cases.event("handover", handover_id, "accept", "proposed", "accepted", taker, answered)
         confirmed = cases.calendar.add(answered, draw.randrange(1, 10))
+        meeting = {"first_meeting_at": confirmed.isoformat()}
+        cases.event(
+            "handover", handover_id, "accept", "proposed", "accepted", taker, answered, meeting
+        )
+        row["first_meeting_at"] = confirmed
         if confirmed > cases.now:
             row.update(state="accepted", state_entered_at=answered, version=2)
             return None
-        row.update(
-            state="completed", first_meeting_at=confirmed, state_entered_at=confirmed, version=3
-        )
+        row.update(state="completed", state_entered_at=confirmed, version=3)
         cases.event("handover", handover_id, "confirm", "accepted", "completed", taker, confirmed)
         cases.event(
             "accompaniment", accompaniment["id"], "hand_over", "active", "ended", None, confirmed

@@ -93,8 +93,10 @@ class Rows:
         """The id the next row of ``table`` will get."""
         return self.tables.setdefault(table, Table(table)).next_id
 
-    async def copy(self, connection: asyncpg.Connection, order: tuple[str, ...]) -> None:
-        """Write every table, in ``order`` (parents first), then move its id sequence on."""
+    async def copy(self, connection: asyncpg.Connection, order: tuple[str, ...]) -> int:
+        """Write the rows gathered of every table in ``order`` (parents first), forget them
+        (their ids go on), move each id sequence on; how many rows were written."""
+        written = 0
         for name in order:
             table = self.tables.get(name)
             if table is None or not table.rows:
@@ -102,11 +104,14 @@ class Rows:
             columns = list(table.rows[0])
             records = [tuple(row[column] for column in columns) for row in table.rows]
             await connection.copy_records_to_table(name, records=records, columns=columns)
+            written += len(records)
+            table.rows = []
             if name not in NO_ID:
                 await connection.execute(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                     f"(SELECT max(id) FROM {name}))"
                 )
+        return written
 
 
 NO_ID = frozenset({"offer_sub_axes", "committee_members"})

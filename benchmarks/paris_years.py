@@ -51,6 +51,7 @@ PARTNERS: tuple[tuple[str, str, int, int, bool], ...] = (
     ("siae", "Structure d'insertion", 45, 2, False),
     ("association", "Association", 66, 2, False),
 )
+BARRIERS = ("logement", "mobilite", "numerique", "langue", "sante")
 SENDING_WEIGHTS = {"epi": 6, "casvp": 4, "france_travail": 5, "mission_locale": 5, "ville": 3}
 TABLES = (
     "organisations",
@@ -213,6 +214,10 @@ def _submissions(
     )
 
 
+CHUNK = 20_000
+"""Referrals drawn before their rows are written (and forgotten): memory stays flat."""
+
+
 async def generate(
     connection: asyncpg.Connection,
     *,
@@ -221,7 +226,8 @@ async def generate(
     years: int = YEARS,
     seed: int = SEED,
 ) -> Generated:
-    """Write the years into the database ``connection`` reaches (migrated, with the demo)."""
+    """Write the years into the database ``connection`` reaches (migrated, with the demo),
+    in one transaction."""
     started = time.perf_counter()
     draw = Random(seed)
     rows, staff, references = await _start(connection)
@@ -229,44 +235,25 @@ async def generate(
     created = datetime(first_year - 1, 12, 1, 9, tzinfo=PARIS)
     now = datetime(first_year + years - 1, 12, 31, 18, tzinfo=PARIS)
     world = _world(rows, draw, staff["coordinator"]["hashed_password"], created)
-    coordinator = Party(*(staff["coordinator"][key] for key in ("organisation_id", "id", "email")))
-    secretary = Party(*(staff["secretary"][key] for key in ("organisation_id", "id", "email")))
-    cases = Cases(rows, calendar, now, coordinator, draw)
-    referents = Referents(cases, world.referents, references)
-    first_person = rows.peek("persons")
-    people = max(1, referrals * 3 // 4)
-    first_seen: dict[int, datetime] = {}
-    followed: set[int] = set()
-    case_id = rows.peek("referrals")
-    for submitted in _submissions(calendar, referrals, first_year, years, draw):
-        sender = draw.choices(world.senders, world.sender_weights)[0]
-        offer = draw.choice(world.offers)
-        while offer.receiver == sender:
-            offer = draw.choice(world.offers)
-        person_id = first_person + draw.randrange(people)
-        first_seen.setdefault(person_id, submitted)
-        barriers = sorted(
-            draw.sample(
-                ("logement", "mobilite", "numerique", "langue", "sante"), draw.randrange(0, 3)
-            )
-        )
-        reference = referents.reference("OR", submitted.astimezone(PARIS))
-        rows.put(
-            "referrals",
-            cases.referral(case_id, reference, offer, sender, person_id, submitted, barriers),
-        )
-        if cases.last_started is not None and person_id not in followed:
-            followed.add(person_id)
-            referents.begin(
-                person_id, offer.receiver, offer.territory, "referral", case_id, cases.last_started
-            )
-        case_id += 1
-    for number in range(people):
-        person_id = first_person + number
-        rows.put("persons", person_row(person_id, first_seen.get(person_id, created), draw))
-    committees(referents, secretary, range(first_year, first_year + years), created)
+    coordinator, secretary = (
+        Party(*(staff[role][key] for key in ("organisation_id", "id", "email")))
+        for role in ("coordinator", "secretary")
+    )
+    referents = Referents(
+        Cases(rows, calendar, now, coordinator, draw), world.referents, references
+    )
+    people = _People(rows.peek("persons"), max(1, referrals * 3 // 4), Random(seed + 1))
+    written = 0
     async with connection.transaction():
-        await rows.copy(connection, TABLES)
+        submissions = _submissions(calendar, referrals, first_year, years, draw)
+        for chunk in range(0, referrals, CHUNK):
+            for submitted in submissions[chunk : chunk + CHUNK]:
+                _one_referral(referents, world, people, submitted)
+            people.write(rows)
+            written += await rows.copy(connection, TABLES)
+        people.write(rows, created)
+        committees(referents, secretary, range(first_year, first_year + years), created)
+        written += await rows.copy(connection, TABLES)
         await connection.executemany(
             "INSERT INTO reference_sequences (prefix, year, last_value) VALUES ($1, $2, $3) "
             "ON CONFLICT (prefix, year) DO UPDATE SET last_value = "
@@ -277,8 +264,60 @@ async def generate(
             ],
         )
     await connection.execute("ANALYZE")
-    written = sum(len(table.rows) for table in rows.tables.values())
     return Generated(referrals, written, time.perf_counter() - started)
+
+
+class _People:
+    """The persons referred: drawn when first referred, written before their referrals."""
+
+    def __init__(self, first_id: int, count: int, draw: Random) -> None:
+        self.first_id, self.count, self.draw = first_id, count, draw
+        self.seen: dict[int, datetime] = {}
+        self.new: list[int] = []
+        self.followed: set[int] = set()
+
+    def pick(self, moment: datetime, draw: Random) -> int:
+        """A person among ``count`` (some are referred more than once)."""
+        person_id = self.first_id + draw.randrange(self.count)
+        if person_id not in self.seen:
+            self.seen[person_id] = moment
+            self.new.append(person_id)
+        return person_id
+
+    def write(self, rows: Rows, created: datetime | None = None) -> None:
+        """Rows of the persons first referred since the last call (of all the others too,
+        created at ``created``, when it is given)."""
+        if created is not None:
+            for person_id in range(self.first_id, self.first_id + self.count):
+                if person_id not in self.seen:
+                    self.seen[person_id] = created
+                    self.new.append(person_id)
+        for person_id in self.new:
+            rows.put("persons", person_row(person_id, self.seen[person_id], self.draw))
+        self.new = []
+
+
+def _one_referral(referents: Referents, world: World, people: _People, submitted: datetime) -> None:
+    """One referral's rows, and the accompaniment it starts for a person not yet followed."""
+    cases = referents.cases
+    draw = cases.random
+    sender = draw.choices(world.senders, world.sender_weights)[0]
+    offer = draw.choice(world.offers)
+    while offer.receiver == sender:
+        offer = draw.choice(world.offers)
+    person_id = people.pick(submitted, draw)
+    barriers = sorted(draw.sample(BARRIERS, draw.randrange(0, 3)))
+    case_id = cases.rows.peek("referrals")
+    reference = referents.reference("OR", submitted.astimezone(PARIS))
+    cases.rows.put(
+        "referrals",
+        cases.referral(case_id, reference, offer, sender, person_id, submitted, barriers),
+    )
+    if cases.last_started is not None and person_id not in people.followed:
+        people.followed.add(person_id)
+        referents.begin(
+            person_id, offer.receiver, offer.territory, "referral", case_id, cases.last_started
+        )
 
 
 def main() -> None:
