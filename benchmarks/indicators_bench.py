@@ -1,0 +1,170 @@
+"""The indicators at Paris scale: a year of all Paris for a coordinator, computed, through the
+page and through ``GET /api/indicators``, and the annual report, over years written in bulk by
+``paris_years`` (180,000 referrals, and a tenth of it beside for comparison).
+
+The page, the API and the report are measured through the real application in process
+(``httpx.ASGITransport``), as a coordinator of all Paris signed in; a part the code base
+does not have yet is left out of the figures (said so on its line).
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import median, quantiles
+from typing import Any
+
+import httpx
+
+from benchmarks.database import Bench, connect
+from benchmarks.paris_years import generate
+from core.clock import FixedClock
+from relais.app import create_app
+from relais.demo import DEMO_PASSWORD
+from services.indicators.catalogue import compute_indicators
+from services.indicators.model import IndicatorQuery, Period
+
+COORDINATOR = "coordination@relais-demo.paris"
+YEAR = 2026
+RUNS = 10
+PAGE = f"/indicators?start={YEAR}-01-01&end={YEAR}-12-31"
+API = f"/api/indicators?start={YEAR}-01-01&end={YEAR}-12-31"
+REPORT_MODULES = ("services.annual_report", "services.reports.annual", "services.report")
+"""Where the annual-report branch may put ``build_annual_report`` (the first found is used)."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Median and 95th percentile of some runs, in milliseconds."""
+
+    median_ms: float
+    p95_ms: float
+
+
+@dataclass(frozen=True)
+class IndicatorFigures:
+    """What one scale measured; None: the part is not in this code base yet."""
+
+    referrals: int
+    generation_s: float
+    computation: Timing
+    page: Timing | None
+    api: Timing | None
+    report_s: float | None
+
+
+async def timed(call: Callable[[], Awaitable[object]], runs: int = RUNS) -> Timing:
+    """Run ``call`` once to warm up, then ``runs`` times: median and p95 in ms."""
+    await call()
+    spent = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await call()
+        spent.append((time.perf_counter() - started) * 1000)
+    return Timing(median(spent), quantiles(spent, n=20)[18])
+
+
+async def measure(bench: Bench, referrals: int, now: datetime) -> IndicatorFigures:
+    """Write ``referrals`` referrals over 2024-2026 into ``bench``, then time the year 2026."""
+    connection = await connect(bench)
+    try:
+        generated = await generate(connection, referrals=referrals)
+    finally:
+        await connection.close()
+    query = IndicatorQuery(Period.year(YEAR))
+
+    async def compute() -> None:
+        async with bench.sessions() as session:
+            await compute_indicators(session, query)
+
+    computation = await timed(compute)
+    app = create_app(bench.settings, clock=FixedClock(now), engine=bench.engine)
+    paths = {getattr(route, "path", None) for route in app.routes}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://relais.test") as client:
+        page = await _page(client) if "/indicators" in paths else None
+        api = await _api(client) if "/api/indicators" in paths else None
+    report = await _report(bench)
+    return IndicatorFigures(referrals, generated.seconds, computation, page, api, report)
+
+
+async def _page(client: httpx.AsyncClient) -> Timing:
+    """The indicators page of the year, signed in through the login form."""
+    login = await client.get("/login", headers={"Accept": "text/html"})
+    token = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    signed = await client.post(
+        "/login", data={"csrf_token": token, "email": COORDINATOR, "password": DEMO_PASSWORD}
+    )
+    if signed.status_code != 303:
+        raise RuntimeError(f"connexion refusée : {signed.status_code}")
+
+    async def get() -> None:
+        answer = await client.get(PAGE, headers={"Accept": "text/html"})
+        if answer.status_code != 200:
+            raise RuntimeError(f"{PAGE} : {answer.status_code} {answer.text[:200]}")
+
+    return await timed(get)
+
+
+async def _api(client: httpx.AsyncClient) -> Timing:
+    """``GET /api/indicators`` for the year, with a bearer token."""
+    login = await client.post(
+        "/auth/jwt/login", data={"username": COORDINATOR, "password": DEMO_PASSWORD}
+    )
+    login.raise_for_status()
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    async def get() -> None:
+        answer = await client.get(API, headers=headers)
+        if answer.status_code != 200:
+            raise RuntimeError(f"{API} : {answer.status_code} {answer.text[:200]}")
+
+    return await timed(get)
+
+
+async def _report(bench: Bench) -> float | None:
+    """Seconds to build the year's annual report, HTML then PDF; None without the report."""
+    module = _report_module()
+    if module is None:
+        return None
+    started = time.perf_counter()
+    async with bench.sessions() as session:
+        report = await module.build_annual_report(session, YEAR)
+    for name in ("render_html", "annual_report_html"):
+        if hasattr(module, name):
+            getattr(module, name)(report)
+    for name in ("render_pdf", "annual_report_pdf"):
+        if hasattr(module, name):
+            getattr(module, name)(report)
+    return time.perf_counter() - started
+
+
+def _report_module() -> Any:
+    for name in REPORT_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        if hasattr(module, "build_annual_report"):
+            return module
+    return None
+
+
+def lines(figures: IndicatorFigures) -> list[tuple[str, float | None, str]]:
+    """The printed figures of one scale: (name, value or None when absent, unit)."""
+    scale = f"{figures.referrals} referrals"
+    result: list[tuple[str, float | None, str]] = [
+        (f"paris years generation ({scale})", figures.generation_s, "s"),
+        (f"indicators computation (year, all Paris, {scale})", figures.computation.median_ms, "ms"),
+        (f"indicators computation p95 ({scale})", figures.computation.p95_ms, "ms"),
+    ]
+    for name, timing in (("indicators page", figures.page), ("api indicators", figures.api)):
+        result.append(
+            (f"{name} (year, all Paris, {scale})", timing.median_ms if timing else None, "ms")
+        )
+        result.append((f"{name} p95 ({scale})", timing.p95_ms if timing else None, "ms"))
+    result.append((f"annual report {YEAR} ({scale})", figures.report_s, "s"))
+    return result
