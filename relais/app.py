@@ -14,6 +14,7 @@ from api.errors import http_error, install_error_handlers
 from api.routers import (
     access_log,
     accompaniments,
+    action_plans,
     actions,
     audit,
     auth,
@@ -60,6 +61,7 @@ API_ROUTERS = (
     meetings.router,
     decisions.router,
     actions.router,
+    action_plans.router,
     supervision.router,
     todo.router,
     access_log.router,

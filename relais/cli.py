@@ -24,6 +24,8 @@ from core.migrate import upgrade
 from core.settings import Settings, get_settings, refusal_lines
 from relais.accounts import account_rows, add_user, deactivate_by_email, set_password_by_email
 from relais.demo import print_logins, seed_demo
+from relais.report_cli import NowOption as ReportNowOption
+from relais.report_cli import OutputOption, YearOption, write_report
 from relais.stack import run_stack
 from services.offer_import import import_offers
 from workflows.runs import run_delivery, run_digest, run_retention_once, run_sweep
@@ -382,6 +384,12 @@ def simulate(
         typer.echo(line)
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def report(year: YearOption, output: OutputOption = None, now: ReportNowOption = None) -> None:
+    """Write the comité de pilotage's annual report as a PDF (figures masked below five)."""
+    write_report(_settings(), year, output, now)
 
 
 def main() -> None:

@@ -132,3 +132,23 @@ class ActionCreate(Payload):
     owner_organisation_id: StrictId = Field(title="Structure responsable")
     title: Title = Field(title="Intitulé")
     due_on: Day = Field(title="Échéance")
+
+
+class ActionPlanCreate(Payload):
+    """The year of a new action plan draft."""
+
+    year: int = Field(ge=2000, le=2999, strict=True, title="Année")
+
+
+class ActionPlanItemCreate(Payload):
+    """An item of the action plan, drafted from an approved committee decision."""
+
+    title: Title = Field(title="Intitulé")
+    sub_axis: PlanAxis = Field(title="Sous-axe du plan")
+    lead_organisation_id: StrictId = Field(title="Structure pilote")
+    due_on: Day = Field(title="Échéance")
+    decision_id: StrictId = Field(title="Décision")
+    target_indicator: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, title="Indicateur cible"
+    )
+    target_value: float | None = Field(default=None, ge=0, le=1e9, title="Valeur cible")

@@ -26,6 +26,7 @@ from states.policy import (
     may_manage_offers,
     may_manage_organisations,
     may_read_access_log,
+    may_read_annual_report,
     may_read_audit,
     may_read_governance,
     may_view_dashboard,
@@ -91,6 +92,8 @@ def navigation(user: WebUser | None) -> list[NavLink]:
             NavLink("/decisions", "Décisions"),
             NavLink("/action-plan", "Plan d'action"),
         ]
+    if may_read_annual_report(actor):
+        links.append(NavLink("/report", "Rapport annuel"))
     if may_manage_offers(actor):
         links.append(NavLink("/offers", "Offres"))
     if may_manage_accounts(actor):

@@ -4,6 +4,7 @@ from core.db import Base
 from core.models.access import LoginThrottle
 from core.models.access_log import AccessLogEntry
 from core.models.accompaniments import Accompaniment, AccompanimentPartner, Handover
+from core.models.action_plans import ActionPlan, ActionPlanItem
 from core.models.audit import AuditEntry, MeetingAmendment
 from core.models.committees import ActionItem, Committee, CommitteeMember, Decision, Meeting
 from core.models.directory import Offer, Organisation, PasswordResetToken, User
@@ -18,6 +19,8 @@ __all__ = [
     "Accompaniment",
     "AccompanimentPartner",
     "ActionItem",
+    "ActionPlan",
+    "ActionPlanItem",
     "AuditEntry",
     "Base",
     "CaseText",

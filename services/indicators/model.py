@@ -65,6 +65,15 @@ class Indicator:
     unit: Unit
     # One figure per value (return reasons, outcomes, exit reasons) besides the total.
     breakdown: type[LabelledEnum] | None = None
+    # What it can be filtered or grouped by: a query using another dimension leaves it out.
+    dimensions: frozenset[Dimension] = frozenset(Dimension)
+
+    def applies_to(self, query: IndicatorQuery) -> Dimension | None:
+        """The first dimension ``query`` filters or groups by that this indicator lacks."""
+        for dimension in query.dimensions_used():
+            if dimension not in self.dimensions:
+                return dimension
+        return None
 
     @property
     def may_point_at_people(self) -> bool:
@@ -123,6 +132,22 @@ class IndicatorQuery:
     party_organisation_id: int | None = None
     group_by: Dimension | None = None
 
+    def dimensions_used(self) -> list[Dimension]:
+        """The dimensions this query filters or groups by."""
+        filters = {
+            Dimension.SUB_AXIS: self.sub_axis,
+            Dimension.SENDING_ORGANISATION: self.sending_organisation_id,
+            Dimension.RECEIVING_ORGANISATION: self.receiving_organisation_id,
+            Dimension.OFFER: self.offer_id,
+            Dimension.OFFER_TERRITORY: self.offer_territory,
+            Dimension.PERSON_TERRITORY: self.person_territory,
+            Dimension.PUBLIC: self.public,
+        }
+        used = [dimension for dimension, value in filters.items() if value is not None]
+        if self.group_by is not None and self.group_by not in used:
+            used.append(self.group_by)
+        return used
+
     def for_period(self, period: Period) -> IndicatorQuery:
         """The same question over another period (the comparison with last year)."""
         return replace(self, period=period)
@@ -147,6 +172,8 @@ class IndicatorResult:
 
     query: IndicatorQuery
     figures: list[Figure] = field(default_factory=list)
+    # Indicators the query's filters or grouping do not apply to: key -> why, in French.
+    left_out: dict[str, str] = field(default_factory=dict)
 
     def find(
         self, indicator: str, *, group: str | None = None, detail: str | None = None

@@ -1,14 +1,192 @@
-"""Indicators of the referrals family: declared and computed here (issue 16, being built)."""
+"""Indicators of the referrals: volumes, delays and chasing (issue 16).
+
+Each figure counts events of the referral lifecycle (``events``) whose instant falls in the
+period, Paris days; a referral's offer, organisations and territory are its current ones
+(a reassignment moves every count to the new receiver). An organisation's own figures are
+what it sent for « envoyées » and « annulées », what it received for the others.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.indicators.model import Figure, Indicator, IndicatorQuery
+from core.enums import Outcome, ReturnReason
+from core.models import Event, Referral
+from services.indicators import referral_delays
+from services.indicators.frame import group_labels, within
+from services.indicators.model import Family, Figure, Indicator, IndicatorQuery, Unit
+from services.indicators.referral_frame import (
+    counted,
+    group_code,
+    grouped_referrals,
+    join_person,
+    party_flags,
+)
 
-DEFINITIONS: tuple[Indicator, ...] = ()
+SENDER, RECEIVER = "sender", "receiver"
+
+
+def _volume(key: str, name: str, definition: str, **extra: Any) -> Indicator:
+    return Indicator(key, name, definition, Family.VOLUMES, Unit.PEOPLE, **extra)
+
+
+VOLUMES: tuple[tuple[Indicator, tuple[str, ...], str], ...] = (
+    (
+        _volume(
+            "referrals_sent",
+            "Orientations envoyées",
+            "Orientations transmises pour la première fois pendant la période (date de la "
+            "première transmission), comptées pour la structure qui oriente.",
+        ),
+        ("submit",),
+        SENDER,
+    ),
+    (
+        _volume(
+            "referrals_received",
+            "Orientations reçues",
+            "Arrivées d'une orientation chez une structure pendant la période : première "
+            "transmission et réorientation par la coordination vers l'une de ses offres.",
+        ),
+        ("submit", "reassign"),
+        RECEIVER,
+    ),
+    (
+        _volume(
+            "referrals_accepted",
+            "Orientations acceptées",
+            "Orientations acceptées par la structure qui les reçoit pendant la période "
+            "(date de l'acceptation).",
+        ),
+        ("accept",),
+        RECEIVER,
+    ),
+    (
+        _volume(
+            "referrals_returned",
+            "Orientations retournées",
+            "Orientations retournées au prescripteur pendant la période (date du retour), "
+            "par motif de retour ; une orientation retournée deux fois compte deux fois.",
+            breakdown=ReturnReason,
+        ),
+        ("return",),
+        RECEIVER,
+    ),
+    (
+        _volume(
+            "referrals_expired",
+            "Orientations expirées sans réponse",
+            "Orientations restées sans réponse jusqu'à leur échéance et expirées par relais "
+            "pendant la période (date de l'expiration).",
+        ),
+        ("expire",),
+        RECEIVER,
+    ),
+    (
+        _volume(
+            "referrals_cancelled",
+            "Orientations annulées",
+            "Orientations annulées par la structure qui oriente pendant la période (date "
+            "de l'annulation).",
+        ),
+        ("cancel",),
+        SENDER,
+    ),
+    (
+        _volume(
+            "referrals_completed",
+            "Orientations terminées",
+            "Orientations terminées par la structure qui reçoit pendant la période (date "
+            "de la fin), par issue.",
+            breakdown=Outcome,
+        ),
+        ("complete",),
+        RECEIVER,
+    ),
+)
+
+DEFINITIONS: tuple[Indicator, ...] = (
+    *(indicator for indicator, _, _ in VOLUMES),
+    *referral_delays.DEFINITIONS,
+)
+TRIGGERS = sorted({trigger for _, triggers, _ in VOLUMES for trigger in triggers})
 
 
 async def compute(session: AsyncSession, query: IndicatorQuery) -> list[Figure]:
-    """Every figure of this module's indicators for ``query``."""
-    return []
+    """Every figure of the referral indicators for ``query``: totals, then its groups."""
+    figures = await _volumes(session, query, grouped=False)
+    figures += await referral_delays.compute(session, query, grouped=False)
+    if query.group_by is not None and query.group_by in DEFINITIONS[0].dimensions:
+        grouped = await _volumes(session, query, grouped=True)
+        grouped += await referral_delays.compute(session, query, grouped=True)
+        labels = await group_labels(session, query.group_by, [f.group for f in grouped])
+        figures += [_labelled(figure, labels) for figure in grouped]
+    return figures
+
+
+def _labelled(figure: Figure, labels: dict[str, str]) -> Figure:
+    label = labels.get(figure.group or "", figure.group)
+    return Figure(**{**figure.__dict__, "group_label": label})
+
+
+async def _volumes(session: AsyncSession, query: IndicatorQuery, *, grouped: bool) -> list[Figure]:
+    """The volumes in one query: events by trigger, detail, group and side."""
+    detail = case(
+        (Event.trigger == "return", Event.payload["reason"].as_string()),
+        (Event.trigger == "complete", Event.payload["outcome"].as_string()),
+        else_=None,
+    )
+    sent, received = party_flags(query)
+    stmt = join_person(
+        select(Event.trigger).join(
+            Referral, and_(Event.case_kind == "referral", Event.case_id == Referral.id)
+        )
+    ).where(Event.trigger.in_(TRIGGERS), within(Event.occurred_at, query.period))
+    stmt, group = grouped_referrals(stmt, query, Event.occurred_at, grouped=grouped)
+    columns = {"trigger": Event.trigger, "detail": detail, "grp": group}
+    stmt = counted(stmt, {**columns, "sent": sent, "received": received})
+    counts: dict[tuple[str, str | None, str | None, str], int] = defaultdict(int)
+    groups: set[str | None] = set() if grouped else {None}
+    rows = (await session.execute(stmt)).all()
+    for trigger, code, group_value, by_sender, by_receiver, count in rows:
+        group_key = group_code(group_value)
+        groups.add(group_key)
+        if by_sender:
+            counts[(trigger, code, group_key, SENDER)] += count
+        if by_receiver:
+            counts[(trigger, code, group_key, RECEIVER)] += count
+    return _volume_figures(counts, groups)
+
+
+def _volume_figures(
+    counts: dict[tuple[str, str | None, str | None, str], int], groups: set[str | None]
+) -> list[Figure]:
+    figures = []
+    for indicator, triggers, side in VOLUMES:
+        for group in sorted(groups, key=lambda value: value or ""):
+            details: dict[str | None, int] = defaultdict(int)
+            for (trigger, code, group_key, counted_side), count in counts.items():
+                if trigger in triggers and group_key == group and counted_side == side:
+                    details[code] += count
+            total = sum(details.values())
+            figures.append(Figure(indicator.key, total, total, group=group))
+            if indicator.breakdown is None:
+                continue
+            for code, count in sorted(details.items(), key=lambda item: item[0] or ""):
+                if code is None:
+                    continue
+                figures.append(
+                    Figure(
+                        indicator.key,
+                        count,
+                        count,
+                        group=group,
+                        detail=code,
+                        detail_label=indicator.breakdown(code).label,
+                    )
+                )
+    return figures

@@ -167,3 +167,22 @@ def may_bring_case_to_committee(actor: Actor) -> bool:
 def may_assign_actions(actor: Actor) -> bool:
     """Whether ``actor`` may give an approved decision its action items."""
     return actor.role is Role.SECRETARY
+
+
+def may_read_annual_report(actor: Actor) -> bool:
+    """Whether ``actor`` may open the comité de pilotage's annual report (page and PDF).
+
+    The report is all of Paris, always masked below five people: the coordinators (who
+    prepare the comité de pilotage, whatever their territory), the secretariat (who circulates
+    it with the meeting's papers), the platform's admins (who produce it at the command line)
+    and the DPO (who checks what leaves relais). Not members nor organisation admins: they
+    read their own figures beside Paris's on the « Indicateurs » page, and receive the report
+    from the comité de pilotage once it is adopted.
+    """
+    return actor.role in {Role.COORDINATOR, Role.SECRETARY, Role.ADMIN, Role.DPO}
+
+
+def may_draft_action_plan(actor: Actor) -> bool:
+    """Whether ``actor`` may draft the year's action plan and change its items (the
+    coordination and the committees' secretariat)."""
+    return actor.role in {Role.COORDINATOR, Role.SECRETARY}

@@ -1,0 +1,55 @@
+"""The comité de pilotage's annual report: a printable page and its PDF."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Request, Response
+from fastapi.responses import RedirectResponse
+
+from core.business_days import PARIS
+from services.annual_report import read_annual_report
+from services.annual_report_pdf import annual_report_pdf
+from web.charts import horizontal_bars
+from web.deps import NowDep, SessionDep, WebUserDep
+from web.downloads import attachment
+from web.rendering import render
+from web.routing import page_router
+
+router = page_router()
+
+Year = Annotated[int, Path(ge=2000, le=2999)]
+
+
+@router.get("/report")
+async def current_report(user: WebUserDep, now: NowDep) -> Response:
+    """The report of the current year (Paris)."""
+    return RedirectResponse(f"/report/{now.astimezone(PARIS).year}", status_code=303)
+
+
+@router.get("/report/{year}.pdf")
+async def report_pdf(user: WebUserDep, session: SessionDep, now: NowDep, year: Year) -> Response:
+    """The year's report as a PDF to print or circulate."""
+    report = await read_annual_report(session, user.actor, year, now=now)
+    return attachment(annual_report_pdf(report), "application/pdf", f"rapport-annuel-{year}.pdf")
+
+
+@router.get("/report/{year}")
+async def report_page(
+    request: Request, user: WebUserDep, session: SessionDep, now: NowDep, year: Year
+) -> Response:
+    """The year's report as a page to read and print, each chart followed by its table."""
+    report = await read_annual_report(session, user.actor, year, now=now)
+    charts = {
+        f"{section_index}-{table_index}": horizontal_bars(
+            [(bar.label, round(bar.value)) for bar in table.chart]
+        )
+        for section_index, section in enumerate(report.sections)
+        for table_index, table in enumerate(section.tables)
+        if table.chart
+    }
+    return render(
+        request,
+        "annual_report.html",
+        {"title": f"Rapport annuel {year}", "report": report, "charts": charts},
+    )
