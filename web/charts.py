@@ -1,11 +1,14 @@
 """Charts drawn on the server as SVG: the geometry here, the markup in ``_charts.html``.
 
 No script and no library: a bar chart is a few rectangles and texts. Each chart also
-comes with a table of the same numbers for whoever does not see it.
+comes with a table of the same numbers for whoever does not see it. The indicators page's
+charts (``grouped_bars``, ``line_chart``) write each bar's series and value in words and give
+each line its own dash pattern, marker and legend, so that no meaning rests on colour.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -112,3 +115,210 @@ def columns(
         )
     baseline = height - bottom
     return Chart(width, height, bars, 0, baseline, width, baseline)
+
+
+NARROW_WIDTH = 400
+"""The indicators page's charts: a narrow ``viewBox`` the page scales to its width, so
+that their texts stay readable on a 360 px phone."""
+GROUP_LABEL_CHARACTERS = 48
+VALUE_ROOM = 150
+"""Room kept right of the longest bar for « Série : 1 234 »."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One value of one series: ``value`` sizes the mark, ``text`` is what is written
+    (« 12 », « < 5 », « 4,5 j ouvrés »); ``value`` is None for a masked or missing value."""
+
+    series: str
+    value: float | None
+    text: str
+
+
+@dataclass(frozen=True)
+class BarGroup:
+    """The bars of one label (a sub-axis, an organisation, a return reason)."""
+
+    label: str
+    measures: Sequence[Measure]
+
+
+@dataclass(frozen=True)
+class HBar:
+    """One bar and the text after it, in the chart's coordinates."""
+
+    series: str
+    text: str
+    x: float
+    y: float
+    width: float
+    height: float
+    text_x: float
+    text_y: float
+
+
+@dataclass(frozen=True)
+class HGroup:
+    """A group's label, above its bars."""
+
+    label: str
+    full_label: str
+    label_y: float
+    bars: list[HBar]
+
+
+@dataclass(frozen=True)
+class HBarChart:
+    """A chart of grouped horizontal bars: its ``viewBox`` size and its groups."""
+
+    width: int
+    height: int
+    groups: list[HGroup]
+    axis_x: float
+
+
+def grouped_bars(
+    groups: Sequence[BarGroup], *, bar_height: int = 16, gap: int = 4, label_height: int = 20
+) -> HBarChart:
+    """One block per group: its label on a line, then one bar per measure, the longest for
+    the largest value of the chart; a missing value draws no bar but keeps its text."""
+    left = 4
+    room = NARROW_WIDTH - left - VALUE_ROOM
+    largest = max(
+        (m.value for group in groups for m in group.measures if m.value is not None), default=0
+    )
+    scale = room / largest if largest > 0 else 0.0
+    y = 0.0
+    drawn = []
+    for group in groups:
+        label_y = y + 15
+        y += label_height
+        bars = []
+        for measure in group.measures:
+            length = round((measure.value or 0) * scale, 1)
+            bars.append(
+                HBar(
+                    series=measure.series,
+                    text=measure.text,
+                    x=left,
+                    y=y,
+                    width=length,
+                    height=bar_height,
+                    text_x=round(left + length + 5, 1),
+                    text_y=y + bar_height - 3,
+                )
+            )
+            y += bar_height + gap
+        drawn.append(
+            HGroup(short_label(group.label, GROUP_LABEL_CHARACTERS), group.label, label_y, bars)
+        )
+        y += gap * 2
+    return HBarChart(NARROW_WIDTH, max(round(y), 1), drawn, left)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of a line: where, and what it says (« mars 2026 : 12 »)."""
+
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series: its name, its style (index into the dash patterns and markers), its
+    segments (a gap where a value is masked) as SVG ``points`` strings, and its points."""
+
+    name: str
+    style: int
+    segments: list[str]
+    points: list[Point]
+    legend_y: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A graduation: its position and its text."""
+
+    position: float
+    text: str
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """A line chart: ``viewBox`` size, plot area, graduations and lines."""
+
+    width: int
+    height: int
+    left: float
+    top: float
+    right: float
+    bottom: float
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    lines: list[Line]
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value``."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value:
+            return float(step * power)
+    return float(10 * power)  # pragma: no cover - the loop always returns
+
+
+def _tick_text(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f") if value >= 1 or value == 0 else f"{value:g}"
+
+
+def line_chart(
+    x_labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    height: int = 230,
+    max_x_labels: int = 6,
+) -> LineChart:
+    """One line per ``(name, values)`` over the same ``x_labels`` (months); None breaks the
+    line. The legend is written below the plot, one series a line."""
+    left, right, top = 44.0, NARROW_WIDTH - 12.0, 12.0
+    legend_room = 20 * len(series)
+    bottom = height - 28.0 - legend_room
+    largest = max((v for _n, values in series for v in values if v is not None), default=0.0)
+    ceiling = nice_ceiling(largest)
+    count = len(x_labels)
+    step = (right - left) / (count - 1) if count > 1 else 0.0
+
+    def x_of(index: int) -> float:
+        return round(left + index * step if count > 1 else (left + right) / 2, 1)
+
+    def y_of(value: float) -> float:
+        return round(bottom - (bottom - top) * value / ceiling, 1)
+
+    y_ticks = [Tick(y_of(ceiling * part / 4), _tick_text(ceiling * part / 4)) for part in range(5)]
+    every = max(1, math.ceil(count / max_x_labels))
+    x_ticks = [Tick(x_of(i), label) for i, label in enumerate(x_labels) if i % every == 0]
+    lines = []
+    for style, (name, values) in enumerate(series):
+        segments: list[list[Point]] = [[]]
+        points = []
+        for index, value in enumerate(values[:count]):
+            if value is None:
+                segments.append([])
+                continue
+            point = Point(x_of(index), y_of(value), x_labels[index])
+            segments[-1].append(point)
+            points.append(point)
+        lines.append(
+            Line(
+                name=name,
+                style=style,
+                segments=[" ".join(f"{p.x},{p.y}" for p in part) for part in segments if part],
+                points=points,
+                legend_y=bottom + 42 + 20 * style,
+            )
+        )
+    return LineChart(NARROW_WIDTH, height, left, top, right, bottom, y_ticks, x_ticks, lines)

@@ -29,6 +29,7 @@ from states.policy import (
     may_read_annual_report,
     may_read_audit,
     may_read_governance,
+    may_read_indicators,
     may_view_dashboard,
     may_work_cases,
 )
@@ -82,6 +83,8 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         links.append(NavLink("/referrals/new", "Orienter une personne"))
     if may_view_dashboard(actor):
         links.append(NavLink("/dashboard", "Tableau de bord"))
+    if may_read_indicators(actor):
+        links.append(NavLink("/indicators", "Indicateurs"))
     if may_list_cases(actor, HANDOVER):
         links.append(NavLink("/handovers", "Passages de relais"))
     if may_list_cases(actor, ACCOMPANIMENT):
