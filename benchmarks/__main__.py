@@ -25,11 +25,8 @@ MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=PARIS)
 """The instant the benchmarks act at: a Monday with no holiday around it."""
 
 
-def line(name: str, value: float | None, unit: str = "") -> None:
-    """Print ``NAME: VALUE UNIT`` (``NAME: absent`` for a part the code base lacks)."""
-    if value is None:
-        print(f"{name}: absent", flush=True)
-        return
+def line(name: str, value: float, unit: str = "") -> None:
+    """Print ``NAME: VALUE UNIT``."""
     print(f"{name}: {value:.4g} {unit}".rstrip(), flush=True)
 
 
@@ -50,7 +47,7 @@ async def indicators() -> None:
     """The indicators and the annual report at each scale, each on its own database."""
     for referrals in INDICATOR_SCALES:
         async with throwaway(f"{_prefix()}_indicators_{referrals}", MONDAY) as bench:
-            figures = await indicators_bench.measure(bench, referrals, MONDAY)
+            figures = await indicators_bench.measure(bench, referrals)
             for name, value, unit in indicators_bench.lines(figures):
                 line(name, value, unit)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigId, UTCDateTime, enum_column
@@ -16,7 +16,12 @@ class Event(Base):
     """One transition of one case; rows are only ever inserted."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_case", "case_kind", "case_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_case", "case_kind", "case_id", "id"),
+        # The indicators count a period's transitions of one kind (submitted, accepted...):
+        # an index-only range scan instead of reading every event (benchmarks/paris_years).
+        Index("ix_events_trigger_time", "case_kind", "trigger", "occurred_at", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_kind: Mapped[str] = mapped_column(String(32))
@@ -37,6 +42,17 @@ class Timer(Base):
     __table_args__ = (
         Index("ix_timers_due", "status", "due_at"),
         Index("ix_timers_case", "case_kind", "case_id"),
+        # The indicators count the reminders and escalations fired in a period; the pending
+        # timers the sweep reads are not in it.
+        Index(
+            "ix_timers_fired",
+            "case_kind",
+            "kind",
+            "fired_at",
+            "case_id",
+            postgresql_where=text("status = 'fired'"),
+            sqlite_where=text("status = 'fired'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
