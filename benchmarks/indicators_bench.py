@@ -148,9 +148,7 @@ def lines(figures: IndicatorFigures) -> list[tuple[str, float, str]]:
         (f"indicators computation p95 ({scale})", figures.computation.p95_ms, "ms"),
     ]
     for name, timing in (("indicators page", figures.page), ("api indicators", figures.api)):
-        result.append(
-            (f"{name} (year, all Paris, {scale})", timing.median_ms if timing else None, "ms")
-        )
+        result.append((f"{name} (year, all Paris, {scale})", timing.median_ms, "ms"))
         result.append((f"{name} p95 ({scale})", timing.p95_ms, "ms"))
     result.append((f"annual report {YEAR} ({scale})", figures.report_s, "s"))
     return result
