@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query
 
-from core.enums import AccessChannel
+from core.enums import AccessChannel, PlanAxis, Public, Territory
 from core.models import User
 from services.access_log import Reading
 from services.auth import UserManager, current_active_user, get_user_manager
+from services.indicators.model import Dimension, IndicatorQuery
+from services.indicators.service import indicator_query
 from services.request_context import Cursor, NowDep, PathId, SessionDep, SettingsDep
 from states.actor import Actor
 
@@ -17,6 +20,7 @@ __all__ = [
     "ActorDep",
     "CurrentUserDep",
     "Cursor",
+    "IndicatorQueryDep",
     "NowDep",
     "PathId",
     "ReadDep",
@@ -36,7 +40,50 @@ def api_read(now: NowDep) -> Reading:
     return Reading(AccessChannel.API, now)
 
 
+OptionalId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+
+
+def get_indicator_query(
+    now: NowDep,
+    start: Annotated[
+        date | None, Query(description="Premier jour (inclus) ; défaut : 1er janvier de l'année.")
+    ] = None,
+    end: Annotated[
+        date | None, Query(description="Dernier jour (inclus) ; défaut : aujourd'hui.")
+    ] = None,
+    sub_axis: Annotated[PlanAxis | None, Query(description="Sous-axe du plan (« 3.3 »).")] = None,
+    sending_organisation_id: OptionalId = None,
+    receiving_organisation_id: OptionalId = None,
+    offer_id: OptionalId = None,
+    offer_territory: Annotated[
+        Territory | None, Query(description="Territoire de l'offre.")
+    ] = None,
+    person_territory: Annotated[
+        Territory | None, Query(description="Arrondissement de la personne.")
+    ] = None,
+    public: Annotated[
+        Public | None, Query(description="Public (jamais un public relevant de la santé).")
+    ] = None,
+    group_by: Annotated[Dimension | None, Query(description="Regroupement des chiffres.")] = None,
+) -> IndicatorQuery:
+    """The indicators' question from the query string, checked (``indicator_query``)."""
+    return indicator_query(
+        now,
+        start,
+        end,
+        public=public,
+        sub_axis=sub_axis,
+        sending_organisation_id=sending_organisation_id,
+        receiving_organisation_id=receiving_organisation_id,
+        offer_id=offer_id,
+        offer_territory=offer_territory,
+        person_territory=person_territory,
+        group_by=group_by,
+    )
+
+
 CurrentUserDep = Annotated[User, Depends(current_active_user)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
 UserManagerDep = Annotated[UserManager, Depends(get_user_manager)]
 ReadDep = Annotated[Reading, Depends(api_read)]
+IndicatorQueryDep = Annotated[IndicatorQuery, Depends(get_indicator_query)]

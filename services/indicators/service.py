@@ -13,14 +13,20 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Forbidden
+from core.business_days import PARIS
+from core.clock import as_utc
+from core.enums import Public
+from core.errors import Forbidden, InvalidInput
 from core.models import Organisation
 from services.documents import csv_cell
 from services.indicators.catalogue import INDICATORS, compute_indicators
-from services.indicators.model import MASK, IndicatorQuery, IndicatorResult
+from services.indicators.frame import COUNTED_PUBLICS
+from services.indicators.model import MASK, IndicatorQuery, IndicatorResult, Period
 from services.indicators.presentation import exported, is_masked
 from states.actor import Actor
 from states.policy.indicators import (
@@ -53,6 +59,44 @@ class IndicatorView:
     paris: IndicatorResult | None  # for an org admin or member: the Paris-wide figures beside
     exact: bool  # small counts shown exactly (coordinators, DPO, on relais's own page/API only)
     scope_label: str  # « Tout Paris », « Paris 18e », « EPI Paris Centre »
+
+
+MAX_YEARS = 5
+"""The longest period asked at once: five years (the plan's span)."""
+
+
+def indicator_query(
+    now: datetime,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    public: Public | None = None,
+    **filters: Any,
+) -> IndicatorQuery:
+    """The question a reader asks, checked: the period defaults to the current calendar year
+    up to today (Paris), must not end before it starts nor span more than five years, and
+    never filters by a health public (AAH, RQTH, handicap: in no aggregate)."""
+    today = as_utc(now).astimezone(PARIS).date()
+    first = start or date((end or today).year, 1, 1)
+    last = end or (today if first <= today else date(first.year, 12, 31))
+    if last < first:
+        raise InvalidInput("La date de fin précède la date de début.", field="end")
+    if last > _years_after(first, MAX_YEARS):
+        raise InvalidInput("La période demandée dépasse cinq ans.", field="end")
+    if public is not None and public not in COUNTED_PUBLICS:
+        raise InvalidInput(
+            f"« {public.label} » relève de la santé : aucun indicateur ne se calcule par ce "
+            "public.",
+            field="public",
+        )
+    return IndicatorQuery(period=Period(first, last), public=public, **filters)
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 async def read_indicators(
