@@ -27,7 +27,7 @@ from core.errors import (
     NotFound,
     TransitionNotAllowed,
 )
-from core.models import ActionPlan, ActionPlanItem, Committee, Decision, Organisation
+from core.models import ActionPlan, ActionPlanItem, Committee, Decision, Meeting, Organisation
 from services.cases import insert_case
 from services.decision_service import is_approved
 from services.governance_inputs import ActionPlanItemCreate
@@ -293,3 +293,30 @@ async def _open_revision(
                 created_at=now,
             )
         )
+
+
+async def source_decisions(session: AsyncSession) -> list[Decision]:
+    """The approved decisions of the comité technique and project groups, newest first: what
+    a plan's items are drafted from."""
+    found = await session.execute(
+        select(Decision)
+        .join(Committee, Committee.id == Decision.committee_id)
+        .where(
+            Committee.kind.in_(SOURCE_COMMITTEES),
+            Decision.outcome == "approved",
+            Decision.state.in_(("approved", "published")),
+        )
+        .order_by(Decision.decided_at.desc(), Decision.id.desc())
+    )
+    return list(found.scalars())
+
+
+async def validating_meetings(session: AsyncSession, now: datetime) -> list[Meeting]:
+    """The comité de pilotage meetings already held, newest first: where a plan is validated."""
+    found = await session.execute(
+        select(Meeting)
+        .join(Committee, Committee.id == Meeting.committee_id)
+        .where(Committee.kind == CommitteeKind.PILOTAGE, Meeting.starts_at <= now)
+        .order_by(Meeting.starts_at.desc())
+    )
+    return list(found.scalars())

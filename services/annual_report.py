@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.business_days import PARIS
-from core.enums import PlanAxis, PlanMainAxis, Role
+from core.enums import PlanAxis, PlanMainAxis
 from core.errors import Forbidden
 from core.models import Committee, Meeting
-from services import governance_reports
+from services.annual_report_plan import action_plan_tables
 from services.annual_report_tables import (
     ReportTable,
     breakdown_table,
@@ -29,6 +29,7 @@ from services.annual_report_tables import (
     totals_table,
 )
 from services.decision_service import year_bounds
+from services.indicators import catalogue
 from services.indicators.catalogue import INDICATORS, compute_indicators
 from services.indicators.model import Dimension, Family, IndicatorQuery, IndicatorResult, Period
 from services.indicators.model import Unit as IndicatorUnit
@@ -171,7 +172,7 @@ async def _meetings_held(session: AsyncSession, year: int, now: datetime) -> Rep
         for meeting in meetings
     ]
     return ReportTable(
-        "Réunions tenues", ["Date", "Instance", "Type d'instance", "Compte rendu"], rows
+        "Liste des réunions tenues", ["Date", "Instance", "Type d'instance", "Compte rendu"], rows
     )
 
 
@@ -179,33 +180,18 @@ def _committee_kind(committee: Committee) -> str:
     return committee.kind.label
 
 
-async def action_plan_progress(session: AsyncSession, year: int, now: datetime) -> ReportTable:
-    """The year's action plan and how far each item got at ``now``.
-
-    Read from the decisions « plan d'action » the committees approved in ``year`` and their
-    action items, as a coordinator of all Paris reads them (the report is addressed to the
-    comité de pilotage). This is the one function to swap for the validated « plan de
-    l'année » with targets once it exists.
-    """
-    reader = Actor(user_id=None, organisation_id=None, role=Role.COORDINATOR)
-    plan = await governance_reports.action_plan(session, reader, year, now)
-    rows = []
-    for group in plan.axes:
-        for decision in group.decisions:
-            for action in decision.actions:
-                state = "en retard" if action.overdue else action.state_label
-                rows.append(
-                    [
-                        group.axis.value,
-                        f"{decision.reference} — {decision.title}",
-                        action.title,
-                        action.owner_organisation.name,
-                        f"{action.due_on:%d/%m/%Y}",
-                        state,
-                    ]
-                )
-    columns = ["Sous-axe", "Décision", "Action", "Structure responsable", "Échéance", "État"]
-    return ReportTable("Avancement du plan d'action", columns, rows)
+async def _grouped(
+    session: AsyncSession, period: Period, dimension: Dimension, preferred: tuple[str, ...]
+) -> IndicatorResult:
+    """The figures by ``dimension`` of the families the table shows, and only those: at
+    Paris scale each family's computation over a year takes seconds."""
+    keys = set(_lead_keys(preferred))
+    query = IndicatorQuery(period, group_by=dimension)
+    figures = []
+    for family in catalogue.FAMILIES:
+        if keys & {indicator.key for indicator in family.DEFINITIONS}:
+            figures.extend(await family.compute(session, query))
+    return IndicatorResult(query=query, figures=figures)
 
 
 async def build_annual_report(session: AsyncSession, year: int, *, now: datetime) -> AnnualReport:
@@ -215,13 +201,9 @@ async def build_annual_report(session: AsyncSession, year: int, *, now: datetime
     query = IndicatorQuery(period=period)
     current = await compute_indicators(session, query)
     previous = await compute_indicators(session, query.for_period(period.previous_year()))
-    by_axis = await compute_indicators(session, IndicatorQuery(period, group_by=Dimension.SUB_AXIS))
-    receiving = await compute_indicators(
-        session, IndicatorQuery(period, group_by=Dimension.RECEIVING_ORGANISATION)
-    )
-    sending = await compute_indicators(
-        session, IndicatorQuery(period, group_by=Dimension.SENDING_ORGANISATION)
-    )
+    by_axis = await _grouped(session, period, Dimension.SUB_AXIS, BY_AXIS)
+    receiving = await _grouped(session, period, Dimension.RECEIVING_ORGANISATION, BY_RECEIVER)
+    sending = await _grouped(session, period, Dimension.SENDING_ORGANISATION, BY_SENDER)
     sections = [
         _totals_section(Family.VOLUMES, current, previous, year, "Chiffres clés"),
         _by_axis(by_axis),
@@ -238,14 +220,14 @@ async def build_annual_report(session: AsyncSession, year: int, *, now: datetime
             "Les réunions, les décisions et les actions des comités du plan.",
             [
                 *_totals_section(Family.COMMITTEES, current, previous, year, "").tables,
+                *(
+                    breakdown_table(key, current)
+                    for key in _keys(Family.COMMITTEES, breakdown=True)
+                ),
                 await _meetings_held(session, year, now),
             ],
         ),
-        ReportSection(
-            "Plan d'action",
-            "Les actions décidées pour l'année, leur structure responsable et leur état.",
-            [await action_plan_progress(session, year, now)],
-        ),
+        ReportSection("Plan d'action", *await action_plan_tables(session, year, now, current)),
     ]
     return AnnualReport(
         year=year,

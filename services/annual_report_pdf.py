@@ -34,7 +34,7 @@ def printable(text: str) -> str:
 
 
 class ReportDocument(FPDF):
-    """An A4 document whose every page but the first says « page n / N » at its foot."""
+    """An A4 document whose every page says « page n / N » at its foot."""
 
     def __init__(self, title: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")

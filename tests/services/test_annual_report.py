@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
 from core.enums import Role
@@ -37,6 +37,7 @@ from tests.factories import (
     make_offer,
     referral_create,
 )
+from tests.services.indicator_year import build_year
 
 NOW = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
 SENT = Indicator(
@@ -151,12 +152,16 @@ async def test_the_report_equals_the_indicators_of_a_year_sent_through_the_engin
     report = await build_annual_report(session, 2026, now=NOW)
 
     expected = await compute_indicators(session, IndicatorQuery(Period.year(2026)))
-    volumes = _table(report, "Volumes")
-    assert _row(volumes, "Orientations envoyées")[1:] == ["8", "< 5"]
-    for figure in expected.figures:
+    assert _row(_table(report, "Volumes"), "Orientations envoyées")[1:] == ["8", "< 5"]
+    # Every total of every family, as the indicators compute it, masked.
+    totals = [
+        figure for figure in expected.figures if (figure.group, figure.detail) == (None, None)
+    ]
+    assert {figure.indicator for figure in totals} == set(INDICATORS)
+    for figure in totals:
         indicator = INDICATORS[figure.indicator]
-        if figure.group is None and figure.detail is None and indicator.family is Family.VOLUMES:
-            assert _row(volumes, indicator.name)[1] == shown(indicator, figure, exact=False)
+        table = _table(report, indicator.family.label)
+        assert _row(table, indicator.name)[1] == shown(indicator, figure, exact=False)
     # Six under 2.1 (the offer's sub-axis), two nowhere: an offer without a sub-axis.
     overview = _table(report, "Tous les sous-axes")
     assert _row(overview, "2.1")[1] == "6" and _row(overview, "2.2")[1] == "< 5"
@@ -166,10 +171,10 @@ async def test_the_report_equals_the_indicators_of_a_year_sent_through_the_engin
     assert _row(receiving, world.outsider.name)[1] == "< 5"
     assert _row(_table(report, "Structures qui orientent"), world.sender.name)[1] == "8"
     # The meetings held in the year, not those of the next one.
-    assert _table(report, "Réunions tenues").rows == [
+    assert _table(report, "Liste des réunions tenues").rows == [
         ["09/06/2026", "Comité technique 2026", "Comité technique", "non publié"]
     ]
-    assert _table(report, "Avancement du plan d'action").rows == []
+    assert _table(report, "Actions des décisions « plan d'action » adoptées").rows == []
 
 
 async def test_an_empty_year_still_makes_a_report(session: AsyncSession) -> None:
@@ -186,3 +191,24 @@ async def test_members_and_organisation_admins_may_not_read_the_report(
 ) -> None:
     with pytest.raises(Forbidden):
         await read_annual_report(session, Actor(1, 1, role), 2026, now=NOW)
+
+
+async def test_the_known_year_of_the_indicators_reads_the_same_in_the_report(
+    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    year = await build_year(session, sessionmaker, world)
+
+    report = await read_annual_report(session, actor_of(world.coordinator), 2026, now=NOW)
+
+    volumes = _table(report, "Volumes")
+    assert _row(volumes, "Orientations envoyées")[1] == "8"
+    # Three returned, one expired: below five, masked even for a coordinator.
+    assert _row(volumes, "Orientations retournées")[1] == "< 5"
+    assert _row(volumes, "Orientations expirées sans réponse")[1] == "< 5"
+    # Offer A counts under 2.1 and 3.3, offer B under 3.3.
+    overview = _table(report, "Tous les sous-axes")
+    assert _row(overview, "2.1")[1] == "5" and _row(overview, "3.3")[1] == "8"
+    receiving = _table(report, "Structures qui reçoivent")
+    assert _row(receiving, world.receiver.name)[1] == "5"
+    assert _row(receiving, year.plie.name)[1] == "< 5"
+    assert all(row[1] == "< 5" for row in _table(report, "Orientations retournées").rows)

@@ -45,6 +45,7 @@ PAGES = (
     "/committees",
     "/decisions",
     "/action-plan",
+    "/report",
     "/offers",
     "/accounts",
     "/organisations",

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.db import transaction
 from core.enums import DecisionKind, Outcome, PlanAxis, ReturnReason, TimerStatus
 from core.models import Decision, Offer, Timer, User
-from services import decision_service
+from services import action_plan_service, decision_service
 from services.handover_service import HandoverCreate, propose_handover
 from services.referral_service import create_referral
 from states import engine, timers
@@ -184,12 +184,22 @@ def decision_fields(cast: Cast, state: str, anchor_at: datetime) -> Mapping[str,
     return fields
 
 
+async def build_action_plan(sessionmaker: Sessions, cast: Cast, now: datetime) -> int:
+    """A draft of the action plan of ``now``'s year, opened by the coordination at ``now``."""
+    async with sessionmaker() as session:
+        view = await action_plan_service.create_plan(
+            session, actor_of(cast.world.coordinator), now.year, now
+        )
+    return int(view.plan.id)
+
+
 BUILDERS: dict[str, CaseBuilder] = {
     "referral": CaseBuilder(create=build_referral, state_fields=referral_fields),
     "handover": CaseBuilder(create=build_handover, state_fields=handover_fields),
     "decision": CaseBuilder(create=build_decision, state_fields=decision_fields),
     "action": CaseBuilder(create=build_action),
     "accompaniment": CaseBuilder(create=build_accompaniment, state_fields=accompaniment_fields),
+    "action_plan": CaseBuilder(create=build_action_plan),
 }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Request, Response
-from fastapi.responses import RedirectResponse
 
 from core.business_days import PARIS
 from services.annual_report import read_annual_report
@@ -22,9 +21,11 @@ Year = Annotated[int, Path(ge=2000, le=2999)]
 
 
 @router.get("/report")
-async def current_report(user: WebUserDep, now: NowDep) -> Response:
-    """The report of the current year (Paris)."""
-    return RedirectResponse(f"/report/{now.astimezone(PARIS).year}", status_code=303)
+async def current_report(
+    request: Request, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """The report of the current year (Paris): the menu's « Rapport annuel »."""
+    return await report_page(request, user, session, now, now.astimezone(PARIS).year)
 
 
 @router.get("/report/{year}.pdf")
