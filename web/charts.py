@@ -122,7 +122,10 @@ NARROW_WIDTH = 400
 that their texts stay readable on a 360 px phone."""
 GROUP_LABEL_CHARACTERS = 48
 VALUE_ROOM = 150
-"""Room kept right of the longest bar for « Série : 1 234 »."""
+"""The least room kept right of the longest bar for « Série : 1 234 »."""
+CHARACTER_WIDTH = 7.4
+"""The widest average width of a 13 px character, to keep a bar's words inside the drawing."""
+LEAST_BAR_ROOM = 120
 
 
 @dataclass(frozen=True)
@@ -177,13 +180,22 @@ class HBarChart:
     axis_x: float
 
 
+def _bar_text(measure: Measure, measures: int) -> str:
+    """« Acceptées : 12 » when a group has several bars, « 12 » alone."""
+    return f"{measure.series} : {measure.text}" if measures > 1 else measure.text
+
+
 def grouped_bars(
     groups: Sequence[BarGroup], *, bar_height: int = 16, gap: int = 4, label_height: int = 20
 ) -> HBarChart:
     """One block per group: its label on a line, then one bar per measure, the longest for
     the largest value of the chart; a missing value draws no bar but keeps its text."""
     left = 4
-    room = NARROW_WIDTH - left - VALUE_ROOM
+    longest_text = max(
+        (len(_bar_text(m, len(g.measures))) for g in groups for m in g.measures), default=0
+    )
+    words = max(VALUE_ROOM, round(longest_text * CHARACTER_WIDTH) + 10)
+    room = max(LEAST_BAR_ROOM, NARROW_WIDTH - left - words)
     largest = max(
         (m.value for group in groups for m in group.measures if m.value is not None), default=0
     )
@@ -199,7 +211,7 @@ def grouped_bars(
             bars.append(
                 HBar(
                     series=measure.series,
-                    text=measure.text,
+                    text=_bar_text(measure, len(group.measures)),
                     x=left,
                     y=y,
                     width=length,
@@ -260,13 +272,14 @@ class LineChart:
     lines: list[Line]
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value``."""
-    if value <= 0:
+def nice_step(largest: float, intervals: int = 5) -> float:
+    """The graduation step for values up to ``largest``: 1, 2 or 5 times a power of ten,
+    at least 1 (the lines count people), giving at most ``intervals`` intervals."""
+    if largest <= intervals:
         return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * power >= value:
+    power = 10 ** math.floor(math.log10(largest / intervals))
+    for step in (1, 2, 5, 10):
+        if step * power * intervals >= largest:
             return float(step * power)
     return float(10 * power)  # pragma: no cover - the loop always returns
 
@@ -284,11 +297,12 @@ def line_chart(
 ) -> LineChart:
     """One line per ``(name, values)`` over the same ``x_labels`` (months); None breaks the
     line. The legend is written below the plot, one series a line."""
-    left, right, top = 44.0, NARROW_WIDTH - 12.0, 12.0
+    left, right, top = 44.0, NARROW_WIDTH - 26.0, 12.0  # room for the last month centred
     legend_room = 20 * len(series)
     bottom = height - 28.0 - legend_room
     largest = max((v for _n, values in series for v in values if v is not None), default=0.0)
-    ceiling = nice_ceiling(largest)
+    step_value = nice_step(largest)
+    ceiling = step_value * max(1, math.ceil(largest / step_value))
     count = len(x_labels)
     step = (right - left) / (count - 1) if count > 1 else 0.0
 
@@ -298,7 +312,8 @@ def line_chart(
     def y_of(value: float) -> float:
         return round(bottom - (bottom - top) * value / ceiling, 1)
 
-    y_ticks = [Tick(y_of(ceiling * part / 4), _tick_text(ceiling * part / 4)) for part in range(5)]
+    steps = round(ceiling / step_value)
+    y_ticks = [Tick(y_of(step_value * i), _tick_text(step_value * i)) for i in range(steps + 1)]
     every = max(1, math.ceil(count / max_x_labels))
     x_ticks = [Tick(x_of(i), label) for i, label in enumerate(x_labels) if i % every == 0]
     lines = []

@@ -50,6 +50,7 @@ class Headline:
     last_year: str | None
     evolution: str | None
     paris: str | None
+    left_out: str | None  # why the filters or grouping asked leave this indicator out
 
 
 @dataclass(frozen=True)
@@ -105,12 +106,22 @@ def _evolution(indicator: Indicator, now: Figure | None, before: Figure | None) 
     return text
 
 
+def _left_out(indicator: Indicator, reason: str) -> Headline:
+    return Headline(
+        indicator.key, indicator.name, indicator.definition, "—", None, None, None, reason
+    )
+
+
 def sections(view: IndicatorView) -> list[Section]:
     """The headline figures of every family, in the catalogue's order."""
     found = []
     for family in Family:
         headlines = []
         for indicator in (i for i in INDICATORS.values() if i.family is family):
+            left_out = view.result.left_out.get(indicator.key)
+            if left_out is not None:
+                headlines.append(_left_out(indicator, left_out))
+                continue
             now = _figure(view.result, indicator.key)
             before = _figure(view.comparison, indicator.key)
             visible = [f for f in (now, before) if f is not None]
@@ -130,6 +141,7 @@ def sections(view: IndicatorView) -> list[Section]:
                         if view.paris is None
                         else _text(indicator, _figure(view.paris, indicator.key), view.exact)
                     ),
+                    left_out=None,
                 )
             )
         found.append(Section(family.value, family.label, headlines))

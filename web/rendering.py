@@ -29,10 +29,10 @@ from states.policy import (
     may_read_annual_report,
     may_read_audit,
     may_read_governance,
-    may_read_indicators,
     may_view_dashboard,
     may_work_cases,
 )
+from states.policy.indicators import may_read_indicators
 from states.publics import HasPublics, effective_publics
 from states.referral import REFERRAL
 from web.csrf import CSRF_FIELD, csrf_token, remember_csrf_secret

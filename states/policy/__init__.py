@@ -26,7 +26,6 @@ from states.policy.cases import (
     responsibility_clause,
     visible_clause,
 )
-from states.policy.indicators import may_read_indicators
 from states.policy.oversight import (
     DASHBOARD_ROLES,
     may_assign_actions,
@@ -107,7 +106,6 @@ __all__ = [
     "may_read_annual_report",
     "may_read_audit",
     "may_read_governance",
-    "may_read_indicators",
     "may_redirect_referral",
     "may_remove_partner",
     "may_see",

@@ -57,7 +57,12 @@ DELAY = Indicator(
     Unit.DAYS,
 )
 MEETINGS = Indicator(
-    "sample_meetings", "Réunions tenues", "Réunions tenues.", Family.COMMITTEES, Unit.COUNT
+    "sample_meetings",
+    "Réunions tenues",
+    "Réunions tenues.",
+    Family.COMMITTEES,
+    Unit.COUNT,
+    dimensions=frozenset({Dimension.MONTH}),
 )
 SAMPLE = (SENT, ACCEPTED, RETURNED, DELAY, MEETINGS)
 

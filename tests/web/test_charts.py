@@ -4,13 +4,15 @@ a masked value drawing nothing but keeping its words, lines broken where a value
 from __future__ import annotations
 
 from web.charts import (
+    CHARACTER_WIDTH,
+    LEAST_BAR_ROOM,
     NARROW_WIDTH,
     VALUE_ROOM,
     BarGroup,
     Measure,
     grouped_bars,
     line_chart,
-    nice_ceiling,
+    nice_step,
 )
 
 
@@ -27,10 +29,23 @@ def test_grouped_bars_are_proportional_and_leave_room_for_their_words() -> None:
     assert longest.text_x + VALUE_ROOM - 5 == NARROW_WIDTH
     assert second.bars[0].width == longest.width / 2
     masked = second.bars[1]
-    assert (masked.width, masked.text, masked.text_x) == (0, "< 5", 9)
+    assert (masked.width, masked.text, masked.text_x) == (0, "Acceptées : < 5", 9)
+    assert longest.text == "30"  # a group of one bar: its value alone
     assert second.label_y > longest.y + longest.height  # the label sits above its bars
     assert chart.height >= masked.y + masked.height
     assert all(bar.y > group.label_y for group in chart.groups for bar in group.bars)
+
+
+def test_long_series_names_shorten_the_bars_so_that_their_words_fit() -> None:
+    measures = [
+        Measure("Orientations retournées", 1234, "1\u202f234"),
+        Measure("Orientations acceptées", 20, "20"),
+    ]
+    chart = grouped_bars([BarGroup("3.3", measures)])
+    longest = chart.groups[0].bars[0]
+    assert longest.text == "Orientations retournées : 1\u202f234"
+    assert longest.text_x + len(longest.text) * CHARACTER_WIDTH <= NARROW_WIDTH
+    assert longest.width >= LEAST_BAR_ROOM
 
 
 def test_a_long_label_is_cut_and_kept_whole_for_its_tooltip() -> None:
@@ -45,16 +60,17 @@ def test_bars_of_nothing_draw_nothing() -> None:
     assert chart.groups[0].bars[0].width == 0
 
 
-def test_nice_ceiling_rounds_up_to_a_readable_graduation() -> None:
-    assert [nice_ceiling(v) for v in (0, 1, 3, 7, 12, 180, 1000, 2400)] == [
+def test_graduations_are_round_numbers_at_most_five_intervals() -> None:
+    assert [nice_step(v) for v in (0, 3, 5, 6, 12, 25, 40, 180, 2400)] == [
         1,
         1,
+        1,
+        2,
+        5,
         5,
         10,
-        20,
-        200,
-        1000,
-        2500,
+        50,
+        500,
     ]
 
 
@@ -64,9 +80,9 @@ def test_line_chart_places_points_on_the_scale_and_breaks_at_hidden_values() -> 
         [("Période choisie", [10, None, 20, 5]), ("Un an plus tôt", [0, 4, 8, 16])],
     )
     current, before = chart.lines
-    assert chart.y_ticks[0].text == "0" and chart.y_ticks[-1].text == "20"
+    assert [tick.text for tick in chart.y_ticks] == ["0", "5", "10", "15", "20"]
     assert chart.y_ticks[-1].position == chart.top and chart.y_ticks[0].position == chart.bottom
-    assert [p.x for p in current.points] == [chart.left, 273.3, chart.right]
+    assert [p.x for p in current.points] == [chart.left, 264.0, chart.right]
     assert current.points[1].y == chart.top  # 20 is the top of the scale
     assert len(current.segments) == 2  # broken where February is hidden
     assert len(before.segments) == 1 and before.points[0].y == chart.bottom

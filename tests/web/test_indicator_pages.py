@@ -14,14 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
 from core.enums import Role
-from tests.factories import World, make_user
+from services import referral_service
+from states.referral_fields import PersonFields
+from tests.factories import World, actor_of, make_user, referral_create
 from tests.web.dashboard_helpers import signed_in
 from tests.web.indicator_helpers import install_sample
 
 
 @pytest.fixture(autouse=True)
-def sample(monkeypatch: pytest.MonkeyPatch) -> None:
-    install_sample(monkeypatch)
+def sample(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample family with known figures, except for the tests of the real ones."""
+    if not request.node.name.startswith("test_real_"):
+        install_sample(monkeypatch)
 
 
 def card(page: str, key: str) -> str:
@@ -58,11 +62,12 @@ async def test_a_coordinator_reads_all_paris_exactly_with_last_year_and_charts(
     )
 
 
-async def test_an_org_admin_reads_their_organisation_masked_with_paris_beside(
-    app: FastAPI, world: World, session: AsyncSession, clock: FixedClock
+@pytest.mark.parametrize("role", [Role.ORG_ADMIN, Role.MEMBER])
+async def test_an_organisation_reads_its_own_figures_masked_with_paris_beside(
+    app: FastAPI, world: World, session: AsyncSession, clock: FixedClock, role: Role
 ) -> None:
-    admin = await make_user(session, world.receiver, clock.now(), role=Role.ORG_ADMIN)
-    email = admin.email
+    user = await make_user(session, world.receiver, clock.now(), role=role)
+    email = user.email
     await session.close()
     async with signed_in(app, email) as client:
         page = await client.get("/indicators")
@@ -79,8 +84,8 @@ async def test_an_org_admin_reads_their_organisation_masked_with_paris_beside(
     assert "Réunions tenues" in html and card(html, "sample_meetings").startswith("3 ")
 
 
-@pytest.mark.parametrize("role", [Role.MEMBER, Role.SECRETARY])
-async def test_members_and_secretaries_are_refused_and_not_offered_the_page(
+@pytest.mark.parametrize("role", [Role.SECRETARY, Role.ADMIN])
+async def test_the_secretariat_and_admins_are_refused_and_not_offered_the_page(
     app: FastAPI, world: World, session: AsyncSession, clock: FixedClock, role: Role
 ) -> None:
     user = await make_user(session, world.receiver, clock.now(), role=role)
@@ -92,7 +97,7 @@ async def test_members_and_secretaries_are_refused_and_not_offered_the_page(
         download = await client.get("/indicators/csv?chart=groupes")
     assert 'href="/indicators"' not in home.text
     assert page.status_code == 403
-    assert "ne permet pas de consulter les indicateurs" in page.text
+    assert "ne donne pas accès aux indicateurs" in page.text
     assert download.status_code == 403
 
 
@@ -136,6 +141,10 @@ async def test_the_form_keeps_its_values_and_offers_no_health_public(
     assert f'<option value="{offer_id}" selected>' in html
     assert '<option value="rsa" selected>' in html
     assert '<option value="public" selected>' in html
+    meetings = card(html, "sample_meetings")
+    assert meetings.startswith(
+        "— Réunions tenues « Réunions tenues » ne se ventile pas par « offre »."
+    )
     for health in ("aah", "rqth", "personnes-en-situation-de-handicap"):
         assert f'<option value="{health}"' not in html
 
@@ -153,11 +162,46 @@ async def test_each_chart_downloads_as_csv_always_masked(
     assert groups.headers["content-type"].startswith("text/csv")
     assert "attachment" in groups.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(groups.text.lstrip("\ufeff")), delimiter=";"))
-    assert rows[0][:3] == ["indicateur", "période", "regroupement"]
-    by_group = {(row[0], row[3]): row[5] for row in rows[1:]}
+    assert rows[0][:3] == ["Périmètre", "Période", "Indicateur"]
+    by_group = {(row[2], row[5]): row[7] for row in rows[1:]}
     assert by_group[("Orientations acceptées", "3.3 — Articuler")] == "< 5"  # 4, coordinator
     assert by_group[("Orientations envoyées", "3.3 — Articuler")] == "30"
-    assert all(row[0] != "Réunions tenues" for row in rows[1:])  # only the chart's figures
+    assert all(row[2] != "Réunions tenues" for row in rows[1:])  # only the chart's figures
     reason_rows = list(csv.reader(io.StringIO(reasons.text.lstrip("\ufeff")), delimiter=";"))
-    assert {row[4]: row[5] for row in reason_rows[1:]}["Plus de place"] == "< 5"
+    assert {row[6]: row[7] for row in reason_rows[1:]}["Plus de place"] == "< 5"
     assert unknown.status_code == 422
+
+
+async def test_real_referrals_sent_through_the_engine_show_on_the_page_and_its_csv(
+    app: FastAPI, world: World, session: AsyncSession, clock: FixedClock
+) -> None:
+    """Six referrals sent on 2 March 2026: the coordination reads 6, the receiving
+    organisation's admin reads its 6 received; three last year would read « < 5 »."""
+    for index in range(6):
+        person = PersonFields(first_name="Personne", last_name=f"Numéro{index}")
+        await referral_service.create_referral(
+            session,
+            actor_of(world.referrer),
+            referral_create(world.offer, person=person),
+            clock.now(),
+        )
+    admin = await make_user(session, world.receiver, clock.now(), role=Role.ORG_ADMIN)
+    coordinator, admin_email = world.coordinator.email, admin.email
+    await session.close()
+    async with signed_in(app, coordinator) as client:
+        page = await client.get("/indicators")
+        download = await client.get("/indicators/csv?chart=groupes")
+    assert page.status_code == 200, page.text
+    assert card(page.text, "referrals_sent").startswith("6 ")
+    assert "L'an dernier : 0" in card(page.text, "referrals_sent")  # exact for the coordination
+    assert card(page.text, "referrals_accepted").startswith("0 ")
+    rows = list(csv.reader(io.StringIO(download.text.lstrip("\ufeff")), delimiter=";"))
+    sent = [row for row in rows[1:] if row[3] == "referrals_sent"]
+    assert sent and all(row[7] in ("6", "< 5") for row in sent)
+    assert any(row[7] == "6" for row in sent)
+    async with signed_in(app, admin_email) as client:
+        page = await client.get("/indicators")
+    received = card(page.text, "referrals_received")
+    assert received.startswith("6 ") and "L'an dernier : &lt; 5" in received
+    assert "Tout Paris : 6" in received
+    assert card(page.text, "referrals_sent").startswith("&lt; 5 ")  # it sent none

@@ -40,6 +40,7 @@ PAGES = (
     "/referrals",
     "/referrals/new",
     "/dashboard",
+    "/indicators",
     "/handovers",
     "/accompaniments",
     "/committees",

@@ -16,7 +16,7 @@ from services.indicators.model import Dimension, IndicatorQuery
 from services.indicators.service import IndicatorView, indicator_csv, read_indicators
 from states.actor import Actor
 from states.eligibility import paris_date
-from states.policy import may_read_indicators
+from states.policy.indicators import may_read_indicators
 from web.deps import NowDep, SessionDep, WebUserDep
 from web.downloads import attachment
 from web.indicator_form import GROUP_CHOICES, PUBLIC_CHOICES, IndicatorForm, read_form
@@ -79,7 +79,7 @@ async def indicators_page(
     }
     if form.query is None:
         if not may_read_indicators(user.actor):
-            raise Forbidden("Votre rôle ne permet pas de consulter les indicateurs.")
+            raise Forbidden("Votre rôle ne donne pas accès aux indicateurs du plan.")
         return render(request, "indicators.html", {**context, "view": None}, status_code=422)
     total, grouped, monthly = await _views(session, user.actor, form.query)
     charts = [grouping_chart(grouped) if grouped else None, monthly_chart(monthly)]
