@@ -33,6 +33,9 @@ async def test_the_plan_is_drafted_submitted_validated_and_read(
     assert opened.status_code == 303, visible_text(opened.text)
     page = await coordination.read(PAGE)
     assert "non validé" in page and "Ajouter une action" in page
+    twice = await coordination.post("/action-plan/plans", {"year": "2026"})
+    assert twice.status_code == 409
+    assert "Un plan d'action est déjà en préparation" in visible_text(twice.text)
     html = (await coordination.get(PAGE)).text
     plan_id = int(html.split('action="/action-plan/plans/')[1].split("/")[0])
 

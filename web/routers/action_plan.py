@@ -174,7 +174,8 @@ async def open_plan(
     if isinstance(outcome, str):
         return RedirectResponse(outcome, status_code=303)
     year = str(posted.get("year", ""))
-    return await _page(request, session, user, int(year) if year.isdigit() else 2026, now, outcome)
+    shown = int(year) if year.isdigit() and 2000 <= int(year) <= 2999 else None
+    return await _page(request, session, user, shown or now.astimezone(PARIS).year, now, outcome)
 
 
 @router.post("/action-plan/plans/{plan_id}/items")
