@@ -47,9 +47,7 @@ async def indicators() -> None:
     """The indicators and the annual report at each scale, each on its own database."""
     for referrals in INDICATOR_SCALES:
         async with throwaway(f"{_prefix()}_indicators_{referrals}", MONDAY) as bench:
-            figures = await indicators_bench.measure(bench, referrals)
-            for name, value, unit in indicators_bench.lines(figures):
-                line(name, value, unit)
+            await indicators_bench.measure(bench, referrals, line)
 
 
 async def run() -> None:

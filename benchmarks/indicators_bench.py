@@ -67,15 +67,21 @@ async def timed(call: Callable[[], Awaitable[object]], runs: int = RUNS) -> Timi
     return Timing(median(spent), quantiles(spent, n=20)[18])
 
 
-async def measure(bench: Bench, referrals: int) -> IndicatorFigures:
+Show = Callable[[str, float, str], None]
+"""Prints one figure (name, value, unit) as soon as it is measured."""
+
+
+async def measure(bench: Bench, referrals: int, show: Show) -> IndicatorFigures:
     """Write ``referrals`` referrals over 2024-2026 into ``bench``, then time the year 2026
-    as read on the first working day of 2027."""
+    as read on the first working day of 2027, showing each figure as it comes."""
     now = AFTER_THE_YEAR
+    scale = f"{referrals} referrals"
     connection = await connect(bench)
     try:
         generated = await generate(connection, referrals=referrals)
     finally:
         await connection.close()
+    show(f"paris years generation ({scale})", generated.seconds, "s")
     query = IndicatorQuery(Period.year(YEAR))
 
     async def compute() -> None:
@@ -83,13 +89,22 @@ async def measure(bench: Bench, referrals: int) -> IndicatorFigures:
             await compute_indicators(session, query)
 
     computation = await timed(compute)
+    _show_timing(show, f"indicators computation (year, all Paris, {scale})", computation)
     app = create_app(bench.settings, clock=FixedClock(now), engine=bench.engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://relais.test") as client:
         page = await _page(client)
+        _show_timing(show, f"indicators page (year, all Paris, {scale})", page)
         api = await _api(client)
+        _show_timing(show, f"api indicators (year, all Paris, {scale})", api)
         report = await _report(bench, client, now)
+        show(f"annual report {YEAR} ({scale})", report, "s")
     return IndicatorFigures(referrals, generated.seconds, computation, page, api, report)
+
+
+def _show_timing(show: Show, name: str, timing: Timing) -> None:
+    show(name, timing.median_ms, "ms")
+    show(f"{name} p95", timing.p95_ms, "ms")
 
 
 async def _page(client: httpx.AsyncClient) -> Timing:
@@ -137,18 +152,3 @@ async def _report(bench: Bench, client: httpx.AsyncClient, now: datetime) -> flo
     if answer.status_code != 200:
         raise RuntimeError(f"/report/{YEAR} : {answer.status_code} {answer.text[:200]}")
     return time.perf_counter() - started
-
-
-def lines(figures: IndicatorFigures) -> list[tuple[str, float, str]]:
-    """The printed figures of one scale: (name, value, unit)."""
-    scale = f"{figures.referrals} referrals"
-    result: list[tuple[str, float, str]] = [
-        (f"paris years generation ({scale})", figures.generation_s, "s"),
-        (f"indicators computation (year, all Paris, {scale})", figures.computation.median_ms, "ms"),
-        (f"indicators computation p95 ({scale})", figures.computation.p95_ms, "ms"),
-    ]
-    for name, timing in (("indicators page", figures.page), ("api indicators", figures.api)):
-        result.append((f"{name} (year, all Paris, {scale})", timing.median_ms, "ms"))
-        result.append((f"{name} p95 ({scale})", timing.p95_ms, "ms"))
-    result.append((f"annual report {YEAR} ({scale})", figures.report_s, "s"))
-    return result
