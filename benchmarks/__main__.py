@@ -10,7 +10,14 @@ from datetime import datetime
 
 from sqlalchemy.engine import make_url
 
-from benchmarks import api_bench, delivery_bench, digest_bench, engine_bench, sweep_bench
+from benchmarks import (
+    api_bench,
+    delivery_bench,
+    digest_bench,
+    engine_bench,
+    indicators_bench,
+    sweep_bench,
+)
 from benchmarks.database import NeedsPostgres, server_url, throwaway
 from core.business_days import PARIS
 
@@ -28,9 +35,24 @@ def ratio(name: str, value: float) -> None:
     print(f"ratio {name}: {value:.2f}", flush=True)
 
 
+INDICATOR_SCALES = (18_000, 180_000)
+"""Referrals over 2024-2026 the indicators are measured at: a tenth, then Paris's."""
+
+
+def _prefix() -> str:
+    return f"{make_url(server_url()).database}_bench_{os.getpid()}"
+
+
+async def indicators() -> None:
+    """The indicators and the annual report at each scale, each on its own database."""
+    for referrals in INDICATOR_SCALES:
+        async with throwaway(f"{_prefix()}_indicators_{referrals}", MONDAY) as bench:
+            await indicators_bench.measure(bench, referrals, line)
+
+
 async def run() -> None:
-    """Run the five benchmarks, each on its own throw-away database."""
-    prefix = f"{make_url(server_url()).database}_bench_{os.getpid()}"
+    """Run the benchmarks, each on its own throw-away database."""
+    prefix = _prefix()
     async with throwaway(f"{prefix}_engine", MONDAY) as bench:
         referrals = 300
         relais = await engine_bench.through_engine(bench, referrals, MONDAY)
@@ -64,17 +86,20 @@ async def run() -> None:
         line("digest 100 coordinators over 100000 overdue cases", seconds, "s")
         line("digest peak memory", peak, "MiB")
         line("digest cases per digest", per_digest, "cases")
+    await indicators()
 
 
 def main() -> None:
-    """Entry point: refuse clearly without PostgreSQL, then print the figures."""
+    """Entry point: refuse clearly without PostgreSQL, then print the figures (all of them,
+    or those of the indicators alone with ``indicators``)."""
     try:
         server_url()
     except NeedsPostgres as error:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
     started = time.perf_counter()
-    asyncio.run(run())
+    # ``python -m benchmarks indicators``: only the indicators and the annual report.
+    asyncio.run(indicators() if sys.argv[1:] == ["indicators"] else run())
     line("total", time.perf_counter() - started, "s")
 
 

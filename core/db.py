@@ -107,6 +107,11 @@ def create_engine(url: str, *, pool: bool = True) -> AsyncEngine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
+    else:
+        # PostgreSQL's JIT compiles the indicators' correlated queries for ~2 s each, longer
+        # than they then run at 180,000 referrals (benchmarks/indicators_bench); no query of
+        # relais gains from it.
+        kwargs["connect_args"] = {"server_settings": {"jit": "off"}}
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigId, UTCDateTime, enum_column
@@ -18,8 +18,9 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_case", "case_kind", "case_id", "id"),
-        # The indicators count a period's events of one kind (``services.indicators``).
-        Index("ix_events_trigger_time", "case_kind", "trigger", "occurred_at"),
+        # The indicators count a period's transitions of one kind (submitted, accepted...):
+        # an index-only range scan instead of reading every event (benchmarks/paris_years).
+        Index("ix_events_trigger_time", "case_kind", "trigger", "occurred_at", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -41,9 +42,18 @@ class Timer(Base):
     __table_args__ = (
         Index("ix_timers_due", "status", "due_at"),
         Index("ix_timers_case", "case_kind", "case_id"),
-        # The indicators: the reminders and escalations fired in a period, the timers a
-        # period's submissions created.
-        Index("ix_timers_fired", "case_kind", "kind", "fired_at"),
+        # The indicators count the reminders and escalations fired in a period; the pending
+        # timers the sweep reads are not in it.
+        Index(
+            "ix_timers_fired",
+            "case_kind",
+            "kind",
+            "fired_at",
+            "case_id",
+            postgresql_where=text("status = 'fired'"),
+            sqlite_where=text("status = 'fired'"),
+        ),
+        # The timers a period's submissions created (answered before the reminder).
         Index("ix_timers_created", "case_kind", "created_at"),
     )
 
