@@ -29,7 +29,6 @@ from services.annual_report_tables import (
     totals_table,
 )
 from services.decision_service import year_bounds
-from services.indicators import catalogue
 from services.indicators.catalogue import INDICATORS, compute_indicators
 from services.indicators.model import Dimension, Family, IndicatorQuery, IndicatorResult, Period
 from services.indicators.model import Unit as IndicatorUnit
@@ -185,13 +184,9 @@ async def _grouped(
 ) -> IndicatorResult:
     """The figures by ``dimension`` of the families the table shows, and only those: at
     Paris scale each family's computation over a year takes seconds."""
-    keys = set(_lead_keys(preferred))
     query = IndicatorQuery(period, group_by=dimension)
-    figures = []
-    for family in catalogue.FAMILIES:
-        if keys & {indicator.key for indicator in family.DEFINITIONS}:
-            figures.extend(await family.compute(session, query))
-    return IndicatorResult(query=query, figures=figures)
+    result = await compute_indicators(session, query, keys=_lead_keys(preferred))
+    return IndicatorResult(query=query, figures=result.figures)
 
 
 async def build_annual_report(session: AsyncSession, year: int, *, now: datetime) -> AnnualReport:

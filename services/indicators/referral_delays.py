@@ -9,7 +9,7 @@ days with ``frame.day_ordinals``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -285,9 +285,27 @@ async def _chasing(session: AsyncSession, query: IndicatorQuery, grouped: bool) 
     return figures
 
 
-async def compute(session: AsyncSession, query: IndicatorQuery, *, grouped: bool) -> list[Figure]:
-    """The delays and chasing figures: the totals, or by the query's grouping."""
-    figures = await _first_responses(session, query, grouped)
-    figures += await _acceptance_to_start(session, query, grouped)
-    figures += await _chasing(session, query, grouped)
+FIRST_RESPONSE_KEYS = frozenset(
+    indicator.key
+    for indicator in (FIRST_RESPONSE_MEDIAN, FIRST_RESPONSE_P90, BEFORE_REMINDER, BEFORE_ESCALATION)
+)
+CHASING_KEYS = frozenset({REMINDERS.key, ESCALATIONS.key})
+
+
+async def compute(
+    session: AsyncSession,
+    query: IndicatorQuery,
+    *,
+    grouped: bool,
+    keys: Collection[str] | None = None,
+) -> list[Figure]:
+    """The delays and chasing figures: the totals, or by the query's grouping (only the
+    queries ``keys`` need, when given)."""
+    figures = []
+    if keys is None or not FIRST_RESPONSE_KEYS.isdisjoint(keys):
+        figures += await _first_responses(session, query, grouped)
+    if keys is None or ACCEPTANCE_TO_START.key in keys:
+        figures += await _acceptance_to_start(session, query, grouped)
+    if keys is None or not CHASING_KEYS.isdisjoint(keys):
+        figures += await _chasing(session, query, grouped)
     return figures

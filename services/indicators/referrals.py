@@ -9,6 +9,7 @@ what it sent for « envoyées » and « annulées », what it received for the o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import case, select
@@ -115,13 +116,21 @@ DEFINITIONS: tuple[Indicator, ...] = (
 TRIGGERS = sorted({trigger for _, triggers, _ in VOLUMES for trigger in triggers})
 
 
-async def compute(session: AsyncSession, query: IndicatorQuery) -> list[Figure]:
-    """Every figure of the referral indicators for ``query``: totals, then its groups."""
-    figures = await _volumes(session, query, grouped=False)
-    figures += await referral_delays.compute(session, query, grouped=False)
+VOLUME_KEYS = frozenset(indicator.key for indicator, _, _ in VOLUMES)
+
+
+async def compute(
+    session: AsyncSession, query: IndicatorQuery, *, keys: Collection[str] | None = None
+) -> list[Figure]:
+    """Every figure of the referral indicators for ``query``: totals, then its groups (only
+    the queries ``keys`` need, when given: the volumes and the delays are apart)."""
+    volumes = keys is None or not VOLUME_KEYS.isdisjoint(keys)
+    delays = None if keys is None else frozenset(keys) - VOLUME_KEYS
+    figures = await _volumes(session, query, grouped=False) if volumes else []
+    figures += await referral_delays.compute(session, query, grouped=False, keys=delays)
     if query.group_by is not None and query.group_by in DEFINITIONS[0].dimensions:
-        grouped = await _volumes(session, query, grouped=True)
-        grouped += await referral_delays.compute(session, query, grouped=True)
+        grouped = await _volumes(session, query, grouped=True) if volumes else []
+        grouped += await referral_delays.compute(session, query, grouped=True, keys=delays)
         labels = await group_labels(session, query.group_by, [f.group for f in grouped])
         figures += [_labelled(figure, labels) for figure in grouped]
     return figures

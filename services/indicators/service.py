@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -101,9 +101,15 @@ def _years_after(day: date, years: int) -> date:
 
 
 async def read_indicators(
-    session: AsyncSession, actor: Actor, query: IndicatorQuery, *, compare: bool = True
+    session: AsyncSession,
+    actor: Actor,
+    query: IndicatorQuery,
+    *,
+    compare: bool = True,
+    keys: Collection[str] | None = None,
 ) -> IndicatorView:
-    """The figures of ``query`` that ``actor`` may read, narrowed to their scope.
+    """The figures of ``query`` that ``actor`` may read, narrowed to their scope (of the
+    indicators ``keys`` only, when given: a chart needs a few of them).
 
     Raises ``Forbidden`` for a role that may not read indicators (the committees'
     secretariat, the platform's admins). The query's own ``territory`` and
@@ -114,16 +120,16 @@ async def read_indicators(
     scope = indicator_scope(actor)
     await _room_to_aggregate(session)
     scoped = replace(query, territory=scope.territory, party_organisation_id=scope.organisation_id)
-    result = await compute_indicators(session, scoped)
+    result = await compute_indicators(session, scoped, keys=keys)
     comparison = None
     if compare:
         comparison = await compute_indicators(
-            session, scoped.for_period(scoped.period.previous_year())
+            session, scoped.for_period(scoped.period.previous_year()), keys=keys
         )
     paris = None
     if scope.is_organisation:
         paris = await compute_indicators(
-            session, replace(scoped, territory=None, party_organisation_id=None)
+            session, replace(scoped, territory=None, party_organisation_id=None), keys=keys
         )
     return IndicatorView(
         result=result,
