@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.indicators import committees, parcours, referrals
@@ -25,6 +26,7 @@ async def compute_indicators(
     An indicator that cannot be filtered or grouped as asked (a handover has no offer) is
     left out, and ``left_out`` says why; each family computes only those that apply.
     """
+    await _room_to_aggregate(session)
     wanted = None if keys is None else frozenset(keys)
     figures = []
     for module in FAMILIES:
@@ -37,6 +39,17 @@ async def compute_indicators(
     if wanted is not None:
         figures = [figure for figure in figures if figure.indicator in wanted]
     return IndicatorResult(query=query, figures=figures, left_out=left_out(query, wanted))
+
+
+async def _room_to_aggregate(session: AsyncSession) -> None:
+    """On PostgreSQL, for this transaction: memory enough for the aggregates of a year of
+    cases (60,000 referrals) to stay off the disk (the default 4 MB spills them), and a plan
+    made for each query's own period. asyncpg prepares its statements, and from the sixth run
+    PostgreSQL may keep a generic plan that guesses a period's rows blind: it picked nested
+    loops that took 16 s at 180,000 referrals instead of 0.2 s."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL work_mem = '64MB'"))
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def left_out(query: IndicatorQuery, keys: Collection[str] | None = None) -> dict[str, str]:

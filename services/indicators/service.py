@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import PARIS
@@ -118,7 +117,6 @@ async def read_indicators(
     if not may_read_indicators(actor):
         raise Forbidden("Votre rôle ne donne pas accès aux indicateurs du plan.")
     scope = indicator_scope(actor)
-    await _room_to_aggregate(session)
     scoped = replace(query, territory=scope.territory, party_organisation_id=scope.organisation_id)
     result = await compute_indicators(session, scoped, keys=keys)
     comparison = None
@@ -138,13 +136,6 @@ async def read_indicators(
         exact=may_see_small_counts(actor),
         scope_label=await _scope_label(session, scope),
     )
-
-
-async def _room_to_aggregate(session: AsyncSession) -> None:
-    """On PostgreSQL, memory enough for this transaction's aggregates of a year of cases
-    (60,000 referrals) to stay off the disk; the default 4 MB spills them."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
 async def _scope_label(session: AsyncSession, scope: IndicatorScope) -> str:
