@@ -141,9 +141,15 @@ async def _first_responses(
     session: AsyncSession, query: IndicatorQuery, grouped: bool
 ) -> list[Figure]:
     first, _ = bounds(query.period)
+    sent = aliased(Event)
+    # Only the answers of the period's transmissions are joined: aggregating the others
+    # (a year ago, every answer since) is wasted.
+    submitted = select(sent.case_id).where(
+        sent.case_kind == REFERRAL, sent.trigger == "submit", within(sent.occurred_at, query.period)
+    )
     answers = (
         select(Event.case_id.label("case_id"), func.min(Event.occurred_at).label("first"))
-        .where(*_first_events(("accept", "return"), first))
+        .where(*_first_events(("accept", "return"), first), Event.case_id.in_(submitted))
         .group_by(Event.case_id)
         .subquery()
     )
