@@ -182,8 +182,8 @@ def _committee_kind(committee: Committee) -> str:
 async def _grouped(
     session: AsyncSession, period: Period, dimension: Dimension, preferred: tuple[str, ...]
 ) -> IndicatorResult:
-    """The figures by ``dimension`` of the families the table shows, and only those: at
-    Paris scale each family's computation over a year takes seconds."""
+    """The figures by ``dimension`` of the indicators the table shows, and only those: the
+    delays, parcours and committees of a year at Paris scale are not computed for them."""
     query = IndicatorQuery(period, group_by=dimension)
     result = await compute_indicators(session, query, keys=_lead_keys(preferred))
     return IndicatorResult(query=query, figures=result.figures)
