@@ -29,7 +29,6 @@ from services.annual_report_tables import (
     totals_table,
 )
 from services.decision_service import year_bounds
-from services.indicators import catalogue
 from services.indicators.catalogue import INDICATORS, compute_indicators
 from services.indicators.model import Dimension, Family, IndicatorQuery, IndicatorResult, Period
 from services.indicators.model import Unit as IndicatorUnit
@@ -183,15 +182,11 @@ def _committee_kind(committee: Committee) -> str:
 async def _grouped(
     session: AsyncSession, period: Period, dimension: Dimension, preferred: tuple[str, ...]
 ) -> IndicatorResult:
-    """The figures by ``dimension`` of the families the table shows, and only those: at
-    Paris scale each family's computation over a year takes seconds."""
-    keys = set(_lead_keys(preferred))
+    """The figures by ``dimension`` of the indicators the table shows, and only those: the
+    delays, parcours and committees of a year at Paris scale are not computed for them."""
     query = IndicatorQuery(period, group_by=dimension)
-    figures = []
-    for family in catalogue.FAMILIES:
-        if keys & {indicator.key for indicator in family.DEFINITIONS}:
-            figures.extend(await family.compute(session, query))
-    return IndicatorResult(query=query, figures=figures)
+    result = await compute_indicators(session, query, keys=_lead_keys(preferred))
+    return IndicatorResult(query=query, figures=result.figures)
 
 
 async def build_annual_report(session: AsyncSession, year: int, *, now: datetime) -> AnnualReport:

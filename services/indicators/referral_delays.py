@@ -9,7 +9,7 @@ days with ``frame.day_ordinals``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -107,17 +107,26 @@ def _receiver_only(query: IndicatorQuery) -> list[Any]:
     return [Referral.receiver_organisation_id == query.party_organisation_id]
 
 
-def _timer_of(submit: Any, kind: TimerKind) -> Any:
-    """The ``kind`` timer its transmission opened (created at that very instant)."""
-    timer = aliased(Timer)
-    on = (
-        (timer.case_kind == REFERRAL)
-        & (timer.case_id == submit.case_id)
-        & (timer.created_at == submit.occurred_at)
-        & (timer.state == SUBMITTED)
-        & (timer.kind == kind)
+def _first_dues(period: Any) -> Any:
+    """Per transmission of the period (case, instant): the due instants of the reminder and
+    the escalation it opened (created at that very instant), in one pass over the timers
+    hashed to the transmissions, rather than two index probes per transmission."""
+    return (
+        select(
+            Timer.case_id.label("case_id"),
+            Timer.created_at.label("created_at"),
+            func.min(Timer.due_at).filter(Timer.kind == TimerKind.REMINDER).label("reminder"),
+            func.min(Timer.due_at).filter(Timer.kind == TimerKind.ESCALATION).label("escalation"),
+        )
+        .where(
+            Timer.case_kind == REFERRAL,
+            within(Timer.created_at, period),
+            Timer.state == SUBMITTED,
+            Timer.kind.in_((TimerKind.REMINDER, TimerKind.ESCALATION)),
+        )
+        .group_by(Timer.case_id, Timer.created_at)
+        .subquery()
     )
-    return timer, on
 
 
 def _first_events(triggers: Sequence[str], after: datetime, before: datetime | None = None) -> Any:
@@ -132,20 +141,25 @@ async def _first_responses(
     session: AsyncSession, query: IndicatorQuery, grouped: bool
 ) -> list[Figure]:
     first, _ = bounds(query.period)
+    sent = aliased(Event)
+    # Only the answers of the period's transmissions are joined: aggregating the others
+    # (a year ago, every answer since) is wasted.
+    submitted = select(sent.case_id).where(
+        sent.case_kind == REFERRAL, sent.trigger == "submit", within(sent.occurred_at, query.period)
+    )
     answers = (
         select(Event.case_id.label("case_id"), func.min(Event.occurred_at).label("first"))
-        .where(*_first_events(("accept", "return"), first))
+        .where(*_first_events(("accept", "return"), first), Event.case_id.in_(submitted))
         .group_by(Event.case_id)
         .subquery()
     )
     submit = aliased(Event)
-    reminder, on_reminder = _timer_of(submit, TimerKind.REMINDER)
-    escalation, on_escalation = _timer_of(submit, TimerKind.ESCALATION)
+    dues = _first_dues(query.period)
+    on_dues = (dues.c.case_id == submit.case_id) & (dues.c.created_at == submit.occurred_at)
     stmt = (
         select(submit.occurred_at)
         .join(answers, answers.c.case_id == submit.case_id)
-        .outerjoin(reminder, on_reminder)
-        .outerjoin(escalation, on_escalation)
+        .outerjoin(dues, on_dues)
         .where(
             submit.case_kind == REFERRAL,
             submit.trigger == "submit",
@@ -157,8 +171,8 @@ async def _first_responses(
     )
     stmt = stmt.where(*_receiver_only(query))
     in_time = {
-        "reminder": _before(answers.c.first, reminder.due_at),
-        "escalation": _before(answers.c.first, escalation.due_at),
+        "reminder": _before(answers.c.first, dues.c.reminder),
+        "escalation": _before(answers.c.first, dues.c.escalation),
     }
     columns = {"grp": group, "sent": paris_day(submit.occurred_at)}
     columns |= {"answered": paris_day(answers.c.first), **in_time}
@@ -285,9 +299,27 @@ async def _chasing(session: AsyncSession, query: IndicatorQuery, grouped: bool) 
     return figures
 
 
-async def compute(session: AsyncSession, query: IndicatorQuery, *, grouped: bool) -> list[Figure]:
-    """The delays and chasing figures: the totals, or by the query's grouping."""
-    figures = await _first_responses(session, query, grouped)
-    figures += await _acceptance_to_start(session, query, grouped)
-    figures += await _chasing(session, query, grouped)
+FIRST_RESPONSE_KEYS = frozenset(
+    indicator.key
+    for indicator in (FIRST_RESPONSE_MEDIAN, FIRST_RESPONSE_P90, BEFORE_REMINDER, BEFORE_ESCALATION)
+)
+CHASING_KEYS = frozenset({REMINDERS.key, ESCALATIONS.key})
+
+
+async def compute(
+    session: AsyncSession,
+    query: IndicatorQuery,
+    *,
+    grouped: bool,
+    keys: Collection[str] | None = None,
+) -> list[Figure]:
+    """The delays and chasing figures: the totals, or by the query's grouping (only the
+    queries ``keys`` need, when given)."""
+    figures = []
+    if keys is None or not FIRST_RESPONSE_KEYS.isdisjoint(keys):
+        figures += await _first_responses(session, query, grouped)
+    if keys is None or ACCEPTANCE_TO_START.key in keys:
+        figures += await _acceptance_to_start(session, query, grouped)
+    if keys is None or not CHASING_KEYS.isdisjoint(keys):
+        figures += await _chasing(session, query, grouped)
     return figures

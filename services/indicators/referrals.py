@@ -9,6 +9,7 @@ what it sent for « envoyées » and « annulées », what it received for the o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import case, select
@@ -18,7 +19,7 @@ from core.enums import Outcome, ReturnReason
 from core.models import Event
 from services.indicators import referral_delays
 from services.indicators.frame import group_labels, within
-from services.indicators.model import Family, Figure, Indicator, IndicatorQuery, Unit
+from services.indicators.model import Dimension, Family, Figure, Indicator, IndicatorQuery, Unit
 from services.indicators.referral_frame import (
     counted,
     group_code,
@@ -112,19 +113,48 @@ DEFINITIONS: tuple[Indicator, ...] = (
     *(indicator for indicator, _, _ in VOLUMES),
     *referral_delays.DEFINITIONS,
 )
-TRIGGERS = sorted({trigger for _, triggers, _ in VOLUMES for trigger in triggers})
 
 
-async def compute(session: AsyncSession, query: IndicatorQuery) -> list[Figure]:
-    """Every figure of the referral indicators for ``query``: totals, then its groups."""
-    figures = await _volumes(session, query, grouped=False)
-    figures += await referral_delays.compute(session, query, grouped=False)
-    if query.group_by is not None and query.group_by in DEFINITIONS[0].dimensions:
-        grouped = await _volumes(session, query, grouped=True)
-        grouped += await referral_delays.compute(session, query, grouped=True)
+VOLUME_KEYS = frozenset(indicator.key for indicator, _, _ in VOLUMES)
+
+
+async def compute(
+    session: AsyncSession, query: IndicatorQuery, *, keys: Collection[str] | None = None
+) -> list[Figure]:
+    """Every figure of the referral indicators for ``query``: totals, then its groups (only
+    the queries ``keys`` need, when given: the volumes and the delays are apart)."""
+    triggers = _triggers(keys)
+    delays = None if keys is None else frozenset(keys) - VOLUME_KEYS
+    by_group = query.group_by is not None and query.group_by in DEFINITIONS[0].dimensions
+    totals: list[Figure] = []
+    volumes: list[Figure] = []
+    if triggers and by_group and query.group_by is Dimension.MONTH:
+        # An event falls in one month only: the months add up to the period's totals.
+        counts, groups = await _volume_counts(session, query, triggers, grouped=True)
+        totals, volumes = _volume_figures(_summed(counts), {None}), _volume_figures(counts, groups)
+    elif triggers:
+        totals = _volume_figures(*await _volume_counts(session, query, triggers, grouped=False))
+    figures = totals + await referral_delays.compute(session, query, grouped=False, keys=delays)
+    if by_group:
+        if triggers and query.group_by is not Dimension.MONTH:
+            counts, groups = await _volume_counts(session, query, triggers, grouped=True)
+            volumes = _volume_figures(counts, groups)
+        grouped = volumes + await referral_delays.compute(session, query, grouped=True, keys=delays)
         labels = await group_labels(session, query.group_by, [f.group for f in grouped])
         figures += [_labelled(figure, labels) for figure in grouped]
     return figures
+
+
+def _triggers(keys: Collection[str] | None) -> list[str]:
+    """The triggers the volumes ``keys`` count (all of them when ``keys`` is None)."""
+    return sorted(
+        {
+            trigger
+            for indicator, triggers, _ in VOLUMES
+            if keys is None or indicator.key in keys
+            for trigger in triggers
+        }
+    )
 
 
 def _labelled(figure: Figure, labels: dict[str, str]) -> Figure:
@@ -132,8 +162,22 @@ def _labelled(figure: Figure, labels: dict[str, str]) -> Figure:
     return Figure(**{**figure.__dict__, "group_label": label})
 
 
-async def _volumes(session: AsyncSession, query: IndicatorQuery, *, grouped: bool) -> list[Figure]:
-    """The volumes in one query: events by trigger, detail, group and side."""
+Counts = dict[tuple[str, str | None, str | None, str], int]
+
+
+def _summed(counts: Counts) -> Counts:
+    """``counts`` of every group added up (the totals)."""
+    totals: Counts = defaultdict(int)
+    for (trigger, code, _group, side), count in counts.items():
+        totals[(trigger, code, None, side)] += count
+    return totals
+
+
+async def _volume_counts(
+    session: AsyncSession, query: IndicatorQuery, triggers: list[str], *, grouped: bool
+) -> tuple[Counts, set[str | None]]:
+    """The volumes in one query: events of ``triggers`` by trigger, detail, group and side
+    (a volume whose triggers are not among them reads 0: ask for it or leave it out)."""
     detail = case(
         (Event.trigger == "return", Event.payload["reason"].as_string()),
         (Event.trigger == "complete", Event.payload["outcome"].as_string()),
@@ -142,13 +186,13 @@ async def _volumes(session: AsyncSession, query: IndicatorQuery, *, grouped: boo
     sent, received = party_flags(query)
     stmt = select(Event.trigger).where(
         Event.case_kind == "referral",
-        Event.trigger.in_(TRIGGERS),
+        Event.trigger.in_(triggers),
         within(Event.occurred_at, query.period),
     )
     stmt, group = grouped_referrals(stmt, query, Event.occurred_at, Event.case_id, grouped=grouped)
     columns = {"trigger": Event.trigger, "detail": detail, "grp": group}
     stmt = counted(stmt, {**columns, "sent": sent, "received": received})
-    counts: dict[tuple[str, str | None, str | None, str], int] = defaultdict(int)
+    counts: Counts = defaultdict(int)
     groups: set[str | None] = set() if grouped else {None}
     rows = (await session.execute(stmt)).all()
     for trigger, code, group_value, by_sender, by_receiver, count in rows:
@@ -158,12 +202,10 @@ async def _volumes(session: AsyncSession, query: IndicatorQuery, *, grouped: boo
             counts[(trigger, code, group_key, SENDER)] += count
         if by_receiver:
             counts[(trigger, code, group_key, RECEIVER)] += count
-    return _volume_figures(counts, groups)
+    return counts, groups
 
 
-def _volume_figures(
-    counts: dict[tuple[str, str | None, str | None, str], int], groups: set[str | None]
-) -> list[Figure]:
+def _volume_figures(counts: Counts, groups: set[str | None]) -> list[Figure]:
     figures = []
     for indicator, triggers, side in VOLUMES:
         for group in sorted(groups, key=lambda value: value or ""):

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import PARIS
@@ -101,9 +100,15 @@ def _years_after(day: date, years: int) -> date:
 
 
 async def read_indicators(
-    session: AsyncSession, actor: Actor, query: IndicatorQuery, *, compare: bool = True
+    session: AsyncSession,
+    actor: Actor,
+    query: IndicatorQuery,
+    *,
+    compare: bool = True,
+    keys: Collection[str] | None = None,
 ) -> IndicatorView:
-    """The figures of ``query`` that ``actor`` may read, narrowed to their scope.
+    """The figures of ``query`` that ``actor`` may read, narrowed to their scope (of the
+    indicators ``keys`` only, when given: a chart needs a few of them).
 
     Raises ``Forbidden`` for a role that may not read indicators (the committees'
     secretariat, the platform's admins). The query's own ``territory`` and
@@ -112,18 +117,17 @@ async def read_indicators(
     if not may_read_indicators(actor):
         raise Forbidden("Votre rôle ne donne pas accès aux indicateurs du plan.")
     scope = indicator_scope(actor)
-    await _room_to_aggregate(session)
     scoped = replace(query, territory=scope.territory, party_organisation_id=scope.organisation_id)
-    result = await compute_indicators(session, scoped)
+    result = await compute_indicators(session, scoped, keys=keys)
     comparison = None
     if compare:
         comparison = await compute_indicators(
-            session, scoped.for_period(scoped.period.previous_year())
+            session, scoped.for_period(scoped.period.previous_year()), keys=keys
         )
     paris = None
     if scope.is_organisation:
         paris = await compute_indicators(
-            session, replace(scoped, territory=None, party_organisation_id=None)
+            session, replace(scoped, territory=None, party_organisation_id=None), keys=keys
         )
     return IndicatorView(
         result=result,
@@ -132,13 +136,6 @@ async def read_indicators(
         exact=may_see_small_counts(actor),
         scope_label=await _scope_label(session, scope),
     )
-
-
-async def _room_to_aggregate(session: AsyncSession) -> None:
-    """On PostgreSQL, memory enough for this transaction's aggregates of a year of cases
-    (60,000 referrals) to stay off the disk; the default 4 MB spills them."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
 async def _scope_label(session: AsyncSession, scope: IndicatorScope) -> str:

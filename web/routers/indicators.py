@@ -28,6 +28,7 @@ from web.indicator_page import (
     grouping_chart,
     monthly_chart,
     sections,
+    series_indicators,
 )
 from web.rendering import render
 from web.routing import page_router
@@ -51,12 +52,16 @@ async def _choices(session: AsyncSession) -> dict[str, object]:
 async def _views(
     session: AsyncSession, actor: Actor, query: IndicatorQuery
 ) -> tuple[IndicatorView, IndicatorView | None, IndicatorView]:
-    """The whole period (with last year), the chosen grouping, and month by month."""
+    """The whole period (with last year), the chosen grouping, and month by month: the last
+    two only of the volumes their charts draw (a year of Paris's delays costs seconds)."""
     total = await read_indicators(session, actor, replace(query, group_by=None))
+    series = [indicator.key for indicator in series_indicators()]
     grouped = None
     if query.group_by is not None:
-        grouped = await read_indicators(session, actor, query, compare=False)
-    monthly = await read_indicators(session, actor, replace(query, group_by=Dimension.MONTH))
+        grouped = await read_indicators(session, actor, query, compare=False, keys=series)
+    monthly = await read_indicators(
+        session, actor, replace(query, group_by=Dimension.MONTH), keys=series[:1]
+    )
     return total, grouped, monthly
 
 
