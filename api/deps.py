@@ -13,7 +13,7 @@ from services.access_log import Reading
 from services.auth import UserManager, current_active_user, get_user_manager
 from services.indicators.model import Dimension, IndicatorQuery
 from services.indicators.service import indicator_query
-from services.request_context import Cursor, NowDep, PathId, SessionDep, SettingsDep
+from services.request_context import Cursor, NowDep, PathId, SessionDep, SessionsDep, SettingsDep
 from states.actor import Actor
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "PathId",
     "ReadDep",
     "SessionDep",
+    "SessionsDep",
     "SettingsDep",
     "UserManagerDep",
 ]

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.db import MAX_ID
@@ -21,6 +21,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One database session per request, closed (and rolled back if open) at the end."""
     async with request.app.state.sessionmaker() as session:
         yield session
+
+
+def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The application's sessionmaker, for a request that reads several things at once, each
+    on its own connection (the indicators page)."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return sessions
 
 
 def get_settings(request: Request) -> Settings:
@@ -41,6 +48,7 @@ def get_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 

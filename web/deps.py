@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from services.request_context import Cursor, NowDep, PathId, SessionDep, SettingsDep
+from services.request_context import Cursor, NowDep, PathId, SessionDep, SessionsDep, SettingsDep
 from web.session import SessionUserDep, StrategyDep, WebUser, optional_web_user, web_user
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "PathId",
     "SessionDep",
     "SessionUserDep",
+    "SessionsDep",
     "SettingsDep",
     "StrategyDep",
     "WebUserDep",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import ActorDep, IndicatorQueryDep, SessionDep
+from api.deps import ActorDep, IndicatorQueryDep, SessionDep, SessionsDep
 from api.errors import error_responses
 from api.indicator_schemas import IndicatorsRead, indicators_read
 from services.indicators.service import indicator_csv, read_indicators
@@ -18,13 +18,13 @@ router = APIRouter(tags=["indicateurs"])
     responses=error_responses(401, 403, 422),
 )
 async def get_indicators(
-    actor: ActorDep, session: SessionDep, query: IndicatorQueryDep
+    actor: ActorDep, session: SessionDep, sessions: SessionsDep, query: IndicatorQueryDep
 ) -> IndicatorsRead:
     """Every indicator over the period, filtered and grouped as asked, in the reader's scope
     (a coordinator's territory, an organisation's own figures with all Paris beside), with
     the same period a year earlier. Counts of fewer than five people read « < 5 » except for
     the coordination and the DPO."""
-    return indicators_read(await read_indicators(session, actor, query))
+    return indicators_read(await read_indicators(session, actor, query, sessions=sessions))
 
 
 @router.get(
@@ -36,11 +36,11 @@ async def get_indicators(
     },
 )
 async def get_indicators_csv(
-    actor: ActorDep, session: SessionDep, query: IndicatorQueryDep
+    actor: ActorDep, session: SessionDep, sessions: SessionsDep, query: IndicatorQueryDep
 ) -> Response:
     """The same figures as a spreadsheet (``;``-separated, UTF-8): always « < 5 » below five
     people, whoever asks, since a file leaves relais."""
-    view = await read_indicators(session, actor, query)
+    view = await read_indicators(session, actor, query, sessions=sessions)
     period = query.period
     return Response(
         ("\ufeff" + indicator_csv(view)).encode("utf-8"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from services.documents import csv_cell
 from services.indicators.catalogue import INDICATORS, compute_indicators
 from services.indicators.frame import COUNTED_PUBLICS
 from services.indicators.model import MASK, IndicatorQuery, IndicatorResult, Period
+from services.indicators.parallel import Sessions, side_by_side
 from services.indicators.presentation import exported, is_masked
 from states.actor import Actor
 from states.policy.indicators import (
@@ -106,9 +107,12 @@ async def read_indicators(
     *,
     compare: bool = True,
     keys: Collection[str] | None = None,
+    sessions: Sessions | None = None,
 ) -> IndicatorView:
     """The figures of ``query`` that ``actor`` may read, narrowed to their scope (of the
-    indicators ``keys`` only, when given: a chart needs a few of them).
+    indicators ``keys`` only, when given: a chart needs a few of them). With ``sessions``,
+    on PostgreSQL, the period, last year and Paris are computed at once
+    (``parallel.side_by_side``).
 
     Raises ``Forbidden`` for a role that may not read indicators (the committees'
     secretariat, the platform's admins). The query's own ``territory`` and
@@ -118,17 +122,15 @@ async def read_indicators(
         raise Forbidden("Votre rôle ne donne pas accès aux indicateurs du plan.")
     scope = indicator_scope(actor)
     scoped = replace(query, territory=scope.territory, party_organisation_id=scope.organisation_id)
-    result = await compute_indicators(session, scoped, keys=keys)
-    comparison = None
+    asked = [scoped]
     if compare:
-        comparison = await compute_indicators(
-            session, scoped.for_period(scoped.period.previous_year()), keys=keys
-        )
-    paris = None
+        asked.append(scoped.for_period(scoped.period.previous_year()))
     if scope.is_organisation:
-        paris = await compute_indicators(
-            session, replace(scoped, territory=None, party_organisation_id=None), keys=keys
-        )
+        asked.append(replace(scoped, territory=None, party_organisation_id=None))
+    results = await side_by_side(session, sessions, [_computation(one, keys) for one in asked])
+    result = results.pop(0)
+    comparison = results.pop(0) if compare else None
+    paris = results.pop(0) if scope.is_organisation else None
     return IndicatorView(
         result=result,
         comparison=comparison,
@@ -136,6 +138,15 @@ async def read_indicators(
         exact=may_see_small_counts(actor),
         scope_label=await _scope_label(session, scope),
     )
+
+
+def _computation(
+    query: IndicatorQuery, keys: Collection[str] | None
+) -> Callable[[AsyncSession], Awaitable[IndicatorResult]]:
+    async def compute(session: AsyncSession) -> IndicatorResult:
+        return await compute_indicators(session, query, keys=keys)
+
+    return compute
 
 
 async def _scope_label(session: AsyncSession, scope: IndicatorScope) -> str:
