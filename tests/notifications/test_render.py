@@ -19,6 +19,7 @@ action item; and with no comité de pilotage on record, the coordinator is alert
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,10 +105,20 @@ def paris(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=PARIS)
 
 
+RANDOM_TOKEN = re.compile(r"token=[\w-]+")
+"""A password reset link's token: random letters that may spell « Zoe » by chance."""
+
+
 def leaks(text: str) -> list[str]:
-    """The forbidden items found in ``text``, case-insensitively."""
-    lowered = text.casefold()
+    """The forbidden items found in ``text``, case-insensitively, random tokens left out."""
+    lowered = RANDOM_TOKEN.sub("token=…", text).casefold()
     return [item for item in FORBIDDEN if item.casefold() in lowered]
+
+
+def test_a_random_token_is_no_leak_but_a_name_beside_it_is() -> None:
+    link = "/reset-password?token=OaLK7XeZOeU8YowdT9tTpC8hCtKajdVaWR_9y7-g7vc"
+    assert leaks(link) == []
+    assert leaks(f"{link} pour Zoé") == ["Zoé"]
 
 
 async def post(
