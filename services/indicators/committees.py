@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.business_days import PARIS, add_business_days
 from core.enums import CommitteeKind, PlanAxis
 from core.models import ActionItem, Committee, Decision, Meeting
+from services.indicators.frame import month_label
 from services.indicators.model import Dimension, Family, Figure, Indicator, IndicatorQuery, Unit
 from states.action import ACTION, ActionState
 from states.decision import DecisionState
@@ -101,20 +102,6 @@ UNFILTERED = (
     "public",
 )
 """The query's filters this family cannot apply."""
-MONTH_NAMES = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 Group = tuple[str | None, str | None]
 """A group's code and label; (None, None) for the whole."""
@@ -137,7 +124,8 @@ def _months(query: IndicatorQuery) -> list[tuple[date, date]]:
 
 
 def _month_group(day: date) -> Group:
-    return f"{day:%Y-%m}", f"{MONTH_NAMES[day.month - 1]} {day.year}"
+    code = f"{day:%Y-%m}"
+    return code, month_label(code)
 
 
 def _axis_group(axis: PlanAxis) -> Group:
