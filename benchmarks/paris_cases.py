@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
+from types import SimpleNamespace
 from typing import Any
 
 from benchmarks.paris_rows import Calendar, Rows, as_json, recipient_token
-from core.enums import EXIT_REASONS, REFERRAL_OUTCOMES, Outcome, ReturnReason
-from states.referral import PROGRESS_CHECK_DAYS, PROGRESS_ESCALATION_DAYS
+from core.enums import EXIT_REASONS, REFERRAL_OUTCOMES, Outcome, ReturnReason, TimerKind
+from states.milestones import stamp_milestones
+from states.referral import PROGRESS_CHECK_DAYS, PROGRESS_ESCALATION_DAYS, REFERRAL
 
 REFERRAL_TIMERS: dict[str, tuple[tuple[str, str, int], ...]] = {
     "submitted": (
@@ -33,6 +35,10 @@ REFERRAL_TIMERS: dict[str, tuple[tuple[str, str, int], ...]] = {
     "expired": (("reminder", "referrer", 5), ("escalation", "coordinators", 10)),
 }
 """Per state: (kind, target, business days), as ``states.referral.REFERRAL.timers``."""
+MILESTONE_COLUMNS = tuple(
+    name for milestone in REFERRAL.milestones for name in milestone.attributes
+)
+"""The referral's columns its transitions stamp, written as the engine would."""
 ACCOMPANIMENT_TIMERS = (("reminder", "referent", 90), ("escalation", "coordinators", 100))
 NOTICES = {
     "submitted": ("referral.submitted", "receiver"),
@@ -213,6 +219,7 @@ class Cases:
             "cancel_reason": None,
             "created_at": submitted,
         }
+        row |= dict.fromkeys(MILESTONE_COLUMNS)
         history = _History(self, case_id, sides, row)
         history.move("create", None, "draft", sender, submitted)
         history.move("submit", "draft", "submitted", sender, submitted)
@@ -305,9 +312,19 @@ class _History:
             self.cases.mail(
                 "referral", self.case_id, f"event:{event}", message, self.sides[side], at
             )
+        self._stamp(trigger, dest, at)
         self.state, self.entered = dest, at
         self.version += 1
         return True
+
+    def _stamp(self, trigger: str, dest: str, at: datetime) -> None:
+        """The milestones the engine would stamp on the row (``states.milestones``)."""
+        opened: dict[TimerKind, datetime] = {}
+        for kind, _, days in REFERRAL_TIMERS.get(dest, ()):
+            opened.setdefault(TimerKind(kind), self.cases.calendar.add(at, days))
+        case = SimpleNamespace(**{name: self.row[name] for name in MILESTONE_COLUMNS})
+        stamp_milestones(REFERRAL.milestones, case, trigger, at, opened)
+        self.row.update(vars(case))
 
     def _leave(self, at: datetime | None) -> None:
         if self.state is None or self.entered is None:

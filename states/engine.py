@@ -28,10 +28,11 @@ from core.outbox import enqueue
 from states.actor import Actor
 from states.invitations import notify_with_invitations
 from states.lifecycle import Lifecycle, TransitionSpec, move
+from states.milestones import stamp_milestones
 from states.policy import allowed_triggers, case_sides, may_fire, may_see
 from states.recipients import recipients_for
 from states.texts import stored_payload
-from states.timers import close_timers, open_timers
+from states.timers import close_timers, first_dues, open_timers, plan_timers, write_timers
 
 EVENTS = cast(Table, Event.__table__)
 
@@ -163,10 +164,17 @@ async def apply_transition(
     # A transition that stays in its state (a progress note) still writes the row, so that
     # its version moves on and a concurrent transition on the old version is refused.
     flag_modified(case, "state")
+    planned: list[dict[str, Any]] = []
+    if not spec.keeps_timers:
+        # Planned before the case's row is flushed (the event's insert flushes it), so that
+        # the milestones stamped from their dues go in the same, single, versioned UPDATE.
+        with session.no_autoflush:
+            planned = await plan_timers(session, lifecycle, case, now, now)
+    stamp_milestones(lifecycle.milestones, case, trigger, now, first_dues(planned))
     event_id = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
     if not spec.keeps_timers:
         await close_timers(session, lifecycle, case.id, now)
-        await _open_timers(session, lifecycle, case, now)
+        await write_timers(session, planned)
     await _notify(session, lifecycle, case, trigger, event_id, now)
     return event_id
 
@@ -206,6 +214,9 @@ async def record_creation(
     """
     case.state_entered_at = now
     trigger = lifecycle.creation.trigger
+    # The creation's timers need the case's id, which its first flush gives: its milestones
+    # take no dues (Lifecycle refuses them).
+    stamp_milestones(lifecycle.milestones, case, trigger, now, {})
     event_id = await _record(session, lifecycle, case, trigger, None, actor, None, now)
     await _open_timers(session, lifecycle, case, now)
     await _notify(session, lifecycle, case, trigger, event_id, now)

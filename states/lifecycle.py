@@ -19,6 +19,7 @@ from transitions import Machine
 from core.business_days import add_business_days, months_before
 from core.enums import LabelledEnum, MessageKey, Role, TimerKind
 from states.actor import Actor
+from states.milestones import Milestone
 
 SYSTEM = "system"
 """The side of the timers: a transition with this side is fired by relais itself."""
@@ -200,6 +201,8 @@ class Lifecycle:
     # of their follow-up (the progress check of their accompaniment, states.accompaniment).
     person: InstrumentedAttribute[Any] | None = None
     follow_up: Lifecycle | None = field(default=None, repr=False, compare=False)
+    # Instants the case's row keeps for the indicators (states.milestones).
+    milestones: tuple[Milestone, ...] = ()
     states: tuple[str, ...] = field(init=False)
     state_labels: Mapping[str, str] = field(init=False, repr=False, compare=False)
     machine: Machine = field(init=False, repr=False, compare=False)
@@ -269,11 +272,26 @@ class Lifecycle:
             missing = set(spec.copies) - set(spec.payload.model_fields)
             if missing:
                 raise ValueError(f"{self.name}.{spec.trigger}: copies unknown fields {missing}")
+        self._check_milestones()
         for notice in notices:
             if not isinstance(notice.message, MessageKey):
                 raise ValueError(f"{self.name}: unknown message {notice.message!r}")
             if notice.to not in known_sides | {COORDINATORS}:
                 raise ValueError(f"{self.name}: message {notice.message} to unknown {notice.to!r}")
+
+    def _check_milestones(self) -> None:
+        """Refuse a milestone naming a trigger the lifecycle lacks or a column its model lacks."""
+        triggers = {spec.trigger for spec in self.transitions} | {self.creation.trigger}
+        for milestone in self.milestones:
+            if milestone.triggers - triggers:
+                raise ValueError(
+                    f"{self.name}: milestone {milestone.attribute} of unknown triggers"
+                )
+            if milestone.dues and self.creation.trigger in milestone.triggers:
+                raise ValueError(f"{self.name}: the creation's milestones take no dues")
+            missing = [name for name in milestone.attributes if not hasattr(self.model, name)]
+            if missing:
+                raise ValueError(f"{self.name}: milestone columns {missing} not on the model")
 
     @property
     def overview_label(self) -> str:

@@ -42,6 +42,7 @@ from states.lifecycle import (
     TransitionSpec,
     Waiting,
 )
+from states.milestones import Milestone
 from states.publics import SITUATION_PUBLICS, derived_in, typed_publics
 from states.reachability import checking_reachability
 from states.recipients import (
@@ -367,6 +368,24 @@ REFERRAL = Lifecycle(
     territory=Referral.territory,
     person=Referral.person_id,
     follow_up=ACCOMPANIMENT,
+    milestones=(
+        # The first transmission, with the dues of the reminder and alert it opened; the
+        # receiver's first answer; the acceptance a start follows (the indicators' delays).
+        Milestone(
+            attribute="first_submitted_at",
+            triggers=frozenset({"submit"}),
+            first=True,
+            dues={
+                TimerKind.REMINDER: "first_reminder_due_at",
+                TimerKind.ESCALATION: "first_escalation_due_at",
+            },
+        ),
+        Milestone(
+            attribute="first_answered_at", triggers=frozenset({"accept", "return"}), first=True
+        ),
+        Milestone(attribute="accepted_at", triggers=frozenset({"accept"})),
+        Milestone(attribute="started_at", triggers=frozenset({"start"})),
+    ),
     boxes={"sent": REFERRER, "received": RECEIVER},
     case_label="orientation",
     list_label="Orientations",

@@ -91,10 +91,24 @@ async def open_timers(
 ) -> None:
     """Create the timers the case's state declares (or only ``specs`` of them), counted from
     ``entered_at`` or their anchor."""
+    rows = await plan_timers(session, lifecycle, case, entered_at, now, specs=specs)
+    await write_timers(session, rows)
+
+
+async def plan_timers(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    entered_at: datetime,
+    now: datetime,
+    *,
+    specs: Sequence[TimerSpec] | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of the timers ``open_timers`` creates, not written yet (``write_timers``)."""
     if specs is None:
         specs = lifecycle.timers.get(case.state, ())
     if not specs:
-        return
+        return []
     overrides: Mapping[tuple[str, TimerKind], int] = {}
     if lifecycle.deadline_overrides is not None:
         overrides = await lifecycle.deadline_overrides(session, case)
@@ -122,8 +136,21 @@ async def open_timers(
                 "message": spec.message,
             }
         )
+    return rows
+
+
+async def write_timers(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the timers ``plan_timers`` planned, in one statement."""
     if rows:
-        await session.execute(OPEN_TIMERS, rows)
+        await session.execute(OPEN_TIMERS, list(rows))
+
+
+def first_dues(rows: Sequence[Mapping[str, Any]]) -> dict[TimerKind, datetime]:
+    """The due instant of the first planned timer of each kind (``states.milestones``)."""
+    dues: dict[TimerKind, datetime] = {}
+    for row in rows:
+        dues.setdefault(row["kind"], row["due_at"])
+    return dues
 
 
 async def _milestone_fired(

@@ -58,6 +58,17 @@ class Referral(Base):
     """A request that an offer take a person on, from a referring organisation."""
 
     __tablename__ = "referrals"
+    __table_args__ = (
+        # Each holds what its delay reads: a year's cases answer from the index alone.
+        Index(
+            "ix_referrals_first_submitted",
+            "first_submitted_at",
+            "first_answered_at",
+            "first_reminder_due_at",
+            "first_escalation_due_at",
+        ),
+        Index("ix_referrals_started", "started_at", "accepted_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -84,6 +95,15 @@ class Referral(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Milestones the transitions stamp (states.referral, states.milestones), read by the
+    # indicators' delays: the first transmission and the dues of the reminder and alert it
+    # opened, the receiver's first answer, the last acceptance, the start.
+    first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_escalation_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     offer: Mapped[Offer] = relationship(lazy="raise")
     person: Mapped[Person] = relationship(lazy="raise")

@@ -53,20 +53,6 @@ class Timer(Base):
             postgresql_where=text("status = 'fired'"),
             sqlite_where=text("status = 'fired'"),
         ),
-        # The timers a period's submissions created (answered before the reminder).
-        Index("ix_timers_created", "case_kind", "created_at"),
-        # The reminder and escalation each submission of a period opened, read from the index
-        # alone (the delays' « answered before the reminder »).
-        Index(
-            "ix_timers_submitted",
-            "case_kind",
-            "created_at",
-            "case_id",
-            "kind",
-            "due_at",
-            postgresql_where=text("state = 'submitted'"),
-            sqlite_where=text("state = 'submitted'"),
-        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

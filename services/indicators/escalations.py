@@ -57,16 +57,15 @@ async def _count(
         counts[None] = 0
     group = month_of(Timer.fired_at, query.period) if grouped else NO_GROUP
     for lifecycle in LIFECYCLES.values():
-        stmt = (
-            select(Timer.case_id.label("case_id"), group.label("grp"))
-            .join(lifecycle.model, lifecycle.model.id == Timer.case_id)
-            .where(
-                Timer.case_kind == lifecycle.name,
-                Timer.kind == TimerKind.ESCALATION,
-                Timer.status == TimerStatus.FIRED,
-                within(Timer.fired_at, query.period),
-            )
+        stmt = select(Timer.case_id.label("case_id"), group.label("grp")).where(
+            Timer.case_kind == lifecycle.name,
+            Timer.kind == TimerKind.ESCALATION,
+            Timer.status == TimerStatus.FIRED,
+            within(Timer.fired_at, query.period),
         )
+        if query.territory is not None or query.party_organisation_id is not None:
+            # Only a scope reads the case's row: all Paris counts from the timers' index.
+            stmt = stmt.join(lifecycle.model, lifecycle.model.id == Timer.case_id)
         if query.territory is not None:
             stmt = stmt.where(territory_clause(lifecycle, query.territory))
         if query.party_organisation_id is not None:

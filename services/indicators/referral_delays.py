@@ -1,26 +1,25 @@
 """Indicators of the referrals' delays (business days) and chasing (reminders, escalations).
 
 A first response is the receiver's first acceptance or return after the referral's first
-transmission. The delays count the period's cases per (Paris day, Paris day) pair in SQL
-(``paris_day``), a few thousand rows for 60,000 referrals, and turn each pair into business
-days with ``frame.day_ordinals``.
+transmission. The delays read the instants the transitions stamp on the referral's row
+(``states.milestones``: no events), count the period's cases per (Paris day, Paris day) pair
+in SQL (``paris_day``), a few thousand rows for 60,000 referrals, and turn each pair into
+business days with ``frame.day_ordinals``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from core.enums import TimerKind, TimerStatus
-from core.models import Event, Referral, Timer
+from core.models import Referral, Timer
 from services.indicators.frame import (
-    bounds,
     day_ordinals,
     weighted_median,
     weighted_percentile,
@@ -28,7 +27,12 @@ from services.indicators.frame import (
 )
 from services.indicators.model import Family, Figure, Indicator, IndicatorQuery, Unit
 from services.indicators.paris_day import day_of, paris_day
-from services.indicators.referral_frame import counted, group_code, grouped_referrals
+from services.indicators.referral_frame import (
+    counted,
+    group_code,
+    grouped_referral_rows,
+    grouped_referrals,
+)
 
 REFERRAL = "referral"
 SUBMITTED = "submitted"
@@ -107,81 +111,31 @@ def _receiver_only(query: IndicatorQuery) -> list[Any]:
     return [Referral.receiver_organisation_id == query.party_organisation_id]
 
 
-def _first_dues(period: Any) -> Any:
-    """Per transmission of the period (case, instant): the due instants of the reminder and
-    the escalation it opened (created at that very instant), in one pass over the timers
-    hashed to the transmissions, rather than two index probes per transmission."""
-    return (
-        select(
-            Timer.case_id.label("case_id"),
-            Timer.created_at.label("created_at"),
-            func.min(Timer.due_at).filter(Timer.kind == TimerKind.REMINDER).label("reminder"),
-            func.min(Timer.due_at).filter(Timer.kind == TimerKind.ESCALATION).label("escalation"),
-        )
-        .where(
-            Timer.case_kind == REFERRAL,
-            within(Timer.created_at, period),
-            Timer.state == SUBMITTED,
-            Timer.kind.in_((TimerKind.REMINDER, TimerKind.ESCALATION)),
-        )
-        .group_by(Timer.case_id, Timer.created_at)
-        .subquery()
-    )
-
-
-def _first_events(triggers: Sequence[str], after: datetime, before: datetime | None = None) -> Any:
-    """The referral events of ``triggers`` from ``after`` (and before ``before``)."""
-    clauses = [Event.case_kind == REFERRAL, Event.trigger.in_(triggers), Event.occurred_at >= after]
-    if before is not None:
-        clauses.append(Event.occurred_at < before)
-    return clauses
-
-
 async def _first_responses(
     session: AsyncSession, query: IndicatorQuery, grouped: bool
 ) -> list[Figure]:
-    first, _ = bounds(query.period)
-    sent = aliased(Event)
-    # Only the answers of the period's transmissions are joined: aggregating the others
-    # (a year ago, every answer since) is wasted.
-    submitted = select(sent.case_id).where(
-        sent.case_kind == REFERRAL, sent.trigger == "submit", within(sent.occurred_at, query.period)
+    """The period's first transmissions that had an answer, per (day sent, day answered,
+    answered before the reminder's due, before the alert's), from the referrals' milestones
+    (``states.milestones``): one covering index, no events."""
+    stmt = select(Referral.first_submitted_at).where(
+        within(Referral.first_submitted_at, query.period),
+        Referral.first_answered_at.is_not(None),
     )
-    answers = (
-        select(Event.case_id.label("case_id"), func.min(Event.occurred_at).label("first"))
-        .where(*_first_events(("accept", "return"), first), Event.case_id.in_(submitted))
-        .group_by(Event.case_id)
-        .subquery()
-    )
-    submit = aliased(Event)
-    dues = _first_dues(query.period)
-    on_dues = (dues.c.case_id == submit.case_id) & (dues.c.created_at == submit.occurred_at)
-    stmt = (
-        select(submit.occurred_at)
-        .join(answers, answers.c.case_id == submit.case_id)
-        .outerjoin(dues, on_dues)
-        .where(
-            submit.case_kind == REFERRAL,
-            submit.trigger == "submit",
-            within(submit.occurred_at, query.period),
-        )
-    )
-    stmt, group = grouped_referrals(
-        stmt, query, submit.occurred_at, submit.case_id, grouped=grouped
-    )
+    stmt, group = grouped_referral_rows(stmt, query, Referral.first_submitted_at, grouped=grouped)
     stmt = stmt.where(*_receiver_only(query))
+    answered = Referral.first_answered_at
     in_time = {
-        "reminder": _before(answers.c.first, dues.c.reminder),
-        "escalation": _before(answers.c.first, dues.c.escalation),
+        "reminder": _before(answered, Referral.first_reminder_due_at),
+        "escalation": _before(answered, Referral.first_escalation_due_at),
     }
-    columns = {"grp": group, "sent": paris_day(submit.occurred_at)}
-    columns |= {"answered": paris_day(answers.c.first), **in_time}
+    columns = {"grp": group, "sent": paris_day(Referral.first_submitted_at)}
+    columns |= {"answered": paris_day(answered), **in_time}
     rows = (await session.execute(counted(stmt, columns))).all()
     by_group: dict[str | None, list[tuple[int, int, int, int, int]]] = defaultdict(list)
     if not grouped:
         by_group[None] = []
-    for group_value, sent, answered, reminder, escalation, count in rows:
-        by_group[group_code(group_value)].append((sent, answered, reminder, escalation, count))
+    for group_value, sent, answered_day, reminder, escalation, count in rows:
+        by_group[group_code(group_value)].append((sent, answered_day, reminder, escalation, count))
     ordinals = _ordinals(row[:2] for group_rows in by_group.values() for row in group_rows)
     figures = []
     for key, group_rows in by_group.items():
@@ -216,37 +170,17 @@ def _share(rows: Sequence[tuple[int, int, int, int, int]], flag: int) -> float |
 async def _acceptance_to_start(
     session: AsyncSession, query: IndicatorQuery, grouped: bool
 ) -> list[Figure]:
-    _, after = bounds(query.period)
-    start = aliased(Event)
-    started = select(start.case_id).where(
-        start.case_kind == REFERRAL,
-        start.trigger == "start",
-        within(start.occurred_at, query.period),
+    """The period's starts per (day accepted, day started), from the referrals' milestones:
+    a referral starts once, after its last acceptance."""
+    stmt = select(Referral.started_at).where(
+        within(Referral.started_at, query.period), Referral.accepted_at.is_not(None)
     )
-    # A referral is started once, after its only acceptance: its last acceptance before the
-    # period's end is the one its start follows.
-    acceptances = (
-        select(Event.case_id.label("case_id"), func.max(Event.occurred_at).label("accepted"))
-        .where(Event.case_kind == REFERRAL, Event.trigger == "accept", Event.occurred_at < after)
-        .where(Event.case_id.in_(started))
-        .group_by(Event.case_id)
-        .subquery()
-    )
-    stmt = (
-        select(start.occurred_at)
-        .join(acceptances, acceptances.c.case_id == start.case_id)
-        .where(
-            start.case_kind == REFERRAL,
-            start.trigger == "start",
-            within(start.occurred_at, query.period),
-        )
-    )
-    stmt, group = grouped_referrals(stmt, query, start.occurred_at, start.case_id, grouped=grouped)
+    stmt, group = grouped_referral_rows(stmt, query, Referral.started_at, grouped=grouped)
     stmt = stmt.where(*_receiver_only(query))
     columns = {
         "grp": group,
-        "accepted": paris_day(acceptances.c.accepted),
-        "started": paris_day(start.occurred_at),
+        "accepted": paris_day(Referral.accepted_at),
+        "started": paris_day(Referral.started_at),
     }
     pairs: dict[str | None, list[tuple[int, int, int]]] = defaultdict(list)
     if not grouped:

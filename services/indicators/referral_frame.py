@@ -89,9 +89,19 @@ def grouped_referrals(
 
     ``moment`` is the instant counted, whose Paris month groups by month.
     """
-    referral, person = _joins(query, grouped)
+    referral, _ = _joins(query, grouped)
     if referral:
         stmt = stmt.join(Referral, Referral.id == case_id)
+    return grouped_referral_rows(stmt, query, moment, grouped=grouped)
+
+
+def grouped_referral_rows(
+    stmt: Select[Any], query: IndicatorQuery, moment: Any, *, grouped: bool
+) -> tuple[Select[Any], Any]:
+    """``stmt`` (selecting from ``referrals``) with the query's filters, joined to the
+    person when the question needs them, and the expression of its group, as
+    ``grouped_referrals``."""
+    _, person = _joins(query, grouped)
     if person:
         stmt = stmt.join(Person, Person.id == Referral.person_id)
     stmt = stmt.where(*referral_filters(query))

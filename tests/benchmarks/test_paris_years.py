@@ -78,6 +78,39 @@ async def test_every_referral_stands_where_its_last_event_left_it(
     )
     states = await _scalar(session, f"SELECT count(DISTINCT r.state) {generated}")
     assert states >= 5
+    # The milestones the engine stamps (states.milestones) are what the events and timers say.
+    assert await _scalar(session, f"SELECT count(*) {generated} AND ({MILESTONES_DIFFER})") == 0
+    for milestone in ("first_answered_at", "first_reminder_due_at", "started_at"):
+        stamped = f"SELECT count(*) {generated} AND r.{milestone} IS NOT NULL"
+        assert await _scalar(session, stamped) > REFERRALS // 4
+
+
+def _instant(aggregate: str, triggers: str) -> str:
+    return (
+        f"(SELECT {aggregate}(e.occurred_at) FROM events e WHERE e.case_kind = 'referral' "
+        f"AND e.case_id = r.id AND e.trigger IN ({triggers}))"
+    )
+
+
+def _due(kind: str) -> str:
+    return (
+        "(SELECT min(t.due_at) FROM timers t WHERE t.case_kind = 'referral' "
+        f"AND t.case_id = r.id AND t.state = 'submitted' AND t.kind = '{kind}' "
+        "AND t.created_at = r.first_submitted_at)"
+    )
+
+
+MILESTONES_DIFFER = " OR ".join(
+    f"r.{column} IS DISTINCT FROM {expected}"
+    for column, expected in (
+        ("first_submitted_at", _instant("min", "'submit'")),
+        ("first_answered_at", _instant("min", "'accept', 'return'")),
+        ("accepted_at", _instant("max", "'accept'")),
+        ("started_at", _instant("max", "'start'")),
+        ("first_reminder_due_at", _due("reminder")),
+        ("first_escalation_due_at", _due("escalation")),
+    )
+)
 
 
 async def test_timers_and_emails_are_those_the_engine_leaves(
