@@ -243,6 +243,7 @@ def _drawn_kind(payload: type[BaseModel], parts: Sequence[str]) -> str | None:
         if depth != len(parts) - 1:
             return None
         kind, _choices = _kind(annotation, metadata)
+        # An id is chosen from the list the page gives (``form_fields(choices=…)``).
         return "select" if part.endswith("_id") and kind == "number" else kind
     return None
 
