@@ -22,7 +22,8 @@ from starlette.datastructures import FormData
 from core.business_days import PARIS, assume_paris
 from core.enums import LabelledEnum
 from core.errors import InvalidInput
-from states.fields import FRENCH_VALIDATION, Offered
+from states.fields import Offered
+from web.form_messages import french_message
 
 TEXTAREA_FROM = 300
 """Texts allowed longer than this get a text area rather than a one-line field."""
@@ -210,28 +211,50 @@ def parse_form(payload: type[Model], form: FormData, prefix: str = "") -> Model:
         return payload.model_validate(data)
     except ValidationError as error:
         titles = {name: info.title or name for name, info in payload.model_fields.items()}
-        raise FormErrors(french_errors(error), titles) from error
+        raise FormErrors(french_errors(error, payload), titles) from error
 
 
-def french_errors(error: ValidationError) -> dict[str, str]:
-    """pydantic's errors as ``{input name: message in French}``."""
+def french_errors(error: ValidationError, payload: type[BaseModel] | None = None) -> dict[str, str]:
+    """pydantic's errors as ``{input name: message in French}`` (``web.form_messages``).
+
+    With ``payload``, each message fits how its field is drawn (a list is chosen from, a
+    box is ticked)."""
     found: dict[str, str] = {}
     for item in error.errors():
         # Named as the form names its inputs: person_first_name; a list's index is dropped.
         parts = [str(part) for part in item.get("loc", ()) if not isinstance(part, int)]
         location = "_".join(parts) or "formulaire"
-        kind = str(item.get("type", ""))
-        message = FRENCH_VALIDATION.get(kind, str(item.get("msg", "")))
-        if kind == "missing":
-            message = "ce champ est obligatoire"
-        found.setdefault(location, message)
+        kind = _drawn_kind(payload, parts) if payload else None
+        found.setdefault(location, french_message(item, kind))
     return found
 
 
-def refusal_of(error: ValidationError | FormErrors | InvalidInput) -> tuple[dict[str, str], str]:
-    """The fields to correct and the message a refused form shows again."""
+def _drawn_kind(payload: type[BaseModel], parts: Sequence[str]) -> str | None:
+    """How the form draws the field at ``parts`` (a nested payload's field too)."""
+    model = payload
+    for depth, part in enumerate(parts):
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        annotation, _optional, metadata = _unwrap(info)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+            continue
+        if depth != len(parts) - 1:
+            return None
+        kind, _choices = _kind(annotation, metadata)
+        # An id is chosen from the list the page gives (``form_fields(choices=…)``).
+        return "select" if part.endswith("_id") and kind == "number" else kind
+    return None
+
+
+def refusal_of(
+    error: ValidationError | FormErrors | InvalidInput, payload: type[BaseModel] | None = None
+) -> tuple[dict[str, str], str]:
+    """The fields to correct and the message a refused form shows again (``payload``: the
+    class that refused them, for messages that fit each field)."""
     if isinstance(error, ValidationError):
-        error = FormErrors(french_errors(error))
+        error = FormErrors(french_errors(error, payload))
     if isinstance(error, FormErrors):
         return error.errors, error.summary()
     return ({error.field: error.message} if error.field else {}), error.message

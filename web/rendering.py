@@ -36,6 +36,7 @@ from states.policy.indicators import may_read_indicators
 from states.publics import HasPublics, effective_publics
 from states.referral import REFERRAL
 from web.csrf import CSRF_FIELD, csrf_token, remember_csrf_secret
+from web.error_summary import error_entries, error_heading
 from web.session import WebUser
 from web.summaries import person_name
 
@@ -142,6 +143,7 @@ def environment() -> Environment:
     env.globals["csrf_field"] = CSRF_FIELD
     env.globals["publics_of"] = publics_of
     env.globals["person_name"] = person_name
+    env.globals.update(error_entries=error_entries, error_heading=error_heading)
     return env
 
 
@@ -167,6 +169,8 @@ def render(
         "nav": navigation(user),
         "current_path": request.url.path,
         "csrf_token": csrf_token(request, settings),
+        # A refused form's page says so first in its title (« Erreur : … »).
+        "refused": 400 <= status_code < 500 and template != "error.html",
         **(context or {}),
     }
     html = environment().get_template(template).render(page)

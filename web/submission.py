@@ -55,7 +55,7 @@ async def submit(
     except ValidationError as error:
         # The summary names the fields as the form does (their titles), not by their names.
         titles = {name: info.title or name for name, info in payload.model_fields.items()}
-        errors, message = refusal_of(FormErrors(french_errors(error), titles))
+        errors, message = refusal_of(FormErrors(french_errors(error, payload), titles))
         refused = FormState(values, errors, message, 422)
     except InvalidInput as error:
         errors, message = refusal_of(error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Any
 
 import httpx
@@ -52,3 +53,39 @@ async def submitted_referral(session: AsyncSession, world: World, clock: FixedCl
     referral_id: int = view.case.id
     await session.commit()
     return referral_id
+
+
+SUMMARY = re.compile(r'<section class="error-summary"([^>]*)>(.*?)</section>', re.S)
+SUMMARY_LINK = re.compile(r'<li><a href="#([^"]+)">([^<]+)</a></li>')
+SUMMARY_LINE = re.compile(r"<li>(.*?)</li>", re.S)
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def error_summary_of(html: str) -> dict[str, str]:
+    """A refused form's error summary, checked: ``{field id: line}`` of its links.
+
+    The title starts with « Erreur : », the summary takes the focus and counts its lines
+    in French, each link leads to a field of the page marked invalid and described by its
+    message, and no line names a field by its technical name."""
+    title = TITLE.search(html)
+    assert title and unescape(title.group(1)).startswith("Erreur : "), title
+    found = SUMMARY.search(html)
+    assert found, "no error summary"
+    attributes, body = found.groups()
+    assert 'tabindex="-1"' in attributes and "autofocus" in attributes
+    assert html.index("<main") < found.start()
+    lines = SUMMARY_LINE.findall(body)
+    count = len(lines)
+    assert f"Il y a {count} erreur{'s' if count > 1 else ''} dans le formulaire" in body
+    links = {target: unescape(text) for target, text in SUMMARY_LINK.findall(body)}
+    for target, text in links.items():
+        field = re.search(
+            rf'<(?:input|select|textarea)\b[^>]*\sid="{re.escape(target)}"[^>]*>', html
+        )
+        assert field, f"no field {target}"
+        assert 'aria-invalid="true"' in field.group(0), field.group(0)
+        assert "_" not in text.split(" — ")[0], text
+    for line in lines:
+        read = unescape(re.sub(r"<[^>]+>", "", line))
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", read), read
+    return links

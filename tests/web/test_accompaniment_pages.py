@@ -50,7 +50,7 @@ async def test_the_referent_takes_stock_then_ends_the_accompaniment(
     incomplete = await browser.post(f"{PATH}/actions/end", {"end-comment": "Sans motif"})
     assert incomplete.status_code == 422
     assert "Motif de sortie (obligatoire)" in visible_text(incomplete.text)
-    assert "ce champ est obligatoire" in visible_text(incomplete.text)
+    assert "Motif de sortie — Choisissez une option dans la liste" in visible_text(incomplete.text)
     ended = await browser.post(
         f"{PATH}/actions/end", {"end-outcome": "lasting_employment", "end-comment": "CDI signé."}
     )

@@ -14,6 +14,7 @@ from core.models import User
 from tests.factories import World
 from tests.web.http_pages import page_client
 from tests.web.pages import Browser, visible_text
+from web.form_messages import PHONE
 
 
 async def _contact_of(session: AsyncSession, user_id: int) -> tuple[str | None, str | None]:
@@ -48,7 +49,7 @@ async def test_a_person_keeps_their_contact_details_on_their_account_page(
             "/account/contact", {"full_name": "Suzanne L.", "work_phone": "44 52 10"}
         )
         assert refused.status_code == 422
-        assert "numéro de téléphone français attendu" in unescape(visible_text(refused.text))
+        assert PHONE in unescape(visible_text(refused.text))
         assert await _contact_of(session, user_id) == ("Suzanne Lenglen", "01 44 52 10 20")
 
         emptied = await browser.post(

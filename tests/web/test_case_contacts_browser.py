@@ -14,6 +14,7 @@ from core.clock import FixedClock
 from services import referral_service
 from tests.factories import World, actor_of, make_offer, referral_create
 from tests.web.browser import PHONE, check_accessible, fits_the_width, sign_in, sign_out
+from web.form_messages import PHONE as PHONE_MESSAGE
 
 
 async def test_the_receiver_reads_who_to_call_on_the_case_page(
@@ -36,9 +37,9 @@ async def test_the_receiver_reads_who_to_call_on_the_case_page(
     await page.get_by_label("Téléphone professionnel").fill("01 44 52 10")
     await page.get_by_role("button", name="Enregistrer mes coordonnées").click()
     await expect(page.get_by_role("alert")).to_have_text(
-        "Corrigez les champs signalés : Téléphone professionnel"
+        f"Il y a 1 erreur dans le formulaire Téléphone professionnel — {PHONE_MESSAGE}"
     )
-    await expect(page.get_by_text("numéro de téléphone français attendu")).to_be_visible()
+    await expect(page.locator("#work_phone-erreur")).to_have_text(PHONE_MESSAGE)
     await page.get_by_label("Téléphone professionnel").fill("+33 1 44 52 10 20")
     await page.get_by_role("button", name="Enregistrer mes coordonnées").click()
     await expect(page.get_by_role("status")).to_have_text("Vos coordonnées sont enregistrées.")

@@ -16,6 +16,7 @@ from core.enums import Role
 from core.models import Offer, OfferSubAxis
 from tests.factories import World, make_offer, make_user
 from tests.web.dashboard_helpers import post_form, signed_in
+from web.form_messages import EMAIL, MISSING_TEXT, WHOLE_NUMBER
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -137,10 +138,10 @@ async def test_an_org_admin_changes_an_offers_deadlines(
             "escalation_days",
             "Les délais doivent se suivre",
         ),
-        ({"reminder_days": "-2"}, "reminder_days", "valeur trop petite"),
-        ({"expiry_days": "0"}, "expiry_days", "valeur trop petite"),
-        ({"escalation_days": "cinq"}, "escalation_days", "nombre entier attendu"),
-        ({"contact_email": "pas-une-adresse"}, "contact_email", "valeur invalide"),
+        ({"reminder_days": "-2"}, "reminder_days", "Saisissez un nombre supérieur ou égal à 1."),
+        ({"expiry_days": "0"}, "expiry_days", "Saisissez un nombre supérieur ou égal à 1."),
+        ({"escalation_days": "cinq"}, "escalation_days", WHOLE_NUMBER),
+        ({"contact_email": "pas-une-adresse"}, "contact_email", EMAIL),
     ],
 )
 async def test_bad_input_comes_back_with_errors_and_changes_nothing(
@@ -156,7 +157,7 @@ async def test_bad_input_comes_back_with_errors_and_changes_nothing(
         refused = await post_form(client, path, path, offer_form(title="Nouveau titre", **fields))
         assert refused.status_code == 422
         html = refused.text
-        assert 'role="alert"' in html
+        assert 'class="error-summary"' in html and f'<a href="#{field}">' in html
         assert f'<p class="error-text" id="{field}-erreur">' in html
         assert f'aria-describedby="{field}-erreur"' in html
         assert message in html
@@ -217,7 +218,7 @@ async def test_a_new_offer_without_title_comes_back_with_errors(
             offer_form(organisation_id=str(cast.receiver_id), title="", category=""),
         )
         assert refused.status_code == 422
-        assert '<p class="error-text" id="title-erreur">ce champ est obligatoire' in refused.text
+        assert f'<p class="error-text" id="title-erreur">{MISSING_TEXT}' in refused.text
         assert '<p class="error-text" id="category-erreur">' in refused.text
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Offer)) == 3

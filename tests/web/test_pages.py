@@ -226,7 +226,9 @@ async def test_a_return_without_reason_comes_back_with_the_field_to_correct(
         data={"csrf_token": token, "return-comment": "Il manque le CV."},
     )
     assert response.status_code == 422
-    assert "ce champ est obligatoire" in response.text
+    assert (
+        "Motif — Choisissez une option dans la liste : ce champ est obligatoire." in response.text
+    )
     assert "Il manque le CV." in response.text  # what was typed is kept
     assert '<details class="action" open>' in response.text
     assert await _state_and_events(session, referral_id) == before
@@ -278,7 +280,7 @@ async def test_a_creation_form_with_bad_values_is_refused_and_creates_nothing(
     }
     response = await browser_client.post("/referrals/new", data=data)
     assert response.status_code == 422
-    assert "Corrigez" in response.text or "offre" in response.text
+    assert "dans le formulaire" in response.text
     assert await session.scalar(select(func.count()).select_from(Referral)) == 0
 
 

@@ -52,7 +52,7 @@ def _account_page(
     context = {
         "title": TITLE,
         "error": None,
-        "field": None,
+        "refused_field": None,
         "account": account,
         "contact_fields": fields,
         "contact_error": contact.message,
@@ -106,16 +106,21 @@ async def change_password(
     French errors otherwise (422), nothing written."""
     account = await session.get_one(User, user.user.id)
     if not current_password or not new_password:
-        return _account_page(request, account, 422, error=MISSING)
+        missing = "current_password" if not current_password else "new_password"
+        return _account_page(request, account, 422, error=MISSING, refused_field=missing)
     if new_password != confirmation:
-        return _account_page(request, account, 422, error=NOT_THE_SAME, field="confirmation")
+        return _account_page(
+            request, account, 422, error=NOT_THE_SAME, refused_field="confirmation"
+        )
     try:
         data = PasswordChange(current_password=current_password, new_password=new_password)
         await passwords.change_own_password(session, manager, account, data, now)
     except ValidationError:
         return _account_page(request, account, 422, error=MISSING)
     except InvalidInput as refusal:
-        return _account_page(request, account, 422, error=refusal.message, field=refusal.field)
+        return _account_page(
+            request, account, 422, error=refusal.message, refused_field=refusal.field
+        )
     response = RedirectResponse(f"/login?notice={CHANGED_NOTICE}", status_code=303)
     response.delete_cookie(
         session_cookie(settings),

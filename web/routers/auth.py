@@ -23,6 +23,8 @@ NOTICES = {
     ),
 }
 """What the login page may announce, by the ``notice`` of its address (never free text)."""
+EMAIL_NEEDED = "Saisissez l'adresse email de votre compte, par exemple prenom.nom@structure.fr."
+PASSWORD_NEEDED = "Saisissez votre mot de passe."
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -48,24 +50,37 @@ async def login_page(
     password change (``?notice=changed``)."""
     if user is not None:
         return RedirectResponse(_safe_next(next) or home_path(user), status_code=303)
-    context = {"title": "Se connecter", "error": None, "next": next, "email": ""}
+    context: dict[str, object] = {
+        "title": "Se connecter",
+        "error": None,
+        "next": next,
+        "email": "",
+        "errors": {},
+    }
     return render(request, "login.html", {**context, "notice": NOTICES.get(notice)})
 
 
 @router.post("/login")
 async def login(
     request: Request,
-    email: Annotated[str, Form(max_length=320)],
-    password: Annotated[str, Form(max_length=200)],
     manager: UserManagerDep,
     strategy: StrategyDep,
     settings: SettingsDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Check the password; on success open the session and go on.
 
     A throttled login answers the form again with 429 and ``Retry-After``, before any hashing.
     """
+    missing = {}
+    if not email.strip():
+        missing["email"] = EMAIL_NEEDED
+    if not password:
+        missing["password"] = PASSWORD_NEEDED
+    if missing:
+        return _login_refused(request, None, next, email, status_code=422, errors=missing)
     credentials = OAuth2PasswordRequestForm(username=email, password=password)
     try:
         user = await manager.authenticate(credentials)
@@ -83,13 +98,20 @@ async def login(
 
 
 def _login_refused(
-    request: Request, error: str, next: str, email: str, *, status_code: int
+    request: Request,
+    error: str | None,
+    next: str,
+    email: str,
+    *,
+    status_code: int,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     """The login form again, saying why, with what was typed (never the password)."""
+    context = {"title": "Se connecter", "error": error, "next": next, "email": email}
     return render(
         request,
         "login.html",
-        {"title": "Se connecter", "error": error, "next": next, "email": email, "notice": None},
+        {**context, "notice": None, "errors": errors or {}},
         status_code=status_code,
     )
 

@@ -189,7 +189,7 @@ async def create_offer(
         )
     except (ValidationError, InvalidInput) as error:
         # Refused before anything was written: no rollback, which would expire the page's user.
-        errors, message = refusal_of(error)
+        errors, message = refusal_of(error, OfferCreate)
         return await _form_page(
             request, session, user, offer=None, values=form_values(form), errors=errors,
             message=message, status_code=422,
@@ -229,7 +229,7 @@ async def update_offer(
         await directory.update_offer(session, user.actor, offer_id, _changes(offer, form), now=now)
     except (ValidationError, InvalidInput) as error:
         # Refused before anything was written: no rollback, which would expire the page's user.
-        errors, message = refusal_of(error)
+        errors, message = refusal_of(error, OfferFields)
         return await _form_page(
             request, session, user, offer=offer, values=form_values(form), errors=errors,
             message=message, status_code=422,

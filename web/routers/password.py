@@ -66,6 +66,7 @@ def _reset_page(request: Request, token: str, status_code: int = 200, **values: 
         "token": token,
         "error": None,
         "link_error": None,
+        "error_field": None,
         "done": False,
     }
     return render(request, "reset_password.html", {**context, **values}, status_code=status_code)
@@ -95,7 +96,7 @@ async def reset_password(
 ) -> Response:
     """Set the new password; the link is used up. French errors, the form kept."""
     if password != confirmation:
-        return _reset_page(request, token, 422, error=NOT_THE_SAME)
+        return _reset_page(request, token, 422, error=NOT_THE_SAME, error_field="confirmation")
     try:
         data = PasswordReset(token=token or "-", password=password or "-")
         await passwords.reset_password(session, manager, data, now)
@@ -104,5 +105,5 @@ async def reset_password(
     except InvalidInput as refusal:
         if refusal.field == "token":
             return _reset_page(request, "", 422, link_error=refusal.message)
-        return _reset_page(request, token, 422, error=refusal.message)
+        return _reset_page(request, token, 422, error=refusal.message, error_field=refusal.field)
     return _reset_page(request, "", done=True)

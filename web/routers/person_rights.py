@@ -130,7 +130,7 @@ async def rectify(
         await person_rectification.rectify_person(session, user.actor, person_id, body, now)
     except ValidationError as error:
         titles = {n: i.title or n for n, i in PersonRectification.model_fields.items()}
-        errors, message = refusal_of(FormErrors(french_errors(error), titles))
+        errors, message = refusal_of(FormErrors(french_errors(error, PersonRectification), titles))
         state = FormState(values, errors, message, 422)
     except InvalidInput as error:
         errors, message = refusal_of(error)

@@ -202,7 +202,7 @@ def _refusal(
         return {"offer_id": error.message}, error.message
     if isinstance(error, IdentityConflict):
         return {(error.field or "person").replace(".", "_"): error.message}, error.message
-    errors, message = refusal_of(error)
+    errors, message = refusal_of(error, ReferralCreate)
     return {name.replace(".", "_"): text for name, text in errors.items()}, message
 
 
