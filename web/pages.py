@@ -30,6 +30,7 @@ from web.routers import (
     persons,
     privacy,
     project_groups,
+    public_info,
     referral_form,
     referrals,
 )
@@ -59,6 +60,7 @@ PAGE_ROUTERS = (
     accounts.router,
     access_log.router,
     privacy.router,
+    public_info.router,
 )
 """Every router of pages, in the order they are matched."""
 API_PREFIXES = ("/api/", "/auth/", "/users", "/healthz", "/docs", "/openapi", "/redoc")

@@ -48,6 +48,9 @@ class NavLink:
     label: str
 
 
+ACCESSIBILITY_STATUS = "partiellement conforme"
+"""The RGAA conformity status of the accessibility statement, shown by every page's footer."""
+
 PAGE_HEADERS = {
     # Pages hold personal data: never kept in a shared cache, never framed by another site,
     # and only relais's own scripts, styles and form targets.
@@ -140,6 +143,7 @@ def environment() -> Environment:
     env.globals.update(Barrier=Barrier, OfferCategory=OfferCategory, Territory=Territory)
     env.globals.update(Frais=Frais, ModeAccueil=ModeAccueil)
     env.globals["csrf_field"] = CSRF_FIELD
+    env.globals["accessibility_status"] = ACCESSIBILITY_STATUS
     env.globals["publics_of"] = publics_of
     env.globals["person_name"] = person_name
     return env
