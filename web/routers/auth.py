@@ -19,15 +19,34 @@ router = page_router()
 NOTICES = {
     "changed": (
         "Votre mot de passe a été changé et vous avez été déconnecté partout. "
-        "Connectez-vous avec le nouveau mot de passe."
+        "Connectez-vous avec le nouveau mot de passe.",
+        "success",
     ),
+    "expired": (
+        "Votre session a expiré : reconnectez-vous pour reprendre où vous en étiez.",
+        "warning",
+    ),
+    "logged_out": ("Vous êtes déconnecté·e.", "success"),
+    "required": ("Connectez-vous pour accéder à cette page.", "warning"),
 }
-"""What the login page may announce, by the ``notice`` of its address (never free text)."""
+"""What the login page may announce, by the ``notice`` of its address (never free text), and
+how (the alert's kind): why the person was sent there."""
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path of relais itself: never another site (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only a path of relais itself: never another site (no open redirect).
+
+    Browsers drop tabs and line breaks from an address and read ``\\`` as ``/``: a path
+    holding any of them (a tab between two slashes) could become ``//evil.example``.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not any(char.isspace() for char in target)
+    ):
         return target
     return None
 
@@ -44,12 +63,13 @@ async def home(user: OptionalWebUserDep) -> Response:
 async def login_page(
     request: Request, user: OptionalWebUserDep, next: str = "", notice: str = ""
 ) -> Response:
-    """The login form (or straight on, when already signed in), with a notice after a
-    password change (``?notice=changed``)."""
+    """The login form (or straight on, when already signed in), saying why the person is
+    here (``?notice=``: ``expired``, ``logged_out``, ``required``, ``changed``)."""
     if user is not None:
         return RedirectResponse(_safe_next(next) or home_path(user), status_code=303)
-    context = {"title": "Se connecter", "error": None, "next": next, "email": ""}
-    return render(request, "login.html", {**context, "notice": NOTICES.get(notice)})
+    text, kind = NOTICES.get(notice, (None, "success"))
+    context = {"title": "Se connecter", "error": None, "next": _safe_next(next) or "", "email": ""}
+    return render(request, "login.html", {**context, "notice": text, "notice_kind": kind})
 
 
 @router.post("/login")
@@ -89,7 +109,14 @@ def _login_refused(
     return render(
         request,
         "login.html",
-        {"title": "Se connecter", "error": error, "next": next, "email": email, "notice": None},
+        {
+            "title": "Se connecter",
+            "error": error,
+            "next": _safe_next(next) or "",
+            "email": email,
+            "notice": None,
+            "notice_kind": "success",
+        },
         status_code=status_code,
     )
 
@@ -99,6 +126,6 @@ async def logout(
     user_token: SessionUserDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """End the session: this cookie, and every other session of the account, stop working."""
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login?notice=logged_out", status_code=303)
     await end_session(response, user_token[0], session, settings)
     return response
