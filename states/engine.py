@@ -28,7 +28,7 @@ from core.outbox import enqueue
 from states.actor import Actor
 from states.invitations import notify_with_invitations
 from states.lifecycle import Lifecycle, TransitionSpec, move
-from states.policy import allowed_triggers, case_sides, may_fire, may_see
+from states.policy import allowed_triggers, case_sides, guard_refusal, may_fire, may_see
 from states.recipients import recipients_for
 from states.texts import stored_payload
 from states.timers import close_timers, open_timers
@@ -128,7 +128,7 @@ def check_may_fire(
             allowed_actions=allowed,
             state=case.state,
         )
-    refusal = spec.guard(case, now) if spec.guard is not None else None
+    refusal = guard_refusal(spec, case, now)
     if refusal is not None:
         raise TransitionNotAllowed(refusal, allowed_actions=allowed, state=case.state)
     return spec
