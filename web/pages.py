@@ -33,6 +33,7 @@ from web.routers import (
     public_info,
     referral_form,
     referrals,
+    secretariat,
 )
 from web.routing import error_page, not_found_page
 
@@ -50,6 +51,7 @@ PAGE_ROUTERS = (
     accompaniments.router,
     project_groups.router,
     committees.router,
+    secretariat.router,
     decisions.router,
     action_plan.router,
     annual_report.router,
