@@ -16,7 +16,7 @@ from core.clock import FixedClock
 from core.enums import Role
 from tests.conftest import PARIS
 from tests.factories import World, make_committee, make_decision, make_meeting, make_user
-from tests.web.browser import DESKTOP, PHONE, check_accessible, fits_the_width, sign_in
+from tests.web.browser import DESKTOP, PHONE, capture, check_accessible, fits_the_width, sign_in
 
 MEETING_AT = datetime(2026, 3, 5, 14, 0, tzinfo=PARIS)
 PUBLIC = ("/accessibilite", "/mentions-legales", "/donnees-personnelles", "/aide")
@@ -30,7 +30,9 @@ async def _visit(page: Page, path: str, axe_script: Path) -> None:
 
 
 @pytest.mark.parametrize("size", VIEWPORTS)
-async def test_public_pages_and_the_login_reason(page: Page, axe_script: Path, size: str) -> None:
+async def test_public_pages_and_the_login_reason(
+    page: Page, axe_script: Path, screenshots: Path, size: str
+) -> None:
     viewport: ViewportSize = VIEWPORTS[size]
     await page.set_viewport_size(viewport)
     for path in PUBLIC:
@@ -47,11 +49,18 @@ async def test_public_pages_and_the_login_reason(page: Page, axe_script: Path, s
     await check_accessible(page, axe_script)
     await page.get_by_role("link", name="Accessibilité : partiellement conforme").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d'accessibilité")
+    await capture(page, screenshots, f"accessibility-{size}")
 
 
 @pytest.mark.parametrize("size", VIEWPORTS)
 async def test_the_secretariats_to_do_and_a_decision_waiting_for_its_meeting(
-    page: Page, axe_script: Path, session: AsyncSession, world: World, clock: FixedClock, size: str
+    page: Page,
+    axe_script: Path,
+    screenshots: Path,
+    session: AsyncSession,
+    world: World,
+    clock: FixedClock,
+    size: str,
 ) -> None:
     now = clock.now()
     secretary = await make_user(session, world.coordination, now, role=Role.SECRETARY)
@@ -73,6 +82,7 @@ async def test_the_secretariats_to_do_and_a_decision_waiting_for_its_meeting(
     await expect(page.locator(f"a[href='/meetings/{past_id}']")).to_be_visible()
     assert await fits_the_width(page)
     await check_accessible(page, axe_script)
+    await capture(page, screenshots, f"secretariat-{size}")
 
     await page.goto(f"/decisions/{decision_id}")
     adopt = page.get_by_role("button", name="Adopter")
@@ -82,6 +92,7 @@ async def test_the_secretariats_to_do_and_a_decision_waiting_for_its_meeting(
     )
     assert await fits_the_width(page)
     await check_accessible(page, axe_script)
+    await capture(page, screenshots, f"decision-before-meeting-{size}")
 
     clock.set(MEETING_AT)
     await page.goto("/secretariat")
