@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     project_group_escalation_business_days: int = Field(default=10, ge=1, le=250)
     # Whom a person asks about their data (the DPO): shown in the information notice.
     privacy_contact: str = Field(default="", max_length=300)
+    # How a person reaches the plan's coordination (« Aide et contact », the accessibility
+    # statement): an address, a phone line or a form's URL, set by the operator.
+    help_contact: str = Field(default="", max_length=300)
+    # « Mentions légales »: who publishes relais (name, address, director of publication) and
+    # who hosts it (name, address, phone).
+    legal_publisher: str = Field(default="", max_length=500)
+    legal_host: str = Field(default="", max_length=500)
     # A Markdown file replacing the default information notice (raw HTML in it is escaped).
     information_notice_file: Path | None = None
     page_size_max: int = Field(default=100, ge=1, le=1000)

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
+from core.french_dates import french_date as french_date
+from core.french_dates import french_datetime as french_datetime
 from notifications.catalog import MESSAGES
-
-PARIS = ZoneInfo("Europe/Paris")
-FRENCH = Locale.parse("fr_FR")
-
-
-def _date_pattern(day: int) -> str:
-    """The Babel pattern of a long French date: ``lundi 2 mars 2026``, ``dimanche 1er mars 2026``.
-
-    Babel has no pattern for "1er": French writes the first of the month as an ordinal, which
-    CLDR's ``d`` does not, so on that day the "er" is a quoted literal after the day.
-    """
-    return "EEEE d'er' MMMM y" if day == 1 else "EEEE d MMMM y"
 
 
 @dataclass(frozen=True)
@@ -35,25 +21,6 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
-
-
-def french_date(value: str | date | datetime) -> str:
-    """``lundi 2 mars 2026`` from a date, a datetime (taken in Paris) or an ISO string."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if isinstance(moment, datetime):
-        moment = moment.astimezone(PARIS).date() if moment.tzinfo else moment.date()
-    return format_date(moment, _date_pattern(moment.day), locale=FRENCH)
-
-
-def french_datetime(value: str | datetime) -> str:
-    """``lundi 2 mars 2026 à 9 h 30`` (Paris time)."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    # Converted here, not only by Babel: Babel would take a naive datetime as UTC, where
-    # ``astimezone`` takes it as the machine's local time, as it always did.
-    local = moment.astimezone(PARIS)
-    # "9 h 30", but "9 h" on the hour: no CLDR pattern leaves out minutes that are zero.
-    time = " 'à' H 'h' mm" if local.minute else " 'à' H 'h'"
-    return format_datetime(local, _date_pattern(local.day) + time, tzinfo=PARIS, locale=FRENCH)
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,13 @@ from services.redaction import (
 from states import engine, timers
 from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import allowed_triggers, case_sides, may_see_health_data, visible_clause
+from states.policy import (
+    allowed_triggers,
+    case_sides,
+    may_see_health_data,
+    offered_triggers,
+    visible_clause,
+)
 from states.texts import resolve_payloads
 
 Box = Literal["sent", "received"]
@@ -51,6 +57,9 @@ class CaseView:
     # current référent (``{"organisation": name}``), or None; ``health_data``, whether this
     # read shows the person's health data (else ``case`` and ``events`` come without it).
     extras: Mapping[str, Any] = field(default_factory=dict)
+    # The allowed actions that may not fire yet at the read's time (a decision before its
+    # meeting), each with why, in French (``policy.offered_triggers``); empty without a read.
+    refusals: Mapping[str, str] = field(default_factory=dict)
 
 
 CasePage = Page[Any]
@@ -146,6 +155,7 @@ async def get_case(
     health_data = may_see_health and holds_health_data(case, events)
     extras["health_data"] = health_data
     allowed = allowed_triggers(lifecycle, sides, case.state)
+    refusals = {} if read is None else _refusals(lifecycle, sides, case, read.now)
     if read is not None and lifecycle.person is not None:
         await record_access(
             session,
@@ -158,8 +168,21 @@ async def get_case(
             now=read.now,
         )
     if may_see_health or lifecycle.person is None:
-        return CaseView(case, events, allowed, extras)
-    return CaseView(without_health_data(case), events_without_health_data(events), allowed, extras)
+        return CaseView(case, events, allowed, extras, refusals)
+    return CaseView(
+        without_health_data(case), events_without_health_data(events), allowed, extras, refusals
+    )
+
+
+def _refusals(
+    lifecycle: Lifecycle, sides: frozenset[str], case: Any, now: datetime
+) -> dict[str, str]:
+    """The actions ``sides`` are offered on ``case`` that may not fire at ``now``, with why."""
+    return {
+        offered.trigger: offered.refusal
+        for offered in offered_triggers(lifecycle, sides, case, now)
+        if offered.refusal is not None
+    }
 
 
 async def events_of(

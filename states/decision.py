@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import get_kept
 from core.enums import LabelledEnum, MessageKey, Role, TimerKind
 from core.errors import InvalidInput, TransitionNotAllowed
+from core.french_dates import french_datetime
 from core.models import Committee, Decision, Meeting, Organisation
 from states.fields import Id, LongText, Payload
 from states.lifecycle import (
@@ -81,7 +82,10 @@ async def _schedule(session: AsyncSession, decision: Any, fields: BaseModel, now
 
 def _after_meeting(decision: Any, now: datetime) -> str | None:
     if decision.meeting_at is not None and now < decision.meeting_at:
-        return "La réunion n'a pas encore eu lieu : la décision s'enregistre après elle."
+        return (
+            "La réunion n'a pas encore eu lieu : possible à partir du "
+            f"{french_datetime(decision.meeting_at)}."
+        )
     return None
 
 
@@ -200,7 +204,7 @@ DECISION = Lifecycle(
             effect=_schedule,
             notices=TO_PROPOSER[MessageKey.DECISION_SCHEDULED],
         ),
-        _deciding("approve", "Approuver", S.APPROVED),
+        _deciding("approve", "Adopter", S.APPROVED),
         _deciding("reject", "Rejeter", S.REJECTED),
         TransitionSpec(
             trigger="adjourn",

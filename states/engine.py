@@ -29,7 +29,7 @@ from states.actor import Actor
 from states.invitations import notify_with_invitations
 from states.lifecycle import Lifecycle, TransitionSpec, move
 from states.milestones import stamp_milestones
-from states.policy import allowed_triggers, case_sides, may_fire, may_see
+from states.policy import allowed_triggers, case_sides, guard_refusal, may_fire, may_see
 from states.recipients import recipients_for
 from states.texts import stored_payload
 from states.timers import close_timers, first_dues, open_timers, plan_timers, write_timers
@@ -129,7 +129,7 @@ def check_may_fire(
             allowed_actions=allowed,
             state=case.state,
         )
-    refusal = spec.guard(case, now) if spec.guard is not None else None
+    refusal = guard_refusal(spec, case, now)
     if refusal is not None:
         raise TransitionNotAllowed(refusal, allowed_actions=allowed, state=case.state)
     return spec

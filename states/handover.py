@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import get_kept
 from core.enums import AccompanimentSource, LabelledEnum, MessageKey, TimerKind
 from core.errors import ConcurrentChange
+from core.french_dates import french_datetime
 from core.models import Handover, Organisation, Person
 from states import engine
 from states.accompaniment import ACCOMPANIMENT
@@ -147,7 +148,10 @@ async def _lock_person(session: AsyncSession, handover_id: int) -> None:
 def _meeting_passed(handover: Any, now: datetime) -> str | None:
     meeting: datetime | None = handover.first_meeting_at
     if meeting is not None and now < meeting:
-        return "La première rencontre n'a pas encore eu lieu : confirmez après elle."
+        return (
+            "La première rencontre n'a pas encore eu lieu : possible à partir du "
+            f"{french_datetime(meeting)}."
+        )
     return None
 
 

@@ -58,12 +58,14 @@ ContextFor = Callable[[AsyncSession, WebUser, CaseView, datetime], Awaitable[Map
 
 @dataclass(frozen=True)
 class ActionForm:
-    """One action the caller may take, with its fields."""
+    """One action the caller is offered, with its fields."""
 
     trigger: str
     label: str
     fields: list[FormField]
     open: bool
+    refusal: str | None = None
+    """Why the action may not be taken yet (shown beside its disabled button), or None."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,8 @@ class CasePages:
         now: datetime,
         shown_again: tuple[str | None, Mapping[str, Any] | None, Mapping[str, str] | None],
     ) -> list[ActionForm]:
-        """One form per action the caller may take; the ``failed`` one keeps what was typed."""
+        """One form per action the caller is offered (a refused one shown disabled, with its
+        reason); the ``failed`` one keeps what was typed."""
         failed, values, errors = shown_again
         choices = await self.choices(session, actor, view, now) if self.choices else {}
         prefill = self.prefill(view) if self.prefill else {}
@@ -148,6 +151,7 @@ class CasePages:
                     errors=errors if trigger == failed else None,
                 ),
                 trigger == failed,
+                view.refusals.get(trigger),
             )
             for trigger in view.allowed_actions
         ]

@@ -30,8 +30,10 @@ from web.routers import (
     persons,
     privacy,
     project_groups,
+    public_info,
     referral_form,
     referrals,
+    secretariat,
 )
 from web.routing import error_page, not_found_page
 
@@ -49,6 +51,7 @@ PAGE_ROUTERS = (
     accompaniments.router,
     project_groups.router,
     committees.router,
+    secretariat.router,
     decisions.router,
     action_plan.router,
     annual_report.router,
@@ -59,6 +62,7 @@ PAGE_ROUTERS = (
     accounts.router,
     access_log.router,
     privacy.router,
+    public_info.router,
 )
 """Every router of pages, in the order they are matched."""
 API_PREFIXES = ("/api/", "/auth/", "/users", "/healthz", "/docs", "/openapi", "/redoc")

@@ -16,6 +16,7 @@ from core.enums import Barrier, Frais, ModeAccueil, OfferCategory, Public, Terri
 from core.settings import Settings
 from notifications.render import french_date, french_datetime
 from states.accompaniment import ACCOMPANIMENT
+from states.action import ACTION
 from states.eligibility import paris_date
 from states.handover import HANDOVER
 from states.policy import (
@@ -23,6 +24,7 @@ from states.policy import (
     may_create_case,
     may_list_cases,
     may_manage_accounts,
+    may_manage_meetings,
     may_manage_offers,
     may_manage_organisations,
     may_read_access_log,
@@ -49,6 +51,9 @@ class NavLink:
     label: str
 
 
+ACCESSIBILITY_STATUS = "partiellement conforme"
+"""The RGAA conformity status of the accessibility statement, shown by every page's footer."""
+
 PAGE_HEADERS = {
     # Pages hold personal data: never kept in a shared cache, never framed by another site,
     # and only relais's own scripts, styles and form targets.
@@ -62,8 +67,16 @@ PAGE_HEADERS = {
 }
 
 
-def navigation(user: WebUser | None) -> list[NavLink]:
-    """The main menu for ``user``: what their day is made of, in that order.
+SECRETARIAT_TODO_PATH = "/secretariat"
+"""The secretariat's « À faire » page; the menu shows its count (``MENU_COUNTS``)."""
+
+MENU_COUNTS = "menu_counts"
+"""Where a request keeps the counts its menu shows beside some entries, by path."""
+
+
+def navigation(user: WebUser | None, counts: Mapping[str, int] | None = None) -> list[NavLink]:
+    """The main menu for ``user``: what their day is made of, in that order; ``counts``, by
+    path, the number an entry shows (the secretariat's things to do).
 
     Each entry is shown exactly when the policy lets ``user`` use the page behind it, by
     the rule that page's service applies (``states.policy``); no role is named here.
@@ -72,6 +85,10 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         return []
     actor = user.actor
     links: list[NavLink] = []
+    if may_manage_meetings(actor):
+        count = (counts or {}).get(SECRETARIAT_TODO_PATH)
+        label = "À faire" if count is None else f"À faire ({count})"
+        links.append(NavLink(SECRETARIAT_TODO_PATH, label))
     if may_work_cases(actor):
         links.append(NavLink("/inbox", "À traiter"))
     if may_list_cases(actor, REFERRAL):
@@ -94,8 +111,10 @@ def navigation(user: WebUser | None) -> list[NavLink]:
         links += [
             NavLink("/committees", "Comités"),
             NavLink("/decisions", "Décisions"),
-            NavLink("/action-plan", "Plan d'action"),
         ]
+        if may_list_cases(actor, ACTION):
+            links.append(NavLink("/actions", "Actions"))
+        links.append(NavLink("/action-plan", "Plan d'action"))
     if may_read_annual_report(actor):
         links.append(NavLink("/report", "Rapport annuel"))
     if may_manage_offers(actor):
@@ -114,10 +133,12 @@ def navigation(user: WebUser | None) -> list[NavLink]:
 def home_path(user: WebUser) -> str:
     """Where a user lands after signing in: the access log for the DPO, what awaits their
     organisation, the dashboard for those who watch delays across organisations, the
-    committees otherwise."""
+    secretariat's to-do for the secretariat, the committees otherwise."""
     actor = user.actor
     if may_read_access_log(actor):
         return "/access-log"
+    if may_manage_meetings(actor):
+        return SECRETARIAT_TODO_PATH
     if may_work_cases(actor) and not follows_territory(actor):
         return "/inbox"
     if may_view_dashboard(actor):
@@ -141,6 +162,7 @@ def environment() -> Environment:
     env.globals.update(Barrier=Barrier, OfferCategory=OfferCategory, Territory=Territory)
     env.globals.update(Frais=Frais, ModeAccueil=ModeAccueil)
     env.globals["csrf_field"] = CSRF_FIELD
+    env.globals["accessibility_status"] = ACCESSIBILITY_STATUS
     env.globals["publics_of"] = publics_of
     env.globals["person_name"] = person_name
     env.globals.update(error_entries=error_entries, error_heading=error_heading)
@@ -166,7 +188,7 @@ def render(
     user: WebUser | None = getattr(request.state, "web_user", None)
     page = {
         "user": user,
-        "nav": navigation(user),
+        "nav": navigation(user, getattr(request.state, MENU_COUNTS, None)),
         "current_path": request.url.path,
         "csrf_token": csrf_token(request, settings),
         # A refused form's page says so first in its title (« Erreur : … »).

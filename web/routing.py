@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from core.errors import DomainError, http_status
 from web.csrf import CsrfRefused, require_csrf
 from web.rendering import render
-from web.session import LoginRequired, send_renewed_session
+from web.session import LoginRequired, send_renewed_session, session_expired
 
 
 def error_page(request: Request, status_code: int, title: str, message: str) -> Response:
@@ -35,11 +35,14 @@ def not_found_page(request: Request) -> Response:
 
 
 def login_redirect(request: Request) -> Response:
-    """Send the browser to the login page, then back to where it was going."""
+    """Send the browser to the login page, then back to where it was going; the login page
+    says why: the session expired, or the page needs one."""
     target = request.url.path
     if request.method == "GET" and request.url.query:
         target += "?" + request.url.query
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    notice = "expired" if session_expired(request) else "required"
+    location = f"/login?next={quote(target, safe='')}&notice={notice}"
+    return RedirectResponse(location, status_code=303)
 
 
 class PageRoute(APIRoute):

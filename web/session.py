@@ -42,6 +42,9 @@ class LoginRequired(Exception):
 _RENEWED = "renewed_session"
 """Where a request keeps its renewed session token until the answer carries it."""
 
+_EXPIRED = "session_expired"
+"""Where a request notes that its session cookie was no longer valid (``session_expired``)."""
+
 StrategyDep = Annotated[SessionStrategy, Depends(get_page_strategy)]
 
 
@@ -68,8 +71,15 @@ async def _optional_user_token(
         return None, None
     user = await strategy.read_token(token, manager)
     if user is None or not user.is_active:
+        setattr(request.state, _EXPIRED, True)
         return None, None
     return user, token
+
+
+def session_expired(request: Request) -> bool:
+    """Whether the request carried a session cookie that no longer signs anyone in (idle for
+    too long, ended on another device, a password change, a deactivation)."""
+    return bool(getattr(request.state, _EXPIRED, False))
 
 
 SessionUserDep = Annotated[tuple[User | None, str | None], Depends(_optional_user_token)]

@@ -6,10 +6,12 @@ the rules from here.
 """
 
 from states.policy.cases import (
+    Offered,
     allowed_triggers,
     awaits_clause,
     follows_territory,
     governance_readers,
+    guard_refusal,
     may_create_case,
     may_fire,
     may_hand_over_from,
@@ -21,6 +23,7 @@ from states.policy.cases import (
     may_see,
     may_start_accompaniment,
     may_work_cases,
+    offered_triggers,
     partner_readers,
     readers_clause,
     responsibility_clause,
@@ -73,6 +76,7 @@ from states.policy.scope import (
 __all__ = [
     "CASE_ROLES",
     "DASHBOARD_ROLES",
+    "Offered",
     "allowed_triggers",
     "awaits_clause",
     "can_see",
@@ -80,6 +84,7 @@ __all__ = [
     "covers_case",
     "follows_territory",
     "governance_readers",
+    "guard_refusal",
     "is_data_protection_officer",
     "may_ask_case_accesses",
     "may_assign_actions",
@@ -118,6 +123,7 @@ __all__ = [
     "may_supervise_delivery",
     "may_view_dashboard",
     "may_work_cases",
+    "offered_triggers",
     "oversight_actor",
     "partner_readers",
     "readers_clause",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
@@ -145,6 +147,36 @@ def allowed_triggers(lifecycle: Lifecycle, sides: frozenset[str], state: str) ->
         for trigger in lifecycle.triggers_from(state)
         if not lifecycle.transition(trigger).is_system
         and may_fire(lifecycle, sides, lifecycle.transition(trigger))
+    ]
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A human trigger offered to someone on a case: ``refusal`` says, in French, why it may
+    not fire yet (its guard's reason, « possible à partir du … »), None when it may now."""
+
+    trigger: str
+    refusal: str | None
+
+
+def guard_refusal(spec: TransitionSpec, case: Any, now: datetime) -> str | None:
+    """Why ``spec``'s guard refuses it on ``case`` at ``now``; None when it has none or lets
+    it through."""
+    return spec.guard(case, now) if spec.guard is not None else None
+
+
+def offered_triggers(
+    lifecycle: Lifecycle, sides: frozenset[str], case: Any, now: datetime
+) -> list[Offered]:
+    """What someone on ``sides`` may fire on ``case`` and, for each, why not now if so.
+
+    The triggers are ``allowed_triggers`` (the lifecycle's table for the case's state and
+    the sides); each carries its guard's refusal at ``now``. The engine refuses a trigger by
+    the same ``guard_refusal``; a page shows a refused one disabled, with its reason.
+    """
+    return [
+        Offered(trigger, guard_refusal(lifecycle.transition(trigger), case, now))
+        for trigger in allowed_triggers(lifecycle, sides, case.state)
     ]
 
 

@@ -295,7 +295,8 @@ async def test_confirm_waits_for_the_first_meeting(
         assert early.status_code == 409, early.text
         assert early.json()["code"] == "transition_not_allowed"
         assert early.json()["detail"] == (
-            "La première rencontre n'a pas encore eu lieu : confirmez après elle."
+            "La première rencontre n'a pas encore eu lieu : possible à partir du "
+            "jeudi 5 mars 2026 à 14 h 30."
         )
         assert early.json()["allowed_actions"] == ["confirm"]
         assert await HARNESS.snapshot(sessionmaker) == before

@@ -34,7 +34,7 @@ async def sign_in(page: Page, email: str) -> None:
 async def sign_out(page: Page) -> None:
     """Sign out with the header's button."""
     await page.get_by_role("button", name="Se déconnecter").click()
-    await page.wait_for_url("**/login")
+    await page.wait_for_url("**/login?notice=logged_out")
 
 
 async def serious_violations(page: Page, axe_script: Path) -> list[dict[str, Any]]:

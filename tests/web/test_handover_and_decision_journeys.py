@@ -1,5 +1,6 @@
 """In a real browser: a handover proposed, accepted and confirmed; a decision proposed,
-scheduled on a meeting and approved once the meeting took place."""
+scheduled on a meeting and adopted once the meeting took place (deciding before it is
+shown disabled, with when it becomes possible)."""
 
 from __future__ import annotations
 
@@ -63,11 +64,12 @@ async def test_a_handover_proposed_accepted_and_confirmed(
     await check_accessible(page, axe_script)
     await capture(page, screenshots, "handover")
 
-    # Confirming before the meeting is refused; after it, the relay is done.
-    confirm = page.locator("form[action$='/actions/confirm']")
-    await confirm.get_by_role("button").click()
-    await expect(page.get_by_role("alert")).to_contain_text("pas encore eu lieu")
+    # Confirming before the meeting is shown disabled, with why; after it, the relay is done.
+    early = page.get_by_role("button", name=re.compile("^Confirmer"))
+    await expect(early).to_have_attribute("aria-disabled", "true")
+    await expect(early).to_have_accessible_description(re.compile("pas encore eu lieu"))
     clock.set(datetime(2026, 3, 4, 12, 0, tzinfo=PARIS))
+    await page.reload()
     await page.locator("form[action$='/actions/confirm']").get_by_role("button").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("effectué")
 
@@ -124,17 +126,21 @@ async def test_a_decision_scheduled_then_approved_after_its_meeting(
     await form.get_by_role("button", name="Inscrire à l'ordre du jour").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("inscrite")
 
-    # Approving before the meeting is refused; the evening after it, it is adopted.
-    await _open_action(page, "Approuver", "approve")
-    await page.locator("form[action$='/actions/approve']").get_by_role("button").click()
-    await expect(page.get_by_role("alert")).to_contain_text("pas encore eu lieu")
-    await expect(page.get_by_role("heading", level=1)).to_contain_text("inscrite")
+    # Before the meeting, deciding is shown disabled with when it becomes possible; the
+    # evening after it, the item is adopted.
+    early = page.get_by_role("button", name="Adopter")
+    await expect(early).to_have_attribute("aria-disabled", "true")
+    await expect(early).to_have_accessible_description(
+        re.compile("pas encore eu lieu : possible à partir du jeudi 5 mars 2026")
+    )
+    await expect(page.locator("form[action$='/actions/approve']")).to_have_count(0)
+    await check_accessible(page, axe_script)
     clock.set(datetime(2026, 3, 5, 18, 0, tzinfo=PARIS))
-    await page.goto(page.url.removesuffix("/actions/approve"))
-    await _open_action(page, "Approuver", "approve")
+    await page.reload()
+    await _open_action(page, "Adopter", "approve")
     form = page.locator("form[action$='/actions/approve']")
     await form.get_by_label("Décision prise (quelques lignes)").fill("Adopté à l'unanimité.")
-    await form.get_by_role("button", name="Approuver").click()
+    await form.get_by_role("button", name="Adopter").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("adoptée")
     await check_accessible(page, axe_script)
     await capture(page, screenshots, "decision")

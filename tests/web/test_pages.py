@@ -60,7 +60,7 @@ async def test_pages_send_strangers_to_the_login_page_and_back(
     await session.commit()
     response = await browser_client.get("/inbox?tri=echeance")
     assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=%2Finbox%3Ftri%3Decheance"
+    assert response.headers["location"] == "/login?next=%2Finbox%3Ftri%3Decheance&notice=required"
     token = csrf_of((await browser_client.get(response.headers["location"])).text)
     signed_in = await browser_client.post(
         "/login",

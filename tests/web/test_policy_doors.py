@@ -45,6 +45,8 @@ PAGES = (
     "/accompaniments",
     "/committees",
     "/decisions",
+    "/actions",
+    "/secretariat",
     "/action-plan",
     "/report",
     "/offers",
@@ -55,7 +57,7 @@ PAGES = (
 )
 """Every page a menu entry may lead to, whatever the role."""
 
-LISTINGS = {"/inbox", "/referrals", "/handovers", "/accompaniments"}
+LISTINGS = {"/inbox", "/referrals", "/handovers", "/accompaniments", "/actions"}
 """Pages that list cases: to a role that may see none, they answer an empty list (as the API
 does) rather than a refusal."""
 

@@ -37,7 +37,7 @@ async def test_the_notice_sits_beside_the_consent_and_prints_without_login(
         details = form.index('<details class="information-notice">')
         assert consent < details < form.rindex('<button type="submit" class="button">')
         assert '<a href="/information-notice"' in form and "Version imprimable" in form
-        assert 'href="/privacy">Données personnelles</a>' in form  # every page's footer
+        assert 'href="/donnees-personnelles">Données personnelles</a>' in form  # every footer
 
     async with page_client(app) as anonymous:
         printable = await anonymous.get("/information-notice")

@@ -30,7 +30,7 @@ from tests.web.pages import Browser
 
 SESSION = "relais_session"
 PAGE = "/inbox"
-TO_LOGIN = "/login?next=%2Finbox"
+TO_LOGIN = "/login?next=%2Finbox&notice=expired"
 IDLE = timedelta(hours=2)
 
 
@@ -82,7 +82,7 @@ async def test_after_logout_the_old_cookie_goes_back_to_the_login_page(
 
         logout = await browser.post("/logout", {})
 
-        assert (logout.status_code, logout.headers["location"]) == (303, "/login")
+        assert (logout.status_code, logout.headers["location"]) == (303, "/login?notice=logged_out")
         assert SESSION not in browser.client.cookies
         assert await _where(kept) == TO_LOGIN
 

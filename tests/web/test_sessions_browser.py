@@ -18,7 +18,8 @@ from tests.factories import SECRET, World
 from tests.web.browser import sign_in, sign_out
 
 INBOX = re.compile(r"/inbox$")
-LOGIN = re.compile(r"/login\?next=%2Finbox$")
+LOGIN = re.compile(r"/login\?next=%2Finbox&notice=expired$")
+"""Where a page whose session ended sends the browser: the login page says it expired."""
 ALMOST_IDLE = timedelta(hours=1, minutes=59)
 
 
@@ -45,6 +46,7 @@ async def test_a_page_used_within_two_hours_stays_open_then_goes_idle(
 
     await expect(page).to_have_url(LOGIN)
     await expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
+    await expect(page.get_by_role("status")).to_contain_text("Votre session a expiré")
 
 
 async def test_a_deactivated_users_open_page_falls_back_to_login_at_the_next_click(

@@ -19,17 +19,36 @@ router = page_router()
 NOTICES = {
     "changed": (
         "Votre mot de passe a été changé et vous avez été déconnecté partout. "
-        "Connectez-vous avec le nouveau mot de passe."
+        "Connectez-vous avec le nouveau mot de passe.",
+        "success",
     ),
+    "expired": (
+        "Votre session a expiré : reconnectez-vous pour reprendre où vous en étiez.",
+        "warning",
+    ),
+    "logged_out": ("Vous êtes déconnecté·e.", "success"),
+    "required": ("Connectez-vous pour accéder à cette page.", "warning"),
 }
-"""What the login page may announce, by the ``notice`` of its address (never free text)."""
+"""What the login page may announce, by the ``notice`` of its address (never free text), and
+how (the alert's kind): why the person was sent there."""
 EMAIL_NEEDED = "Saisissez l'adresse email de votre compte, par exemple prenom.nom@structure.fr."
 PASSWORD_NEEDED = "Saisissez votre mot de passe."
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path of relais itself: never another site (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only a path of relais itself: never another site (no open redirect).
+
+    Browsers drop tabs and line breaks from an address and read ``\\`` as ``/``: a path
+    holding any of them (a tab between two slashes) could become ``//evil.example``.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not any(char.isspace() for char in target)
+    ):
         return target
     return None
 
@@ -46,18 +65,19 @@ async def home(user: OptionalWebUserDep) -> Response:
 async def login_page(
     request: Request, user: OptionalWebUserDep, next: str = "", notice: str = ""
 ) -> Response:
-    """The login form (or straight on, when already signed in), with a notice after a
-    password change (``?notice=changed``)."""
+    """The login form (or straight on, when already signed in), saying why the person is
+    here (``?notice=``: ``expired``, ``logged_out``, ``required``, ``changed``)."""
     if user is not None:
         return RedirectResponse(_safe_next(next) or home_path(user), status_code=303)
+    text, kind = NOTICES.get(notice, (None, "success"))
     context: dict[str, object] = {
         "title": "Se connecter",
         "error": None,
-        "next": next,
+        "next": _safe_next(next) or "",
         "email": "",
         "errors": {},
     }
-    return render(request, "login.html", {**context, "notice": NOTICES.get(notice)})
+    return render(request, "login.html", {**context, "notice": text, "notice_kind": kind})
 
 
 @router.post("/login")
@@ -107,11 +127,12 @@ def _login_refused(
     errors: dict[str, str] | None = None,
 ) -> Response:
     """The login form again, saying why, with what was typed (never the password)."""
-    context = {"title": "Se connecter", "error": error, "next": next, "email": email}
+    safe = _safe_next(next) or ""
+    context = {"title": "Se connecter", "error": error, "next": safe, "email": email}
     return render(
         request,
         "login.html",
-        {**context, "notice": None, "errors": errors or {}},
+        {**context, "notice": None, "notice_kind": "success", "errors": errors or {}},
         status_code=status_code,
     )
 
@@ -121,6 +142,6 @@ async def logout(
     user_token: SessionUserDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """End the session: this cookie, and every other session of the account, stop working."""
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login?notice=logged_out", status_code=303)
     await end_session(response, user_token[0], session, settings)
     return response

@@ -32,9 +32,11 @@ async def notice_page(settings: SettingsDep, now: NowDep) -> Response:
     return printable_page(html)
 
 
+@router.get("/donnees-personnelles")
 @router.get("/privacy")
 async def privacy_page(request: Request, user: OptionalWebUserDep) -> Response:
-    """« Données personnelles »: the register entry of the processing (no login)."""
+    """« Données personnelles »: the register entry of the processing (no login), at its
+    French address (every page's footer) and at its first one."""
     request.state.web_user = user
     return render(
         request, "privacy.html", {"title": "Données personnelles", "register": register_entry()}
