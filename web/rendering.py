@@ -38,6 +38,7 @@ from states.referral import REFERRAL
 from web.csrf import CSRF_FIELD, csrf_token, remember_csrf_secret
 from web.session import WebUser
 from web.summaries import person_name
+from web.tables import labelled_tables
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ def environment() -> Environment:
     )
     env.filters["date_fr"] = french_date
     env.filters["datetime_fr"] = french_datetime
+    env.filters["labelled_tables"] = labelled_tables
     # The vocabularies a page lists in full (filters, choices); a single value shows .label.
     env.globals.update(Barrier=Barrier, OfferCategory=OfferCategory, Territory=Territory)
     env.globals.update(Frais=Frais, ModeAccueil=ModeAccueil)
