@@ -79,7 +79,7 @@ async def late(world: World, session: AsyncSession, clock: FixedClock) -> LateRe
 
 def svg(page: str, chart_id: str) -> str:
     """The markup of the SVG chart ``chart_id`` of ``page``."""
-    found = re.search(rf'<svg class="chart" id="{chart_id}".*?</svg>', page, re.S)
+    found = re.search(rf'<svg class="chart[^"]*" id="{chart_id}".*?</svg>', page, re.S)
     assert found is not None, f"no chart {chart_id}"
     return found.group(0)
 
