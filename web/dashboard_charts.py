@@ -19,6 +19,9 @@ PHONE_WEEKS = 6
 in 360 px."""
 VALUE_ROOM = 44
 """Room kept right of the longest bar for its value."""
+LABELLED_WIDTH = 340
+"""The organisations' chart's ``viewBox`` width: about a phone's, so that its 13 px texts
+are drawn at about 13 px on a 360 px screen."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def wrap_label(text: str, limit: int) -> list[str]:
 def labelled_bars(
     items: Sequence[tuple[str, int]],
     *,
-    width: int = NARROW_WIDTH,
+    width: int = LABELLED_WIDTH,
     bar_height: int = 18,
     line_height: int = 16,
     gap: int = 12,

@@ -65,7 +65,7 @@ def test_labels_wrap_between_words_inside_the_drawing() -> None:
     name = "Association pour l'accompagnement vers l'emploi des jeunes du nord-est parisien"
     chart = labelled_bars([(name, 5), ("EPI", 10)])
     long_bar, short_bar = chart.bars
-    limit = int((NARROW_WIDTH - 8) / CHARACTER_WIDTH)
+    limit = int((chart.width - 8) / CHARACTER_WIDTH)
     assert len(long_bar.lines) == 2 and " ".join(long_bar.lines) == name
     assert all(len(line) <= limit for line in long_bar.lines)
     assert long_bar.y > long_bar.label_y + long_bar.line_height  # the bar under its lines
