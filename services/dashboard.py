@@ -168,6 +168,15 @@ async def overdue_trend(
     return [WeekCount(start, count) for start, count in zip(starts, counts, strict=True)]
 
 
+def weeks_to_draw(trend: Sequence[WeekCount]) -> list[WeekCount]:
+    """The weeks of ``trend`` (oldest first) a chart draws: from the first one in which a
+    case became overdue to the latest. The empty weeks before the first case say nothing
+    and would push the weeks that matter off a phone's screen; none at all when no case
+    became overdue in the whole trend."""
+    first = next((index for index, week in enumerate(trend) if week.count), len(trend))
+    return list(trend[first:])
+
+
 def count_by_lifecycle(cases: Sequence[OverdueCase]) -> dict[str, int]:
     """How many overdue cases each lifecycle has, every lifecycle named (zero included)."""
     counts = dict.fromkeys(LIFECYCLES, 0)

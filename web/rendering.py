@@ -41,6 +41,7 @@ from web.csrf import CSRF_FIELD, csrf_token, remember_csrf_secret
 from web.error_summary import error_entries, error_heading
 from web.session import WebUser
 from web.summaries import person_name
+from web.tables import labelled_tables
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def environment() -> Environment:
     )
     env.filters["date_fr"] = french_date
     env.filters["datetime_fr"] = french_datetime
+    env.filters["labelled_tables"] = labelled_tables
     # The vocabularies a page lists in full (filters, choices); a single value shows .label.
     env.globals.update(Barrier=Barrier, OfferCategory=OfferCategory, Territory=Territory)
     env.globals.update(Frais=Frais, ModeAccueil=ModeAccueil)

@@ -79,9 +79,17 @@ async def late(world: World, session: AsyncSession, clock: FixedClock) -> LateRe
 
 def svg(page: str, chart_id: str) -> str:
     """The markup of the SVG chart ``chart_id`` of ``page``."""
-    found = re.search(rf'<svg class="chart" id="{chart_id}".*?</svg>', page, re.S)
+    found = re.search(rf'<svg class="chart[^"]*" id="{chart_id}".*?</svg>', page, re.S)
     assert found is not None, f"no chart {chart_id}"
     return found.group(0)
+
+
+def week_row(week: str, count: int) -> str:
+    """The row of the weekly trend's table for the week starting on ``week``."""
+    return (
+        f'<tr><td data-label="Semaine du">{week}</td>'
+        f'<td data-label="Dossiers passés en retard">{count}</td></tr>'
+    )
 
 
 def csv_rows(body: bytes) -> list[list[str]]:
@@ -110,11 +118,14 @@ async def test_an_overdue_referral_shows_for_its_coordinator_in_table_chart_and_
         assert late.organisation in chart
         assert '<text x="' in chart and ">1</text>" in chart
         # The same numbers, in tables, for whoever does not see the charts.
-        assert f"<tr><td>{late.organisation}</td><td>1</td></tr>" in html
+        assert (
+            f'<tr><td data-label="Structure attendue">{late.organisation}</td>'
+            '<td data-label="Dossiers en retard">1</td></tr>'
+        ) in html
         trend = svg(html, "graphique-tendance")
         assert "Semaine du 09/03 : 1" in trend
-        assert "<tr><td>lundi 9 mars 2026</td><td>1</td></tr>" in html
-        assert "<tr><td>lundi 2 mars 2026</td><td>0</td></tr>" in html
+        assert week_row("lundi 9 mars 2026", 1) in html
+        assert week_row("lundi 2 mars 2026", 0) in html
 
         export = await client.get("/dashboard.csv")
         assert export.status_code == 200
@@ -176,7 +187,7 @@ async def test_filters_narrow_the_page_and_the_export(
         page = await client.get("/dashboard" + query)
         assert page.status_code == 200
         assert (late.reference in page.text) is listed
-        trend_total = "<tr><td>lundi 9 mars 2026</td><td>1</td></tr>" in page.text
+        trend_total = week_row("lundi 9 mars 2026", 1) in page.text
         assert trend_total is listed
         rows = csv_rows((await client.get("/dashboard.csv" + query)).content)
         assert [row[0] for row in rows[1:]] == ([late.reference] if listed else [])
@@ -200,7 +211,7 @@ async def test_a_cancelled_case_leaves_the_list_but_stays_in_the_trend(
         page = await client.get("/dashboard")
         assert late.reference not in page.text
         # It did become overdue on Monday 9 March before it moved.
-        assert "<tr><td>lundi 9 mars 2026</td><td>1</td></tr>" in page.text
+        assert week_row("lundi 9 mars 2026", 1) in page.text
 
 
 async def dead_letter(sessionmaker: Sessions, now_email: str = "partenaire@invalide.test") -> int:

@@ -44,6 +44,8 @@ async def test_the_indicators_page_is_accessible_and_fits_a_phone(
             page = await context.new_page()
             try:
                 await sign_in(page, email)
+                if viewport is PHONE:  # the menu waits behind its button
+                    await page.get_by_role("button", name="Menu").click()
                 await page.get_by_role("link", name="Indicateurs").click()
                 await page.wait_for_url("**/indicators")
                 await page.evaluate(

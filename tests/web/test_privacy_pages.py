@@ -87,7 +87,7 @@ async def test_the_register_entry_is_public_and_says_the_notice_s_retention(app:
         notice = _text((await client.get("/information-notice")).text)
     assert page.status_code == 200
     assert "<h1>Données personnelles : fiche du registre des traitements</h1>" in page.text
-    assert "<table>" in page.text  # the retention table, rendered
+    assert '<table class="stacked">' in page.text  # the retention table, rendered
     for right in ("/api/persons/{id}/export", "/api/persons/{id}/erase"):
         assert right in page.text
     # The notice's retention is the register's first one (the persons' data).

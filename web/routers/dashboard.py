@@ -26,12 +26,14 @@ from services.dashboard import (
     dashboard_unreachable_offers,
     expected_action,
     overdue_trend,
+    weeks_to_draw,
 )
 from services.documents import csv_cell
 from services.overdue import OverdueCase, group_by_organisation
 from states.policy import follows_territory, may_supervise_delivery, oversight_actor
 from states.registry import LIFECYCLES
-from web.charts import columns, horizontal_bars
+from web.charts import columns
+from web.dashboard_charts import labelled_bars, phone_columns
 from web.deps import Cursor, NowDep, PathId, SessionDep, WebUserDep
 from web.rendering import render
 from web.routing import page_router
@@ -88,6 +90,8 @@ async def dashboard(
     cases = await dashboard_cases(session, user.actor, now, filters)
     trend = await overdue_trend(session, user.actor, now, filters)
     groups = group_by_organisation(cases)
+    drawn = weeks_to_draw(trend)
+    week_columns = [(_week_label(week.week_start), week.count) for week in drawn]
     by_organisation = sorted(
         ((group.organisation, group.count) for group in groups), key=lambda item: -item[1]
     )
@@ -110,9 +114,11 @@ async def dashboard(
                 name: lifecycle.overview_label for name, lifecycle in LIFECYCLES.items()
             },
             "groups": groups,
-            "organisation_chart": horizontal_bars(by_organisation),
+            "organisation_chart": labelled_bars(by_organisation),
             "trend": trend,
-            "trend_chart": columns([(_week_label(week.week_start), week.count) for week in trend]),
+            "drawn_weeks": drawn,
+            "trend_chart": columns(week_columns),
+            "phone_trend_chart": phone_columns(week_columns),
             "territory": filters.territory or "",
             "lifecycle": filters.lifecycle or "",
             "csv_link": "/dashboard.csv" + (f"?{query}" if query else ""),
