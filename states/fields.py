@@ -137,6 +137,18 @@ ExitReason = Annotated[Outcome, Offered(EXIT_REASONS)]
 """An exit reason a référent may give when ending an accompaniment."""
 
 
+TICKED: dict[str, Any] = {"const": True}
+"""The schema of an attestation box that must be ticked (``json_schema_extra``): false is
+refused by the use case, with its own message (422), so the type stays ``bool``."""
+
+
+def never_null(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of an optional field whose absence the use case refuses with a
+    message of its own: the schema states only the non-null type."""
+    branches = schema.pop("anyOf")
+    schema.update(next(branch for branch in branches if branch.get("type") != "null"))
+
+
 class Payload(BaseModel):
     """Fields of a trigger; unknown fields are refused."""
 
