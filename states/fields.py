@@ -54,8 +54,18 @@ PersonalComment = Annotated[Comment, PERSONAL]
 """A comment typed about the person's case (a reason, a progress note): erasable."""
 PersonalLongText = Annotated[LongText, PERSONAL]
 """A long text typed about the person's case (the motive): erasable."""
-Id = Annotated[int, Field(gt=0, le=MAX_ID, strict=True)]
-"""The id of an existing row: beyond ``MAX_ID`` none can exist."""
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 12.0 as the integer 12 (generators send it, some encoders write it):
+    # it reads as 12. A fraction, a boolean or a string stays refused by the strict type.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Id = Annotated[int, Field(gt=0, le=MAX_ID, strict=True), BeforeValidator(_whole_number)]
+"""The id of an existing row, a JSON integer: beyond ``MAX_ID`` none can exist."""
 OfferId = Id
 
 
