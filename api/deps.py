@@ -11,6 +11,7 @@ from core.enums import AccessChannel, PlanAxis, Public, Territory
 from core.models import User
 from services.access_log import Reading
 from services.auth import UserManager, current_active_user, get_user_manager
+from services.indicators.frame import COUNTED_PUBLICS
 from services.indicators.model import Dimension, IndicatorQuery
 from services.indicators.service import indicator_query
 from services.request_context import Cursor, NowDep, PathId, SessionDep, SessionsDep, SettingsDep
@@ -47,10 +48,21 @@ OptionalId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 def get_indicator_query(
     now: NowDep,
     start: Annotated[
-        date | None, Query(description="Premier jour (inclus) ; défaut : 1er janvier de l'année.")
+        date | None,
+        Query(
+            description="Premier jour (inclus) ; défaut : 1er janvier de l'année.",
+            examples=["2026-01-01"],
+        ),
     ] = None,
     end: Annotated[
-        date | None, Query(description="Dernier jour (inclus) ; défaut : aujourd'hui.")
+        date | None,
+        Query(
+            description=(
+                "Dernier jour (inclus) ; défaut : aujourd'hui. Ni avant le premier jour, ni "
+                "plus de cinq ans après."
+            ),
+            examples=["2026-06-30"],
+        ),
     ] = None,
     sub_axis: Annotated[PlanAxis | None, Query(description="Sous-axe du plan (« 3.3 »).")] = None,
     sending_organisation_id: OptionalId = None,
@@ -63,7 +75,16 @@ def get_indicator_query(
         Territory | None, Query(description="Arrondissement de la personne.")
     ] = None,
     public: Annotated[
-        Public | None, Query(description="Public (jamais un public relevant de la santé).")
+        Public | None,
+        Query(
+            description="Public (jamais un public relevant de la santé).",
+            json_schema_extra={
+                "anyOf": [
+                    {"type": "string", "enum": [public.value for public in COUNTED_PUBLICS]},
+                    {"type": "null"},
+                ]
+            },
+        ),
     ] = None,
     group_by: Annotated[Dimension | None, Query(description="Regroupement des chiffres.")] = None,
 ) -> IndicatorQuery:

@@ -27,6 +27,7 @@ from core.clock import Clock
 from core.db import end_reads, transaction
 from core.models import User
 from core.settings import Settings
+from services.inputs import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from services.login_throttle import (
     LoginContext,
     LoginPolicy,
@@ -35,14 +36,13 @@ from services.login_throttle import (
 )
 from services.request_context import get_clock, get_now, get_session, get_settings
 
-MIN_PASSWORD_LENGTH = 12
 DEMO_PASSWORD = "relais-demo-2026"
 """The demo accounts' published password (README): accepted in development only."""
 GUESSABLE = 10**6
 """zxcvbn's estimate of guesses under which a password is a common one or an easy variant of
 one (its score 0 or 1): its list of the 30,000 most common passwords, names and words,
 keyboard walks, repeats, sequences and dates, capitalised, in leet or with digits added."""
-MAX_ESTIMATED_LENGTH = 128
+MAX_ESTIMATED_LENGTH = MAX_PASSWORD_LENGTH
 """Inputs are at most this long (``services.inputs.Password``); zxcvbn stays fast there."""
 
 

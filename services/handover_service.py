@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -17,11 +17,12 @@ from core.models import Accompaniment, Handover, Organisation, Person, Referral
 from services import cases
 from services.access_log import Reading, record_access
 from services.cases import Box, CasePage, CaseView
+from services.person_profile import person_fields
 from services.persons import known_persons_clause, resolve_person
 from states.accompaniment import lock_person
 from states.accompaniments import accompaniments_of, begin_accompaniment, current_accompaniment
 from states.actor import Actor
-from states.fields import Id, LongText, Payload
+from states.fields import TICKED, Id, LongText, Payload, never_null
 from states.handover import HANDOVER
 from states.policy import (
     may_exercise_rights,
@@ -53,7 +54,22 @@ class HandoverCreate(Payload):
     person_id: Id = Field(title="Personne accompagnée")
     to_organisation_id: Id = Field(title="Structure qui prendra le relais")
     reason: LongText = Field(title="Motif")
-    consent: bool = Field(description=CONSENT_DESCRIPTION, title="Accord de la personne")
+    consent: bool = Field(
+        description=CONSENT_DESCRIPTION, title="Accord de la personne", json_schema_extra=TICKED
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "person_id": 42,
+                    "to_organisation_id": 7,
+                    "reason": "Déménagement : l'EPI du nouveau quartier prend le relais.",
+                    "consent": True,
+                }
+            ]
+        }
+    )
 
 
 class AccompanimentStart(Payload):
@@ -66,8 +82,39 @@ class AccompanimentStart(Payload):
     person_id: Id | None = Field(default=None, title="Personne accompagnée")
     person: PersonFields | None = None
     organisation_id: Id | None = Field(default=None, title="Structure qui accompagnera")
-    reason: LongText | None = Field(default=None, title="Motif de la prise en charge")
-    consent: bool = Field(title="Accord de la personne")
+    # Optional in the model so that its absence gets the use case's own message; the
+    # schema says it is required.
+    reason: LongText | None = Field(
+        default=None,
+        title="Motif de la prise en charge",
+        json_schema_extra=never_null,
+    )
+    consent: bool = Field(title="Accord de la personne", json_schema_extra=TICKED)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "required": ["reason", "consent"],
+            # Exactly one of the two, not null, says who is accompanied.
+            "oneOf": [
+                {
+                    "required": ["person_id"],
+                    "properties": {"person_id": {"type": "integer"}, "person": {"type": "null"}},
+                },
+                {
+                    "required": ["person"],
+                    "properties": {"person": {"type": "object"}, "person_id": {"type": "null"}},
+                },
+            ],
+            "examples": [
+                {
+                    "person_id": 42,
+                    "organisation_id": 7,
+                    "reason": "Aucune structure ne suit la personne depuis la fin de son contrat.",
+                    "consent": True,
+                }
+            ],
+        }
+    )
 
     @model_validator(mode="after")
     def _one_person(self) -> AccompanimentStart:
@@ -250,7 +297,7 @@ async def start_accompaniment(
         else:
             assert data.person is not None
             person = await resolve_person(
-                session, Person(**data.person.model_dump(), created_at=now)
+                session, Person(**person_fields(data.person), created_at=now)
             )
             person_id = person.id
         accompaniment = await begin_accompaniment(

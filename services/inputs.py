@@ -29,7 +29,15 @@ Name = Annotated[
 Description = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=STORABLE_TEXT)
 ]
-Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+MIN_PASSWORD_LENGTH = 12
+"""A new password's least length (``services.auth.password_problem`` refuses shorter)."""
+MAX_PASSWORD_LENGTH = 128
+"""Any password's greatest length: longer is refused as input."""
+Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+"""A password as typed to log in or confirm: any length the inputs allow."""
+NewPassword = Annotated[Password, Field(json_schema_extra={"minLength": MIN_PASSWORD_LENGTH})]
+"""A password being chosen. The schema states the least length; the model leaves it to the
+password rule, whose refusal says why in French (and also refuses common passwords)."""
 Days = Annotated[int, Field(strict=True, ge=1, le=120)]
 """Business days, a JSON integer (``true`` is not 1)."""
 
@@ -46,7 +54,7 @@ class AccountCreate(Payload):
     """A new account, made by an admin or by an organisation admin for their organisation."""
 
     email: EmailStr = Field(title="Adresse électronique")
-    password: Password = Field(title="Mot de passe")
+    password: NewPassword = Field(title="Mot de passe")
     organisation_id: Id = Field(title="Structure")
     role: Role = Field(title="Rôle")
     full_name: Name | None = Field(default=None, title="Nom et prénom")
@@ -97,7 +105,7 @@ class PasswordChange(Payload):
     """A person changing their own password."""
 
     current_password: Password = Field(title="Mot de passe actuel")
-    new_password: Password = Field(title="Nouveau mot de passe")
+    new_password: NewPassword = Field(title="Nouveau mot de passe")
 
 
 class PasswordForgotten(Payload):
@@ -113,7 +121,7 @@ class PasswordReset(Payload):
     """A new password chosen through the link of a "mot de passe oublié" email."""
 
     token: ResetToken = Field(title="Jeton du lien reçu par email")
-    password: Password = Field(title="Nouveau mot de passe")
+    password: NewPassword = Field(title="Nouveau mot de passe")
 
 
 class InvitationAcceptance(Payload):
@@ -121,7 +129,7 @@ class InvitationAcceptance(Payload):
     and the organisation are the invitation's)."""
 
     full_name: Name = Field(title="Nom et prénom")
-    password: Password = Field(title="Mot de passe")
+    password: NewPassword = Field(title="Mot de passe")
 
 
 class UserCreate(user_schemas.BaseUserCreate):

@@ -54,8 +54,18 @@ PersonalComment = Annotated[Comment, PERSONAL]
 """A comment typed about the person's case (a reason, a progress note): erasable."""
 PersonalLongText = Annotated[LongText, PERSONAL]
 """A long text typed about the person's case (the motive): erasable."""
-Id = Annotated[int, Field(gt=0, le=MAX_ID, strict=True)]
-"""The id of an existing row: beyond ``MAX_ID`` none can exist."""
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 12.0 as the integer 12 (generators send it, some encoders write it):
+    # it reads as 12. A fraction, a boolean or a string stays refused by the strict type.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Id = Annotated[int, Field(gt=0, le=MAX_ID, strict=True), BeforeValidator(_whole_number)]
+"""The id of an existing row, a JSON integer: beyond ``MAX_ID`` none can exist."""
 OfferId = Id
 
 
@@ -135,6 +145,18 @@ ReferralOutcome = Annotated[Outcome, Offered(REFERRAL_OUTCOMES)]
 """An outcome a receiving partner may give when completing a referral."""
 ExitReason = Annotated[Outcome, Offered(EXIT_REASONS)]
 """An exit reason a référent may give when ending an accompaniment."""
+
+
+TICKED: dict[str, Any] = {"const": True}
+"""The schema of an attestation box that must be ticked (``json_schema_extra``): false is
+refused by the use case, with its own message (422), so the type stays ``bool``."""
+
+
+def never_null(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of an optional field whose absence the use case refuses with a
+    message of its own: the schema states only the non-null type."""
+    branches = schema.pop("anyOf")
+    schema.update(next(branch for branch in branches if branch.get("type") != "null"))
 
 
 class Payload(BaseModel):

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 FRANCE_TRAVAIL_ID = re.compile(r"^(?:[0-9]{7}[0-9A-Z]|[0-9]{11})$")
@@ -25,6 +25,15 @@ FRANCE_TRAVAIL_HELP = (
 )
 CAF_HELP = "Le numéro allocataire CAF compte 7 chiffres (par exemple 1234567)."
 
+_ANY_SPACE = r"\s*"
+FRANCE_TRAVAIL_ID_AS_TYPED = (
+    rf"^{_ANY_SPACE}(?:(?:[0-9]{_ANY_SPACE}){{7}}[0-9A-Za-z]|(?:[0-9]{_ANY_SPACE}){{11}})?"
+    rf"{_ANY_SPACE}$"
+)
+"""``FRANCE_TRAVAIL_ID`` as the schema states it: spaces anywhere, either case, or blank."""
+CAF_NUMBER_AS_TYPED = rf"^{_ANY_SPACE}(?:(?:[0-9]{_ANY_SPACE}){{7}})?$"
+"""``CAF_NUMBER`` as the schema states it: spaces anywhere, or blank."""
+
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—'’‘`´]+")
 KEY_SEPARATOR = "|"
 """Between the last and the first name in a name key (no normalised name contains it)."""
@@ -36,6 +45,8 @@ def compact_identifier(value: str) -> str:
 
 
 def _identifier(pattern: re.Pattern[str], kind: str, help_text: str) -> Any:
+    """The validator of an identifier typed by hand: compacted, then matched."""
+
     def check(value: Any) -> Any:
         if value is None:
             return None
@@ -52,10 +63,16 @@ def _identifier(pattern: re.Pattern[str], kind: str, help_text: str) -> Any:
 
 
 FranceTravailId = Annotated[
-    str | None, _identifier(FRANCE_TRAVAIL_ID, "france_travail_id_format", FRANCE_TRAVAIL_HELP)
+    str | None,
+    _identifier(FRANCE_TRAVAIL_ID, "france_travail_id_format", FRANCE_TRAVAIL_HELP),
+    Field(json_schema_extra={"pattern": FRANCE_TRAVAIL_ID_AS_TYPED, "examples": ["1234567A"]}),
 ]
 """A France Travail identifier, as typed (blank: none); stored compact, in upper case."""
-CafNumber = Annotated[str | None, _identifier(CAF_NUMBER, "caf_number_format", CAF_HELP)]
+CafNumber = Annotated[
+    str | None,
+    _identifier(CAF_NUMBER, "caf_number_format", CAF_HELP),
+    Field(json_schema_extra={"pattern": CAF_NUMBER_AS_TYPED, "examples": ["1234567"]}),
+]
 """A CAF allocataire number, as typed (blank: none); stored without spaces."""
 
 

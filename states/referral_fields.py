@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import EmailStr, Field, field_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator
 
 from core.enums import Barrier, Public, ReturnReason, Situation, Territory
 from states.eligibility import JUSTIFICATION_TITLE
 from states.fields import (
+    TICKED,
     LongText,
     Moment,
     OfferId,
@@ -23,6 +24,7 @@ from states.fields import (
 )
 from states.health import HEALTH_DATA_ATTESTATION_TITLE
 from states.identity import CafNumber, FranceTravailId
+from states.publics import DERIVED
 
 PUBLICS_TITLE = "Publics de la personne"
 SITUATION_TITLE = "Situation administrative (ancien champ : préférez « publics »)"
@@ -32,6 +34,23 @@ HEALTH_ATTESTED_DESCRIPTION = (
     "unless true, the referrer's separate attestation that the person explicitly agreed to "
     "share it with the receiving organisation."
 )
+
+
+TYPED_PUBLICS_SCHEMA: dict[str, Any] = {
+    "items": {
+        "type": "string",
+        "enum": [public.value for public in Public if public not in DERIVED],
+    }
+}
+"""The publics a referrer may type, as the schema lists them: the derived ones are refused
+(``services.person_profile``, ``states.referral``)."""
+RESIDENCE_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "enum": [territory.value for territory in Territory.residences()]},
+        {"type": "null"},
+    ]
+}
+"""The places a person may live in, as the schema lists them: all Paris is refused."""
 
 
 INFORMATION_NOTICE_PATH = "/information-notice"
@@ -80,7 +99,17 @@ class ResubmitFields(Payload):
     """``resubmit``: the referrer may amend the request before sending it again."""
 
     motive: PersonalLongText | None = Field(default=None, title="Motif de l'orientation")
-    publics: list[Public] | None = Field(default=None, max_length=len(Public), title=PUBLICS_TITLE)
+    publics: list[Public] | None = Field(
+        default=None,
+        max_length=len(Public),
+        title=PUBLICS_TITLE,
+        json_schema_extra={
+            "anyOf": [
+                {"type": "array", "maxItems": len(Public), **TYPED_PUBLICS_SCHEMA},
+                {"type": "null"},
+            ]
+        },
+    )
     situation: Situation | None = Field(
         default=None, title=SITUATION_TITLE, json_schema_extra={"legacy": True}
     )
@@ -147,7 +176,9 @@ class PersonFields(Payload):
     email: EmailStr | None = Field(default=None, title="Email de la personne")
     phone: Phone | None = Field(default=None, title="Téléphone de la personne")
     residence: Territory | None = Field(
-        default=None, title="Arrondissement de résidence (ou Paris Centre)"
+        default=None,
+        title="Arrondissement de résidence (ou Paris Centre)",
+        json_schema_extra=RESIDENCE_SCHEMA,
     )
     lives_in_qpv: bool = Field(
         default=False, title="Habite un quartier prioritaire de la politique de la ville (QPV)"
@@ -161,6 +192,7 @@ class PersonFields(Payload):
             "lives_in_qpv: both are refused here."
         ),
         title=PUBLICS_TITLE,
+        json_schema_extra=TYPED_PUBLICS_SCHEMA,
     )
     france_travail_id: FranceTravailId = Field(
         default=None,
@@ -209,13 +241,38 @@ class ReferralCreate(Payload):
     barriers: list[Barrier] = Field(
         default_factory=list, max_length=len(Barrier), title="Freins périphériques à l'emploi"
     )
-    consent: bool = Field(description=CONSENT_DESCRIPTION, title="Accord de la personne")
+    consent: bool = Field(
+        description=CONSENT_DESCRIPTION, title="Accord de la personne", json_schema_extra=TICKED
+    )
     health_data_attested: bool = Field(
         default=False, description=HEALTH_ATTESTED_DESCRIPTION, title=HEALTH_DATA_ATTESTATION_TITLE
     )
     submit: bool = True
     eligibility_justification: PersonalComment | None = Field(
         default=None, title=JUSTIFICATION_TITLE
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "offer_id": 12,
+                    "person": {
+                        "first_name": "Awa",
+                        "last_name": "Diallo",
+                        "birth_date": "1990-04-12",
+                        "email": "awa.diallo@example.org",
+                        "phone": "06 12 34 56 78",
+                        "residence": "75019",
+                        "publics": ["demandeurs-emploi", "rsa"],
+                        "france_travail_id": "1234567A",
+                    },
+                    "motive": "Recherche d'un emploi dans la logistique après une formation.",
+                    "barriers": ["mobilite"],
+                    "consent": True,
+                }
+            ]
+        }
     )
 
     @field_validator("person", mode="before")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from api.governance_schemas import ActionPage, ActionRead, ActionSummary
+from api.openapi import state_schema
 from api.triggers import add_trigger_routes, case_read
 from core.db import MAX_ID
 from services import decision_service
@@ -17,7 +18,10 @@ from states.action import ACTION
 router = APIRouter(prefix="/api/actions", tags=["actions"])
 
 IdFilter = Annotated[int | None, Query(gt=0, le=MAX_ID)]
-StateFilter = Annotated[str | None, Query(max_length=32, description="Filtrer par état.")]
+StateFilter = Annotated[
+    str | None,
+    Query(max_length=32, description="Filtrer par état.", json_schema_extra=state_schema(ACTION)),
+]
 
 
 @router.get("", response_model=ActionPage, responses=error_responses(401, 422))

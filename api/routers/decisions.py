@@ -15,6 +15,7 @@ from api.governance_schemas import (
     DecisionRead,
     DecisionSummary,
 )
+from api.openapi import state_schema
 from api.triggers import add_trigger_routes, case_read
 from core.db import MAX_ID
 from core.enums import DecisionKind, PlanAxis
@@ -26,7 +27,10 @@ from states.decision import DECISION
 router = APIRouter(tags=["décisions"])
 decisions = APIRouter(prefix="/api/decisions")
 
-StateFilter = Annotated[str | None, Query(max_length=32, description="Filtrer par état.")]
+StateFilter = Annotated[
+    str | None,
+    Query(max_length=32, description="Filtrer par état.", json_schema_extra=state_schema(DECISION)),
+]
 Year = Annotated[int, Query(ge=2000, le=2999, description="Année (heure de Paris).")]
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from api.deps import ActorDep, Cursor, NowDep, PathId, ReadDep, SessionDep
 from api.errors import error_responses
 from api.handover_schemas import HandoverPage, HandoverRead, HandoverSummary
+from api.openapi import state_schema
 from api.triggers import add_trigger_routes, case_read
 from services import handover_service
 from services.cases import Box
@@ -17,7 +18,10 @@ from states.handover import HANDOVER
 
 router = APIRouter(prefix="/api/handovers", tags=["passages de relais"])
 
-StateFilter = Annotated[str | None, Query(max_length=32, description="Filtrer par état.")]
+StateFilter = Annotated[
+    str | None,
+    Query(max_length=32, description="Filtrer par état.", json_schema_extra=state_schema(HANDOVER)),
+]
 
 
 @router.post(

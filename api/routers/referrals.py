@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import ActorDep, Cursor, NowDep, PathId, ReadDep, SessionDep
 from api.errors import error_responses
+from api.openapi import state_schema
 from api.schemas import ReferralPage, ReferralRead, ReferralSummary
 from api.triggers import add_trigger_routes, case_read
 from services import referral_service
@@ -17,7 +18,10 @@ from states.referral_fields import ReferralCreate
 
 router = APIRouter(prefix="/api/referrals", tags=["orientations"])
 
-StateFilter = Annotated[str | None, Query(max_length=32, description="Filtrer par état.")]
+StateFilter = Annotated[
+    str | None,
+    Query(max_length=32, description="Filtrer par état.", json_schema_extra=state_schema(REFERRAL)),
+]
 
 
 @router.post(

@@ -13,8 +13,9 @@ engine of its own without a connection pool: no connection ever crosses event lo
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,8 @@ from schemathesis.checks import (
     status_code_conformance,
     unsupported_method,
 )
+from schemathesis.core.transport import CallOutcome
+from schemathesis.generation import GenerationMode
 from schemathesis.python.asgi import shutdown_lifespans
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -72,6 +75,20 @@ from tests.factories import (
 
 MAX_EXAMPLES = 30
 """Fuzzed requests per operation, on top of the schema's examples and coverage cases."""
+
+MOSTLY_REJECTED = 0.5
+"""The share of schema-valid requests refused on their data (a 4xx other than 401, 403, 404,
+409 and 429, as schemathesis classifies them) from which an operation's schema is said not to
+state what the API accepts: issue 17, point 9. Well-formed requests that name no real object
+(404) or meet a state that forbids them (409) are not held against the schema."""
+STILL_MOSTLY_REJECTED = {
+    "POST /api/referrals": "an unknown offer answers 422 (frozen interface), as does a text of "
+    "spaces only: no schema states either yet",
+}
+"""Operations known to refuse most schema-valid requests, and why; left to a later change."""
+MIN_POSITIVE_CASES = 10
+"""Fewer schema-valid requests than this and the share says nothing (schemathesis' own
+minimum for its acceptance rate)."""
 
 CHECKS = [
     not_a_server_error,
@@ -333,6 +350,43 @@ async def _one_dead_message(session: AsyncSession) -> list[int]:
     return [messages[0].id, messages[-1].id]
 
 
+@dataclass
+class Outcomes:
+    """What the API did with the schema-valid requests of one operation."""
+
+    label: str = ""
+    counts: Counter[CallOutcome] = field(default_factory=Counter)
+
+    def add(self, case: schemathesis.Case[Any], response: schemathesis.Response) -> None:
+        """Count the answer to ``case`` if it is schema-valid, as schemathesis classifies it."""
+        self.label = case.operation.label
+        if case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE:
+            self.counts[case.operation.schema.classify_call_outcome(case, response)] += 1
+
+    def rejected_share(self) -> float | None:
+        """The share of informative answers that refused the data; None below the minimum."""
+        informative = self.counts.total() - self.counts[CallOutcome.UNINFORMATIVE]
+        if informative < MIN_POSITIVE_CASES:
+            return None
+        return self.counts[CallOutcome.REJECTED] / informative
+
+
+@pytest.fixture
+def outcomes() -> Iterator[Outcomes]:
+    """The operation's schema-valid requests, checked once they are all sent: most of them
+    refused on their data means the schema does not say what the API accepts (schemathesis'
+    "validation mismatch" and "low valid rate" warnings; issue 17, point 9)."""
+    tally = Outcomes()
+    yield tally
+    share = tally.rejected_share()
+    if tally.label in STILL_MOSTLY_REJECTED:
+        return
+    assert share is None or share < MOSTLY_REJECTED, (
+        f"{tally.label}: {share:.0%} of its schema-valid requests refused on their data "
+        f"({ {outcome.value: count for outcome, count in tally.counts.items()} })"
+    )
+
+
 @pytest.fixture
 def current_seed(seed: Seed) -> Iterator[Seed]:
     """Make ``seed`` visible to the generation hooks for the duration of one operation."""
@@ -366,11 +420,15 @@ def _identity(case: schemathesis.Case[Any]) -> str:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_api_conforms_to_its_openapi_schema(
-    case: schemathesis.Case[Any], fuzz_app: FastAPI, current_seed: Seed
+    case: schemathesis.Case[Any],
+    fuzz_app: FastAPI,
+    current_seed: Seed,
+    outcomes: Outcomes,
 ) -> None:
-    case.call_and_validate(
+    response = case.call_and_validate(
         app=fuzz_app, headers=current_seed.headers[_identity(case)], checks=CHECKS
     )
+    outcomes.add(case, response)
 
 
 @pytest.mark.parametrize(
