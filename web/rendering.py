@@ -46,6 +46,8 @@ class NavLink:
 
     path: str
     label: str
+    # How many cases wait in it (« À traiter »), shown as a badge; None: no badge.
+    count: int | None = None
 
 
 PAGE_HEADERS = {
@@ -61,18 +63,19 @@ PAGE_HEADERS = {
 }
 
 
-def navigation(user: WebUser | None) -> list[NavLink]:
+def navigation(user: WebUser | None, todo_count: int | None = None) -> list[NavLink]:
     """The main menu for ``user``: what their day is made of, in that order.
 
     Each entry is shown exactly when the policy lets ``user`` use the page behind it, by
     the rule that page's service applies (``states.policy``); no role is named here.
+    ``todo_count`` is how many cases wait in « À traiter » (``services.inbox.count_todo``).
     """
     if user is None:
         return []
     actor = user.actor
     links: list[NavLink] = []
     if may_work_cases(actor):
-        links.append(NavLink("/inbox", "À traiter"))
+        links.append(NavLink("/inbox", "À traiter", todo_count))
     if may_list_cases(actor, REFERRAL):
         links.append(
             NavLink("/referrals", "Orientations")
@@ -164,7 +167,7 @@ def render(
     user: WebUser | None = getattr(request.state, "web_user", None)
     page = {
         "user": user,
-        "nav": navigation(user),
+        "nav": navigation(user, getattr(request.state, "todo_count", None)),
         "current_path": request.url.path,
         "csrf_token": csrf_token(request, settings),
         **(context or {}),

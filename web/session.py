@@ -28,8 +28,10 @@ from services.auth import (
     get_page_strategy,
     get_user_manager,
 )
-from services.request_context import SettingsDep, get_session, get_settings
+from services.inbox import count_todo
+from services.request_context import NowDep, SettingsDep, get_session, get_settings
 from states.actor import Actor
+from states.policy import may_work_cases
 
 SESSION_COOKIE = "relais_session"
 HOST_PREFIX = "__Host-"
@@ -208,12 +210,21 @@ async def optional_web_user(
 
 
 async def web_user(
-    request: Request, user: Annotated[WebUser | None, Depends(optional_web_user)]
+    request: Request,
+    user: Annotated[WebUser | None, Depends(optional_web_user)],
+    session: Annotated[AsyncSession, Depends(get_session)],
+    now: NowDep,
 ) -> WebUser:
-    """The signed-in user; anyone else is sent to the login page."""
+    """The signed-in user; anyone else is sent to the login page.
+
+    A page (GET) also counts what awaits the user's organisation, for the menu's « À
+    traiter » (one query); a form's POST answers with a redirect and counts nothing.
+    """
     if user is None:
         raise LoginRequired()
     request.state.web_user = user
+    if request.method == "GET" and may_work_cases(user.actor):
+        request.state.todo_count = await count_todo(session, user.actor, now)
     return user
 
 
