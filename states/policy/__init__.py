@@ -28,6 +28,7 @@ from states.policy.cases import (
 )
 from states.policy.oversight import (
     DASHBOARD_ROLES,
+    DIGEST_ROLES,
     may_assign_actions,
     may_bring_case_to_committee,
     may_draft_action_plan,
@@ -49,6 +50,7 @@ from states.policy.oversight import (
     may_supervise_delivery,
     may_view_dashboard,
     oversight_actor,
+    receives_overdue_alerts,
     supervised_messages_clause,
 )
 from states.policy.privacy import (
@@ -73,6 +75,7 @@ from states.policy.scope import (
 __all__ = [
     "CASE_ROLES",
     "DASHBOARD_ROLES",
+    "DIGEST_ROLES",
     "allowed_triggers",
     "awaits_clause",
     "can_see",
@@ -121,6 +124,7 @@ __all__ = [
     "oversight_actor",
     "partner_readers",
     "readers_clause",
+    "receives_overdue_alerts",
     "responsibility_clause",
     "scope_clause",
     "sides_of",

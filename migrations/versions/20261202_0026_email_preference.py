@@ -1,0 +1,47 @@
+"""each user's choice of overdue alerts by email: every escalation, or the daily digest only
+
+Revision ID: email_preference
+Revises: 0025
+Create Date: 2026-12-02 08:30:00
+
+Existing coordinators get the digest only, the default of their role
+(``EmailPreference.default_for``); everyone else keeps receiving each escalation.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "email_preference"
+down_revision: str | Sequence[str] | None = "0025"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+PREFERENCES = ("every_escalation", "daily_digest_only")
+
+
+def upgrade() -> None:
+    """Add the column, every account receiving each escalation, then coordinators the digest."""
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(
+            sa.Column(
+                "email_preference",
+                sa.Enum(
+                    *PREFERENCES,
+                    name="emailpreference",
+                    native_enum=False,
+                    length=17,
+                    create_constraint=False,
+                ),
+                nullable=False,
+                server_default="every_escalation",
+            )
+        )
+    op.execute("UPDATE users SET email_preference = 'daily_digest_only' WHERE role = 'coordinator'")
+
+
+def downgrade() -> None:
+    """Drop the column."""
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("email_preference")
