@@ -23,25 +23,26 @@ PREFERENCES = ("every_escalation", "daily_digest_only")
 
 def upgrade() -> None:
     """Add the column, every account receiving each escalation, then coordinators the digest."""
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column(
-                "email_preference",
-                sa.Enum(
-                    *PREFERENCES,
-                    name="emailpreference",
-                    native_enum=False,
-                    length=17,
-                    create_constraint=False,
-                ),
-                nullable=False,
-                server_default="every_escalation",
-            )
-        )
+    # Plain ALTER TABLE, no batch copy of ``users``: on SQLite, rebuilding a table that the
+    # cases' foreign keys point to fails once it holds rows (the column has no constraint).
+    op.add_column(
+        "users",
+        sa.Column(
+            "email_preference",
+            sa.Enum(
+                *PREFERENCES,
+                name="emailpreference",
+                native_enum=False,
+                length=17,
+                create_constraint=False,
+            ),
+            nullable=False,
+            server_default="every_escalation",
+        ),
+    )
     op.execute("UPDATE users SET email_preference = 'daily_digest_only' WHERE role = 'coordinator'")
 
 
 def downgrade() -> None:
     """Drop the column."""
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("email_preference")
+    op.drop_column("users", "email_preference")
