@@ -126,6 +126,7 @@ async def test_a_second_sweep_writes_nothing_more_whatever_the_choice(
 ) -> None:
     other = await make_user_in(sessionmaker, world, Role.COORDINATOR, "paris@epec-test.fr")
     await _choose(sessionmaker, other, EmailPreference.EVERY_ESCALATION)
+    await _choose(sessionmaker, world.coordinator.id, EmailPreference.DAILY_DIGEST_ONLY)
     await _submit(sessionmaker, world)
 
     await sweep_due(sessionmaker, LIFECYCLES, ESCALATED)
