@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_f
 from core.db import MAX_ID, STORABLE_TEXT
 from core.enums import (
     Barrier,
+    EmailPreference,
     Frais,
     ModeAccueil,
     OfferCategory,
@@ -64,6 +65,7 @@ class UserRead(user_schemas.BaseUser[int]):
     full_name: str | None = None
     work_phone: str | None = None
     scope_territory: Territory | None = None
+    email_preference: EmailPreference
 
 
 class OfferRead(Read):

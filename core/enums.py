@@ -96,6 +96,24 @@ class Role(LabelledEnum):
     DPO = "dpo", "Délégué·e à la protection des données"
 
 
+class EmailPreference(LabelledEnum):
+    """Which overdue alerts a user receives by email; the daily digest lists every overdue
+    case in their scope either way."""
+
+    EVERY_ESCALATION = "every_escalation", "Chaque alerte de retard, dès qu'elle survient"
+    DAILY_DIGEST_ONLY = "daily_digest_only", "Seulement le résumé quotidien des retards"
+
+    @classmethod
+    def default_for(cls, role: Role) -> EmailPreference:
+        """The preference a new account starts with, the one place it is decided.
+
+        Coordinators follow many organisations' cases: a sweep could send them a dozen
+        alerts at once, all of which their 8:00 digest lists, so they start with the digest
+        only. Everyone else hears of a case of theirs falling late as it happens.
+        """
+        return cls.DAILY_DIGEST_ONLY if role is Role.COORDINATOR else cls.EVERY_ESCALATION
+
+
 class AccessChannel(LabelledEnum):
     """How a person's data was read (the access log's ``channel``)."""
 
@@ -312,6 +330,7 @@ class MessageKey(StrEnum):
     """Every kind of email relais sends; ``notifications.catalog`` has a template for each."""
 
     REFERRAL_SUBMITTED = "referral.submitted"
+    REFERRAL_RESUBMITTED = "referral.resubmitted"
     REFERRAL_ACCEPTED = "referral.accepted"
     REFERRAL_RETURNED = "referral.returned"
     REFERRAL_COMPLETED = "referral.completed"

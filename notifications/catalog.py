@@ -30,6 +30,10 @@ MESSAGES: dict[str, Message] = {
             "Orientation {{ reference }} reçue pour « {{ offer_title }} »",
         ),
         Message(
+            MessageKey.REFERRAL_RESUBMITTED,
+            "Orientation {{ reference }} renvoyée avec compléments pour « {{ offer_title }} »",
+        ),
+        Message(
             MessageKey.REFERRAL_ACCEPTED,
             "Orientation {{ reference }} acceptée par {{ receiver_organisation }}",
         ),

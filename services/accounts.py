@@ -23,7 +23,13 @@ from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFou
 from core.models import Organisation, User
 from services.audit import USER_FIELDS, record_change, snapshot
 from services.auth import UserManager, end_sessions
-from services.inputs import AccountCreate, AccountUpdate, ContactUpdate, UserCreate
+from services.inputs import (
+    AccountCreate,
+    AccountUpdate,
+    ContactUpdate,
+    OwnAccountUpdate,
+    UserCreate,
+)
 from states.actor import Actor
 from states.policy import (
     may_manage_accounts,
@@ -250,10 +256,16 @@ async def update_own_contact(
     session: AsyncSession, actor: Actor, data: ContactUpdate, *, now: datetime
 ) -> User:
     """Change the caller's own name and work phone (any signed-in person, for themselves):
-    what the partners of their cases read to reach them."""
+    what the partners of their cases read to reach them; and, given an ``OwnAccountUpdate``,
+    their choice of overdue alerts by email (null is refused: there is no third choice)."""
     if actor.user_id is None:
         raise Forbidden("Seule une personne connectée modifie ses coordonnées.")
     given = data.model_fields_set
+    preference = data.email_preference if isinstance(data, OwnAccountUpdate) else None
+    if "email_preference" in given and preference is None:
+        raise InvalidInput(
+            "Choisissez « every_escalation » ou « daily_digest_only ».", field="email_preference"
+        )
     async with transaction(session):
         user = (
             await session.execute(
@@ -268,6 +280,8 @@ async def update_own_contact(
             user.full_name = data.full_name
         if "work_phone" in given:
             user.work_phone = data.work_phone
+        if preference is not None:
+            user.email_preference = preference
         after = snapshot(user, USER_FIELDS)
         await record_change(session, actor, "user", user.id, "updated", before, after, now)
     return user

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -153,6 +153,34 @@ def _entry(item: AwaitingCase, names: Mapping[int, str]) -> TodoEntry:
     )
 
 
+def _waiting_clause(lifecycle: Lifecycle, actor: Actor, now: datetime) -> Any:
+    """SQL condition: the case of ``lifecycle`` is on ``actor``'s to-do list at ``now``
+    (None: nothing of ``lifecycle`` can be)."""
+    clause = awaits_clause(actor, lifecycle)
+    checked_on = lifecycle.progress_check_states
+    if clause is not None and checked_on:
+        # Ongoing work is on the list once its progress check fell due, until a note.
+        check_due = fell_due_clause(lifecycle, TimerKind.REMINDER, now)
+        clause = and_(clause, or_(lifecycle.model.state.not_in(checked_on), check_due))
+    return clause
+
+
+async def count_todo(session: AsyncSession, actor: Actor, now: datetime) -> int:
+    """How many cases wait on ``actor`` (``todo``'s list, uncapped): the menu's figure.
+
+    One query whatever the number of lifecycles: a sum of one count per lifecycle.
+    """
+    counts = [
+        select(func.count()).select_from(lifecycle.model).where(clause).scalar_subquery()
+        for lifecycle in LIFECYCLES.values()
+        if (clause := _waiting_clause(lifecycle, actor, now)) is not None
+    ]
+    if not counts:
+        return 0
+    total = await session.scalar(select(sum(counts[1:], counts[0])))
+    return int(total or 0)
+
+
 async def awaiting(
     session: AsyncSession,
     lifecycle: Lifecycle,
@@ -162,7 +190,7 @@ async def awaiting(
     limit: int = INBOX_LIMIT,
 ) -> list[AwaitingCase]:
     """The cases of ``lifecycle`` waiting on ``actor``, soonest deadline first."""
-    clause = awaits_clause(actor, lifecycle)
+    clause = _waiting_clause(lifecycle, actor, now)
     if clause is None:
         return []
     model = lifecycle.model
@@ -182,11 +210,6 @@ async def awaiting(
         if late
         else escalation.c.due_at
     ).label("deadline")
-    checked_on = lifecycle.progress_check_states
-    if checked_on:
-        # Ongoing work is on the list once its progress check fell due, until a note.
-        check_due = fell_due_clause(lifecycle, TimerKind.REMINDER, now)
-        clause = and_(clause, or_(model.state.not_in(checked_on), check_due))
     rows = await session.execute(
         select(model, deadline)
         .outerjoin(escalation, escalation.c.case_id == model.id)

@@ -10,6 +10,7 @@ from pydantic import EmailStr, Field, StringConstraints
 
 from core.db import STORABLE_TEXT
 from core.enums import (
+    EmailPreference,
     Frais,
     ModeAccueil,
     OfferCategory,
@@ -99,6 +100,21 @@ class ContactUpdate(Payload):
 
     full_name: Name | None = Field(default=None, title="Nom et prénom")
     work_phone: FrenchPhone | None = Field(default=None, title="Téléphone professionnel")
+
+
+class EmailPreferenceChoice(Payload):
+    """Which overdue alerts a person receives by email (« Mon compte »)."""
+
+    email_preference: EmailPreference = Field(title="Alertes de retard par email")
+
+
+class OwnAccountUpdate(ContactUpdate):
+    """What a person changes in their own account through ``PATCH /api/users/me``: their
+    contact details and, left out to keep it, their choice of overdue alerts by email."""
+
+    email_preference: EmailPreference | None = Field(
+        default=None, title="Alertes de retard par email"
+    )
 
 
 class PasswordChange(Payload):

@@ -26,7 +26,7 @@ from core.models import AccompanimentPartner, Organisation
 from core.outbox import enqueue
 from states.actor import Actor
 from states.fields import Id, Payload
-from states.recipients import ORGANISATION_STAFF, organisation_recipients
+from states.recipients import organisation_staff
 
 PARTNER = "partner"
 """The side of a co-accompanying organisation: it may withdraw itself, nothing else."""
@@ -101,7 +101,7 @@ async def add_partner(
         key_prefix=f"partner:{partner.id}",
         case_kind="accompaniment",
         case_id=accompaniment.id,
-        recipients=await organisation_recipients(session, organisation.id, ORGANISATION_STAFF),
+        recipients=await organisation_staff(session, organisation.id),
         context={
             "reference": accompaniment.reference,
             "organisation": referent.name,

@@ -7,16 +7,18 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.enums import Role
+from core.enums import EmailPreference, Role
 from core.models import User
 from states.lifecycle import COORDINATORS, Lifecycle, Recipient
 from states.residence import residence_of
 
 USERS = User.__table__
 ORGANISATION_STAFF = frozenset({Role.MEMBER, Role.ORG_ADMIN})
-"""The people who work a case for their organisation."""
+"""The people who work a case for their organisation (``organisation_staff`` says which of
+them its emails go to)."""
 
 _MEMO = "relais.recipients"
+_MEMO_PREFERENCES = "relais.recipients.preferences"
 
 # Built once: every notification asks one of these, with other parameters.
 STAFF_OF = (
@@ -48,11 +50,13 @@ def remember_recipients(session: AsyncSession) -> None:
     within its transaction their accounts are read once, not once per case.
     """
     session.info[_MEMO] = {}
+    session.info[_MEMO_PREFERENCES] = {}
 
 
 def forget_recipients(session: AsyncSession) -> None:
     """Stop remembering audiences (the transaction is over)."""
     session.info.pop(_MEMO, None)
+    session.info.pop(_MEMO_PREFERENCES, None)
 
 
 async def _memoised(
@@ -78,6 +82,40 @@ async def organisation_recipients(
         STAFF_OF,
         {"organisation_id": organisation_id, "roles": sorted(roles)},
     )
+
+
+async def organisation_staff(session: AsyncSession, organisation_id: int) -> list[Recipient]:
+    """Who receives a case's emails on behalf of an organisation: its active members.
+
+    Its admins only when it has no active member (they then work its cases themselves): an
+    admin no longer gets a copy of every email their members get; they follow their
+    organisation's delays in its daily digest.
+    """
+    members = await organisation_recipients(session, organisation_id, frozenset({Role.MEMBER}))
+    if members:
+        return members
+    return await organisation_recipients(session, organisation_id, frozenset({Role.ORG_ADMIN}))
+
+
+async def digest_only(session: AsyncSession, recipients: list[Recipient]) -> set[int]:
+    """The accounts among ``recipients`` that chose the daily digest over each escalation."""
+    user_ids = sorted({user_id for _, user_id in recipients if user_id is not None})
+    if not user_ids:
+        return set()
+    key = ("digest_only", *user_ids)
+    memo: dict[tuple[object, ...], set[int]] | None = session.info.get(_MEMO_PREFERENCES)
+    if memo is not None and key in memo:
+        return memo[key]
+    rows = await session.execute(
+        select(USERS.c.id).where(
+            USERS.c.id.in_(user_ids),
+            USERS.c.email_preference == EmailPreference.DAILY_DIGEST_ONLY,
+        )
+    )
+    found = set(rows.scalars())
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
 async def coordinator_recipients(
@@ -118,7 +156,8 @@ async def recipients_for(
     """Who receives the emails meant for ``audience`` of a case.
 
     The lifecycle's own hook answers first when it has one (a referral's receiving side is
-    its offer's contact address). Otherwise: a party side is its organisation's staff, a role
+    its offer's contact address). Otherwise: a party side is its organisation's members
+    (``organisation_staff``), a role
     side every active user with that role, and the coordinators those whose scope covers the
     case.
     """
@@ -126,7 +165,7 @@ async def recipients_for(
         return await lifecycle.side_recipients(session, case, audience)
     if audience in lifecycle.parties:
         organisation_id = getattr(case, lifecycle.parties[audience].key)
-        return await organisation_recipients(session, organisation_id, ORGANISATION_STAFF)
+        return await organisation_staff(session, organisation_id)
     roles = [role for role, side in lifecycle.role_sides.items() if side == audience]
     if roles:
         return await role_recipients(session, roles[0])

@@ -46,9 +46,9 @@ from states.milestones import Milestone
 from states.publics import SITUATION_PUBLICS, derived_in, typed_publics
 from states.reachability import checking_reachability
 from states.recipients import (
-    ORGANISATION_STAFF,
     case_coordinators,
     organisation_recipients,
+    organisation_staff,
 )
 from states.referral_fields import (
     AcceptFields,
@@ -174,9 +174,7 @@ async def _recipients(session: AsyncSession, referral: Any, audience: str) -> li
         offer = await get_kept(session, Offer, referral.offer_id)
         if offer.contact_email:
             return [(offer.contact_email, None)]
-        return await organisation_recipients(
-            session, referral.receiver_organisation_id, ORGANISATION_STAFF
-        )
+        return await organisation_staff(session, referral.receiver_organisation_id)
     if audience == REFERRER:
         author = await get_kept(session, User, referral.created_by_id)
         if author.is_active and author.organisation_id == referral.sender_organisation_id:
@@ -209,6 +207,9 @@ async def _describe(session: AsyncSession, referral: Any) -> dict[str, Any]:
             referral.return_reason.in_sentence if referral.return_reason else None
         ),
         "outcome_label": referral.outcome.in_sentence if referral.outcome else None,
+        # Whether the return says more than its reason: the comment itself may speak of the
+        # person, so it stays behind the login (DESIGN.md: emails carry no personal data).
+        "return_comment_given": bool(referral.return_comment),
     }
 
 
@@ -267,7 +268,8 @@ REFERRAL = Lifecycle(
             sides=REFERRER_SIDE,
             payload=ResubmitFields,
             effect=checking_reachability(checking_eligibility(_amend)),
-            notices=TO_RECEIVER_SUBMITTED,
+            # Announced as the same referral come back, not as a new one.
+            notices=(Notice(message=MessageKey.REFERRAL_RESUBMITTED, to=RECEIVER, invite=True),),
         ),
         TransitionSpec(
             trigger="start",

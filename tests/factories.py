@@ -11,7 +11,7 @@ from typing import Any
 from fastapi_users.password import PasswordHelper
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.enums import OfferCategory, OrganisationKind, Role, Territory
+from core.enums import EmailPreference, OfferCategory, OrganisationKind, Role, Territory
 from core.models import Offer, Organisation, User
 from services.auth import SessionStrategy
 from states.actor import Actor
@@ -57,8 +57,10 @@ async def make_user(
     email: str | None = None,
     scope_territory: Territory | None = None,
     is_active: bool = True,
+    email_preference: EmailPreference | None = None,
 ) -> User:
-    """A committed user whose password is PASSWORD."""
+    """A committed user whose password is PASSWORD; without ``email_preference``, their
+    role's (``EmailPreference.default_for``)."""
     user = User(
         email=email or f"user{next(_sequence)}@relais-test.fr",
         hashed_password=password_hash(),
@@ -70,6 +72,8 @@ async def make_user(
         scope_territory=scope_territory,
         created_at=now,
     )
+    if email_preference is not None:
+        user.email_preference = email_preference
     session.add(user)
     await session.commit()
     return user
@@ -177,8 +181,14 @@ async def make_world(session: AsyncSession, now: datetime) -> World:
         referrer=await make_user(session, sender, now, email="conseillere@ml-test.fr"),
         receiver_member=await make_user(session, receiver, now, email="accueil@epi-test.fr"),
         outsider_member=await make_user(session, outsider, now, email="agent@caf-test.fr"),
+        # Emailed each escalation, not only the digest: what the sweep tests follow.
         coordinator=await make_user(
-            session, coordination, now, role=Role.COORDINATOR, email="coordination@epec-test.fr"
+            session,
+            coordination,
+            now,
+            role=Role.COORDINATOR,
+            email="coordination@epec-test.fr",
+            email_preference=EmailPreference.EVERY_ESCALATION,
         ),
         admin=await make_user(session, coordination, now, role=Role.ADMIN, email="admin@test.fr"),
         offer=await make_offer(session, receiver, now, title="Accompagnement en EPI"),

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.inbox import count_todo
 from services.request_context import Cursor, NowDep, PathId, SessionDep, SessionsDep, SettingsDep
 from services.secretariat import secretariat_count
-from states.policy import may_manage_meetings
-from web.rendering import MENU_COUNTS, SECRETARIAT_TODO_PATH
+from states.policy import may_manage_meetings, may_work_cases
+from web.rendering import INBOX_PATH, MENU_COUNTS, SECRETARIAT_TODO_PATH
 from web.session import SessionUserDep, StrategyDep, WebUser, optional_web_user, web_user
 
 __all__ = [
@@ -32,11 +33,17 @@ async def _signed_in_user(
     session: SessionDep,
     now: NowDep,
 ) -> WebUser:
-    """The signed-in user; for the secretariat, also the count its « À faire » menu entry
-    shows (one query)."""
+    """The signed-in user; for a page (GET), also the counts its menu shows: what awaits the
+    user's organisation in « À traiter », the secretariat's « À faire » (one query each; a
+    form's POST answers with a redirect and counts nothing)."""
+    if request.method != "GET":
+        return user
+    counts: dict[str, int] = {}
+    if may_work_cases(user.actor):
+        counts[INBOX_PATH] = await count_todo(session, user.actor, now)
     if may_manage_meetings(user.actor):
-        count = await secretariat_count(session, user.actor, now)
-        setattr(request.state, MENU_COUNTS, {SECRETARIAT_TODO_PATH: count})
+        counts[SECRETARIAT_TODO_PATH] = await secretariat_count(session, user.actor, now)
+    setattr(request.state, MENU_COUNTS, counts)
     return user
 
 

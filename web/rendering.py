@@ -50,6 +50,8 @@ class NavLink:
 
     path: str
     label: str
+    # How many cases wait in it (« À traiter »), shown as a badge; None: no badge.
+    count: int | None = None
 
 
 ACCESSIBILITY_STATUS = "partiellement conforme"
@@ -71,13 +73,16 @@ PAGE_HEADERS = {
 SECRETARIAT_TODO_PATH = "/secretariat"
 """The secretariat's « À faire » page; the menu shows its count (``MENU_COUNTS``)."""
 
+INBOX_PATH = "/inbox"
+"""« À traiter »: the cases awaiting the user's organisation; the menu shows their count."""
+
 MENU_COUNTS = "menu_counts"
 """Where a request keeps the counts its menu shows beside some entries, by path."""
 
 
 def navigation(user: WebUser | None, counts: Mapping[str, int] | None = None) -> list[NavLink]:
     """The main menu for ``user``: what their day is made of, in that order; ``counts``, by
-    path, the number an entry shows (the secretariat's things to do).
+    path, the number an entry shows (« À traiter », the secretariat's things to do).
 
     Each entry is shown exactly when the policy lets ``user`` use the page behind it, by
     the rule that page's service applies (``states.policy``); no role is named here.
@@ -88,10 +93,9 @@ def navigation(user: WebUser | None, counts: Mapping[str, int] | None = None) ->
     links: list[NavLink] = []
     if may_manage_meetings(actor):
         count = (counts or {}).get(SECRETARIAT_TODO_PATH)
-        label = "À faire" if count is None else f"À faire ({count})"
-        links.append(NavLink(SECRETARIAT_TODO_PATH, label))
+        links.append(NavLink(SECRETARIAT_TODO_PATH, "À faire", count))
     if may_work_cases(actor):
-        links.append(NavLink("/inbox", "À traiter"))
+        links.append(NavLink(INBOX_PATH, "À traiter", (counts or {}).get(INBOX_PATH)))
     if may_list_cases(actor, REFERRAL):
         links.append(
             NavLink("/referrals", "Orientations")

@@ -19,8 +19,7 @@ from core.outbox import enqueue
 from services.overdue import OverdueGroup, group_by_organisation, overdue_cases
 from states.actor import Actor
 from states.lifecycle import Lifecycle
-
-DIGEST_ROLES = (Role.COORDINATOR, Role.ORG_ADMIN)
+from states.policy import DIGEST_ROLES
 
 
 def digest_context(
@@ -88,7 +87,7 @@ async def _recipients(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Us
         users = (
             await session.execute(
                 select(User)
-                .where(User.role.in_(DIGEST_ROLES), User.__table__.c.is_active.is_(True))
+                .where(User.role.in_(sorted(DIGEST_ROLES)), User.__table__.c.is_active.is_(True))
                 .order_by(User.id)
             )
         ).scalars()

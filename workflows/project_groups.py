@@ -25,7 +25,7 @@ from core.enums import CommitteeKind, DecisionKind, MessageKey
 from core.models import Committee, Decision, Organisation
 from services.committee_service import paris_midnight
 from states.decision import DecisionState
-from states.recipients import ORGANISATION_STAFF, coordinator_recipients, organisation_recipients
+from states.recipients import coordinator_recipients, organisation_staff
 from workflows.governance import alert_once
 
 CLOSED_STATES = (DecisionState.APPROVED, DecisionState.PUBLISHED)
@@ -100,9 +100,7 @@ async def check_project_groups(
                 "escalation_at": escalation_at.isoformat(),
                 "unreachable": None,
             }
-            staff = await organisation_recipients(
-                session, committee.lead_organisation_id or 0, ORGANISATION_STAFF
-            )
+            staff = await organisation_staff(session, committee.lead_organisation_id or 0)
             if (
                 await alert_once(
                     session,

@@ -1,7 +1,8 @@
 """The sweep: act on every timer that fell due, whatever its lifecycle.
 
 A reminder goes to the side the case waits on, an escalation to the coordinators in scope and
-the waiting organisation's admins, and a system trigger (``expire``) is fired through the
+the waiting organisation's admins (but those who chose the daily digest only: it lists the
+case the next morning), and a system trigger (``expire``) is fired through the
 engine. Each timer is marked fired in the same transaction as what it caused; due timers are
 claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent sweeps never act twice.
 """
@@ -28,6 +29,7 @@ from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.recipients import (
     case_coordinators,
+    digest_only,
     forget_recipients,
     organisation_recipients,
     recipients_for,
@@ -138,7 +140,7 @@ async def _remind(
         organisation_id = getattr(case, lifecycle.parties[timer.target].key)
         side = (await get_kept(session, Organisation, organisation_id)).name
     reason = f"ni compte actif ni adresse de contact chez {side}"
-    count = await _escalate(session, lifecycle, case, timer, now, batch, unreachable=reason)
+    count, _ = await _escalate(session, lifecycle, case, timer, now, batch, unreachable=reason)
     return MessageKey.ESCALATION, count
 
 
@@ -151,7 +153,14 @@ async def _escalate(
     batch: Batch,
     *,
     unreachable: str | None = None,
-) -> int:
+) -> tuple[int, int]:
+    """Alert the coordinators in scope and the waiting organisation's admins.
+
+    Returns how many were emailed, and how many chose the daily digest instead: those get
+    no email for a plain escalation, which their next digest lists (``services.overdue``
+    lists every case past its escalation). A milestone's own alert and a reminder that
+    reached nobody are in no digest, so they are emailed to everyone.
+    """
     recipients = await case_coordinators(session, lifecycle, case)
     waiting = lifecycle.waiting_on.get(case.state)
     if waiting is not None and waiting.side in lifecycle.parties:
@@ -159,7 +168,11 @@ async def _escalate(
         recipients += await organisation_recipients(
             session, organisation_id, frozenset({Role.ORG_ADMIN})
         )
-    return await _notify(
+    deferred: set[int] = set()
+    if timer.kind is TimerKind.ESCALATION and timer.message is None and unreachable is None:
+        deferred = await digest_only(session, recipients)
+        recipients = [(email, user_id) for email, user_id in recipients if user_id not in deferred]
+    count = await _notify(
         session,
         # A milestone's own alert; a reminder that reached nobody is a plain escalation.
         (timer.message if timer.kind is TimerKind.ESCALATION else None) or MessageKey.ESCALATION,
@@ -171,6 +184,7 @@ async def _escalate(
         batch,
         extra={"unreachable": unreachable},
     )
+    return count, len(deferred)
 
 
 async def _notify(
@@ -228,8 +242,13 @@ async def _tell(
     """A reminder or an escalation, and its line in the report (``silent`` if nobody got it)."""
     reference = getattr(case, "reference", str(case.id))
     if timer.kind is TimerKind.ESCALATION:
-        count = await _escalate(session, lifecycle, case, timer, now, batch)
-        report.escalations.append(f"{reference} : alerte à {count} destinataire(s)")
+        count, deferred = await _escalate(session, lifecycle, case, timer, now, batch)
+        line = f"{reference} : alerte à {count} destinataire(s)"
+        if deferred:
+            line += f", {deferred} par le résumé du jour"
+        report.escalations.append(line)
+        # Whoever chose the digest hears of it there: reached, not silent.
+        count += deferred
     else:
         sent, count = await _remind(session, lifecycle, case, timer, now, batch)
         if sent == MessageKey.REMINDER:

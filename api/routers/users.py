@@ -13,7 +13,7 @@ from core.db import MAX_ID
 from core.models import User
 from services import accounts, passwords
 from services.accounts import create_account
-from services.inputs import AccountCreate, AccountUpdate, ContactUpdate, PasswordChange
+from services.inputs import AccountCreate, AccountUpdate, OwnAccountUpdate, PasswordChange
 
 me_router = APIRouter(prefix="/users", tags=["comptes"])
 router = APIRouter(prefix="/api/users", tags=["comptes"])
@@ -78,10 +78,12 @@ async def read_my_account(user: CurrentUserDep) -> User:
 
 @router.patch("/me", response_model=UserRead, responses=error_responses(400, 401, 422))
 async def update_my_contact(
-    body: ContactUpdate, actor: ActorDep, session: SessionDep, now: NowDep
+    body: OwnAccountUpdate, actor: ActorDep, session: SessionDep, now: NowDep
 ) -> User:
     """Change the caller's own name and work phone (``work_phone``: a French number, stored
-    as ``01 23 45 67 89``; null clears it), shown to the partners of the caller's cases."""
+    as ``01 23 45 67 89``; null clears it), shown to the partners of the caller's cases, and
+    ``email_preference``: ``every_escalation`` (an email for each case falling late) or
+    ``daily_digest_only`` (only the 8:00 digest of overdue cases)."""
     return await accounts.update_own_contact(session, actor, body, now=now)
 
 

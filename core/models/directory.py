@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, enum_column
-from core.enums import OfferCategory, OrganisationKind, Role, Territory
+from core.enums import EmailPreference, OfferCategory, OrganisationKind, Role, Territory
 
 
 class Organisation(Base):
@@ -36,6 +36,11 @@ class Organisation(Base):
     # A deactivated organisation keeps its cases; its accounts and offers are closed.
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def _default_email_preference(context: Any) -> str:
+    """A new account's email preference, by its role (``EmailPreference.default_for``)."""
+    return EmailPreference.default_for(Role(context.get_current_parameters()["role"])).value
 
 
 class User(SQLAlchemyBaseUserTable[int], Base):
@@ -67,6 +72,12 @@ class User(SQLAlchemyBaseUserTable[int], Base):
     # Written into every token of the account; raising it ends all of its sessions at once
     # (``services.auth.end_sessions``: logout, password change, deactivation).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Chosen on « Mon compte »; a new account starts with its role's (``default_for``).
+    email_preference: Mapped[EmailPreference] = mapped_column(
+        enum_column(EmailPreference),
+        default=_default_email_preference,
+        server_default=EmailPreference.EVERY_ESCALATION.value,
+    )
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
 

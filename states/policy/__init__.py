@@ -31,6 +31,7 @@ from states.policy.cases import (
 )
 from states.policy.oversight import (
     DASHBOARD_ROLES,
+    DIGEST_ROLES,
     may_assign_actions,
     may_bring_case_to_committee,
     may_draft_action_plan,
@@ -52,6 +53,7 @@ from states.policy.oversight import (
     may_supervise_delivery,
     may_view_dashboard,
     oversight_actor,
+    receives_overdue_alerts,
     supervised_messages_clause,
 )
 from states.policy.privacy import (
@@ -76,6 +78,7 @@ from states.policy.scope import (
 __all__ = [
     "CASE_ROLES",
     "DASHBOARD_ROLES",
+    "DIGEST_ROLES",
     "Offered",
     "allowed_triggers",
     "awaits_clause",
@@ -127,6 +130,7 @@ __all__ = [
     "oversight_actor",
     "partner_readers",
     "readers_clause",
+    "receives_overdue_alerts",
     "responsibility_clause",
     "scope_clause",
     "sides_of",

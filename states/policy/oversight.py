@@ -115,6 +115,16 @@ def may_list_overdue(actor: Actor) -> bool:
     return actor.role in CASE_ROLES
 
 
+DIGEST_ROLES = frozenset({Role.COORDINATOR, Role.ORG_ADMIN})
+"""Roles that get the daily digest of overdue cases, and escalations as they happen."""
+
+
+def receives_overdue_alerts(actor: Actor) -> bool:
+    """Whether ``actor`` hears of overdue cases (the digest, escalations), and so chooses
+    between an email for each escalation and the daily digest only."""
+    return actor.role in DIGEST_ROLES
+
+
 DASHBOARD_ROLES = frozenset({Role.COORDINATOR, Role.ORG_ADMIN, Role.ADMIN})
 """Roles that watch delays on a dashboard rather than act on cases one by one."""
 

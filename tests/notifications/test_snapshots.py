@@ -39,6 +39,7 @@ REFERRAL = {
     "first_appointment_at": None,
     "return_reason_label": None,
     "outcome_label": None,
+    "return_comment_given": False,
 }
 WAITING = {
     **REFERRAL,
@@ -155,6 +156,13 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         {**REFERRAL, "invitation_path": "/invitations/jeton-de-test-aleatoire",
          "invitation_expires_at": "2026-03-12T08:00:00+00:00"},
     ),
+    # Sent back after a return or an expiry: the same referral, completed, not a new one.
+    "referral.resubmitted": ("referral.resubmitted", REFERRAL),
+    "referral.resubmitted--invitation": (
+        "referral.resubmitted",
+        {**REFERRAL, "invitation_path": "/invitations/jeton-de-test-aleatoire",
+         "invitation_expires_at": "2026-03-12T08:00:00+00:00"},
+    ),
     "referral.accepted": (
         "referral.accepted",
         {**REFERRAL, "state": "accepted", "state_label": "acceptée",
@@ -167,7 +175,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "referral.returned": (
         "referral.returned",
         {**REFERRAL, "state": "returned", "state_label": "retournée",
-         "return_reason_label": "la personne n'est pas éligible à l'offre"},
+         "return_reason_label": "informations manquantes", "return_comment_given": True},
     ),
     "referral.completed": (
         "referral.completed",

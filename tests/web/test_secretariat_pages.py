@@ -166,7 +166,10 @@ async def test_the_secretariats_to_do_lists_exactly_what_is_due(
         assert landing.headers["location"] == "/secretariat"
         html = (await clerk.get("/secretariat")).text
         text = await clerk.read("/secretariat")
-        assert '<a href="/secretariat" aria-current="page">À faire (6)</a>' in html
+        assert (
+            '<a href="/secretariat" aria-current="page" aria-label="À faire, 6 en attente">'
+            'À faire <span class="nav-count">6</span></a>'
+        ) in html
         assert '<a href="/actions">Actions</a>' in html
         assert "Réunions à planifier (3)" in text and "Comptes rendus à rédiger (2)" in text
         assert "Décisions à enregistrer (1)" in text and due_reference in text

@@ -41,23 +41,25 @@ async def test_reminder_at_the_end_date_and_escalation_ten_business_days_later(
         lead=world.receiver, mandate="Cartographier les lieux d'inclusion numérique",
         ends_on=date(2026, 6, 30),
     )  # fmt: skip
-    lead_staff = sorted([world.receiver_member.email, admin.email])
+    # The lead's members: its admin gets no copy of their emails.
+    lead_staff = [world.receiver_member.email]
+    assert admin.email not in lead_staff
 
     # The day before the end date (last minute in Paris): nothing.
     assert (await check_project_groups(sessionmaker, paris(6, 29, 23, 59), DAYS)).reminded == []
-    # The end date at midnight in Paris: the lead's members and admins, once.
+    # The end date at midnight in Paris: the lead's members, once.
     at_end = await check_project_groups(sessionmaker, paris(6, 30), DAYS)
     assert (at_end.reminded, at_end.escalated) == (["Groupe projet numérique"], [])
     assert sorted(email for _, email in await sent(session)) == lead_staff
     again = await check_project_groups(sessionmaker, paris(7, 1, 8, 30), DAYS)
-    assert (again.reminded, len(await sent(session))) == ([], 2)
+    assert (again.reminded, len(await sent(session))) == ([], 1)
 
     # Ten business days: 1-3, 6-10, 13 and 15 July (the 14th is a holiday).
     quiet = await check_project_groups(sessionmaker, paris(7, 14, 23, 59), DAYS)
     assert quiet.escalated == []
     late = await check_project_groups(sessionmaker, paris(7, 15), DAYS)
     assert late.escalated == ["Groupe projet numérique"]
-    assert (await sent(session))[2:] == [("escalation", world.coordinator.email)]
+    assert (await sent(session))[1:] == [("escalation", world.coordinator.email)]
     assert (await check_project_groups(sessionmaker, paris(7, 16), DAYS)).escalated == []
 
     # What the lead reads: the group, its lead, what to do, and when coordinators hear of it.

@@ -1,4 +1,5 @@
-"""« Mon compte » : the signed-in person changes their contact details and their password.
+"""« Mon compte » : the signed-in person changes their contact details, their choice of
+overdue alerts by email (coordinators and organisation admins) and their password.
 
 The name and work phone are what the partners of their cases read to reach them.
 
@@ -17,7 +18,8 @@ from pydantic import ValidationError
 from core.errors import InvalidInput
 from core.models import User
 from services import accounts, passwords
-from services.inputs import ContactUpdate, PasswordChange
+from services.inputs import ContactUpdate, EmailPreferenceChoice, OwnAccountUpdate, PasswordChange
+from states.policy import receives_overdue_alerts
 from web.deps import NowDep, SessionDep, SettingsDep, WebUserDep
 from web.forms import form_fields
 from web.rendering import render
@@ -35,6 +37,7 @@ CHANGED_NOTICE = "changed"
 
 
 SAVED_NOTICE = "Vos coordonnées sont enregistrées."
+PREFERENCE_SAVED_NOTICE = "Votre choix d'alertes est enregistré."
 
 
 def _account_page(
@@ -42,8 +45,11 @@ def _account_page(
     account: User,
     status_code: int = 200,
     contact: FormState | None = None,
+    preference: FormState | None = None,
     **values: Any,
 ) -> Response:
+    if preference is None:
+        preference = FormState(values={"email_preference": account.email_preference.value})
     if contact is None:
         contact = FormState(
             values={"full_name": account.full_name, "work_phone": account.work_phone}
@@ -58,6 +64,13 @@ def _account_page(
         "contact_error": contact.message,
         "contact_saved": request.query_params.get("fait") == "coordonnees",
         "saved_notice": SAVED_NOTICE,
+        "chooses_alerts": receives_overdue_alerts(request.state.web_user.actor),
+        "preference_fields": form_fields(
+            EmailPreferenceChoice, values=preference.values, errors=preference.errors
+        ),
+        "preference_error": preference.message,
+        "preference_saved": request.query_params.get("fait") == "alertes",
+        "preference_saved_notice": PREFERENCE_SAVED_NOTICE,
     }
     return render(request, "account.html", {**context, **values}, status_code=status_code)
 
@@ -87,6 +100,26 @@ async def change_contact(
     if isinstance(outcome, FormState):
         account = await session.get_one(User, user.user.id)
         return _account_page(request, account, outcome.status_code, contact=outcome)
+    return RedirectResponse(outcome, status_code=303)
+
+
+@router.post("/account/emails")
+async def change_email_preference(
+    request: Request, user: WebUserDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Save the person's choice between an email for each escalation and the daily digest
+    only; a refused value comes back with what to correct (422), nothing written."""
+    form = await request.form()
+
+    async def act(data: EmailPreferenceChoice) -> str:
+        update = OwnAccountUpdate(email_preference=data.email_preference)
+        await accounts.update_own_contact(session, user.actor, update, now=now)
+        return "/account?fait=alertes"
+
+    outcome = await submit(session, EmailPreferenceChoice, form, act)
+    if isinstance(outcome, FormState):
+        account = await session.get_one(User, user.user.id)
+        return _account_page(request, account, outcome.status_code, preference=outcome)
     return RedirectResponse(outcome, status_code=303)
 
 
