@@ -32,7 +32,7 @@ from states.lifecycle import Lifecycle, TransitionSpec, move
 from states.policy import allowed_triggers, case_sides, may_fire, may_see
 from states.recipients import recipients_for
 from states.texts import stored_payload
-from states.timers import close_timers, open_timers
+from states.timers import open_timers, replace_timers
 
 EVENTS = cast(Table, Event.__table__)
 
@@ -185,8 +185,7 @@ async def apply_transition(
     flag_modified(case, "state")
     event_id = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
     if not spec.keeps_timers:
-        await close_timers(session, lifecycle, case.id, now)
-        await _open_timers(session, lifecycle, case, now)
+        await replace_timers(session, lifecycle, case, from_state, now)
     await _notify(session, lifecycle, case, trigger, event_id, now)
     return event_id
 

@@ -91,10 +91,43 @@ async def open_timers(
 ) -> None:
     """Create the timers the case's state declares (or only ``specs`` of them), counted from
     ``entered_at`` or their anchor."""
+    rows = await _timer_rows(session, lifecycle, case, entered_at, now, specs)
+    if rows:
+        await session.execute(OPEN_TIMERS, rows)
+
+
+async def replace_timers(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, left: str, now: datetime
+) -> None:
+    """Close the timers of the state ``left`` and open those of the case's state, counted
+    from its entry: on PostgreSQL in one statement (the closing as a CTE of the insert)."""
+    rows = await _timer_rows(session, lifecycle, case, case.state_entered_at, now, None)
+    closing = {"lifecycle": lifecycle.name, "case": case.id, "closing_at": now}
+    if rows and session.get_bind().dialect.name == "postgresql":
+        # Both parts see the snapshot taken before the statement: the closing never
+        # touches the rows the insert adds.
+        await session.execute(insert(TIMERS).values(rows).add_cte(CLOSE_TIMERS.cte()), closing)
+        return
+    if lifecycle.timers.get(left):
+        # A state without timers left none open: nothing to close.
+        await session.execute(CLOSE_TIMERS, closing)
+    if rows:
+        await session.execute(OPEN_TIMERS, rows)
+
+
+async def _timer_rows(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    entered_at: datetime,
+    now: datetime,
+    specs: Sequence[TimerSpec] | None,
+) -> list[dict[str, Any]]:
+    """The rows of the timers ``open_timers`` creates."""
     if specs is None:
         specs = lifecycle.timers.get(case.state, ())
     if not specs:
-        return
+        return []
     overrides: Mapping[tuple[str, TimerKind], int] = {}
     if lifecycle.deadline_overrides is not None:
         overrides = await lifecycle.deadline_overrides(session, case)
@@ -122,8 +155,7 @@ async def open_timers(
                 "message": spec.message,
             }
         )
-    if rows:
-        await session.execute(OPEN_TIMERS, rows)
+    return rows
 
 
 async def _milestone_fired(
