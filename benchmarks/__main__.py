@@ -18,7 +18,7 @@ from benchmarks import (
     indicators_bench,
     sweep_bench,
 )
-from benchmarks.database import NeedsPostgres, server_url, throwaway
+from benchmarks.database import Bench, NeedsPostgres, server_url, throwaway
 from core.business_days import PARIS
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=PARIS)
@@ -50,16 +50,43 @@ async def indicators() -> None:
             await indicators_bench.measure(bench, referrals, line)
 
 
-async def run() -> None:
-    """Run the benchmarks, each on its own throw-away database."""
-    prefix = _prefix()
-    async with throwaway(f"{prefix}_engine", MONDAY) as bench:
+CONCURRENT_CASES = 400
+"""Referral lifecycles of the concurrent comparison, dealt to ``SESSIONS`` at once."""
+SESSIONS = 8
+
+
+async def concurrent(bench: Bench) -> None:
+    """The engine, 8 sessions at once, against the statements by hand on 8 connections and
+    SpiffWorkflow's BPMN referral on 8 connections, in one run (cases per second)."""
+    # SpiffWorkflow is the ``bench`` extra: imported here, never by relais itself.
+    from benchmarks import spiff_bench
+
+    relais = await engine_bench.engine_concurrent(bench, CONCURRENT_CASES, MONDAY, SESSIONS)
+    hand = await engine_bench.by_hand_concurrent(bench, CONCURRENT_CASES, MONDAY, SESSIONS)
+    spiff = await spiff_bench.concurrent(bench, CONCURRENT_CASES, SESSIONS)
+    line(f"engine concurrent ({SESSIONS} sessions)", relais, "cases/s")
+    line(f"engine concurrent reference (asyncpg by hand, {SESSIONS} connections)", hand, "cases/s")
+    line(f"spiffworkflow ({SESSIONS} connections, BPMN stored as JSON)", spiff, "cases/s")
+    ratio("engine concurrent", relais / hand)
+    ratio("engine / spiffworkflow", relais / spiff)
+
+
+async def engines() -> None:
+    """The engine alone, then 8 at once, each against its references of the same run."""
+    async with throwaway(f"{_prefix()}_engine", MONDAY) as bench:
         referrals = 300
         relais = await engine_bench.through_engine(bench, referrals, MONDAY)
         hand = await engine_bench.by_hand(bench, referrals, MONDAY)
         line("engine", relais, "transitions/s")
         line("engine reference (asyncpg by hand)", hand, "transitions/s")
         ratio("engine", relais / hand)
+        await concurrent(bench)
+
+
+async def run() -> None:
+    """Run the benchmarks, each on its own throw-away database."""
+    prefix = _prefix()
+    await engines()
     async with throwaway(f"{prefix}_sweep", MONDAY) as bench:
         seconds, done = await sweep_bench.many_due(bench, 10_000, MONDAY)
         line("sweep 10000 due timers", seconds, "s")
@@ -99,7 +126,9 @@ def main() -> None:
         raise SystemExit(2) from None
     started = time.perf_counter()
     # ``python -m benchmarks indicators``: only the indicators and the annual report.
-    asyncio.run(indicators() if sys.argv[1:] == ["indicators"] else run())
+    # ``python -m benchmarks engine``: only the engine's comparisons.
+    chosen = {"indicators": indicators, "engine": engines}.get(" ".join(sys.argv[1:]), run)
+    asyncio.run(chosen())
     line("total", time.perf_counter() - started, "s")
 
 

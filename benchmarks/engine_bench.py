@@ -4,6 +4,7 @@ hand with asyncpg, one transaction per transition, on the same data in the same 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from benchmarks.database import Bench, connect
 from core.models import Offer, OutboxMessage, Person, User
@@ -35,7 +37,9 @@ async def _actors(bench: Bench) -> tuple[Actor, Actor, Offer]:
         offer = (
             (
                 await session.execute(
-                    select(Offer).where(Offer.is_accompaniment.is_(False)).order_by(Offer.id)
+                    select(Offer)
+                    .where(Offer.is_accompaniment.is_(False), Offer.capacity.is_(None))
+                    .order_by(Offer.id)
                 )
             )
             .scalars()
@@ -62,36 +66,65 @@ async def through_engine(bench: Bench, count: int, now: datetime) -> float:
     started = time.perf_counter()
     async with bench.sessions() as session:
         for _ in range(count):
-            person = Person(first_name="Prénom", last_name="Nom", created_at=now)
-            case_id = await open_referral(
-                session, sender, offer, person, "Orientation de mesure.", now
-            )
-            await engine.fire(session, REFERRAL, case_id, "accept", receiver, {}, now)
-            await engine.fire(session, REFERRAL, case_id, "start", receiver, {}, now)
-            await engine.fire(
-                session,
-                REFERRAL,
-                case_id,
-                "complete",
-                receiver,
-                {"outcome": "lasting_employment"},
-                now,
-            )
+            await _lifecycle(session, sender, receiver, offer, now)
     return count * TRANSITIONS / (time.perf_counter() - started)
+
+
+async def engine_concurrent(bench: Bench, count: int, now: datetime, workers: int) -> float:
+    """Cases per second: ``count`` referrals taken from creation to completion by ``workers``
+    sessions at once, each on its own connection, each case one transaction per transition."""
+    sender, receiver, offer = await _actors(bench)
+
+    async def worker(cases: int) -> None:
+        async with bench.sessions() as session:
+            for _ in range(cases):
+                await _lifecycle(session, sender, receiver, offer, now)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(share) for share in _shares(count, workers)))
+    return count / (time.perf_counter() - started)
+
+
+def _shares(count: int, workers: int) -> list[int]:
+    """``count`` cases dealt to ``workers``: as even as can be."""
+    return [count // workers + (1 if index < count % workers else 0) for index in range(workers)]
+
+
+async def _lifecycle(
+    session: AsyncSession, sender: Actor, receiver: Actor, offer: Offer, now: datetime
+) -> None:
+    person = Person(first_name="Prénom", last_name="Nom", created_at=now)
+    case_id = await open_referral(session, sender, offer, person, "Orientation de mesure.", now)
+    await engine.fire(session, REFERRAL, case_id, "accept", receiver, {}, now)
+    await engine.fire(session, REFERRAL, case_id, "start", receiver, {}, now)
+    await engine.fire(
+        session, REFERRAL, case_id, "complete", receiver, {"outcome": "lasting_employment"}, now
+    )
 
 
 async def by_hand(bench: Bench, count: int, now: datetime) -> float:
     """The same rows, written by hand: one transaction per transition, no ORM, no checks."""
+    return count * TRANSITIONS / await _by_hand(bench, [count], now)
+
+
+async def by_hand_concurrent(bench: Bench, count: int, now: datetime, workers: int) -> float:
+    """Cases per second of the statements by hand, ``workers`` connections at once."""
+    return count / await _by_hand(bench, _shares(count, workers), now)
+
+
+async def _by_hand(bench: Bench, shares: list[int], now: datetime) -> float:
+    """Seconds of ``shares[i]`` lifecycles by hand on connection ``i``, all connections at
+    once (opened before and closed after: only the lifecycles are timed)."""
     sender, receiver, offer = await _actors(bench)
     async with bench.sessions() as session:
         sample = (await session.execute(select(OutboxMessage).limit(1))).scalar_one()
         context = json.dumps(sample.context)
         contact = offer.contact_email or sample.recipient_email
-    connection = await connect(bench)
-    hand = _Hand(connection, sender, receiver, offer, context, contact, now)
-    started = time.perf_counter()
-    try:
-        for _ in range(count):
+    connections = [await connect(bench) for _ in shares]
+
+    async def worker(connection: asyncpg.Connection, cases: int) -> None:
+        hand = _Hand(connection, sender, receiver, offer, context, contact, now)
+        for _ in range(cases):
             case_id = await hand.create()
             await hand.move(case_id, "accept", "submitted", "accepted", ("reminder", "escalation"))
             # Started: the progress check's two timers (issue 13).
@@ -99,9 +132,14 @@ async def by_hand(bench: Bench, count: int, now: datetime) -> float:
             await hand.move(
                 case_id, "complete", "in_progress", "completed", (), "lasting_employment"
             )
+
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(worker(c, n) for c, n in zip(connections, shares, strict=True)))
+        return time.perf_counter() - started
     finally:
-        await connection.close()
-    return count * TRANSITIONS / (time.perf_counter() - started)
+        for connection in connections:
+            await connection.close()
 
 
 class _Hand:
@@ -134,10 +172,11 @@ class _Hand:
                 "reference_sequences.last_value + 1 RETURNING last_value"
             )
             person = await self.db.fetchval(
-                "INSERT INTO persons (first_name, last_name, created_at) VALUES ($1, $2, $3) "
-                "RETURNING id",
+                "INSERT INTO persons (first_name, last_name, name_key, created_at) "
+                "VALUES ($1, $2, $3, $4) RETURNING id",
                 "Prénom",
                 "Nom",
+                "nom|prenom",
                 self.now,
             )
             case_id: int = await self.db.fetchval(

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Select, Table, bindparam, exists, insert, select
+from sqlalchemy import Select, Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -23,16 +23,17 @@ from core.errors import (
     NotFound,
     TransitionNotAllowed,
 )
-from core.models import Event, Timer
+from core.models import Event
 from core.outbox import enqueue
 from states.actor import Actor
+from states.follow_up import pending_clause, remember_quiet, restart_follow_up
 from states.invitations import notify_with_invitations
 from states.lifecycle import Lifecycle, TransitionSpec, move
 from states.milestones import stamp_milestones
 from states.policy import allowed_triggers, case_sides, guard_refusal, may_fire, may_see
 from states.recipients import recipients_for
 from states.texts import stored_payload
-from states.timers import close_timers, first_dues, open_timers, plan_timers, write_timers
+from states.timers import first_dues, open_timers, plan_timers, replace_timers
 
 EVENTS = cast(Table, Event.__table__)
 
@@ -41,30 +42,49 @@ APPEND_EVENT = insert(EVENTS).returning(EVENTS.c.id)
 
 
 async def load_case(
-    session: AsyncSession, lifecycle: Lifecycle, case_id: int, *, lock: bool
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case_id: int,
+    *,
+    lock: bool,
+    now: datetime | None = None,
 ) -> Any:
-    """The case row, locked ``FOR UPDATE`` on PostgreSQL when ``lock``; NotFound if absent."""
-    statement = _case_query(lifecycle, lock)
-    case = (await session.execute(statement, {"case_id": case_id})).scalar_one_or_none()
-    if case is None:
+    """The case row, locked ``FOR UPDATE`` on PostgreSQL when ``lock``; NotFound if absent.
+
+    Given ``now`` (a transition about to be applied), the same statement asks whether the
+    case's person has a follow-up to restart, so that the transition sends nothing more when
+    there is none (``states.follow_up``).
+    """
+    asks = now is not None and lifecycle.follow_up is not None and lifecycle.person is not None
+    statement = _case_query(lifecycle, lock, asks)
+    row = (await session.execute(statement, {"case_id": case_id, "now": now})).one_or_none()
+    if row is None:
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case_id} introuvable.")
+    case = row[0]
+    if asks and not row[1]:
+        assert lifecycle.follow_up is not None and lifecycle.person is not None and now
+        remember_quiet(session, lifecycle.follow_up, getattr(case, lifecycle.person.key), now)
     return case
 
 
-_CASE_QUERIES: dict[tuple[str, bool], Select[Any]] = {}
+_CASE_QUERIES: dict[tuple[str, bool, bool], Select[Any]] = {}
 
 
-def _case_query(lifecycle: Lifecycle, lock: bool) -> Select[Any]:
-    """The query of one case by id, built once per lifecycle (and lock)."""
-    key = (lifecycle.name, lock)
+def _case_query(lifecycle: Lifecycle, lock: bool, asks: bool) -> Select[Any]:
+    """The query of one case by id, built once per lifecycle, lock and question (whether its
+    person has a follow-up to restart: a second column)."""
+    key = (lifecycle.name, lock, asks)
     if key not in _CASE_QUERIES:
         model = lifecycle.model
-        statement = (
-            select(model)
-            .where(model.id == bindparam("case_id"))
-            .execution_options(populate_existing=True)
+        statement = select(model)
+        if asks:
+            assert lifecycle.follow_up is not None and lifecycle.person is not None
+            pending = pending_clause(lifecycle.follow_up, lifecycle.person, bindparam("now"))
+            statement = statement.add_columns(pending.label("follow_up_pending"))
+        statement = statement.where(model.id == bindparam("case_id")).execution_options(
+            populate_existing=True
         )
-        _CASE_QUERIES[key] = statement.with_for_update() if lock else statement
+        _CASE_QUERIES[key] = statement.with_for_update(of=model) if lock else statement
     return _CASE_QUERIES[key]
 
 
@@ -89,7 +109,7 @@ async def fire(
     async with transaction(session):
         if lifecycle.lock_first is not None:
             await lifecycle.lock_first(session, case_id)
-        case = await load_case(session, lifecycle, case_id, lock=True)
+        case = await load_case(session, lifecycle, case_id, lock=True, now=now)
         await apply_transition(session, lifecycle, case, trigger, actor, payload, now)
     return case
 
@@ -173,8 +193,7 @@ async def apply_transition(
     stamp_milestones(lifecycle.milestones, case, trigger, now, first_dues(planned))
     event_id = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
     if not spec.keeps_timers:
-        await close_timers(session, lifecycle, case.id, now)
-        await write_timers(session, planned)
+        await replace_timers(session, lifecycle, case, from_state, planned, now)
     await _notify(session, lifecycle, case, trigger, event_id, now)
     return event_id
 
@@ -299,58 +318,8 @@ async def _record(
         },
     )
     event_id: int = inserted.scalar_one()
-    await _restart_follow_up(session, lifecycle, case, actor, now)
+    await restart_follow_up(session, lifecycle, case, actor, now)
     return event_id
-
-
-_FOLLOW_UP_QUERIES: dict[str, Select[Any]] = {}
-
-
-def _follow_up_query(follow_up: Lifecycle) -> Select[Any]:
-    """The person's cases of ``follow_up`` whose timers count from before ``now``, locked.
-
-    Built once per lifecycle. Timers opened at ``now`` (an accompaniment the same transaction
-    began) already count from the news: they are left as they are.
-    """
-    if follow_up.name not in _FOLLOW_UP_QUERIES:
-        model = follow_up.model
-        assert follow_up.person is not None
-        _FOLLOW_UP_QUERIES[follow_up.name] = (
-            select(model)
-            .where(
-                follow_up.person == bindparam("person_id"),
-                model.state.in_(tuple(follow_up.timers)),
-                exists().where(
-                    Timer.case_kind == follow_up.name,
-                    Timer.case_id == model.id,
-                    Timer.closed_at.is_(None),
-                    Timer.created_at < bindparam("now"),
-                ),
-            )
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    return _FOLLOW_UP_QUERIES[follow_up.name]
-
-
-async def _restart_follow_up(
-    session: AsyncSession, lifecycle: Lifecycle, case: Any, actor: Actor, now: datetime
-) -> None:
-    """What a person records on a case about someone restarts the timers of that person's
-    follow-up (their accompaniment's progress check): they count from this news.
-
-    Only for lifecycles that name a ``follow_up``, and one indexed query when the person has
-    no such case. relais's own triggers (an expiry, a cascade) are no news of the person; the
-    follow-up's own state and version do not change.
-    """
-    follow_up = lifecycle.follow_up
-    if follow_up is None or lifecycle.person is None or actor.is_system:
-        return
-    person_id = getattr(case, lifecycle.person.key)
-    found = await session.execute(_follow_up_query(follow_up), {"person_id": person_id, "now": now})
-    for followed in found.scalars().all():
-        await close_timers(session, follow_up, followed.id, now)
-        await open_timers(session, follow_up, followed, now, now)
 
 
 async def _open_timers(

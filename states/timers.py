@@ -95,6 +95,30 @@ async def open_timers(
     await write_timers(session, rows)
 
 
+async def replace_timers(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    left: str,
+    rows: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> None:
+    """Close the timers of the state ``left`` and open ``rows`` (``plan_timers``): on
+    PostgreSQL in one statement (the closing as a CTE of the insert)."""
+    closing = {"lifecycle": lifecycle.name, "case": case.id, "closing_at": now}
+    if rows and session.get_bind().dialect.name == "postgresql":
+        # Both parts see the snapshot taken before the statement: the closing never
+        # touches the rows the insert adds.
+        await session.execute(
+            insert(TIMERS).values(list(rows)).add_cte(CLOSE_TIMERS.cte()), closing
+        )
+        return
+    if lifecycle.timers.get(left):
+        # A state without timers left none open: nothing to close.
+        await session.execute(CLOSE_TIMERS, closing)
+    await write_timers(session, rows)
+
+
 async def plan_timers(
     session: AsyncSession,
     lifecycle: Lifecycle,
