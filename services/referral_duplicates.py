@@ -48,7 +48,7 @@ def duplicate_warning(actor: Actor, existing: Referral) -> DuplicateReferral:
     )
     which = f"l'orientation {existing.reference}" if ours else "une orientation"
     return DuplicateReferral(
-        f"Cette personne a déjà {which} en cours vers cette offre, créée le "
+        f"Cette personne a déjà {which} ouverte vers cette offre, créée le "
         f"{french_date(existing.created_at)}, à l'état « {state} » depuis le "
         f"{french_date(existing.state_entered_at)}. Vérifiez qu'il ne s'agit pas d'un "
         "doublon ; confirmez pour l'envoyer quand même.",

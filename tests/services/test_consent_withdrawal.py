@@ -38,8 +38,10 @@ async def test_every_open_referral_is_closed_the_way_its_state_allows(
     async with sessionmaker() as arrange:
         for _ in range(5):
             view = await referral_service.create_referral(
-                arrange, referrer, referral_create(world.offer, person=person), now
-            )
+                arrange, referrer,
+                # Five referrals of one person to one offer: each confirmed as no duplicate.
+                referral_create(world.offer, person=person, confirm_duplicate=True), now,
+            )  # fmt: skip
             ids.append(view.case.id)
         under_way, expired, returned_one, completed, _submitted = ids
         await engine.fire(arrange, REFERRAL, under_way, "accept", receiver, None, now)
