@@ -99,7 +99,10 @@ async def test_a_referral_created_while_a_withdrawal_commits_is_refused(
         async with sessionmaker() as creating:
             attempt = asyncio.create_task(
                 referral_service.create_referral(
-                    creating, referrer, referral_create(world.offer, person=person), now
+                    creating,
+                    referrer,
+                    referral_create(world.offer, person=person, confirm_duplicate=True),
+                    now,
                 )
             )
             await asyncio.sleep(0.5)
