@@ -128,6 +128,13 @@ class OfferFull(Conflict):
     code = "offer_full"
 
 
+class DuplicateReferral(Conflict):
+    """The person already has an open referral to the same offer: sending another one needs
+    an explicit confirmation (``confirm_duplicate``)."""
+
+    code = "duplicate_referral"
+
+
 class NotEligible(InvalidInput):
     """The person matches none of the offer's eligible publics and no justification was
     written (``states.eligibility``)."""

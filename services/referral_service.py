@@ -21,6 +21,7 @@ from services.cases import RECORDED_CONCURRENTLY, Box, CasePage, CaseView
 from services.consent_withdrawal import check_consent
 from services.person_profile import person_fields
 from services.persons import resolve_person
+from services.referral_duplicates import refuse_duplicate
 from states import engine
 from states.actor import Actor
 from states.eligibility import JUSTIFICATION_TITLE
@@ -76,9 +77,10 @@ async def create_referral(
 
     Creation and submission are one transaction: either both happened or nothing did. A
     referral submitted to an offer nobody can receive is refused (``OfferUnreachable``);
-    a draft for it is saved. Submitted for a person matching none of the offer's publics,
-    it needs ``eligibility_justification`` (``states.eligibility``). An old client's
-    ``situation`` is added to the person's publics.
+    a draft for it is saved. Submitted for a person who already has an open referral to the
+    offer, it needs ``confirm_duplicate`` (``DuplicateReferral``, 409). Submitted for a
+    person matching none of the offer's publics, it needs ``eligibility_justification``
+    (``states.eligibility``). An old client's ``situation`` is added to the person's publics.
     """
     if not may_create_case(actor) or actor.organisation_id is None:
         raise Forbidden("Votre rôle ne permet pas d'orienter une personne.")
@@ -94,6 +96,8 @@ async def create_referral(
     if data.submit:
         # Refused before anything is written; a draft sends nothing and may be saved.
         await check_reachable(session, offer.id)
+        if not data.confirm_duplicate:
+            await refuse_duplicate(session, actor, person, offer.id)
     referral_id = await open_referral(
         session,
         actor,

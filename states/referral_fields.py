@@ -251,6 +251,14 @@ class ReferralCreate(Payload):
     eligibility_justification: PersonalComment | None = Field(
         default=None, title=JUSTIFICATION_TITLE
     )
+    confirm_duplicate: bool = Field(
+        default=False,
+        description=(
+            "Send it even though the person already has an open referral to the same offer; "
+            "without it, such a referral is refused with 409 ``duplicate_referral``."
+        ),
+        title="Envoyer quand même",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

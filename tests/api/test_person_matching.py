@@ -27,7 +27,8 @@ BORN = date(1990, 5, 17)
 async def _refer(
     client: httpx.AsyncClient, world: World, expected: int = 201, **person_values: Any
 ) -> dict[str, Any]:
-    body = referral_json(world.offer)
+    # The same person again to the same offer: sent on purpose (``confirm_duplicate``).
+    body = referral_json(world.offer, confirm_duplicate=True)
     body["person"] = {"first_name": "Éloïse", "last_name": "D'Arcy-Núñez", **person_values}
     answer = await client.post(
         "/api/referrals", json=body, headers=await auth_headers(world.referrer)

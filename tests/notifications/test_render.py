@@ -147,6 +147,7 @@ async def produce_every_message(
         situation="rsa",
         barriers=["sante", "logement", "garde_enfant"],
         health_data_attested=True,
+        confirm_duplicate=True,  # three referrals of Zoé to one offer, on purpose
     )
     followed, cancelled, silent = [
         await post(client, "/api/referrals", body, referrer) for _ in range(3)

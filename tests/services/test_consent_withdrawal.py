@@ -38,8 +38,10 @@ async def test_every_open_referral_is_closed_the_way_its_state_allows(
     async with sessionmaker() as arrange:
         for _ in range(5):
             view = await referral_service.create_referral(
-                arrange, referrer, referral_create(world.offer, person=person), now
-            )
+                arrange, referrer,
+                # Five referrals of one person to one offer: each confirmed as no duplicate.
+                referral_create(world.offer, person=person, confirm_duplicate=True), now,
+            )  # fmt: skip
             ids.append(view.case.id)
         under_way, expired, returned_one, completed, _submitted = ids
         await engine.fire(arrange, REFERRAL, under_way, "accept", receiver, None, now)
@@ -97,7 +99,10 @@ async def test_a_referral_created_while_a_withdrawal_commits_is_refused(
         async with sessionmaker() as creating:
             attempt = asyncio.create_task(
                 referral_service.create_referral(
-                    creating, referrer, referral_create(world.offer, person=person), now
+                    creating,
+                    referrer,
+                    referral_create(world.offer, person=person, confirm_duplicate=True),
+                    now,
                 )
             )
             await asyncio.sleep(0.5)

@@ -68,7 +68,7 @@ async def _write_it_forgetting_the_consent_first(
     await expect(page).to_have_url(re.compile(r"/inbox$"))
     await page.get_by_role("link", name="Orienter une personne").click()
     await page.get_by_label("Mots-clés").fill("EPI")
-    await page.get_by_role("button", name="Chercher").click()
+    await page.get_by_role("button", name="Filtrer les offres").click()
     await page.get_by_label(re.compile(offer_title)).check()
     await page.get_by_label("Prénom").fill("Zoé")
     await page.get_by_label(re.compile(r"^Nom\b")).fill("Quatremer")

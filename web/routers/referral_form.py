@@ -13,21 +13,28 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.enums import AccessChannel, OfferCategory, Territory
-from core.errors import Conflict, Forbidden, IdentityConflict, InvalidInput, OfferUnreachable
-from core.models import Referral
+from core.enums import AccessChannel, OfferCategory, Public, Territory
+from core.errors import (
+    Conflict,
+    DuplicateReferral,
+    Forbidden,
+    IdentityConflict,
+    InvalidInput,
+    OfferUnreachable,
+)
+from core.models import Offer, Referral
 from services import directory, referral_service
 from services.access_log import Reading
 from services.cases import CaseView
 from services.referral_service import RedirectFields
-from services.suggestions import suggested_offers
+from services.suggestions import OfferFilters, count_matching_offers, suggested_offers
 from states.actor import Actor
 from states.policy import (
     may_create_case,
     may_redirect_referral,
     sides_of,
 )
-from states.publics import DERIVED, EVERYONE
+from states.publics import DERIVED, EVERYONE, labels, takes_everyone
 from states.reachability import NO_RECEIVER_EXPLAINED, reachable_offers
 from states.referral import REFERRAL
 from states.referral_fields import ReferralCreate, ReferralPersonFields
@@ -42,6 +49,10 @@ from web.session import WebUser
 router = page_router()
 SearchText = Annotated[str, Query(max_length=100)]
 """What the referrer types to find an offer."""
+CARDS_SHOWN = 20
+"""The offer cards a page shows at most; the count says how many more match."""
+REFUSED = (ValidationError, InvalidInput, OfferUnreachable, IdentityConflict, DuplicateReferral)
+"""What sends the referral form back with what to correct (or, a duplicate, to confirm)."""
 
 
 async def offer_choices(session: AsyncSession) -> list[Choice]:
@@ -65,6 +76,7 @@ class OfferSearch:
     text: str = ""
     # The person's residence: its offers come first, then Paris-wide ones, then the others.
     residence: str = ""
+    public: str = ""
 
     @classmethod
     def of(cls, form: Any) -> OfferSearch:
@@ -72,9 +84,20 @@ class OfferSearch:
         typed in the person's fields (or, failing it, the one the search named)."""
         return cls(
             str(form.get("category") or ""), str(form.get("territory") or ""),
-            str(form.get("q") or ""),
+            str(form.get("q") or "")[:100],
             str(form.get("person_residence") or form.get("residence") or ""),
+            str(form.get("public") or ""),
         )  # fmt: skip
+
+    @property
+    def filters(self) -> OfferFilters:
+        """The filters it names (a value that names nothing filters nothing)."""
+        return OfferFilters(
+            OfferCategory(self.category) if self.category in set(OfferCategory) else None,
+            self.territory_named(self.territory),
+            self.text or None,
+            Public(self.public) if self.public in set(Public) else None,
+        )
 
     @staticmethod
     def territory_named(value: str) -> Territory | None:
@@ -83,6 +106,25 @@ class OfferSearch:
             return Territory(value) if value else None
         except ValueError:
             return None
+
+
+def _publics_label(eligible: list[str]) -> str:
+    """An offer's publics as its card says them."""
+    return "Tous publics" if takes_everyone(eligible) else labels(eligible)
+
+
+async def _with_chosen(session: AsyncSession, offers: list[Offer], chosen: Any) -> list[Offer]:
+    """``offers``, with the offer already chosen first when the filters leave it out: a new
+    search never loses the choice."""
+    # Whatever was posted: only a plain number that fits an id is looked up.
+    if not isinstance(chosen, str) or not (chosen.isascii() and chosen.isdigit()):
+        return offers
+    if len(chosen) > 9:
+        return offers
+    if any(offer.id == int(chosen) for offer in offers):
+        return offers
+    offer = await session.get(Offer, int(chosen))
+    return [offer, *offers] if offer is not None and offer.is_active else offers
 
 
 def _person_form(values: Mapping[str, Any], errors: Mapping[str, str], residence: str) -> list[Any]:
@@ -119,15 +161,15 @@ async def _creation_page(
     """The offer search and the referral form; ``redirect_from`` sends a returned one on."""
     organisations = {item.id: item for item in await directory.list_organisations(session)}
     residence = search.territory_named(search.residence)
+    values = values or {}
+    filters = search.filters
     offers = await suggested_offers(
         session,
         residence if residence is not None and residence.is_residence else None,
-        category=OfferCategory(search.category) if search.category in set(OfferCategory) else None,
-        territory=search.territory_named(search.territory),
-        text=search.text or None,
-        limit=100,
-    )
-    values = values or {}
+        category=filters.category, territory=filters.territory, text=filters.text,
+        public=filters.public, limit=CARDS_SHOWN,
+    )  # fmt: skip
+    offers = await _with_chosen(session, offers, values.get("offer_id"))
     kept = {"motive", "eligibility_justification"}
     if not redirect_from:
         kept |= {"barriers"}
@@ -142,6 +184,12 @@ async def _creation_page(
             ),
             "redirect_from": redirect_from,
             "offers": offers,
+            "matching": await count_matching_offers(session, filters),
+            "cards_shown": CARDS_SHOWN,
+            "publics_label": _publics_label,
+            "public_choices": [(item.value, item.label) for item in Public if item != EVERYONE],
+            "public": search.public,
+            "duplicate": bool(errors and "confirm_duplicate" in errors),
             "reachable": await reachable_offers(session, [offer.id for offer in offers]),
             "places_left": await directory.places_left_of(session, offers),
             "unreachable_help": NO_RECEIVER_EXPLAINED,
@@ -176,6 +224,7 @@ async def new_referral(
     q: SearchText = "",
     offre: Annotated[int | None, Query(ge=1)] = None,
     residence: Annotated[str, Query(max_length=16)] = "",
+    public: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """Choose an offer (category, territory, text; those of the person's ``residence``
     first), then describe the person and the need."""
@@ -183,7 +232,7 @@ async def new_referral(
         raise Forbidden("Votre rôle ne permet pas d'orienter une personne.")
     values = {"offer_id": str(offre)} if offre else None
     return await _creation_page(
-        request, session, OfferSearch(category, territory, q, residence), values=values
+        request, session, OfferSearch(category, territory, q, residence, public), values=values
     )
 
 
@@ -195,9 +244,11 @@ def _read_creation(form: Any) -> ReferralCreate:
 
 
 def _refusal(
-    error: ValidationError | InvalidInput | OfferUnreachable | IdentityConflict,
+    error: ValidationError | InvalidInput | OfferUnreachable | IdentityConflict | DuplicateReferral,
 ) -> tuple[dict[str, str], str]:
     """The fields to correct and the message of a refused referral form."""
+    if isinstance(error, DuplicateReferral):
+        return {"confirm_duplicate": error.message}, error.message
     if isinstance(error, OfferUnreachable):
         return {"offer_id": error.message}, error.message
     if isinstance(error, IdentityConflict):
@@ -213,13 +264,14 @@ async def create_referral(
     """Create and send the referral; the form comes back with what to correct."""
     form = await request.form()
     search = OfferSearch.of(form)
-    if form.get("action") == "suggest":
-        # « Proposer les offres de son arrondissement »: the same form, nothing lost.
+    if form.get("action") in {"suggest", "filter"}:
+        # « Proposer les offres de son arrondissement », « Filtrer les offres »: the same
+        # form comes back, the offers listed anew, nothing typed lost.
         return await _creation_page(request, session, search, values=form_values(form))
     try:
         data = _read_creation(form)
         view = await referral_service.create_referral(session, user.actor, data, now)
-    except (ValidationError, InvalidInput, OfferUnreachable, IdentityConflict) as refused:
+    except REFUSED as refused:
         errors, message = _refusal(refused)
         return await _creation_page(
             request, session, search, values=form_values(form), errors=errors, message=message,
@@ -267,11 +319,12 @@ async def redirect_page(
     category: Annotated[str, Query(max_length=64)] = "",
     territory: Annotated[str, Query(max_length=16)] = "",
     q: SearchText = "",
+    public: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """Send a returned or expired referral on to another offer: choose it, say why."""
     referral = await _redirectable(session, user, referral_id, now)
     return await _creation_page(
-        request, session, OfferSearch(category, territory, q),
+        request, session, OfferSearch(category, territory, q, public=public),
         values={"motive": referral.motive}, redirect_from=referral,
     )  # fmt: skip
 
@@ -282,6 +335,12 @@ async def redirect(
 ) -> Response:
     """Close the referral and send a new one, for the same person, to the chosen offer."""
     form = await request.form()
+    if form.get("action") == "filter":
+        referral = await _redirectable(session, user, referral_id, now)
+        return await _creation_page(
+            request, session, OfferSearch.of(form), values=form_values(form),
+            redirect_from=referral,
+        )  # fmt: skip
     try:
         data = RedirectFields.model_validate(posted_values(RedirectFields, form))
         view = await referral_service.redirect_referral(session, user.actor, referral_id, data, now)
