@@ -45,7 +45,7 @@ async def test_the_referent_takes_stock_then_ends_the_accompaniment(
 
     noted = await browser.post(f"{PATH}/actions/note", {"note-note": "Point mensuel fait."})
     assert noted.status_code == 303, visible_text(noted.text)
-    assert "« Faire le point d'étape » enregistré." in await browser.read(noted.headers["location"])
+    assert "Point d'étape enregistré." in await browser.read(noted.headers["location"])
 
     incomplete = await browser.post(f"{PATH}/actions/end", {"end-comment": "Sans motif"})
     assert incomplete.status_code == 422

@@ -172,7 +172,7 @@ async def _propose_a_forum(member: Browser, ids: dict[str, int]) -> str:
     assert proposed.status_code == 303
     decision = proposed.headers["location"].split("?")[0]
     page = await member.read(proposed.headers["location"])
-    assert "« Proposition » enregistré." in page and "Aucune action possible" in page
+    assert "Proposition transmise au secrétariat." in page and "Aucune action possible" in page
     assert "Forum de l'emploi du 19e" in await member.read("/decisions")
     return decision
 
@@ -220,7 +220,7 @@ async def _assign_an_action(clerk: Browser, ids: dict[str, int], decision: str) 
     assert assigned.status_code == 303
     action = assigned.headers["location"].split("?")[0]
     page = await clerk.read(assigned.headers["location"])
-    assert "« Attribution » enregistré." in page and "Réserver la salle" in page
+    assert "Action attribuée à " in page and "Réserver la salle" in page
     return action
 
 
