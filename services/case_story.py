@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import LabelledEnum, Role, TimerKind, TimerStatus
 from core.models import Event, Organisation, Timer, User
-from notifications.render import FRENCH, PARIS
+from notifications.render import FRENCH, PARIS, french_datetime
 from states.lifecycle import COORDINATORS, Lifecycle
-from states.sentences import SENTENCES, Told
+from states.sentences import MEETING_SENTENCES, SENTENCES, Told
 from states.texts import personal_fields
 
 RELAIS = "relais"
@@ -54,6 +54,12 @@ def french_day(moment: datetime, now: datetime) -> str:
     first = "d'er'" if day.day == 1 else "d"
     pattern = f"EEEE {first} MMMM" + ("" if day.year == now.astimezone(PARIS).year else " y")
     return format_date(day, pattern, locale=FRENCH)
+
+
+def meeting_notice(done: str | None, starts_at: datetime) -> str | None:
+    """What a meeting's page says after ``done`` (a key of ``MEETING_SENTENCES``), or None."""
+    sentence = MEETING_SENTENCES.get(done or "")
+    return None if sentence is None else sentence.format(day=french_datetime(starts_at))
 
 
 async def side_names(session: AsyncSession, lifecycle: Lifecycle, case: Any) -> dict[str, str]:

@@ -162,3 +162,15 @@ SENTENCES: Mapping[str, Catalogue] = {
     "action_plan": ACTION_PLAN_SENTENCES,
 }
 """Lifecycle name -> its catalogue."""
+
+MEETING_SENTENCES: Mapping[str, str] = {
+    "planned": "Réunion planifiée le {day}. Prochaine étape : inscrire les propositions à son "
+    "ordre du jour.",
+    "changed": "Réunion mise à jour ; elle aura lieu le {day}.",
+    "minutes": "Compte rendu enregistré. Prochaine étape : enregistrer les décisions prises, "
+    "puis publier le compte rendu.",
+    "published": "Compte rendu publié : il ne change plus, sauf par un rectificatif.",
+    "amended": "Rectificatif publié à côté du compte rendu d'origine.",
+}
+"""What a meeting's page says after each action on it (``?fait=<key>``); ``{day}`` is the
+meeting's date and time."""
