@@ -8,13 +8,19 @@ from datetime import datetime
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
+from core.enums import AnonymisationReason
+from core.models import Referral
+from services.anonymisation import anonymise_person
+from states.registry import LIFECYCLES
+from states.texts import ERASED
 from tests.conftest import PARIS
 from tests.factories import World, auth_headers
 from tests.web.http_pages import page_client, submitted_referral
 from tests.web.pages import Browser, visible_text
+from workflows.sweep import sweep_due
 
 MOTIVE = "Recherche d'un premier emploi dans le numérique"
 RETURN_COMMENT = "Il manque le CV et l'adresse."
@@ -155,3 +161,46 @@ async def test_the_api_refuses_an_unchanged_resubmission_with_its_code(
     replied = await client.post(path, json={"reply": "Joignable le matin."}, headers=headers)
     assert replied.status_code == 200, replied.text
     assert replied.json()["state"] == "submitted"
+
+
+async def test_the_history_keeps_an_erased_comment_erased(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, clock: FixedClock, world: World
+) -> None:
+    referral_id = await _returned(app, session, world, clock)
+    referrer = Browser(client)
+    await referrer.log_in(world.referrer)
+    closed = await referrer.post(
+        f"/referrals/{referral_id}/actions/close", {"close-comment": "La personne a déménagé."}
+    )
+    assert closed.status_code == 303, visible_text(closed.text)
+    told = await referrer.read(closed.headers["location"])
+    assert "Mission locale de Paris (Julie Martin) a clôturé l'orientation." in told
+    assert "Commentaire : « La personne a déménagé. »" in told
+    person_id = (await session.get_one(Referral, referral_id)).person_id
+    await anonymise_person(session, person_id, clock.now(), reason=AnonymisationReason.RETENTION)
+    await session.commit()
+
+    page = await referrer.read(f"/referrals/{referral_id}")
+    assert RETURN_COMMENT not in page and "La personne a déménagé." not in page
+    assert f"Commentaire : « {ERASED} »" in page
+    assert "Motif : « Informations manquantes »" in page  # a code, not the person's data
+
+
+async def test_the_history_says_when_relais_reminded_and_alerted(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    world: World,
+) -> None:
+    referral_id = await submitted_referral(session, world, clock)
+    # Monday 2 March: the reminder falls due on Thursday 5, the escalation on Monday 9.
+    await sweep_due(sessionmaker, LIFECYCLES, datetime(2026, 3, 5, 9, 0, tzinfo=PARIS))
+    referrer = Browser(client)
+    await referrer.log_in(world.referrer)
+    reminded = await referrer.read(f"/referrals/{referral_id}")
+    assert "jeudi 5 mars 2026 à 9 h — relais a relancé EPI Paris Centre." in reminded
+    assert "relais a alerté la coordination." not in reminded
+    await sweep_due(sessionmaker, LIFECYCLES, datetime(2026, 3, 9, 9, 0, tzinfo=PARIS))
+    alerted = await referrer.read(f"/referrals/{referral_id}")
+    assert "lundi 9 mars 2026 à 9 h — relais a alerté la coordination." in alerted
