@@ -52,6 +52,12 @@ class HealthDataNotAttested(InvalidInput):
     code = "health_data_not_attested"
 
 
+class NothingChanged(InvalidInput):
+    """A returned referral sent back as it was, without a word to its receiver."""
+
+    code = "nothing_changed"
+
+
 class Conflict(DomainError):
     """The request clashes with the current state of the data."""
 

@@ -19,7 +19,7 @@ from core.enums import (
     Role,
     TimerKind,
 )
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NothingChanged
 from core.models import Offer, Organisation, Person, Referral, User
 from states.accompaniment import ACCOMPANIMENT
 from states.accompaniments import begin_accompaniment
@@ -82,8 +82,20 @@ class ReferralState(LabelledEnum):
     EXPIRED = "expired", "expirée"
 
 
+NOTHING_CHANGED = (
+    "Rien n'a changé depuis le retour : modifiez l'orientation ou répondez au partenaire "
+    "(« Réponse au partenaire »)."
+)
+
+
 async def _amend(session: AsyncSession, referral: Any, fields: BaseModel, now: datetime) -> None:
     assert isinstance(fields, ResubmitFields)
+    if (
+        referral.state == S.RETURNED
+        and not fields.reply
+        and not await _changes_something(session, referral, fields)
+    ):
+        raise NothingChanged(NOTHING_CHANGED, field="reply")
     health = health_data_of(fields.barriers or (), fields.publics or (), fields.situation)
     if health and referral.health_data_attested_at is None:
         require_health_attestation(health, fields.health_data_attested)
@@ -96,6 +108,27 @@ async def _amend(session: AsyncSession, referral: Any, fields: BaseModel, now: d
         # The health data already recorded stays: the sender no longer sees it once sent.
         kept = {Barrier(value) for value in referral.barriers} & HEALTH_BARRIERS
         referral.barriers = sorted(set(fields.barriers) | kept)
+
+
+async def _changes_something(session: AsyncSession, referral: Any, fields: ResubmitFields) -> bool:
+    """Whether ``fields`` change the referral as its sender sees it (its motive, the person's
+    publics, the barriers; the health data the sender no longer sees left aside)."""
+    if fields.motive is not None and fields.motive.strip() != (referral.motive or "").strip():
+        return True
+    if (
+        fields.barriers is not None
+        and set(fields.barriers)
+        != {Barrier(value) for value in referral.barriers} - HEALTH_BARRIERS
+    ):
+        return True
+    if fields.publics is None and fields.situation is None:
+        return False
+    person = await session.get_one(Person, referral.person_id)
+    recorded = {Public(value) for value in person.publics} - HEALTH_CODES
+    if fields.publics is not None and set(fields.publics) - HEALTH_CODES != recorded:
+        return True
+    mapped = SITUATION_PUBLICS.get(fields.situation) if fields.situation is not None else None
+    return mapped is not None and mapped not in recorded
 
 
 async def _amend_publics(session: AsyncSession, person_id: int, fields: ResubmitFields) -> None:

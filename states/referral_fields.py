@@ -27,6 +27,7 @@ from states.identity import CafNumber, FranceTravailId
 from states.publics import DERIVED
 
 PUBLICS_TITLE = "Publics de la personne"
+REPLY_TITLE = "Réponse au partenaire"
 SITUATION_TITLE = "Situation administrative (ancien champ : préférez « publics »)"
 HEALTH_ATTESTED_DESCRIPTION = (
     "Health data (the barrier « sante », the publics « aah » and « rqth », the old situations "
@@ -121,6 +122,12 @@ class ResubmitFields(Payload):
     )
     eligibility_justification: PersonalComment | None = Field(
         default=None, title=JUSTIFICATION_TITLE
+    )
+    reply: PersonalComment | None = Field(
+        default=None,
+        title=REPLY_TITLE,
+        description="What the referrer answers the receiver's return: required (422, "
+        "nothing_changed) when a returned referral is sent back with no field changed.",
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import MAX_ID
 from core.enums import AccessChannel
 from core.errors import Conflict, InvalidInput, NotFound
-from services import access_log, cases, directory
+from services import access_log, case_story, cases, directory
 from services.access_log import Reading
 from services.cases import CaseView
 from services.inbox import case_deadlines
@@ -109,6 +109,9 @@ class CasePages:
                 "title": f"{self.lifecycle.case_label.capitalize()} {view.case.reference}",
                 "case": view.case,
                 "events": view.events,
+                "history": await case_story.history(
+                    session, self.lifecycle, view.case, view.events
+                ),
                 "actions": actions,
                 "lifecycle": self.lifecycle,
                 "deadlines": await case_deadlines(session, self.lifecycle, case_id, now),
@@ -116,7 +119,7 @@ class CasePages:
                     item.id: item.name for item in await directory.list_organisations(session)
                 },
                 "error": message,
-                "notice": self._notice(request.query_params.get("fait")),
+                "notice": await self._notice(session, view, request.query_params.get("fait"), now),
                 "now": now,
                 "accesses": await access_log.shown_case_accesses(
                     session, user.actor, self.lifecycle, view.case
@@ -163,10 +166,13 @@ class CasePages:
             if not any(f.kind == "select" and f.required and not f.choices for f in form.fields)
         ]
 
-    def _notice(self, done: str | None) -> str | None:
-        """What the page says after an action went through (``?fait=<trigger>``)."""
+    async def _notice(
+        self, session: AsyncSession, view: CaseView, done: str | None, now: datetime
+    ) -> str | None:
+        """What the page says after an action went through (``?fait=<trigger>``): what
+        happened and what comes next (``services.case_story``)."""
         if done in (self.lifecycle.creation.trigger, *self.lifecycle.triggers):
-            return f"« {self.lifecycle.trigger_label(done)} » enregistré."
+            return await case_story.done_notice(session, self.lifecycle, view.case, done, now)
         return None
 
     def add_routes(self, router: APIRouter) -> None:

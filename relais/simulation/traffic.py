@@ -244,7 +244,8 @@ class Traffic(Agenda):
         return step
 
     def _resubmit(self, case_id: int, offer: SimOffer, sender: Actor, attempt: int) -> Step:
-        resubmit = self._fire(case_id, "resubmit", sender, {})
+        # A returned referral goes back changed or with a word to its receiver.
+        resubmit = self._fire(case_id, "resubmit", sender, {"reply": "Compléments simulés."})
 
         async def step(session: AsyncSession, now: datetime) -> None:
             if offer.organisation_id in self.gone:

@@ -36,9 +36,10 @@ PHONE = "06 98 71 54 32"
 MOTIVE = "Motif-unique-Xylophone"
 RETURN_COMMENT = "Retour-unique-Kumquat"
 NOTE = "Note-unique-Mandragore"
+REPLY = "Reponse-unique-Bergamote"
 RETENTION = AnonymisationReason.RETENTION
 BORN = date(1987, 11, 23)
-SECRETS = (FIRST, LAST, BORN.isoformat(), EMAIL, PHONE, MOTIVE, RETURN_COMMENT, NOTE)
+SECRETS = (FIRST, LAST, BORN.isoformat(), EMAIL, PHONE, MOTIVE, RETURN_COMMENT, NOTE, REPLY)
 
 
 def in_months(moment: datetime, months: int) -> datetime:
@@ -68,7 +69,7 @@ async def completed_referral(session: AsyncSession, world: World, clock: FixedCl
     returned = {"reason": ReturnReason.MISSING_INFORMATION, "comment": RETURN_COMMENT}
     steps: tuple[tuple[str, User, dict[str, Any]], ...] = (
         ("return", world.receiver_member, returned),
-        ("resubmit", world.referrer, {}),
+        ("resubmit", world.referrer, {"reply": REPLY}),
         ("accept", world.receiver_member, {}),
         ("start", world.receiver_member, {}),
         ("note", world.receiver_member, {"note": NOTE}),

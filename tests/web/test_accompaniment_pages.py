@@ -37,7 +37,8 @@ async def test_the_referent_takes_stock_then_ends_the_accompaniment(
     page = await browser.read(PATH)
     assert "Accompagnement AP-2026-000001 en cours" in page
     assert "Référent Mission locale de Paris" in page
-    assert "Début de l'accompagnement" in page
+    # Begun by relais itself, as a referral's start or a handover's confirmation begins it.
+    assert "relais a commencé l'accompagnement. en cours" in page
     # Started Monday 2 March 2026: the progress check is due 90 business days later.
     assert "Relance : lundi 13 juillet 2026" in page
     assert "Faire le point d'étape" in page and "Mettre fin à l'accompagnement (sortie)" in page
@@ -45,7 +46,16 @@ async def test_the_referent_takes_stock_then_ends_the_accompaniment(
 
     noted = await browser.post(f"{PATH}/actions/note", {"note-note": "Point mensuel fait."})
     assert noted.status_code == 303, visible_text(noted.text)
-    assert "« Faire le point d'étape » enregistré." in await browser.read(noted.headers["location"])
+    told = await browser.read(noted.headers["location"])
+    assert (
+        "Point d'étape enregistré. Prochaine étape pour Mission locale de Paris : faire le point "
+        "d'étape de l'accompagnement, ou y mettre fin. Sans nouvelle, relais relancera Mission "
+        "locale de Paris le lundi 13 juillet."
+    ) in told
+    assert (
+        "Mission locale de Paris a fait le point d'étape. Point d'étape : « Point mensuel fait. »"
+        in told
+    )
 
     incomplete = await browser.post(f"{PATH}/actions/end", {"end-comment": "Sans motif"})
     assert incomplete.status_code == 422

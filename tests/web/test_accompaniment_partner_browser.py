@@ -49,7 +49,7 @@ async def test_the_referent_associates_a_partner_who_then_withdraws(
     await consent.check()
     await check_accessible(page, axe_script)
     await form.get_by_role("button", name=label).click()
-    await expect(page.get_by_text(f"« {label} » enregistré.")).to_be_visible()
+    await expect(page.get_by_text("Organisation co-accompagnante associée.")).to_be_visible()
     section = page.locator(
         "section", has=page.get_by_role("heading", name="Organisations co-accompagnantes")
     )

@@ -60,6 +60,11 @@ async def test_the_plan_is_drafted_submitted_validated_and_read(
     assert "Réunions tenues : 4" in page and "30 novembre 2026" in page
     submitted = await coordination.post(f"/action-plan/plans/{plan_id}/actions/submit", {})
     assert submitted.status_code == 303
+    told = await coordination.read(submitted.headers["location"])
+    assert (
+        "Plan d'action soumis au comité de pilotage. Prochaine étape pour Secrétariat des "
+        "comités : faire valider le plan d'action par le comité de pilotage, ou le renvoyer."
+    ) in told
     page = await coordination.read(PAGE)
     assert "Soumis au comité de pilotage" in page and "Valider (comité de pilotage)" not in page
 

@@ -30,6 +30,7 @@ def test_each_payload_field_gets_the_control_its_type_calls_for() -> None:
         ("barriers", "checkboxes", False),
         ("health_data_attested", "checkbox", False),
         ("eligibility_justification", "textarea", False),
+        ("reply", "textarea", False),
     ]
     assert _kinds(AcceptHandoverFields) == [("first_meeting_at", "datetime", True)]
     assert _kinds(ScheduleFields) == [("meeting_id", "number", True)]

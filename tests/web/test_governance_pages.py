@@ -101,7 +101,10 @@ async def test_the_secretariat_plans_a_meeting_and_edits_its_agenda(
     )
     assert planned.status_code == 303
     page = await clerk.read(planned.headers["location"])
-    assert "Réunion enregistrée." in page and "jeudi 2 avril 2026 à 10 h" in page
+    assert (
+        "Réunion planifiée le jeudi 2 avril 2026 à 10 h. Prochaine étape : inscrire les "
+        "propositions à son ordre du jour."
+    ) in page
     assert "Bilan du trimestre" in page and "Mairie du 19e" in page
 
     meeting = f"/meetings/{ids['meeting']}"
@@ -117,6 +120,9 @@ async def test_the_secretariat_plans_a_meeting_and_edits_its_agenda(
         },
     )
     assert changed.status_code == 303
+    assert changed.headers["location"].endswith("?fait=changed")
+    moved = await clerk.read(changed.headers["location"])
+    assert "Réunion mise à jour ; elle aura lieu le jeudi 5 mars 2026 à 14 h." in moved
     assert "Examen des situations" in await clerk.read(meeting)
     minutes_too_early = await clerk.post(meeting, {"edit-minutes": "Compte rendu"})
     assert minutes_too_early.status_code == 409
@@ -172,7 +178,7 @@ async def _propose_a_forum(member: Browser, ids: dict[str, int]) -> str:
     assert proposed.status_code == 303
     decision = proposed.headers["location"].split("?")[0]
     page = await member.read(proposed.headers["location"])
-    assert "« Proposition » enregistré." in page and "Aucune action possible" in page
+    assert "Proposition transmise au secrétariat." in page and "Aucune action possible" in page
     assert "Forum de l'emploi du 19e" in await member.read("/decisions")
     return decision
 
@@ -220,7 +226,7 @@ async def _assign_an_action(clerk: Browser, ids: dict[str, int], decision: str) 
     assert assigned.status_code == 303
     action = assigned.headers["location"].split("?")[0]
     page = await clerk.read(assigned.headers["location"])
-    assert "« Attribution » enregistré." in page and "Réserver la salle" in page
+    assert "Action attribuée à " in page and "Réserver la salle" in page
     return action
 
 
@@ -232,6 +238,9 @@ async def _publish_with_the_minutes(clerk: Browser, ids: dict[str, int], decisio
         f"/meetings/{ids['meeting']}", {"edit-minutes": "Le forum est adopté."}
     )
     assert minutes.status_code == 303
+    assert "Compte rendu enregistré. Prochaine étape : enregistrer les décisions prises, puis " in (
+        await clerk.read(minutes.headers["location"])
+    )
     assert (await clerk.post(f"{decision}/actions/publish", {})).status_code == 303
     record = await clerk.get(f"/meetings/{ids['meeting']}/minutes.html")
     assert record.status_code == 200

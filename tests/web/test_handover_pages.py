@@ -78,7 +78,7 @@ async def _propose_on_the_page(giver: Browser, person_id: int, receiver_id: int)
     assert answer.status_code == 303
     path = answer.headers["location"].split("?")[0]
     page = await giver.read(answer.headers["location"])
-    assert "« Proposition » enregistré." in page
+    assert "Passage de relais proposé à EPI Paris Centre." in page
     assert "Proposé" in page or "proposé" in page
     assert "Retirer la proposition" in page
     assert "Accepter le relais" not in page

@@ -85,7 +85,7 @@ async def _write_it_forgetting_the_consent_first(
     await page.get_by_label(re.compile("J'atteste")).check()
     await page.get_by_role("button", name="Envoyer l'orientation").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("transmise")
-    await expect(page.get_by_role("status")).to_contain_text("Transmettre")
+    await expect(page.get_by_role("status")).to_contain_text("Orientation envoyée à")
     await sign_out(page)
 
 
@@ -108,7 +108,8 @@ async def _return_it_with_a_reason(
     await form.get_by_label("Commentaire").fill("Merci de préciser le projet professionnel.")
     await form.get_by_role("button", name="Retourner au prescripteur").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("retournée")
-    await expect(page.get_by_text("Merci de préciser le projet professionnel.")).to_be_visible()
+    alert = page.get_by_role("region", name="Retour du partenaire")
+    await expect(alert.get_by_text("Merci de préciser le projet professionnel.")).to_be_visible()
     await sign_out(page)
 
 
@@ -148,4 +149,6 @@ async def _accept_start_and_complete_it(page: Page, receiver: str) -> None:
     )
     await form.get_by_role("button", name="Terminer").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("terminée")
-    await expect(page.get_by_text("Emploi durable (CDI, ou CDD de 6 mois ou plus)")).to_be_visible()
+    await expect(
+        page.get_by_role("definition").get_by_text("Emploi durable (CDI, ou CDD de 6 mois ou plus)")
+    ).to_be_visible()

@@ -86,7 +86,8 @@ async def test_a_referral_under_way_offers_its_progress_note(
         assert answer.status_code == 303, answer.text
         text = await receiver.read(f"/referrals/{case_id}")
     # The history has one more line; the case stays under way, its button still there.
-    assert text.count("Faire le point d'étape") == buttons + 1
+    assert text.count("a fait le point d'étape.") == 1
+    assert text.count("Faire le point d'étape") == buttons
     assert "en cours" in text
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.business_days import PARIS
 from core.enums import PlanAxis
 from notifications.render import french_datetime
-from services import action_plan_service, directory, governance_reports
+from services import action_plan_service, case_story, directory, governance_reports
 from services.action_plan_service import PlanView
 from services.documents import csv_cell
 from services.governance_inputs import ActionPlanCreate, ActionPlanItemCreate
@@ -141,10 +141,24 @@ async def _page(
             "plan": decisions,
             "decided": sum(len(group.decisions) for group in decisions.axes),
             "error": form.message if form else None,
-            "notice": "Plan d'action enregistré." if request.query_params.get("fait") else None,
+            "notice": await _notice(
+                session, _shown_plan(validated, preparing), request.query_params.get("fait"), now
+            ),
         },
         status_code=form.status_code if form else 200,
     )
+
+
+async def _notice(
+    session: AsyncSession, shown: PlanView | None, done: str | None, now: datetime
+) -> str | None:
+    """What the page says after an action: the plan's trigger told with what comes next
+    (``services.case_story``), or that an edit of the draft is saved."""
+    if not done:
+        return None
+    if shown is not None and done in ACTION_PLAN.triggers:
+        return await case_story.done_notice(session, ACTION_PLAN, shown.plan, done, now)
+    return "Plan d'action enregistré."
 
 
 @router.get("/action-plan")
@@ -155,8 +169,8 @@ async def action_plan_page(
     return await _page(request, session, user, year or now.astimezone(PARIS).year, now)
 
 
-def _done(year: int) -> str:
-    return f"/action-plan?year={year}&fait=1"
+def _done(year: int, trigger: str = "1") -> str:
+    return f"/action-plan?year={year}&fait={trigger}"
 
 
 @router.post("/action-plan/plans")
@@ -223,7 +237,7 @@ async def fire(
         await action_plan_service.fire_plan(
             session, user.actor, plan_id, trigger, data.model_dump(), now
         )
-        return _done(view.plan.year)
+        return _done(view.plan.year, trigger)
 
     prefix = TRIGGER_FORMS.get(trigger, "")
     outcome = await submit(session, payload, await request.form(), act, prefix=prefix)

@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import PARIS
 from core.models import Meeting
-from services import committee_service, decision_service, governance_reports, meeting_service
+from services import (
+    case_story,
+    committee_service,
+    decision_service,
+    governance_reports,
+    meeting_service,
+)
 from services.calendar import meeting_calendar
 from services.documents import minutes_html
 from services.governance_inputs import AmendmentCreate, MeetingCreate, MeetingUpdate
@@ -124,7 +130,7 @@ async def plan_meeting(
         meeting = await committee_service.create_meeting(
             session, user.actor, **data.model_dump(), now=now
         )
-        return f"/meetings/{meeting.id}?fait=1"
+        return f"/meetings/{meeting.id}?fait=planned"
 
     outcome = await submit(
         session, MeetingCreate, await request.form(), plan, prefix="planning-",
@@ -182,7 +188,7 @@ async def _meeting_page(
             "editing": editing,
             "editing_open": form is not None,
             "error": form.message if form else None,
-            "notice": "Réunion enregistrée." if done else None,
+            "notice": case_story.meeting_notice(done, meeting.starts_at),
         },
         status_code=form.status_code if form else 200,
     )
@@ -203,10 +209,10 @@ async def edit_meeting(
     """Change the meeting (secretariat): its planning before it starts, its minutes after."""
 
     async def change(data: MeetingUpdate) -> str:
-        await meeting_service.update_meeting(
+        meeting = await meeting_service.update_meeting(
             session, user.actor, meeting_id, **data.model_dump(), now=now
         )
-        return f"/meetings/{meeting_id}?fait=1"
+        return f"/meetings/{meeting_id}?fait={'changed' if meeting.starts_at > now else 'minutes'}"
 
     outcome = await submit(session, MeetingUpdate, await request.form(), change, prefix="edit-")
     if isinstance(outcome, str):
@@ -220,7 +226,7 @@ async def publish_minutes(
 ) -> Response:
     """Publish the minutes (secretariat): frozen from then on, amended only."""
     await meeting_service.publish_minutes(session, user.actor, meeting_id, now=now)
-    return RedirectResponse(f"/meetings/{meeting_id}?fait=1", status_code=303)
+    return RedirectResponse(f"/meetings/{meeting_id}?fait=published", status_code=303)
 
 
 @router.post("/meetings/{meeting_id}/amendments")
@@ -231,7 +237,7 @@ async def amend_minutes(
 
     async def amend(data: AmendmentCreate) -> str:
         await meeting_service.amend_minutes(session, user.actor, meeting_id, data.text, now=now)
-        return f"/meetings/{meeting_id}?fait=1"
+        return f"/meetings/{meeting_id}?fait=amended"
 
     outcome = await submit(session, AmendmentCreate, await request.form(), amend, prefix="edit-")
     if isinstance(outcome, str):
