@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -165,20 +165,37 @@ def _waiting_clause(lifecycle: Lifecycle, actor: Actor, now: datetime) -> Any:
     return clause
 
 
-async def count_todo(session: AsyncSession, actor: Actor, now: datetime) -> int:
-    """How many cases wait on ``actor`` (``todo``'s list, uncapped): the menu's figure.
+TODO_COUNT_CAP = 99
+"""The menu's figure stops there (« 99+ »): counting every case waiting on a coordinator of
+all Paris would scan them all on every page (1.3 s at 180,000 referrals)."""
 
-    One query whatever the number of lifecycles: a sum of one count per lifecycle.
+
+async def count_todo(
+    session: AsyncSession, actor: Actor, now: datetime, cap: int = TODO_COUNT_CAP
+) -> int:
+    """How many cases wait on ``actor`` (``todo``'s list), the menu's figure: at most
+    ``cap + 1``, which reads « more than the cap ».
+
+    One query whatever the number of lifecycles: a sum of one bounded count per lifecycle,
+    each stopping at the cap's next row.
     """
     counts = [
-        select(func.count()).select_from(lifecycle.model).where(clause).scalar_subquery()
+        select(func.count())
+        .select_from(
+            select(literal(1))
+            .select_from(lifecycle.model)
+            .where(clause)
+            .limit(cap + 1)
+            .subquery()
+        )
+        .scalar_subquery()
         for lifecycle in LIFECYCLES.values()
         if (clause := _waiting_clause(lifecycle, actor, now)) is not None
     ]
     if not counts:
         return 0
     total = await session.scalar(select(sum(counts[1:], counts[0])))
-    return int(total or 0)
+    return min(int(total or 0), cap + 1)
 
 
 async def awaiting(

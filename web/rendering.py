@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from core.enums import Barrier, Frais, ModeAccueil, OfferCategory, Public, Territory
 from core.settings import Settings
 from notifications.render import french_date, french_datetime
+from services.inbox import TODO_COUNT_CAP
 from states.accompaniment import ACCOMPANIMENT
 from states.action import ACTION
 from states.eligibility import paris_date
@@ -169,6 +170,7 @@ def environment() -> Environment:
     env.globals.update(Frais=Frais, ModeAccueil=ModeAccueil)
     env.globals["csrf_field"] = CSRF_FIELD
     env.globals["accessibility_status"] = ACCESSIBILITY_STATUS
+    env.globals["todo_count_cap"] = TODO_COUNT_CAP
     env.globals["publics_of"] = publics_of
     env.globals["person_name"] = person_name
     env.globals.update(error_entries=error_entries, error_heading=error_heading)

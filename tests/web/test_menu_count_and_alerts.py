@@ -10,24 +10,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 from fastapi import FastAPI
-from playwright.async_api import Browser as Chromium
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
-from core.enums import EmailPreference, Role
-from core.models import User
 from services.inbox import count_todo, todo
 from tests.api.supervision_helpers import submit
-from tests.factories import World, actor_of, auth_headers, make_user
-from tests.web.browser import DESKTOP, check_accessible, sign_in
+from tests.factories import World, actor_of
 from tests.web.http_pages import page_client
 from tests.web.pages import Browser
+from web.rendering import NavLink, environment
 
 PARIS = ZoneInfo("Europe/Paris")
 SENT = datetime(2026, 3, 2, 9, tzinfo=PARIS)
@@ -74,126 +68,19 @@ async def test_the_menu_counts_the_cases_waiting_on_the_organisation(
         assert len(await todo(fresh, actor, SENT)) == await count_todo(fresh, actor, SENT) == 3
         # The referring side awaits nothing: it is the receiver's move.
         assert await count_todo(fresh, actor_of(world.referrer), SENT) == 0
+        # The count stops one past its cap (the menu then reads « 2+ »), whatever waits.
+        capped = [await count_todo(fresh, actor, SENT, cap=cap) for cap in (4, 3, 2, 1)]
+        assert capped == [3, 3, 3, 2]
 
 
-async def test_the_count_is_one_query_per_page(
-    app: FastAPI,
-    world: World,
-    session: AsyncSession,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    db_engine: AsyncEngine,
-    clock: FixedClock,
-) -> None:
-    await session.commit()
-    clock.set(SENT)
-    await submit(sessionmaker, world, world.offer, SENT)
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    async with page_client(app) as client:
-        receiver = Browser(client)
-        await receiver.log_in(world.receiver_member)
-        event.listen(db_engine.sync_engine, "before_cursor_execute", record)
-        try:
-            await receiver.get("/account")
-        finally:
-            event.remove(db_engine.sync_engine, "before_cursor_execute", record)
-    counts = [sql for sql in statements if "count(" in sql.lower()]
-    assert len(counts) == 1, counts
-
-
-async def test_no_count_for_who_works_no_case(
-    app: FastAPI, world: World, session: AsyncSession
-) -> None:
-    await session.commit()
-    async with page_client(app) as client:
-        admin = Browser(client)
-        await admin.log_in(world.admin)
-        answer = await admin.get("/account")
-    assert answer.status_code == 200
-    assert "nav-count" not in answer.text
-
-
-async def _preference(sessionmaker: async_sessionmaker[AsyncSession], user_id: int) -> str:
-    async with sessionmaker() as session:
-        return str(await session.scalar(select(User.email_preference).where(User.id == user_id)))
-
-
-async def test_a_coordinator_chooses_each_escalation_on_mon_compte(
-    app: FastAPI,
-    world: World,
-    session: AsyncSession,
-    sessionmaker: async_sessionmaker[AsyncSession],
-) -> None:
-    await session.commit()
-    async with page_client(app) as client:
-        coordinator = Browser(client)
-        await coordinator.log_in(world.coordinator)
-        before = await coordinator.read("/account")
-        refused = await coordinator.post("/account/emails", {"email_preference": "jamais"})
-        chosen = await coordinator.post("/account/emails", {"email_preference": "every_escalation"})
-        after = await coordinator.read("/account?fait=alertes")
-    assert "Alertes de retard par email" in before
-    assert refused.status_code == 422
-    assert "Alertes de retard par email" in refused.text
-    assert (chosen.status_code, chosen.headers["location"]) == (303, "/account?fait=alertes")
-    assert "Votre choix d'alertes est enregistré." in after
-    assert await _preference(sessionmaker, world.coordinator.id) == "every_escalation"
-
-
-async def test_a_member_has_no_alerts_to_choose(
-    app: FastAPI, world: World, session: AsyncSession
-) -> None:
-    await session.commit()
-    async with page_client(app) as client:
-        member = Browser(client)
-        await member.log_in(world.referrer)
-        text = await member.read("/account")
-    assert "Alertes de retard par email" not in text
-
-
-async def test_the_api_reads_and_changes_the_choice(
-    client: httpx.AsyncClient, world: World, session: AsyncSession
-) -> None:
-    admin = await make_user(session, world.receiver, SENT, role=Role.ORG_ADMIN)
-    headers = await auth_headers(admin)
-    read = await client.get("/users/me", headers=headers)
-    changed = await client.patch(
-        "/api/users/me", json={"email_preference": "daily_digest_only"}, headers=headers
-    )
-    refused = await client.patch("/api/users/me", json={"email_preference": None}, headers=headers)
-    wrong = await client.patch("/api/users/me", json={"email_preference": "x"}, headers=headers)
-    assert read.json()["email_preference"] == EmailPreference.EVERY_ESCALATION
-    assert changed.status_code == 200
-    assert changed.json()["email_preference"] == "daily_digest_only"
-    assert (refused.status_code, wrong.status_code) == (422, 422)
-
-
-async def test_the_menu_count_and_the_choice_pass_axe(
-    browser: Chromium,
-    live_server: str,
-    axe_script: Path,
-    world: World,
-    session: AsyncSession,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    clock: FixedClock,
-) -> None:
-    await session.commit()
-    clock.set(SENT)
-    await make_user(session, world.receiver, SENT, role=Role.ORG_ADMIN, email="dir@epi-test.fr")
-    await submit(sessionmaker, world, world.offer, SENT)
-    context = await browser.new_context(
-        base_url=live_server, viewport=DESKTOP, locale="fr-FR", bypass_csp=True
-    )
-    page = await context.new_page()
-    try:
-        await sign_in(page, "dir@epi-test.fr")
-        await page.goto("/account")
-        link = page.get_by_role("link", name="À traiter, 1 en attente")
-        assert await link.count() == 1
-        assert await page.get_by_role("combobox", name="Alertes de retard par email").count() == 1
-        await check_accessible(page, axe_script)
-    finally:
-        await context.close()
+def test_a_count_past_the_cap_reads_cap_plus() -> None:
+    nav_link = environment().get_template("_nav.html").module.nav_link  # type: ignore[attr-defined]
+    shown = [str(nav_link(NavLink("/inbox", "À traiter", n), False)) for n in (98, 99, 100)]
+    assert shown == [
+        '<li><a href="/inbox" aria-label="À traiter, 98 en attente">'
+        'À traiter <span class="nav-count">98</span></a></li>',
+        '<li><a href="/inbox" aria-label="À traiter, 99 en attente">'
+        'À traiter <span class="nav-count">99</span></a></li>',
+        '<li><a href="/inbox" aria-label="À traiter, plus de 99 en attente">'
+        'À traiter <span class="nav-count">99+</span></a></li>',
+    ]
