@@ -182,11 +182,7 @@ async def count_todo(
     counts = [
         select(func.count())
         .select_from(
-            select(literal(1))
-            .select_from(lifecycle.model)
-            .where(clause)
-            .limit(cap + 1)
-            .subquery()
+            select(literal(1)).select_from(lifecycle.model).where(clause).limit(cap + 1).subquery()
         )
         .scalar_subquery()
         for lifecycle in LIFECYCLES.values()
