@@ -223,7 +223,7 @@ async def test_a_resubmitted_referral_is_announced_as_sent_back_not_as_new(
             actor_of(world.referrer),
             referral_id,
             "resubmit",
-            ResubmitFields(),
+            ResubmitFields(motive="Demande précisée après échange avec la personne."),
             RESUBMITTED,
         )
     await deliver(sessionmaker, smtp_settings, RESUBMITTED)
