@@ -16,6 +16,7 @@ from benchmarks import (
     digest_bench,
     engine_bench,
     indicators_bench,
+    pages_bench,
     sweep_bench,
 )
 from benchmarks.database import NeedsPostgres, server_url, throwaway
@@ -48,6 +49,17 @@ async def indicators() -> None:
     for referrals in INDICATOR_SCALES:
         async with throwaway(f"{_prefix()}_indicators_{referrals}", MONDAY) as bench:
             await indicators_bench.measure(bench, referrals, line)
+
+
+async def pages() -> None:
+    """A single user's pages at each scale, each on its own database, then side by side."""
+    measured: dict[int, dict[str, indicators_bench.Timing]] = {}
+    for referrals in INDICATOR_SCALES:
+        async with throwaway(f"{_prefix()}_pages_{referrals}", MONDAY) as bench:
+            measured[referrals] = await pages_bench.measure(bench, referrals, line)
+    small, large = (measured[referrals] for referrals in INDICATOR_SCALES)
+    for name, timing in large.items():
+        print(pages_bench.side_by_side(name, INDICATOR_SCALES, (small[name], timing)), flush=True)
 
 
 async def run() -> None:
@@ -87,19 +99,23 @@ async def run() -> None:
         line("digest peak memory", peak, "MiB")
         line("digest cases per digest", per_digest, "cases")
     await indicators()
+    await pages()
 
 
 def main() -> None:
     """Entry point: refuse clearly without PostgreSQL, then print the figures (all of them,
-    or those of the indicators alone with ``indicators``)."""
+    or those of the indicators alone with ``indicators``, of the pages alone with ``pages``)."""
     try:
         server_url()
     except NeedsPostgres as error:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
     started = time.perf_counter()
-    # ``python -m benchmarks indicators``: only the indicators and the annual report.
-    asyncio.run(indicators() if sys.argv[1:] == ["indicators"] else run())
+    # ``python -m benchmarks indicators``: only the indicators and the annual report;
+    # ``python -m benchmarks pages``: only the pages over years of Paris.
+    only = {"indicators": indicators, "pages": pages}
+    chosen = only.get(sys.argv[1]) if sys.argv[1:2] else None
+    asyncio.run(chosen() if chosen is not None else run())
     line("total", time.perf_counter() - started, "s")
 
 
