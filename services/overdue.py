@@ -19,9 +19,10 @@ from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import business_days_between
+from core.db import keep_rows
 from core.enums import TimerKind
 from core.errors import Forbidden
-from core.models import Timer
+from core.models import Offer, Organisation, Timer
 from services.case_context import case_context
 from states.actor import Actor
 from states.lifecycle import Lifecycle
@@ -151,12 +152,29 @@ async def _described(
         if after is not None:
             page = page.where(tuple_(since, model.id) > after)
         rows = (await session.execute(page)).tuples().all()
+        await _keep_named(session, model, [case for case, _ in rows])
         for case, overdue_since in rows:
             found.append(await _overdue_case(session, lifecycle, case, overdue_since, now))
             session.expunge(case)
         if len(rows) < size or (limit is not None and len(found) >= limit):
             return found
         after = (rows[-1][1], rows[-1][0].id)
+
+
+NAMED = (Organisation, Offer)
+"""What describing a case reads of the rows it points to (``Lifecycle.describe``)."""
+
+
+async def _keep_named(session: AsyncSession, model: Any, cases: Sequence[Any]) -> None:
+    """Read at once the organisations and offers a page of ``cases`` points to."""
+    for named in NAMED:
+        columns = [
+            key.parent.key
+            for key in model.__table__.foreign_keys
+            if key.column.table is named.__table__
+        ]
+        idents = {getattr(case, column) for case in cases for column in columns}
+        await keep_rows(session, named, {ident for ident in idents if ident is not None})
 
 
 async def list_overdue(session: AsyncSession, actor: Actor, now: datetime) -> list[OverdueCase]:
