@@ -46,7 +46,7 @@ async def test_every_page_is_timed_for_the_busiest_organisation(
 
     found = await pages_bench.subjects(bench)
     assert found.member.endswith("@paris-mesure.test")
-    assert set(timings) == {page.name for page in pages_bench.pages(found)}
+    assert set(timings) == {page.name for page in pages_bench.pages(found) if not page.whole}
     names = [name for name, _, _ in shown]
     assert "page inbox (300 referrals)" in names
     assert "page api overdue (300 referrals)" in names
