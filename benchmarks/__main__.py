@@ -16,6 +16,7 @@ from benchmarks import (
     digest_bench,
     engine_bench,
     indicators_bench,
+    pages_bench,
     sweep_bench,
 )
 from benchmarks.database import Bench, NeedsPostgres, server_url, throwaway
@@ -48,6 +49,17 @@ async def indicators() -> None:
     for referrals in INDICATOR_SCALES:
         async with throwaway(f"{_prefix()}_indicators_{referrals}", MONDAY) as bench:
             await indicators_bench.measure(bench, referrals, line)
+
+
+async def pages() -> None:
+    """A single user's pages at each scale, each on its own database, then side by side."""
+    measured: dict[int, dict[str, indicators_bench.Timing]] = {}
+    for referrals in INDICATOR_SCALES:
+        async with throwaway(f"{_prefix()}_pages_{referrals}", MONDAY) as bench:
+            measured[referrals] = await pages_bench.measure(bench, referrals, line)
+    small, large = (measured[referrals] for referrals in INDICATOR_SCALES)
+    for name, timing in large.items():
+        print(pages_bench.side_by_side(name, INDICATOR_SCALES, (small[name], timing)), flush=True)
 
 
 CONCURRENT_CASES = 400
@@ -125,9 +137,11 @@ def main() -> None:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
     started = time.perf_counter()
-    # ``python -m benchmarks indicators``: only the indicators and the annual report.
-    # ``python -m benchmarks engine``: only the engine's comparisons.
-    chosen = {"indicators": indicators, "engine": engines}.get(" ".join(sys.argv[1:]), run)
+    # ``python -m benchmarks indicators``: only the indicators and the annual report;
+    # ``python -m benchmarks engine``: only the engine's comparisons;
+    # ``python -m benchmarks pages``: only the pages over years of Paris.
+    only = {"indicators": indicators, "engine": engines, "pages": pages}
+    chosen = only.get(" ".join(sys.argv[1:]), run)
     asyncio.run(chosen())
     line("total", time.perf_counter() - started, "s")
 

@@ -9,7 +9,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Enum, Integer, MetaData, event, inspect
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Enum,
+    Integer,
+    MetaData,
+    event,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -225,3 +235,21 @@ async def get_kept(session: AsyncSession, model: type[Row], ident: int) -> Row:
     row = await session.get_one(model, ident)
     kept[(model, ident)] = row
     return row
+
+
+def _fresh(row: Any) -> bool:
+    """Whether a kept row may be used as it is (not expired by a commit or rollback)."""
+    state = inspect(row, raiseerr=False) if row is not None else None
+    return state is not None and state.persistent and not state.expired_attributes
+
+
+async def keep_rows(session: AsyncSession, model: type[Row], idents: set[int]) -> None:
+    """Read the rows ``idents`` of ``model`` not kept yet in one query, and keep them as
+    ``get_kept`` does: describing a page of cases then reads none of them one by one."""
+    kept: dict[tuple[type[Any], int], Any] = session.info.setdefault(_KEPT, {})
+    missing = [ident for ident in idents if not _fresh(kept.get((model, ident)))]
+    if not missing:
+        return
+    key = inspect(model, raiseerr=True).primary_key[0]
+    for row in (await session.execute(select(model).where(key.in_(missing)))).scalars():
+        kept[(model, getattr(row, key.key))] = row

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, null, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import PARIS
 from core.enums import Territory, TimerKind
 from core.errors import Forbidden
-from core.models import Offer, Timer
-from services.overdue import OverdueCase, overdue_cases
+from core.models import Offer, Organisation, Timer
+from services.overdue import OverdueCase, overdue_cases, overdue_selects
 from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.policy import (
@@ -73,25 +73,97 @@ def _check(actor: Actor) -> Actor:
 
 
 async def dashboard_cases(
-    session: AsyncSession, actor: Actor, now: datetime, filters: DashboardFilters
+    session: AsyncSession,
+    actor: Actor,
+    now: datetime,
+    filters: DashboardFilters,
+    *,
+    limit: int | None = None,
 ) -> list[OverdueCase]:
-    """The overdue cases ``actor`` follows, narrowed by ``filters``, oldest first."""
+    """The overdue cases ``actor`` follows, narrowed by ``filters``, oldest first (the
+    ``limit`` oldest, when given)."""
     watcher = _check(actor)
-    lifecycles = filters.lifecycles()
-    cases = await overdue_cases(session, lifecycles, watcher, now)
-    if filters.territory is None or not cases:
-        return cases
-    kept: set[tuple[str, int]] = set()
-    for lifecycle in lifecycles:
-        ids = [item.case_id for item in cases if item.lifecycle == lifecycle.name]
-        if not ids:
-            continue
+    return await overdue_cases(
+        session, filters.lifecycles(), watcher, now, where=filters.territory_clause, limit=limit
+    )
+
+
+@dataclass(frozen=True)
+class OverdueCounts:
+    """How many overdue cases the dashboard's scope holds: in all, per lifecycle (each one
+    named, zero included) and per organisation expected to act (most first)."""
+
+    total: int
+    by_lifecycle: dict[str, int]
+    by_organisation: list[tuple[str, int]]
+
+
+async def overdue_counts(
+    session: AsyncSession, actor: Actor, now: datetime, filters: DashboardFilters
+) -> OverdueCounts:
+    """The dashboard's figures, counted in the database: one grouped count per way of being
+    overdue of each lifecycle, whatever the number of cases (``dashboard_cases`` lists them).
+
+    The organisation expected to act is the party the case's state waits on
+    (``Lifecycle.waiting_on``), as ``services.case_context`` names it.
+    """
+    watcher = _check(actor)
+    by_lifecycle = dict.fromkeys(LIFECYCLES, 0)
+    waiting: dict[tuple[str, str, int | None], int] = {}
+    for lifecycle in filters.lifecycles():
         model = lifecycle.model
-        rows = await session.execute(
-            select(model.id).where(model.id.in_(ids), filters.territory_clause(lifecycle))
-        )
-        kept.update((lifecycle.name, case_id) for case_id in rows.scalars())
-    return [item for item in cases if (item.lifecycle, item.case_id) in kept]
+        party = {
+            state: lifecycle.parties[wait.side]
+            for state, wait in lifecycle.waiting_on.items()
+            if wait.side in lifecycle.parties
+        }
+        organisation = case(party, value=model.state) if party else null()
+        for statement, _ in overdue_selects(
+            lifecycle,
+            watcher,
+            now,
+            model.state.label("state"),
+            organisation.label("organisation_id"),
+            where=filters.territory_clause,
+        ):
+            found = statement.subquery()
+            rows = await session.execute(
+                select(found.c.state, found.c.organisation_id, func.count()).group_by(
+                    found.c.state, found.c.organisation_id
+                )
+            )
+            for state, organisation_id, count in rows.tuples():
+                by_lifecycle[lifecycle.name] += count
+                key = (lifecycle.name, state, organisation_id)
+                waiting[key] = waiting.get(key, 0) + count
+    names = await _organisation_names(session, {key[2] for key in waiting if key[2]})
+    by_organisation: dict[str, int] = {}
+    for (name, state, organisation_id), count in waiting.items():
+        label = _waiting_label(LIFECYCLES[name], state, organisation_id, names)
+        by_organisation[label] = by_organisation.get(label, 0) + count
+    ranked = sorted(by_organisation.items(), key=lambda item: (-item[1], item[0]))
+    return OverdueCounts(sum(by_lifecycle.values()), by_lifecycle, ranked)
+
+
+async def _organisation_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+    )
+    return dict(rows.tuples().all())
+
+
+def _waiting_label(
+    lifecycle: Lifecycle, state: str, organisation_id: int | None, names: dict[int, str]
+) -> str:
+    """Who a case in ``state`` waits on, as ``services.case_context`` says it."""
+    wait = lifecycle.waiting_on.get(state)
+    if wait is None:
+        return ""
+    if wait.side in lifecycle.parties:
+        return names[organisation_id] if organisation_id is not None else ""
+    return lifecycle.side_labels.get(wait.side, wait.side)
 
 
 async def dashboard_unreachable_offers(

@@ -9,19 +9,20 @@ organisation's cases), grouped by the organisation that is expected to act, olde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import business_days_between
+from core.db import keep_rows
 from core.enums import TimerKind
 from core.errors import Forbidden
-from core.models import Timer
+from core.models import Offer, Organisation, Timer
 from services.case_context import case_context
 from states.actor import Actor
 from states.lifecycle import Lifecycle
@@ -63,13 +64,59 @@ OVERDUE_PAGE = 1000
 """How many overdue cases are read at once: memory follows one page, not the whole table."""
 
 
+CaseFilter = Callable[[Lifecycle], ColumnElement[bool]]
+"""A further SQL condition on a lifecycle's cases (the dashboard's territory filter)."""
+
+
+def overdue_selects(
+    lifecycle: Lifecycle,
+    actor: Actor,
+    now: datetime,
+    *columns: Any,
+    where: CaseFilter | None = None,
+) -> list[tuple[Select[Any], Any]]:
+    """The statements selecting ``columns`` of ``lifecycle``'s cases overdue at ``now`` that
+    ``actor`` follows, each with the moment its cases became overdue: past their open
+    escalation, and (for a lifecycle that has some) in a state that is late in itself."""
+    model = lifecycle.model
+    late = lifecycle.late_states
+    scope = [responsibility_clause(actor, lifecycle)]
+    if where is not None:
+        scope.append(where(lifecycle))
+    past_escalation = (
+        select(*columns, Timer.due_at)
+        .select_from(model)
+        .join(Timer, (Timer.case_kind == lifecycle.name) & (Timer.case_id == model.id))
+        .where(
+            Timer.kind == TimerKind.ESCALATION,
+            Timer.closed_at.is_(None),
+            Timer.message.is_(None),
+            Timer.due_at <= now,
+            model.state.not_in(late),
+            *scope,
+        )
+    )
+    selects: list[tuple[Select[Any], Any]] = [(past_escalation, Timer.due_at)]
+    if late:
+        # An expired referral is late from the moment it expired, whatever its timers.
+        in_late_state = select(*columns, model.state_entered_at).where(
+            model.state.in_(late), model.state_entered_at <= now, *scope
+        )
+        selects.append((in_late_state, model.state_entered_at))
+    return selects
+
+
 async def overdue_cases(
     session: AsyncSession,
     lifecycles: Sequence[Lifecycle],
     actor: Actor,
     now: datetime,
+    *,
+    where: CaseFilter | None = None,
+    limit: int | None = None,
 ) -> list[OverdueCase]:
-    """Every case ``actor`` may see whose escalation time has passed, oldest first.
+    """Every case ``actor`` may see whose escalation time has passed, oldest first (only the
+    ``limit`` oldest, when given), narrowed by ``where``.
 
     Set-based: one query per page of cases (with their escalation time), and the few
     organisations and offers they name are read once per session; each case row is released
@@ -77,36 +124,12 @@ async def overdue_cases(
     """
     found: list[OverdueCase] = []
     for lifecycle in lifecycles:
-        model = lifecycle.model
-        late = lifecycle.late_states
-        past_escalation = (
-            select(model, Timer.due_at)
-            .join(
-                Timer,
-                (Timer.case_kind == lifecycle.name) & (Timer.case_id == model.id),
-            )
-            .where(
-                Timer.kind == TimerKind.ESCALATION,
-                Timer.closed_at.is_(None),
-                Timer.message.is_(None),
-                Timer.due_at <= now,
-                model.state.not_in(late),
-                responsibility_clause(actor, lifecycle),
-            )
-        )
-        found.extend(await _described(session, lifecycle, past_escalation, Timer.due_at, now))
-        if late:
-            # An expired referral is late from the moment it expired, whatever its timers.
-            in_late_state = select(model, model.state_entered_at).where(
-                model.state.in_(late),
-                model.state_entered_at <= now,
-                responsibility_clause(actor, lifecycle),
-            )
-            found.extend(
-                await _described(session, lifecycle, in_late_state, model.state_entered_at, now)
-            )
+        for statement, since in overdue_selects(
+            lifecycle, actor, now, lifecycle.model, where=where
+        ):
+            found.extend(await _described(session, lifecycle, statement, since, now, limit))
     found.sort(key=lambda item: (item.escalation_at, item.lifecycle, item.case_id))
-    return found
+    return found if limit is None else found[:limit]
 
 
 async def _described(
@@ -115,11 +138,13 @@ async def _described(
     statement: Select[Any],
     since: Any,
     now: datetime,
+    limit: int | None = None,
 ) -> list[OverdueCase]:
     """The cases ``statement`` selects (each with the moment it became overdue, ``since``),
-    read a page at a time in that order and described."""
+    read a page at a time in that order and described (the ``limit`` first, when given)."""
     model = lifecycle.model
-    statement = statement.order_by(since, model.id).limit(OVERDUE_PAGE)
+    size = OVERDUE_PAGE if limit is None else min(OVERDUE_PAGE, limit)
+    statement = statement.order_by(since, model.id).limit(size)
     found: list[OverdueCase] = []
     after: tuple[datetime, int] | None = None
     while True:
@@ -127,12 +152,29 @@ async def _described(
         if after is not None:
             page = page.where(tuple_(since, model.id) > after)
         rows = (await session.execute(page)).tuples().all()
+        await _keep_named(session, model, [case for case, _ in rows])
         for case, overdue_since in rows:
             found.append(await _overdue_case(session, lifecycle, case, overdue_since, now))
             session.expunge(case)
-        if len(rows) < OVERDUE_PAGE:
+        if len(rows) < size or (limit is not None and len(found) >= limit):
             return found
         after = (rows[-1][1], rows[-1][0].id)
+
+
+NAMED = (Organisation, Offer)
+"""What describing a case reads of the rows it points to (``Lifecycle.describe``)."""
+
+
+async def _keep_named(session: AsyncSession, model: Any, cases: Sequence[Any]) -> None:
+    """Read at once the organisations and offers a page of ``cases`` points to."""
+    for named in NAMED:
+        columns = [
+            key.parent.key
+            for key in model.__table__.foreign_keys
+            if key.column.table is named.__table__
+        ]
+        idents = {getattr(case, column) for case in cases for column in columns}
+        await keep_rows(session, named, {ident for ident in idents if ident is not None})
 
 
 async def list_overdue(session: AsyncSession, actor: Actor, now: datetime) -> list[OverdueCase]:

@@ -35,6 +35,9 @@ class Event(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+OPEN_ESCALATION = "kind = 'escalation' AND closed_at IS NULL AND message IS NULL"
+
+
 class Timer(Base):
     """A deadline created when a case enters a state and cancelled when it leaves it."""
 
@@ -52,6 +55,16 @@ class Timer(Base):
             "case_id",
             postgresql_where=text("status = 'fired'"),
             sqlite_where=text("status = 'fired'"),
+        ),
+        # The open escalations: the overdue cases (the dashboard, the digest), the deadlines
+        # of the inbox and of the lists. Few beside the years of closed timers.
+        Index(
+            "ix_timers_open_escalation",
+            "case_kind",
+            "case_id",
+            "due_at",
+            postgresql_where=text(OPEN_ESCALATION),
+            sqlite_where=text(OPEN_ESCALATION),
         ),
     )
 

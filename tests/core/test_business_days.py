@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.business_days import add_business_days, is_business_day
+from core.business_days import add_business_days, business_days_between, is_business_day
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -206,3 +206,17 @@ def test_zero_days_is_the_start_itself() -> None:
 def test_negative_days_are_refused(days: int) -> None:
     with pytest.raises(ValueError, match="negative"):
         add_business_days(paris(2026, 3, 2), days)
+
+
+def test_business_days_between_counts_as_walking_day_by_day() -> None:
+    """Counted by arithmetic, the same as walking each day, over years and holidays."""
+    start = datetime(2023, 12, 20, 18, tzinfo=PARIS)
+    for offset in (*range(0, 40), 364, 365, 366, 731, 1100):
+        end = start + timedelta(days=offset)
+        walked = sum(
+            1
+            for step in range(1, offset + 1)
+            if is_business_day((start + timedelta(days=step)).date())
+        )
+        assert business_days_between(start, end) == walked, end
+    assert business_days_between(start, start - timedelta(days=3)) == 0

@@ -21,10 +21,10 @@ from notifications.render import render_subject
 from services import outbox_service
 from services.dashboard import (
     DashboardFilters,
-    count_by_lifecycle,
     dashboard_cases,
     dashboard_unreachable_offers,
     expected_action,
+    overdue_counts,
     overdue_trend,
     weeks_to_draw,
 )
@@ -41,6 +41,9 @@ from web.session import WebUser
 
 router = page_router()
 
+
+SHOWN_CASES = 100
+"""How many overdue cases the page lists, the oldest: the export holds them all."""
 
 CSV_HEADER = ("référence", "type", "état", "structure attendue", "échéance", "jours de retard")
 
@@ -85,16 +88,14 @@ async def dashboard(
     filters: FiltersDep,
 ) -> Response:
     """Overdue cases in the user's scope: figures, a chart per organisation, the weekly
-    trend and the cases grouped by the organisation expected to act; for the coordination,
-    the offers nobody can receive."""
-    cases = await dashboard_cases(session, user.actor, now, filters)
+    trend and the oldest cases grouped by the organisation expected to act (all of them in
+    the CSV export); for the coordination, the offers nobody can receive."""
+    counts = await overdue_counts(session, user.actor, now, filters)
+    cases = await dashboard_cases(session, user.actor, now, filters, limit=SHOWN_CASES)
     trend = await overdue_trend(session, user.actor, now, filters)
     groups = group_by_organisation(cases)
     drawn = weeks_to_draw(trend)
     week_columns = [(_week_label(week.week_start), week.count) for week in drawn]
-    by_organisation = sorted(
-        ((group.organisation, group.count) for group in groups), key=lambda item: -item[1]
-    )
     dead_letters: int | None = None
     if may_supervise_delivery(user.actor):
         dead, more = await outbox_service.list_messages(
@@ -108,13 +109,16 @@ async def dashboard(
         "dashboard.html",
         {
             "title": "Tableau de bord",
-            "total": len(cases),
-            "by_lifecycle": count_by_lifecycle(cases),
+            "total": counts.total,
+            "shown": len(cases),
+            "by_lifecycle": counts.by_lifecycle,
+            "by_organisation": counts.by_organisation,
+            "organisation_counts": dict(counts.by_organisation),
             "lifecycle_titles": {
                 name: lifecycle.overview_label for name, lifecycle in LIFECYCLES.items()
             },
             "groups": groups,
-            "organisation_chart": labelled_bars(by_organisation),
+            "organisation_chart": labelled_bars(counts.by_organisation),
             "trend": trend,
             "drawn_weeks": drawn,
             "trend_chart": columns(week_columns),

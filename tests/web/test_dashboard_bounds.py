@@ -1,0 +1,63 @@
+"""The dashboard lists only its oldest overdue cases (the figures and the export count them
+all): its cost follows what it shows, not years of history."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import FixedClock
+from services.referral_service import create_referral
+from tests.factories import World, actor_of, make_offer, referral_create
+from tests.web.dashboard_helpers import paris, signed_in
+from tests.web.test_dashboard_pages import csv_rows
+from web.routers import dashboard
+
+SHOWN = 2
+
+
+async def _late_referrals(
+    world: World, session: AsyncSession, clock: FixedClock, count: int
+) -> list[str]:
+    """``count`` referrals submitted on Monday 2 March, overdue on the 10th: references."""
+    offer = await make_offer(session, world.receiver, clock.now(), title="Atelier CV")
+    references = []
+    for _ in range(count):
+        view = await create_referral(
+            session, actor_of(world.referrer), referral_create(offer), clock.now()
+        )
+        references.append(view.case.reference)
+    await session.close()
+    clock.set(paris(10, 10))
+    return references
+
+
+@pytest.mark.parametrize("count", [SHOWN, SHOWN + 1])
+async def test_the_page_lists_the_oldest_and_counts_them_all(
+    app: FastAPI,
+    world: World,
+    session: AsyncSession,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    count: int,
+) -> None:
+    monkeypatch.setattr(dashboard, "SHOWN_CASES", SHOWN)
+    references = await _late_referrals(world, session, clock, count)
+    async with signed_in(app, world.coordinator.email) as client:
+        html = (await client.get("/dashboard")).text
+        export = csv_rows((await client.get("/dashboard.csv")).content)
+
+    receiver = world.receiver.name
+    assert f'<span class="figure">{count}</span><br>dossiers en retard' in html
+    assert f"<tr><td>{receiver}</td><td>{count}</td></tr>" in html
+    listed = [reference for reference in references if f">{reference}</a>" in html]
+    assert listed == references[:SHOWN]
+    assert [row[0] for row in export[1:]] == references
+    heading = f'<h3 id="structure-1">{receiver} <span class="muted">— {count} dossiers'
+    assert heading in html
+    if count > SHOWN:
+        assert f"Les {SHOWN} dossiers en retard les plus anciens sur {count}" in html
+        assert f"dont {SHOWN} parmi les plus anciens" in html
+    else:
+        assert "les plus anciens" not in html
