@@ -276,6 +276,10 @@ async def _send_batch(
         for envelope in outcome.untried:
             await _fail(session, envelope, str(error), run)
         return
+    except Exception:
+        # A run that fails (not one killed or cancelled) still records what was accepted.
+        await _mark_sent(session, outcome.accepted, run.now)
+        raise
     await _mark_sent(session, outcome.accepted, run.now)
     run.report.sent.extend(envelope.key for envelope in outcome.accepted)
     # The connection was lost mid-batch, or the run reached half its lease: the messages
