@@ -45,6 +45,14 @@ def _subject(message: str) -> Template:
     return environment().from_string(MESSAGES[message].subject)
 
 
+@cache
+def _bodies(message: str) -> tuple[Template, Template]:
+    """The text and HTML templates of ``message``, looked up once rather than once per email
+    (each lookup checks the file on disk again)."""
+    env = environment()
+    return env.get_template(f"{message}.txt"), env.get_template(f"{message}.html")
+
+
 def render_subject(message: str, context: Mapping[str, Any]) -> str:
     """The subject of ``message`` for ``context``, on one line."""
     return " ".join(_subject(message).render(context).split())
@@ -52,12 +60,12 @@ def render_subject(message: str, context: Mapping[str, Any]) -> str:
 
 def render(message: str, context: dict[str, Any], base_url: str) -> RenderedEmail:
     """Render ``message`` for ``context``; links are made absolute with ``base_url``."""
-    env = environment()
+    text, html = _bodies(message)
     values = {**context, "base_url": base_url.rstrip("/")}
     if "path" in context:
         values["link"] = values["base_url"] + context["path"]
     return RenderedEmail(
         subject=render_subject(message, values),
-        text=env.get_template(f"{message}.txt").render(values),
-        html=env.get_template(f"{message}.html").render(values),
+        text=text.render(values),
+        html=html.render(values),
     )

@@ -9,16 +9,14 @@ has gone by, so that no message is still being sent when another run may claim i
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.charset import QP, Charset
-from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.nonmultipart import MIMENonMultipart
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime
 
 from jinja2 import TemplateError
 from sqlalchemy import bindparam, select, update
@@ -28,10 +26,26 @@ from core.db import transaction
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from core.outbox import OUTBOX
+from notifications.mime import alternative, encoded_header, sender
 from notifications.render import RenderedEmail, render
 from notifications.transport import MailTransport, OutgoingEmail, TransportError
 
-# Each message's and each batch's own statements, built once.
+# Each batch's own statements, built once; plain rows, not ORM objects (a profile showed
+# the identity map's loading costing as much as the query).
+CLAIM = (
+    select(
+        OUTBOX.c.id,
+        OUTBOX.c.idempotency_key,
+        OUTBOX.c.message,
+        OUTBOX.c.recipient_email,
+        OUTBOX.c.attempts,
+        OUTBOX.c.context,
+    )
+    .where(OUTBOX.c.status == OutboxStatus.PENDING, OUTBOX.c.next_attempt_at <= bindparam("due"))
+    .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+    .limit(bindparam("size"))
+    .with_for_update(skip_locked=True)
+)
 LEASE = (
     update(OUTBOX)
     .where(OUTBOX.c.id.in_(bindparam("leased", expanding=True)))
@@ -39,18 +53,17 @@ LEASE = (
 )
 MARK_SENT = (
     update(OUTBOX)
-    .where(OUTBOX.c.id == bindparam("sent_id"), OUTBOX.c.status == OutboxStatus.PENDING)
+    .where(
+        OUTBOX.c.id.in_(bindparam("sent_ids", expanding=True)),
+        OUTBOX.c.status == OutboxStatus.PENDING,
+    )
     .values(
         status=OutboxStatus.SENT,
         sent_at=bindparam("at"),
-        attempts=bindparam("tries"),
+        attempts=OUTBOX.c.attempts + 1,
         last_error=None,
     )
 )
-
-UTF8 = Charset("utf-8")
-UTF8.body_encoding = QP  # French text stays readable in the raw message
-UTF8.header_encoding = QP
 
 
 @dataclass(frozen=True)
@@ -116,28 +129,19 @@ def message_id(key: str) -> str:
 def build_email(
     envelope: Envelope, rendered: RenderedEmail, mail_from: str, now: datetime
 ) -> OutgoingEmail:
-    """The MIME message, text with an HTML alternative and a Message-ID stable across retries.
-
-    Built with the ``email.mime`` classes and serialised once, as Django does: the same
-    message on the wire as ``EmailMessage`` would send, for a third of its cost.
-    """
-    email = MIMEMultipart("alternative")
-    name, address = parseaddr(mail_from)
-    email["From"] = formataddr((name, address), charset=UTF8)
-    email["To"] = envelope.recipient
-    email["Subject"] = Header(rendered.subject, UTF8, header_name="Subject").encode()
-    email["Date"] = format_datetime(now)
-    email["Message-ID"] = message_id(envelope.key)
-    email["Auto-Submitted"] = "auto-generated"
-    email.attach(_text_part(rendered.text, "plain"))
-    email.attach(_text_part(rendered.html, "html"))
-    return OutgoingEmail(address, envelope.recipient, email.as_bytes())
-
-
-def _text_part(body: str, subtype: str) -> MIMENonMultipart:
-    part = MIMENonMultipart("text", subtype)
-    part.set_payload(body, UTF8)
-    return part
+    """The MIME message, text with an HTML alternative and a Message-ID stable across retries."""
+    header, address = sender(mail_from)
+    headers = [
+        ("From", header),
+        ("To", envelope.recipient),
+        ("Subject", encoded_header(rendered.subject)),
+        ("Date", format_datetime(now)),
+        ("Message-ID", message_id(envelope.key)),
+        ("Auto-Submitted", "auto-generated"),
+    ]
+    return OutgoingEmail(
+        address, envelope.recipient, alternative(headers, rendered.text, rendered.html)
+    )
 
 
 async def claim_due(
@@ -145,22 +149,7 @@ async def claim_due(
 ) -> list[Envelope]:
     """Lease up to a batch of due messages to this run and return them."""
     async with sessionmaker() as session, transaction(session):
-        rows = (
-            (
-                await session.execute(
-                    select(OutboxMessage)
-                    .where(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        OutboxMessage.next_attempt_at <= now,
-                    )
-                    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                    .limit(policy.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        rows = (await session.execute(CLAIM, {"due": now, "size": policy.batch_size})).all()
         if rows:
             await session.execute(
                 LEASE, {"leased": [row.id for row in rows], "until": now + policy.lease}
@@ -179,10 +168,17 @@ async def claim_due(
     return envelopes
 
 
-async def _mark_sent(session: AsyncSession, envelope: Envelope, now: datetime) -> None:
+async def _mark_sent(session: AsyncSession, accepted: list[Envelope], now: datetime) -> None:
+    """Record what the relay accepted in one statement and one transaction.
+
+    Until it commits, those messages are in flight: a run killed before it sends them again
+    once their lease has ended, and nothing else.
+    """
+    if not accepted:
+        return
     async with transaction(session):
         await session.execute(
-            MARK_SENT, {"sent_id": envelope.id, "at": now, "tries": envelope.attempts + 1}
+            MARK_SENT, {"sent_ids": [envelope.id for envelope in accepted], "at": now}
         )
 
 
@@ -209,6 +205,36 @@ async def _mark_failed(
     return dead
 
 
+@dataclass
+class _Run:
+    """What every batch of one delivery run shares."""
+
+    now: datetime
+    base_url: str
+    mail_from: str
+    policy: DeliveryPolicy
+    report: DeliveryReport
+    started: float
+
+
+@dataclass
+class _Outcome:
+    """Where one batch's messages stand: accepted by the relay, or never handed over."""
+
+    untried: deque[Envelope]
+    accepted: list[Envelope] = field(default_factory=list)
+    why_untried: str = "connexion SMTP perdue avant l'envoi"
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A claimed message made ready to send, or why it could not be."""
+
+    envelope: Envelope
+    email: OutgoingEmail | None
+    error: str = ""
+
+
 async def deliver_due(
     sessionmaker: async_sessionmaker[AsyncSession],
     transport: Callable[[], MailTransport],
@@ -222,71 +248,98 @@ async def deliver_due(
     policy = policy or DeliveryPolicy()
     report = DeliveryReport()
     # Every batch's lease ends ``policy.lease`` after ``now``: the run stops within it.
-    started = policy.stopwatch()
+    run = _Run(now, base_url, mail_from, policy, report, policy.stopwatch())
     for _ in range(policy.max_batches):
-        if not policy.within_lease(started):
+        if not policy.within_lease(run.started):
             break
         batch = await claim_due(sessionmaker, now, policy)
         if not batch:
             break
         async with sessionmaker() as session:
-            await _send_batch(
-                session, transport(), batch, now, base_url, mail_from, policy, report, started
-            )
+            await _send_batch(session, transport(), batch, run)
         if len(batch) < policy.batch_size:
             break
     return report
 
 
 async def _send_batch(
-    session: AsyncSession,
-    transport: MailTransport,
-    batch: list[Envelope],
-    now: datetime,
-    base_url: str,
-    mail_from: str,
-    policy: DeliveryPolicy,
-    report: DeliveryReport,
-    started: float,
+    session: AsyncSession, transport: MailTransport, batch: list[Envelope], run: _Run
 ) -> None:
-    pending = list(batch)
-    untried_because = "connexion SMTP perdue avant l'envoi"
-
-    async def fail(envelope: Envelope, error: str) -> None:
-        dead = await _mark_failed(session, envelope, error, now, policy)
-        (report.dead if dead else report.retried).append(envelope.key)
-
+    """Send a claimed batch on one connection, then record it: sent in one statement, the
+    failures one by one, the untried given back."""
+    outcome = _Outcome(deque(batch))
     try:
         async with transport as channel:
-            while pending:
-                if not policy.within_lease(started):
-                    untried_because = "envoi reporté : le lot a duré plus que la moitié du bail"
-                    break
-                envelope = pending.pop(0)
-                try:
-                    rendered = render(envelope.message, envelope.context, base_url)
-                except (TemplateError, KeyError) as error:
-                    # A template bug must not lose the message: it waits, then goes dead
-                    # where a coordinator sees it and can send it again once fixed.
-                    await fail(envelope, f"rendu impossible : {error!r}")
-                    continue
-                try:
-                    await channel.send(build_email(envelope, rendered, mail_from, now))
-                except TransportError as error:
-                    await fail(envelope, str(error))
-                    if error.connection_lost:
-                        break
-                    continue
-                await _mark_sent(session, envelope, now)
-                report.sent.append(envelope.key)
+            await _hand_over(session, channel, outcome, run)
     except TransportError as error:
         # The connection could not be opened: each message of the batch counts it an attempt.
-        for envelope in pending:
-            await fail(envelope, str(error))
+        for envelope in outcome.untried:
+            await _fail(session, envelope, str(error), run)
         return
+    except Exception:
+        # A run that fails (not one killed or cancelled) still records what was accepted.
+        await _mark_sent(session, outcome.accepted, run.now)
+        raise
+    await _mark_sent(session, outcome.accepted, run.now)
+    run.report.sent.extend(envelope.key for envelope in outcome.accepted)
     # The connection was lost mid-batch, or the run reached half its lease: the messages
     # not handed over wait for the next run without being charged an attempt.
-    await _release(session, pending, untried_because, now, policy, report)
+    await _release(
+        session, list(outcome.untried), outcome.why_untried, run.now, run.policy, run.report
+    )
+
+
+async def _hand_over(
+    session: AsyncSession, channel: MailTransport, outcome: _Outcome, run: _Run
+) -> None:
+    """Hand the untried messages over one after the other, preparing the next one (render,
+    MIME) while the relay answers the current one; stop at half the lease or a lost link."""
+    prepared = _prepare_next(outcome.untried, run)
+    while prepared is not None:
+        if not run.policy.within_lease(run.started):
+            outcome.untried.appendleft(prepared.envelope)
+            outcome.why_untried = "envoi reporté : le lot a duré plus que la moitié du bail"
+            return
+        current, prepared = prepared, None
+        if current.email is None:
+            # A template bug must not lose the message: it waits, then goes dead where a
+            # coordinator sees it and can send it again once fixed.
+            await _fail(session, current.envelope, current.error, run)
+            prepared = _prepare_next(outcome.untried, run)
+            continue
+        sending = asyncio.ensure_future(channel.send(current.email))
+        try:
+            await asyncio.sleep(0)  # the first command goes out before the CPU work starts
+            prepared = _prepare_next(outcome.untried, run)
+            await sending
+        except TransportError as error:
+            await _fail(session, current.envelope, str(error), run)
+            if error.connection_lost:
+                if prepared is not None:
+                    outcome.untried.appendleft(prepared.envelope)
+                return
+            continue
+        finally:
+            sending.cancel()  # only still running if preparing the next one raised
+        outcome.accepted.append(current.envelope)
+
+
+def _prepare_next(untried: deque[Envelope], run: _Run) -> _Prepared | None:
+    """Take the next untried message and render and build it, or ``None`` when none is left."""
+    if not untried:
+        return None
+    envelope = untried.popleft()
+    try:
+        rendered = render(envelope.message, envelope.context, run.base_url)
+    except (TemplateError, KeyError) as error:
+        return _Prepared(envelope, None, f"rendu impossible : {error!r}")
+    return _Prepared(envelope, build_email(envelope, rendered, run.mail_from, run.now))
+
+
+async def _fail(session: AsyncSession, envelope: Envelope, error: str, run: _Run) -> None:
+    """Charge ``envelope`` a failed attempt and report it as retried or dead."""
+    dead = await _mark_failed(session, envelope, error, run.now, run.policy)
+    (run.report.dead if dead else run.report.retried).append(envelope.key)
 
 
 async def _release(
