@@ -50,7 +50,10 @@ async def test_the_page_lists_the_oldest_and_counts_them_all(
 
     receiver = world.receiver.name
     assert f'<span class="figure">{count}</span><br>dossiers en retard' in html
-    assert f"<tr><td>{receiver}</td><td>{count}</td></tr>" in html
+    assert (
+        f'<tr><td data-label="Structure attendue">{receiver}</td>'
+        f'<td data-label="Dossiers en retard">{count}</td></tr>'
+    ) in html
     listed = [reference for reference in references if f">{reference}</a>" in html]
     assert listed == references[:SHOWN]
     assert [row[0] for row in export[1:]] == references
