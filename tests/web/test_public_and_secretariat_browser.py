@@ -76,8 +76,9 @@ async def test_the_secretariats_to_do_and_a_decision_waiting_for_its_meeting(
     await sign_in(page, secretary.email)
     await expect(page).to_have_url(re.compile(r"/secretariat$"))
     menu = page.get_by_role("navigation", name="Menu principal")
-    if size == "desktop" or await menu.is_visible():
-        await expect(menu.get_by_role("link", name="À faire, 1 en attente")).to_be_visible()
+    if size == "phone":  # the menu waits behind its button
+        await page.get_by_role("button", name="Menu").click()
+    await expect(menu.get_by_role("link", name="À faire, 1 en attente")).to_be_visible()
     await expect(page.get_by_role("heading", name="Comptes rendus à rédiger (1)")).to_be_visible()
     await expect(page.locator(f"a[href='/meetings/{past_id}']")).to_be_visible()
     assert await fits_the_width(page)
