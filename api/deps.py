@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -11,6 +10,7 @@ from core.enums import AccessChannel, PlanAxis, Public, Territory
 from core.models import User
 from services.access_log import Reading
 from services.auth import UserManager, current_active_user, get_user_manager
+from services.governance_inputs import Day
 from services.indicators.frame import COUNTED_PUBLICS
 from services.indicators.model import Dimension, IndicatorQuery
 from services.indicators.service import indicator_query
@@ -48,14 +48,14 @@ OptionalId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 def get_indicator_query(
     now: NowDep,
     start: Annotated[
-        date | None,
+        Day | None,
         Query(
             description="Premier jour (inclus) ; défaut : 1er janvier de l'année.",
             examples=["2026-01-01"],
         ),
     ] = None,
     end: Annotated[
-        date | None,
+        Day | None,
         Query(
             description=(
                 "Dernier jour (inclus) ; défaut : aujourd'hui. Ni avant le premier jour, ni "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -54,9 +55,31 @@ HTTP_MESSAGES = {
 }
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the error statuses a route may answer."""
-    return {status: {"model": ErrorBody} for status in statuses}
+REFUSALS = "x-refusals"
+"""The extension of a 422 response listing the codes of the rules no JSON schema can state
+(a name that must exist, delays that must follow one another), each described beside it."""
+
+
+def error_responses(
+    *statuses: int, refusals: Sequence[type[InvalidInput]] = ()
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route may answer.
+
+    ``refusals`` are the rules beyond the request's schema that refuse a well-formed request
+    with a 422 of their own code: its description states them, and ``x-refusals`` lists
+    their codes.
+    """
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorBody} for status in statuses
+    }
+    if refusals:
+        rules = "; ".join(f"`{refusal.code}` : {refusal.rule}" for refusal in refusals)
+        responses[422] = {
+            "model": ErrorBody,
+            "description": f"Données refusées. Au-delà du schéma : {rules}.",
+            REFUSALS: [refusal.code for refusal in refusals],
+        }
+    return responses
 
 
 def _body(code: str, detail: str, **extra: Any) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""The OpenAPI document as FastAPI writes it, with the integers' bounds kept integers."""
+"""The OpenAPI document as FastAPI writes it, made to say what the API really accepts:
+integers' bounds kept integers, the refusals of a body documented, form fields as a form
+can send them."""
 
 from __future__ import annotations
 
@@ -32,13 +34,66 @@ def integral_bounds(node: Any) -> None:
             integral_bounds(child)
 
 
-def with_integral_bounds(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """``app.openapi``, its document's integer bounds written as integers (built once)."""
+BODY_REFUSALS = {
+    "400": "Corps de requête illisible (JSON qui n'est pas en UTF-8)",
+    "413": "Corps de requête trop volumineux (RELAIS_MAX_BODY_BYTES)",
+}
+"""What any operation that reads a body may answer before reading it as its own
+(``api.errors``, ``relais.limits``)."""
+
+
+def body_refusals_documented(document: dict[str, Any]) -> None:
+    """Document ``BODY_REFUSALS`` on every operation that reads a body, in place."""
+    error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for operation in _operations(document):
+        if "requestBody" in operation:
+            for status, description in BODY_REFUSALS.items():
+                operation["responses"].setdefault(
+                    status, {"description": description, "content": error_body}
+                )
+
+
+def form_fields_as_sent(document: dict[str, Any]) -> None:
+    """State form bodies as a form can send them, in place.
+
+    FastAPI reads an empty form field as absent: a required text needs one character at
+    least. And a form has no null: an optional field is left out instead.
+    """
+    schemas = document.get("components", {}).get("schemas", {})
+    for operation in _operations(document):
+        content = operation.get("requestBody", {}).get("content", {})
+        form = content.get("application/x-www-form-urlencoded", {}).get("schema", {})
+        body = schemas.get(str(form.get("$ref", "")).rsplit("/", 1)[-1])
+        if body is None:
+            continue
+        required = set(body.get("required", []))
+        for name, field in body.get("properties", {}).items():
+            choices = [choice for choice in field.pop("anyOf", []) if choice != {"type": "null"}]
+            if len(choices) == 1:
+                field.update(choices[0])
+            if name in required and field.get("type") == "string":
+                field.setdefault("minLength", 1)
+
+
+def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        operation
+        for path in document.get("paths", {}).values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+
+
+def stating_what_is_accepted(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi``, its document adjusted by this module's functions (built once)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            integral_bounds(build())
+            document = build()
+            integral_bounds(document)
+            body_refusals_documented(document)
+            form_fields_as_sent(document)
         assert app.openapi_schema is not None
         return app.openapi_schema
 

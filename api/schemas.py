@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi_users import schemas as user_schemas
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
-from core.db import MAX_ID, STORABLE_TEXT
+from core.db import FILLED_TEXT, MAX_ID, STORABLE_TEXT
 from core.enums import (
     Barrier,
     EmailPreference,
@@ -31,7 +31,7 @@ from states.publics import effective_publics, situation_of
 
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=STORABLE_TEXT),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=FILLED_TEXT),
 ]
 Description = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=STORABLE_TEXT)

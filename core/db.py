@@ -56,6 +56,12 @@ database error.
 
 STORABLE_TEXT = r"^[^\x00]*$"
 """Text PostgreSQL can store: anything but the NUL character, which it refuses."""
+TRIMMED_SPACES = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""The characters a required text's ``strip_whitespace`` removes at its ends (Unicode's
+White_Space, as pydantic-core trims), as a regular expression's class."""
+FILLED_TEXT = rf"^[^\x00]*[^\x00{TRIMMED_SPACES}][^\x00]*$"
+"""Storable text with something besides spaces: what a required text accepts once trimmed,
+stated in the schema (``min_length=1`` alone would let a text of spaces through)."""
 
 EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_MOMENT = datetime(3000, 1, 1, tzinfo=UTC)

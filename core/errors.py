@@ -33,6 +33,7 @@ class InvalidInput(DomainError):
     """The request is well-formed but its content is refused (unknown offer, no consent...)."""
 
     code = "invalid_input"
+    rule = "les données ne respectent pas une règle métier (le message dit laquelle)"
 
     def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
         super().__init__(message, field=field, **details)
@@ -56,6 +57,38 @@ class NothingChanged(InvalidInput):
     """A returned referral sent back as it was, without a word to its receiver."""
 
     code = "nothing_changed"
+
+
+class UnknownReference(InvalidInput):
+    """The body names an object that does not exist (an offer, an organisation, a
+    committee…): 422, the address itself being right."""
+
+    code = "unknown_reference"
+    rule = (
+        "un identifiant du corps de la requête ne désigne aucun objet existant (pour une "
+        "offre : aucune offre ouverte)"
+    )
+
+
+class PasswordRefused(InvalidInput):
+    """A new password the rule refuses beyond its length (``services.auth.password_problem``)."""
+
+    code = "password_refused"
+    rule = (
+        "un nouveau mot de passe ne contient pas l'adresse email, n'est pas celui de la "
+        "démonstration ni l'actuel, et n'est pas courant ou facile à deviner (zxcvbn)"
+    )
+
+
+class DeadlinesOutOfOrder(InvalidInput):
+    """An offer's delays out of order: the reminder comes before the coordinators' alert,
+    which comes no later than the expiry."""
+
+    code = "deadlines_out_of_order"
+    rule = (
+        "les délais de l'offre se suivent : reminder_days < escalation_days <= expiry_days "
+        "(un délai absent vaut sa valeur actuelle, ou par défaut)"
+    )
 
 
 class Conflict(DomainError):

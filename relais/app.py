@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import BaseRoute
 
 from api.errors import http_error, install_error_handlers
-from api.openapi import with_integral_bounds
+from api.openapi import stating_what_is_accepted
 from api.routers import (
     access_log,
     accompaniments,
@@ -120,7 +120,7 @@ def create_app(
         docs_url="/docs" if interactive_docs else None,
         redoc_url="/redoc" if interactive_docs else None,
     )
-    app.openapi = with_integral_bounds(app)  # type: ignore[method-assign]
+    app.openapi = stating_what_is_accepted(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.engine = database

@@ -19,7 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import end_reads, transaction
 from core.enums import Role
-from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import (
+    AlreadyExists,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PasswordRefused,
+    UnknownReference,
+)
 from core.models import Organisation, User
 from services.audit import USER_FIELDS, record_change, snapshot
 from services.auth import UserManager, end_sessions
@@ -85,7 +93,7 @@ async def create_account(
         )
     organisation = await session.get(Organisation, data.organisation_id)
     if organisation is None:
-        raise InvalidInput(
+        raise UnknownReference(
             f"L'organisation {data.organisation_id} n'existe pas.", field="organisation_id"
         )
     if not organisation.is_active:
@@ -112,7 +120,7 @@ async def create_account(
     try:
         await manager.validate_password(data.password, user_create)
     except user_errors.InvalidPasswordException as error:
-        raise InvalidInput(str(error.reason), field="password") from None
+        raise PasswordRefused(str(error.reason), field="password") from None
     if data.role is Role.DPO:
         await _check_one_dpo(session)
     # Hashing takes a while: no transaction stays open meanwhile.

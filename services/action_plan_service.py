@@ -26,6 +26,7 @@ from core.errors import (
     InvalidInput,
     NotFound,
     TransitionNotAllowed,
+    UnknownReference,
 )
 from core.models import ActionPlan, ActionPlanItem, Committee, Decision, Meeting, Organisation
 from services.cases import insert_case
@@ -155,7 +156,7 @@ async def _source_decision(session: AsyncSession, decision_id: int) -> Decision:
     decision = await session.get(Decision, decision_id)
     committee = await session.get(Committee, decision.committee_id) if decision else None
     if decision is None or committee is None:
-        raise InvalidInput(f"La décision {decision_id} n'existe pas.", field="decision_id")
+        raise UnknownReference(f"La décision {decision_id} n'existe pas.", field="decision_id")
     if committee.kind not in SOURCE_COMMITTEES:
         raise InvalidInput(
             f"La décision {decision.reference} n'est pas une décision du comité technique "
@@ -173,12 +174,12 @@ async def _source_decision(session: AsyncSession, decision_id: int) -> Decision:
 
 async def _check_item(session: AsyncSession, item: ActionPlanItemCreate) -> None:
     if await session.get(Organisation, item.lead_organisation_id) is None:
-        raise InvalidInput(
+        raise UnknownReference(
             f"La structure {item.lead_organisation_id} n'existe pas.",
             field="lead_organisation_id",
         )
     if item.target_indicator is not None and item.target_indicator not in INDICATORS:
-        raise InvalidInput(
+        raise UnknownReference(
             f"L'indicateur « {item.target_indicator} » n'existe pas.", field="target_indicator"
         )
     if (item.target_indicator is None) != (item.target_value is None):

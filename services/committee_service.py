@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from core.business_days import PARIS
 from core.db import transaction
 from core.enums import CommitteeKind, Territory
-from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
+from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, UnknownReference
 from core.models import Committee, CommitteeMember, Meeting, Organisation
 from core.pagination import Page, fetch_page
 from services import project_groups
@@ -296,7 +296,7 @@ async def create_meeting(
         raise Forbidden(NOT_SECRETARIAT_MEETINGS)
     committee = await session.get(Committee, committee_id)
     if committee is None:
-        raise InvalidInput(f"Le comité {committee_id} n'existe pas.", field="committee_id")
+        raise UnknownReference(f"Le comité {committee_id} n'existe pas.", field="committee_id")
     meeting = Meeting(
         committee_id=committee.id,
         starts_at=starts_at,
@@ -348,7 +348,7 @@ async def list_meetings(
 ) -> Page[Meeting]:
     """Meetings in chronological order, from the day ``start`` to the day ``end`` (Paris).
 
-    ``cursor`` is the id of the last meeting of the previous page.
+    ``cursor`` is the id of the last meeting of the previous page (404 if none has it).
     """
     _check_reader(actor)
     filters: list[ColumnElement[bool]] = []
@@ -361,7 +361,7 @@ async def list_meetings(
     if cursor is not None:
         last = await session.get(Meeting, cursor)
         if last is None:
-            raise InvalidInput(f"Curseur {cursor} inconnu.", field="cursor")
+            raise NotFound(f"Curseur {cursor} inconnu : aucune réunion n'a ce numéro.")
         filters.append(
             or_(
                 Meeting.starts_at > last.starts_at,

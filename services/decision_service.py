@@ -17,7 +17,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from core.business_days import PARIS
 from core.enums import CommitteeKind, DecisionKind, PlanAxis, Territory
-from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput
+from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, UnknownReference
 from core.models import ActionItem, Committee, Decision, Organisation
 from services import cases, referral_service
 from services.access_log import Reading
@@ -72,7 +72,7 @@ async def propose_decision(
         raise Forbidden("Seuls les partenaires et la coordination proposent des décisions.")
     committee = await session.get(Committee, committee_id)
     if committee is None:
-        raise InvalidInput(f"Le comité {committee_id} n'existe pas.", field="committee_id")
+        raise UnknownReference(f"Le comité {committee_id} n'existe pas.", field="committee_id")
     if kind is DecisionKind.CASE_REVIEW:
         raise InvalidInput(
             "Un examen de situation se demande depuis l'orientation concernée "
@@ -249,7 +249,7 @@ async def assign_action(
         )
     owner = await session.get(Organisation, owner_organisation_id)
     if owner is None:
-        raise InvalidInput(
+        raise UnknownReference(
             f"L'organisation {owner_organisation_id} n'existe pas.", field="owner_organisation_id"
         )
     today = now.astimezone(PARIS).date()

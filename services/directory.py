@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import transaction
 from core.enums import OfferCategory, OrganisationKind, Territory, TimerKind
-from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import (
+    AlreadyExists,
+    Conflict,
+    DeadlinesOutOfOrder,
+    Forbidden,
+    NotFound,
+    UnknownReference,
+)
 from core.models import Offer, Organisation, User
 from core.pagination import Page, keyset_page
 from services.accounts import ACTIVE_USER, keep_an_admin
@@ -254,7 +261,7 @@ def _check_deadlines(fields: Mapping[str, Any]) -> None:
     escalation = fields.get("escalation_days") or defaults["escalation_days"]
     expiry = fields.get("expiry_days") or defaults["expiry_days"]
     if not reminder < escalation <= expiry:
-        raise InvalidInput(
+        raise DeadlinesOutOfOrder(
             "Les délais doivent se suivre : relance avant alerte des coordinateurs, "
             f"alerte au plus tard à l'expiration (ici {reminder}, {escalation}, {expiry} "
             "jours ouvrés).",
@@ -273,7 +280,7 @@ async def create_offer(
     """A new offer of ``organisation_id`` (its organisation admins, or a platform admin)."""
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
-        raise InvalidInput(
+        raise UnknownReference(
             f"L'organisation {organisation_id} n'existe pas.", field="organisation_id"
         )
     if not may_manage_offers_of(actor, organisation_id):

@@ -9,30 +9,36 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from core.db import STORABLE_TEXT
+from core.db import FILLED_TEXT, STORABLE_TEXT
 from core.enums import CommitteeKind, DecisionKind, PlanAxis, Territory
-from states.fields import Id, LongText, Moment, Payload
+from states.fields import (
+    WHOLE_NUMBER,
+    YEARS_1900_TO_2999,
+    Id,
+    LongText,
+    Moment,
+    Offered,
+    Payload,
+)
 
 Title = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=STORABLE_TEXT),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=FILLED_TEXT),
 ]
 Place = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=STORABLE_TEXT),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=FILLED_TEXT),
 ]
 Agenda = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=20_000, pattern=STORABLE_TEXT)
 ]
 Mandate = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=5_000, pattern=STORABLE_TEXT),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=5_000, pattern=FILLED_TEXT),
 ]
 Minutes = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=100_000, pattern=STORABLE_TEXT
-    ),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000, pattern=FILLED_TEXT),
 ]
 
 
@@ -60,10 +66,12 @@ Instant = Annotated[
 Day = Annotated[
     date,
     BeforeValidator(_iso(ISO_DAY, "date attendue (AAAA-MM-JJ)")),
-    Field(ge=date(1900, 1, 1), lt=date(3000, 1, 1)),
+    Field(
+        ge=date(1900, 1, 1), lt=date(3000, 1, 1), json_schema_extra={"pattern": YEARS_1900_TO_2999}
+    ),
 ]
 """A calendar day far from ``date.min`` and ``date.max``, which no deadline can count from."""
-DurationMinutes = Annotated[int, Field(strict=True, ge=1, le=24 * 60)]
+DurationMinutes = Annotated[int, Field(strict=True, ge=1, le=24 * 60), WHOLE_NUMBER]
 StrictId = Annotated[Id, Field(strict=True)]
 """An id that is a JSON integer, not ``true`` nor ``"5"``."""
 
@@ -126,13 +134,18 @@ class AmendmentCreate(Payload):
     text: Minutes = Field(title="Rectificatif")
 
 
+PROPOSED_KINDS = tuple(kind for kind in DecisionKind if kind is not DecisionKind.CASE_REVIEW)
+"""What a proposal may be about."""
+
+
 class DecisionCreate(Payload):
     """A proposal put to a committee by the caller's organisation."""
 
     committee_id: StrictId = Field(title="Comité")
     title: Title = Field(title="Intitulé")
     description: LongText = Field(title="Description")
-    kind: DecisionKind = Field(title="Nature")
+    # A case review is asked from its referral (POST /api/referrals/{id}/review): not here.
+    kind: Annotated[DecisionKind, Offered(PROPOSED_KINDS)] = Field(title="Nature")
     axis: PlanAxis = Field(title="Axe du plan")
 
 
@@ -153,7 +166,7 @@ class ActionCreate(Payload):
 class ActionPlanCreate(Payload):
     """The year of a new action plan draft."""
 
-    year: int = Field(ge=2000, le=2999, strict=True, title="Année")
+    year: Annotated[int, Field(ge=2000, le=2999, strict=True, title="Année"), WHOLE_NUMBER]
 
 
 class ActionPlanItemCreate(Payload):

@@ -12,7 +12,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from core.db import get_kept, transaction
 from core.enums import AccompanimentSource
-from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
+from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound, UnknownReference
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
 from services import cases
 from services.access_log import Reading, record_access
@@ -193,7 +193,7 @@ async def _handover(
     """The new handover of ``current`` to ``data.to_organisation_id``, checked, not yet saved."""
     successor = await session.get(Organisation, data.to_organisation_id)
     if successor is None:
-        raise InvalidInput(
+        raise UnknownReference(
             f"L'organisation {data.to_organisation_id} n'existe pas.", field="to_organisation_id"
         )
     if successor.id == actor.organisation_id:
@@ -264,7 +264,7 @@ async def _organisation_to_accompany(
         return await get_kept(session, Organisation, actor.organisation_id)
     organisation = await session.get(Organisation, data.organisation_id)
     if organisation is None:
-        raise InvalidInput(
+        raise UnknownReference(
             f"L'organisation {data.organisation_id} n'existe pas.", field="organisation_id"
         )
     return organisation

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi_users import schemas as user_schemas
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import ConfigDict, EmailStr, Field, JsonValue, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
-from core.db import STORABLE_TEXT
+from core.db import FILLED_TEXT, STORABLE_TEXT
 from core.enums import (
     EmailPreference,
     Frais,
@@ -21,11 +22,11 @@ from core.enums import (
     Territory,
     Thematique,
 )
-from states.fields import FrenchPhone, Id, Payload
+from states.fields import WHOLE_NUMBER, FrenchPhone, Id, Payload
 
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=STORABLE_TEXT),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=FILLED_TEXT),
 ]
 Description = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=STORABLE_TEXT)
@@ -39,7 +40,7 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWOR
 NewPassword = Annotated[Password, Field(json_schema_extra={"minLength": MIN_PASSWORD_LENGTH})]
 """A password being chosen. The schema states the least length; the model leaves it to the
 password rule, whose refusal says why in French (and also refuses common passwords)."""
-Days = Annotated[int, Field(strict=True, ge=1, le=120)]
+Days = Annotated[int, Field(strict=True, ge=1, le=120), WHOLE_NUMBER]
 """Business days, a JSON integer (``true`` is not 1)."""
 
 
@@ -49,6 +50,13 @@ class OrganisationCreate(Payload):
     name: Name = Field(title="Nom")
     kind: OrganisationKind = Field(title="Nature")
     territory: Territory = Field(default=Territory.PARIS, title="Territoire")
+
+
+COORDINATOR_ONLY_SCOPE: list[JsonValue] = [
+    {"properties": {"role": {"const": Role.COORDINATOR.value}}, "required": ["role"]},
+    {"properties": {"scope_territory": {"type": "null"}}},
+]
+"""A territory is given to a coordinator or to nobody, as JSON Schema states it."""
 
 
 class AccountCreate(Payload):
@@ -61,6 +69,9 @@ class AccountCreate(Payload):
     full_name: Name | None = Field(default=None, title="Nom et prénom")
     work_phone: FrenchPhone | None = Field(default=None, title="Téléphone professionnel")
     scope_territory: Territory | None = Field(default=None, title="Territoire suivi")
+
+    # Only a coordinator has a territory (``services.accounts``): the schema says so.
+    model_config = ConfigDict(json_schema_extra={"anyOf": COORDINATOR_ONLY_SCOPE})
 
 
 class AccountInvite(Payload):
@@ -112,7 +123,8 @@ class OwnAccountUpdate(ContactUpdate):
     """What a person changes in their own account through ``PATCH /api/users/me``: their
     contact details and, left out to keep it, their choice of overdue alerts by email."""
 
-    email_preference: EmailPreference | None = Field(
+    # Left out, it is kept; null is refused (a choice is never removed): the schema says so.
+    email_preference: EmailPreference | SkipJsonSchema[None] = Field(
         default=None, title="Alertes de retard par email"
     )
 
@@ -170,7 +182,7 @@ class OfferFields(Payload):
         default=None, max_length=len(Public), title="Publics concernés"
     )
     contact_email: EmailStr | None = Field(default=None, title="Adresse électronique de contact")
-    capacity: Annotated[int, Field(strict=True, ge=0, le=100_000)] | None = Field(
+    capacity: Annotated[int, Field(strict=True, ge=0, le=100_000), WHOLE_NUMBER] | None = Field(
         default=None, title="Nombre de places (facultatif)"
     )
     modes_accueil: list[ModeAccueil] | None = Field(

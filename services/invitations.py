@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import end_reads, transaction
 from core.enums import Role
-from core.errors import AlreadyExists, Conflict, InvalidInput, LinkGone, NotFound
+from core.errors import AlreadyExists, Conflict, LinkGone, NotFound, PasswordRefused
 from core.models import Invitation, Organisation, User
 from services.audit import USER_FIELDS, record_change, snapshot
 from services.auth import UserManager
@@ -134,7 +134,7 @@ async def accept_invitation(
     try:
         await manager.validate_password(data.password, invitation)
     except user_errors.InvalidPasswordException as error:
-        raise InvalidInput(str(error.reason), field="password") from None
+        raise PasswordRefused(str(error.reason), field="password") from None
     await end_reads(session)
     hashed_password = manager.password_helper.hash(data.password)
     async with transaction(session, conflict=AlreadyExists(HAS_ACCOUNT)):

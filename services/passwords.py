@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import end_reads, transaction
 from core.enums import MessageKey
-from core.errors import ConcurrentChange, InvalidInput, NotFound
+from core.errors import ConcurrentChange, InvalidInput, NotFound, PasswordRefused
 from core.models import PasswordResetToken, User
 from core.outbox import enqueue
 from services.auth import UserManager, end_sessions
@@ -53,11 +53,24 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_reset_link(user_id: int, now: datetime) -> tuple[str, PasswordResetToken]:
+    """A new reset link of the account ``user_id``, live for ``RESET_LIFETIME``, and its
+    token (the link keeps only the token's hash)."""
+    token = secrets.token_urlsafe(32)
+    link = PasswordResetToken(
+        user_id=user_id,
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=now + RESET_LIFETIME,
+    )
+    return token, link
+
+
 async def _validated(manager: UserManager, password: str, user: object, field: str) -> None:
     try:
         await manager.validate_password(password, user)
     except user_errors.InvalidPasswordException as error:
-        raise InvalidInput(str(error.reason), field=field) from None
+        raise PasswordRefused(str(error.reason), field=field) from None
 
 
 async def _store_password(
@@ -101,7 +114,7 @@ async def change_own_password(
     if not verified:
         raise InvalidInput("Le mot de passe actuel est incorrect.", field="current_password")
     if data.new_password == data.current_password:
-        raise InvalidInput(
+        raise PasswordRefused(
             "Choisissez un nouveau mot de passe, différent de l'actuel.", field="new_password"
         )
     await _validated(manager, data.new_password, user, "new_password")
@@ -143,7 +156,6 @@ async def request_password_reset(session: AsyncSession, email: str, now: datetim
     if user is None or not user.is_active:
         await end_reads(session)
         return
-    token = secrets.token_urlsafe(32)
     async with transaction(session):
         recent = await session.scalar(
             select(func.count(PasswordResetToken.id)).where(
@@ -153,12 +165,7 @@ async def request_password_reset(session: AsyncSession, email: str, now: datetim
         )
         if (recent or 0) >= RESETS_PER_HOUR:
             return
-        link = PasswordResetToken(
-            user_id=user.id,
-            token_hash=token_hash(token),
-            created_at=now,
-            expires_at=now + RESET_LIFETIME,
-        )
+        token, link = new_reset_link(user.id, now)
         session.add(link)
         await session.flush()
         await enqueue(

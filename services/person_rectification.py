@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import EmailStr, Field
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,8 +46,8 @@ class PersonRectification(Payload):
     """The fields to correct; a field left out keeps its value, a contact or identifier
     given as null is removed."""
 
-    first_name: ShortText | None = Field(default=None, title="Prénom")
-    last_name: ShortText | None = Field(default=None, title="Nom")
+    first_name: ShortText | SkipJsonSchema[None] = Field(default=None, title="Prénom")
+    last_name: ShortText | SkipJsonSchema[None] = Field(default=None, title="Nom")
     birth_date: date | None = Field(default=None, title="Date de naissance")
     email: EmailStr | None = Field(default=None, title="Email de la personne")
     phone: Phone | None = Field(default=None, title="Téléphone de la personne")
@@ -57,7 +58,9 @@ class PersonRectification(Payload):
     residence: Territory | None = Field(
         default=None, title="Arrondissement de résidence (ou Paris Centre)"
     )
-    lives_in_qpv: bool | None = Field(
+    # first_name, last_name and lives_in_qpv are never emptied: null is refused (REQUIRED),
+    # and the schema does not offer it.
+    lives_in_qpv: bool | SkipJsonSchema[None] = Field(
         default=None, title="Habite un quartier prioritaire de la politique de la ville (QPV)"
     )
 

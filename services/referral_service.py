@@ -13,7 +13,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from core.db import transaction
 from core.enums import Barrier, Territory
-from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
+from core.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound, UnknownReference
 from core.models import Offer, Person, Referral
 from services import cases
 from services.access_log import Reading
@@ -64,7 +64,7 @@ CONSENT_REQUIRED = (
 async def _open_offer(session: AsyncSession, offer_id: int) -> Offer:
     offer = await session.get(Offer, offer_id)
     if offer is None or not offer.is_active:
-        raise InvalidInput(
+        raise UnknownReference(
             f"L'offre {offer_id} n'existe pas ou n'est plus ouverte.", field="offer_id"
         )
     return offer

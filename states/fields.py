@@ -22,20 +22,20 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from core.db import EARLIEST_MOMENT, LATEST_MOMENT, MAX_ID, STORABLE_TEXT
+from core.db import EARLIEST_MOMENT, FILLED_TEXT, LATEST_MOMENT, MAX_ID
 from core.enums import EXIT_REASONS, REFERRAL_OUTCOMES, Outcome
 
 ShortText = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=STORABLE_TEXT),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=FILLED_TEXT),
 ]
 LongText = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000, pattern=STORABLE_TEXT),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000, pattern=FILLED_TEXT),
 ]
 Comment = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=STORABLE_TEXT),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=FILLED_TEXT),
 ]
 
 
@@ -64,7 +64,10 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-Id = Annotated[int, Field(gt=0, le=MAX_ID, strict=True), BeforeValidator(_whole_number)]
+WHOLE_NUMBER = BeforeValidator(_whole_number)
+"""Reads ``12.0`` as ``12`` in a strict integer field (``Annotated[int, Field(strict=True),
+WHOLE_NUMBER]``): the schema's ``integer`` allows it."""
+Id = Annotated[int, Field(gt=0, le=MAX_ID, strict=True), WHOLE_NUMBER]
 """The id of an existing row, a JSON integer: beyond ``MAX_ID`` none can exist."""
 OfferId = Id
 
@@ -76,8 +79,12 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
+YEARS_1900_TO_2999 = r"^(19[0-9]{2}|2[0-9]{3})-"
+"""The schema's statement of the bounds of moments and days (JSON Schema compares no dates)."""
 Moment = Annotated[
-    AwareDatetime, BeforeValidator(_not_a_number), Field(ge=EARLIEST_MOMENT, lt=LATEST_MOMENT)
+    AwareDatetime,
+    BeforeValidator(_not_a_number),
+    Field(ge=EARLIEST_MOMENT, lt=LATEST_MOMENT, json_schema_extra={"pattern": YEARS_1900_TO_2999}),
 ]
 """An aware instant between 1900 and 3000, written as ISO 8601 text."""
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .()-]{6,20}$")]
@@ -103,8 +110,15 @@ def _french_phone(value: str) -> str:
     return " ".join(digits[start : start + 2] for start in range(0, 10, 2))
 
 
+FRENCH_PHONE_WRITTEN = r"^ *(0|\+33 ?(\(0\) ?)?|0033 ?)[1-9]([ .\-/]?[0-9]){8} *$"
+"""The usual ways of writing a French number, as the schema states them (a subset of what
+``_french_phone`` reads: JSON Schema has no "remove the separators first")."""
 FrenchPhone = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=30), AfterValidator(_french_phone)
+    str,
+    # No max_length: it would count the spaces the pattern allows around the number.
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(_french_phone),
+    Field(json_schema_extra={"pattern": FRENCH_PHONE_WRITTEN, "examples": ["01 23 45 67 89"]}),
 ]
 """A French phone number (a professional's line), stored as ``01 23 45 67 89``."""
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pydantic import JsonValue
+
 from core.enums import Barrier, Public, Situation
 from core.errors import HealthDataNotAttested
 
@@ -78,6 +80,32 @@ def strip_health_payload(payload: dict[str, object]) -> dict[str, object]:
     if cleaned.get("situation") in HEALTH_CODES:
         cleaned["situation"] = None
     return cleaned
+
+
+def _none_of(codes: Iterable[str]) -> dict[str, JsonValue]:
+    listed: list[JsonValue] = [*sorted(codes)]
+    return {"not": {"enum": listed}}
+
+
+def attestation_rule(publics_path: tuple[str, ...]) -> list[JsonValue]:
+    """The rule of ``require_health_attestation`` as JSON Schema, for a payload whose
+    ``barriers`` and ``situation`` are its own and whose publics are at ``publics_path``:
+    attested, or no health data at all (an ``anyOf`` for the payload's model)."""
+    publics: dict[str, JsonValue] = {"items": _none_of(p.value for p in HEALTH_PUBLICS)}
+    for name in reversed(publics_path[1:]):
+        publics = {"properties": {name: publics}}
+    without: dict[str, JsonValue] = {
+        "barriers": {"items": _none_of(b.value for b in HEALTH_BARRIERS)},
+        "situation": _none_of(s.value for s in HEALTH_SITUATIONS),
+        publics_path[0]: publics,
+    }
+    return [
+        {
+            "properties": {"health_data_attested": {"const": True}},
+            "required": ["health_data_attested"],
+        },
+        {"properties": without},
+    ]
 
 
 def require_health_attestation(found: Iterable[str], attested: bool) -> None:

@@ -19,7 +19,7 @@ from core.enums import (
     Role,
     TimerKind,
 )
-from core.errors import InvalidInput, NothingChanged
+from core.errors import InvalidInput, NothingChanged, UnknownReference
 from core.models import Offer, Organisation, Person, Referral, User
 from states.accompaniment import ACCOMPANIMENT
 from states.accompaniments import begin_accompaniment
@@ -173,7 +173,7 @@ async def _reassign(session: AsyncSession, referral: Any, fields: BaseModel, now
     assert isinstance(fields, ReassignFields)
     offer = await session.get(Offer, fields.offer_id)
     if offer is None or not offer.is_active:
-        raise InvalidInput(
+        raise UnknownReference(
             f"L'offre {fields.offer_id} n'existe pas ou n'est plus ouverte.", field="offer_id"
         )
     if offer.id == referral.offer_id:

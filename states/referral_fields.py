@@ -22,7 +22,7 @@ from states.fields import (
     ReferralOutcome,
     ShortText,
 )
-from states.health import HEALTH_DATA_ATTESTATION_TITLE
+from states.health import HEALTH_DATA_ATTESTATION_TITLE, attestation_rule
 from states.identity import CafNumber, FranceTravailId
 from states.publics import DERIVED
 
@@ -129,6 +129,8 @@ class ResubmitFields(Payload):
         description="What the referrer answers the receiver's return: required (422, "
         "nothing_changed) when a returned referral is sent back with no field changed.",
     )
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": attestation_rule(("publics",))})
 
 
 class StartFields(Payload):
@@ -269,6 +271,7 @@ class ReferralCreate(Payload):
 
     model_config = ConfigDict(
         json_schema_extra={
+            "anyOf": attestation_rule(("person", "publics")),
             "examples": [
                 {
                     "offer_id": 12,
@@ -286,7 +289,7 @@ class ReferralCreate(Payload):
                     "barriers": ["mobilite"],
                     "consent": True,
                 }
-            ]
+            ],
         }
     )
 

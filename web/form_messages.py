@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, get_args
 
-from core.db import STORABLE_TEXT
+from core.db import FILLED_TEXT, STORABLE_TEXT
 from notifications.render import french_date
 from states.fields import FRENCH_VALIDATION, Phone
 
@@ -147,7 +147,7 @@ def french_message(item: Mapping[str, Any], field_kind: str | None = None) -> st
         return _length(kind, ctx, field_kind)
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
-        if pattern == STORABLE_TEXT:
+        if pattern in (STORABLE_TEXT, FILLED_TEXT):
             return NO_NUL
         if pattern == PHONE_PATTERN:
             return PHONE

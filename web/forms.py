@@ -68,6 +68,13 @@ class FormErrors(Exception):
         )
 
 
+def _is_none(member: Any) -> bool:
+    """``None``, also when annotated (``SkipJsonSchema[None]``: optional, not nullable)."""
+    while get_origin(member) is Annotated:
+        member = get_args(member)[0]
+    return member is type(None)
+
+
 def _unwrap(info: FieldInfo) -> tuple[Any, bool, list[Any]]:
     """The field's type without ``None`` nor ``Annotated``, whether it is optional, and
     the constraints found on the way."""
@@ -75,7 +82,7 @@ def _unwrap(info: FieldInfo) -> tuple[Any, bool, list[Any]]:
     optional = False
     metadata = list(info.metadata)
     if get_origin(annotation) in (Union, types.UnionType):
-        members = [arg for arg in get_args(annotation) if arg is not type(None)]
+        members = [arg for arg in get_args(annotation) if not _is_none(arg)]
         optional = len(members) < len(get_args(annotation))
         annotation = members[0] if len(members) == 1 else annotation
     while get_origin(annotation) is Annotated:

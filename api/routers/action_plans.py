@@ -11,6 +11,7 @@ from api.deps import ActorDep, NowDep, PathId, SessionDep
 from api.errors import error_responses
 from api.schemas import OrganisationRef, Read
 from core.enums import PlanAxis
+from core.errors import UnknownReference
 from services import action_plan_service
 from services.action_plan_service import PlanView
 from services.governance_inputs import ActionPlanCreate, ActionPlanItemCreate
@@ -107,7 +108,7 @@ async def year_plans(actor: ActorDep, session: SessionDep, year: Year) -> YearPl
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ActionPlanRead,
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(401, 403, 409, 422, refusals=(UnknownReference,)),
 )
 async def create_plan(
     body: ActionPlanCreate, actor: ActorDep, session: SessionDep, now: NowDep
@@ -128,7 +129,7 @@ async def get_plan(plan_id: PathId, actor: ActorDep, session: SessionDep) -> Act
     "/{plan_id}/items",
     status_code=status.HTTP_201_CREATED,
     response_model=ActionPlanRead,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422, refusals=(UnknownReference,)),
 )
 async def add_item(
     plan_id: PathId, body: ActionPlanItemCreate, actor: ActorDep, session: SessionDep, now: NowDep

@@ -19,6 +19,7 @@ from api.openapi import state_schema
 from api.triggers import add_trigger_routes, case_read
 from core.db import MAX_ID
 from core.enums import DecisionKind, PlanAxis
+from core.errors import UnknownReference
 from services import decision_service, governance_reports
 from services.documents import action_plan_csv
 from services.governance_inputs import ActionCreate, CaseReviewCreate, DecisionCreate
@@ -38,7 +39,7 @@ Year = Annotated[int, Query(ge=2000, le=2999, description="Année (heure de Pari
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=DecisionRead,
-    responses=error_responses(400, 401, 403, 422),
+    responses=error_responses(400, 401, 403, 422, refusals=(UnknownReference,)),
 )
 async def propose_decision(
     body: DecisionCreate, actor: ActorDep, session: SessionDep, now: NowDep
@@ -103,7 +104,7 @@ async def get_decision(decision_id: PathId, actor: ActorDep, session: SessionDep
     "/{decision_id}/actions",
     status_code=status.HTTP_201_CREATED,
     response_model=ActionRead,
-    responses=error_responses(400, 401, 403, 404, 409, 422),
+    responses=error_responses(400, 401, 403, 404, 409, 422, refusals=(UnknownReference,)),
 )
 async def assign_action(
     decision_id: PathId, body: ActionCreate, actor: ActorDep, session: SessionDep, now: NowDep

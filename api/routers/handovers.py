@@ -11,6 +11,7 @@ from api.errors import error_responses
 from api.handover_schemas import HandoverPage, HandoverRead, HandoverSummary
 from api.openapi import state_schema
 from api.triggers import add_trigger_routes, case_read
+from core.errors import UnknownReference
 from services import handover_service
 from services.cases import Box
 from services.handover_service import HandoverCreate
@@ -28,7 +29,7 @@ StateFilter = Annotated[
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=HandoverRead,
-    responses=error_responses(400, 401, 403, 404, 409, 422),
+    responses=error_responses(400, 401, 403, 404, 409, 422, refusals=(UnknownReference,)),
 )
 async def propose_handover(
     body: HandoverCreate, actor: ActorDep, session: SessionDep, now: NowDep

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, status
 from api.deps import NowDep, SessionDep, UserManagerDep
 from api.errors import error_responses
 from api.schemas import UserRead
+from core.errors import PasswordRefused
 from core.models import User
 from services import invitations
 from services.inputs import InvitationAcceptance
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/auth/invitations", tags=["comptes"])
     "/{token}",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses=error_responses(400, 404, 409, 410, 422),
+    responses=error_responses(400, 404, 409, 410, 422, refusals=(PasswordRefused,)),
 )
 async def accept_invitation(
     token: Annotated[str, Path(min_length=1, max_length=invitations.MAX_TOKEN_LENGTH)],

@@ -10,6 +10,7 @@ from api.deps import ActorDep, Cursor, NowDep, PathId, SessionDep, SettingsDep
 from api.errors import error_responses
 from api.governance_schemas import AmendmentRead, MeetingDetail, MeetingPage, MeetingRead
 from core.db import MAX_ID
+from core.errors import UnknownReference
 from services import committee_service, governance_reports, meeting_service
 from services.calendar import meeting_calendar
 from services.documents import minutes_html
@@ -28,7 +29,7 @@ def _document(media_type: str) -> dict[int | str, dict[str, Any]]:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=MeetingRead,
-    responses=error_responses(400, 401, 403, 422),
+    responses=error_responses(400, 401, 403, 422, refusals=(UnknownReference,)),
 )
 async def create_meeting(
     body: MeetingCreate, actor: ActorDep, session: SessionDep, now: NowDep
@@ -47,7 +48,7 @@ async def create_meeting(
     return MeetingRead.model_validate(meeting)
 
 
-@router.get("", response_model=MeetingPage, responses=error_responses(401, 403, 422))
+@router.get("", response_model=MeetingPage, responses=error_responses(401, 403, 404, 422))
 async def list_meetings(
     actor: ActorDep,
     session: SessionDep,

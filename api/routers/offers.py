@@ -11,6 +11,7 @@ from api.errors import error_responses
 from api.schemas import OfferPage, OfferRead
 from core.db import MAX_ID, STORABLE_TEXT
 from core.enums import OfferCategory, PlanAxis, Territory
+from core.errors import DeadlinesOutOfOrder, UnknownReference
 from core.models import Offer
 from services import directory
 from services.inputs import OfferCreate, OfferFields
@@ -52,7 +53,7 @@ async def read_one(session: SessionDep, offer: Offer) -> OfferRead:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=OfferRead,
-    responses=error_responses(400, 401, 403, 422),
+    responses=error_responses(400, 401, 403, 422, refusals=(UnknownReference, DeadlinesOutOfOrder)),
 )
 async def create_offer(
     body: OfferCreate, actor: ActorDep, session: SessionDep, now: NowDep
@@ -114,7 +115,9 @@ async def get_offer(offer_id: PathId, _actor: ActorDep, session: SessionDep) -> 
 
 
 @router.patch(
-    "/{offer_id}", response_model=OfferRead, responses=error_responses(400, 401, 403, 404, 422)
+    "/{offer_id}",
+    response_model=OfferRead,
+    responses=error_responses(400, 401, 403, 404, 422, refusals=(DeadlinesOutOfOrder,)),
 )
 async def update_offer(
     offer_id: PathId, body: OfferFields, actor: ActorDep, session: SessionDep, now: NowDep

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from api.deps import NowDep, SessionDep, UserManagerDep
 from api.errors import error_responses
+from core.errors import PasswordRefused
 from services import passwords
 from services.inputs import PasswordForgotten, PasswordReset
 
@@ -35,7 +36,7 @@ async def forgot_password(body: PasswordForgotten, session: SessionDep, now: Now
 @router.post(
     "/reset-password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(400, 409, 422),
+    responses=error_responses(400, 409, 422, refusals=(PasswordRefused,)),
 )
 async def reset_password(
     body: PasswordReset, session: SessionDep, manager: UserManagerDep, now: NowDep

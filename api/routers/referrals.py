@@ -11,6 +11,7 @@ from api.errors import error_responses
 from api.openapi import state_schema
 from api.schemas import ReferralPage, ReferralRead, ReferralSummary
 from api.triggers import add_trigger_routes, case_read
+from core.errors import UnknownReference
 from services import referral_service
 from services.cases import Box
 from states.referral import REFERRAL
@@ -28,7 +29,7 @@ StateFilter = Annotated[
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ReferralRead,
-    responses=error_responses(400, 401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 409, 422, refusals=(UnknownReference,)),
 )
 async def create_referral(
     body: ReferralCreate, actor: ActorDep, session: SessionDep, now: NowDep

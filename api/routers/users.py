@@ -10,6 +10,7 @@ from api.deps import ActorDep, CurrentUserDep, NowDep, PathId, SessionDep, UserM
 from api.errors import error_responses
 from api.schemas import UserRead
 from core.db import MAX_ID
+from core.errors import PasswordRefused, UnknownReference
 from core.models import User
 from services import accounts, passwords
 from services.accounts import create_account
@@ -29,7 +30,9 @@ async def read_me(user: CurrentUserDep) -> User:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses=error_responses(400, 401, 403, 409, 422),
+    responses=error_responses(
+        400, 401, 403, 409, 422, refusals=(UnknownReference, PasswordRefused)
+    ),
 )
 async def create_user(
     body: AccountCreate,
@@ -56,7 +59,7 @@ async def list_users(
 @router.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(400, 401, 409, 422),
+    responses=error_responses(400, 401, 409, 422, refusals=(PasswordRefused,)),
 )
 async def change_my_password(
     body: PasswordChange,

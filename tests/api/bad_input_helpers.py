@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import Base
+from core.errors import InvalidInput
 from core.models import Offer, Referral
 from tests.factories import World
 
@@ -66,11 +67,16 @@ def valid_referral(offer_id: int) -> Body:
     }
 
 
+REFUSAL_CODES = {refusal.code for refusal in InvalidInput.__subclasses__()}
+"""The codes of the refusals that answer with their own code instead of ``invalid_input``."""
+
+
 def assert_invalid(answer: httpx.Response, field: str, error_type: str) -> None:
-    """A 422 ``invalid_input`` answer that blames ``field`` with ``error_type``."""
+    """A 422 answer that blames ``field`` with ``error_type``: its code is ``invalid_input``,
+    or ``error_type`` itself for a refusal of its own (``unknown_reference``...)."""
     assert answer.status_code == 422, answer.text
     body = answer.json()
-    assert body["code"] == "invalid_input"
+    assert body["code"] == (error_type if error_type in REFUSAL_CODES else "invalid_input")
     assert isinstance(body["detail"], str) and body["detail"]
     assert {"field": field, "type": error_type} in [
         {"field": error["field"], "type": error["type"]} for error in body["errors"]

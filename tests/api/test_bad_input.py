@@ -37,11 +37,11 @@ CREATE_CASES: dict[str, tuple[Callable[[Body, Case], Body], str, str]] = {
     "consent_false": (_with(consent=False), "consent", "invalid_input"),
     "consent_missing": (_without("consent"), "consent", "missing"),
     "consent_not_boolean": (_with(consent="peut-être"), "consent", "bool_parsing"),
-    "unknown_offer": (_with(offer_id=999_999), "offer_id", "invalid_input"),
+    "unknown_offer": (_with(offer_id=999_999), "offer_id", "unknown_reference"),
     "inactive_offer": (
         lambda body, case: {**body, "offer_id": case.inactive_offer.id},
         "offer_id",
-        "invalid_input",
+        "unknown_reference",
     ),
     "offer_id_zero": (_with(offer_id=0), "offer_id", "greater_than"),
     "offer_id_not_integer": (_with(offer_id="abc"), "offer_id", "int_type"),

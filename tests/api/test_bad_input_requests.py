@@ -47,7 +47,7 @@ TRIGGER_CASES: dict[str, tuple[str, Body | None, str, str]] = {
     "accept_unknown_field": ("accept", {"room": "B12"}, "room", "extra_forbidden"),
     "cancel_reason_missing": ("cancel", {}, "reason", "missing"),
     "complete_unknown_outcome": ("complete", {"outcome": "fortune"}, "outcome", "enum"),
-    "reassign_unknown_offer": ("reassign", {"offer_id": 999_999}, "offer_id", "invalid_input"),
+    "reassign_unknown_offer": ("reassign", {"offer_id": 999_999}, "offer_id", "unknown_reference"),
     "reassign_offer_beyond_int32": (
         "reassign",
         {"offer_id": 2**31},
@@ -90,13 +90,14 @@ async def test_reassign_to_the_same_or_a_closed_offer(
 ) -> None:
     before = await snapshot(sessionmaker, case.referral_id)
     headers = await auth_headers(case.world.coordinator)
-    for offer_id in (case.world.offer.id, case.inactive_offer.id):
+    refusals = {case.world.offer.id: "invalid_input", case.inactive_offer.id: "unknown_reference"}
+    for offer_id, code in refusals.items():
         answer = await client.post(
             f"/api/referrals/{case.referral_id}/reassign",
             json={"offer_id": offer_id},
             headers=headers,
         )
-        assert_invalid(answer, "offer_id", "invalid_input")
+        assert_invalid(answer, "offer_id", code)
     assert await snapshot(sessionmaker, case.referral_id) == before
 
 

@@ -204,6 +204,15 @@ async def test_meeting_listing_filters(cast: Cast, client: httpx.AsyncClient) ->
     assert other.json()["items"] == []
 
 
+async def test_an_unknown_meeting_cursor_answers_404(cast: Cast, client: httpx.AsyncClient) -> None:
+    """A cursor names the last meeting of the previous page: none has this one's number."""
+    headers = await cast.headers("other")
+    unknown = cast.next_meeting_id + 1000
+    answer = await client.get(f"/api/meetings?cursor={unknown}", headers=headers)
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["code"] == "not_found"
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [

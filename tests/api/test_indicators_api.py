@@ -64,6 +64,9 @@ async def test_a_coordinator_reads_the_definitions_and_this_years_figures_to_dat
         ({"public": "rqth"}, "public"),
         ({"start": "2026-02-30"}, "start"),
         ({"offer_id": "0"}, "offer_id"),
+        # A number is not a day (pydantic would read it as a Unix timestamp: 1 January 1970).
+        ({"end": "0"}, "end"),
+        ({"start": "1899-12-31"}, "start"),
     ],
 )
 async def test_a_bad_question_is_a_422_naming_the_field(
