@@ -19,6 +19,7 @@ from benchmarks.paris_rows import Calendar, Rows, as_json, recipient_token
 from core.enums import EXIT_REASONS, REFERRAL_OUTCOMES, Outcome, ReturnReason, TimerKind
 from states.milestones import stamp_milestones
 from states.referral import PROGRESS_CHECK_DAYS, PROGRESS_ESCALATION_DAYS, REFERRAL
+from states.timers import first_dues
 
 REFERRAL_TIMERS: dict[str, tuple[tuple[str, str, int], ...]] = {
     "submitted": (
@@ -319,11 +320,12 @@ class _History:
 
     def _stamp(self, trigger: str, dest: str, at: datetime) -> None:
         """The milestones the engine would stamp on the row (``states.milestones``)."""
-        opened: dict[TimerKind, datetime] = {}
-        for kind, _, days in REFERRAL_TIMERS.get(dest, ()):
-            opened.setdefault(TimerKind(kind), self.cases.calendar.add(at, days))
+        planned = [
+            {"kind": TimerKind(kind), "due_at": self.cases.calendar.add(at, days)}
+            for kind, _, days in REFERRAL_TIMERS.get(dest, ())
+        ]
         case = SimpleNamespace(**{name: self.row[name] for name in MILESTONE_COLUMNS})
-        stamp_milestones(REFERRAL.milestones, case, trigger, at, opened)
+        stamp_milestones(REFERRAL.milestones, case, trigger, at, first_dues(planned))
         self.row.update(vars(case))
 
     def _leave(self, at: datetime | None) -> None:

@@ -11,26 +11,23 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import FromClause, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import states.lifecycle
 from core.clock import FixedClock
 from core.errors import ConcurrentChange, InvalidInput, TransitionNotAllowed
 from core.models import Event, OutboxMessage, Referral, Timer
-from services.referral_service import create_referral
 from states import engine
 from states.actor import Actor
-from states.lifecycle import Lifecycle
 from states.referral import REFERRAL
 from tests.factories import World, actor_of, make_offer, referral_create
+from tests.states.engine_helpers import Sessions, fire, new_referral
 
-Sessions = async_sessionmaker[AsyncSession]
 RETURN = {"reason": "not_eligible", "comment": "Hors du public de l'offre."}
 
 
@@ -57,31 +54,6 @@ async def snapshot(sessionmaker: Sessions) -> Snapshot:
             timers=await _rows(session, Timer.__table__),
             outbox=await _rows(session, OutboxMessage.__table__),
         )
-
-
-async def new_referral(
-    sessionmaker: Sessions, world: World, now: datetime, *, submit: bool = True
-) -> int:
-    async with sessionmaker() as session:
-        view = await create_referral(
-            session, actor_of(world.referrer), referral_create(world.offer, submit=submit), now
-        )
-        await session.commit()
-    return int(view.case.id)
-
-
-async def fire(
-    sessionmaker: Sessions,
-    referral_id: int,
-    trigger: str,
-    actor: Actor,
-    payload: dict[str, Any] | None = None,
-    *,
-    now: datetime,
-    lifecycle: Lifecycle = REFERRAL,
-) -> None:
-    async with sessionmaker() as session:
-        await engine.fire(session, lifecycle, referral_id, trigger, actor, payload, now)
 
 
 async def version_of(sessionmaker: Sessions, referral_id: int) -> int:

@@ -19,7 +19,7 @@ from states.lifecycle import Lifecycle
 from states.milestones import Milestone, stamp_milestones
 from states.referral import REFERRAL
 from tests.factories import World, actor_of
-from tests.states.test_engine import fire, new_referral
+from tests.states.engine_helpers import fire, new_referral
 
 Sessions = async_sessionmaker[AsyncSession]
 T0 = datetime.fromisoformat("2026-03-02T09:00:00+00:00")
