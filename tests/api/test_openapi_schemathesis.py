@@ -152,7 +152,8 @@ ADMIN_OPERATIONS = frozenset(
     }
 )
 COORDINATOR_PATHS = ("/api/referrals/{referral_id}/", "/api/overdue", "/api/outbox")
-DPO_PATHS = ("/api/access-log",)
+# The person's rights (export, rectification, erasure) are the DPO's.
+DPO_PATHS = ("/api/access-log", "/api/persons")
 # Committees, meetings and the secretariat's triggers on decisions run as a secretary.
 SECRETARY_PATHS = ("/api/committees", "/api/meetings", "/api/decisions/{decision_id}/")
 
@@ -212,7 +213,8 @@ _current: Seed | None = None
 
 
 def _with_real_id(values: Any, names: tuple[str, ...]) -> st.SearchStrategy[Any]:
-    """``values`` as drawn, or with one of its ids replaced by a real one.
+    """``values`` as drawn or, three times in four, with one of its ids replaced by a real
+    one: a case's action needs its case, a reassignment another offer.
 
     Only a valid id is replaced (by another valid one), so a negative case stays negative.
     """
@@ -226,20 +228,22 @@ def _with_real_id(values: Any, names: tuple[str, ...]) -> st.SearchStrategy[Any]
         and 1 <= values[name] <= MAX_ID
         for real_id in _current.ids.get(name, [])
     ]
-    return st.one_of(st.just(values), st.sampled_from(real)) if real else st.just(values)
+    if not real:
+        return st.just(values)
+    return st.one_of(st.just(values), *[st.sampled_from(real)] * 3)
 
 
 @schema.hook
 def flatmap_path_parameters(
     _context: schemathesis.HookContext, path_parameters: dict[str, Any]
 ) -> st.SearchStrategy[Any]:
-    """Point the path at a seeded object about half of the time."""
+    """Point the path at a seeded object three times in four."""
     return _with_real_id(path_parameters, _PATH_IDS)
 
 
 @schema.hook
 def flatmap_body(_context: schemathesis.HookContext, body: Any) -> st.SearchStrategy[Any]:
-    """Name a seeded object in bodies about half of the time."""
+    """Name a seeded object in bodies three times in four."""
     return _with_real_id(body, _BODY_IDS)
 
 
@@ -280,8 +284,10 @@ async def seed(
         ids = {
             "referral_id": referral_ids,
             "message_id": message_ids,
-            "offer_id": [world.offer.id, other_offer.id],
-            "organisation_id": [world.receiver.id, world.sender.id],
+            # The other offer first: the seeded referrals are all to the first.
+            "offer_id": [other_offer.id, world.offer.id],
+            # The outsider first: it sits on no committee, so it may join the seeded one.
+            "organisation_id": [world.outsider.id, world.receiver.id, world.sender.id],
             "to_organisation_id": [world.sender.id, world.outsider.id],
             "owner_organisation_id": [world.receiver.id],
             **governance_ids,
@@ -344,7 +350,8 @@ async def _seed_handovers_and_governance(
     """The secretary, and the ids of the handover and governance objects, by parameter name.
 
     A person the receiving organisation accompanies, another handed over to it, and a
-    committee with a coming meeting and two decisions on it (one proposed, one scheduled), so
+    committee with a coming meeting, a held one whose minutes are published, and two decisions
+    on it (one proposed, one scheduled), so
     that handover and governance operations meet real objects.
     """
     referrer, receiver = actor_of(world.referrer), actor_of(world.receiver_member)
@@ -358,6 +365,9 @@ async def _seed_handovers_and_governance(
         session, now, members=(world.receiver, world.sender), name="Comité technique"
     )
     meeting = await make_meeting(session, committee, now + timedelta(days=10))
+    # A past meeting whose minutes are published: the one rectificatifs apply to.
+    held = await make_meeting(session, committee, now - timedelta(days=10), minutes="Tenue.")
+    held.minutes_published_at = now - timedelta(days=9)
     decisions = []
     for title in ("Ateliers numériques", "Permanences communes"):
         proposal = await propose_decision(
@@ -373,7 +383,7 @@ async def _seed_handovers_and_governance(
         "handover_id": [int(handover.case.id)],
         "person_id": [own_person, handed_person],
         "committee_id": [committee.id],
-        "meeting_id": [meeting.id],
+        "meeting_id": [meeting.id, held.id],
         "decision_id": decisions,
     }
 
