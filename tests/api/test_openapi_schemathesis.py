@@ -351,8 +351,8 @@ async def _seed_handovers_and_governance(
 
     A person the receiving organisation accompanies, another handed over to it, and a
     committee with a coming meeting, a held one whose minutes are published, and two decisions
-    on it (one proposed, one scheduled), so
-    that handover and governance operations meet real objects.
+    on it (one proposed, one scheduled), so that handover and governance operations meet real
+    objects.
     """
     referrer, receiver = actor_of(world.referrer), actor_of(world.receiver_member)
     own_person = await accompany_new_person(session, world.receiver_member, now)
