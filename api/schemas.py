@@ -26,6 +26,7 @@ from core.enums import (
     Territory,
     Thematique,
 )
+from services.overdue_pages import CURSOR_EXAMPLE
 from states.eligibility import paris_date
 from states.publics import effective_publics, situation_of
 
@@ -298,10 +299,15 @@ class OverdueGroupRead(Read):
 
 
 class OverdueRead(Read):
-    """Overdue cases in the caller's scope."""
+    """A page of the overdue cases in the caller's scope, oldest first, grouped by the
+    organisation expected to act; pass ``next_cursor`` as ``cursor`` for the next page."""
 
-    total: int
+    total: int = Field(description="Nombre de dossiers en retard de cette page.")
     groups: list[OverdueGroupRead]
+    next_cursor: str | None = Field(
+        description="Curseur de la page suivante ; null sur la dernière.",
+        examples=[CURSOR_EXAMPLE],
+    )
 
 
 class OutboxMessageRead(Read):

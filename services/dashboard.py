@@ -7,18 +7,19 @@ through ``policy.oversight_actor`` so that a platform admin watches all of Paris
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, null, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS
 from core.enums import Territory, TimerKind
 from core.errors import Forbidden
 from core.models import Offer, Organisation, Timer
 from services.overdue import OverdueCase, overdue_cases, overdue_selects
+from services.overdue_pages import overdue_batches
 from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.policy import (
@@ -85,6 +86,23 @@ async def dashboard_cases(
     watcher = _check(actor)
     return await overdue_cases(
         session, filters.lifecycles(), watcher, now, where=filters.territory_clause, limit=limit
+    )
+
+
+def dashboard_export(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    now: datetime,
+    filters: DashboardFilters,
+) -> AsyncIterator[list[OverdueCase]]:
+    """Every overdue case ``actor`` follows, narrowed by ``filters``, oldest first, a batch
+    at a time, each read in its own session (the CSV export streams them).
+
+    The permission is checked at once, before any batch is asked for.
+    """
+    watcher = _check(actor)
+    return overdue_batches(
+        sessions, filters.lifecycles(), watcher, now, where=filters.territory_clause
     )
 
 

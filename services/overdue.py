@@ -21,13 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.business_days import business_days_between
 from core.db import keep_rows
 from core.enums import TimerKind
-from core.errors import Forbidden
 from core.models import Offer, Organisation, Timer
 from services.case_context import case_context
 from states.actor import Actor
 from states.lifecycle import Lifecycle
-from states.policy import may_list_overdue, responsibility_clause
-from states.registry import LIFECYCLES
+from states.policy import responsibility_clause
 
 
 @dataclass(frozen=True)
@@ -161,6 +159,26 @@ async def _described(
         after = (rows[-1][1], rows[-1][0].id)
 
 
+async def describe_overdue(
+    session: AsyncSession, now: datetime, found: Sequence[tuple[Lifecycle, int, datetime]]
+) -> list[OverdueCase]:
+    """The cases ``found`` (lifecycle, id, moment it became overdue) described, in that order:
+    one query per lifecycle for the cases, one per kind of row they name."""
+    by_lifecycle: dict[str, dict[int, Any]] = {}
+    for lifecycle in {item[0].name: item[0] for item in found}.values():
+        model = lifecycle.model
+        ids = {case_id for owner, case_id, _ in found if owner is lifecycle}
+        cases = list((await session.execute(select(model).where(model.id.in_(ids)))).scalars())
+        await _keep_named(session, model, cases)
+        by_lifecycle[lifecycle.name] = {case.id: case for case in cases}
+    described = []
+    for lifecycle, case_id, since in found:
+        case = by_lifecycle[lifecycle.name].get(case_id)
+        if case is not None:  # deleted between its key's read and this one
+            described.append(await _overdue_case(session, lifecycle, case, since, now))
+    return described
+
+
 NAMED = (Organisation, Offer)
 """What describing a case reads of the rows it points to (``Lifecycle.describe``)."""
 
@@ -175,16 +193,6 @@ async def _keep_named(session: AsyncSession, model: Any, cases: Sequence[Any]) -
         ]
         idents = {getattr(case, column) for case in cases for column in columns}
         await keep_rows(session, named, {ident for ident in idents if ident is not None})
-
-
-async def list_overdue(session: AsyncSession, actor: Actor, now: datetime) -> list[OverdueCase]:
-    """Every overdue case of every lifecycle in ``actor``'s scope (``GET /api/overdue``).
-
-    Forbidden to a role that follows no cases.
-    """
-    if not may_list_overdue(actor):
-        raise Forbidden("Votre rôle ne suit pas de dossiers.")
-    return await overdue_cases(session, list(LIFECYCLES.values()), actor, now)
 
 
 async def _overdue_case(

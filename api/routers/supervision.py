@@ -11,17 +11,42 @@ from api.errors import error_responses
 from api.schemas import OutboxMessageRead, OutboxPage, OverdueRead
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
-from services import outbox_service, overdue
+from services import outbox_service, overdue, overdue_pages
+from services.overdue_pages import CURSOR_EXAMPLE, CURSOR_PATTERN
 
 router = APIRouter(tags=["supervision"])
 
 
-@router.get("/api/overdue", response_model=OverdueRead, responses=error_responses(401, 403))
-async def list_overdue(actor: ActorDep, session: SessionDep, now: NowDep) -> OverdueRead:
-    """Every overdue case in the caller's scope, grouped by the organisation expected to act."""
-    cases = await overdue.list_overdue(session, actor, now)
-    groups = overdue.group_by_organisation(cases)
-    return OverdueRead.model_validate({"total": len(cases), "groups": groups}, from_attributes=True)
+OverdueCursor = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        pattern=CURSOR_PATTERN,
+        description="Le « next_cursor » de la page précédente.",
+        examples=[CURSOR_EXAMPLE],
+    ),
+]
+
+
+@router.get("/api/overdue", response_model=OverdueRead, responses=error_responses(401, 403, 422))
+async def list_overdue(
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+    cursor: OverdueCursor = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> OverdueRead:
+    """A page of the overdue cases in the caller's scope, oldest first, grouped by the
+    organisation expected to act (the dashboard counts them all)."""
+    page = await overdue_pages.list_overdue_page(session, actor, now, cursor, limit)
+    return OverdueRead.model_validate(
+        {
+            "total": len(page.cases),
+            "groups": overdue.group_by_organisation(page.cases),
+            "next_cursor": page.next_cursor,
+        },
+        from_attributes=True,
+    )
 
 
 @router.get("/api/outbox", response_model=OutboxPage, responses=error_responses(401, 403, 422))

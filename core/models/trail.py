@@ -66,6 +66,15 @@ class Timer(Base):
             postgresql_where=text(OPEN_ESCALATION),
             sqlite_where=text(OPEN_ESCALATION),
         ),
+        # The same in overdue order: a page of the oldest reads its rows only.
+        Index(
+            "ix_timers_overdue_order",
+            "case_kind",
+            "due_at",
+            "case_id",
+            postgresql_where=text(OPEN_ESCALATION),
+            sqlite_where=text(OPEN_ESCALATION),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -225,7 +225,7 @@ async def test_a_case_is_overdue_from_its_escalation_time_until_it_moves(
     coordinator = await auth_headers(world.coordinator)
 
     clock.set(paris(9, 8, 59))  # a minute before the escalation time
-    assert await overdue(client, coordinator) == {"total": 0, "groups": []}
+    assert await overdue(client, coordinator) == {"total": 0, "groups": [], "next_cursor": None}
     clock.set(paris(9, 9))
     body = await overdue(client, coordinator)
     assert summary(body) == [("EPI Paris Centre", 1, [(referral_id, 1)])]
@@ -237,4 +237,4 @@ async def test_a_case_is_overdue_from_its_escalation_time_until_it_moves(
         headers=await auth_headers(world.receiver_member),
     )
     assert accepted.status_code == 200, accepted.text
-    assert await overdue(client, coordinator) == {"total": 0, "groups": []}
+    assert await overdue(client, coordinator) == {"total": 0, "groups": [], "next_cursor": None}

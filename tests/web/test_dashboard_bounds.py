@@ -1,5 +1,6 @@
 """The dashboard lists only its oldest overdue cases (the figures and the export count them
-all): its cost follows what it shows, not years of history."""
+all), and the export streams them a batch at a time: their cost follows what they show, not
+years of history."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
+from services import overdue_pages
 from services.referral_service import create_referral
 from tests.factories import World, actor_of, make_offer, referral_create
 from tests.web.dashboard_helpers import paris, signed_in
@@ -15,6 +17,8 @@ from tests.web.test_dashboard_pages import csv_rows
 from web.routers import dashboard
 
 SHOWN = 2
+BATCH = 2
+"""How many cases the export reads at once in these tests."""
 
 
 async def _late_referrals(
@@ -64,3 +68,25 @@ async def test_the_page_lists_the_oldest_and_counts_them_all(
         assert f"dont {SHOWN} parmi les plus anciens" in html
     else:
         assert "les plus anciens" not in html
+
+
+@pytest.mark.parametrize("count", [BATCH, BATCH + 1, 2 * BATCH + 1])
+async def test_the_export_streams_every_case_a_batch_at_a_time(
+    app: FastAPI,
+    world: World,
+    session: AsyncSession,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    count: int,
+) -> None:
+    monkeypatch.setattr(overdue_pages, "EXPORT_BATCH", BATCH)
+    references = await _late_referrals(world, session, clock, count)
+    async with signed_in(app, world.coordinator.email) as client:
+        export = await client.get("/dashboard.csv")
+
+    assert export.status_code == 200
+    assert export.content.startswith("\ufeffréférence;".encode())
+    assert export.content.count("\ufeff".encode()) == 1
+    rows = csv_rows(export.content)
+    assert [row[0] for row in rows] == ["référence", *references]  # one header, oldest first
+    assert export.content.endswith(b"\r\n")

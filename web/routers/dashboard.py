@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from jinja2 import TemplateError
 
 from core.business_days import PARIS
+from core.db import end_reads
 from core.enums import OutboxStatus, Territory
 from core.errors import Conflict
 from core.models import OutboxMessage
@@ -22,6 +23,7 @@ from services import outbox_service
 from services.dashboard import (
     DashboardFilters,
     dashboard_cases,
+    dashboard_export,
     dashboard_unreachable_offers,
     expected_action,
     overdue_counts,
@@ -34,7 +36,7 @@ from states.policy import follows_territory, may_supervise_delivery, oversight_a
 from states.registry import LIFECYCLES
 from web.charts import columns
 from web.dashboard_charts import labelled_bars, phone_columns
-from web.deps import Cursor, NowDep, PathId, SessionDep, WebUserDep
+from web.deps import Cursor, NowDep, PathId, SessionDep, SessionsDep, WebUserDep
 from web.rendering import render
 from web.routing import page_router
 from web.session import WebUser
@@ -134,11 +136,13 @@ async def dashboard(
     )
 
 
-def overdue_csv(cases: Sequence[OverdueCase]) -> str:
-    """The overdue cases as CSV for a French spreadsheet: semicolons, BOM, French header."""
+def overdue_csv(cases: Sequence[OverdueCase], *, header: bool = True) -> str:
+    """The overdue cases as CSV for a French spreadsheet: semicolons, French header, CRLF
+    (the BOM is ``csv_lines``')."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    if header:
+        writer.writerow(CSV_HEADER)
     for item in cases:
         writer.writerow(
             csv_cell(value)
@@ -151,18 +155,31 @@ def overdue_csv(cases: Sequence[OverdueCase]) -> str:
                 item.days_overdue,
             )
         )
-    return "\ufeff" + buffer.getvalue()
+    return buffer.getvalue()
+
+
+async def csv_lines(batches: AsyncIterator[list[OverdueCase]]) -> AsyncIterator[bytes]:
+    """The export's bytes as its batches come: the BOM and the header with the first."""
+    first = "\ufeff" + overdue_csv([])
+    async for cases in batches:
+        yield (first + overdue_csv(cases, header=False)).encode("utf-8")
+        first = ""
+    if first:
+        yield first.encode("utf-8")
 
 
 @router.get("/dashboard.csv")
 async def dashboard_csv(
-    user: WebUserDep, session: SessionDep, now: NowDep, filters: FiltersDep
+    user: WebUserDep, session: SessionDep, sessions: SessionsDep, now: NowDep, filters: FiltersDep
 ) -> Response:
-    """The dashboard's overdue cases, with the same filters, as a spreadsheet file."""
-    cases = await dashboard_cases(session, user.actor, now, filters)
+    """The dashboard's overdue cases, with the same filters, as a spreadsheet file, streamed
+    as they are read: the first lines come at once, memory follows one batch."""
+    batches = dashboard_export(sessions, user.actor, now, filters)
+    # The request's own read ends here: on SQLite it would hold the write lock all along.
+    await end_reads(session)
     day = now.astimezone(PARIS).date().isoformat()
-    return Response(
-        overdue_csv(cases).encode("utf-8"),
+    return StreamingResponse(
+        csv_lines(batches),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="relais-retards-{day}.csv"',
