@@ -1,6 +1,6 @@
 """the open escalations in overdue order, for a page of overdue cases
 
-Revision ID: overdue_order_index
+Revision ID: 0029
 Revises: 0028
 Create Date: 2026-12-02 12:20:00
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "overdue_order_index"
+revision: str = "0029"
 down_revision: str | Sequence[str] | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
