@@ -19,7 +19,7 @@ from core.enums import Territory, TimerKind
 from core.errors import Forbidden
 from core.models import Offer, Organisation, Timer
 from services.overdue import OverdueCase, overdue_cases, overdue_selects
-from services.overdue_pages import overdue_batches
+from services.overdue_pages import overdue_batches, overdue_page
 from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.policy import (
@@ -82,11 +82,15 @@ async def dashboard_cases(
     limit: int | None = None,
 ) -> list[OverdueCase]:
     """The overdue cases ``actor`` follows, narrowed by ``filters``, oldest first (the
-    ``limit`` oldest, when given)."""
+    ``limit`` oldest, when given: found by their keys alone, only those described)."""
     watcher = _check(actor)
-    return await overdue_cases(
-        session, filters.lifecycles(), watcher, now, where=filters.territory_clause, limit=limit
+    where = filters.territory_clause
+    if limit is None:
+        return await overdue_cases(session, filters.lifecycles(), watcher, now, where=where)
+    cases, _ = await overdue_page(
+        session, filters.lifecycles(), watcher, now, where=where, limit=limit
     )
+    return cases
 
 
 def dashboard_export(
