@@ -111,10 +111,9 @@ async def overdue_cases(
     now: datetime,
     *,
     where: CaseFilter | None = None,
-    limit: int | None = None,
 ) -> list[OverdueCase]:
-    """Every case ``actor`` may see whose escalation time has passed, oldest first (only the
-    ``limit`` oldest, when given), narrowed by ``where``.
+    """Every case ``actor`` may see whose escalation time has passed, oldest first, narrowed
+    by ``where`` (a page of them: ``services.overdue_pages``).
 
     Set-based: one query per page of cases (with their escalation time), and the few
     organisations and offers they name are read once per session; each case row is released
@@ -125,9 +124,9 @@ async def overdue_cases(
         for statement, since in overdue_selects(
             lifecycle, actor, now, lifecycle.model, where=where
         ):
-            found.extend(await _described(session, lifecycle, statement, since, now, limit))
+            found.extend(await _described(session, lifecycle, statement, since, now))
     found.sort(key=lambda item: (item.escalation_at, item.lifecycle, item.case_id))
-    return found if limit is None else found[:limit]
+    return found
 
 
 async def _described(
@@ -136,13 +135,11 @@ async def _described(
     statement: Select[Any],
     since: Any,
     now: datetime,
-    limit: int | None = None,
 ) -> list[OverdueCase]:
     """The cases ``statement`` selects (each with the moment it became overdue, ``since``),
-    read a page at a time in that order and described (the ``limit`` first, when given)."""
+    read a page at a time in that order and described."""
     model = lifecycle.model
-    size = OVERDUE_PAGE if limit is None else min(OVERDUE_PAGE, limit)
-    statement = statement.order_by(since, model.id).limit(size)
+    statement = statement.order_by(since, model.id).limit(OVERDUE_PAGE)
     found: list[OverdueCase] = []
     after: tuple[datetime, int] | None = None
     while True:
@@ -154,7 +151,7 @@ async def _described(
         for case, overdue_since in rows:
             found.append(await _overdue_case(session, lifecycle, case, overdue_since, now))
             session.expunge(case)
-        if len(rows) < size or (limit is not None and len(found) >= limit):
+        if len(rows) < OVERDUE_PAGE:
             return found
         after = (rows[-1][1], rows[-1][0].id)
 
