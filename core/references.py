@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models.trail import ReferenceSequence
 
 SEQUENCES = cast(Table, ReferenceSequence.__table__)
-KEYS = ["prefix", "year"]
-INCREMENT = {"last_value": SEQUENCES.c.last_value + 1}
-# One upsert per database, built once: it creates the year's counter or increments it.
-UPSERTS = {
-    name: dialect_insert(SEQUENCES)
-    .on_conflict_do_update(index_elements=KEYS, set_=INCREMENT)
-    .returning(SEQUENCES.c.last_value)
-    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
+# One upsert, the same on both databases: it creates the year's counter or increments it.
+# Written as text because SQLAlchemy compiles its ON CONFLICT construct again at each use.
+UPSERT = text(
+    f"INSERT INTO {SEQUENCES.name} (prefix, year, last_value) VALUES (:prefix, :year, 1) "
+    f"ON CONFLICT (prefix, year) DO UPDATE SET last_value = {SEQUENCES.name}.last_value + 1 "
+    "RETURNING last_value"
+).columns(last_value=Integer())
 
 
 async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
@@ -28,10 +25,5 @@ async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
     One upsert both creates the year's counter and increments it, so concurrent
     creations never hand out the same number (the row lock holds until commit).
     """
-    dialect = session.get_bind().dialect.name
-    upsert = UPSERTS.get(dialect)
-    if upsert is None:  # pragma: no cover - only the two supported databases reach here
-        raise RuntimeError(f"unsupported database {dialect}")
-    values = {"prefix": prefix, "year": year, "last_value": 1}
-    number = (await session.execute(upsert, values)).scalar_one()
+    number = (await session.execute(UPSERT, {"prefix": prefix, "year": year})).scalar_one()
     return f"{prefix}-{year}-{number:06d}"

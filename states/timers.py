@@ -5,11 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, insert, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import case as sql_case
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from core.enums import TimerKind, TimerStatus
 from core.models import Timer
@@ -33,6 +48,40 @@ CLOSE_TIMERS = (
         ),
         closed_at=bindparam("closing_at"),
     )
+)
+
+_COLUMNS = (
+    "case_kind",
+    "case_id",
+    "state",
+    "kind",
+    "target",
+    "due_at",
+    "status",
+    "created_at",
+    "message",
+)
+_ARRAY_OF: dict[str, TypeEngine[Any]] = {
+    "case_id": Integer(),
+    "due_at": DateTime(timezone=True),
+    "created_at": DateTime(timezone=True),
+}
+_PLANNED = (
+    func.unnest(
+        *(
+            bindparam(f"planned_{column}", type_=ARRAY(_ARRAY_OF.get(column, String())))
+            for column in _COLUMNS
+        )
+    )
+    .table_valued(*_COLUMNS)
+    .render_derived()
+)
+# PostgreSQL: the closing as a CTE of the insert, the planned rows as one array per column, so
+# that the statement is compiled once (a multi-row VALUES is compiled again at each use).
+REPLACE_TIMERS = (
+    insert(TIMERS)
+    .from_select(list(_COLUMNS), select(*(_PLANNED.c[column] for column in _COLUMNS)))
+    .add_cte(CLOSE_TIMERS.cte())
 )
 
 
@@ -109,9 +158,9 @@ async def replace_timers(
     if rows and session.get_bind().dialect.name == "postgresql":
         # Both parts see the snapshot taken before the statement: the closing never
         # touches the rows the insert adds.
-        await session.execute(
-            insert(TIMERS).values(list(rows)).add_cte(CLOSE_TIMERS.cte()), closing
-        )
+        # Named apart from the columns: a parameter named as a column would be SET by the CTE.
+        columns = {f"planned_{c}": [_plain(row[c]) for row in rows] for c in _COLUMNS}
+        await session.execute(REPLACE_TIMERS, {**closing, **columns})
         return
     if lifecycle.timers.get(left):
         # A state without timers left none open: nothing to close.
@@ -167,6 +216,11 @@ async def write_timers(session: AsyncSession, rows: Sequence[Mapping[str, Any]])
     """Insert the timers ``plan_timers`` planned, in one statement."""
     if rows:
         await session.execute(OPEN_TIMERS, list(rows))
+
+
+def _plain(value: Any) -> Any:
+    """A value as the driver writes it into an array: an enum by its value."""
+    return value.value if isinstance(value, Enum) else value
 
 
 def first_dues(rows: Sequence[Mapping[str, Any]]) -> dict[TimerKind, datetime]:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import FromClause, func, select
+from sqlalchemy import FromClause, event, func, select
+from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import states.lifecycle
 from core.clock import FixedClock
@@ -349,3 +350,42 @@ async def test_outbox_carries_no_personal_data_of_the_person(
         for secret in secrets:
             assert secret.casefold() not in written, (row.message, secret)
     assert any(row.context.get("reference") == reference for row in rows)
+
+
+async def test_every_statement_of_a_referrals_life_is_compiled_once(
+    world: World, sessionmaker: Sessions, db_engine: AsyncEngine, clock: FixedClock
+) -> None:
+    """The second referral taken from submission to completion compiles nothing: each of its
+    statements comes from SQLAlchemy's cache (a multi-row VALUES or an ON CONFLICT construct
+    has no cache key and was compiled again at every transition)."""
+    receiver = actor_of(world.receiver_member)
+
+    async def a_whole_life() -> None:
+        referral_id = await new_referral(sessionmaker, world, clock.now())
+        for trigger, payload in [
+            ("accept", {}),
+            ("start", {}),
+            ("complete", {"outcome": "lasting_employment"}),
+        ]:
+            await fire(sessionmaker, referral_id, trigger, receiver, payload, now=clock.now())
+
+    await a_whole_life()
+    compiled: list[str] = []
+
+    def note(*args: Any) -> None:
+        context = args[4]
+        # A statement sent as a string (SQLite's BEGIN IMMEDIATE) is not compiled at all.
+        if (
+            context is not None
+            and context.compiled is not None
+            and context.cache_hit is not CacheStats.CACHE_HIT
+        ):
+            compiled.append(f"{context.cache_hit.name}: {context.statement}")
+
+    sync_engine = db_engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", note)
+    try:
+        await a_whole_life()
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", note)
+    assert compiled == []
