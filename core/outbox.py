@@ -22,6 +22,11 @@ def recipient_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
 
 
+def key_after_prefix(message: str, email: str) -> str:
+    """The end of an idempotency key after its cause (``event:<id>``): ``:message:recipient``."""
+    return f":{message}:{recipient_key(email)}"
+
+
 async def enqueue(
     session: AsyncSession,
     message: str,
@@ -41,7 +46,7 @@ async def enqueue(
     """
     rows = [
         {
-            "idempotency_key": f"{key_prefix}:{message}:{recipient_key(email)}",
+            "idempotency_key": key_prefix + key_after_prefix(message, email),
             "message": message,
             "case_kind": case_kind,
             "case_id": case_id,

@@ -24,14 +24,13 @@ from core.errors import (
     TransitionNotAllowed,
 )
 from core.models import Event
-from core.outbox import enqueue
 from states.actor import Actor
 from states.follow_up import pending_clause, remember_quiet, restart_follow_up
-from states.invitations import notify_with_invitations
 from states.lifecycle import Lifecycle, TransitionSpec, move
 from states.milestones import stamp_milestones
+from states.notices import notices_to_queue, queue_notices
+from states.one_statement import write_transition, writes_at_once
 from states.policy import allowed_triggers, case_sides, guard_refusal, may_fire, may_see
-from states.recipients import recipients_for
 from states.texts import stored_payload
 from states.timers import first_dues, open_timers, plan_timers, replace_timers
 
@@ -166,8 +165,10 @@ async def apply_transition(
 ) -> int:
     """Everything a transition writes, in the caller's transaction (no commit); the event's id.
 
-    The event, the timers and the outbox rows are plain inserts, one statement each: the
-    case row itself is flushed with the transaction (its version column guards it).
+    On PostgreSQL the case's row, its event, timers and emails are one statement
+    (``states.one_statement``) when nothing else is pending. Otherwise the event, the timers
+    and the outbox rows are plain inserts, one statement each, and the case row is flushed
+    with the transaction; its version column guards it either way.
     """
     sides = await case_sides(session, actor, lifecycle, case)
     visible = bool(sides) or await may_see(session, actor, lifecycle, case)
@@ -191,10 +192,46 @@ async def apply_transition(
         with session.no_autoflush:
             planned = await plan_timers(session, lifecycle, case, now, now)
     stamp_milestones(lifecycle.milestones, case, trigger, now, first_dues(planned))
+    timers = None if spec.keeps_timers else planned
+    written = await _write_at_once(
+        session, lifecycle, case, trigger, from_state, actor, fields, timers, now
+    )
+    if written is not None:
+        return written
     event_id = await _record(session, lifecycle, case, trigger, from_state, actor, fields, now)
     if not spec.keeps_timers:
         await replace_timers(session, lifecycle, case, from_state, planned, now)
-    await _notify(session, lifecycle, case, trigger, event_id, now)
+    await queue_notices(session, lifecycle, case, trigger, event_id, now)
+    return event_id
+
+
+async def _write_at_once(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    trigger: str,
+    from_state: str,
+    actor: Actor,
+    fields: BaseModel,
+    timers: list[dict[str, Any]] | None,
+    now: datetime,
+) -> int | None:
+    """The transition's writes in one statement, when they can be (``writes_at_once``, and
+    no email carries an invitation); the event's id, or None when nothing was written."""
+    if not writes_at_once(session, case):
+        return None
+    # Read with the case's row not flushed: the one statement writes it.
+    with session.no_autoflush:
+        context, queued = await notices_to_queue(session, lifecycle, case, trigger)
+        if queued is None:
+            return None
+        event = await _event_values(
+            session, lifecycle, case, trigger, from_state, actor, fields, now
+        )
+    event_id = await write_transition(
+        session, lifecycle.name, case, event, timers, queued, context, now
+    )
+    await restart_follow_up(session, lifecycle, case, actor, now)
     return event_id
 
 
@@ -238,45 +275,8 @@ async def record_creation(
     stamp_milestones(lifecycle.milestones, case, trigger, now, {})
     event_id = await _record(session, lifecycle, case, trigger, None, actor, None, now)
     await _open_timers(session, lifecycle, case, now)
-    await _notify(session, lifecycle, case, trigger, event_id, now)
+    await queue_notices(session, lifecycle, case, trigger, event_id, now)
     return event_id
-
-
-async def _notify(
-    session: AsyncSession,
-    lifecycle: Lifecycle,
-    case: Any,
-    trigger: str,
-    event_id: int,
-    now: datetime,
-) -> None:
-    notices = lifecycle.notices_of(trigger)
-    if not notices or lifecycle.describe is None:
-        return
-    context = await lifecycle.describe(session, case)
-    for notice in notices:
-        recipients = await recipients_for(session, lifecycle, case, notice.to)
-        if notice.invite:
-            recipients = await notify_with_invitations(
-                session,
-                lifecycle,
-                case,
-                notice,
-                recipients,
-                context,
-                key_prefix=f"event:{event_id}",
-                now=now,
-            )
-        await enqueue(
-            session,
-            notice.message,
-            key_prefix=f"event:{event_id}",
-            case_kind=lifecycle.name,
-            case_id=case.id,
-            recipients=recipients,
-            context=context,
-            now=now,
-        )
 
 
 def _validated(spec: TransitionSpec, payload: BaseModel | Mapping[str, Any] | None) -> BaseModel:
@@ -293,6 +293,27 @@ def _validated(spec: TransitionSpec, payload: BaseModel | Mapping[str, Any] | No
         ) from error
 
 
+async def _event_values(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    trigger: str,
+    from_state: str | None,
+    actor: Actor,
+    fields: BaseModel | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The event's values but its case and instant; its personal texts stored apart."""
+    return {
+        "trigger": trigger,
+        "from_state": from_state,
+        "to_state": case.state,
+        "actor_id": actor.user_id,
+        "organisation_id": actor.organisation_id,
+        "payload": await stored_payload(session, lifecycle.name, case.id, fields, now),
+    }
+
+
 async def _record(
     session: AsyncSession,
     lifecycle: Lifecycle,
@@ -303,19 +324,10 @@ async def _record(
     fields: BaseModel | None,
     now: datetime,
 ) -> int:
+    event = await _event_values(session, lifecycle, case, trigger, from_state, actor, fields, now)
     inserted = await session.execute(
         APPEND_EVENT,
-        {
-            "case_kind": lifecycle.name,
-            "case_id": case.id,
-            "trigger": trigger,
-            "from_state": from_state,
-            "to_state": case.state,
-            "actor_id": actor.user_id,
-            "organisation_id": actor.organisation_id,
-            "payload": await stored_payload(session, lifecycle.name, case.id, fields, now),
-            "occurred_at": now,
-        },
+        {"case_kind": lifecycle.name, "case_id": case.id, "occurred_at": now, **event},
     )
     event_id: int = inserted.scalar_one()
     await restart_follow_up(session, lifecycle, case, actor, now)

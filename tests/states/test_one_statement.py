@@ -1,0 +1,140 @@
+"""The statements a transition sends: each compiled once; on PostgreSQL the case's row, its
+event, timers and emails written by one statement under the version check
+(``states.one_statement``), and nothing written when that check fails, on either database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.engine.interfaces import CacheStats
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.clock import FixedClock
+from core.db import transaction
+from core.errors import ConcurrentChange
+from core.models import Event, OutboxMessage, Referral, Timer
+from states import engine
+from states.referral import REFERRAL
+from tests.factories import World, actor_of
+from tests.states.engine_helpers import Sessions, fire, new_referral
+from tests.states.test_engine import snapshot
+
+
+class Statements:
+    """The compiled statements sent on an engine while it listens (not BEGIN or COMMIT)."""
+
+    def __init__(self, db_engine: AsyncEngine) -> None:
+        self.sent: list[tuple[CacheStats, str]] = []
+        self._engine = db_engine.sync_engine
+
+    def _note(self, *args: Any) -> None:
+        context = args[4]
+        # A statement sent as a string (SQLite's BEGIN IMMEDIATE) is not compiled at all.
+        if context is not None and context.compiled is not None:
+            self.sent.append((context.cache_hit, str(context.statement)))
+
+    def __enter__(self) -> Statements:
+        event.listen(self._engine, "before_cursor_execute", self._note)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._note)
+
+
+async def test_every_statement_of_a_referrals_life_is_compiled_once(
+    world: World, sessionmaker: Sessions, db_engine: AsyncEngine, clock: FixedClock
+) -> None:
+    """The second referral taken from submission to completion compiles nothing: each of its
+    statements comes from SQLAlchemy's cache (a multi-row VALUES or an ON CONFLICT construct
+    has no cache key and was compiled again at every transition)."""
+    receiver = actor_of(world.receiver_member)
+
+    async def a_whole_life() -> None:
+        referral_id = await new_referral(sessionmaker, world, clock.now())
+        for trigger, payload in [
+            ("accept", {}),
+            ("start", {}),
+            ("complete", {"outcome": "lasting_employment"}),
+        ]:
+            await fire(sessionmaker, referral_id, trigger, receiver, payload, now=clock.now())
+
+    await a_whole_life()
+    with Statements(db_engine) as statements:
+        await a_whole_life()
+    assert statements.sent
+    assert [sent for sent in statements.sent if sent[0] is not CacheStats.CACHE_HIT] == []
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_transition_reads_its_case_then_writes_once(
+    world: World, sessionmaker: Sessions, db_engine: AsyncEngine, clock: FixedClock
+) -> None:
+    """``start``: the case read under its lock, then one statement that moves it, appends its
+    event, closes the acceptance's timers and opens the progress check's (they were three
+    more: the event, the timers, the case's row at commit)."""
+    referral_id = await new_referral(sessionmaker, world, clock.now())
+    receiver = actor_of(world.receiver_member)
+    await fire(sessionmaker, referral_id, "accept", receiver, {}, now=clock.now())
+    with Statements(db_engine) as statements:
+        await fire(sessionmaker, referral_id, "start", receiver, {}, now=clock.now())
+    sent = [statement for _, statement in statements.sent]
+    assert sent[0].startswith("SELECT referrals.") and "FOR UPDATE" in sent[0]
+    # Between them, reads only (the offer's own delays for the new timers).
+    assert all(statement.startswith("SELECT ") for statement in sent[1:-1]), sent
+    assert " ".join(sent[-1].split()).startswith("WITH moved AS (UPDATE referrals SET ")
+    async with sessionmaker() as session:
+        referral = await session.get_one(Referral, referral_id)
+        assert referral.state == "in_progress"
+        assert referral.started_at == clock.now()
+        timers = (
+            await session.execute(
+                select(Timer.state, Timer.kind, Timer.status, Timer.closed_at.is_(None))
+                .where(Timer.case_kind == "referral", Timer.case_id == referral_id)
+                .order_by(Timer.id)
+            )
+        ).all()
+    opened = [(state, kind.value) for state, kind, _, is_open in timers if is_open]
+    assert opened == [("in_progress", "reminder"), ("in_progress", "escalation")]
+    assert all(not is_open for state, *_, is_open in timers if state != "in_progress")
+
+
+async def test_a_transition_on_a_stale_case_writes_nothing(
+    world: World, sessionmaker: Sessions, clock: FixedClock
+) -> None:
+    """A case read before someone else moved it: its version check fails, and neither its
+    row nor an event, a timer or an email is written (one statement on PostgreSQL, the unit
+    of work's flush on SQLite)."""
+    referral_id = await new_referral(sessionmaker, world, clock.now())
+    receiver = actor_of(world.receiver_member)
+    async with sessionmaker() as stale:
+        case = await stale.get_one(Referral, referral_id)
+        await stale.commit()  # ends the read; the loaded row stays in the session
+        await fire(sessionmaker, referral_id, "accept", receiver, {}, now=clock.now())
+        before = await snapshot(sessionmaker)
+        with pytest.raises(ConcurrentChange):
+            async with transaction(stale):
+                await engine.apply_transition(
+                    stale,
+                    REFERRAL,
+                    case,
+                    "return",
+                    receiver,
+                    {"reason": "not_eligible", "comment": "Hors du public de l'offre."},
+                    clock.now(),
+                )
+    assert await snapshot(sessionmaker) == before
+    async with sessionmaker() as session:
+        returned = await session.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.case_id == referral_id, Event.trigger == "return")
+        )
+        emails = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.message == "referral.returned")
+        )
+    assert (returned, emails) == (0, 0)
