@@ -26,6 +26,7 @@ from states import engine
 from states.actor import Actor
 from states.eligibility import JUSTIFICATION_TITLE
 from states.fields import Comment, LongText, OfferId, Payload
+from states.follow_up import remember_quiet
 from states.health import health_data_of, require_health_attestation
 from states.policy import allowed_triggers, case_sides, may_create_case
 from states.reachability import check_reachable
@@ -185,9 +186,18 @@ async def _insert_referral(
     withdrew consent needs ``consent_renewed`` (``check_consent``).
     """
     assert actor.organisation_id is not None and actor.user_id is not None
+    recorded_now = False
     if person.id is None:
-        person = await resolve_person(session, person)
-    await check_consent(session, person, actor, now, renewed=consent_renewed)
+        resolved = await resolve_person(session, person)
+        recorded_now = resolved is person
+        person = resolved
+    if recorded_now:
+        # A record this transaction wrote: nobody withdrew its consent, and it has no
+        # accompaniment whose follow-up the referral would restart. Neither is read.
+        if REFERRAL.follow_up is not None:
+            remember_quiet(session, REFERRAL.follow_up, person.id, now)
+    else:
+        await check_consent(session, person, actor, now, renewed=consent_renewed)
     referral = Referral(
         offer_id=offer.id,
         sender_organisation_id=actor.organisation_id,

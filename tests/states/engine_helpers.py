@@ -1,12 +1,14 @@
-"""Creating a referral and firing a trigger, each in a session of its own, for the engine's
-tests."""
+"""Creating a referral and firing a trigger, each in a session of its own, and listening to the
+statements sent, for the engine's tests."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import CacheStats
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.referral_service import create_referral
 from states import engine
@@ -43,3 +45,24 @@ async def fire(
     """Fire ``trigger`` on the referral (or a case of ``lifecycle``) as ``actor``."""
     async with sessionmaker() as session:
         await engine.fire(session, lifecycle, referral_id, trigger, actor, payload, now)
+
+
+class Statements:
+    """The compiled statements sent on an engine while it listens (not BEGIN or COMMIT)."""
+
+    def __init__(self, db_engine: AsyncEngine) -> None:
+        self.sent: list[tuple[CacheStats, str]] = []
+        self._engine = db_engine.sync_engine
+
+    def _note(self, *args: Any) -> None:
+        context = args[4]
+        # A statement sent as a string (SQLite's BEGIN IMMEDIATE) is not compiled at all.
+        if context is not None and context.compiled is not None:
+            self.sent.append((context.cache_hit, str(context.statement)))
+
+    def __enter__(self) -> Statements:
+        event.listen(self._engine, "before_cursor_execute", self._note)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._note)

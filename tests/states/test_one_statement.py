@@ -5,10 +5,8 @@ event, timers and emails written by one statement under the version check
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,29 +17,8 @@ from core.models import Event, OutboxMessage, Referral, Timer
 from states import engine
 from states.referral import REFERRAL
 from tests.factories import World, actor_of
-from tests.states.engine_helpers import Sessions, fire, new_referral
+from tests.states.engine_helpers import Sessions, Statements, fire, new_referral
 from tests.states.test_engine import snapshot
-
-
-class Statements:
-    """The compiled statements sent on an engine while it listens (not BEGIN or COMMIT)."""
-
-    def __init__(self, db_engine: AsyncEngine) -> None:
-        self.sent: list[tuple[CacheStats, str]] = []
-        self._engine = db_engine.sync_engine
-
-    def _note(self, *args: Any) -> None:
-        context = args[4]
-        # A statement sent as a string (SQLite's BEGIN IMMEDIATE) is not compiled at all.
-        if context is not None and context.compiled is not None:
-            self.sent.append((context.cache_hit, str(context.statement)))
-
-    def __enter__(self) -> Statements:
-        event.listen(self._engine, "before_cursor_execute", self._note)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(self._engine, "before_cursor_execute", self._note)
 
 
 async def test_every_statement_of_a_referrals_life_is_compiled_once(
