@@ -4,6 +4,8 @@ years of history."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +21,8 @@ from web.routers import dashboard
 SHOWN = 2
 BATCH = 2
 """How many cases the export reads at once in these tests."""
+KEYS = 3
+"""How many keys it reads at once after the first batch's."""
 
 
 async def _late_referrals(
@@ -90,3 +94,34 @@ async def test_the_export_streams_every_case_a_batch_at_a_time(
     rows = csv_rows(export.content)
     assert [row[0] for row in rows] == ["référence", *references]  # one header, oldest first
     assert export.content.endswith(b"\r\n")
+
+
+async def test_the_export_reads_its_keys_many_batches_at_a_time(
+    app: FastAPI,
+    world: World,
+    session: AsyncSession,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first batch's keys alone, for the first lines to come at once, then ``KEYS`` at a
+    time: a territory's export goes through all its cases once per read of keys."""
+    monkeypatch.setattr(overdue_pages, "EXPORT_BATCH", BATCH)
+    monkeypatch.setattr(overdue_pages, "EXPORT_KEYS", KEYS)
+    reads: list[int] = []
+    next_keys = overdue_pages._next_keys
+
+    async def counted(*args: Any) -> list[overdue_pages.OverdueKey]:
+        keys = await next_keys(*args)
+        reads.append(len(keys))
+        return keys
+
+    monkeypatch.setattr(overdue_pages, "_next_keys", counted)
+    references = await _late_referrals(world, session, clock, BATCH + KEYS + 1)
+    async with signed_in(app, world.coordinator.email) as client:
+        reads.clear()  # signing in lands on the dashboard
+        export = await client.get("/dashboard.csv")
+
+    rows = csv_rows(export.content)
+    assert [row[0] for row in rows] == ["référence", *references]
+    # The batch's keys and one more, then KEYS and one more, then the last.
+    assert reads == [BATCH + 1, KEYS + 1, 1]
