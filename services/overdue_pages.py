@@ -166,16 +166,16 @@ async def overdue_batches(
     """Every overdue case ``actor`` follows, oldest first, ``size`` (``EXPORT_BATCH``) at a
     time.
 
-    The cases are described a batch at a time, their keys read ``EXPORT_KEYS`` at a time
-    after the first batch's: a filter the order's indexes cannot serve (a territory) makes
-    each read of keys go through all the cases it keeps, so the fewer reads the better, and
-    memory still follows one batch of cases. The first read asks for one batch only, for the
-    first lines to come at once. Each read is in its own session, closed before the batch is
-    handed over: no read stays open while the caller writes it out (on SQLite a read holds
-    the write lock).
+    The cases are described a batch at a time, their keys read ``EXPORT_KEYS`` at a time:
+    ``where`` (a territory) is not in the order's indexes, so each read of keys goes through
+    all the cases it keeps, whatever its limit; the fewer reads the better, and memory still
+    follows one batch of cases. Without ``where`` the first read asks for one batch only, for
+    the first lines to come at once. Each read is in its own session, closed before the
+    batch is handed over: no read stays open while the caller writes it out (on SQLite a
+    read holds the write lock).
     """
     batch = size or EXPORT_BATCH
-    reach = batch
+    reach = batch if where is None else max(EXPORT_KEYS, batch)
     pending: list[OverdueKey] = []
     after: OverdueKey | None = None
     more = True

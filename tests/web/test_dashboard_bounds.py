@@ -96,15 +96,25 @@ async def test_the_export_streams_every_case_a_batch_at_a_time(
     assert export.content.endswith(b"\r\n")
 
 
+@pytest.mark.parametrize(
+    ("filtered", "expected"),
+    [
+        # The batch's keys and one more (the first lines at once), then KEYS and one more...
+        (False, [BATCH + 1, KEYS + 1, 1]),
+        # ...but a territory's read goes through all its cases anyway: KEYS from the first.
+        (True, [KEYS + 1, BATCH + 1]),
+    ],
+)
 async def test_the_export_reads_its_keys_many_batches_at_a_time(
     app: FastAPI,
     world: World,
     session: AsyncSession,
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
+    filtered: bool,
+    expected: list[int],
 ) -> None:
-    """The first batch's keys alone, for the first lines to come at once, then ``KEYS`` at a
-    time: a territory's export goes through all its cases once per read of keys."""
+    """The keys are read ``KEYS`` at a time, the cases described ``BATCH`` at a time."""
     monkeypatch.setattr(overdue_pages, "EXPORT_BATCH", BATCH)
     monkeypatch.setattr(overdue_pages, "EXPORT_KEYS", KEYS)
     reads: list[int] = []
@@ -117,11 +127,11 @@ async def test_the_export_reads_its_keys_many_batches_at_a_time(
 
     monkeypatch.setattr(overdue_pages, "_next_keys", counted)
     references = await _late_referrals(world, session, clock, BATCH + KEYS + 1)
+    query = f"?territory={world.receiver.territory}" if filtered else ""
     async with signed_in(app, world.coordinator.email) as client:
         reads.clear()  # signing in lands on the dashboard
-        export = await client.get("/dashboard.csv")
+        export = await client.get(f"/dashboard.csv{query}")
 
     rows = csv_rows(export.content)
     assert [row[0] for row in rows] == ["référence", *references]
-    # The batch's keys and one more, then KEYS and one more, then the last.
-    assert reads == [BATCH + 1, KEYS + 1, 1]
+    assert reads == expected
