@@ -105,9 +105,8 @@ def dashboard_export(
     The permission is checked at once, before any batch is asked for.
     """
     watcher = _check(actor)
-    return overdue_batches(
-        sessions, filters.lifecycles(), watcher, now, where=filters.territory_clause
-    )
+    where = filters.territory_clause if filters.territory is not None else None
+    return overdue_batches(sessions, filters.lifecycles(), watcher, now, where=where)
 
 
 @dataclass(frozen=True)

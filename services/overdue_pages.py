@@ -38,6 +38,9 @@ CURSOR_PATTERN = r"^[0-9]{1,16}-[a-z_]{1,32}-[0-9]{1,10}$"
 CURSOR_EXAMPLE = "1773043200000000-referral-1234"
 EXPORT_BATCH = 500
 """How many cases the CSV export reads and writes at once, each batch in its own short read."""
+EXPORT_KEYS = 10_000
+"""How many keys of overdue cases the CSV export reads at once (a few columns each): one
+territory's cases in one read."""
 
 
 @dataclass(frozen=True, order=True)
@@ -163,17 +166,33 @@ async def overdue_batches(
     """Every overdue case ``actor`` follows, oldest first, ``size`` (``EXPORT_BATCH``) at a
     time.
 
-    Each batch is read in its own session, closed before the batch is handed over: no read
-    stays open while the caller writes it out (on SQLite a read holds the write lock).
+    The cases are described a batch at a time, their keys read ``EXPORT_KEYS`` at a time:
+    ``where`` (a territory) is not in the order's indexes, so each read of keys goes through
+    all the cases it keeps, whatever its limit; the fewer reads the better, and memory still
+    follows one batch of cases. Without ``where`` the first read asks for one batch only, for
+    the first lines to come at once. Each read is in its own session, closed before the
+    batch is handed over: no read stays open while the caller writes it out (on SQLite a
+    read holds the write lock).
     """
     batch = size or EXPORT_BATCH
+    reach = batch if where is None else max(EXPORT_KEYS, batch)
+    pending: list[OverdueKey] = []
     after: OverdueKey | None = None
+    more = True
     while True:
+        if more and len(pending) < batch:
+            async with sessions() as session:
+                keys = await _next_keys(session, lifecycles, actor, now, where, after, reach + 1)
+            more = len(keys) > reach
+            pending.extend(keys[:reach])
+            if more:
+                after = pending[-1]
+            reach = max(EXPORT_KEYS, batch)
+        if not pending:
+            return
+        found = [(LIFECYCLES[key.lifecycle], key.case_id, key.since) for key in pending[:batch]]
+        del pending[:batch]
         async with sessions() as session:
-            cases, after = await overdue_page(
-                session, lifecycles, actor, now, where=where, after=after, limit=batch
-            )
+            cases = await describe_overdue(session, now, found)
         if cases:
             yield cases
-        if after is None:
-            return

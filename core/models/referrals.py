@@ -68,6 +68,15 @@ class Referral(Base):
             "first_escalation_due_at",
         ),
         Index("ix_referrals_started", "started_at", "accepted_at"),
+        # What the dashboard counts of each overdue referral (its state, the organisation
+        # it waits on), joined to the open escalations by id from the index alone.
+        Index(
+            "ix_referrals_overdue_parties",
+            "id",
+            "state",
+            "sender_organisation_id",
+            "receiver_organisation_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

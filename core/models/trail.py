@@ -36,6 +36,10 @@ class Event(Base):
 
 
 OPEN_ESCALATION = "kind = 'escalation' AND closed_at IS NULL AND message IS NULL"
+WENT_OVERDUE = (
+    "kind = 'escalation' AND message IS NULL AND (closed_at IS NULL OR closed_at > due_at)"
+)
+OPEN_REMINDER = "kind = 'reminder' AND closed_at IS NULL AND message IS NULL"
 
 
 class Timer(Base):
@@ -74,6 +78,25 @@ class Timer(Base):
             "case_id",
             postgresql_where=text(OPEN_ESCALATION),
             sqlite_where=text(OPEN_ESCALATION),
+        ),
+        # The escalations whose time passed before their case moved on, by due time: the
+        # dashboard's weekly trend reads its twelve weeks from it, not the years of timers.
+        Index(
+            "ix_timers_went_overdue",
+            "case_kind",
+            "due_at",
+            "case_id",
+            postgresql_where=text(WENT_OVERDUE),
+            sqlite_where=text(WENT_OVERDUE),
+        ),
+        # The open reminders: whether a case is due for one (the inbox and its menu count).
+        Index(
+            "ix_timers_open_reminder",
+            "case_kind",
+            "case_id",
+            "due_at",
+            postgresql_where=text(OPEN_REMINDER),
+            sqlite_where=text(OPEN_REMINDER),
         ),
     )
 

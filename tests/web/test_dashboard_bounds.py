@@ -4,6 +4,8 @@ years of history."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +21,8 @@ from web.routers import dashboard
 SHOWN = 2
 BATCH = 2
 """How many cases the export reads at once in these tests."""
+KEYS = 3
+"""How many keys it reads at once after the first batch's."""
 
 
 async def _late_referrals(
@@ -90,3 +94,44 @@ async def test_the_export_streams_every_case_a_batch_at_a_time(
     rows = csv_rows(export.content)
     assert [row[0] for row in rows] == ["référence", *references]  # one header, oldest first
     assert export.content.endswith(b"\r\n")
+
+
+@pytest.mark.parametrize(
+    ("filtered", "expected"),
+    [
+        # The batch's keys and one more (the first lines at once), then KEYS and one more...
+        (False, [BATCH + 1, KEYS + 1, 1]),
+        # ...but a territory's read goes through all its cases anyway: KEYS from the first.
+        (True, [KEYS + 1, BATCH + 1]),
+    ],
+)
+async def test_the_export_reads_its_keys_many_batches_at_a_time(
+    app: FastAPI,
+    world: World,
+    session: AsyncSession,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    filtered: bool,
+    expected: list[int],
+) -> None:
+    """The keys are read ``KEYS`` at a time, the cases described ``BATCH`` at a time."""
+    monkeypatch.setattr(overdue_pages, "EXPORT_BATCH", BATCH)
+    monkeypatch.setattr(overdue_pages, "EXPORT_KEYS", KEYS)
+    reads: list[int] = []
+    next_keys = overdue_pages._next_keys
+
+    async def counted(*args: Any) -> list[overdue_pages.OverdueKey]:
+        keys = await next_keys(*args)
+        reads.append(len(keys))
+        return keys
+
+    monkeypatch.setattr(overdue_pages, "_next_keys", counted)
+    references = await _late_referrals(world, session, clock, BATCH + KEYS + 1)
+    query = f"?territory={world.receiver.territory}" if filtered else ""
+    async with signed_in(app, world.coordinator.email) as client:
+        reads.clear()  # signing in lands on the dashboard
+        export = await client.get(f"/dashboard.csv{query}")
+
+    rows = csv_rows(export.content)
+    assert [row[0] for row in rows] == ["référence", *references]
+    assert reads == expected
