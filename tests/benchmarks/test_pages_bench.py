@@ -47,13 +47,18 @@ async def test_every_page_is_timed_for_the_busiest_organisation(
 
     found = await pages_bench.subjects(bench)
     assert found.member.endswith("@paris-mesure.test")
-    exports = {"csv overdue all Paris first byte", "csv overdue all Paris total"}
+    exports = {
+        f"csv overdue {export} {name}"
+        for export in ("all Paris", "75018")
+        for name in ("first byte", "total")
+    }
     assert set(timings) == {page.name for page in pages_bench.pages(found)} | exports
     names = [name for name, _, _ in shown]
     assert "page inbox (300 referrals)" in names
     assert "page api overdue (300 referrals)" in names
     assert "page api overdue later (300 referrals)" in names
     assert "page csv overdue all Paris first byte (300 referrals)" in names
+    assert "page csv overdue 75018 first byte (300 referrals)" in names
     assert all(value > 0 for _, value, _ in shown)
 
 
