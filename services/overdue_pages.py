@@ -38,6 +38,9 @@ CURSOR_PATTERN = r"^[0-9]{1,16}-[a-z_]{1,32}-[0-9]{1,10}$"
 CURSOR_EXAMPLE = "1773043200000000-referral-1234"
 EXPORT_BATCH = 500
 """How many cases the CSV export reads and writes at once, each batch in its own short read."""
+EXPORT_FIRST_BATCH = 100
+"""How many cases the export's first batch holds: fewer than the others, so that its first
+lines come sooner."""
 EXPORT_KEYS = 10_000
 """How many keys of overdue cases the CSV export reads at once (a few columns each): one
 territory's cases in one read."""
@@ -164,23 +167,24 @@ async def overdue_batches(
     size: int | None = None,
 ) -> AsyncIterator[list[OverdueCase]]:
     """Every overdue case ``actor`` follows, oldest first, ``size`` (``EXPORT_BATCH``) at a
-    time.
+    time, the first batch at most ``EXPORT_FIRST_BATCH``.
 
     The cases are described a batch at a time, their keys read ``EXPORT_KEYS`` at a time:
     ``where`` (a territory) is not in the order's indexes, so each read of keys goes through
     all the cases it keeps, whatever its limit; the fewer reads the better, and memory still
-    follows one batch of cases. Without ``where`` the first read asks for one batch only, for
-    the first lines to come at once. Each read is in its own session, closed before the
-    batch is handed over: no read stays open while the caller writes it out (on SQLite a
-    read holds the write lock).
+    follows one batch of cases. Without ``where`` the first read asks for the first batch
+    only, for the first lines to come at once. Each read is in its own session, closed
+    before the batch is handed over: no read stays open while the caller writes it out (on
+    SQLite a read holds the write lock).
     """
     batch = size or EXPORT_BATCH
-    reach = batch if where is None else max(EXPORT_KEYS, batch)
+    taken = min(batch, EXPORT_FIRST_BATCH)
+    reach = taken if where is None else max(EXPORT_KEYS, batch)
     pending: list[OverdueKey] = []
     after: OverdueKey | None = None
     more = True
     while True:
-        if more and len(pending) < batch:
+        if more and len(pending) < taken:
             async with sessions() as session:
                 keys = await _next_keys(session, lifecycles, actor, now, where, after, reach + 1)
             more = len(keys) > reach
@@ -190,8 +194,9 @@ async def overdue_batches(
             reach = max(EXPORT_KEYS, batch)
         if not pending:
             return
-        found = [(LIFECYCLES[key.lifecycle], key.case_id, key.since) for key in pending[:batch]]
-        del pending[:batch]
+        found = [(LIFECYCLES[key.lifecycle], key.case_id, key.since) for key in pending[:taken]]
+        del pending[:taken]
+        taken = batch
         async with sessions() as session:
             cases = await describe_overdue(session, now, found)
         if cases:

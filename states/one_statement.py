@@ -125,9 +125,11 @@ async def write_transition(
     event_id = (await session.execute(statement, parameters)).scalar_one_or_none()
     if event_id is None:
         raise ConcurrentChange(CHANGED_MEANWHILE)
-    for key in changed:
-        set_committed_value(case, key, getattr(case, key))
     set_committed_value(case, "version", version + 1)
+    # The row is now as the case holds it: what the ORM does after its own flush. Setting each
+    # value as committed would leave the case among the session's modified rows, and the
+    # commit would run a flush over it for nothing.
+    state._commit_all(state.dict, session.sync_session.identity_map)
     return int(event_id)
 
 

@@ -115,3 +115,24 @@ async def test_a_transition_on_a_stale_case_writes_nothing(
             .where(OutboxMessage.message == "referral.returned")
         )
     assert (returned, emails) == (0, 0)
+
+
+@pytest.mark.postgres
+async def test_after_its_one_statement_the_case_is_clean(
+    world: World, sessionmaker: Sessions, clock: FixedClock
+) -> None:
+    """The ORM holds the row as written: the commit that follows has nothing to flush."""
+    referral_id = await new_referral(sessionmaker, world, clock.now())
+    async with sessionmaker() as session, transaction(session):
+        case = await engine.load_case(
+            session, REFERRAL, referral_id, lock=True, now=clock.now()
+        )
+        version = case.version
+        await engine.apply_transition(
+            session, REFERRAL, case, "accept", actor_of(world.receiver_member), {}, clock.now()
+        )
+        assert case not in session.dirty
+        assert (case.state, case.version) == ("accepted", version + 1)
+    async with sessionmaker() as session:
+        stored = await session.get_one(Referral, referral_id)
+        assert (stored.state, stored.version) == ("accepted", version + 1)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
 from services import overdue_pages
+from services.overdue import describe_overdue
 from services.referral_service import create_referral
 from tests.factories import World, actor_of, make_offer, referral_create
 from tests.web.dashboard_helpers import paris, signed_in
@@ -135,3 +136,31 @@ async def test_the_export_reads_its_keys_many_batches_at_a_time(
     rows = csv_rows(export.content)
     assert [row[0] for row in rows] == ["référence", *references]
     assert reads == expected
+
+
+async def test_the_exports_first_batch_is_smaller_for_its_first_lines_to_come_sooner(
+    app: FastAPI,
+    world: World,
+    session: AsyncSession,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first batch holds ``EXPORT_FIRST_BATCH`` cases, the others ``EXPORT_BATCH``."""
+    monkeypatch.setattr(overdue_pages, "EXPORT_FIRST_BATCH", 1)
+    monkeypatch.setattr(overdue_pages, "EXPORT_BATCH", 3)
+    monkeypatch.setattr(overdue_pages, "EXPORT_KEYS", 10)
+    described: list[int] = []
+
+    async def counted(*args: Any) -> list[Any]:
+        described.append(len(args[2]))
+        return await describe_overdue(*args)
+
+    monkeypatch.setattr(overdue_pages, "describe_overdue", counted)
+    references = await _late_referrals(world, session, clock, 5)
+    async with signed_in(app, world.coordinator.email) as client:
+        described.clear()  # signing in lands on the dashboard
+        export = await client.get("/dashboard.csv")
+
+    rows = csv_rows(export.content)
+    assert [row[0] for row in rows] == ["référence", *references]
+    assert described == [1, 3, 1]
