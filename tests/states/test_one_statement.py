@@ -124,9 +124,7 @@ async def test_after_its_one_statement_the_case_is_clean(
     """The ORM holds the row as written: the commit that follows has nothing to flush."""
     referral_id = await new_referral(sessionmaker, world, clock.now())
     async with sessionmaker() as session, transaction(session):
-        case = await engine.load_case(
-            session, REFERRAL, referral_id, lock=True, now=clock.now()
-        )
+        case = await engine.load_case(session, REFERRAL, referral_id, lock=True, now=clock.now())
         version = case.version
         await engine.apply_transition(
             session, REFERRAL, case, "accept", actor_of(world.receiver_member), {}, clock.now()
