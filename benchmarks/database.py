@@ -22,6 +22,7 @@ from core.db import create_engine, create_sessionmaker
 from core.migrate import upgrade_engine
 from core.settings import Settings
 from relais.demo import seed_demo
+from states.identity import name_key
 
 SECRET = "benchmark-secret-key-of-at-least-32-characters"
 
@@ -98,8 +99,8 @@ async def make_submitted(
                     SELECT u.id, u.organisation_id FROM users u
                     WHERE u.role = 'member' ORDER BY u.id LIMIT 1
                 ), people AS (
-                    INSERT INTO persons (first_name, last_name, created_at)
-                    SELECT 'Prénom', 'Nom', :at FROM generate_series(1, :count)
+                    INSERT INTO persons (first_name, last_name, name_key, created_at)
+                    SELECT 'Prénom', 'Nom', :name_key, :at FROM generate_series(1, :count)
                     RETURNING id
                 ), numbered AS (
                     SELECT id, row_number() OVER (ORDER BY id) AS n FROM people
@@ -116,7 +117,12 @@ async def make_submitted(
                 FROM numbered, offer, sender
                 """
             ),
-            {"at": submitted_at, "count": count, "territories": territories},
+            {
+                "at": submitted_at,
+                "count": count,
+                "territories": territories,
+                "name_key": name_key("Nom", "Prénom"),
+            },
         )
         await connection.execute(
             text(
