@@ -126,6 +126,7 @@ async def run() -> None:
         line("digest peak memory", peak, "MiB")
         line("digest cases per digest", per_digest, "cases")
     await indicators()
+    await pages()
 
 
 def main() -> None:
