@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.outbox import enqueue, key_after_prefix
 from states.invitations import notify_with_invitations
-from states.lifecycle import Lifecycle
+from states.lifecycle import Lifecycle, Notice, Recipient
 from states.one_statement import Queued
 from states.recipients import recipients_for
 
@@ -28,12 +28,8 @@ async def queue_notices(
 ) -> None:
     """Queue the emails ``trigger`` sends about ``case`` (with an invitation to an address
     that has no account), their keys naming the event ``event_id``: one insert per notice."""
-    notices = lifecycle.notices_of(trigger)
-    if not notices or lifecycle.describe is None:
-        return
-    context = await lifecycle.describe(session, case)
-    for notice in notices:
-        recipients = await recipients_for(session, lifecycle, case, notice.to)
+    context, addressed = await _addressed(session, lifecycle, case, trigger)
+    for notice, recipients in addressed:
         if notice.invite:
             recipients = await notify_with_invitations(
                 session,
@@ -62,13 +58,9 @@ async def notices_to_queue(
 ) -> tuple[dict[str, Any], list[Queued] | None]:
     """The emails ``trigger`` queues and their context; None for the emails when one of them
     may carry an invitation (an address with no account: ``states.invitations``)."""
-    notices = lifecycle.notices_of(trigger)
-    if not notices or lifecycle.describe is None:
-        return {}, []
-    context = await lifecycle.describe(session, case)
+    context, addressed = await _addressed(session, lifecycle, case, trigger)
     queued: list[Queued] = []
-    for notice in notices:
-        recipients = await recipients_for(session, lifecycle, case, notice.to)
+    for notice, recipients in addressed:
         if notice.invite and any(user_id is None for _, user_id in recipients):
             return context, None
         queued.extend(
@@ -76,3 +68,17 @@ async def notices_to_queue(
             for email, user_id in dict.fromkeys(recipients)
         )
     return context, queued
+
+
+async def _addressed(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, trigger: str
+) -> tuple[dict[str, Any], list[tuple[Notice, list[Recipient]]]]:
+    """The case's context and each notice of ``trigger`` with its recipients (none without a
+    way to describe the case)."""
+    notices = lifecycle.notices_of(trigger)
+    if not notices or lifecycle.describe is None:
+        return {}, []
+    context = await lifecycle.describe(session, case)
+    return context, [
+        (notice, await recipients_for(session, lifecycle, case, notice.to)) for notice in notices
+    ]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -29,18 +28,17 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ColumnProperty, object_mapper
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.sql import Select
-from sqlalchemy.types import TypeEngine
 
 from core.db import CHANGED_MEANWHILE
 from core.enums import OutboxStatus, TimerStatus
 from core.errors import ConcurrentChange
 from core.models import Event, OutboxMessage, Timer
+from states.timers import closing_timers, timer_arrays, timer_rows
 
 EVENTS = cast(Table, Event.__table__)
 TIMERS = cast(Table, Timer.__table__)
@@ -48,7 +46,6 @@ OUTBOX = cast(Table, OutboxMessage.__table__)
 
 _EVENT_COLUMNS = ("trigger", "from_state", "to_state", "actor_id", "organisation_id")
 _TIMER_COLUMNS = ("state", "kind", "target", "due_at", "message")
-_TIMER_TYPES: dict[str, TypeEngine[Any]] = {"due_at": DateTime(timezone=True)}
 
 
 @dataclass(frozen=True)
@@ -111,9 +108,7 @@ async def write_transition(
         **{f"w_event_{name}": event[name] for name in _EVENT_COLUMNS},
     }
     if timers:
-        parameters.update(
-            {f"w_timer_{name}": [_plain(row[name]) for row in timers] for name in _TIMER_COLUMNS}
-        )
+        parameters.update(timer_arrays("w_timer_", _TIMER_COLUMNS, timers))
     if queued:
         parameters.update(
             w_messages=[item.message for item in queued],
@@ -186,7 +181,8 @@ def _build(table: Table, changed: tuple[str, ...], timer_work: str, queues: bool
     )
     parts: list[Any] = [moved]
     if timer_work != "keep":
-        parts.append(_closing(moved, case_kind, now))
+        closing = closing_timers(case_kind, select(moved.c.id).scalar_subquery(), now)
+        parts.append(closing.cte("closed"))
     if timer_work == "replace":
         parts.append(_opening(moved, case_kind, now))
     if queues:
@@ -194,38 +190,9 @@ def _build(table: Table, changed: tuple[str, ...], timer_work: str, queues: bool
     return select(appended.c.id).add_cte(*parts)
 
 
-def _closing(moved: Any, case_kind: Any, now: Any) -> Any:
-    """The timers of the state left: closed, the pending ones cancelled."""
-    return (
-        update(TIMERS)
-        .where(
-            TIMERS.c.case_kind == case_kind,
-            TIMERS.c.case_id == select(moved.c.id).scalar_subquery(),
-            TIMERS.c.closed_at.is_(None),
-        )
-        .values(
-            status=sql_case(
-                (TIMERS.c.status == TimerStatus.PENDING, TimerStatus.CANCELLED),
-                else_=TIMERS.c.status,
-            ),
-            closed_at=now,
-        )
-        .cte("closed")
-    )
-
-
 def _opening(moved: Any, case_kind: Any, now: Any) -> Any:
     """The timers of the new state, one array per column."""
-    planned = (
-        func.unnest(
-            *(
-                bindparam(f"w_timer_{name}", type_=ARRAY(_TIMER_TYPES.get(name, String())))
-                for name in _TIMER_COLUMNS
-            )
-        )
-        .table_valued(*_TIMER_COLUMNS)
-        .render_derived()
-    )
+    planned = timer_rows("w_timer_", _TIMER_COLUMNS)
     rows = select(
         case_kind,
         moved.c.id,
@@ -277,8 +244,3 @@ def _queueing(appended: Any, case_kind: Any, moved: Any, now: Any) -> Any:
         "created_at",
     ]
     return insert(OUTBOX).from_select(columns, rows).cte("queued")
-
-
-def _plain(value: Any) -> Any:
-    """A value as the driver writes it into an array: an enum by its value."""
-    return value.value if isinstance(value, Enum) else value

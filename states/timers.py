@@ -24,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
 from core.enums import TimerKind, TimerStatus
@@ -32,24 +34,65 @@ from states.lifecycle import Lifecycle, TimerSpec, timer_start
 
 TIMERS = cast(Table, Timer.__table__)
 
+_ARRAY_OF: dict[str, TypeEngine[Any]] = {
+    "case_id": Integer(),
+    "due_at": DateTime(timezone=True),
+    "created_at": DateTime(timezone=True),
+}
+
+
+def closing_timers(case_kind: Any, case_id: Any, closing_at: Any) -> Update:
+    """The update that closes the open timers of a case leaving their state, the pending ones
+    cancelled: ``case_kind``, ``case_id`` and ``closing_at`` are SQL expressions."""
+    return (
+        update(TIMERS)
+        .where(
+            TIMERS.c.case_kind == case_kind,
+            TIMERS.c.case_id == case_id,
+            TIMERS.c.closed_at.is_(None),
+        )
+        .values(
+            status=sql_case(
+                (TIMERS.c.status == TimerStatus.PENDING, TimerStatus.CANCELLED),
+                else_=TIMERS.c.status,
+            ),
+            closed_at=closing_at,
+        )
+    )
+
+
+def timer_rows(prefix: str, columns: Sequence[str]) -> TableValuedAlias:
+    """Timer rows sent as one PostgreSQL array per column (parameters ``prefix`` + column,
+    ``timer_arrays``) and read back as a table: a statement that inserts them is compiled
+    once whatever their number (a multi-row VALUES is compiled again at each use)."""
+    return (
+        func.unnest(
+            *(
+                bindparam(f"{prefix}{column}", type_=ARRAY(_ARRAY_OF.get(column, String())))
+                for column in columns
+            )
+        )
+        .table_valued(*columns)
+        .render_derived()
+    )
+
+
+def timer_arrays(
+    prefix: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> dict[str, list[Any]]:
+    """The parameters of ``timer_rows``: ``rows``' values, column by column, an enum by its
+    value (the driver writes arrays of plain values)."""
+    return {
+        f"{prefix}{column}": [
+            row[column].value if isinstance(row[column], Enum) else row[column] for row in rows
+        ]
+        for column in columns
+    }
+
+
 # The statements every transition runs, built once: only their parameters change.
 OPEN_TIMERS = insert(TIMERS)
-CLOSE_TIMERS = (
-    update(TIMERS)
-    .where(
-        TIMERS.c.case_kind == bindparam("lifecycle"),
-        TIMERS.c.case_id == bindparam("case"),
-        TIMERS.c.closed_at.is_(None),
-    )
-    .values(
-        status=sql_case(
-            (TIMERS.c.status == TimerStatus.PENDING, TimerStatus.CANCELLED),
-            else_=TIMERS.c.status,
-        ),
-        closed_at=bindparam("closing_at"),
-    )
-)
-
+CLOSE_TIMERS = closing_timers(bindparam("lifecycle"), bindparam("case"), bindparam("closing_at"))
 _COLUMNS = (
     "case_kind",
     "case_id",
@@ -61,23 +104,9 @@ _COLUMNS = (
     "created_at",
     "message",
 )
-_ARRAY_OF: dict[str, TypeEngine[Any]] = {
-    "case_id": Integer(),
-    "due_at": DateTime(timezone=True),
-    "created_at": DateTime(timezone=True),
-}
-_PLANNED = (
-    func.unnest(
-        *(
-            bindparam(f"planned_{column}", type_=ARRAY(_ARRAY_OF.get(column, String())))
-            for column in _COLUMNS
-        )
-    )
-    .table_valued(*_COLUMNS)
-    .render_derived()
-)
-# PostgreSQL: the closing as a CTE of the insert, the planned rows as one array per column, so
-# that the statement is compiled once (a multi-row VALUES is compiled again at each use).
+# Named apart from the columns: a parameter named as a column would be SET by the CTE.
+_PLANNED = timer_rows("planned_", _COLUMNS)
+# PostgreSQL: the closing as a CTE of the insert.
 REPLACE_TIMERS = (
     insert(TIMERS)
     .from_select(list(_COLUMNS), select(*(_PLANNED.c[column] for column in _COLUMNS)))
@@ -158,9 +187,9 @@ async def replace_timers(
     if rows and session.get_bind().dialect.name == "postgresql":
         # Both parts see the snapshot taken before the statement: the closing never
         # touches the rows the insert adds.
-        # Named apart from the columns: a parameter named as a column would be SET by the CTE.
-        columns = {f"planned_{c}": [_plain(row[c]) for row in rows] for c in _COLUMNS}
-        await session.execute(REPLACE_TIMERS, {**closing, **columns})
+        await session.execute(
+            REPLACE_TIMERS, {**closing, **timer_arrays("planned_", _COLUMNS, rows)}
+        )
         return
     if lifecycle.timers.get(left):
         # A state without timers left none open: nothing to close.
@@ -216,11 +245,6 @@ async def write_timers(session: AsyncSession, rows: Sequence[Mapping[str, Any]])
     """Insert the timers ``plan_timers`` planned, in one statement."""
     if rows:
         await session.execute(OPEN_TIMERS, list(rows))
-
-
-def _plain(value: Any) -> Any:
-    """A value as the driver writes it into an array: an enum by its value."""
-    return value.value if isinstance(value, Enum) else value
 
 
 def first_dues(rows: Sequence[Mapping[str, Any]]) -> dict[TimerKind, datetime]:
