@@ -30,6 +30,9 @@ from notifications.mime import alternative, encoded_header, sender
 from notifications.render import RenderedEmail, render
 from notifications.transport import MailTransport, OutgoingEmail, TransportError
 
+EVERY_ID = 2**63 - 1
+"""The largest id an outbox message may have (a 64-bit key): no bound on what is delivered."""
+
 # Each batch's own statements, built once; plain rows, not ORM objects (a profile showed
 # the identity map's loading costing as much as the query).
 CLAIM = (
@@ -41,7 +44,11 @@ CLAIM = (
         OUTBOX.c.attempts,
         OUTBOX.c.context,
     )
-    .where(OUTBOX.c.status == OutboxStatus.PENDING, OUTBOX.c.next_attempt_at <= bindparam("due"))
+    .where(
+        OUTBOX.c.status == OutboxStatus.PENDING,
+        OUTBOX.c.next_attempt_at <= bindparam("due"),
+        OUTBOX.c.id <= bindparam("last_id"),
+    )
     .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
     .limit(bindparam("size"))
     .with_for_update(skip_locked=True)
@@ -145,11 +152,16 @@ def build_email(
 
 
 async def claim_due(
-    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, policy: DeliveryPolicy
+    sessionmaker: async_sessionmaker[AsyncSession],
+    now: datetime,
+    policy: DeliveryPolicy,
+    last_id: int = EVERY_ID,
 ) -> list[Envelope]:
-    """Lease up to a batch of due messages to this run and return them."""
+    """Lease up to a batch of due messages to this run, among those queued up to
+    ``last_id``, and return them."""
     async with sessionmaker() as session, transaction(session):
-        rows = (await session.execute(CLAIM, {"due": now, "size": policy.batch_size})).all()
+        values = {"due": now, "size": policy.batch_size, "last_id": last_id}
+        rows = (await session.execute(CLAIM, values)).all()
         if rows:
             await session.execute(
                 LEASE, {"leased": [row.id for row in rows], "until": now + policy.lease}
@@ -243,8 +255,14 @@ async def deliver_due(
     base_url: str,
     mail_from: str,
     policy: DeliveryPolicy | None = None,
+    last_id: int = EVERY_ID,
 ) -> DeliveryReport:
-    """Send every message due at ``now``, batch after batch, one connection per batch."""
+    """Send every message due at ``now``, batch after batch, one connection per batch.
+
+    ``last_id`` leaves out the messages queued after it: the simulation delivers what an
+    hour queued while the next hour's traffic runs, and that traffic's messages must wait
+    for the next run, as they would if it ran after (``relais.simulation.delivery_worker``).
+    """
     policy = policy or DeliveryPolicy()
     report = DeliveryReport()
     # Every batch's lease ends ``policy.lease`` after ``now``: the run stops within it.
@@ -252,7 +270,7 @@ async def deliver_due(
     for _ in range(policy.max_batches):
         if not policy.within_lease(run.started):
             break
-        batch = await claim_due(sessionmaker, now, policy)
+        batch = await claim_due(sessionmaker, now, policy, last_id)
         if not batch:
             break
         async with sessionmaker() as session:

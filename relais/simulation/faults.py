@@ -12,8 +12,9 @@ Message-ID lets the receiving side recognise it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from random import Random
 from types import TracebackType
 from typing import Any, Self
@@ -22,9 +23,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from notifications.transport import MailTransport, OutgoingEmail
 
+RESTART = timedelta(minutes=6)
+"""A crashed worker is back this long after, once the lease of what it held has ended."""
+
 
 class Crash(Exception):
     """The worker died (simulated): nothing after this point of the batch happens."""
+
+
+async def until_done(run: Callable[[datetime], Awaitable[object]], now: datetime) -> datetime:
+    """Run ``run`` at ``now``, and again ``RESTART`` later after each crash; when it succeeded."""
+    while True:
+        try:
+            await run(now)
+        except Crash:
+            now += RESTART
+        else:
+            return now
 
 
 @dataclass

@@ -3,7 +3,6 @@ emails, response times."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +15,7 @@ from core.business_days import business_days_between
 from core.enums import TimerKind, TimerStatus
 from core.models import Event, Invitation, OutboxMessage, Timer
 from relais.simulation.agenda import TrafficStats
-from relais.simulation.faults import CrashPlan
+from relais.simulation.delivery_worker import DeliveryTally
 from states.lifecycle import Lifecycle
 from states.registry import LIFECYCLES
 from workflows.delivery import message_id
@@ -87,13 +86,12 @@ class SimulationReport:
 
 async def measure(
     sessions: async_sessionmaker[AsyncSession],
-    received: Counter[str],
+    delivery: DeliveryTally,
     stats: TrafficStats,
-    plan: CrashPlan,
+    sweep_crashes: int,
     *,
     start: datetime,
     end: datetime,
-    refused: int,
     silent: int,
     seconds: float,
 ) -> SimulationReport:
@@ -101,6 +99,7 @@ async def measure(
 
     ``silent`` is the number of reminders and alerts the sweeps found nobody to send to.
     """
+    received = delivery.received
     async with sessions() as session:
         stalled = await _stalled(session, start, end)
         unchased = await unchased_cases(session, LIFECYCLES.values())
@@ -118,9 +117,9 @@ async def measure(
         invitations_accepted=joined or 0,
         emails_expected=len(expected),
         emails_received=sum(received.values()),
-        smtp_refusals=refused,
-        sweep_crashes=plan.sweep_crashes,
-        delivery_crashes=plan.delivery_crashes,
+        smtp_refusals=delivery.refused,
+        sweep_crashes=sweep_crashes,
+        delivery_crashes=delivery.crashes,
         stalled=stalled,
         silent=silent,
         unchased=unchased,

@@ -1,5 +1,6 @@
-"""The simulation's clock: day after day, the traffic, then every hour the sweep and the
-delivery (which may crash and are run again), and each business morning the digest.
+"""The simulation's clock: day after day, the traffic, then every hour the sweep (which may
+crash and is run again) and the delivery, in its own process beside the next hour's traffic
+(``relais.simulation.delivery_worker``), and each business morning the digest.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time as wall
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -19,18 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.business_days import PARIS, is_business_day
 from core.clock import FixedClock
 from core.db import create_engine, create_sessionmaker
-from core.enums import OutboxStatus
 from core.migrate import upgrade_engine
 from core.models import OutboxMessage
 from core.settings import Settings
-from notifications.transport import SmtpTransport
-from relais.simulation.faults import Crash, CrashPlan, crashing_sessions, crashing_transports
-from relais.simulation.relay import LoopbackRelay
+from relais.simulation.delivery_worker import DeliveryWorker, Faults
+from relais.simulation.faults import CrashPlan, crashing_sessions, until_done
 from relais.simulation.report import SimulationReport, measure
 from relais.simulation.traffic import Traffic
 from relais.simulation.world import build_world
 from states.registry import LIFECYCLES
-from workflows.delivery import DeliveryPolicy, deliver_due
 from workflows.digest import send_digests
 from workflows.sweep import SweepReport, sweep_due
 
@@ -38,8 +36,6 @@ FIRST_DAY = date(2026, 1, 5)
 """A Monday: the simulated year starts there."""
 HOURS = range(8, 20)
 """The sweep and the delivery run every hour from 08:00 to 19:00 (Paris)."""
-RESTART = timedelta(minutes=6)
-"""A crashed worker is back this long after, once the lease of what it held has ended."""
 UNRESPONSIVE_SHARE = 0.12
 """The share of partners that never answer their referrals."""
 CLOSING_TIME = time(12)
@@ -64,8 +60,7 @@ async def simulate(
     started = wall.perf_counter()
     random = Random(config.seed)
     engine = create_engine(settings.database_url)
-    relay = LoopbackRelay(config.smtp_failure_rate, config.seed)
-    relay.start()
+    delivery: DeliveryWorker | None = None
     try:
         await upgrade_engine(engine)
         sessions = create_sessionmaker(engine)
@@ -74,14 +69,10 @@ async def simulate(
         traffic = Traffic(world, random, sessions, settings)
         _plan_closing(traffic, config)
         traffic.coordinators.plan_rounds(start)
+        faults = Faults(config.smtp_failure_rate, config.crash_rate, config.seed)
+        delivery = DeliveryWorker(settings, faults)
         plan = CrashPlan(config.crash_rate, Random(config.seed + 1))
-        policy = DeliveryPolicy(max_attempts=settings.delivery_max_attempts)
-        transports = crashing_transports(
-            lambda: SmtpTransport(relay.host, relay.port, timeout=30),
-            plan,
-            policy.batch_size,
-        )
-        workers = Workers(sessions, crashing_sessions(engine, plan), transports, policy, settings)
+        sweeps = Sweeps(crashing_sessions(engine, plan), plan)
         days = [FIRST_DAY + timedelta(days=n) for n in range(config.days)]
         arrivals = _spread(config.referrals, [day for day in days if is_business_day(day)])
         last = start
@@ -92,24 +83,32 @@ async def simulate(
                 if hour == HOURS[0]:
                     await send_digests(sessions, LIFECYCLES, tick)
                 await traffic.run_until(tick)
-                last = await workers.sweep(tick)
-                last = max(last, await workers.deliver(last))
+                swept = await sweeps.sweep(tick)
+                # The delivery of what is queued now runs beside the next hour's traffic,
+                # except on SQLite, which takes one writer at a time: each would wait on the
+                # other's transactions, in steps of milliseconds.
+                await delivery.start_delivery(swept, await _last_queued(sessions))
+                if engine.dialect.name == "sqlite":
+                    await delivery.settle()
+                last = max(last, swept, delivery.finished or swept)
             if number % 30 == 0:
                 progress(f"jour {number}/{config.days} ({wall.perf_counter() - started:.0f} s)")
-        await workers.drain(last)
+        last = max(last, await delivery.settle() or last)
+        last = await delivery.drain(sessions, last)
+        tally = await delivery.stop()
         return await measure(
             sessions,
-            relay.handler.counts(),
+            tally,
             traffic.stats,
-            plan,
+            sweeps.crashes,
             start=start,
             end=last,
-            refused=relay.handler.refused,
-            silent=len(workers.silent),
+            silent=len(sweeps.silent),
             seconds=wall.perf_counter() - started,
         )
     finally:
-        relay.stop()
+        if delivery is not None:
+            delivery.kill()
         await engine.dispose()
 
 
@@ -149,24 +148,19 @@ def _spread(total: int, days: list[date]) -> dict[date, int]:
     return {day: base + (1 if index < extra else 0) for index, day in enumerate(days)}
 
 
-class Workers:
-    """The sweep and the delivery as the flows run them, restarted after a crash."""
+class Sweeps:
+    """The sweep as the flow runs it, restarted after a crash, with what it found."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        sweep_sessions: async_sessionmaker[AsyncSession],
-        transports: Callable[[], SmtpTransport] | Callable[[], object],
-        policy: DeliveryPolicy,
-        settings: Settings,
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], plan: CrashPlan) -> None:
         self.sessions = sessions
-        self.sweep_sessions = sweep_sessions
-        self.transports = transports
-        self.policy = policy
-        self.settings = settings
+        self.plan = plan
         # Every reminder or alert a sweep found nobody to send to.
         self.silent: list[str] = []
+
+    @property
+    def crashes(self) -> int:
+        """How many sweep batches died."""
+        return self.plan.sweep_crashes
 
     async def sweep(self, now: datetime) -> datetime:
         """Sweep at ``now``; after a crash, again once the worker is back. When it succeeded.
@@ -179,47 +173,16 @@ class Workers:
         async def run(at: datetime) -> None:
             report = SweepReport()
             try:
-                await sweep_due(self.sweep_sessions, LIFECYCLES, at, report=report)
+                await sweep_due(self.sessions, LIFECYCLES, at, report=report)
             finally:
                 silent.update(report.silent)
 
-        done = await _until_done(run, now)
+        done = await until_done(run, now)
         self.silent.extend(sorted(silent))
         return done
 
-    async def deliver(self, now: datetime) -> datetime:
-        """Deliver at ``now``; after a crash, again once the worker is back."""
-        return await _until_done(
-            lambda at: deliver_due(
-                self.sessions,
-                self.transports,  # type: ignore[arg-type]
-                at,
-                base_url=self.settings.base_url,
-                mail_from=self.settings.mail_from,
-                policy=self.policy,
-            ),
-            now,
-        )
 
-    async def drain(self, now: datetime) -> datetime:
-        """After the last day, deliver whenever a retry is due until nothing waits."""
-        while True:
-            async with self.sessions() as session:
-                waiting = await session.scalar(
-                    select(func.min(OutboxMessage.next_attempt_at)).where(
-                        OutboxMessage.status == OutboxStatus.PENDING
-                    )
-                )
-            if waiting is None:
-                return now
-            now = await self.deliver(max(now, waiting))
-
-
-async def _until_done(run: Callable[[datetime], Awaitable[object]], now: datetime) -> datetime:
-    while True:
-        try:
-            await run(now)
-        except Crash:
-            now += RESTART
-        else:
-            return now
+async def _last_queued(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """The id of the latest message queued, 0 when none is."""
+    async with sessions() as session:
+        return await session.scalar(select(func.max(OutboxMessage.id))) or 0

@@ -20,7 +20,7 @@ from core.settings import Settings
 from notifications.transport import transport_factory
 from services.referral_service import create_referral
 from tests.factories import World, actor_of, referral_create
-from workflows.delivery import DeliveryPolicy, DeliveryReport, deliver_due
+from workflows.delivery import EVERY_ID, DeliveryPolicy, DeliveryReport, deliver_due
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -54,9 +54,14 @@ async def outbox(sessionmaker: Sessions) -> list[OutboxMessage]:
 
 
 async def deliver(
-    sessionmaker: Sessions, settings: Settings, now: datetime, policy: DeliveryPolicy = POLICY
+    sessionmaker: Sessions,
+    settings: Settings,
+    now: datetime,
+    policy: DeliveryPolicy = POLICY,
+    last_id: int = EVERY_ID,
 ) -> DeliveryReport:
-    """One delivery run as the flow does it, with ``settings``' transport."""
+    """One delivery run as the flow does it, with ``settings``' transport, of the messages
+    queued up to ``last_id``."""
     return await deliver_due(
         sessionmaker,
         transport_factory(settings),
@@ -64,6 +69,7 @@ async def deliver(
         base_url=settings.base_url,
         mail_from=settings.mail_from,
         policy=policy,
+        last_id=last_id,
     )
 
 

@@ -53,6 +53,30 @@ async def test_one_connection_per_batch(
     )
 
 
+async def test_a_run_bounded_by_an_id_leaves_the_messages_queued_after_it(
+    sessionmaker: Sessions,
+    receiving_world: World,
+    smtp_server: SmtpServer,
+    smtp_settings: Settings,
+) -> None:
+    # The simulation delivers what one hour queued while the next hour's traffic runs.
+    await submit(sessionmaker, receiving_world, 2, FIRST)
+    queued = await outbox(sessionmaker)
+    await submit(sessionmaker, receiving_world, 1, FIRST)
+    bound = queued[-1].id
+
+    first = await deliver(sessionmaker, smtp_settings, SECOND, DeliveryPolicy(), bound)
+    left = [row for row in await outbox(sessionmaker) if row.status == OutboxStatus.PENDING]
+    rest = await deliver(sessionmaker, smtp_settings, SECOND, DeliveryPolicy())
+
+    # Two receivers each: the bound's own message is sent, the ones after it wait.
+    assert sorted(first.sent) == sorted(row.idempotency_key for row in queued)
+    assert [row.id > bound for row in left] == [True, True]
+    assert sorted(rest.sent) == sorted(row.idempotency_key for row in left)
+    counts = smtp_server.count_by_message_id()
+    assert (len(counts), set(counts.values())) == (6, {1})
+
+
 async def test_the_email_is_french_text_with_an_html_alternative(
     sessionmaker: Sessions,
     world: World,
