@@ -56,16 +56,16 @@ async def accept_within_capacity(
             field="capacity_comment",
         )
     # No autoflush: the referral, changed by the transition's copies, is written once, with
-    # the transition (its version moves by one).
+    # the transition (its version moves by one). Two columns, not the whole offer: the lock
+    # is the row's either way.
     with session.no_autoflush:
         offer = (
             await session.execute(
-                select(Offer)
+                select(Offer.id, Offer.capacity, Offer.title)
                 .where(Offer.id == referral.offer_id)
                 .with_for_update()
-                .execution_options(populate_existing=True)
             )
-        ).scalar_one_or_none()
+        ).one_or_none()
         if offer is None:
             raise NotFound(f"Offre {referral.offer_id} introuvable.")
         if offer.capacity is None or fields.capacity_override:
