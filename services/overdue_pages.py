@@ -14,6 +14,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -46,10 +47,9 @@ EXPORT_KEYS = 10_000
 territory's cases in one read."""
 
 
-@dataclass(frozen=True, order=True)
-class OverdueKey:
+class OverdueKey(NamedTuple):
     """Where a case stands in the overdue order: when it became overdue, its lifecycle's
-    name, its id."""
+    name, its id (a named tuple: an export makes and sorts one per case)."""
 
     since: datetime
     lifecycle: str
