@@ -131,7 +131,7 @@ async def test_the_export_holds_no_connection_while_a_batch_is_written_out(
             paris(10, 10),
             size=1,
         )
-        exported = []
+        exported: list[str] = []
         async for cases in batches:
             assert held[0] == 0
             exported.extend(item.reference for item in cases)
