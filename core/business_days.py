@@ -49,8 +49,15 @@ def add_business_days(start: datetime, days: int) -> datetime:
 
 def business_days_between(start: datetime, end: datetime) -> int:
     """How many business days lie after ``start``'s Paris date up to ``end``'s, inclusive."""
-    first = as_utc(start).astimezone(PARIS).date()
-    last = as_utc(end).astimezone(PARIS).date()
+    return _days_between(
+        as_utc(start).astimezone(PARIS).date(), as_utc(end).astimezone(PARIS).date()
+    )
+
+
+@lru_cache(maxsize=4096)
+def _days_between(first: date, last: date) -> int:
+    """``business_days_between`` of two Paris dates: the thousands of cases of an export fall
+    on a few hundred dates, each pair counted once."""
     if last <= first:
         return 0
     # Counted, not walked: a case overdue for years is described as fast as one of a day.

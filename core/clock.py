@@ -43,6 +43,8 @@ class FixedClock:
 
 def as_utc(moment: datetime) -> datetime:
     """``moment`` as an aware UTC datetime; a naive one is taken to be UTC already."""
+    if moment.tzinfo is UTC:  # as PostgreSQL gives every timestamp back: nothing to do
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -234,10 +235,8 @@ async def get_kept(session: AsyncSession, model: type[Row], ident: int) -> Row:
     """
     kept: dict[tuple[type[Any], int], Any] = session.info.setdefault(_KEPT, {})
     row: Row | None = kept.get((model, ident))
-    if row is not None:
-        state = inspect(row, raiseerr=False)
-        if state is not None and state.persistent and not state.expired_attributes:
-            return row
+    if row is not None and _fresh(row):
+        return row
     row = await session.get_one(model, ident)
     kept[(model, ident)] = row
     return row
@@ -245,7 +244,9 @@ async def get_kept(session: AsyncSession, model: type[Row], ident: int) -> Row:
 
 def _fresh(row: Any) -> bool:
     """Whether a kept row may be used as it is (not expired by a commit or rollback)."""
-    state = inspect(row, raiseerr=False) if row is not None else None
+    # The row's state read directly: ``inspect`` costs more than the rest of a description
+    # that reads three kept rows (an export describes thousands of cases).
+    state = instance_state(row) if row is not None else None
     return state is not None and state.persistent and not state.expired_attributes
 
 

@@ -160,12 +160,18 @@ async def describe_overdue(
     session: AsyncSession, now: datetime, found: Sequence[tuple[Lifecycle, int, datetime]]
 ) -> list[OverdueCase]:
     """The cases ``found`` (lifecycle, id, moment it became overdue) described, in that order:
-    one query per lifecycle for the cases, one per kind of row they name."""
+    one query per lifecycle for the cases, one per kind of row they name.
+
+    The cases are read as plain rows of their table's columns, not as ORM entities: a
+    description only reads their columns (``Lifecycle.describe``), and an entity costs its
+    identity map entry and its state for each case of an export of thousands.
+    """
     by_lifecycle: dict[str, dict[int, Any]] = {}
     for lifecycle in {item[0].name: item[0] for item in found}.values():
         model = lifecycle.model
         ids = {case_id for owner, case_id, _ in found if owner is lifecycle}
-        cases = list((await session.execute(select(model).where(model.id.in_(ids)))).scalars())
+        table = model.__table__
+        cases = (await session.execute(select(table).where(table.c.id.in_(ids)))).all()
         await _keep_named(session, model, cases)
         by_lifecycle[lifecycle.name] = {case.id: case for case in cases}
     described = []

@@ -14,11 +14,12 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import MAX_ID
+from core.db import MAX_ID, end_reads
 from core.errors import Forbidden, InvalidInput
 from services.overdue import (
     CaseFilter,
@@ -46,10 +47,9 @@ EXPORT_KEYS = 10_000
 territory's cases in one read."""
 
 
-@dataclass(frozen=True, order=True)
-class OverdueKey:
+class OverdueKey(NamedTuple):
     """Where a case stands in the overdue order: when it became overdue, its lifecycle's
-    name, its id."""
+    name, its id (a named tuple: an export makes and sorts one per case)."""
 
     since: datetime
     lifecycle: str
@@ -173,9 +173,12 @@ async def overdue_batches(
     ``where`` (a territory) is not in the order's indexes, so each read of keys goes through
     all the cases it keeps, whatever its limit; the fewer reads the better, and memory still
     follows one batch of cases. Without ``where`` the first read asks for the first batch
-    only, for the first lines to come at once. Each read is in its own session, closed
-    before the batch is handed over: no read stays open while the caller writes it out (on
-    SQLite a read holds the write lock).
+    only, for the first lines to come at once.
+
+    Every read is in one session whose transaction ends before each batch is handed over:
+    no read stays open while the caller writes it out (on SQLite a read holds the write
+    lock), and the few organisations and offers the cases name, kept by the session
+    (``core.db.get_kept``), are read once for the whole export rather than once a batch.
     """
     batch = size or EXPORT_BATCH
     taken = min(batch, EXPORT_FIRST_BATCH)
@@ -183,21 +186,21 @@ async def overdue_batches(
     pending: list[OverdueKey] = []
     after: OverdueKey | None = None
     more = True
-    while True:
-        if more and len(pending) < taken:
-            async with sessions() as session:
+    async with sessions() as session:
+        while True:
+            if more and len(pending) < taken:
                 keys = await _next_keys(session, lifecycles, actor, now, where, after, reach + 1)
-            more = len(keys) > reach
-            pending.extend(keys[:reach])
-            if more:
-                after = pending[-1]
-            reach = max(EXPORT_KEYS, batch)
-        if not pending:
-            return
-        found = [(LIFECYCLES[key.lifecycle], key.case_id, key.since) for key in pending[:taken]]
-        del pending[:taken]
-        taken = batch
-        async with sessions() as session:
+                more = len(keys) > reach
+                pending.extend(keys[:reach])
+                if more:
+                    after = pending[-1]
+                reach = max(EXPORT_KEYS, batch)
+            if not pending:
+                return
+            found = [(LIFECYCLES[key.lifecycle], key.case_id, key.since) for key in pending[:taken]]
+            del pending[:taken]
+            taken = batch
             cases = await describe_overdue(session, now, found)
-        if cases:
-            yield cases
+            await end_reads(session)
+            if cases:
+                yield cases

@@ -1,5 +1,6 @@
 """Describing overdue cases reads the organisations and offers they name once per page of
-cases, not once per case: the dashboard's and the digest's cost follows the page."""
+cases, not once per case: the dashboard's and the digest's cost follows the page; the CSV
+export reads them once for all its batches, and holds no connection between two."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
 from core.enums import OrganisationKind, Role
 from services.overdue import overdue_cases
+from services.overdue_pages import overdue_batches
 from services.referral_service import create_referral
 from states.registry import LIFECYCLES
 from tests.factories import (
@@ -25,6 +27,8 @@ from tests.factories import (
 from tests.web.dashboard_helpers import paris
 
 RECEIVERS = 3
+BATCHES = 3
+"""How many one-case batches the export tests stream."""
 
 
 @pytest.fixture
@@ -65,3 +69,73 @@ async def test_one_read_of_offers_and_one_of_organisations_for_the_page(
     reads = [" ".join(sql.split()) for sql in statements]
     assert sum(sql.startswith("SELECT offers.") for sql in reads) == 1
     assert sum(sql.startswith("SELECT organisations.") for sql in reads) == 1
+
+
+async def _late_to_one_offer(world: World, session: AsyncSession, now: Any) -> list[str]:
+    """``BATCHES`` referrals to the same offer, overdue on 10 March: their references."""
+    offer = await make_offer(session, world.receiver, now, title="Atelier CV")
+    references = []
+    for _ in range(BATCHES):
+        view = await create_referral(session, actor_of(world.referrer), referral_create(offer), now)
+        references.append(view.case.reference)
+    await session.close()
+    return references
+
+
+async def test_the_export_reads_offers_and_organisations_once_for_all_its_batches(
+    world: World,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    statements: list[str],
+) -> None:
+    references = await _late_to_one_offer(world, session, clock.now())
+    statements.clear()
+
+    batches = overdue_batches(
+        sessionmaker, [LIFECYCLES["referral"]], actor_of(world.coordinator), paris(10, 10), size=1
+    )
+    exported = [[item.reference for item in cases] async for cases in batches]
+
+    assert exported == [[reference] for reference in references]
+    reads = [" ".join(sql.split()) for sql in statements]
+    assert sum(sql.startswith("SELECT offers.") for sql in reads) == 1
+    assert sum(sql.startswith("SELECT organisations.") for sql in reads) == 1
+
+
+async def test_the_export_holds_no_connection_while_a_batch_is_written_out(
+    world: World,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    db_engine: AsyncEngine,
+    clock: FixedClock,
+) -> None:
+    """Between two batches the export's session has ended its reads (on SQLite a read holds
+    the write lock): every connection it took is given back before a batch is handed over."""
+    references = await _late_to_one_offer(world, session, clock.now())
+    held = [0]
+
+    def took(*_: Any) -> None:
+        held[0] += 1
+
+    def gave_back(*_: Any) -> None:
+        held[0] -= 1
+
+    event.listen(db_engine.sync_engine, "checkout", took)
+    event.listen(db_engine.sync_engine, "checkin", gave_back)
+    try:
+        batches = overdue_batches(
+            sessionmaker,
+            [LIFECYCLES["referral"]],
+            actor_of(world.coordinator),
+            paris(10, 10),
+            size=1,
+        )
+        exported: list[str] = []
+        async for cases in batches:
+            assert held[0] == 0
+            exported.extend(item.reference for item in cases)
+    finally:
+        event.remove(db_engine.sync_engine, "checkout", took)
+        event.remove(db_engine.sync_engine, "checkin", gave_back)
+    assert exported == references
