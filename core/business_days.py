@@ -37,14 +37,22 @@ def add_business_days(start: datetime, days: int) -> datetime:
     if days < 0:
         raise ValueError("days must not be negative")
     local = as_utc(start).astimezone(PARIS)
-    day = local.date()
+    day = _business_days_after(local.date(), days)
+    wall_clock = time(local.hour, local.minute, local.second, local.microsecond)
+    return datetime.combine(day, wall_clock, tzinfo=PARIS).astimezone(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _business_days_after(start: date, days: int) -> date:
+    """The Paris date ``days`` business days after ``start``: every transition plans its
+    timers from today's date, a few delays each, so each pair is walked once."""
+    day = start
     remaining = days
     while remaining:
         day += timedelta(days=1)
         if is_business_day(day):
             remaining -= 1
-    wall_clock = time(local.hour, local.minute, local.second, local.microsecond)
-    return datetime.combine(day, wall_clock, tzinfo=PARIS).astimezone(UTC)
+    return day
 
 
 def business_days_between(start: datetime, end: datetime) -> int:

@@ -8,15 +8,18 @@ from sqlalchemy import Integer, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models.trail import ReferenceSequence
+from core.prepared import Prepared
 
 SEQUENCES = cast(Table, ReferenceSequence.__table__)
 # One upsert, the same on both databases: it creates the year's counter or increments it.
 # Written as text because SQLAlchemy compiles its ON CONFLICT construct again at each use.
-UPSERT = text(
-    f"INSERT INTO {SEQUENCES.name} (prefix, year, last_value) VALUES (:prefix, :year, 1) "
-    f"ON CONFLICT (prefix, year) DO UPDATE SET last_value = {SEQUENCES.name}.last_value + 1 "
-    "RETURNING last_value"
-).columns(last_value=Integer())
+UPSERT = Prepared(
+    text(
+        f"INSERT INTO {SEQUENCES.name} (prefix, year, last_value) VALUES (:prefix, :year, 1) "
+        f"ON CONFLICT (prefix, year) DO UPDATE SET last_value = {SEQUENCES.name}.last_value + 1 "
+        "RETURNING last_value"
+    ).columns(last_value=Integer())
+)
 
 
 async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
@@ -25,5 +28,5 @@ async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
     One upsert both creates the year's counter and increments it, so concurrent
     creations never hand out the same number (the row lock holds until commit).
     """
-    number = (await session.execute(UPSERT, {"prefix": prefix, "year": year})).scalar_one()
+    ((number,),) = await UPSERT.fetch(session, {"prefix": prefix, "year": year})
     return f"{prefix}-{year}-{number:06d}"

@@ -20,6 +20,7 @@ from core.db import transaction
 from core.errors import ConcurrentChange, InvalidInput, NotFound
 from core.models import Event
 from core.pagination import Page, keyset_page
+from core.prepared import insert_row
 from core.references import next_reference
 from services.access_log import Reading, record_access, record_case_reads
 from services.persons import current_referent
@@ -107,8 +108,7 @@ async def insert_case(
     case.state = lifecycle.initial
     case.created_at = now
     case.state_entered_at = now
-    session.add(case)
-    await session.flush()
+    await insert_row(session, case)
     await engine.record_creation(session, lifecycle, case, actor, now)
     if then is not None:
         await engine.apply_transition(session, lifecycle, case, then, actor, payload, now)

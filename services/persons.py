@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import IdentityConflict
 from core.models import Accompaniment, Handover, Organisation, Person, Referral
+from core.prepared import insert_row
 from states.accompaniment import ACCOMPANIMENT
 from states.actor import Actor
 from states.handover import HANDOVER
@@ -122,9 +123,7 @@ async def resolve_person(session: AsyncSession, person: Person) -> Person:
     await _lock_identity(session, person)
     found = await find_person(session, person)
     if found is None:
-        session.add(person)
-        await session.flush()
-        return person
+        return await insert_row(session, person)
     for field in (*IDENTIFIERS, *CONTACT):
         if getattr(found, field) is None and getattr(person, field) is not None:
             setattr(found, field, getattr(person, field))

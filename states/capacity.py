@@ -15,11 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound, OfferFull
 from core.models import Offer, Referral
+from core.prepared import Prepared
 from states.referral_fields import AcceptFields
 
 TAKING_STATES = ("accepted", "in_progress")
@@ -44,6 +45,15 @@ async def places_taken(session: AsyncSession, offer_ids: Iterable[int]) -> dict[
     return {offer_id: count for offer_id, count in rows.tuples()}
 
 
+LOCK_OFFER = Prepared(
+    select(Offer.id, Offer.capacity, Offer.title)
+    .where(Offer.id == bindparam("offer_id"))
+    .with_for_update()
+)
+"""The offer's capacity, its row locked until the acceptance commits: three columns, not the
+whole offer (the lock is the row's either way)."""
+
+
 async def accept_within_capacity(
     session: AsyncSession, referral: Any, fields: BaseModel, now: datetime
 ) -> None:
@@ -56,28 +66,22 @@ async def accept_within_capacity(
             field="capacity_comment",
         )
     # No autoflush: the referral, changed by the transition's copies, is written once, with
-    # the transition (its version moves by one). Two columns, not the whole offer: the lock
-    # is the row's either way.
+    # the transition (its version moves by one).
     with session.no_autoflush:
-        offer = (
-            await session.execute(
-                select(Offer.id, Offer.capacity, Offer.title)
-                .where(Offer.id == referral.offer_id)
-                .with_for_update()
-            )
-        ).one_or_none()
-        if offer is None:
+        locked = await LOCK_OFFER.fetch(session, {"offer_id": referral.offer_id})
+        if not locked:
             raise NotFound(f"Offre {referral.offer_id} introuvable.")
-        if offer.capacity is None or fields.capacity_override:
+        ((offer_id, capacity, title),) = locked
+        if capacity is None or fields.capacity_override:
             return
-        taken = (await places_taken(session, [offer.id])).get(offer.id, 0)
-    if taken < offer.capacity:
+        taken = (await places_taken(session, [offer_id])).get(offer_id, 0)
+    if taken < capacity:
         return
     raise OfferFull(
-        f"L'offre « {offer.title} » est complète : {places_word(taken)} "
-        f"{'occupée' if taken < 2 else 'occupées'} sur {places_word(offer.capacity)}. "
+        f"L'offre « {title} » est complète : {places_word(taken)} "
+        f"{'occupée' if taken < 2 else 'occupées'} sur {places_word(capacity)}. "
         "Pour accepter quand même, cochez « Accepter au-delà de la capacité » et expliquez "
         "pourquoi en commentaire ; sinon retournez l'orientation au prescripteur.",
         taken=taken,
-        capacity=offer.capacity,
+        capacity=capacity,
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Select, Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -24,6 +24,7 @@ from core.errors import (
     TransitionNotAllowed,
 )
 from core.models import Event
+from core.prepared import Prepared, adopt
 from states.actor import Actor
 from states.follow_up import pending_clause, remember_quiet, restart_follow_up
 from states.lifecycle import Lifecycle, TransitionSpec, move
@@ -37,7 +38,17 @@ from states.timers import first_dues, open_timers, plan_timers, replace_timers
 EVENTS = cast(Table, Event.__table__)
 
 # The statements every transition runs, built once: only their parameters change.
-APPEND_EVENT = insert(EVENTS).returning(EVENTS.c.id)
+APPEND_EVENT = Prepared(
+    insert(EVENTS)
+    .values(
+        {
+            column.key: bindparam(column.key, type_=column.type)
+            for column in EVENTS.columns
+            if column is not EVENTS.c.id
+        }
+    )
+    .returning(EVENTS.c.id)
+)
 
 
 async def load_case(
@@ -56,34 +67,33 @@ async def load_case(
     """
     asks = now is not None and lifecycle.follow_up is not None and lifecycle.person is not None
     statement = _case_query(lifecycle, lock, asks)
-    row = (await session.execute(statement, {"case_id": case_id, "now": now})).one_or_none()
-    if row is None:
+    rows = await statement.fetch(session, {"case_id": case_id, "now": now})
+    if not rows:
         raise NotFound(f"{lifecycle.case_label.capitalize()} {case_id} introuvable.")
-    case = row[0]
-    if asks and not row[1]:
+    columns = len(lifecycle.model.__table__.columns)
+    case = adopt(session, lifecycle.model, rows[0][:columns])
+    if asks and not rows[0][columns]:
         assert lifecycle.follow_up is not None and lifecycle.person is not None and now
         remember_quiet(session, lifecycle.follow_up, getattr(case, lifecycle.person.key), now)
     return case
 
 
-_CASE_QUERIES: dict[tuple[str, bool, bool], Select[Any]] = {}
+_CASE_QUERIES: dict[tuple[str, bool, bool], Prepared] = {}
 
 
-def _case_query(lifecycle: Lifecycle, lock: bool, asks: bool) -> Select[Any]:
-    """The query of one case by id, built once per lifecycle, lock and question (whether its
-    person has a follow-up to restart: a second column)."""
+def _case_query(lifecycle: Lifecycle, lock: bool, asks: bool) -> Prepared:
+    """The query of one case's columns by id, prepared once per lifecycle, lock and question
+    (whether its person has a follow-up to restart: one more column)."""
     key = (lifecycle.name, lock, asks)
     if key not in _CASE_QUERIES:
-        model = lifecycle.model
-        statement = select(model)
+        table = cast(Table, lifecycle.model.__table__)
+        statement = select(*table.columns)
         if asks:
             assert lifecycle.follow_up is not None and lifecycle.person is not None
             pending = pending_clause(lifecycle.follow_up, lifecycle.person, bindparam("now"))
             statement = statement.add_columns(pending.label("follow_up_pending"))
-        statement = statement.where(model.id == bindparam("case_id")).execution_options(
-            populate_existing=True
-        )
-        _CASE_QUERIES[key] = statement.with_for_update(of=model) if lock else statement
+        statement = statement.where(table.c.id == bindparam("case_id"))
+        _CASE_QUERIES[key] = Prepared(statement.with_for_update(of=table) if lock else statement)
     return _CASE_QUERIES[key]
 
 
@@ -325,13 +335,11 @@ async def _record(
     now: datetime,
 ) -> int:
     event = await _event_values(session, lifecycle, case, trigger, from_state, actor, fields, now)
-    inserted = await session.execute(
-        APPEND_EVENT,
-        {"case_kind": lifecycle.name, "case_id": case.id, "occurred_at": now, **event},
+    ((event_id,),) = await APPEND_EVENT.fetch(
+        session, {"case_kind": lifecycle.name, "case_id": case.id, "occurred_at": now, **event}
     )
-    event_id: int = inserted.scalar_one()
     await restart_follow_up(session, lifecycle, case, actor, now)
-    return event_id
+    return int(event_id)
 
 
 async def _open_timers(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Timer
@@ -31,7 +31,9 @@ def pending_clause(follow_up: Lifecycle, person: Any, now: Any) -> ColumnElement
     assert follow_up.person is not None
     return exists().where(
         follow_up.person == person,
-        model.state.in_(tuple(follow_up.timers)),
+        # One comparison per state rather than IN: an IN list is rendered at each execution,
+        # and the case's read that carries this clause is a prepared statement.
+        or_(*(model.state == state for state in follow_up.timers)),
         Timer.case_kind == follow_up.name,
         Timer.case_id == model.id,
         Timer.closed_at.is_(None),

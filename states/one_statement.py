@@ -38,6 +38,7 @@ from core.db import CHANGED_MEANWHILE
 from core.enums import OutboxStatus, TimerStatus
 from core.errors import ConcurrentChange
 from core.models import Event, OutboxMessage, Timer
+from core.prepared import Prepared
 from states.timers import closing_timers, timer_arrays, timer_rows
 
 EVENTS = cast(Table, Event.__table__)
@@ -117,30 +118,30 @@ async def write_transition(
             w_key_suffixes=[item.key_suffix for item in queued],
             w_context=context,
         )
-    event_id = (await session.execute(statement, parameters)).scalar_one_or_none()
-    if event_id is None:
+    rows = await statement.fetch(session, parameters)
+    if not rows:
         raise ConcurrentChange(CHANGED_MEANWHILE)
     set_committed_value(case, "version", version + 1)
     # The row is now as the case holds it: what the ORM does after its own flush. Setting each
     # value as committed would leave the case among the session's modified rows, and the
     # commit would run a flush over it for nothing.
     state._commit_all(state.dict, session.sync_session.identity_map)
-    return int(event_id)
+    return int(rows[0][0])
 
 
-_STATEMENTS: dict[tuple[str, tuple[str, ...], str, bool], Select[Any]] = {}
+_STATEMENTS: dict[tuple[str, tuple[str, ...], str, bool], Prepared] = {}
 
 
 def _statement(
     table: Table, changed: tuple[str, ...], timers: Sequence[Any] | None, queues: bool
-) -> Select[Any]:
-    """The statement of one shape of transition, built once (then SQLAlchemy's cache keeps
-    its compiled form): which columns change, whether timers are kept, closed, or replaced,
-    whether emails are queued."""
+) -> Prepared:
+    """The statement of one shape of transition, built and compiled once (a prepared
+    statement: ``core.prepared``): which columns change, whether timers are kept, closed, or
+    replaced, whether emails are queued."""
     timer_work = "keep" if timers is None else ("replace" if timers else "close")
     key = (table.name, changed, timer_work, queues)
     if key not in _STATEMENTS:
-        _STATEMENTS[key] = _build(table, changed, timer_work, queues)
+        _STATEMENTS[key] = Prepared(_build(table, changed, timer_work, queues))
     return _STATEMENTS[key]
 
 

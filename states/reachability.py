@@ -16,11 +16,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Table, and_, or_, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import OfferUnreachable
 from core.models import Offer, Organisation, User
+from core.prepared import Prepared
 from states.lifecycle import Effect
 from states.recipients import ORGANISATION_STAFF
 
@@ -35,7 +36,9 @@ HAS_STAFF = (
     .where(
         USERS.c.organisation_id == Offer.organisation_id,
         USERS.c.is_active.is_(True),
-        USERS.c.role.in_(sorted(ORGANISATION_STAFF)),
+        # One comparison per role rather than IN, whose list is rendered at each execution:
+        # the check of one offer is a prepared statement (``core.prepared``).
+        or_(*(USERS.c.role == role for role in sorted(ORGANISATION_STAFF))),
         Organisation.is_active.is_(True),
     )
     .exists()
@@ -54,13 +57,17 @@ def reachable_clause() -> ColumnElement[bool]:
     return or_(HAS_CONTACT_EMAIL, HAS_STAFF)
 
 
+REACHABLE = Prepared(select(Offer.id).where(Offer.id == bindparam("offer_id"), reachable_clause()))
+"""The offer ``offer_id`` if it is reachable: what every submission asks."""
+
+
 async def is_reachable(session: AsyncSession, offer_id: int) -> bool:
     """Whether a referral sent to the offer ``offer_id`` reaches someone (False if no offer).
 
     True when the offer has a contact email, or when its organisation is active and has at
     least one active member or organisation admin.
     """
-    return offer_id in await reachable_offers(session, [offer_id])
+    return bool(await REACHABLE.fetch(session, {"offer_id": offer_id}))
 
 
 async def reachable_offers(session: AsyncSession, offer_ids: Iterable[int]) -> set[int]:

@@ -47,17 +47,24 @@ async def fire(
         await engine.fire(session, lifecycle, referral_id, trigger, actor, payload, now)
 
 
+PREPARED = "prepared"
+"""A statement ``core.prepared`` ran itself: compiled once, when first run."""
+
+
 class Statements:
     """The compiled statements sent on an engine while it listens (not BEGIN or COMMIT)."""
 
     def __init__(self, db_engine: AsyncEngine) -> None:
-        self.sent: list[tuple[CacheStats, str]] = []
+        self.sent: list[tuple[CacheStats | str, str]] = []
         self._engine = db_engine.sync_engine
 
     def _note(self, *args: Any) -> None:
         context = args[4]
+        if context is None:
+            # A prepared statement (``core.prepared``), compiled once when first run.
+            self.sent.append((PREPARED, args[2]))
         # A statement sent as a string (SQLite's BEGIN IMMEDIATE) is not compiled at all.
-        if context is not None and context.compiled is not None:
+        elif context.compiled is not None:
             self.sent.append((context.cache_hit, str(context.statement)))
 
     def __enter__(self) -> Statements:
