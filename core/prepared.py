@@ -18,12 +18,12 @@ from typing import Any, NamedTuple, TypeVar, cast
 import asyncpg
 from sqlalchemy import ColumnDefault, Executable, Table, bindparam, insert, inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
 
 Row = TypeVar("Row")
 
@@ -33,7 +33,7 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: tuple[str, tuple[str, ...], SQLCompiler] | None = None
+        self._compiled: tuple[str, tuple[_Slot, ...], SQLCompiler] | None = None
         self._result_processors: tuple[Callable[[Any], Any] | None, ...] | None = None
 
     async def fetch(self, session: AsyncSession, parameters: Mapping[str, Any]) -> Sequence[Any]:
@@ -47,13 +47,8 @@ class Prepared:
         self, connection: AsyncConnection, driver: asyncpg.Connection, parameters: Mapping[str, Any]
     ) -> Sequence[Any]:
         dialect = connection.dialect
-        sql, names, compiled = self._compile(dialect)
-        values = compiled.construct_params(dict(parameters), escape_names=False)
-        processors = cast(Mapping[str, Callable[[Any], Any]], compiled._bind_processors)
-        arguments = [
-            processor(values[name]) if (processor := processors.get(name)) else values[name]
-            for name in names
-        ]
+        sql, slots, compiled = self._compile(dialect)
+        arguments = [slot.argument(parameters) for slot in slots]
         # Announced as any statement is (no execution context: SQLAlchemy runs none), so that
         # whoever listens to what is sent (a test counting statements) sees it too.
         sync = connection.sync_connection
@@ -88,7 +83,7 @@ class Prepared:
             )
         return self._result_processors
 
-    def _compile(self, dialect: Dialect) -> tuple[str, tuple[str, ...], SQLCompiler]:
+    def _compile(self, dialect: Dialect) -> tuple[str, tuple[_Slot, ...], SQLCompiler]:
         if self._compiled is None:
             compiled = cast(ClauseElement, self.statement).compile(dialect=dialect)
             assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
@@ -99,8 +94,33 @@ class Prepared:
             assert not (compiled.insert_prefetch or compiled.update_prefetch), (
                 f"give every column a value: {compiled.insert_prefetch or compiled.update_prefetch}"
             )
-            self._compiled = (compiled.string, tuple(compiled.positiontup), compiled)
+            assert not compiled.escaped_bind_names, "parameters are plain names"
+            processors = cast(Mapping[str, Callable[[Any], Any]], compiled._bind_processors)
+            slots = tuple(
+                _Slot(name, compiled.binds[name], processors.get(name))
+                for name in compiled.positiontup
+            )
+            self._compiled = (compiled.string, slots, compiled)
         return self._compiled
+
+
+class _Slot(NamedTuple):
+    """One positional parameter of a prepared statement: its name, its bind (for a value
+    the statement itself carries) and its type's processor."""
+
+    name: str
+    bind: BindParameter[Any]
+    processor: Callable[[Any], Any] | None
+
+    def argument(self, parameters: Mapping[str, Any]) -> Any:
+        """The value given for it, else the statement's own, converted for the driver."""
+        if self.name in parameters:
+            value = parameters[self.name]
+        elif not self.bind.required:
+            value = self.bind.effective_value
+        else:
+            raise InvalidRequestError(f"A value is required for bind parameter {self.name!r}")
+        return value if self.processor is None else self.processor(value)
 
 
 _HELD = "relais.prepared_connection"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import EmailPreference, Role
 from core.models import User
+from core.prepared import Prepared
 from states.lifecycle import COORDINATORS, Lifecycle, Recipient
 from states.residence import residence_of
 
@@ -20,17 +21,20 @@ them its emails go to)."""
 _MEMO = "relais.recipients"
 _MEMO_PREFERENCES = "relais.recipients.preferences"
 
-# Built once: every notification asks one of these, with other parameters.
-STAFF_OF = (
-    select(USERS.c.email, USERS.c.id)
+# Prepared once: every notification asks one of these, with other parameters.
+STAFF_OF = Prepared(
+    select(USERS.c.email, USERS.c.id, USERS.c.role)
     .where(
         USERS.c.organisation_id == bindparam("organisation_id"),
         USERS.c.is_active.is_(True),
-        USERS.c.role.in_(bindparam("roles", expanding=True)),
+        # One comparison per role rather than IN, whose list is rendered at each execution.
+        or_(*(USERS.c.role == role for role in sorted(ORGANISATION_STAFF))),
     )
     .order_by(USERS.c.id)
 )
-COORDINATORS_OF = (
+"""An organisation's active staff, each with their role: one read for its members and its
+admins."""
+COORDINATORS_OF = Prepared(
     select(USERS.c.email, USERS.c.id)
     .where(
         USERS.c.role == Role.COORDINATOR,
@@ -60,28 +64,28 @@ def forget_recipients(session: AsyncSession) -> None:
 
 
 async def _memoised(
-    session: AsyncSession, key: tuple[object, ...], statement: Any, parameters: dict[str, Any]
-) -> list[Recipient]:
-    memo: dict[tuple[object, ...], list[Recipient]] | None = session.info.get(_MEMO)
+    session: AsyncSession, key: tuple[object, ...], statement: Prepared, parameters: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    memo: dict[tuple[object, ...], list[tuple[Any, ...]]] | None = session.info.get(_MEMO)
     if memo is not None and key in memo:
-        return list(memo[key])
-    rows = await session.execute(statement, parameters)
-    found = [(email, user_id) for email, user_id in rows.tuples()]
+        return memo[key]
+    found = [tuple(row) for row in await statement.fetch(session, parameters)]
     if memo is not None:
         memo[key] = found
-    return list(found)
+    return found
 
 
 async def organisation_recipients(
     session: AsyncSession, organisation_id: int, roles: frozenset[Role]
 ) -> list[Recipient]:
-    """Active users of an organisation with one of ``roles``, oldest account first."""
-    return await _memoised(
-        session,
-        ("organisation", organisation_id, *sorted(roles)),
-        STAFF_OF,
-        {"organisation_id": organisation_id, "roles": sorted(roles)},
+    """Active users of an organisation with one of ``roles`` (among ``ORGANISATION_STAFF``),
+    oldest account first."""
+    if not roles <= ORGANISATION_STAFF:
+        raise ValueError(f"not an organisation's staff: {sorted(roles)}")
+    staff = await _memoised(
+        session, ("organisation", organisation_id), STAFF_OF, {"organisation_id": organisation_id}
     )
+    return [(email, user_id) for email, user_id, role in staff if role in roles]
 
 
 async def organisation_staff(session: AsyncSession, organisation_id: int) -> list[Recipient]:
@@ -123,12 +127,13 @@ async def coordinator_recipients(
 ) -> list[Recipient]:
     """Active coordinators whose scope covers ``territory``, or ``residence`` (where the
     case's person lives: ``policy.territory_clause``)."""
-    return await _memoised(
+    found = await _memoised(
         session,
         ("coordinators", territory, residence),
         COORDINATORS_OF,
         {"territory": territory, "residence": residence},
     )
+    return [(email, user_id) for email, user_id in found]
 
 
 async def case_coordinators(

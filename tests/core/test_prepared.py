@@ -12,6 +12,7 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import Table, bindparam, event, insert, select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
@@ -113,6 +114,15 @@ async def test_its_rows_are_as_sqlalchemy_gives_them(
     read = dict(zip(columns, row, strict=True))
     assert read["territory"] is Territory.ARR_18
     assert read["is_active"] is True and read["name"] == "Alpha"
+
+
+async def test_a_missing_parameter_is_refused_before_anything_is_sent(
+    session: AsyncSession, clock: FixedClock
+) -> None:
+    given = values("Alpha", clock.now())
+    del given["name"]
+    with pytest.raises(SQLAlchemyError, match="A value is required for bind parameter 'name'"):
+        await INSERT.fetch(session, given)
 
 
 def test_a_statement_leaving_a_column_to_its_python_default_is_refused() -> None:

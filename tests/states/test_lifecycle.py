@@ -12,7 +12,7 @@ from transitions import MachineError
 
 from core.enums import MessageKey
 from notifications.catalog import MESSAGES
-from states.lifecycle import Notice, TimerSpec, TransitionSpec, move
+from states.lifecycle import CaseHandle, Notice, TimerSpec, TransitionSpec, move
 from states.referral import REFERRAL
 from states.registry import LIFECYCLES
 
@@ -112,3 +112,17 @@ def test_move_detaches_its_handle_even_when_the_trigger_is_refused() -> None:
         move(REFERRAL, case, "submit")
     assert case.state == "accepted"
     assert REFERRAL.machine.models == []
+
+
+def test_the_machine_binds_only_trigger_on_the_handle_it_moves() -> None:
+    """A handle lives for one transition: the machine binds nothing on it but ``trigger``
+    (transitions would otherwise build a method per trigger and state at every transition)."""
+    handle = CaseHandle(SimpleNamespace(state="submitted"))
+    REFERRAL.machine.add_model(handle, initial="submitted")
+    try:
+        bound = {name for name in vars(handle) if not name.startswith("_")}
+        assert bound == {"trigger", "may_trigger"}
+        handle.trigger("accept")  # type: ignore[attr-defined]
+    finally:
+        REFERRAL.machine.remove_model(handle)
+    assert handle.state == "accepted"
