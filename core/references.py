@@ -29,4 +29,10 @@ async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
     creations never hand out the same number (the row lock holds until commit).
     """
     ((number,),) = await UPSERT.fetch(session, {"prefix": prefix, "year": year})
-    return f"{prefix}-{year}-{number:06d}"
+    return f"{reference_head(prefix, year)}{number:06d}"
+
+
+def reference_head(prefix: str, year: int) -> str:
+    """What a reference of ``prefix`` in ``year`` starts with; its number follows, on six
+    digits at least (``states.one_statement`` writes it the same way, in SQL)."""
+    return f"{prefix}-{year}-"

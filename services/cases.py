@@ -15,13 +15,10 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
-from core.business_days import PARIS
 from core.db import transaction
 from core.errors import ConcurrentChange, InvalidInput, NotFound
 from core.models import Event
 from core.pagination import Page, keyset_page
-from core.prepared import insert_row
-from core.references import next_reference
 from services.access_log import Reading, record_access, record_case_reads
 from services.persons import current_referent
 from services.redaction import (
@@ -102,14 +99,7 @@ async def insert_case(
     """``open_case``'s writes, in the caller's unit of work (no commit); the new case's id.
 
     ``then`` is a trigger fired at once, with ``payload``."""
-    case.reference = await next_reference(
-        session, lifecycle.reference_prefix, now.astimezone(PARIS).year
-    )
-    case.state = lifecycle.initial
-    case.created_at = now
-    case.state_entered_at = now
-    await insert_row(session, case)
-    await engine.record_creation(session, lifecycle, case, actor, now)
+    await engine.create_case(session, lifecycle, case, actor, now)
     if then is not None:
         await engine.apply_transition(session, lifecycle, case, then, actor, payload, now)
     case_id: int = case.id

@@ -123,7 +123,8 @@ async def resolve_person(session: AsyncSession, person: Person) -> Person:
     await _lock_identity(session, person)
     found = await find_person(session, person)
     if found is None:
-        return await insert_row(session, person)
+        await insert_row(session, person)
+        return person
     for field in (*IDENTIFIERS, *CONTACT):
         if getattr(found, field) is None and getattr(person, field) is not None:
             setattr(found, field, getattr(person, field))

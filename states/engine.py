@@ -14,6 +14,7 @@ from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
+from core.business_days import PARIS
 from core.db import transaction
 from core.errors import (
     ConcurrentChange,
@@ -24,13 +25,19 @@ from core.errors import (
     TransitionNotAllowed,
 )
 from core.models import Event
-from core.prepared import Prepared, adopt
+from core.prepared import Prepared, adopt, insert_row
+from core.references import next_reference
 from states.actor import Actor
 from states.follow_up import pending_clause, remember_quiet, restart_follow_up
 from states.lifecycle import Lifecycle, TransitionSpec, move
 from states.milestones import stamp_milestones
 from states.notices import notices_to_queue, queue_notices
-from states.one_statement import write_transition, writes_at_once
+from states.one_statement import (
+    creates_at_once,
+    insert_created,
+    write_transition,
+    writes_at_once,
+)
 from states.policy import allowed_triggers, case_sides, guard_refusal, may_fire, may_see
 from states.texts import stored_payload
 from states.timers import first_dues, open_timers, plan_timers, replace_timers
@@ -269,6 +276,33 @@ async def _run_effect(
         if not refused.allowed_actions and not isinstance(refused, ConcurrentChange):
             refused.allowed_actions = sorted(allowed_triggers(lifecycle, sides, state))
         raise
+
+
+async def create_case(
+    session: AsyncSession, lifecycle: Lifecycle, case: Any, actor: Actor, now: datetime
+) -> int:
+    """Insert ``case``, new, in its lifecycle's initial state with its reference, and record
+    its creation (its event, the initial state's timers and emails); the event's id.
+
+    On PostgreSQL the reference's number, the row and the event are one statement when the
+    creation opens no timer and sends no email (``states.one_statement``).
+    """
+    case.state = lifecycle.initial
+    case.created_at = now
+    case.state_entered_at = now
+    year = now.astimezone(PARIS).year
+    if not creates_at_once(session, lifecycle, case):
+        case.reference = await next_reference(session, lifecycle.reference_prefix, year)
+        await insert_row(session, case)
+        return await record_creation(session, lifecycle, case, actor, now)
+    trigger = lifecycle.creation.trigger
+    stamp_milestones(lifecycle.milestones, case, trigger, now, {})
+    event = await _event_values(session, lifecycle, case, trigger, None, actor, None, now)
+    event_id = await insert_created(
+        session, lifecycle.name, case, lifecycle.reference_prefix, year, event, now
+    )
+    await restart_follow_up(session, lifecycle, case, actor, now)
+    return event_id
 
 
 async def record_creation(

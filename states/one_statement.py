@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     bindparam,
     func,
     insert,
@@ -28,7 +29,9 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy import cast as cast_as
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ColumnProperty, object_mapper
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
@@ -38,7 +41,9 @@ from core.db import CHANGED_MEANWHILE
 from core.enums import OutboxStatus, TimerStatus
 from core.errors import ConcurrentChange
 from core.models import Event, OutboxMessage, Timer
-from core.prepared import Prepared
+from core.prepared import Prepared, insert_row
+from core.references import SEQUENCES, reference_head
+from states.lifecycle import Lifecycle
 from states.timers import closing_timers, timer_arrays, timer_rows
 
 EVENTS = cast(Table, Event.__table__)
@@ -129,6 +134,89 @@ async def write_transition(
     return int(rows[0][0])
 
 
+def creates_at_once(session: AsyncSession, lifecycle: Lifecycle, case: Any) -> bool:
+    """Whether a new ``case`` can be numbered, inserted and its creation recorded in one
+    statement (``insert_created``): on PostgreSQL, when the creation opens no timer and
+    sends no email, and nothing else is pending in the unit of work (``core.prepared``'s
+    ``insert_row`` then writes the row itself)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    if lifecycle.timers.get(lifecycle.initial) or lifecycle.creation.notices:
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    mapper = object_mapper(case)
+    return not any(relation.key in instance_state(case).dict for relation in mapper.relationships)
+
+
+async def insert_created(
+    session: AsyncSession,
+    case_kind: str,
+    case: Any,
+    prefix: str,
+    year: int,
+    event: Mapping[str, Any],
+    now: datetime,
+) -> int:
+    """Insert ``case`` (``creates_at_once``), numbered in the same statement with the next
+    reference of ``prefix`` in ``year`` (``core.references``), and append its creation
+    ``event``; the event's id. The case is then held by the session as inserted."""
+    parameters = {
+        "w_reference_head": reference_head(prefix, year),
+        "w_prefix": prefix,
+        "w_year": year,
+        "w_case_kind": case_kind,
+        "w_now": now,
+        "w_payload": event["payload"],
+        **{f"w_event_{name}": event[name] for name in _EVENT_COLUMNS},
+    }
+    (event_id,) = await insert_row(session, case, _creation, parameters)
+    return int(event_id)
+
+
+_CREATIONS: dict[tuple[str, tuple[str, ...]], Prepared] = {}
+
+
+def _creation(table: Table, given: tuple[str, ...]) -> Prepared:
+    """The creation's statement for a table and the columns given, built once: the year's
+    counter moved on, the row inserted with its reference, the event appended; it returns the
+    row's columns, then the event's id."""
+    if (table.name, given) not in _CREATIONS:
+        numbered = (
+            pg_insert(SEQUENCES)
+            .values(
+                prefix=bindparam("w_prefix", type_=String()),
+                year=bindparam("w_year", type_=Integer()),
+                last_value=bindparam("w_first", 1, type_=Integer()),
+            )
+            .on_conflict_do_update(
+                index_elements=[SEQUENCES.c.prefix, SEQUENCES.c.year],
+                set_={"last_value": SEQUENCES.c.last_value + 1},
+            )
+            .returning(SEQUENCES.c.last_value)
+            .cte("numbered")
+        )
+        number = cast_as(numbered.c.last_value, Text())
+        # Six digits at least, as ``core.references`` writes them; more past 999,999.
+        reference = func.concat(
+            bindparam("w_reference_head", type_=String()),
+            func.lpad(number, func.greatest(6, func.length(number)), "0"),
+        )
+        columns = [bindparam(key, type_=table.c[key].type) for key in given]
+        created = (
+            insert(table)
+            .from_select([*given, "reference"], select(*columns, reference).select_from(numbered))
+            .returning(*table.columns)
+            .cte("created")
+        )
+        case_kind = bindparam("w_case_kind", type_=String())
+        now = bindparam("w_now", type_=DateTime(timezone=True))
+        appended = _appending(created.c.id, case_kind, now)
+        both = select(*created.c, appended.c.id).select_from(created.join(appended, true()))
+        _CREATIONS[(table.name, given)] = Prepared(both)
+    return _CREATIONS[(table.name, given)]
+
+
 _STATEMENTS: dict[tuple[str, tuple[str, ...], str, bool], Prepared] = {}
 
 
@@ -162,13 +250,27 @@ def _build(table: Table, changed: tuple[str, ...], timer_work: str, queues: bool
         .returning(table.c.id)
         .cte("moved")
     )
-    appended = (
+    appended = _appending(moved.c.id, case_kind, now)
+    parts: list[Any] = [moved]
+    if timer_work != "keep":
+        closing = closing_timers(case_kind, select(moved.c.id).scalar_subquery(), now)
+        parts.append(closing.cte("closed"))
+    if timer_work == "replace":
+        parts.append(_opening(moved, case_kind, now))
+    if queues:
+        parts.append(_queueing(appended, case_kind, moved, now))
+    return select(appended.c.id).add_cte(*parts)
+
+
+def _appending(case_id: Any, case_kind: Any, now: Any) -> Any:
+    """The event of the case whose id is ``case_id`` (a column of the statement's row)."""
+    return (
         insert(EVENTS)
         .from_select(
             ["case_kind", "case_id", *_EVENT_COLUMNS, "payload", "occurred_at"],
             select(
                 case_kind,
-                moved.c.id,
+                case_id,
                 *(
                     bindparam(f"w_event_{name}", type_=EVENTS.c[name].type)
                     for name in _EVENT_COLUMNS
@@ -180,15 +282,6 @@ def _build(table: Table, changed: tuple[str, ...], timer_work: str, queues: bool
         .returning(EVENTS.c.id)
         .cte("appended")
     )
-    parts: list[Any] = [moved]
-    if timer_work != "keep":
-        closing = closing_timers(case_kind, select(moved.c.id).scalar_subquery(), now)
-        parts.append(closing.cte("closed"))
-    if timer_work == "replace":
-        parts.append(_opening(moved, case_kind, now))
-    if queues:
-        parts.append(_queueing(appended, case_kind, moved, now))
-    return select(appended.c.id).add_cte(*parts)
 
 
 def _opening(moved: Any, case_kind: Any, now: Any) -> Any:

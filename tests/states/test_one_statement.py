@@ -6,14 +6,14 @@ event, timers and emails written by one statement under the version check
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FixedClock
 from core.db import transaction
 from core.errors import ConcurrentChange
-from core.models import Event, OutboxMessage, Referral, Timer
+from core.models import Event, OutboxMessage, ReferenceSequence, Referral, Timer
 from states import engine
 from states.referral import REFERRAL
 from tests.factories import World, actor_of
@@ -137,3 +137,63 @@ async def test_after_its_one_statement_the_case_is_clean(
     async with sessionmaker() as session:
         stored = await session.get_one(Referral, referral_id)
         assert (stored.state, stored.version) == ("accepted", version + 1)
+
+
+async def test_a_new_case_is_numbered_in_sequence_with_six_digits_at_least(
+    world: World, sessionmaker: Sessions, clock: FixedClock
+) -> None:
+    """The reference's number follows the year's counter on either database, in one
+    statement with the row on PostgreSQL; past 999,999 it takes a seventh digit."""
+    first = await new_referral(sessionmaker, world, clock.now())
+    second = await new_referral(sessionmaker, world, clock.now())
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(ReferenceSequence).values(last_value=999_998))
+    before_million = await new_referral(sessionmaker, world, clock.now())
+    past_million = await new_referral(sessionmaker, world, clock.now())
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(Referral.id, Referral.reference).where(
+                Referral.id.in_([first, second, before_million, past_million])
+            )
+        )
+        references = {case_id: reference for case_id, reference in rows.tuples()}
+        creations = await session.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.case_kind == "referral", Event.trigger == "create")
+        )
+    year = clock.now().year
+    assert [references[case] for case in (first, second, before_million, past_million)] == [
+        f"OR-{year}-000001",
+        f"OR-{year}-000002",
+        f"OR-{year}-999999",
+        f"OR-{year}-1000000",
+    ]
+    assert creations == 4
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_creation_numbers_inserts_and_records_at_once(
+    world: World, sessionmaker: Sessions, db_engine: AsyncEngine, clock: FixedClock
+) -> None:
+    """The reference's counter, the row and its creation event are one statement (they were
+    three: the counter's upsert, the row's insert, the event's insert)."""
+    with Statements(db_engine) as statements:
+        referral_id = await new_referral(sessionmaker, world, clock.now(), submit=False)
+    sent = [" ".join(statement.split()) for _, statement in statements.sent]
+    assert not [statement for statement in sent if "reference_sequences" in statement][1:]
+    (creation,) = [statement for statement in sent if "INSERT INTO referrals" in statement]
+    assert creation.startswith("WITH numbered AS (INSERT INTO reference_sequences")
+    assert "appended AS (INSERT INTO events" in creation
+    async with sessionmaker() as session:
+        referral = await session.get_one(Referral, referral_id)
+        (event,) = (
+            await session.execute(select(Event).where(Event.case_id == referral_id))
+        ).scalars()
+    assert (referral.state, referral.version, event.trigger, event.to_state) == (
+        "draft",
+        1,
+        "create",
+        "draft",
+    )
+    assert event.actor_id == world.referrer.id and event.occurred_at == clock.now()
