@@ -36,6 +36,7 @@ from sqlalchemy.types import TypeDecorator
 
 from core.clock import as_utc
 from core.errors import ConcurrentChange, DomainError
+from core.prepared import read_row
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -231,13 +232,14 @@ async def get_kept(session: AsyncSession, model: type[Row], ident: int) -> Row:
     The identity map holds rows weakly: an offer or organisation read to describe one case
     would be read again for the next one. Transitions, sweeps and digests read the same few
     reference rows for every case, so they are kept once read (and still refreshed by
-    ``get_one`` whenever a commit or rollback expired them).
+    ``get_one`` whenever a commit or rollback expired them). A row read for the first time is
+    read by a prepared statement (``core.prepared.read_row``).
     """
     kept: dict[tuple[type[Any], int], Any] = session.info.setdefault(_KEPT, {})
     row: Row | None = kept.get((model, ident))
     if row is not None and _fresh(row):
         return row
-    row = await session.get_one(model, ident)
+    row = await read_row(session, model, ident)
     kept[(model, ident)] = row
     return row
 

@@ -16,9 +16,9 @@ from functools import cache
 from typing import Any, NamedTuple, TypeVar, cast
 
 import asyncpg
-from sqlalchemy import ColumnDefault, Executable, Table, bindparam, insert, inspect
+from sqlalchemy import ColumnDefault, Executable, Table, bindparam, insert, inspect, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError, NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import instance_state
@@ -271,3 +271,29 @@ def _insert_values(
         if value is not None:
             values[column.key] = value
     return values
+
+
+_READS: dict[str, Prepared] = {}
+
+
+async def read_row(session: AsyncSession, model: type[Row], ident: int) -> Row:
+    """``session.get_one(model, ident)``, a row not held yet read by a prepared statement.
+
+    A row the session holds goes through ``get_one`` (it may hold changes, or need only its
+    expired columns). Another is read by its id and adopted (``adopt``); pending changes
+    are not flushed first, as no change to another row alters what this one reads.
+    ``NoResultFound`` when there is no such row.
+    """
+    mapper = cast(Mapper[Any], inspect(model))
+    identity = mapper.identity_key_from_primary_key((ident,))
+    if session.sync_session.identity_map.get(identity) is not None:
+        return await session.get_one(model, ident)
+    table = cast(Table, mapper.local_table)
+    if table.name not in _READS:
+        (key,) = mapper.primary_key
+        by_id = select(*table.columns).where(key == bindparam("ident", type_=key.type))
+        _READS[table.name] = Prepared(by_id)
+    rows = await _READS[table.name].fetch(session, {"ident": ident})
+    if not rows:
+        raise NoResultFound(f"No row was found for {mapper.class_.__name__} {ident}")
+    return adopt(session, model, rows[0])

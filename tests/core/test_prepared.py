@@ -12,7 +12,7 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import Table, bindparam, event, insert, select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
@@ -20,7 +20,7 @@ from core.db import transaction
 from core.enums import OrganisationKind, Territory
 from core.errors import AlreadyExists
 from core.models import Organisation, Person
-from core.prepared import Prepared, adopt, insert_row
+from core.prepared import Prepared, adopt, insert_row, read_row
 
 
 def postgresql_dialect() -> Any:
@@ -208,3 +208,25 @@ async def test_an_adopted_row_replaces_what_the_session_held(
     assert fresh is not organisation and fresh.name == "Alpha"
     assert fresh in session and not session.dirty and not session.new
     assert await session.get(Organisation, fresh.id) is fresh
+
+
+async def test_a_row_is_read_as_get_one_reads_it(sessionmaker: Sessions, clock: FixedClock) -> None:
+    async with sessionmaker() as session:
+        await insert_row(session, Organisation(**values("Alpha", clock.now())))
+        await session.commit()
+    async with sessionmaker() as session:
+        (organisation_id,) = (await session.execute(select(Organisation.id))).scalars()
+    async with sessionmaker() as session:
+        read = await read_row(session, Organisation, organisation_id)
+        assert (read.name, read.kind, read.is_active) == (
+            "Alpha",
+            OrganisationKind.ASSOCIATION,
+            True,
+        )
+        assert read in session and not session.dirty
+        # A row the session holds is that row, with what it holds.
+        read.name = "Renamed"
+        assert await read_row(session, Organisation, organisation_id) is read
+        assert read.name == "Renamed"
+        with pytest.raises(NoResultFound):
+            await read_row(session, Organisation, organisation_id + 1)
