@@ -29,15 +29,21 @@ def pending_clause(follow_up: Lifecycle, person: Any, now: Any) -> ColumnElement
     ``follow_up`` whose timers count from before ``now``."""
     model = follow_up.model
     assert follow_up.person is not None
+    # The timers' EXISTS inside the cases' one, not one EXISTS over both tables: SQLite,
+    # without statistics, started that join from the timers of the whole lifecycle
+    # (``ix_timers_case`` on its kind alone) rather than from the person's few cases.
+    counting = exists().where(
+        Timer.case_kind == follow_up.name,
+        Timer.case_id == model.id,
+        Timer.closed_at.is_(None),
+        Timer.created_at < now,
+    )
     return exists().where(
         follow_up.person == person,
         # One comparison per state rather than IN: an IN list is rendered at each execution,
         # and the case's read that carries this clause is a prepared statement.
         or_(*(model.state == state for state in follow_up.timers)),
-        Timer.case_kind == follow_up.name,
-        Timer.case_id == model.id,
-        Timer.closed_at.is_(None),
-        Timer.created_at < now,
+        counting,
     )
 
 

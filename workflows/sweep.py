@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +22,7 @@ from core.db import get_kept, transaction
 from core.enums import MessageKey, Role, TimerKind, TimerStatus
 from core.errors import DomainError
 from core.models import Organisation, Timer
+from core.models.trail import PENDING
 from core.outbox import enqueue
 from services.case_context import UNKNOWN, case_context
 from states import engine
@@ -336,7 +337,9 @@ async def sweep_due(
                 (
                     await session.execute(
                         select(Timer)
-                        .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= now)
+                        # Written out, not bound: the pending timers' partial index
+                        # (``ix_timers_pending``) applies to every plan, generic ones too.
+                        .where(text(f"timers.{PENDING}"), Timer.due_at <= now)
                         .order_by(Timer.due_at, Timer.id)
                         .limit(policy.batch_size)
                         .with_for_update(skip_locked=True)

@@ -29,6 +29,9 @@ class Accompaniment(Base):
             postgresql_where=text("ended_at IS NULL"),
             sqlite_where=text("ended_at IS NULL"),
         ),
+        # The accompaniment a referral or a handover began (whether a referrer still reads
+        # the person: ``services.handover_service.may_see_person``).
+        Index("ix_accompaniments_source", "source_id", "source"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -112,7 +115,7 @@ class Handover(Base):
     state: Mapped[str] = mapped_column(String(32), index=True)
     version: Mapped[int] = mapped_column(Integer)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
-    accompaniment_id: Mapped[int] = mapped_column(ForeignKey("accompaniments.id"))
+    accompaniment_id: Mapped[int] = mapped_column(ForeignKey("accompaniments.id"), index=True)
     from_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     to_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     territory: Mapped[Territory] = mapped_column(enum_column(Territory))

@@ -90,7 +90,7 @@ class Referral(Base):
     )
     territory: Mapped[Territory] = mapped_column(enum_column(Territory))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     motive: Mapped[str] = mapped_column(Text)
     barriers: Mapped[list[Any]] = mapped_column(JSON, default=list)
     consent_attested_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -152,18 +152,25 @@ class Coordinators:
                 if waiting.side not in lifecycle.parties:
                     continue
                 side = lifecycle.parties[waiting.side]
-                rows = await session.execute(
-                    select(model.id, side, Timer.fired_at)
-                    .join(
-                        Timer,
-                        (Timer.case_kind == lifecycle.name) & (Timer.case_id == model.id),
-                    )
+                # The cases in the state first, then the one open escalation of each: joined
+                # (or with max()), SQLite, which keeps no statistics, read every fired
+                # escalation of the lifecycle instead.
+                fired_at = (
+                    select(Timer.fired_at)
                     .where(
-                        model.state == state,
+                        Timer.case_kind == lifecycle.name,
+                        Timer.case_id == model.id,
                         Timer.kind == TimerKind.ESCALATION,
                         Timer.status == TimerStatus.FIRED,
                         Timer.closed_at.is_(None),
+                        Timer.message.is_(None),
                     )
+                    .limit(1)
+                    .scalar_subquery()
+                )
+                rows = await session.execute(
+                    select(model.id, side, fired_at)
+                    .where(model.state == state, fired_at.is_not(None))
                     .order_by(model.id)
                 )
                 found.extend(
