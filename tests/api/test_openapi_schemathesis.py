@@ -165,7 +165,8 @@ FUZZED_PATHS = os.environ.get("RELAIS_FUZZ_PATHS", "")
 """A regular expression of the paths to fuzz; every operation when empty (the default)."""
 UNFUZZED_PATHS = os.environ.get("RELAIS_FUZZ_SKIP_PATHS", "")
 """A regular expression of the paths not to fuzz; none when empty (the default). CI fuzzes
-each operation once: the referrals' in its PostgreSQL pass, the others in its SQLite pass."""
+each operation once: those of a person's cases in its PostgreSQL pass, the others in its
+SQLite pass."""
 _whole_api = schemathesis.openapi.from_dict(_schema_app.openapi(), config=CONFIG)
 schema = _whole_api.include(path_regex=FUZZED_PATHS) if FUZZED_PATHS else _whole_api
 if UNFUZZED_PATHS:
