@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import OutboxStatus
@@ -25,6 +25,22 @@ def recipient_key(email: str) -> str:
 def key_after_prefix(message: str, email: str) -> str:
     """The end of an idempotency key after its cause (``event:<id>``): ``:message:recipient``."""
     return f":{message}:{recipient_key(email)}"
+
+
+def idempotency_key(key_prefix: str, message: str, email: str) -> str:
+    """The whole key of ``message`` to ``email`` for the cause ``key_prefix``."""
+    return key_prefix + key_after_prefix(message, email)
+
+
+async def is_queued(session: AsyncSession, key_prefix: str, message: str, email: str) -> bool:
+    """Whether ``message`` to ``email`` for the cause ``key_prefix`` is in the outbox already.
+
+    Looked up by its whole key, through the key's unique index: a search by the key's prefix
+    (``LIKE``) reads every key of the outbox, on both databases.
+    """
+    key = idempotency_key(key_prefix, message, email)
+    found = await session.scalar(select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == key))
+    return found is not None
 
 
 async def enqueue(
@@ -46,7 +62,7 @@ async def enqueue(
     """
     rows = [
         {
-            "idempotency_key": key_prefix + key_after_prefix(message, email),
+            "idempotency_key": idempotency_key(key_prefix, message, email),
             "message": message,
             "case_kind": case_kind,
             "case_id": case_id,

@@ -14,8 +14,8 @@ from core.business_days import PARIS, is_business_day
 from core.db import transaction
 from core.enums import MessageKey, Role
 from core.errors import AlreadyExists
-from core.models import OutboxMessage, User
-from core.outbox import enqueue, key_after_prefix
+from core.models import User
+from core.outbox import enqueue, is_queued
 from services.overdue import OverdueGroup, group_by_organisation, overdue_cases
 from states.actor import Actor
 from states.lifecycle import Lifecycle
@@ -94,20 +94,6 @@ async def _recipients(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Us
         return sorted(users, key=lambda user: (_scope(user), user.id))
 
 
-async def _already_queued(session: AsyncSession, user: User, key_prefix: str) -> bool:
-    """Whether today's digest of this person is in the outbox already.
-
-    Looked up by its whole idempotency key, through the key's unique index: a search by the
-    key's prefix (``LIKE``) reads every key of the outbox on both databases. Had the person's
-    address changed since today's digest was queued, the new address gets one too.
-    """
-    key = key_prefix + key_after_prefix(MessageKey.DIGEST, user.email)
-    found = await session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
-    )
-    return found is not None
-
-
 async def _queue(
     session: AsyncSession,
     user: User,
@@ -161,7 +147,9 @@ async def send_digests(
     for user in await _recipients(sessionmaker):
         key_prefix = f"digest:{user.id}:{day.isoformat()}"
         async with sessionmaker() as session:
-            if await _already_queued(session, user, key_prefix):
+            # Had the person's address changed since today's digest was queued, the new one gets
+            # one too.
+            if await is_queued(session, key_prefix, MessageKey.DIGEST, user.email):
                 report.already_sent.append(user.email)
                 continue
             if _scope(user) != scope:

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.business_days import PARIS
 from core.db import transaction
 from core.enums import CommitteeKind, MessageKey, Role
-from core.models import Committee, Meeting, OutboxMessage
-from core.outbox import enqueue, key_after_prefix
+from core.models import Committee, Meeting
+from core.outbox import enqueue, is_queued
 from states.recipients import role_recipients
 
 MESSAGE = MessageKey.GOVERNANCE_PILOTAGE
@@ -72,12 +72,7 @@ async def alert_once(
     alerted: list[str] = []
     already: list[str] = []
     for email, user_id in recipients:
-        # By the whole key, through its unique index (a prefix's LIKE reads every key).
-        key = key_prefix + key_after_prefix(message, email)
-        known = await session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
-        )
-        if known is not None:
+        if await is_queued(session, key_prefix, message, email):
             already.append(email)
             continue
         try:
