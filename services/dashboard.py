@@ -18,7 +18,7 @@ from core.business_days import PARIS
 from core.enums import Territory, TimerKind
 from core.errors import Forbidden
 from core.models import Offer, Organisation, Timer
-from services.overdue import OverdueCase, overdue_cases, overdue_selects
+from services.overdue import OverdueCase, OverdueLine, overdue_cases, overdue_selects
 from services.overdue_pages import overdue_batches, overdue_page
 from states.actor import Actor
 from states.lifecycle import Lifecycle
@@ -98,7 +98,7 @@ def dashboard_export(
     actor: Actor,
     now: datetime,
     filters: DashboardFilters,
-) -> AsyncIterator[list[OverdueCase]]:
+) -> AsyncIterator[list[OverdueLine]]:
     """Every overdue case ``actor`` follows, narrowed by ``filters``, oldest first, a batch
     at a time, each read in its own session (the CSV export streams them).
 

@@ -58,6 +58,25 @@ class OverdueGroup:
         return len(self.cases)
 
 
+@dataclass(frozen=True, slots=True)
+class OverdueLine:
+    """One overdue case as the CSV export writes it: its spreadsheet columns, read with the
+    case's key (``services.overdue_pages.overdue_batches``), no description needed."""
+
+    reference: str
+    case_label: str
+    state_label: str
+    waiting_organisation: str
+    escalation_at: datetime
+    days_overdue: int
+
+
+def business_days_late(escalation_at: datetime, now: datetime) -> int:
+    """How many business days a case overdue since ``escalation_at`` has been late at ``now``
+    (one on the day itself)."""
+    return max(business_days_between(escalation_at, now), 1)
+
+
 OVERDUE_PAGE = 1000
 """How many overdue cases are read at once: memory follows one page, not the whole table."""
 
@@ -213,7 +232,7 @@ async def _overdue_case(
         path=context["path"],
         waiting_organisation=context["waiting_organisation"],
         escalation_at=escalation_at,
-        days_overdue=max(business_days_between(escalation_at, now), 1),
+        days_overdue=business_days_late(escalation_at, now),
     )
 
 

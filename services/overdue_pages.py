@@ -4,8 +4,8 @@ The cases of every lifecycle are in one order, oldest first: the moment each bec
 then the lifecycle's name, then the case's id (``services.overdue.overdue_cases``'s order). A
 page is found by its key alone: each way of being overdue of each lifecycle gives the ids of
 its next cases after the cursor (a few columns, ``LIMIT``), the keys are merged, and only the
-cases kept are read and described, set-based. What a page costs follows its size, not the
-number of overdue cases.
+cases kept are read and described, set-based; the export reads its lines with their keys.
+What a page costs follows its size, not the number of overdue cases.
 """
 
 from __future__ import annotations
@@ -14,16 +14,21 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from operator import itemgetter
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, Row, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import MAX_ID, end_reads
 from core.errors import Forbidden, InvalidInput
+from core.models import Organisation
+from services.case_context import waiting_party
 from services.overdue import (
     CaseFilter,
     OverdueCase,
+    OverdueLine,
+    business_days_late,
     describe_overdue,
     overdue_selects,
 )
@@ -96,7 +101,7 @@ def _after(
     return and_(since >= key.since, (since > key.since) | (ident > key.case_id))
 
 
-async def _next_keys(
+async def _next_rows(
     session: AsyncSession,
     lifecycles: Sequence[Lifecycle],
     actor: Actor,
@@ -104,20 +109,31 @@ async def _next_keys(
     where: CaseFilter | None,
     after: OverdueKey | None,
     size: int,
-) -> list[OverdueKey]:
-    """The keys of the ``size`` cases that follow ``after``, in order: the ``size`` next of
-    each way of being overdue, merged."""
-    keys: list[OverdueKey] = []
+    *,
+    lines: bool = False,
+) -> list[tuple[OverdueKey, Row[Any]]]:
+    """The keys of the ``size`` cases that follow ``after``, in order (the ``size`` next of
+    each way of being overdue, merged), each with its row: the case's id, with ``lines``
+    also its reference, state and parties (``_line_columns``), then when it became overdue."""
+    found: list[tuple[OverdueKey, Row[Any]]] = []
     for lifecycle in lifecycles:
         ident = lifecycle.model.id
-        for statement, since in overdue_selects(lifecycle, actor, now, ident, where=where):
+        columns = _line_columns(lifecycle) if lines else [ident]
+        for statement, since in overdue_selects(lifecycle, actor, now, *columns, where=where):
             condition = _after(after, lifecycle, since, ident)
             if condition is not None:
                 statement = statement.where(condition)
             rows = await session.execute(statement.order_by(since, ident).limit(size))
-            keys.extend(OverdueKey(moment, lifecycle.name, case) for case, moment in rows)
-    keys.sort()
-    return keys[:size]
+            found.extend((OverdueKey(row[-1], lifecycle.name, row[0]), row) for row in rows)
+    found.sort(key=itemgetter(0))
+    return found[:size]
+
+
+def _line_columns(lifecycle: Lifecycle) -> list[Any]:
+    """What a CSV line reads of a case of ``lifecycle``: its id, reference, state and the
+    organisation of each party (``waiting_party`` names the one it waits on)."""
+    model = lifecycle.model
+    return [model.id, model.reference, model.state, *lifecycle.parties.values()]
 
 
 async def overdue_page(
@@ -132,7 +148,8 @@ async def overdue_page(
 ) -> tuple[list[OverdueCase], OverdueKey | None]:
     """The ``limit`` overdue cases ``actor`` follows that come after ``after`` (from the
     oldest when None), narrowed by ``where``, and the key of the last one when more follow."""
-    keys = await _next_keys(session, lifecycles, actor, now, where, after, limit + 1)
+    rows = await _next_rows(session, lifecycles, actor, now, where, after, limit + 1)
+    keys = [key for key, _ in rows]
     more = len(keys) > limit
     keys = keys[:limit]
     cases = await describe_overdue(
@@ -165,42 +182,73 @@ async def overdue_batches(
     *,
     where: CaseFilter | None = None,
     size: int | None = None,
-) -> AsyncIterator[list[OverdueCase]]:
-    """Every overdue case ``actor`` follows, oldest first, ``size`` (``EXPORT_BATCH``) at a
-    time, the first batch at most ``EXPORT_FIRST_BATCH``.
+) -> AsyncIterator[list[OverdueLine]]:
+    """Every overdue case ``actor`` follows as a line of the CSV export, oldest first,
+    ``size`` (``EXPORT_BATCH``) at a time, the first batch at most ``EXPORT_FIRST_BATCH``.
 
-    The cases are described a batch at a time, their keys read ``EXPORT_KEYS`` at a time:
-    ``where`` (a territory) is not in the order's indexes, so each read of keys goes through
-    all the cases it keeps, whatever its limit; the fewer reads the better, and memory still
-    follows one batch of cases. Without ``where`` the first read asks for the first batch
-    only, for the first lines to come at once.
+    Set-based: a line is read with its case's key (reference, state, parties: a few
+    columns), ``EXPORT_KEYS`` at a time, and only the names of the organisations the cases
+    wait on are read besides, once each for the whole export; no case is described one by
+    one. ``where`` (a territory) is not in the order's indexes, so each read of keys goes
+    through all the cases it keeps, whatever its limit: the fewer reads the better, and
+    memory follows ``EXPORT_KEYS`` rows of a few columns. Without ``where`` the first read
+    asks for the first batch only, for the first lines to come at once.
 
     Every read is in one session whose transaction ends before each batch is handed over:
     no read stays open while the caller writes it out (on SQLite a read holds the write
-    lock), and the few organisations and offers the cases name, kept by the session
-    (``core.db.get_kept``), are read once for the whole export rather than once a batch.
+    lock).
     """
     batch = size or EXPORT_BATCH
     taken = min(batch, EXPORT_FIRST_BATCH)
     reach = taken if where is None else max(EXPORT_KEYS, batch)
-    pending: list[OverdueKey] = []
+    pending: list[tuple[OverdueKey, Row[Any]]] = []
     after: OverdueKey | None = None
     more = True
+    names: dict[int, str] = {}
     async with sessions() as session:
         while True:
             if more and len(pending) < taken:
-                keys = await _next_keys(session, lifecycles, actor, now, where, after, reach + 1)
-                more = len(keys) > reach
-                pending.extend(keys[:reach])
+                rows = await _next_rows(
+                    session, lifecycles, actor, now, where, after, reach + 1, lines=True
+                )
+                more = len(rows) > reach
+                pending.extend(rows[:reach])
                 if more:
-                    after = pending[-1]
+                    after = pending[-1][0]
                 reach = max(EXPORT_KEYS, batch)
             if not pending:
                 return
-            found = [(LIFECYCLES[key.lifecycle], key.case_id, key.since) for key in pending[:taken]]
+            lines = await _lines(session, pending[:taken], names, now)
             del pending[:taken]
             taken = batch
-            cases = await describe_overdue(session, now, found)
             await end_reads(session)
-            if cases:
-                yield cases
+            yield lines
+
+
+async def _lines(
+    session: AsyncSession,
+    rows: Sequence[tuple[OverdueKey, Row[Any]]],
+    names: dict[int, str],
+    now: datetime,
+) -> list[OverdueLine]:
+    """The CSV lines of ``rows`` (``_next_rows(lines=True)``); the names of organisations
+    not in ``names`` yet are read at once and kept there."""
+    waiting = [waiting_party(LIFECYCLES[key.lifecycle], row) for key, row in rows]
+    missing = {party for party in waiting if isinstance(party, int) and party not in names}
+    if missing:
+        read = select(Organisation.id, Organisation.name).where(Organisation.id.in_(missing))
+        names.update((await session.execute(read)).tuples().all())
+    lines = []
+    for (key, row), party in zip(rows, waiting, strict=True):
+        lifecycle = LIFECYCLES[key.lifecycle]
+        lines.append(
+            OverdueLine(
+                reference=row.reference,
+                case_label=lifecycle.case_label,
+                state_label=lifecycle.state_labels[row.state],
+                waiting_organisation=names[party] if isinstance(party, int) else party,
+                escalation_at=key.since,
+                days_overdue=business_days_late(key.since, now),
+            )
+        )
+    return lines

@@ -1,6 +1,7 @@
 """Describing overdue cases reads the organisations and offers they name once per page of
 cases, not once per case: the dashboard's and the digest's cost follows the page; the CSV
-export reads them once for all its batches, and holds no connection between two."""
+export describes no case, reads the names once for all its batches, and holds no connection
+between two."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from core.enums import OrganisationKind, Role
 from services.overdue import overdue_cases
 from services.overdue_pages import overdue_batches
 from services.referral_service import create_referral
+from states.referral import ReferralState
 from states.registry import LIFECYCLES
 from tests.factories import (
     World,
@@ -82,25 +84,36 @@ async def _late_to_one_offer(world: World, session: AsyncSession, now: Any) -> l
     return references
 
 
-async def test_the_export_reads_offers_and_organisations_once_for_all_its_batches(
+async def test_the_export_reads_its_lines_with_their_keys_and_each_name_once(
     world: World,
     session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: FixedClock,
     statements: list[str],
 ) -> None:
+    """The export describes no case one by one: its lines come with the keys' read (no
+    referral read again, no offer), and the organisation they wait on is named once for
+    all the batches."""
     references = await _late_to_one_offer(world, session, clock.now())
     statements.clear()
 
     batches = overdue_batches(
         sessionmaker, [LIFECYCLES["referral"]], actor_of(world.coordinator), paris(10, 10), size=1
     )
-    exported = [[item.reference for item in cases] async for cases in batches]
+    exported = [
+        [(item.reference, item.state_label, item.waiting_organisation) for item in lines]
+        async for lines in batches
+    ]
 
-    assert exported == [[reference] for reference in references]
+    waiting = (ReferralState.SUBMITTED.label, world.receiver.name)
+    assert exported == [[(reference, *waiting)] for reference in references]
     reads = [" ".join(sql.split()) for sql in statements]
-    assert sum(sql.startswith("SELECT offers.") for sql in reads) == 1
+    assert not [sql for sql in reads if sql.startswith("SELECT offers.")]
     assert sum(sql.startswith("SELECT organisations.") for sql in reads) == 1
+    referral_reads = [sql for sql in reads if sql.startswith("SELECT referrals.")]
+    # The keys with their lines, the first batch's then the rest's, in both ways of being
+    # overdue (past the escalation, expired): no read of the referrals besides.
+    assert len(referral_reads) == 2 * 2
 
 
 async def test_the_export_holds_no_connection_while_a_batch_is_written_out(

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
 from services import overdue_pages
-from services.overdue import describe_overdue
 from services.referral_service import create_referral
 from tests.factories import World, actor_of, make_offer, referral_create
 from tests.web.dashboard_helpers import paris, signed_in
@@ -115,18 +114,18 @@ async def test_the_export_reads_its_keys_many_batches_at_a_time(
     filtered: bool,
     expected: list[int],
 ) -> None:
-    """The keys are read ``KEYS`` at a time, the cases described ``BATCH`` at a time."""
+    """The keys are read ``KEYS`` at a time, the lines written ``BATCH`` at a time."""
     monkeypatch.setattr(overdue_pages, "EXPORT_BATCH", BATCH)
     monkeypatch.setattr(overdue_pages, "EXPORT_KEYS", KEYS)
     reads: list[int] = []
-    next_keys = overdue_pages._next_keys
+    next_rows = overdue_pages._next_rows
 
-    async def counted(*args: Any) -> list[overdue_pages.OverdueKey]:
-        keys = await next_keys(*args)
-        reads.append(len(keys))
-        return keys
+    async def counted(*args: Any, **options: Any) -> list[Any]:
+        rows = await next_rows(*args, **options)
+        reads.append(len(rows))
+        return rows
 
-    monkeypatch.setattr(overdue_pages, "_next_keys", counted)
+    monkeypatch.setattr(overdue_pages, "_next_rows", counted)
     references = await _late_referrals(world, session, clock, BATCH + KEYS + 1)
     query = f"?territory={world.receiver.territory}" if filtered else ""
     async with signed_in(app, world.coordinator.email) as client:
@@ -150,12 +149,13 @@ async def test_the_exports_first_batch_is_smaller_for_its_first_lines_to_come_so
     monkeypatch.setattr(overdue_pages, "EXPORT_BATCH", 3)
     monkeypatch.setattr(overdue_pages, "EXPORT_KEYS", 10)
     described: list[int] = []
+    lines_of = overdue_pages._lines
 
     async def counted(*args: Any) -> list[Any]:
-        described.append(len(args[2]))
-        return await describe_overdue(*args)
+        described.append(len(args[1]))
+        return await lines_of(*args)
 
-    monkeypatch.setattr(overdue_pages, "describe_overdue", counted)
+    monkeypatch.setattr(overdue_pages, "_lines", counted)
     references = await _late_referrals(world, session, clock, 5)
     async with signed_in(app, world.coordinator.email) as client:
         described.clear()  # signing in lands on the dashboard

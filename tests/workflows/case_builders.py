@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import transaction
-from core.enums import DecisionKind, Outcome, PlanAxis, ReturnReason, TimerStatus
+from core.enums import DecisionKind, Outcome, PlanAxis, ReturnReason, Role, TimerStatus
 from core.models import Decision, Offer, Timer, User
 from services import action_plan_service, decision_service
 from services.handover_service import HandoverCreate, propose_handover
@@ -34,6 +34,9 @@ from tests.factories import (
     accompany_new_person,
     actor_of,
     handover_json,
+    make_committee,
+    make_meeting,
+    make_user,
     referral_create,
 )
 
@@ -52,6 +55,19 @@ class Cast:
     secretary: User
     committee_id: int
     meeting_id: int
+
+
+async def make_cast(
+    world: World, session: AsyncSession, now: datetime, meeting_at: datetime
+) -> Cast:
+    """The world, a secretary and a comité technique of the sender and the receiver, meeting
+    at ``meeting_at``."""
+    secretary = await make_user(session, world.coordination, now, role=Role.SECRETARY)
+    committee = await make_committee(
+        session, now, name="Comité technique", members=(world.sender, world.receiver)
+    )
+    meeting = await make_meeting(session, committee, meeting_at)
+    return Cast(world, secretary, committee.id, meeting.id)
 
 
 Create = Callable[[Sessions, Cast, datetime], Awaitable[int]]

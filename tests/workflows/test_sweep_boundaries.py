@@ -27,12 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import PARIS, add_business_days
 from core.clock import FixedClock
-from core.enums import MessageKey, Role, TimerKind, TimerStatus
+from core.enums import MessageKey, TimerKind, TimerStatus
 from core.models import OutboxMessage, Timer
 from states.lifecycle import Lifecycle, TimerSpec
 from states.referral import REFERRAL
 from states.registry import LIFECYCLES
-from tests.factories import World, make_committee, make_meeting, make_offer, make_user
+from tests.factories import World, make_offer
 from tests.workflows.case_builders import (
     BUILDERS,
     Cast,
@@ -40,6 +40,7 @@ from tests.workflows.case_builders import (
     build_referral,
     enter_state,
     keep_only,
+    make_cast,
 )
 from workflows.sweep import sweep_due
 
@@ -149,13 +150,9 @@ async def timer_due(sessionmaker: Sessions, timer_id: int) -> datetime:
 @pytest.fixture
 async def cast(world: World, session: AsyncSession, clock: FixedClock) -> Cast:
     """The world, a secretary and a comité technique; the clock set to ``ENTERED``."""
-    secretary = await make_user(session, world.coordination, clock.now(), role=Role.SECRETARY)
-    committee = await make_committee(
-        session, clock.now(), name="Comité technique", members=(world.sender, world.receiver)
-    )
-    meeting = await make_meeting(session, committee, ANCHOR)
+    made = await make_cast(world, session, clock.now(), ANCHOR)
     clock.set(ENTERED)
-    return Cast(world, secretary, committee.id, meeting.id)
+    return made
 
 
 def test_every_lifecycle_has_a_builder() -> None:

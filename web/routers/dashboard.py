@@ -31,7 +31,7 @@ from services.dashboard import (
     weeks_to_draw,
 )
 from services.documents import csv_cell
-from services.overdue import OverdueCase, group_by_organisation
+from services.overdue import OverdueLine, group_by_organisation
 from states.policy import follows_territory, may_supervise_delivery, oversight_actor
 from states.registry import LIFECYCLES
 from web.charts import columns
@@ -136,7 +136,7 @@ async def dashboard(
     )
 
 
-def overdue_csv(cases: Sequence[OverdueCase], *, header: bool = True) -> str:
+def overdue_csv(cases: Sequence[OverdueLine], *, header: bool = True) -> str:
     """The overdue cases as CSV for a French spreadsheet: semicolons, French header, CRLF
     (the BOM is ``csv_lines``')."""
     buffer = io.StringIO()
@@ -158,7 +158,7 @@ def overdue_csv(cases: Sequence[OverdueCase], *, header: bool = True) -> str:
     return buffer.getvalue()
 
 
-async def csv_lines(batches: AsyncIterator[list[OverdueCase]]) -> AsyncIterator[bytes]:
+async def csv_lines(batches: AsyncIterator[list[OverdueLine]]) -> AsyncIterator[bytes]:
     """The export's bytes as its batches come: the BOM and the header with the first."""
     first = "\ufeff" + overdue_csv([])
     async for cases in batches:
