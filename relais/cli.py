@@ -8,27 +8,26 @@ import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-import uvicorn
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import assume_paris
 from core.clock import SystemClock, as_utc
-from core.db import create_engine, create_sessionmaker
 from core.enums import Role, Territory
 from core.errors import DomainError
-from core.migrate import upgrade
 from core.settings import Settings, get_settings, refusal_lines
-from relais.accounts import account_rows, add_user, deactivate_by_email, set_password_by_email
-from relais.demo import print_logins, seed_demo
 from relais.report_cli import NowOption as ReportNowOption
-from relais.report_cli import OutputOption, YearOption, write_report
-from relais.stack import run_stack
-from services.offer_import import import_offers
-from workflows.runs import run_delivery, run_digest, run_retention_once, run_sweep
+from relais.report_cli import OutputOption, YearOption
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+# Each command imports the rest of relais when it runs, not when the command line starts:
+# "relais sweep" needs neither the web stack (fastapi-users, 0.75 s to import) nor the PDF
+# library, the demo, Alembic or uvicorn. Every command, and every operator's cron line,
+# starts about a second sooner.
 
 app = typer.Typer(
     name="relais",
@@ -87,6 +86,8 @@ def _development_only(settings: Settings, what: str) -> None:
 
 def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
     """Run one async task in a session on the configured database, reporting refusals."""
+    from core.db import create_engine, create_sessionmaker
+
     settings = _settings()
 
     async def _with_session() -> T:
@@ -110,6 +111,8 @@ def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
 
 
 def _upgrade(settings: Settings) -> None:
+    from core.migrate import upgrade
+
     upgrade(settings.database_url)
 
 
@@ -134,6 +137,8 @@ def user_add(
     ] = None,
 ) -> None:
     """Create an account; a missing organisation is created, so the first admin can be made."""
+    from relais.accounts import add_user
+
     _upgrade(_settings())
     user = _run(
         lambda session, settings: add_user(
@@ -146,6 +151,8 @@ def user_add(
 @user_app.command("list")
 def user_list() -> None:
     """List every account: email, role, organisation, and whether it is active."""
+    from relais.accounts import account_rows
+
     _upgrade(_settings())
     rows = _run(lambda session, _settings: account_rows(session))
     table = [("Adresse", "Rôle", "Organisation", "Actif")] + [
@@ -164,6 +171,8 @@ def user_deactivate(
     email: Annotated[str, typer.Option(help="Adresse email du compte à désactiver.")],
 ) -> None:
     """Deactivate an account: it can no longer sign in; its cases stay with its organisation."""
+    from relais.accounts import deactivate_by_email
+
     _upgrade(_settings())
     user = _run(lambda session, _settings: deactivate_by_email(session, email))
     typer.echo(f"Compte désactivé : {user.email}.")
@@ -175,6 +184,8 @@ def user_set_password(
     password: Annotated[str, typer.Option(help=PASSWORD_HELP)],
 ) -> None:
     """Set the password of an account (the same rule as everywhere)."""
+    from relais.accounts import set_password_by_email
+
     _upgrade(_settings())
     user = _run(lambda session, settings: set_password_by_email(session, settings, email, password))
     typer.echo(f"Mot de passe changé : {user.email}.")
@@ -190,6 +201,8 @@ def offers_import(
 ) -> None:
     """Import data·inclusion v1 services as offers: all of them, or nothing if one is refused;
     a service imported again updates its offer."""
+    from services.offer_import import import_offers
+
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -226,6 +239,8 @@ def demo() -> None:
     """Load the demo: the plan's partners, their offers, one account per role, a few cases.
 
     Development only: its accounts share a published password."""
+    from relais.demo import print_logins, seed_demo
+
     settings = _settings()
     _development_only(settings, "Le chargement de la démo")
     _upgrade(settings)
@@ -237,6 +252,8 @@ def demo() -> None:
 @app.command()
 def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Serve the API (documentation at /docs)."""
+    import uvicorn
+
     settings = _settings()
     if settings.secret_key_file is not None:
         typer.echo(
@@ -267,6 +284,8 @@ def up(
     ] = 4200,
 ) -> None:
     """Migrate, load the demo if asked, then run the Prefect server, the worker and the API."""
+    from relais.stack import run_stack
+
     settings = _settings()
     if with_demo:
         _development_only(settings, "« relais up --demo »")
@@ -289,8 +308,7 @@ def worker() -> None:
             err=True,
         )
         raise typer.Exit(2)
-    # Imported here: Prefect takes a second to load, which no other command needs.
-    from workflows.flows import serve_flows
+    from workflows.flows import serve_flows  # Prefect: a second to import
 
     serve_flows()
 
@@ -318,6 +336,8 @@ def _echo_lines(title: str, lines: list[str]) -> None:
 @app.command()
 def sweep(now: NowOption = None, dry_run: DryRunOption = False) -> None:
     """Act once on every due timer: reminders, escalations, automatic transitions."""
+    from workflows.runs import run_sweep
+
     settings = _settings()
     report = asyncio.run(run_sweep(settings, _moment(now), dry_run=dry_run))
     _echo_lines("rappel", report.reminders)
@@ -330,6 +350,8 @@ def sweep(now: NowOption = None, dry_run: DryRunOption = False) -> None:
 @app.command()
 def deliver(now: NowOption = None) -> None:
     """Send the due emails once (SMTP relay, or ./var/mail without one)."""
+    from workflows.runs import run_delivery
+
     settings = _settings()
     report = asyncio.run(run_delivery(settings, _moment(now)))
     _echo_lines("envoyé", report.sent)
@@ -341,6 +363,8 @@ def deliver(now: NowOption = None) -> None:
 @app.command()
 def digest(now: NowOption = None, dry_run: DryRunOption = False) -> None:
     """Queue today's digests of overdue cases for coordinators and organisation admins."""
+    from workflows.runs import run_digest
+
     settings = _settings()
     report = asyncio.run(run_digest(settings, _moment(now), dry_run=dry_run))
     _echo_lines("digest", report.sent)
@@ -351,6 +375,8 @@ def digest(now: NowOption = None, dry_run: DryRunOption = False) -> None:
 def retention(now: NowOption = None, dry_run: DryRunOption = False) -> None:
     """Anonymise the persons whose cases all ended more than RELAIS_RETENTION_MONTHS ago,
     and purge the sent emails older than three months."""
+    from workflows.runs import run_retention_once
+
     settings = _settings()
     report = asyncio.run(run_retention_once(settings, _moment(now), dry_run=dry_run))
     for line in report.lines():
@@ -389,6 +415,8 @@ def simulate(
 @app.command()
 def report(year: YearOption, output: OutputOption = None, now: ReportNowOption = None) -> None:
     """Write the comité de pilotage's annual report as a PDF (figures masked below five)."""
+    from relais.report_cli import write_report
+
     write_report(_settings(), year, output, now)
 
 

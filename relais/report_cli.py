@@ -11,10 +11,7 @@ import typer
 
 from core.business_days import assume_paris
 from core.clock import SystemClock, as_utc
-from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
-from services.annual_report import build_annual_report
-from services.annual_report_pdf import annual_report_pdf
 
 YearOption = Annotated[int, typer.Option(help="Année civile du rapport.", min=2000, max=2999)]
 OutputOption = Annotated[
@@ -46,6 +43,11 @@ def report_moment(now: str | None) -> datetime:
 
 async def report_bytes(settings: Settings, year: int, now: datetime) -> bytes:
     """The PDF of ``year``'s report read from the configured database."""
+    # Imported when a report is written: the other commands start without the PDF library.
+    from core.db import create_engine, create_sessionmaker
+    from services.annual_report import build_annual_report
+    from services.annual_report_pdf import annual_report_pdf
+
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:

@@ -213,19 +213,32 @@ async def world(session: AsyncSession, clock: FixedClock) -> World:
     return await make_world(session, clock.now())
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip PostgreSQL-only tests on SQLite runs, and embedded-only tests on PostgreSQL runs.
+# A test that asks for none of these behaves the same whichever database the suite runs on.
+_ON_THE_DATABASE = frozenset({"db_engine", "database_url", "is_postgres", "browser"})
 
-    CI runs the suite on both: the embedded tests (the command line on a fresh SQLite
-    directory) do not use the test database, so the SQLite run covers them.
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip PostgreSQL-only tests on SQLite runs; on PostgreSQL runs, skip the tests that do
+    not touch the test database (embedded ones, and pure logic: rules, renderings, imports).
+
+    CI runs the suite on both at once: what does not depend on the database runs once, in
+    the SQLite run (the embedded tests use a fresh SQLite directory of their own).
     """
     on_postgres = os.environ.get("RELAIS_TEST_DATABASE_URL", "").startswith("postgresql")
-    marker, reason = (
-        ("embedded", "runs relais on its embedded default: covered by the SQLite run")
-        if on_postgres
-        else ("postgres", "needs PostgreSQL: set RELAIS_TEST_DATABASE_URL")
+    if not on_postgres:
+        skip = pytest.mark.skip(reason="needs PostgreSQL: set RELAIS_TEST_DATABASE_URL")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+        return
+    embedded = pytest.mark.skip(
+        reason="runs relais on its embedded default: covered by the SQLite run"
     )
-    skip = pytest.mark.skip(reason=reason)
+    same_on_both = pytest.mark.skip(reason="does not use the database: covered by the SQLite run")
     for item in items:
-        if marker in item.keywords:
-            item.add_marker(skip)
+        if "embedded" in item.keywords:
+            item.add_marker(embedded)
+        elif "postgres" not in item.keywords and _ON_THE_DATABASE.isdisjoint(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(same_on_both)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTable
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -43,10 +42,14 @@ def _default_email_preference(context: Any) -> str:
     return EmailPreference.default_for(Role(context.get_current_parameters()["role"])).value
 
 
-class User(SQLAlchemyBaseUserTable[int], Base):
+class User(Base):
     """A professional with an account; belongs to exactly one organisation.
 
     The database keeps at most one active data protection officer (DPO) per deployment.
+
+    Its first columns are those fastapi-users' SQLAlchemy adapter reads, as its
+    ``SQLAlchemyBaseUserTable`` declares them, written out here: that mixin would import
+    FastAPI into every module that reads a model (0.9 s at each command's start).
     """
 
     __tablename__ = "users"
@@ -61,6 +64,18 @@ class User(SQLAlchemyBaseUserTable[int], Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    if TYPE_CHECKING:  # as fastapi-users' protocol reads them (plain attributes)
+        email: str
+        hashed_password: str
+        is_active: bool
+        is_superuser: bool
+        is_verified: bool
+    else:
+        email: Mapped[str] = mapped_column(String(320), unique=True, index=True)
+        hashed_password: Mapped[str] = mapped_column(String(1024))
+        is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+        is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
+        is_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     role: Mapped[Role] = mapped_column(enum_column(Role))
     full_name: Mapped[str | None] = mapped_column(String(200))
