@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import Pool
 
 from core.clock import FixedClock
-from core.db import Base, create_engine, create_sessionmaker
+from core.db import create_engine, create_sessionmaker
 from core.migrate import upgrade_engine
-from core.models.plan import REFERENCE_TABLES
 from core.settings import Settings
 from relais.app import create_app
+from tests.database import empty_tables
 from tests.factories import SECRET, World, make_world
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -90,70 +89,13 @@ async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@dataclass(frozen=True)
-class EmptyingPlan:
-    """How each test empties the database: the tables in the order their rows can go (those
-    referring to others first), those only TRUNCATE may empty, the sequences to restart."""
-
-    tables: list[str]
-    append_only: list[str]
-    sequences: list[str]
-
-
-_PLANS: dict[AsyncEngine, EmptyingPlan] = {}
-
-
-async def _emptying_plan(db_engine: AsyncEngine) -> EmptyingPlan:
-    """Read once from the migrated database: on PostgreSQL the append-only tables (their
-    triggers refuse DELETE) and the sequences."""
-    if db_engine not in _PLANS:
-        _PLANS[db_engine] = await _read_plan(db_engine)
-    return _PLANS[db_engine]
-
-
-async def _read_plan(db_engine: AsyncEngine) -> EmptyingPlan:
-    tables = [
-        table.name
-        for table in reversed(Base.metadata.sorted_tables)
-        if table.name not in REFERENCE_TABLES
-    ]
-    if db_engine.dialect.name != "postgresql":
-        return EmptyingPlan(tables, [], [])
-    async with db_engine.connect() as connection:
-        guarded = await connection.scalars(
-            text(
-                "SELECT DISTINCT event_object_table FROM information_schema.triggers "
-                "WHERE trigger_schema = current_schema()"
-            )
-        )
-        sequences = await connection.scalars(
-            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
-        )
-        return EmptyingPlan(tables, sorted(guarded), sorted(sequences))
-
-
 @pytest.fixture(autouse=True)
 async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Every test starts from empty tables, ids from 1 (only for tests that use the database).
-
-    Rows are deleted rather than truncated: a TRUNCATE of every table takes 0.3 s on
-    PostgreSQL here (new files for each table and index), deleting the few rows a test
-    leaves 11 ms. Only the append-only tables, whose triggers refuse DELETE, are truncated.
-    """
+    """Every test starts from empty tables, ids from 1 (only for tests that use the database)."""
     if "db_engine" not in request.fixturenames:
         yield
         return
-    engine: AsyncEngine = request.getfixturevalue("db_engine")
-    plan = await _emptying_plan(engine)
-    async with engine.begin() as connection:
-        if plan.append_only:
-            await connection.execute(text(f"TRUNCATE {', '.join(plan.append_only)}"))
-        for table in plan.tables:
-            if table not in plan.append_only:
-                await connection.execute(text(f"DELETE FROM {table}"))
-        if plan.sequences:
-            restarts = ", ".join(f"setval('{name}', 1, false)" for name in plan.sequences)
-            await connection.execute(text(f"SELECT {restarts}"))
+    await empty_tables(request.getfixturevalue("db_engine"))
     yield
 
 

@@ -22,15 +22,14 @@ from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.clock import FixedClock
-from core.db import Base, create_sessionmaker
+from core.db import create_sessionmaker
 from core.enums import Role, Territory
 from core.errors import DomainError
 from core.models import Accompaniment, User
-from core.models.plan import REFERENCE_TABLES
 from services import cases
 from services.handover_service import (
     AccompanimentStart,
@@ -40,6 +39,7 @@ from services.handover_service import (
 )
 from states.actor import Actor
 from states.handover import HANDOVER
+from tests.database import empty_tables
 from tests.factories import actor_of, make_organisation, make_user, person_fields
 from tests.states.referent_model import (
     OK,
@@ -56,21 +56,6 @@ from tests.states.referent_model import (
     Wait,
     predict,
 )
-
-
-async def empty_tables(db_engine: AsyncEngine) -> None:
-    """Every example starts from empty tables (as ``tests/conftest.py`` does per test)."""
-    tables = [
-        table.name
-        for table in reversed(Base.metadata.sorted_tables)
-        if table.name not in REFERENCE_TABLES
-    ]
-    async with db_engine.begin() as connection:
-        if db_engine.dialect.name == "postgresql":
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
-        else:
-            for table in tables:
-                await connection.execute(text(f"DELETE FROM {table}"))
 
 
 async def new_model(sessionmaker: async_sessionmaker[AsyncSession]) -> Model:
