@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from functools import cache
 
 from fastapi import APIRouter, FastAPI
+from fastapi_users.password import PasswordHelper, PasswordHelperProtocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import BaseRoute
 
@@ -98,8 +99,10 @@ def create_app(
     *,
     clock: Clock | None = None,
     engine: AsyncEngine | None = None,
+    password_helper: PasswordHelperProtocol | None = None,
 ) -> FastAPI:
-    """Build the application; tests pass their own settings, clock or database engine."""
+    """Build the application; tests pass their own settings, clock, database engine or
+    password hashing (cheaper than argon2id's default: ``tests/factories.py``)."""
     settings = settings or get_settings()
     owns_engine = engine is None
     database = engine or create_engine(settings.database_url)
@@ -124,6 +127,7 @@ def create_app(
     app.openapi = stating_what_is_accepted(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    app.state.password_helper = password_helper or PasswordHelper()
     app.state.engine = database
     app.state.sessionmaker = create_sessionmaker(database)
     install_error_handlers(app)

@@ -17,6 +17,7 @@ from fastapi_users import BaseUserManager, FastAPIUsers, IntegerIDMixin, Invalid
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, JWTStrategy
 from fastapi_users.exceptions import InvalidID, UserNotExists
 from fastapi_users.jwt import decode_jwt, generate_jwt
+from fastapi_users.password import PasswordHelperProtocol
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -151,7 +152,7 @@ async def get_user_manager(
     now: Annotated[datetime, Depends(get_now)],
 ) -> AsyncIterator[UserManager]:
     """The user manager for this request, its logins throttled by the client's address."""
-    manager = user_manager(user_db, settings)
+    manager = user_manager(user_db, settings, password_helper=request.app.state.password_helper)
     manager.login_context = LoginContext(
         address=request.client.host if request.client else None,
         now=now,
@@ -162,11 +163,17 @@ async def get_user_manager(
 
 
 def user_manager(
-    user_db: SQLAlchemyUserDatabase[User, int], settings: Settings, *, demo: bool = False
+    user_db: SQLAlchemyUserDatabase[User, int],
+    settings: Settings,
+    *,
+    demo: bool = False,
+    password_helper: PasswordHelperProtocol | None = None,
 ) -> UserManager:
     """A user manager on ``user_db``; ``demo`` for the demo's loader, which alone may give
-    its accounts the demo's password outside development."""
-    manager = UserManager(user_db)
+    its accounts the demo's password outside development. Passwords are hashed with
+    fastapi-users' default (argon2id, 64 MiB, 3 passes) unless the application was built
+    with another ``password_helper`` (the tests)."""
+    manager = UserManager(user_db, password_helper)
     manager.reset_password_token_secret = settings.secret_key
     manager.verification_token_secret = settings.secret_key
     manager.demo_password_allowed = demo or settings.environment == "development"

@@ -27,7 +27,7 @@ from core.migrate import upgrade_engine
 from core.settings import Settings
 from relais.app import create_app
 from tests.database import empty_tables
-from tests.factories import SECRET, World, make_world
+from tests.factories import PASSWORDS, SECRET, World, make_world
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Monday with no holiday around it.
@@ -138,7 +138,7 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 def app(settings: Settings, clock: FixedClock, db_engine: AsyncEngine) -> FastAPI:
     """The application on the test database and clock."""
-    return create_app(settings, clock=clock, engine=db_engine)
+    return create_app(settings, clock=clock, engine=db_engine, password_helper=PASSWORDS)
 
 
 @pytest.fixture

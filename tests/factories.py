@@ -9,6 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi_users.password import PasswordHelper
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import EmailPreference, OfferCategory, OrganisationKind, Role, Territory
@@ -22,10 +24,19 @@ SECRET = "test-secret-key-that-is-long-enough-for-jwt-signing"
 _sequence = itertools.count(1)
 
 
+PASSWORDS = PasswordHelper(
+    PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+)
+"""The password hashing of the tests' applications (``create_app(password_helper=...)``):
+argon2id still, at a cost a test can pay at each sign-in (about 1 ms instead of 220 with
+its default of 64 MiB and 3 passes, which ``relais`` itself keeps, as the command line's
+tests run it). Like les-emplois's tests, which hash with a cheap hasher."""
+
+
 @lru_cache(maxsize=1)
 def password_hash() -> str:
-    """One argon2 hash of PASSWORD, computed once per test session."""
-    return PasswordHelper().hash(PASSWORD)
+    """One hash of PASSWORD, computed once per test session."""
+    return PASSWORDS.hash(PASSWORD)
 
 
 async def make_organisation(
@@ -49,7 +60,16 @@ async def make_organisation(
 
 
 async def make_user(
-    session: AsyncSession,
+    session: AsyncSession, organisation: Organisation, now: datetime, **fields: Any
+) -> User:
+    """A committed user whose password is PASSWORD (``fields``: those of ``_user``)."""
+    user = _user(organisation, now, **fields)
+    session.add(user)
+    await session.commit()
+    return user
+
+
+def _user(
     organisation: Organisation,
     now: datetime,
     *,
@@ -59,8 +79,8 @@ async def make_user(
     is_active: bool = True,
     email_preference: EmailPreference | None = None,
 ) -> User:
-    """A committed user whose password is PASSWORD; without ``email_preference``, their
-    role's (``EmailPreference.default_for``)."""
+    """A user of ``organisation`` whose password is PASSWORD; without ``email_preference``,
+    their role's (``EmailPreference.default_for``)."""
     user = User(
         email=email or f"user{next(_sequence)}@relais-test.fr",
         hashed_password=password_hash(),
@@ -74,8 +94,6 @@ async def make_user(
     )
     if email_preference is not None:
         user.email_preference = email_preference
-    session.add(user)
-    await session.commit()
     return user
 
 
@@ -86,6 +104,13 @@ async def make_offer(
     **fields: Any,
 ) -> Offer:
     """A committed, open offer of ``organisation``."""
+    offer = _offer(organisation, now, **fields)
+    session.add(offer)
+    await session.commit()
+    return offer
+
+
+def _offer(organisation: Organisation, now: datetime, **fields: Any) -> Offer:
     values: dict[str, Any] = {
         "title": f"Offre {next(_sequence)}",
         "description": "Accompagnement vers l'emploi",
@@ -95,10 +120,7 @@ async def make_offer(
         "is_active": True,
         **fields,
     }
-    offer = Offer(organisation_id=organisation.id, created_at=now, **values)
-    session.add(offer)
-    await session.commit()
-    return offer
+    return Offer(organisation_id=organisation.id, created_at=now, **values)
 
 
 CONTACT_EMAIL = "contact@asso-insertion-test.fr"
@@ -164,35 +186,50 @@ class World:
 
 
 async def make_world(session: AsyncSession, now: datetime) -> World:
-    """The usual cast of a referral test."""
-    sender = await make_organisation(
-        session, now, name="Mission locale de Paris", kind=OrganisationKind.MISSION_LOCALE
-    )
-    receiver = await make_organisation(
-        session, now, name="EPI Paris Centre", kind=OrganisationKind.EPI
-    )
-    outsider = await make_organisation(session, now, name="CAF de Paris", kind=OrganisationKind.CAF)
-    coordination = await make_organisation(session, now, name="EPEC", kind=OrganisationKind.EPEC)
-    return World(
+    """The usual cast of a referral test, written in one transaction (before most tests)."""
+    organisations = [
+        Organisation(name=name, kind=kind, territory=Territory.PARIS, created_at=now)
+        for name, kind in (
+            ("Mission locale de Paris", OrganisationKind.MISSION_LOCALE),
+            ("EPI Paris Centre", OrganisationKind.EPI),
+            ("CAF de Paris", OrganisationKind.CAF),
+            ("EPEC", OrganisationKind.EPEC),
+        )
+    ]
+    session.add_all(organisations)
+    await session.flush()
+    sender, receiver, outsider, coordination = organisations
+    world = World(
         sender=sender,
         receiver=receiver,
         outsider=outsider,
         coordination=coordination,
-        referrer=await make_user(session, sender, now, email="conseillere@ml-test.fr"),
-        receiver_member=await make_user(session, receiver, now, email="accueil@epi-test.fr"),
-        outsider_member=await make_user(session, outsider, now, email="agent@caf-test.fr"),
+        referrer=_user(sender, now, email="conseillere@ml-test.fr"),
+        receiver_member=_user(receiver, now, email="accueil@epi-test.fr"),
+        outsider_member=_user(outsider, now, email="agent@caf-test.fr"),
         # Emailed each escalation, not only the digest: what the sweep tests follow.
-        coordinator=await make_user(
-            session,
+        coordinator=_user(
             coordination,
             now,
             role=Role.COORDINATOR,
             email="coordination@epec-test.fr",
             email_preference=EmailPreference.EVERY_ESCALATION,
         ),
-        admin=await make_user(session, coordination, now, role=Role.ADMIN, email="admin@test.fr"),
-        offer=await make_offer(session, receiver, now, title="Accompagnement en EPI"),
+        admin=_user(coordination, now, role=Role.ADMIN, email="admin@test.fr"),
+        offer=_offer(receiver, now, title="Accompagnement en EPI"),
     )
+    session.add_all(
+        [
+            world.referrer,
+            world.receiver_member,
+            world.outsider_member,
+            world.coordinator,
+            world.admin,
+            world.offer,
+        ]
+    )
+    await session.commit()
+    return world
 
 
 async def make_committee(

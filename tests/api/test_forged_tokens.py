@@ -18,7 +18,7 @@ from core.models import User
 from core.settings import Settings
 from relais.app import create_app
 from services.auth import SessionStrategy
-from tests.factories import World
+from tests.factories import PASSWORDS, World
 
 FORMER_CONSTANT = "relais-development-secret-not-for-production-use"
 
@@ -28,7 +28,7 @@ async def _me(settings: Settings, engine: AsyncEngine, clock: FixedClock, secret
     """The status of ``GET /users/me`` with a token for ``user`` signed with ``secret``, made
     as relais makes its own (an attacker reads the code: only the key is secret)."""
     token = await SessionStrategy(secret, lifetime_seconds=3600).write_token(user)
-    app = create_app(settings, clock=clock, engine=engine)
+    app = create_app(settings, clock=clock, engine=engine, password_helper=PASSWORDS)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://relais.test") as client:
         response = await client.get("/users/me", headers={"Authorization": f"Bearer {token}"})

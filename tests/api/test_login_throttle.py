@@ -20,7 +20,7 @@ from core.models import LoginThrottle
 from core.settings import Settings
 from relais.app import create_app
 from services.login_throttle import french_duration
-from tests.factories import PASSWORD, World
+from tests.factories import PASSWORD, PASSWORDS, World
 
 EMAIL = "conseillere@ml-test.fr"
 WRONG = "pas-le-bon-mot-de-passe"
@@ -155,7 +155,7 @@ async def test_counters_are_shared_by_processes_and_name_nobody(
     await _fail(client, 5)
     other_engine = create_engine(settings.database_url)
     try:
-        other = create_app(settings, clock=clock, engine=other_engine)
+        other = create_app(settings, clock=clock, engine=other_engine, password_helper=PASSWORDS)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=other), base_url="http://relais.test"
         ) as other_client:

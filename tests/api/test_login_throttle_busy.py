@@ -23,7 +23,7 @@ from core.db import create_engine
 from core.settings import Settings
 from relais.app import create_app
 from services.login_throttle import BUSY_RETRY_SECONDS
-from tests.factories import PASSWORD, World
+from tests.factories import PASSWORD, PASSWORDS, World
 
 pytestmark = pytest.mark.embedded
 
@@ -41,7 +41,7 @@ async def impatient(settings: Settings, clock: FixedClock) -> AsyncIterator[http
         cursor.execute("PRAGMA busy_timeout=500")
         cursor.close()
 
-    app = create_app(settings, clock=clock, engine=engine)
+    app = create_app(settings, clock=clock, engine=engine, password_helper=PASSWORDS)
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://relais.test") as client:

@@ -61,6 +61,7 @@ from states.decision import DECISION, ScheduleFields
 from states.referral import REFERRAL
 from tests.factories import (
     PASSWORD,
+    PASSWORDS,
     SECRET,
     World,
     accompany_new_person,
@@ -260,7 +261,7 @@ def fuzz_app(settings: Settings, clock: FixedClock, db_engine: AsyncEngine) -> I
     ``shutdown_lifespans`` ends it. A pool saves opening a connection per request (half of
     each request's time on SQLite).
     """
-    yield create_app(settings, clock=clock)
+    yield create_app(settings, clock=clock, password_helper=PASSWORDS)
     shutdown_lifespans()
 
 

@@ -19,7 +19,7 @@ from core.settings import Settings
 from relais.app import create_app
 from services.auth import DEMO_PASSWORD
 from services.passwords import FORGOTTEN_ANSWER, token_hash
-from tests.factories import PASSWORD, SECRET, World, auth_headers
+from tests.factories import PASSWORD, PASSWORDS, SECRET, World, auth_headers
 
 NEW_PASSWORD = "trois-pommes-sur-un-velo"
 
@@ -83,7 +83,7 @@ async def test_the_demo_password_is_accepted_in_development_only(
     world: World, db_engine: AsyncEngine, clock: FixedClock, database_url: str
 ) -> None:
     settings = Settings(environment="development", secret_key=SECRET, database_url=database_url)
-    app = create_app(settings, clock=clock, engine=db_engine)
+    app = create_app(settings, clock=clock, engine=db_engine, password_helper=PASSWORDS)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://relais.test"
     ) as client:

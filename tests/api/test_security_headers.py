@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from core.clock import FixedClock
 from core.settings import Settings
 from relais.app import create_app
-from tests.factories import PASSWORD, SECRET, World, auth_headers
+from tests.factories import PASSWORD, PASSWORDS, SECRET, World, auth_headers
 
 HTTPS = "https://relais.paris.fr"
 
 
 def _client(settings: Settings, engine: AsyncEngine, clock: FixedClock) -> httpx.AsyncClient:
-    app = create_app(settings, clock=clock, engine=engine)
+    app = create_app(settings, clock=clock, engine=engine, password_helper=PASSWORDS)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=settings.base_url)
 
 

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from relais.app import freeze_start_up
+from core.settings import Settings
+from relais.app import create_app, freeze_start_up
+from tests.factories import SECRET
 
 
 class Node:
@@ -45,3 +47,10 @@ def test_garbage_is_collected_then_what_lives_is_frozen(unfrozen: None) -> None:
     assert id(living) not in walked
     assert gc.get_freeze_count() > len(living)
     assert len(walked) < gc.get_freeze_count() // 10
+
+
+def test_the_application_hashes_passwords_with_argon2id_at_full_cost() -> None:
+    """Only the tests build it with a cheaper hashing (``tests.factories.PASSWORDS``)."""
+    settings = Settings(environment="test", secret_key=SECRET)
+    hashed = create_app(settings).state.password_helper.hash("un-mot-de-passe-solide")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")

@@ -15,7 +15,7 @@ from core.clock import FixedClock
 from core.models import Referral
 from core.settings import Settings
 from relais.app import create_app
-from tests.factories import PASSWORD, SECRET, World, auth_headers
+from tests.factories import PASSWORD, PASSWORDS, SECRET, World, auth_headers
 from tests.web.http_pages import csrf_of, sign_in, submitted_referral
 
 HTTPS = "https://relais.paris.fr"
@@ -72,7 +72,7 @@ async def test_over_https_only_host_prefixed_cookies_are_written_and_read(
     settings = Settings(
         environment="production", secret_key=SECRET, database_url=database_url, base_url=HTTPS
     )
-    app = create_app(settings, clock=clock, engine=db_engine)
+    app = create_app(settings, clock=clock, engine=db_engine, password_helper=PASSWORDS)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=HTTPS) as browser:
         page = await browser.get("/login")

@@ -16,7 +16,7 @@ from core.clock import FixedClock
 from core.models import Event, Referral
 from core.settings import Settings
 from relais.app import create_app
-from tests.factories import PASSWORD, SECRET, World
+from tests.factories import PASSWORD, PASSWORDS, SECRET, World
 from tests.web.http_pages import csrf_of, sign_in, submitted_referral
 from web.csrf import require_csrf
 from web.pages import PAGE_ROUTERS
@@ -112,7 +112,7 @@ async def test_the_session_cookie_is_httponly_samesite_and_secure_over_https(
         database_url=database_url,
         base_url="https://relais.paris.fr",
     )
-    app = create_app(settings, clock=clock, engine=db_engine)
+    app = create_app(settings, clock=clock, engine=db_engine, password_helper=PASSWORDS)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="https://relais.paris.fr"
     ) as client:

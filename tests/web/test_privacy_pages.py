@@ -16,7 +16,7 @@ from core.clock import FixedClock
 from core.enums import Role
 from core.settings import Settings
 from relais.app import create_app
-from tests.factories import World, make_committee, make_meeting, make_user
+from tests.factories import PASSWORDS, World, make_committee, make_meeting, make_user
 from tests.web.http_pages import csrf_of, page_client, sign_in
 from web.notice import REGISTER_ENTRY
 
@@ -68,7 +68,9 @@ async def test_the_operator_replaces_the_notice_and_settings_follow(
         encoding="utf-8",
     )
     custom = settings.model_copy(update={"information_notice_file": own})
-    async with page_client(create_app(custom, clock=clock, engine=db_engine)) as client:
+    async with page_client(
+        create_app(custom, clock=clock, engine=db_engine, password_helper=PASSWORDS)
+    ) as client:
         page = (await client.get("/information-notice")).text
     assert "<h1>Notice de l'opérateur</h1>" in page
     assert "<strong>dpo@paris.fr</strong>" in page
@@ -76,7 +78,9 @@ async def test_the_operator_replaces_the_notice_and_settings_follow(
     assert "conservées 24 mois" not in page
 
     longer = settings.model_copy(update={"retention_months": 36, "privacy_contact": "dpo@x.fr"})
-    async with page_client(create_app(longer, clock=clock, engine=db_engine)) as client:
+    async with page_client(
+        create_app(longer, clock=clock, engine=db_engine, password_helper=PASSWORDS)
+    ) as client:
         text = _text((await client.get("/information-notice")).text)
     assert "conservées 36 mois" in text and "dpo@x.fr" in text
 

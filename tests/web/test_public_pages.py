@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.clock import FixedClock
 from core.settings import Settings
 from relais.app import create_app
-from tests.factories import PASSWORD, World
+from tests.factories import PASSWORD, PASSWORDS, World
 from tests.web.http_pages import csrf_of, page_client, sign_in
 from tests.web.pages import check_markup, visible_text
 
@@ -120,7 +120,7 @@ async def test_contact_details_come_from_the_settings(
             "legal_host": "Hébergeur Exemple, 75000 Paris",
         }
     )
-    app = create_app(configured, clock=clock, engine=db_engine)
+    app = create_app(configured, clock=clock, engine=db_engine, password_helper=PASSWORDS)
     async with page_client(app) as client:
         help_text = visible_text((await client.get("/aide")).text)
         statement = visible_text((await client.get("/accessibilite")).text)
@@ -128,7 +128,9 @@ async def test_contact_details_come_from_the_settings(
     assert "coordination-ppie@paris.example, 01 00 00 00 00" in help_text
     assert "Contact : coordination-ppie@paris.example" in statement
     assert "Ville de Paris, 75004 Paris" in legal and "Hébergeur Exemple" in legal
-    async with page_client(create_app(settings, clock=clock, engine=db_engine)) as client:
+    async with page_client(
+        create_app(settings, clock=clock, engine=db_engine, password_helper=PASSWORDS)
+    ) as client:
         unset = visible_text((await client.get("/aide")).text)
     assert "n'ont pas encore été renseignées" in unset
 
@@ -159,7 +161,7 @@ async def test_an_expired_session_says_it_expired(
     settings: Settings, clock: FixedClock, db_engine: AsyncEngine, world: World
 ) -> None:
     idle = settings.model_copy(update={"session_idle_seconds": 600})
-    app = create_app(idle, clock=clock, engine=db_engine)
+    app = create_app(idle, clock=clock, engine=db_engine, password_helper=PASSWORDS)
     async with page_client(app) as client:
         await sign_in(client, world.referrer.email)
         clock.advance(timedelta(seconds=599))

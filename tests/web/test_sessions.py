@@ -14,7 +14,6 @@ import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
-from fastapi_users.password import PasswordHelper
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -24,7 +23,7 @@ from core.models import User
 from core.settings import Settings
 from relais.app import create_app
 from services.auth import end_sessions
-from tests.factories import SECRET, World
+from tests.factories import PASSWORDS, SECRET, World
 from tests.web.http_pages import page_client
 from tests.web.pages import Browser
 
@@ -90,7 +89,7 @@ async def test_after_logout_the_old_cookie_goes_back_to_the_login_page(
 async def test_a_changed_password_sends_the_old_cookie_to_the_login_page(
     browser: Browser, world: World, session: AsyncSession
 ) -> None:
-    await _set(session, world, hashed_password=PasswordHelper().hash("un-nouveau-mot-de-passe"))
+    await _set(session, world, hashed_password=PASSWORDS.hash("un-nouveau-mot-de-passe"))
     assert await _where(browser.client) == TO_LOGIN
 
 
@@ -146,7 +145,9 @@ async def test_the_idle_timeout_is_a_setting(
     settings = Settings(
         environment="test", secret_key=SECRET, database_url=database_url, session_idle_seconds=600
     )
-    async with page_client(create_app(settings, clock=clock, engine=db_engine)) as client:
+    async with page_client(
+        create_app(settings, clock=clock, engine=db_engine, password_helper=PASSWORDS)
+    ) as client:
         await Browser(client).log_in(world.referrer)
         clock.advance(timedelta(seconds=599))
         assert await _where(client) == PAGE
