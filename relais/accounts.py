@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi_users.password import PasswordHelperProtocol
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,10 +37,20 @@ async def ensure_organisation(
 
 
 def operator_manager(
-    session: AsyncSession, settings: Settings, *, demo: bool = False
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    demo: bool = False,
+    password_helper: PasswordHelperProtocol | None = None,
 ) -> UserManager:
-    """The user manager of the command line, with the API's password rule."""
-    return user_manager(SQLAlchemyUserDatabase(session, User), settings, demo=demo)
+    """The user manager of the command line, with the API's password rule (and its hashing,
+    unless the tests give theirs)."""
+    return user_manager(
+        SQLAlchemyUserDatabase(session, User),
+        settings,
+        demo=demo,
+        password_helper=password_helper,
+    )
 
 
 async def create_user_in(
@@ -49,10 +60,11 @@ async def create_user_in(
     data: AccountCreate,
     *,
     demo: bool = False,
+    password_helper: PasswordHelperProtocol | None = None,
 ) -> User:
     """Create an account as the operator, hashing its password like the API does; ``demo``
     for the demo's accounts, which alone may have the demo's published password."""
-    manager = operator_manager(session, settings, demo=demo)
+    manager = operator_manager(session, settings, demo=demo, password_helper=password_helper)
     return await create_account(session, manager, None, data, clock)
 
 

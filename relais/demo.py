@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import typer
+from fastapi_users.password import PasswordHelperProtocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -335,8 +336,16 @@ ACCOUNTS = (
 )  # fmt: skip
 
 
-async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> bool:
-    """Load the demo once; False when it was already there. Never in production."""
+async def seed_demo(
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    *,
+    password_helper: PasswordHelperProtocol | None = None,
+) -> bool:
+    """Load the demo once; False when it was already there. Never in production.
+    ``password_helper``: the tests', whose applications hash with it (the accounts' hashes
+    would otherwise be renewed at their first sign-in, ending their other sessions)."""
     if settings.environment == "production":
         raise Forbidden(
             "La démo est refusée en production : ses comptes ont un mot de passe public."
@@ -381,6 +390,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, clock: Clock) -> 
                 work_phone=account.work_phone,
             ),
             demo=True,
+            password_helper=password_helper,
         )
     await _seed_cases(session, clock, users, offers)
     await _seed_governance(session, clock, users, organisations)

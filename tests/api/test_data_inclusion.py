@@ -15,7 +15,7 @@ from core.enums import OfferCategory, Territory
 from core.models import Offer, Organisation, User
 from core.settings import Settings
 from relais.demo import seed_demo
-from tests.factories import World, auth_headers, make_offer, make_organisation
+from tests.factories import PASSWORDS, World, auth_headers, make_offer, make_organisation
 
 
 async def _export(client: httpx.AsyncClient, user: User, what: str) -> list[dict[str, Any]]:
@@ -32,7 +32,7 @@ def _valid_services(records: list[dict[str, Any]]) -> dict[str, v1.Service]:
 async def test_every_open_offer_of_the_demo_is_a_valid_service_and_structure(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings, clock: FixedClock
 ) -> None:
-    assert await seed_demo(session, settings, clock)
+    assert await seed_demo(session, settings, clock, password_helper=PASSWORDS)
     user = (await session.execute(select(User).order_by(User.id).limit(1))).scalar_one()
     open_offers = (
         await session.execute(select(func.count()).select_from(Offer).where(Offer.is_active))

@@ -14,12 +14,13 @@ from services.directory import places_left_of
 from services.person_merge import person_card
 from states.actor import Actor
 from states.reachability import reachable_offers, unreachable_offers
+from tests.factories import PASSWORDS
 
 
 async def test_only_the_association_without_account_nor_address_is_unreachable(
     session: AsyncSession, settings: Settings, clock: FixedClock
 ) -> None:
-    assert await seed_demo(session, settings, clock)
+    assert await seed_demo(session, settings, clock, password_helper=PASSWORDS)
     listed = await unreachable_offers(session)
     assert [(item.organisation, item.title) for item in listed] == [
         ("Association Solidarités nouvelles Paris 19", "Atelier numérique et démarches en ligne")
@@ -35,7 +36,7 @@ async def test_only_the_association_without_account_nor_address_is_unreachable(
 async def test_every_demo_account_has_a_name_and_a_work_phone(
     session: AsyncSession, settings: Settings, clock: FixedClock
 ) -> None:
-    assert await seed_demo(session, settings, clock)
+    assert await seed_demo(session, settings, clock, password_helper=PASSWORDS)
     users = (await session.execute(select(User).order_by(User.id))).scalars().all()
     assert [(user.email, user.full_name, user.work_phone) for user in users] == [
         (account.email, account.full_name, account.work_phone) for account in ACCOUNTS
@@ -47,7 +48,7 @@ async def test_every_demo_account_has_a_name_and_a_work_phone(
 async def test_one_offer_is_full_and_a_referral_waits_on_it(
     session: AsyncSession, settings: Settings, clock: FixedClock
 ) -> None:
-    assert await seed_demo(session, settings, clock)
+    assert await seed_demo(session, settings, clock, password_helper=PASSWORDS)
     full = [offer for offer in (await session.execute(select(Offer))).scalars() if offer.capacity]
     assert [offer.title for offer in full] == ["ParisCode — formations aux métiers du numérique"]
     assert await places_left_of(session, full) == {full[0].id: 0}
@@ -62,7 +63,7 @@ async def test_one_offer_is_full_and_a_referral_waits_on_it(
 async def test_one_person_has_two_referrals_and_one_duplicate_pair_is_left_to_merge(
     session: AsyncSession, settings: Settings, clock: FixedClock
 ) -> None:
-    assert await seed_demo(session, settings, clock)
+    assert await seed_demo(session, settings, clock, password_helper=PASSWORDS)
     rows = (
         await session.execute(
             select(Person.id, Person.name_key, Person.france_travail_id).join(

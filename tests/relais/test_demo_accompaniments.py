@@ -15,6 +15,7 @@ from core.settings import Settings
 from relais.demo import seed_demo
 from relais.demo_accompaniments import TURNS_26_IN_DAYS
 from states.registry import LIFECYCLES
+from tests.factories import PASSWORDS
 from workflows.sweep import sweep_due
 
 
@@ -24,7 +25,7 @@ async def test_the_demo_has_a_partner_and_someone_about_to_turn_26(
     settings: Settings,
     clock: FixedClock,
 ) -> None:
-    assert await seed_demo(session, settings, clock)
+    assert await seed_demo(session, settings, clock, password_helper=PASSWORDS)
     partners = (
         await session.execute(
             select(Person.first_name, Organisation.name)

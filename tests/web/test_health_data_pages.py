@@ -29,7 +29,7 @@ from relais.demo import ACCOUNTS, seed_demo
 from services.auth import DEMO_PASSWORD
 from states.policy import DASHBOARD_ROLES
 from states.registry import LIFECYCLES
-from tests.factories import World, auth_headers
+from tests.factories import PASSWORDS, World, auth_headers
 from tests.web.http_pages import csrf_of, page_client, sign_in
 from tests.web.pages import visible_text
 from workflows.digest import send_digests
@@ -86,7 +86,7 @@ async def test_no_health_data_in_the_aggregates_and_no_name_in_a_coordinator_s_l
     settings: Settings,
     clock: FixedClock,
 ) -> None:
-    assert await seed_demo(session, settings, clock)
+    assert await seed_demo(session, settings, clock, password_helper=PASSWORDS)
     await _health_everywhere(session)
     outputs: dict[str, str] = {}
     for account in (item for item in ACCOUNTS if item.role in DASHBOARD_ROLES):

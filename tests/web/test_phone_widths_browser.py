@@ -17,6 +17,7 @@ from core.clock import FixedClock
 from core.settings import Settings
 from relais.demo import seed_demo
 from services.auth import DEMO_PASSWORD
+from tests.factories import PASSWORDS
 from tests.web.browser import DESKTOP, PHONE, fits_the_width, serious_violations
 
 ROLES = {
@@ -140,7 +141,7 @@ async def test_no_page_of_any_role_is_wider_than_a_phone_or_a_desk(
 ) -> None:
     """Every page of every role is measured at both sizes; axe-core audits each kind of
     page once at each size (a kind's markup is the same whoever reads it)."""
-    assert await seed_demo(session, settings, clock)
+    assert await seed_demo(session, settings, clock, password_helper=PASSWORDS)
     await session.commit()
     await session.close()  # SQLite: no transaction of ours open during the visits
     problems = []

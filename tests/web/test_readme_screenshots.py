@@ -21,6 +21,7 @@ from core.clock import FixedClock
 from core.settings import Settings
 from relais.demo import seed_demo
 from services.auth import DEMO_PASSWORD
+from tests.factories import PASSWORDS
 from tests.web.browser import capture, check_accessible
 from tests.web.journeys import VIEWPORTS
 
@@ -51,7 +52,7 @@ async def test_the_readme_screenshots(
 ) -> None:
     assert TARGET is not None
     directory = Path(TARGET)
-    assert await seed_demo(session, settings, clock)
+    assert await seed_demo(session, settings, clock, password_helper=PASSWORDS)
     await session.commit()
     await session.close()  # SQLite: no transaction of ours open during the visits
     for size, viewport in VIEWPORTS.items():
