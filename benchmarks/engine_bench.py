@@ -166,11 +166,8 @@ class _Hand:
 
     async def create(self) -> int:
         async with self.db.transaction():
-            sequence = await self.db.fetchval(
-                "INSERT INTO reference_sequences (prefix, year, last_value) VALUES ('OH', 2026, 1) "
-                "ON CONFLICT (prefix, year) DO UPDATE SET last_value = "
-                "reference_sequences.last_value + 1 RETURNING last_value"
-            )
+            # In the engine's order: the person and what the submission reads, then the
+            # year's counter, locked from there to the commit (``engine.create_and_fire``).
             person = await self.db.fetchval(
                 "INSERT INTO persons (first_name, last_name, name_key, created_at) "
                 "VALUES ($1, $2, $3, $4) RETURNING id",
@@ -178,6 +175,12 @@ class _Hand:
                 "Nom",
                 "nom|prenom",
                 self.now,
+            )
+            assert await self.db.fetchval(REACHABLE, self.offer.id)  # as submit checks
+            sequence = await self.db.fetchval(
+                "INSERT INTO reference_sequences (prefix, year, last_value) VALUES ('OH', 2026, 1) "
+                "ON CONFLICT (prefix, year) DO UPDATE SET last_value = "
+                "reference_sequences.last_value + 1 RETURNING last_value"
             )
             case_id: int = await self.db.fetchval(
                 "INSERT INTO referrals (reference, state, version, offer_id, "
@@ -196,7 +199,6 @@ class _Hand:
                 self.now,
             )
             await self._event(case_id, "create", None, "draft", self.sender)
-            assert await self.db.fetchval(REACHABLE, self.offer.id)  # as submit checks
             event = await self._event(case_id, "submit", "draft", "submitted", self.sender)
             await self._close_timers(case_id)
             await self._timers(case_id, "submitted", ("reminder", "escalation", "trigger"))

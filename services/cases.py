@@ -98,10 +98,11 @@ async def insert_case(
 ) -> int:
     """``open_case``'s writes, in the caller's unit of work (no commit); the new case's id.
 
-    ``then`` is a trigger fired at once, with ``payload``."""
-    await engine.create_case(session, lifecycle, case, actor, now)
-    if then is not None:
-        await engine.apply_transition(session, lifecycle, case, then, actor, payload, now)
+    ``then`` is a trigger fired at once, with ``payload`` (``engine.create_and_fire``)."""
+    if then is None:
+        await engine.create_case(session, lifecycle, case, actor, now)
+    else:
+        await engine.create_and_fire(session, lifecycle, case, then, actor, payload, now)
     case_id: int = case.id
     return case_id
 

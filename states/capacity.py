@@ -5,7 +5,8 @@ A referral takes a place of its offer from its acceptance until it ends: while i
 an explicit override with a comment (``AcceptFields.capacity_override``), which the case's
 history keeps. The places are counted with the offer's row locked (``FOR UPDATE`` on
 PostgreSQL), inside the transaction of the acceptance: two acceptances at once for the last
-place are serialised, and the second one sees the offer full.
+place are serialised, and the second one sees the offer full. An offer without a capacity
+(or an override) counts nothing and locks nothing: its acceptances do not wait on each other.
 """
 
 from __future__ import annotations
@@ -45,13 +46,12 @@ async def places_taken(session: AsyncSession, offer_ids: Iterable[int]) -> dict[
     return {offer_id: count for offer_id, count in rows.tuples()}
 
 
-LOCK_OFFER = Prepared(
-    select(Offer.id, Offer.capacity, Offer.title)
-    .where(Offer.id == bindparam("offer_id"))
-    .with_for_update()
-)
-"""The offer's capacity, its row locked until the acceptance commits: three columns, not the
-whole offer (the lock is the row's either way)."""
+_CAPACITY = select(Offer.id, Offer.capacity, Offer.title).where(Offer.id == bindparam("offer_id"))
+READ_OFFER = Prepared(_CAPACITY)
+"""The offer's capacity, read without a lock: most offers have none."""
+LOCK_OFFER = Prepared(_CAPACITY.with_for_update())
+"""The offer's capacity again, its row locked until the acceptance commits: three columns, not
+the whole offer (the lock is the row's either way)."""
 
 
 async def accept_within_capacity(
@@ -68,11 +68,15 @@ async def accept_within_capacity(
     # No autoflush: the referral, changed by the transition's copies, is written once, with
     # the transition (its version moves by one).
     with session.no_autoflush:
-        locked = await LOCK_OFFER.fetch(session, {"offer_id": referral.offer_id})
-        if not locked:
+        read = await READ_OFFER.fetch(session, {"offer_id": referral.offer_id})
+        if not read:
             raise NotFound(f"Offre {referral.offer_id} introuvable.")
-        ((offer_id, capacity, title),) = locked
+        ((offer_id, capacity, title),) = read
         if capacity is None or fields.capacity_override:
+            return
+        # Read again under the lock: the capacity as it stands once the others have committed.
+        ((offer_id, capacity, title),) = await LOCK_OFFER.fetch(session, {"offer_id": offer_id})
+        if capacity is None:
             return
         taken = (await places_taken(session, [offer_id])).get(offer_id, 0)
     if taken < capacity:

@@ -39,6 +39,12 @@ from states.one_statement import (
     writes_at_once,
 )
 from states.policy import allowed_triggers, case_sides, guard_refusal, may_fire, may_see
+from states.recipients import (
+    forget_recipients,
+    recipients_for,
+    remember_recipients,
+    remembers_recipients,
+)
 from states.texts import stored_payload
 from states.timers import first_dues, open_timers, plan_timers, replace_timers
 
@@ -303,6 +309,41 @@ async def create_case(
     )
     await restart_follow_up(session, lifecycle, case, actor, now)
     return event_id
+
+
+async def create_and_fire(
+    session: AsyncSession,
+    lifecycle: Lifecycle,
+    case: Any,
+    trigger: str,
+    actor: Actor,
+    payload: BaseModel | Mapping[str, Any] | None,
+    now: datetime,
+) -> int:
+    """Insert the new ``case`` (``create_case``) and fire ``trigger`` on it at once (a
+    referral created and sent), in the caller's transaction; the transition's event id.
+
+    The reference's number comes from the year's counter row, locked from then to the commit:
+    every creation of that kind in Paris waits on it meanwhile. So what the transition reads
+    about the case's parties (its ``reads_ahead``, whom its emails go to) is read before the
+    number is taken and remembered for the transaction; only the case's own writes stand
+    between the number and the commit.
+    """
+    spec = lifecycle.transition(trigger)
+    remembering = not remembers_recipients(session)
+    if remembering:
+        remember_recipients(session)
+    try:
+        with session.no_autoflush:
+            if spec.reads_ahead is not None:
+                await spec.reads_ahead(session, case)
+            for notice in spec.notices:
+                await recipients_for(session, lifecycle, case, notice.to)
+        await create_case(session, lifecycle, case, actor, now)
+        return await apply_transition(session, lifecycle, case, trigger, actor, payload, now)
+    finally:
+        if remembering:
+            forget_recipients(session)
 
 
 async def record_creation(

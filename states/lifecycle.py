@@ -40,6 +40,11 @@ Unless = Callable[[AsyncSession, Any], Awaitable[str | None]]
 """Asked by the sweep when a milestone timer falls due: why it has nothing to say after all
 (a handover is under way), or None."""
 
+ReadAhead = Callable[[AsyncSession, Any], Awaitable[None]]
+"""What a transition's effect reads that the case's own row does not hold (its offer, its
+parties, whether anybody receives it), read before a new case sent at once is numbered
+(``states.engine.create_and_fire``)."""
+
 Guard = Callable[[Any, datetime], str | None]
 """A condition on the case and the time; returns why the trigger cannot fire yet, or None."""
 
@@ -87,6 +92,9 @@ class TransitionSpec:
     keeps_timers: bool = False
     """A transition that stays in its state and records something that is no news of the
     person (a co-accompanying organisation added): the state's timers keep counting."""
+    reads_ahead: ReadAhead | None = None
+    """Fired on a case just created (``states.engine.create_and_fire``): the reads its
+    ``effect`` makes, made before the case is numbered."""
 
     @property
     def is_system(self) -> bool:

@@ -23,7 +23,7 @@ from core.errors import OfferUnreachable
 from core.models import Offer, Organisation, User
 from core.prepared import Prepared
 from states.lifecycle import Effect
-from states.recipients import ORGANISATION_STAFF
+from states.recipients import ORGANISATION_STAFF, remembered
 
 HAS_CONTACT_EMAIL = and_(Offer.contact_email.is_not(None), Offer.contact_email != "")
 """SQL condition on offers: the offer names an address that receives its referrals."""
@@ -65,9 +65,12 @@ async def is_reachable(session: AsyncSession, offer_id: int) -> bool:
     """Whether a referral sent to the offer ``offer_id`` reaches someone (False if no offer).
 
     True when the offer has a contact email, or when its organisation is active and has at
-    least one active member or organisation admin.
+    least one active member or organisation admin. Read once per transaction while its
+    audiences are remembered (``states.recipients.remember_recipients``).
     """
-    return bool(await REACHABLE.fetch(session, {"offer_id": offer_id}))
+    return bool(
+        await remembered(session, ("reachable", offer_id), REACHABLE, {"offer_id": offer_id})
+    )
 
 
 async def reachable_offers(session: AsyncSession, offer_ids: Iterable[int]) -> set[int]:

@@ -48,7 +48,8 @@ COORDINATORS_OF = Prepared(
 
 
 def remember_recipients(session: AsyncSession) -> None:
-    """Read each audience once for the rest of this transaction (a sweep batch).
+    """Read each audience (and each offer's reachability: ``states.reachability``) once for
+    the rest of this transaction: a sweep batch, a case created and sent at once.
 
     A batch writes hundreds of reminders to the same few organisations and coordinators;
     within its transaction their accounts are read once, not once per case.
@@ -63,9 +64,16 @@ def forget_recipients(session: AsyncSession) -> None:
     session.info.pop(_MEMO_PREFERENCES, None)
 
 
-async def _memoised(
+def remembers_recipients(session: AsyncSession) -> bool:
+    """Whether ``remember_recipients`` is in force on ``session``."""
+    return _MEMO in session.info
+
+
+async def remembered(
     session: AsyncSession, key: tuple[object, ...], statement: Prepared, parameters: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
+    """The rows of ``statement`` with ``parameters``, read once per ``key`` while
+    ``remember_recipients`` is in force (every time otherwise)."""
     memo: dict[tuple[object, ...], list[tuple[Any, ...]]] | None = session.info.get(_MEMO)
     if memo is not None and key in memo:
         return memo[key]
@@ -82,7 +90,7 @@ async def organisation_recipients(
     oldest account first."""
     if not roles <= ORGANISATION_STAFF:
         raise ValueError(f"not an organisation's staff: {sorted(roles)}")
-    staff = await _memoised(
+    staff = await remembered(
         session, ("organisation", organisation_id), STAFF_OF, {"organisation_id": organisation_id}
     )
     return [(email, user_id) for email, user_id, role in staff if role in roles]
@@ -127,7 +135,7 @@ async def coordinator_recipients(
 ) -> list[Recipient]:
     """Active coordinators whose scope covers ``territory``, or ``residence`` (where the
     case's person lives: ``policy.territory_clause``)."""
-    found = await _memoised(
+    found = await remembered(
         session,
         ("coordinators", territory, residence),
         COORDINATORS_OF,

@@ -44,7 +44,7 @@ from states.lifecycle import (
 )
 from states.milestones import Milestone
 from states.publics import SITUATION_PUBLICS, derived_in, typed_publics
-from states.reachability import checking_reachability
+from states.reachability import checking_reachability, is_reachable
 from states.recipients import (
     case_coordinators,
     organisation_recipients,
@@ -220,6 +220,15 @@ async def _recipients(session: AsyncSession, referral: Any, audience: str) -> li
     raise ValueError(f"unknown audience {audience}")
 
 
+async def _submission_reads(session: AsyncSession, referral: Any) -> None:
+    """What sending a referral reads besides its row: its offer (deadlines, eligibility),
+    whether anybody receives it, and its two organisations (its emails' wording)."""
+    await get_kept(session, Offer, referral.offer_id)
+    await is_reachable(session, referral.offer_id)
+    await get_kept(session, Organisation, referral.sender_organisation_id)
+    await get_kept(session, Organisation, referral.receiver_organisation_id)
+
+
 async def _describe(session: AsyncSession, referral: Any) -> dict[str, Any]:
     offer = await get_kept(session, Offer, referral.offer_id)
     sender = await get_kept(session, Organisation, referral.sender_organisation_id)
@@ -271,6 +280,7 @@ REFERRAL = Lifecycle(
             payload=SubmitFields,
             effect=checking_reachability(checking_eligibility()),
             notices=TO_RECEIVER_SUBMITTED,
+            reads_ahead=_submission_reads,
         ),
         TransitionSpec(
             trigger="accept",

@@ -6,7 +6,7 @@ event, timers and emails written by one statement under the version check
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -197,3 +197,43 @@ async def test_on_postgresql_a_creation_numbers_inserts_and_records_at_once(
         "draft",
     )
     assert event.actor_id == world.referrer.id and event.occurred_at == clock.now()
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_nothing_is_read_between_a_sent_referrals_number_and_its_commit(
+    world: World, sessionmaker: Sessions, db_engine: AsyncEngine, clock: FixedClock
+) -> None:
+    """The year's counter stays locked from a new reference's number to the commit: every
+    creation in Paris waits on it. What the submission reads (its offer, whether anybody
+    receives it, its organisations, whom its email goes to) is read before the number, in a
+    fresh session as an API call has: after it come the two writes and the commit (there were
+    five reads in between)."""
+    sent: list[str] = []
+
+    def note(*args: object) -> None:
+        sent.append(" ".join(str(args[2]).split()))
+
+    def committed(*_: object) -> None:
+        sent.append("COMMIT")
+
+    sync = db_engine.sync_engine
+    event.listen(sync, "before_cursor_execute", note)
+    event.listen(sync, "commit", committed)
+    try:
+        referral_id = await new_referral(sessionmaker, world, clock.now())
+    finally:
+        event.remove(sync, "before_cursor_execute", note)
+        event.remove(sync, "commit", committed)
+    numbered = next(i for i, sql in enumerate(sent) if "reference_sequences" in sql)
+    until_commit = sent[numbered : sent.index("COMMIT", numbered)]
+    assert len(until_commit) == 2, until_commit
+    assert until_commit[1].startswith("WITH moved AS (UPDATE referrals SET ")
+    assert any(sql.startswith("SELECT users.email") for sql in sent[:numbered])
+    async with sessionmaker() as session:
+        referral = await session.get_one(Referral, referral_id)
+        emails = await session.scalar(
+            select(func.count()).where(
+                OutboxMessage.case_kind == "referral", OutboxMessage.case_id == referral_id
+            )
+        )
+    assert (referral.state, referral.reference[:8], emails) == ("submitted", "OR-2026-", 1)
