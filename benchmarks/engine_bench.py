@@ -22,6 +22,10 @@ from states.actor import Actor
 from states.referral import REFERRAL
 
 TRANSITIONS = 4
+WARM_UP = 1
+"""Untimed cases each connection of a concurrent run takes first, for the engine and both
+references alike: its connection opened and its statements prepared, as in a running server
+(the engine's sessions opened theirs inside the timing, the references before it)."""
 """Per referral: create-and-submit, accept, start, complete."""
 REACHABLE = (
     "SELECT o.id FROM offers o WHERE o.id = $1 AND ((o.contact_email IS NOT NULL AND "
@@ -72,17 +76,26 @@ async def through_engine(bench: Bench, count: int, now: datetime) -> float:
 
 async def engine_concurrent(bench: Bench, count: int, now: datetime, workers: int) -> float:
     """Cases per second: ``count`` referrals taken from creation to completion by ``workers``
-    sessions at once, each on its own connection, each case one transaction per transition."""
+    sessions at once, each on its own connection, each case one transaction per transition.
+
+    As for the references, each connection's first case is not timed (``WARM_UP``): the
+    connection opened, its statements prepared, as in a server that has been running."""
     sender, receiver, offer = await _actors(bench)
+    sessions = [bench.sessions() for _ in range(workers)]
 
-    async def worker(cases: int) -> None:
-        async with bench.sessions() as session:
-            for _ in range(cases):
-                await _lifecycle(session, sender, receiver, offer, now)
+    async def worker(session: AsyncSession, cases: int) -> None:
+        for _ in range(cases):
+            await _lifecycle(session, sender, receiver, offer, now)
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(share) for share in _shares(count, workers)))
-    return count / (time.perf_counter() - started)
+    try:
+        await asyncio.gather(*(worker(session, WARM_UP) for session in sessions))
+        started = time.perf_counter()
+        shares = _shares(count, workers)
+        await asyncio.gather(*(worker(s, n) for s, n in zip(sessions, shares, strict=True)))
+        return count / (time.perf_counter() - started)
+    finally:
+        for session in sessions:
+            await session.close()
 
 
 def _shares(count: int, workers: int) -> list[int]:
@@ -109,12 +122,13 @@ async def by_hand(bench: Bench, count: int, now: datetime) -> float:
 
 async def by_hand_concurrent(bench: Bench, count: int, now: datetime, workers: int) -> float:
     """Cases per second of the statements by hand, ``workers`` connections at once."""
-    return count / await _by_hand(bench, _shares(count, workers), now)
+    return count / await _by_hand(bench, _shares(count, workers), now, warm_up=WARM_UP)
 
 
-async def _by_hand(bench: Bench, shares: list[int], now: datetime) -> float:
+async def _by_hand(bench: Bench, shares: list[int], now: datetime, *, warm_up: int = 0) -> float:
     """Seconds of ``shares[i]`` lifecycles by hand on connection ``i``, all connections at
-    once (opened before and closed after: only the lifecycles are timed)."""
+    once (opened before, each with ``warm_up`` untimed cases first, and closed after: only
+    the lifecycles are timed)."""
     sender, receiver, offer = await _actors(bench)
     async with bench.sessions() as session:
         sample = (await session.execute(select(OutboxMessage).limit(1))).scalar_one()
@@ -133,8 +147,10 @@ async def _by_hand(bench: Bench, shares: list[int], now: datetime) -> float:
                 case_id, "complete", "in_progress", "completed", (), "lasting_employment"
             )
 
-    started = time.perf_counter()
     try:
+        if warm_up:
+            await asyncio.gather(*(worker(c, warm_up) for c in connections))
+        started = time.perf_counter()
         await asyncio.gather(*(worker(c, n) for c, n in zip(connections, shares, strict=True)))
         return time.perf_counter() - started
     finally:
