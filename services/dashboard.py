@@ -49,12 +49,15 @@ class DashboardFilters:
             return [LIFECYCLES[self.lifecycle]]
         return list(LIFECYCLES.values())
 
-    def territory_clause(self, lifecycle: Lifecycle) -> ColumnElement[bool]:
+    def territory_clause(
+        self, lifecycle: Lifecycle, *, case_by_case: bool = False
+    ) -> ColumnElement[bool]:
         """The SQL condition of the territory filter on ``lifecycle``'s cases: the
-        coordination's own scope rule (``policy.territory_clause``)."""
+        coordination's own scope rule (``policy.territory_clause``, shaped for a read of a
+        few cases when ``case_by_case``)."""
         if self.territory is None:
             return true()
-        return territory_clause(lifecycle, self.territory)
+        return territory_clause(lifecycle, self.territory, case_by_case=case_by_case)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ organisation's cases), grouped by the organisation that is expected to act, olde
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,8 +81,14 @@ OVERDUE_PAGE = 1000
 """How many overdue cases are read at once: memory follows one page, not the whole table."""
 
 
-CaseFilter = Callable[[Lifecycle], ColumnElement[bool]]
-"""A further SQL condition on a lifecycle's cases (the dashboard's territory filter)."""
+class CaseFilter(Protocol):
+    """A further SQL condition on a lifecycle's cases (the dashboard's territory filter),
+    shaped for a read that walks a few cases in order when ``case_by_case``
+    (``policy.territory_clause``)."""
+
+    def __call__(
+        self, lifecycle: Lifecycle, /, *, case_by_case: bool = False
+    ) -> ColumnElement[bool]: ...
 
 
 def overdue_selects(
@@ -91,15 +97,17 @@ def overdue_selects(
     now: datetime,
     *columns: Any,
     where: CaseFilter | None = None,
+    case_by_case: bool = False,
 ) -> list[tuple[Select[Any], Any]]:
     """The statements selecting ``columns`` of ``lifecycle``'s cases overdue at ``now`` that
     ``actor`` follows, each with the moment its cases became overdue: past their open
-    escalation, and (for a lifecycle that has some) in a state that is late in itself."""
+    escalation, and (for a lifecycle that has some) in a state that is late in itself.
+    ``case_by_case``: the caller reads a few of them, in order (``where``'s shape)."""
     model = lifecycle.model
     late = lifecycle.late_states
     scope = [responsibility_clause(actor, lifecycle)]
     if where is not None:
-        scope.append(where(lifecycle))
+        scope.append(where(lifecycle, case_by_case=case_by_case))
     past_escalation = (
         select(*columns, Timer.due_at)
         .select_from(model)

@@ -50,6 +50,9 @@ lines come sooner."""
 EXPORT_KEYS = 10_000
 """How many keys of overdue cases the CSV export reads at once (a few columns each): one
 territory's cases in one read."""
+CASE_BY_CASE = EXPORT_BATCH + 1
+"""Up to how many cases a read of keys checks the filter case by case, walking the order
+(``CaseFilter``'s ``case_by_case``); a larger one goes through all the cases the filter keeps."""
 
 
 class OverdueKey(NamedTuple):
@@ -119,7 +122,9 @@ async def _next_rows(
     for lifecycle in lifecycles:
         ident = lifecycle.model.id
         columns = _line_columns(lifecycle) if lines else [ident]
-        for statement, since in overdue_selects(lifecycle, actor, now, *columns, where=where):
+        for statement, since in overdue_selects(
+            lifecycle, actor, now, *columns, where=where, case_by_case=size <= CASE_BY_CASE
+        ):
             condition = _after(after, lifecycle, since, ident)
             if condition is not None:
                 statement = statement.where(condition)
@@ -189,10 +194,11 @@ async def overdue_batches(
     Set-based: a line is read with its case's key (reference, state, parties: a few
     columns), ``EXPORT_KEYS`` at a time, and only the names of the organisations the cases
     wait on are read besides, once each for the whole export; no case is described one by
-    one. ``where`` (a territory) is not in the order's indexes, so each read of keys goes
-    through all the cases it keeps, whatever its limit: the fewer reads the better, and
-    memory follows ``EXPORT_KEYS`` rows of a few columns. Without ``where`` the first read
-    asks for the first batch only, for the first lines to come at once.
+    one. The first read asks for the first batch only, for the first lines to come at once:
+    with ``where`` (a territory, not in the order's indexes) it walks the order and checks
+    each case (``CASE_BY_CASE``); each further read goes through all the cases ``where``
+    keeps, whatever its limit: the fewer reads the better, and memory follows
+    ``EXPORT_KEYS`` rows of a few columns.
 
     Every read is in one session whose transaction ends before each batch is handed over:
     no read stays open while the caller writes it out (on SQLite a read holds the write
@@ -200,7 +206,7 @@ async def overdue_batches(
     """
     batch = size or EXPORT_BATCH
     taken = min(batch, EXPORT_FIRST_BATCH)
-    reach = taken if where is None else max(EXPORT_KEYS, batch)
+    reach = taken
     pending: list[tuple[OverdueKey, Row[Any]]] = []
     after: OverdueKey | None = None
     more = True

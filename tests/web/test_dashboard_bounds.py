@@ -101,8 +101,8 @@ async def test_the_export_streams_every_case_a_batch_at_a_time(
     [
         # The batch's keys and one more (the first lines at once), then KEYS and one more...
         (False, [BATCH + 1, KEYS + 1, 1]),
-        # ...but a territory's read goes through all its cases anyway: KEYS from the first.
-        (True, [KEYS + 1, BATCH + 1]),
+        # ...a territory's too: its first read walks the order case by case (CASE_BY_CASE).
+        (True, [BATCH + 1, KEYS + 1, 1]),
     ],
 )
 async def test_the_export_reads_its_keys_many_batches_at_a_time(
