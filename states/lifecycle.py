@@ -93,8 +93,8 @@ class TransitionSpec:
     """A transition that stays in its state and records something that is no news of the
     person (a co-accompanying organisation added): the state's timers keep counting."""
     reads_ahead: ReadAhead | None = None
-    """Fired on a case just created (``states.engine.create_and_fire``): the reads its
-    ``effect`` makes, made before the case is numbered."""
+    """The reads its ``effect`` makes, made ahead when the transition is fired on a case
+    just created, before the case is numbered (``states.engine.create_and_fire``)."""
 
     @property
     def is_system(self) -> bool:
