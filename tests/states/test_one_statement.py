@@ -207,7 +207,7 @@ async def test_on_postgresql_nothing_is_read_between_a_sent_referrals_number_and
     creation in Paris waits on it. What the submission reads (its offer, whether anybody
     receives it, its organisations, whom its email goes to) is read before the number, in a
     fresh session as an API call has: after it come the two writes and the commit (there were
-    five reads in between)."""
+    four reads in between)."""
     sent: list[str] = []
 
     def note(*args: object) -> None:
