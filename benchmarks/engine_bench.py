@@ -22,11 +22,11 @@ from states.actor import Actor
 from states.referral import REFERRAL
 
 TRANSITIONS = 4
+"""Per referral: create-and-submit, accept, start, complete."""
 WARM_UP = 1
 """Untimed cases each connection of a concurrent run takes first, for the engine and both
 references alike: its connection opened and its statements prepared, as in a running server
 (the engine's sessions opened theirs inside the timing, the references before it)."""
-"""Per referral: create-and-submit, accept, start, complete."""
 REACHABLE = (
     "SELECT o.id FROM offers o WHERE o.id = $1 AND ((o.contact_email IS NOT NULL AND "
     "o.contact_email <> '') OR EXISTS (SELECT u.id FROM users u JOIN organisations g ON "
