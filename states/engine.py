@@ -39,12 +39,7 @@ from states.one_statement import (
     writes_at_once,
 )
 from states.policy import allowed_triggers, case_sides, guard_refusal, may_fire, may_see
-from states.recipients import (
-    forget_recipients,
-    recipients_for,
-    remember_recipients,
-    remembers_recipients,
-)
+from states.recipients import recipients_for, recipients_remembered
 from states.texts import stored_payload
 from states.timers import first_dues, open_timers, plan_timers, replace_timers
 
@@ -330,10 +325,7 @@ async def create_and_fire(
     between the number and the commit.
     """
     spec = lifecycle.transition(trigger)
-    remembering = not remembers_recipients(session)
-    if remembering:
-        remember_recipients(session)
-    try:
+    with recipients_remembered(session):
         with session.no_autoflush:
             if spec.reads_ahead is not None:
                 await spec.reads_ahead(session, case)
@@ -341,9 +333,6 @@ async def create_and_fire(
                 await recipients_for(session, lifecycle, case, notice.to)
         await create_case(session, lifecycle, case, actor, now)
         return await apply_transition(session, lifecycle, case, trigger, actor, payload, now)
-    finally:
-        if remembering:
-            forget_recipients(session)
 
 
 async def record_creation(

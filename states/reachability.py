@@ -66,7 +66,7 @@ async def is_reachable(session: AsyncSession, offer_id: int) -> bool:
 
     True when the offer has a contact email, or when its organisation is active and has at
     least one active member or organisation admin. Read once per transaction while its
-    audiences are remembered (``states.recipients.remember_recipients``).
+    audiences are remembered (``states.recipients.recipients_remembered``).
     """
     return bool(
         await remembered(session, ("reachable", offer_id), REACHABLE, {"offer_id": offer_id})

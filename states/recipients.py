@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
@@ -47,33 +49,32 @@ COORDINATORS_OF = Prepared(
 )
 
 
-def remember_recipients(session: AsyncSession) -> None:
-    """Read each audience (and each offer's reachability: ``states.reachability``) once for
-    the rest of this transaction: a sweep batch, a case created and sent at once.
+@contextmanager
+def recipients_remembered(session: AsyncSession) -> Iterator[None]:
+    """Read each audience (and each offer's reachability: ``states.reachability``) once
+    within the block, a part of one transaction: a sweep batch, a case created and sent at
+    once. Inside another such block, that one's memory goes on.
 
     A batch writes hundreds of reminders to the same few organisations and coordinators;
     within its transaction their accounts are read once, not once per case.
     """
+    if _MEMO in session.info:
+        yield
+        return
     session.info[_MEMO] = {}
     session.info[_MEMO_PREFERENCES] = {}
-
-
-def forget_recipients(session: AsyncSession) -> None:
-    """Stop remembering audiences (the transaction is over)."""
-    session.info.pop(_MEMO, None)
-    session.info.pop(_MEMO_PREFERENCES, None)
-
-
-def remembers_recipients(session: AsyncSession) -> bool:
-    """Whether ``remember_recipients`` is in force on ``session``."""
-    return _MEMO in session.info
+    try:
+        yield
+    finally:
+        session.info.pop(_MEMO, None)
+        session.info.pop(_MEMO_PREFERENCES, None)
 
 
 async def remembered(
     session: AsyncSession, key: tuple[object, ...], statement: Prepared, parameters: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
     """The rows of ``statement`` with ``parameters``, read once per ``key`` while
-    ``remember_recipients`` is in force (every time otherwise)."""
+    ``recipients_remembered`` is in force (every time otherwise)."""
     memo: dict[tuple[object, ...], list[tuple[Any, ...]]] | None = session.info.get(_MEMO)
     if memo is not None and key in memo:
         return memo[key]

@@ -31,10 +31,9 @@ from states.lifecycle import Lifecycle
 from states.recipients import (
     case_coordinators,
     digest_only,
-    forget_recipients,
     organisation_recipients,
     recipients_for,
-    remember_recipients,
+    recipients_remembered,
 )
 
 
@@ -349,15 +348,14 @@ async def sweep_due(
                 .all()
             )
             batch = await Batch.read(session, lifecycles, timers)
-            remember_recipients(session)
-            for timer in timers:
-                try:
-                    async with session.begin_nested():
-                        lifecycle = lifecycles[timer.case_kind]
-                        await _perform(session, lifecycle, timer, now, report, batch)
-                except (DomainError, IntegrityError) as error:
-                    report.skipped.append(f"{timer.case_kind} {timer.case_id} : {error}")
-            forget_recipients(session)
+            with recipients_remembered(session):
+                for timer in timers:
+                    try:
+                        async with session.begin_nested():
+                            lifecycle = lifecycles[timer.case_kind]
+                            await _perform(session, lifecycle, timer, now, report, batch)
+                    except (DomainError, IntegrityError) as error:
+                        report.skipped.append(f"{timer.case_kind} {timer.case_id} : {error}")
         if dry_run or len(timers) < policy.batch_size:
             break
     return report
