@@ -27,6 +27,9 @@ class Person(Base):
         Index("ix_persons_identity", "name_key", "birth_date"),
         Index("uq_persons_caf_number", "caf_number", unique=True),
         Index("uq_persons_france_travail_id", "france_travail_id", unique=True),
+        # A territory's residents read from the index alone (their ids beside the
+        # residence): every territory rule reads them (``policy.territory_clause``).
+        Index("ix_persons_residence", "residence", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -37,7 +40,7 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     # Where they live: Paris Centre or an arrondissement (never all Paris); and whether in a
     # quartier prioritaire de la politique de la ville (QPV), as the referrer ticked it.
-    residence: Mapped[Territory | None] = mapped_column(enum_column(Territory), index=True)
+    residence: Mapped[Territory | None] = mapped_column(enum_column(Territory))
     lives_in_qpv: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The publics the referrer typed (``core.enums.Public`` values, sorted, unique); those
     # derived (jeunes, résidents QPV...) are not stored: ``states.publics.effective_publics``.
