@@ -6,7 +6,9 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Sequence
 from datetime import datetime
+from statistics import median
 
 from sqlalchemy.engine import make_url
 
@@ -65,33 +67,57 @@ async def pages() -> None:
 CONCURRENT_CASES = 400
 """Referral lifecycles of the concurrent comparison, dealt to ``SESSIONS`` at once."""
 SESSIONS = 8
+ROUNDS = 3
+"""Rounds of the engine's comparisons: the engine and its references one after the other,
+each round; a figure is the median of its rounds, a ratio the median of its rounds' ratios.
+This machine's speed drifts by a third from one minute to the next: two runs taken side by
+side compare better than two taken minutes apart."""
 
 
 async def concurrent(bench: Bench) -> None:
     """The engine, 8 sessions at once, against the statements by hand on 8 connections and
-    SpiffWorkflow's BPMN referral on 8 connections, in one run (cases per second)."""
+    SpiffWorkflow's BPMN referral on 8 connections, in one run (cases per second), in
+    ``ROUNDS`` rounds side by side."""
     # SpiffWorkflow is the ``bench`` extra: imported here, never by relais itself.
     from benchmarks import spiff_bench
 
-    relais = await engine_bench.engine_concurrent(bench, CONCURRENT_CASES, MONDAY, SESSIONS)
-    hand = await engine_bench.by_hand_concurrent(bench, CONCURRENT_CASES, MONDAY, SESSIONS)
-    spiff = await spiff_bench.concurrent(bench, CONCURRENT_CASES, SESSIONS)
+    rounds: list[tuple[float, float, float]] = []
+    for _ in range(ROUNDS):
+        relais = await engine_bench.engine_concurrent(bench, CONCURRENT_CASES, MONDAY, SESSIONS)
+        hand = await engine_bench.by_hand_concurrent(bench, CONCURRENT_CASES, MONDAY, SESSIONS)
+        spiff = await spiff_bench.concurrent(bench, CONCURRENT_CASES, SESSIONS)
+        rounds.append((relais, hand, spiff))
+    relais, hand, spiff = (median(figures) for figures in zip(*rounds, strict=True))
     line(f"engine concurrent ({SESSIONS} sessions)", relais, "cases/s")
     line(f"engine concurrent reference (asyncpg by hand, {SESSIONS} connections)", hand, "cases/s")
     line(f"spiffworkflow ({SESSIONS} connections, BPMN stored as JSON)", spiff, "cases/s")
-    ratio("engine concurrent", relais / hand)
-    ratio("engine / spiffworkflow", relais / spiff)
+    compared("engine concurrent", [engine / by_hand for engine, by_hand, _ in rounds])
+    compared("engine / spiffworkflow", [engine / workflow for engine, _, workflow in rounds])
+
+
+def compared(name: str, by_round: Sequence[float]) -> None:
+    """Print ``ratio NAME by round: X Y Z``, then ``ratio NAME:`` their median."""
+    print(f"ratio {name} by round: " + " ".join(f"{value:.2f}" for value in by_round), flush=True)
+    ratio(name, median(by_round))
 
 
 async def engines() -> None:
-    """The engine alone, then 8 at once, each against its references of the same run."""
+    """The engine alone, then 8 at once, each against its references of the same run, in
+    ``ROUNDS`` rounds side by side."""
     async with throwaway(f"{_prefix()}_engine", MONDAY) as bench:
         referrals = 300
-        relais = await engine_bench.through_engine(bench, referrals, MONDAY)
-        hand = await engine_bench.by_hand(bench, referrals, MONDAY)
-        line("engine", relais, "transitions/s")
-        line("engine reference (asyncpg by hand)", hand, "transitions/s")
-        ratio("engine", relais / hand)
+        rounds: list[tuple[float, float]] = []
+        for _ in range(ROUNDS):
+            relais = await engine_bench.through_engine(bench, referrals, MONDAY)
+            hand = await engine_bench.by_hand(bench, referrals, MONDAY)
+            rounds.append((relais, hand))
+        line("engine", median(relais for relais, _ in rounds), "transitions/s")
+        line(
+            "engine reference (asyncpg by hand)",
+            median(hand for _, hand in rounds),
+            "transitions/s",
+        )
+        compared("engine", [relais / hand for relais, hand in rounds])
         await concurrent(bench)
 
 
