@@ -111,13 +111,10 @@ async def engines() -> None:
             relais = await engine_bench.through_engine(bench, referrals, MONDAY)
             hand = await engine_bench.by_hand(bench, referrals, MONDAY)
             rounds.append((relais, hand))
-        line("engine", median(relais for relais, _ in rounds), "transitions/s")
-        line(
-            "engine reference (asyncpg by hand)",
-            median(hand for _, hand in rounds),
-            "transitions/s",
-        )
-        compared("engine", [relais / hand for relais, hand in rounds])
+        relais, hand = (median(figures) for figures in zip(*rounds, strict=True))
+        line("engine", relais, "transitions/s")
+        line("engine reference (asyncpg by hand)", hand, "transitions/s")
+        compared("engine", [engine / by_hand for engine, by_hand in rounds])
         await concurrent(bench)
 
 
