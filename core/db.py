@@ -37,6 +37,7 @@ from sqlalchemy.types import TypeDecorator
 from core.clock import as_utc
 from core.errors import ConcurrentChange, DomainError
 from core.prepared import read_row
+from core.sqlite_in_loop import in_loop_connector
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -110,11 +111,18 @@ def enum_column(enum_type: type[StrEnum]) -> Enum:
     )
 
 
-def create_engine(url: str, *, pool: bool = True) -> AsyncEngine:
+BUSY_TIMEOUT_SECONDS = 30
+"""How long a SQLite transaction waits for the database's write lock before it fails."""
+
+
+def create_engine(
+    url: str, *, pool: bool = True, busy_timeout: float = BUSY_TIMEOUT_SECONDS
+) -> AsyncEngine:
     """An async engine for ``url``; SQLite gets WAL, a busy timeout and immediate transactions.
 
     Immediate transactions take SQLite's write lock at ``BEGIN``, so two writers queue instead
-    of failing half-way with "database is locked".
+    of failing half-way with "database is locked"; one that waited ``busy_timeout`` seconds
+    fails that way. SQLite runs in the event loop's thread (``core.sqlite_in_loop``).
     """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
@@ -124,7 +132,7 @@ def create_engine(url: str, *, pool: bool = True) -> AsyncEngine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["async_creator"] = in_loop_connector(parsed, timeout=busy_timeout)
     else:
         # PostgreSQL's JIT compiles the indicators' correlated queries for ~2 s each, longer
         # than they then run at 180,000 referrals (benchmarks/indicators_bench); no query of
@@ -139,12 +147,9 @@ def create_engine(url: str, *, pool: bool = True) -> AsyncEngine:
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, decide when transactions begin.
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         # Deleted or overwritten content is zeroed, not left in free space: anonymised names
         # and texts must not remain readable in the file.
         cursor.execute("PRAGMA secure_delete=ON")

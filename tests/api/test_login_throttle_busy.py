@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 from fastapi_users.password import PasswordHelper
-from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from core.clock import FixedClock
@@ -33,14 +32,7 @@ EMAIL = "conseillere@ml-test.fr"
 @pytest.fixture
 async def impatient(settings: Settings, clock: FixedClock) -> AsyncIterator[httpx.AsyncClient]:
     """A client of a relais whose engine waits only 0.5 s for SQLite's write lock."""
-    engine = create_engine(settings.database_url)
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _impatient(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=500")
-        cursor.close()
-
+    engine = create_engine(settings.database_url, busy_timeout=0.5)
     app = create_app(settings, clock=clock, engine=engine, password_helper=PASSWORDS)
     transport = httpx.ASGITransport(app=app)
     try:
