@@ -11,6 +11,7 @@ from datetime import datetime
 from statistics import median
 
 from sqlalchemy.engine import make_url
+from uvicorn.loops.auto import auto_loop_factory
 
 from benchmarks import (
     api_bench,
@@ -166,7 +167,11 @@ def main() -> None:
     # ``python -m benchmarks pages``: only the pages over years of Paris.
     only = {"indicators": indicators, "engine": engines, "pages": pages}
     chosen = only.get(" ".join(sys.argv[1:]), run)
-    asyncio.run(chosen())
+    # On the event loop ``relais serve`` runs its requests on: uvicorn's ``loop="auto"``
+    # (uvloop, which ``uvicorn[standard]`` installs), the references on the same loop.
+    with asyncio.Runner(loop_factory=auto_loop_factory()) as runner:
+        print(f"event loop: {type(runner.get_loop()).__module__}", flush=True)
+        runner.run(chosen())
     line("total", time.perf_counter() - started, "s")
 
 
