@@ -10,7 +10,9 @@ One thing must change with it: waiting for the write lock. Every relais transact
 SQLite's write lock at its ``BEGIN IMMEDIATE``. In a thread of its own, a second writer could
 wait there for the first to commit; in the loop's thread it would stop the first from ever
 committing. So the writers of one process queue in asyncio for their turn (``WriterQueue``)
-before their ``BEGIN``, and SQLite's own busy timeout only ever waits for another process.
+before their ``BEGIN``; and a ``BEGIN`` that finds the lock held by another process (a worker
+beside the web server) is tried again after a pause in asyncio, not waited for in SQLite's own
+busy handler, which would hold the loop's thread meanwhile.
 """
 
 from __future__ import annotations
@@ -19,14 +21,20 @@ import asyncio
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from os.path import realpath
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import URL
 
 LOCKED = "database is locked"
 """SQLite's own message when its write lock could not be had in time."""
+FIRST_PAUSE = 0.001
+LONGEST_PAUSE = 0.02
+"""The pauses, in seconds, between two tries of a ``BEGIN`` another process keeps waiting:
+doubling from the first to the longest."""
+T = TypeVar("T")
 
 _QUEUES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
     weakref.WeakKeyDictionary()
@@ -48,14 +56,15 @@ class WriterQueue:
             return asyncio.Lock()  # each connection is its own database
         return locks.setdefault(self.database, asyncio.Lock())
 
-    async def wait_turn(self) -> asyncio.Lock:
-        """Wait for the turn to write, at most the busy timeout, as SQLite would."""
+    async def wait_turn(self, deadline: float) -> asyncio.Lock:
+        """Wait for the turn to write until ``deadline`` (the loop's time), as SQLite would
+        wait for its lock: then fail with its "database is locked"."""
         lock = self._lock()
         if not lock.locked():
             await lock.acquire()
             return lock
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout_at(deadline):
                 await lock.acquire()
         except TimeoutError:
             raise sqlite3.OperationalError(LOCKED) from None
@@ -85,21 +94,13 @@ class InLoopCursor:
         return self._cursor.rowcount
 
     async def execute(self, sql: str, parameters: Any = ()) -> InLoopCursor:
-        """Run one statement; a ``BEGIN`` first waits for this process's turn to write."""
-        await self._connection.before(sql)
-        try:
-            self._cursor.execute(sql, parameters)
-        finally:
-            self._connection.after()
+        """Run one statement; a ``BEGIN`` first waits for its turn to write (``begin``)."""
+        await self._connection.run(partial(self._cursor.execute, sql, parameters), sql)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> InLoopCursor:
         """Run one statement for each set of parameters."""
-        await self._connection.before(sql)
-        try:
-            self._cursor.executemany(sql, parameters)
-        finally:
-            self._connection.after()
+        await self._connection.run(partial(self._cursor.executemany, sql, parameters), sql)
         return self
 
     async def fetchone(self) -> Any:
@@ -145,10 +146,44 @@ class InLoopConnection:
         """``sqlite3``'s isolation level (None: relais issues its own ``BEGIN``)."""
         return self._conn.isolation_level
 
-    async def before(self, sql: str) -> None:
-        """Wait for this process's turn to write when ``sql`` opens a transaction."""
+    async def run(self, call: Callable[[], T], sql: str) -> T:
+        """``call``, which runs ``sql``: at once, or when ``sql`` opens a transaction, once
+        this connection may write (``begin``)."""
         if self._turn is None and not self._conn.in_transaction and _begins(sql):
-            self._turn = await self._writers.wait_turn()
+            return await self.begin(call)
+        try:
+            return call()
+        finally:
+            self.after()
+
+    async def begin(self, call: Callable[[], T]) -> T:
+        """Open a transaction with ``call``, waiting in asyncio, up to the busy timeout, for
+        this process's other writers (``WriterQueue``), then for another process's.
+
+        SQLite's own busy handler would wait for another process in the loop's thread, and
+        the whole process would answer nothing meanwhile: here ``BEGIN`` finds the lock free
+        or fails at once (a busy timeout of 0), and is tried again after a pause.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._writers.timeout
+        self._turn = await self._writers.wait_turn(deadline)
+        pause = FIRST_PAUSE
+        self._conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    return call()
+                except sqlite3.OperationalError as error:
+                    remaining = deadline - loop.time()
+                    if not _busy(error) or self._conn.in_transaction or remaining <= 0:
+                        raise
+                await asyncio.sleep(min(pause, remaining))
+                pause = min(pause * 2, LONGEST_PAUSE)
+        finally:
+            # Statements inside a transaction keep SQLite's own wait: in WAL mode they meet
+            # a lock only in the instants another connection opens or closes the file.
+            self._conn.execute(f"PRAGMA busy_timeout = {round(self._writers.timeout * 1000)}")
+            self.after()
 
     def after(self) -> None:
         """Give the turn to the next writer once the transaction is over, however it ended."""
@@ -166,13 +201,8 @@ class InLoopConnection:
         return await cursor.execute(sql, parameters)
 
     async def executescript(self, script: str) -> InLoopCursor:
-        """Run several statements; one that begins with ``BEGIN`` waits for the turn to write."""
-        await self.before(script)
-        try:
-            cursor = self._conn.executescript(script)
-        finally:
-            self.after()
-        return InLoopCursor(self, cursor)
+        """Run several statements; one that begins with ``BEGIN`` waits for its turn to write."""
+        return InLoopCursor(self, await self.run(partial(self._conn.executescript, script), script))
 
     async def commit(self) -> None:
         """Commit the open transaction, if any."""
@@ -208,6 +238,12 @@ class InLoopConnection:
 
 def _begins(sql: str) -> bool:
     return sql.lstrip()[:5].upper() == "BEGIN"
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused for a lock held elsewhere (``SQLITE_BUSY``, any variant)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def in_loop_connector(url: URL, *, timeout: float) -> Callable[[], Any]:

@@ -175,20 +175,39 @@ async def test_a_writer_waits_for_another_at_most_the_busy_timeout(
         await engine.dispose()
 
 
-async def test_another_process_s_write_lock_is_waited_for_up_to_the_busy_timeout(
-    tmp_path: Path,
+@pytest.mark.parametrize(("held", "refused"), [(0.1, False), (0.6, True)])
+async def test_another_process_s_lock_is_waited_for_in_asyncio_up_to_the_busy_timeout(
+    tmp_path: Path, held: float, refused: bool
 ) -> None:
+    """The other connection lets go from a callback of the loop: SQLite's own busy handler,
+    waiting in the loop's thread, would keep it from ever running in time."""
     engine = await _engine(tmp_path, busy_timeout=0.3)
     other = sqlite3.connect(tmp_path / "driver.db", isolation_level=None)
+    loop = asyncio.get_running_loop()
+    ticks = 0
+
+    def tick() -> None:
+        nonlocal ticks
+        ticks += 1
+        loop.call_later(0.005, tick)
+
     try:
         other.execute("BEGIN IMMEDIATE")
+        loop.call_later(held, other.execute, "ROLLBACK")
+        tick()
         started = time.monotonic()
-        with pytest.raises(OperationalError, match="database is locked"):
-            await _mark(engine, "refused")
-        assert time.monotonic() - started >= 0.3
-        other.execute("ROLLBACK")
+        if refused:
+            with pytest.raises(OperationalError, match="database is locked"):
+                await _mark(engine, "refused")
+            assert 0.3 <= time.monotonic() - started < held
+        else:
+            await _mark(engine, "in time")
+            assert time.monotonic() - started >= held
+        # The loop went on while the engine waited: a tick every 5 ms or so.
+        assert ticks >= 10
+        await asyncio.sleep(held)
         await _mark(engine, "then")
-        assert await _marks(engine) == ["then"]
+        assert await _marks(engine) == ([] if refused else ["in time"]) + ["then"]
     finally:
         other.close()
         await engine.dispose()
