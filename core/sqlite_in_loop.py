@@ -132,11 +132,35 @@ class _RunAtOnce:
             future.set_exception(error)
 
 
+class _OwnTransactions:
+    """What SQLAlchemy's adapter sets the isolation level on (``aiosqlite``'s ``_conn``).
+
+    relais opens every transaction itself (``BEGIN IMMEDIATE``, after its turn). Any isolation
+    level but None would let ``sqlite3`` open its own before a write, taking the write lock
+    without waiting for the turn; so ``sqlite3``'s stays None whatever SQLAlchemy sets (it
+    sets its default back on every connection's return to the pool). SQLite's transactions are
+    serializable either way.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    @property
+    def isolation_level(self) -> str | None:
+        """Always None: ``sqlite3`` opens no transaction of its own."""
+        return self._connection.isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, _value: str | None) -> None:
+        """Left at None (above)."""
+
+
 class InLoopConnection:
     """An ``aiosqlite.Connection`` whose calls run at once, in the caller's thread."""
 
     def __init__(self, connection: sqlite3.Connection, writers: WriterQueue) -> None:
-        self._conn = connection
+        self._sqlite = connection
+        self._conn = _OwnTransactions(connection)
         self._tx = _RunAtOnce()
         self._writers = writers
         self._turn: asyncio.Lock | None = None
@@ -144,12 +168,12 @@ class InLoopConnection:
     @property
     def isolation_level(self) -> str | None:
         """``sqlite3``'s isolation level (None: relais issues its own ``BEGIN``)."""
-        return self._conn.isolation_level
+        return self._sqlite.isolation_level
 
     async def run(self, call: Callable[[], T], sql: str) -> T:
         """``call``, which runs ``sql``: at once, or when ``sql`` opens a transaction, once
         this connection may write (``begin``)."""
-        if self._turn is None and not self._conn.in_transaction and _begins(sql):
+        if self._turn is None and not self._sqlite.in_transaction and _begins(sql):
             return await self.begin(call)
         try:
             return call()
@@ -168,32 +192,32 @@ class InLoopConnection:
         deadline = loop.time() + self._writers.timeout
         self._turn = await self._writers.wait_turn(deadline)
         pause = FIRST_PAUSE
-        self._conn.execute("PRAGMA busy_timeout = 0")
+        self._sqlite.execute("PRAGMA busy_timeout = 0")
         try:
             while True:
                 try:
                     return call()
                 except sqlite3.OperationalError as error:
                     remaining = deadline - loop.time()
-                    if not _busy(error) or self._conn.in_transaction or remaining <= 0:
+                    if not _busy(error) or self._sqlite.in_transaction or remaining <= 0:
                         raise
                 await asyncio.sleep(min(pause, remaining))
                 pause = min(pause * 2, LONGEST_PAUSE)
         finally:
             # Statements inside a transaction keep SQLite's own wait: in WAL mode they meet
             # a lock only in the instants another connection opens or closes the file.
-            self._conn.execute(f"PRAGMA busy_timeout = {round(self._writers.timeout * 1000)}")
+            self._sqlite.execute(f"PRAGMA busy_timeout = {round(self._writers.timeout * 1000)}")
             self.after()
 
     def after(self) -> None:
         """Give the turn to the next writer once the transaction is over, however it ended."""
-        if self._turn is not None and not self._conn.in_transaction:
+        if self._turn is not None and not self._sqlite.in_transaction:
             turn, self._turn = self._turn, None
             turn.release()
 
     async def cursor(self) -> InLoopCursor:
         """A new cursor."""
-        return InLoopCursor(self, self._conn.cursor())
+        return InLoopCursor(self, self._sqlite.cursor())
 
     async def execute(self, sql: str, parameters: Any = ()) -> InLoopCursor:
         """Run one statement on a new cursor."""
@@ -202,19 +226,21 @@ class InLoopConnection:
 
     async def executescript(self, script: str) -> InLoopCursor:
         """Run several statements; one that begins with ``BEGIN`` waits for its turn to write."""
-        return InLoopCursor(self, await self.run(partial(self._conn.executescript, script), script))
+        return InLoopCursor(
+            self, await self.run(partial(self._sqlite.executescript, script), script)
+        )
 
     async def commit(self) -> None:
         """Commit the open transaction, if any."""
         try:
-            self._conn.commit()
+            self._sqlite.commit()
         finally:
             self.after()
 
     async def rollback(self) -> None:
         """Roll the open transaction back, if any."""
         try:
-            self._conn.rollback()
+            self._sqlite.rollback()
         finally:
             self.after()
 
@@ -225,7 +251,7 @@ class InLoopConnection:
     def stop(self) -> None:
         """Close at once (SQLAlchemy's terminate)."""
         try:
-            self._conn.close()
+            self._sqlite.close()
         finally:
             if self._turn is not None:
                 turn, self._turn = self._turn, None
@@ -233,7 +259,7 @@ class InLoopConnection:
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         """Register a Python function with SQLite."""
-        self._conn.create_function(*args, **kwargs)
+        self._sqlite.create_function(*args, **kwargs)
 
 
 def _begins(sql: str) -> bool:

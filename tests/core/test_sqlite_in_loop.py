@@ -222,3 +222,26 @@ async def test_rows_stream_in_batches(engine: AsyncEngine) -> None:
         batches = [[mark for (mark,) in batch] async for batch in result.partitions(10)]
     assert [len(batch) for batch in batches] == [10, 10, 5]
     assert [mark for batch in batches for mark in batch] == [f"{n:02}" for n in range(25)]
+
+
+@pytest.mark.parametrize("level", ["SERIALIZABLE", "READ UNCOMMITTED", "AUTOCOMMIT"])
+async def test_sqlite3_never_opens_a_transaction_of_its_own(
+    engine: AsyncEngine, level: str
+) -> None:
+    """Whatever isolation level SQLAlchemy is given, a write waits for its turn: ``sqlite3``
+    opening a transaction itself before the write would take the lock out of turn, and wait
+    for it in the loop's thread."""
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level=level)
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        assert driver.isolation_level is None
+        await connection.begin()
+        await connection.execute(text("INSERT INTO marks VALUES ('first')"))
+        waiting = asyncio.create_task(_mark(engine, "second"))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        await connection.commit()
+    async with asyncio.timeout(WAIT_LIMIT):
+        await waiting
+    assert await _marks(engine) == ["first", "second"]
