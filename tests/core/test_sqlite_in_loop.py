@@ -47,6 +47,14 @@ async def _mark(engine: AsyncEngine, mark: str) -> None:
         await connection.execute(text("INSERT INTO marks VALUES (:mark)"), {"mark": mark})
 
 
+async def _held_up(engine: AsyncEngine, mark: str) -> asyncio.Task[None]:
+    """A writer of ``mark`` started while a transaction is open, once seen waiting."""
+    waiting = asyncio.create_task(_mark(engine, mark))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    return waiting
+
+
 async def _marks(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as connection:
         rows = await connection.execute(text("SELECT mark FROM marks ORDER BY rowid"))
@@ -118,9 +126,7 @@ async def test_the_turn_passes_on_however_the_transaction_ends(
 ) -> None:
     async with engine.connect() as connection:
         await connection.begin()
-        waiting = asyncio.create_task(_mark(engine, "next"))
-        await asyncio.sleep(0.05)
-        assert not waiting.done()
+        waiting = await _held_up(engine, "next")
         await end(connection)
     async with asyncio.timeout(WAIT_LIMIT):
         await waiting
@@ -133,9 +139,7 @@ async def test_a_connection_closed_mid_transaction_passes_the_turn_on(
     connection = await engine.connect()
     await connection.begin()
     await connection.execute(text("INSERT INTO marks VALUES ('lost')"))
-    waiting = asyncio.create_task(_mark(engine, "next"))
-    await asyncio.sleep(0.05)
-    assert not waiting.done()
+    waiting = await _held_up(engine, "next")
     await connection.close()
     async with asyncio.timeout(WAIT_LIMIT):
         await waiting
@@ -238,9 +242,7 @@ async def test_sqlite3_never_opens_a_transaction_of_its_own(
         assert driver.isolation_level is None
         await connection.begin()
         await connection.execute(text("INSERT INTO marks VALUES ('first')"))
-        waiting = asyncio.create_task(_mark(engine, "second"))
-        await asyncio.sleep(0.05)
-        assert not waiting.done()
+        waiting = await _held_up(engine, "second")
         await connection.commit()
     async with asyncio.timeout(WAIT_LIMIT):
         await waiting
