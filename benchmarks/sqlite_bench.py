@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from sqlalchemy import event, text
@@ -30,6 +31,9 @@ ROWS = 1_000
 READS = 5_000
 WRITES = 1_000
 WRITERS = 8
+ROUNDS = 3
+"""Each figure is the median of its rounds, the engines taking turns, as in
+``python -m benchmarks``: this machine's speed drifts from one minute to the next."""
 
 
 def _aiosqlite_engine(url: str) -> AsyncEngine:
@@ -120,10 +124,14 @@ async def main() -> None:
         ]
         print(f"sqlite read, sqlite3 alone: {_raw_reads(path) * 1e6:.0f} µs", flush=True)
         for name, measure in measures:
-            ours, theirs = await measure(relais), await measure(threaded)
+            rounds = [(await measure(relais), await measure(threaded)) for _ in range(ROUNDS)]
+            ours, theirs = (median(side) for side in zip(*rounds, strict=True))
+            ratios = [their / our for our, their in rounds]
             print(f"sqlite {name}, relais: {ours * 1e6:.0f} µs", flush=True)
             print(f"sqlite {name}, aiosqlite: {theirs * 1e6:.0f} µs", flush=True)
-            print(f"ratio sqlite {name} (aiosqlite / relais): {theirs / ours:.2f}", flush=True)
+            by_round = " ".join(f"{ratio:.2f}" for ratio in ratios)
+            print(f"ratio sqlite {name} (aiosqlite / relais) by round: {by_round}", flush=True)
+            print(f"ratio sqlite {name} (aiosqlite / relais): {median(ratios):.2f}", flush=True)
         await relais.dispose()
         await threaded.dispose()
 
