@@ -50,11 +50,16 @@ class WriterQueue:
 
     def _lock(self) -> asyncio.Lock:
         # One lock per event loop: an asyncio lock belongs to the loop that first waited on it.
-        loop = asyncio.get_running_loop()
-        locks = _QUEUES.setdefault(loop, {})
         if self.database in ("", ":memory:"):
             return asyncio.Lock()  # each connection is its own database
-        return locks.setdefault(self.database, asyncio.Lock())
+        loop = asyncio.get_running_loop()
+        locks = _QUEUES.get(loop)
+        if locks is None:
+            locks = _QUEUES[loop] = {}
+        lock = locks.get(self.database)
+        if lock is None:
+            lock = locks[self.database] = asyncio.Lock()
+        return lock
 
     async def wait_turn(self, deadline: float) -> asyncio.Lock:
         """Wait for the turn to write until ``deadline`` (the loop's time), as SQLite would
@@ -212,6 +217,10 @@ class InLoopConnection:
     def after(self) -> None:
         """Give the turn to the next writer once the transaction is over, however it ended."""
         if self._turn is not None and not self._sqlite.in_transaction:
+            self._give_turn()
+
+    def _give_turn(self) -> None:
+        if self._turn is not None:
             turn, self._turn = self._turn, None
             turn.release()
 
@@ -253,9 +262,7 @@ class InLoopConnection:
         try:
             self._sqlite.close()
         finally:
-            if self._turn is not None:
-                turn, self._turn = self._turn, None
-                turn.release()
+            self._give_turn()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         """Register a Python function with SQLite."""
