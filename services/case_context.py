@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from core.db import get_kept
 from core.enums import TimerKind
@@ -16,17 +17,26 @@ UNKNOWN: Any = object()
 """Stands for an escalation time the caller has not read."""
 
 
-def waiting_party(lifecycle: Lifecycle, case: Any) -> int | str:
-    """Who ``case`` (an entity or a row with its party columns) waits on in its state: the id
-    of the party's organisation, the label of a side that is no organisation (the plan's
-    coordination), or "" when it waits on no one."""
-    waiting = lifecycle.waiting_on.get(case.state)
+def waits_on(lifecycle: Lifecycle, state: str) -> InstrumentedAttribute[int] | str:
+    """Who a case of ``lifecycle`` in ``state`` waits on: the column holding the party's
+    organisation, the label of a side that is no organisation (the plan's coordination), or
+    "" when it waits on no one."""
+    waiting = lifecycle.waiting_on.get(state)
     if waiting is None:
         return ""
     if waiting.side in lifecycle.parties:
-        organisation_id: int = getattr(case, lifecycle.parties[waiting.side].key)
-        return organisation_id
+        return lifecycle.parties[waiting.side]
     return lifecycle.side_labels.get(waiting.side, waiting.side)
+
+
+def waiting_party(lifecycle: Lifecycle, case: Any) -> int | str:
+    """Who ``case`` (an entity or a row with its party columns) waits on in its state: the id
+    of the party's organisation, or ``waits_on``'s label."""
+    party = waits_on(lifecycle, case.state)
+    if isinstance(party, str):
+        return party
+    organisation_id: int = getattr(case, party.key)
+    return organisation_id
 
 
 async def case_context(

@@ -19,7 +19,8 @@ from core.enums import Territory, TimerKind
 from core.errors import Forbidden
 from core.models import Offer, Organisation, Timer
 from services.overdue import OverdueCase, OverdueLine, overdue_cases, overdue_selects
-from services.overdue_pages import overdue_batches, overdue_page
+from services.overdue_export import overdue_export
+from services.overdue_pages import overdue_page
 from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.policy import (
@@ -109,7 +110,7 @@ def dashboard_export(
     """
     watcher = _check(actor)
     where = filters.territory_clause if filters.territory is not None else None
-    return overdue_batches(sessions, filters.lifecycles(), watcher, now, where=where)
+    return overdue_export(sessions, filters.lifecycles(), watcher, now, where=where)
 
 
 @dataclass(frozen=True)

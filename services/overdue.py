@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,10 +58,10 @@ class OverdueGroup:
         return len(self.cases)
 
 
-@dataclass(frozen=True, slots=True)
-class OverdueLine:
+class OverdueLine(NamedTuple):
     """One overdue case as the CSV export writes it: its spreadsheet columns, read with the
-    case's key (``services.overdue_pages.overdue_batches``), no description needed."""
+    case's key (``services.overdue_export``), no description needed (a named tuple: an
+    export makes tens of thousands)."""
 
     reference: str
     case_label: str

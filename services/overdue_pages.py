@@ -1,34 +1,29 @@
-"""Overdue cases a page at a time: ``GET /api/overdue`` and the dashboard's CSV export.
+"""Overdue cases a page at a time: ``GET /api/overdue`` and the dashboard's first cases.
 
 The cases of every lifecycle are in one order, oldest first: the moment each became overdue,
 then the lifecycle's name, then the case's id (``services.overdue.overdue_cases``'s order). A
 page is found by its key alone: each way of being overdue of each lifecycle gives the ids of
 its next cases after the cursor (a few columns, ``LIMIT``), the keys are merged, and only the
-cases kept are read and described, set-based; the export reads its lines with their keys.
-What a page costs follows its size, not the number of overdue cases.
+cases kept are read and described, set-based. What a page costs follows its size, not the
+number of overdue cases (the CSV export reads all of them: ``services.overdue_export``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Row, and_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import ColumnElement, and_
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import MAX_ID, end_reads
+from core.db import MAX_ID
 from core.errors import Forbidden, InvalidInput
-from core.models import Organisation
-from services.case_context import waiting_party
 from services.overdue import (
     CaseFilter,
     OverdueCase,
-    OverdueLine,
-    business_days_late,
     describe_overdue,
     overdue_selects,
 )
@@ -42,17 +37,10 @@ MICROSECOND = timedelta(microseconds=1)
 CURSOR_PATTERN = r"^[0-9]{1,16}-[a-z_]{1,32}-[0-9]{1,10}$"
 """A cursor as ``OverdueKey.token`` writes it: microseconds since 1970, lifecycle, id."""
 CURSOR_EXAMPLE = "1773043200000000-referral-1234"
-EXPORT_BATCH = 500
-"""How many cases the CSV export reads and writes at once, each batch in its own short read."""
-EXPORT_FIRST_BATCH = 100
-"""How many cases the export's first batch holds: fewer than the others, so that its first
-lines come sooner."""
-EXPORT_KEYS = 10_000
-"""How many keys of overdue cases the CSV export reads at once (a few columns each): one
-territory's cases in one read."""
-CASE_BY_CASE = EXPORT_BATCH + 1
+CASE_BY_CASE = 501
 """Up to how many cases a read of keys checks the filter case by case, walking the order
-(``CaseFilter``'s ``case_by_case``); a larger one goes through all the cases the filter keeps."""
+(``CaseFilter``'s ``case_by_case``): a page, an export's first lines; a larger one goes
+through all the cases the filter keeps."""
 
 
 class OverdueKey(NamedTuple):
@@ -87,7 +75,7 @@ class OverduePage:
     next_cursor: str | None
 
 
-def _after(
+def after_key(
     key: OverdueKey | None,
     lifecycle: Lifecycle,
     since: ColumnElement[datetime],
@@ -104,7 +92,7 @@ def _after(
     return and_(since >= key.since, (since > key.since) | (ident > key.case_id))
 
 
-async def _next_rows(
+async def _next_keys(
     session: AsyncSession,
     lifecycles: Sequence[Lifecycle],
     actor: Actor,
@@ -112,33 +100,22 @@ async def _next_rows(
     where: CaseFilter | None,
     after: OverdueKey | None,
     size: int,
-    *,
-    lines: bool = False,
-) -> list[tuple[OverdueKey, Row[Any]]]:
+) -> list[OverdueKey]:
     """The keys of the ``size`` cases that follow ``after``, in order (the ``size`` next of
-    each way of being overdue, merged), each with its row: the case's id, with ``lines``
-    also its reference, state and parties (``_line_columns``), then when it became overdue."""
-    found: list[tuple[OverdueKey, Row[Any]]] = []
+    each way of being overdue, merged)."""
+    found: list[OverdueKey] = []
     for lifecycle in lifecycles:
         ident = lifecycle.model.id
-        columns = _line_columns(lifecycle) if lines else [ident]
         for statement, since in overdue_selects(
-            lifecycle, actor, now, *columns, where=where, case_by_case=size <= CASE_BY_CASE
+            lifecycle, actor, now, ident, where=where, case_by_case=size <= CASE_BY_CASE
         ):
-            condition = _after(after, lifecycle, since, ident)
+            condition = after_key(after, lifecycle, since, ident)
             if condition is not None:
                 statement = statement.where(condition)
             rows = await session.execute(statement.order_by(since, ident).limit(size))
-            found.extend((OverdueKey(row[-1], lifecycle.name, row[0]), row) for row in rows)
-    found.sort(key=itemgetter(0))
+            found.extend(OverdueKey(moment, lifecycle.name, case_id) for case_id, moment in rows)
+    found.sort()
     return found[:size]
-
-
-def _line_columns(lifecycle: Lifecycle) -> list[Any]:
-    """What a CSV line reads of a case of ``lifecycle``: its id, reference, state and the
-    organisation of each party (``waiting_party`` names the one it waits on)."""
-    model = lifecycle.model
-    return [model.id, model.reference, model.state, *lifecycle.parties.values()]
 
 
 async def overdue_page(
@@ -153,8 +130,7 @@ async def overdue_page(
 ) -> tuple[list[OverdueCase], OverdueKey | None]:
     """The ``limit`` overdue cases ``actor`` follows that come after ``after`` (from the
     oldest when None), narrowed by ``where``, and the key of the last one when more follow."""
-    rows = await _next_rows(session, lifecycles, actor, now, where, after, limit + 1)
-    keys = [key for key, _ in rows]
+    keys = await _next_keys(session, lifecycles, actor, now, where, after, limit + 1)
     more = len(keys) > limit
     keys = keys[:limit]
     cases = await describe_overdue(
@@ -177,84 +153,3 @@ async def list_overdue_page(
     lifecycles = list(LIFECYCLES.values())
     cases, last = await overdue_page(session, lifecycles, actor, now, after=after, limit=limit)
     return OverduePage(cases, last.token() if last is not None else None)
-
-
-async def overdue_batches(
-    sessions: async_sessionmaker[AsyncSession],
-    lifecycles: Sequence[Lifecycle],
-    actor: Actor,
-    now: datetime,
-    *,
-    where: CaseFilter | None = None,
-    size: int | None = None,
-) -> AsyncIterator[list[OverdueLine]]:
-    """Every overdue case ``actor`` follows as a line of the CSV export, oldest first,
-    ``size`` (``EXPORT_BATCH``) at a time, the first batch at most ``EXPORT_FIRST_BATCH``.
-
-    Set-based: a line is read with its case's key (reference, state, parties: a few
-    columns), ``EXPORT_KEYS`` at a time, and only the names of the organisations the cases
-    wait on are read besides, once each for the whole export; no case is described one by
-    one. The first read asks for the first batch only, for the first lines to come at once:
-    with ``where`` (a territory, not in the order's indexes) it walks the order and checks
-    each case (``CASE_BY_CASE``); each further read goes through all the cases ``where``
-    keeps, whatever its limit: the fewer reads the better, and memory follows
-    ``EXPORT_KEYS`` rows of a few columns.
-
-    Every read is in one session whose transaction ends before each batch is handed over:
-    no read stays open while the caller writes it out (on SQLite a read holds the write
-    lock).
-    """
-    batch = size or EXPORT_BATCH
-    taken = min(batch, EXPORT_FIRST_BATCH)
-    reach = taken
-    pending: list[tuple[OverdueKey, Row[Any]]] = []
-    after: OverdueKey | None = None
-    more = True
-    names: dict[int, str] = {}
-    async with sessions() as session:
-        while True:
-            if more and len(pending) < taken:
-                rows = await _next_rows(
-                    session, lifecycles, actor, now, where, after, reach + 1, lines=True
-                )
-                more = len(rows) > reach
-                pending.extend(rows[:reach])
-                if more:
-                    after = pending[-1][0]
-                reach = max(EXPORT_KEYS, batch)
-            if not pending:
-                return
-            lines = await _lines(session, pending[:taken], names, now)
-            del pending[:taken]
-            taken = batch
-            await end_reads(session)
-            yield lines
-
-
-async def _lines(
-    session: AsyncSession,
-    rows: Sequence[tuple[OverdueKey, Row[Any]]],
-    names: dict[int, str],
-    now: datetime,
-) -> list[OverdueLine]:
-    """The CSV lines of ``rows`` (``_next_rows(lines=True)``); the names of organisations
-    not in ``names`` yet are read at once and kept there."""
-    waiting = [waiting_party(LIFECYCLES[key.lifecycle], row) for key, row in rows]
-    missing = {party for party in waiting if isinstance(party, int) and party not in names}
-    if missing:
-        read = select(Organisation.id, Organisation.name).where(Organisation.id.in_(missing))
-        names.update((await session.execute(read)).tuples().all())
-    lines = []
-    for (key, row), party in zip(rows, waiting, strict=True):
-        lifecycle = LIFECYCLES[key.lifecycle]
-        lines.append(
-            OverdueLine(
-                reference=row.reference,
-                case_label=lifecycle.case_label,
-                state_label=lifecycle.state_labels[row.state],
-                waiting_organisation=names[party] if isinstance(party, int) else party,
-                escalation_at=key.since,
-                days_overdue=business_days_late(key.since, now),
-            )
-        )
-    return lines

@@ -15,6 +15,7 @@ from web.session import SessionUserDep, StrategyDep, WebUser, optional_web_user,
 
 __all__ = [
     "Cursor",
+    "FileUserDep",
     "NowDep",
     "OptionalWebUserDep",
     "PathId",
@@ -48,4 +49,6 @@ async def _signed_in_user(
 
 
 WebUserDep = Annotated[WebUser, Depends(_signed_in_user)]
+FileUserDep = Annotated[WebUser, Depends(web_user)]
+"""The signed-in user asking for a file (a spreadsheet, a PDF): no menu, nothing to count."""
 OptionalWebUserDep = Annotated[WebUser | None, Depends(optional_web_user)]

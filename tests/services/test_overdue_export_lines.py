@@ -1,4 +1,4 @@
-"""The CSV export's lines, read with their keys (``overdue_pages.overdue_batches``), say what
+"""The CSV export's lines, read with their keys (``overdue_export.overdue_export``), say what
 the description of the same cases says (``overdue.overdue_cases``, the digest's and the
 dashboard's): for every state of every lifecycle in which a case can be overdue, the same
 reference, label, state, organisation expected to act, escalation time and days late."""
@@ -15,7 +15,7 @@ from core.business_days import PARIS
 from core.clock import FixedClock
 from core.enums import TimerKind
 from services.overdue import overdue_cases
-from services.overdue_pages import overdue_batches
+from services.overdue_export import overdue_export
 from states.registry import LIFECYCLES
 from tests.factories import World, actor_of
 from tests.workflows.case_builders import BUILDERS, enter_state, make_cast
@@ -67,7 +67,7 @@ async def test_a_line_says_what_the_description_says(
         described = await overdue_cases(reading, [lifecycle], coordinator, LATER)
     lines = [
         line
-        async for batch in overdue_batches(sessionmaker, [lifecycle], coordinator, LATER)
+        async for batch in overdue_export(sessionmaker, [lifecycle], coordinator, LATER)
         for line in batch
     ]
 

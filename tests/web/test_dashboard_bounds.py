@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FixedClock
-from services import overdue_pages
+from services import overdue_export
 from services.referral_service import create_referral
 from tests.factories import World, actor_of, make_offer, referral_create
 from tests.web.dashboard_helpers import paris, signed_in
@@ -22,7 +22,7 @@ SHOWN = 2
 BATCH = 2
 """How many cases the export reads at once in these tests."""
 KEYS = 3
-"""How many keys it reads at once after the first batch's."""
+"""How many cases each way of being overdue reads at once after the first batch's."""
 
 
 async def _late_referrals(
@@ -83,7 +83,7 @@ async def test_the_export_streams_every_case_a_batch_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
     count: int,
 ) -> None:
-    monkeypatch.setattr(overdue_pages, "EXPORT_BATCH", BATCH)
+    monkeypatch.setattr(overdue_export, "EXPORT_BATCH", BATCH)
     references = await _late_referrals(world, session, clock, count)
     async with signed_in(app, world.coordinator.email) as client:
         export = await client.get("/dashboard.csv")
@@ -96,45 +96,39 @@ async def test_the_export_streams_every_case_a_batch_at_a_time(
     assert export.content.endswith(b"\r\n")
 
 
-@pytest.mark.parametrize(
-    ("filtered", "expected"),
-    [
-        # The batch's keys and one more (the first lines at once), then KEYS and one more...
-        (False, [BATCH + 1, KEYS + 1, 1]),
-        # ...a territory's too: its first read walks the order case by case (CASE_BY_CASE).
-        (True, [BATCH + 1, KEYS + 1, 1]),
-    ],
-)
-async def test_the_export_reads_its_keys_many_batches_at_a_time(
+@pytest.mark.parametrize("filtered", [False, True])
+async def test_the_export_reads_each_case_once_many_batches_at_a_time(
     app: FastAPI,
     world: World,
     session: AsyncSession,
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
     filtered: bool,
-    expected: list[int],
 ) -> None:
-    """The keys are read ``KEYS`` at a time, the lines written ``BATCH`` at a time."""
-    monkeypatch.setattr(overdue_pages, "EXPORT_BATCH", BATCH)
-    monkeypatch.setattr(overdue_pages, "EXPORT_KEYS", KEYS)
-    reads: list[int] = []
-    next_rows = overdue_pages._next_rows
+    """Each way of being overdue is read ``KEYS`` cases at a time after the first batch's,
+    from where its last read ended: every case is read once, the lines written ``BATCH``
+    at a time (a territory's too: its first read walks the order case by case)."""
+    monkeypatch.setattr(overdue_export, "EXPORT_BATCH", BATCH)
+    monkeypatch.setattr(overdue_export, "EXPORT_KEYS", KEYS)
+    reads: list[tuple[str, int]] = []
+    read = overdue_export._read
 
-    async def counted(*args: Any, **options: Any) -> list[Any]:
-        rows = await next_rows(*args, **options)
-        reads.append(len(rows))
-        return rows
+    async def counted(session: AsyncSession, stream: Any, *args: Any) -> None:
+        held = len(stream.held)
+        await read(session, stream, *args)
+        reads.append((stream.lifecycle.name, len(stream.held) - held))
 
-    monkeypatch.setattr(overdue_pages, "_next_rows", counted)
+    monkeypatch.setattr(overdue_export, "_read", counted)
     references = await _late_referrals(world, session, clock, BATCH + KEYS + 1)
     query = f"?territory={world.receiver.territory}" if filtered else ""
     async with signed_in(app, world.coordinator.email) as client:
-        reads.clear()  # signing in lands on the dashboard
         export = await client.get(f"/dashboard.csv{query}")
 
     rows = csv_rows(export.content)
     assert [row[0] for row in rows] == ["référence", *references]
-    assert reads == expected
+    referrals = [count for name, count in reads if name == "referral"]
+    # Past the escalation (the first batch), expired (none), then the rest, KEYS at a time.
+    assert referrals == [BATCH, 0, KEYS, 1]
 
 
 async def test_the_exports_first_batch_is_smaller_for_its_first_lines_to_come_sooner(
@@ -145,17 +139,17 @@ async def test_the_exports_first_batch_is_smaller_for_its_first_lines_to_come_so
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The first batch holds ``EXPORT_FIRST_BATCH`` cases, the others ``EXPORT_BATCH``."""
-    monkeypatch.setattr(overdue_pages, "EXPORT_FIRST_BATCH", 1)
-    monkeypatch.setattr(overdue_pages, "EXPORT_BATCH", 3)
-    monkeypatch.setattr(overdue_pages, "EXPORT_KEYS", 10)
+    monkeypatch.setattr(overdue_export, "EXPORT_FIRST_BATCH", 1)
+    monkeypatch.setattr(overdue_export, "EXPORT_BATCH", 3)
+    monkeypatch.setattr(overdue_export, "EXPORT_KEYS", 10)
     described: list[int] = []
-    lines_of = overdue_pages._lines
+    lines_of = overdue_export._lines
 
     async def counted(*args: Any) -> list[Any]:
         described.append(len(args[1]))
         return await lines_of(*args)
 
-    monkeypatch.setattr(overdue_pages, "_lines", counted)
+    monkeypatch.setattr(overdue_export, "_lines", counted)
     references = await _late_referrals(world, session, clock, 5)
     async with signed_in(app, world.coordinator.email) as client:
         described.clear()  # signing in lands on the dashboard

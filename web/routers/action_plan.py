@@ -23,7 +23,7 @@ from services.governance_inputs import ActionPlanCreate, ActionPlanItemCreate
 from services.indicators.catalogue import INDICATORS
 from states.action_plan import ACTION_PLAN
 from states.policy import may_draft_action_plan
-from web.deps import NowDep, PathId, SessionDep, WebUserDep
+from web.deps import FileUserDep, NowDep, PathId, SessionDep, WebUserDep
 from web.downloads import attachment
 from web.forms import FormField, form_fields
 from web.rendering import render
@@ -248,7 +248,7 @@ async def fire(
 
 @router.get("/action-plan.csv")
 async def action_plan_spreadsheet(
-    user: WebUserDep, session: SessionDep, now: NowDep, year: Year = None
+    user: FileUserDep, session: SessionDep, now: NowDep, year: Year = None
 ) -> Response:
     """The year's plan as a spreadsheet for French Excel: ``;``-separated, UTF-8 with a BOM;
     the plan of the year, else the one in preparation."""

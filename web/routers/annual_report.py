@@ -10,7 +10,7 @@ from core.business_days import PARIS
 from services.annual_report import read_annual_report
 from services.annual_report_pdf import annual_report_pdf
 from web.charts import horizontal_bars
-from web.deps import NowDep, SessionDep, WebUserDep
+from web.deps import FileUserDep, NowDep, SessionDep, WebUserDep
 from web.downloads import attachment
 from web.rendering import render
 from web.routing import page_router
@@ -29,7 +29,7 @@ async def current_report(
 
 
 @router.get("/report/{year}.pdf")
-async def report_pdf(user: WebUserDep, session: SessionDep, now: NowDep, year: Year) -> Response:
+async def report_pdf(user: FileUserDep, session: SessionDep, now: NowDep, year: Year) -> Response:
     """The year's report as a PDF to print or circulate."""
     report = await read_annual_report(session, user.actor, year, now=now)
     return attachment(annual_report_pdf(report), "application/pdf", f"rapport-annuel-{year}.pdf")

@@ -24,7 +24,7 @@ from services.documents import minutes_html
 from services.governance_inputs import AmendmentCreate, MeetingCreate, MeetingUpdate
 from states.decision import DECISION
 from states.policy import may_manage_committees, may_manage_meetings, may_propose_decision
-from web.deps import NowDep, PathId, SessionDep, SettingsDep, WebUserDep
+from web.deps import FileUserDep, NowDep, PathId, SessionDep, SettingsDep, WebUserDep
 from web.downloads import attachment, printable_page
 from web.forms import FormField, form_fields, local_input
 from web.rendering import render
@@ -247,7 +247,7 @@ async def amend_minutes(
 
 @router.get("/meetings/{meeting_id}/agenda.ics")
 async def meeting_ics(
-    meeting_id: PathId, user: WebUserDep, session: SessionDep, settings: SettingsDep, now: NowDep
+    meeting_id: PathId, user: FileUserDep, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Response:
     """The meeting as an iCalendar file, to add to a calendar."""
     meeting = await committee_service.get_meeting(session, user.actor, meeting_id)
@@ -260,7 +260,7 @@ async def meeting_ics(
 
 @router.get("/meetings/{meeting_id}/minutes.html")
 async def meeting_minutes(
-    meeting_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
+    meeting_id: PathId, user: FileUserDep, session: SessionDep, now: NowDep
 ) -> Response:
     """The minutes of the meeting, a printable page."""
     record = await governance_reports.meeting_record(session, user.actor, meeting_id, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
@@ -36,7 +36,7 @@ from states.policy import follows_territory, may_supervise_delivery, oversight_a
 from states.registry import LIFECYCLES
 from web.charts import columns
 from web.dashboard_charts import labelled_bars, phone_columns
-from web.deps import Cursor, NowDep, PathId, SessionDep, SessionsDep, WebUserDep
+from web.deps import Cursor, FileUserDep, NowDep, PathId, SessionDep, SessionsDep, WebUserDep
 from web.rendering import render
 from web.routing import page_router
 from web.session import WebUser
@@ -136,6 +136,14 @@ async def dashboard(
     )
 
 
+def _paris_minute(moment: datetime) -> str:
+    """``moment`` as a French spreadsheet reads it, in Paris time: ``04/03/2026 10:05``."""
+    local = moment.astimezone(PARIS)
+    # %-formatting: half an f-string's time, for every line of an export of thousands.
+    fields = (local.day, local.month, local.year, local.hour, local.minute)
+    return "%02d/%02d/%d %02d:%02d" % fields  # noqa: UP031
+
+
 def overdue_csv(cases: Sequence[OverdueLine], *, header: bool = True) -> str:
     """The overdue cases as CSV for a French spreadsheet: semicolons, French header, CRLF
     (the BOM is ``csv_lines``')."""
@@ -143,18 +151,17 @@ def overdue_csv(cases: Sequence[OverdueLine], *, header: bool = True) -> str:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     if header:
         writer.writerow(CSV_HEADER)
-    for item in cases:
-        writer.writerow(
-            csv_cell(value)
-            for value in (
-                item.reference,
-                item.case_label,
-                item.state_label,
-                item.waiting_organisation,
-                item.escalation_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M"),
-                item.days_overdue,
-            )
+    writer.writerows(
+        (
+            csv_cell(item.reference),
+            csv_cell(item.case_label),
+            csv_cell(item.state_label),
+            csv_cell(item.waiting_organisation),
+            _paris_minute(item.escalation_at),
+            item.days_overdue,
         )
+        for item in cases
+    )
     return buffer.getvalue()
 
 
@@ -170,7 +177,7 @@ async def csv_lines(batches: AsyncIterator[list[OverdueLine]]) -> AsyncIterator[
 
 @router.get("/dashboard.csv")
 async def dashboard_csv(
-    user: WebUserDep, session: SessionDep, sessions: SessionsDep, now: NowDep, filters: FiltersDep
+    user: FileUserDep, session: SessionDep, sessions: SessionsDep, now: NowDep, filters: FiltersDep
 ) -> Response:
     """The dashboard's overdue cases, with the same filters, as a spreadsheet file, streamed
     as they are read: the first lines come at once, memory follows one batch."""

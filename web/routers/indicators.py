@@ -19,7 +19,7 @@ from services.indicators.service import IndicatorView, indicator_csv, read_indic
 from states.actor import Actor
 from states.eligibility import paris_date
 from states.policy.indicators import may_read_indicators
-from web.deps import NowDep, SessionDep, SessionsDep, WebUserDep
+from web.deps import FileUserDep, NowDep, SessionDep, SessionsDep, WebUserDep
 from web.downloads import attachment
 from web.indicator_form import GROUP_CHOICES, PUBLIC_CHOICES, IndicatorForm, read_form
 from web.indicator_page import (
@@ -113,7 +113,7 @@ async def indicators_page(
 
 @router.get("/indicators/csv")
 async def indicators_csv(
-    request: Request, user: WebUserDep, session: SessionDep, now: NowDep
+    request: Request, user: FileUserDep, session: SessionDep, now: NowDep
 ) -> Response:
     """One chart's figures as a spreadsheet (``chart=``), always masked: the file leaves
     relais."""

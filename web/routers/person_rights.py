@@ -15,7 +15,7 @@ from services import consent_withdrawal, person_export, person_rectification
 from services.consent_withdrawal import ConsentWithdrawal
 from services.person_rectification import PersonRectification
 from services.person_rights import person_for_rights
-from web.deps import NowDep, PathId, SessionDep, WebUserDep
+from web.deps import FileUserDep, NowDep, PathId, SessionDep, WebUserDep
 from web.downloads import attachment
 from web.forms import FormErrors, form_fields, form_values, french_errors, posted_values, refusal_of
 from web.rendering import render
@@ -66,7 +66,7 @@ async def export_page(
 
 @router.get("/persons/{person_id}/export.json")
 async def export_file(
-    person_id: PathId, user: WebUserDep, session: SessionDep, now: NowDep
+    person_id: PathId, user: FileUserDep, session: SessionDep, now: NowDep
 ) -> Response:
     """The same export, as the JSON file the API answers, to hand to the person."""
     export = await person_export.export_person(session, user.actor, person_id, now)

@@ -1,0 +1,227 @@
+"""The dashboard's CSV export: every overdue case a watcher follows as a line, oldest first.
+
+Each way of being overdue of each lifecycle (``overdue.overdue_selects``) is a stream, read in
+its own order a chunk at a time, after its own last key: each case is read once, with the few
+columns its line needs. The streams are merged as they come. A row read is released once no
+stream could still hold an earlier one: up to the smallest last key among the streams not
+read to their end. Only the names of the organisations the cases wait on are read besides,
+once each for the whole export; no case is described one by one.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.business_days import PARIS
+from core.db import end_reads
+from core.models import Organisation
+from services.case_context import waits_on
+from services.overdue import CaseFilter, OverdueLine, business_days_late, overdue_selects
+from services.overdue_pages import CASE_BY_CASE, OverdueKey, after_key
+from states.actor import Actor
+from states.lifecycle import Lifecycle
+from states.registry import LIFECYCLES
+
+EXPORT_BATCH = 500
+"""How many lines the export builds and hands over at once, each batch after its reads end."""
+EXPORT_FIRST_BATCH = 100
+"""How many lines the first batch holds: fewer than the others, so that they come sooner."""
+EXPORT_KEYS = 10_000
+"""How many rows a stream reads at once after its first read (a few columns each): a
+territory's cases in one read; memory follows this many rows per stream."""
+
+_KEY = itemgetter(0)
+
+
+@dataclass
+class _Stream:
+    """One way of being overdue of one lifecycle (the ``index``-th of its
+    ``overdue_selects``), the rows read and not released yet, and where its next read
+    starts."""
+
+    lifecycle: Lifecycle
+    index: int
+    held: list[tuple[OverdueKey, Row[Any]]] = field(default_factory=list)
+    last: OverdueKey | None = None
+    ended: bool = False
+
+
+@dataclass
+class _Names:
+    """What the export has looked up once for all its lines: the organisations' names, the
+    days late by Paris date, what each state of each lifecycle writes."""
+
+    organisations: dict[int, str] = field(default_factory=dict)
+    days_late: dict[date, int] = field(default_factory=dict)
+    states: dict[tuple[str, str], tuple[str, str, Any]] = field(default_factory=dict)
+
+
+REFERENCE, STATE = 1, 2
+"""Where a stream's rows hold the case's reference and state (``_line_columns``)."""
+
+
+def _line_columns(lifecycle: Lifecycle) -> list[Any]:
+    """What a line reads of a case of ``lifecycle``: its id, reference, state and the
+    organisation of each party (``case_context.waits_on`` names the one it waits on)."""
+    model = lifecycle.model
+    return [model.id, model.reference, model.state, *lifecycle.parties.values()]
+
+
+def _streams(
+    lifecycles: Sequence[Lifecycle], actor: Actor, now: datetime, where: CaseFilter | None
+) -> list[_Stream]:
+    return [
+        _Stream(lifecycle, index)
+        for lifecycle in lifecycles
+        for index in range(len(overdue_selects(lifecycle, actor, now, where=where)))
+    ]
+
+
+async def _read(
+    session: AsyncSession,
+    stream: _Stream,
+    actor: Actor,
+    now: datetime,
+    where: CaseFilter | None,
+    size: int,
+) -> None:
+    """Hold the next ``size`` rows of ``stream`` (its line's columns, then when the case
+    became overdue); a shorter read is its end."""
+    lifecycle = stream.lifecycle
+    ident = lifecycle.model.id
+    statement, since = overdue_selects(
+        lifecycle,
+        actor,
+        now,
+        *_line_columns(lifecycle),
+        where=where,
+        case_by_case=size <= CASE_BY_CASE,
+    )[stream.index]
+    condition = after_key(stream.last, lifecycle, since, ident)
+    if condition is not None:
+        statement = statement.where(condition)
+    connection = await session.connection()
+    rows = (await connection.execute(statement.order_by(since, ident).limit(size))).all()
+    name = lifecycle.name
+    stream.held.extend((OverdueKey(row[-1], name, row[0]), row) for row in rows)
+    stream.ended = len(rows) < size
+    if rows:
+        stream.last = stream.held[-1][0]
+
+
+def _release(streams: Sequence[_Stream]) -> list[tuple[OverdueKey, Row[Any]]]:
+    """The rows held that no stream can precede any more, in order, taken from the streams.
+
+    Every stream not read to its end must hold rows: its last one bounds what is released.
+    """
+    bounds = [stream.held[-1][0] for stream in streams if not stream.ended]
+    bound = min(bounds) if bounds else None
+    released: list[tuple[OverdueKey, Row[Any]]] = []
+    for stream in streams:
+        cut = len(stream.held) if bound is None else bisect_right(stream.held, bound, key=_KEY)
+        released.extend(stream.held[:cut])
+        del stream.held[:cut]
+    released.sort(key=_KEY)
+    return released
+
+
+async def overdue_export(
+    sessions: async_sessionmaker[AsyncSession],
+    lifecycles: Sequence[Lifecycle],
+    actor: Actor,
+    now: datetime,
+    *,
+    where: CaseFilter | None = None,
+    size: int | None = None,
+) -> AsyncIterator[list[OverdueLine]]:
+    """Every overdue case ``actor`` follows as a line of the CSV export, oldest first,
+    ``size`` (``EXPORT_BATCH``) at a time, the first batch at most ``EXPORT_FIRST_BATCH``.
+
+    The first read of each stream asks for the first batch only, for the first lines to
+    come at once: with ``where`` (a territory, not in the order's indexes) it walks the order
+    and checks each case (``CASE_BY_CASE``). Each further read holds ``EXPORT_KEYS`` rows
+    and goes through all the cases ``where`` keeps: the fewer reads the better.
+
+    Every read is in one session whose transaction ends before each batch is handed over:
+    no read stays open while the caller writes it out (on SQLite a read holds the write
+    lock).
+    """
+    batch = size or EXPORT_BATCH
+    taken = min(batch, EXPORT_FIRST_BATCH)
+    reach = taken
+    streams = _streams(lifecycles, actor, now, where)
+    ready: deque[tuple[OverdueKey, Row[Any]]] = deque()
+    names = _Names()
+    async with sessions() as session:
+        while True:
+            while len(ready) < taken and not all(stream.ended for stream in streams):
+                for stream in streams:
+                    if not stream.ended and not stream.held:
+                        await _read(session, stream, actor, now, where, reach)
+                ready.extend(_release(streams))
+                reach = max(EXPORT_KEYS, batch)
+            if not ready:
+                return
+            rows = [ready.popleft() for _ in range(min(taken, len(ready)))]
+            lines = await _lines(session, rows, names, now)
+            taken = batch
+            await end_reads(session)
+            yield lines
+
+
+def _state_of(names: _Names, lifecycle_name: str, state: str) -> tuple[str, str, int | str]:
+    """What a line of a case of ``lifecycle_name`` in ``state`` writes: the case's label,
+    the state's, and who it waits on (``case_context.waits_on``): the label of a side, or
+    the position in the stream's rows (``_line_columns``) of the party's organisation."""
+    known = names.states.get((lifecycle_name, state))
+    if known is None:
+        lifecycle = LIFECYCLES[lifecycle_name]
+        waiting = waits_on(lifecycle, state)
+        columns = _line_columns(lifecycle)
+        party = (
+            waiting
+            if isinstance(waiting, str)
+            else next(index for index, column in enumerate(columns) if column is waiting)
+        )
+        known = (lifecycle.case_label, lifecycle.state_labels[state], party)
+        names.states[(lifecycle_name, state)] = known
+    return known
+
+
+async def _lines(
+    session: AsyncSession,
+    rows: Sequence[tuple[OverdueKey, Row[Any]]],
+    names: _Names,
+    now: datetime,
+) -> list[OverdueLine]:
+    """The CSV lines of ``rows``, their escalation time in Paris time; the names of
+    organisations not in ``names`` yet are read at once and kept there."""
+    states = [_state_of(names, key.lifecycle, row[STATE]) for key, row in rows]
+    parties = [
+        party if isinstance(party, str) else row[party]
+        for (_, row), (_, _, party) in zip(rows, states, strict=True)
+    ]
+    organisations = names.organisations
+    missing = {party for party in parties if isinstance(party, int)} - organisations.keys()
+    if missing:
+        read = select(Organisation.id, Organisation.name).where(Organisation.id.in_(missing))
+        organisations.update((await session.execute(read)).tuples().all())
+    days_late = names.days_late
+    lines = []
+    for (key, row), (case_label, state_label, _), party in zip(rows, states, parties, strict=True):
+        since = key.since.astimezone(PARIS)
+        days = days_late.get(since.date())
+        if days is None:
+            days = days_late[since.date()] = business_days_late(since, now)
+        waiting = organisations[party] if isinstance(party, int) else party
+        lines.append(OverdueLine(row[REFERENCE], case_label, state_label, waiting, since, days))
+    return lines
