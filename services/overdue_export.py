@@ -18,7 +18,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS
@@ -76,36 +76,37 @@ def _line_columns(lifecycle: Lifecycle) -> list[Any]:
     return [model.id, model.reference, model.state, *lifecycle.parties.values()]
 
 
-def _streams(
-    lifecycles: Sequence[Lifecycle], actor: Actor, now: datetime, where: CaseFilter | None
-) -> list[_Stream]:
-    return [
-        _Stream(lifecycle, index)
-        for lifecycle in lifecycles
-        for index in range(len(overdue_selects(lifecycle, actor, now, where=where)))
-    ]
+@dataclass
+class _Selects:
+    """The statements of the export's streams (``overdue.overdue_selects``), built once for
+    each lifecycle and shape: building one costs more than a small read."""
+
+    actor: Actor
+    now: datetime
+    where: CaseFilter | None
+    built: dict[tuple[str, bool], list[tuple[Select[Any], Any]]] = field(default_factory=dict)
+
+    def of(self, lifecycle: Lifecycle, *, case_by_case: bool) -> list[tuple[Select[Any], Any]]:
+        """Each way of being overdue of ``lifecycle``: its statement, and its order's moment."""
+        key = (lifecycle.name, case_by_case)
+        if key not in self.built:
+            self.built[key] = overdue_selects(
+                lifecycle,
+                self.actor,
+                self.now,
+                *_line_columns(lifecycle),
+                where=self.where,
+                case_by_case=case_by_case,
+            )
+        return self.built[key]
 
 
-async def _read(
-    session: AsyncSession,
-    stream: _Stream,
-    actor: Actor,
-    now: datetime,
-    where: CaseFilter | None,
-    size: int,
-) -> None:
+async def _read(session: AsyncSession, stream: _Stream, selects: _Selects, size: int) -> None:
     """Hold the next ``size`` rows of ``stream`` (its line's columns, then when the case
     became overdue); a shorter read is its end."""
     lifecycle = stream.lifecycle
     ident = lifecycle.model.id
-    statement, since = overdue_selects(
-        lifecycle,
-        actor,
-        now,
-        *_line_columns(lifecycle),
-        where=where,
-        case_by_case=size <= CASE_BY_CASE,
-    )[stream.index]
+    statement, since = selects.of(lifecycle, case_by_case=size <= CASE_BY_CASE)[stream.index]
     condition = after_key(stream.last, lifecycle, since, ident)
     if condition is not None:
         statement = statement.where(condition)
@@ -158,7 +159,12 @@ async def overdue_export(
     batch = size or EXPORT_BATCH
     taken = min(batch, EXPORT_FIRST_BATCH)
     reach = taken
-    streams = _streams(lifecycles, actor, now, where)
+    selects = _Selects(actor, now, where)
+    streams = [
+        _Stream(lifecycle, index)
+        for lifecycle in lifecycles
+        for index in range(len(selects.of(lifecycle, case_by_case=True)))
+    ]
     ready: deque[tuple[OverdueKey, Row[Any]]] = deque()
     names = _Names()
     async with sessions() as session:
@@ -166,7 +172,7 @@ async def overdue_export(
             while len(ready) < taken and not all(stream.ended for stream in streams):
                 for stream in streams:
                     if not stream.ended and not stream.held:
-                        await _read(session, stream, actor, now, where, reach)
+                        await _read(session, stream, selects, reach)
                 ready.extend(_release(streams))
                 reach = max(EXPORT_KEYS, batch)
             if not ready:
