@@ -27,7 +27,7 @@ from benchmarks.database import Bench, connect
 from benchmarks.indicators_bench import AFTER_THE_YEAR, Show, Timing, timed
 from benchmarks.paris_years import generate
 from core.clock import FixedClock
-from relais.app import create_app, freeze_start_up
+from relais.app import create_app, prepare_collector
 from relais.demo import DEMO_PASSWORD
 
 COORDINATOR = "coordination@relais-demo.paris"
@@ -129,7 +129,8 @@ async def measure_pages(
     CSV exports (``EXPORTS``), to their first byte and to their end."""
     found = await subjects(bench)
     app = create_app(bench.settings, clock=FixedClock(now), engine=bench.engine)
-    freeze_start_up()  # as ``relais serve`` does once the app is built
+    thresholds = gc.get_threshold()
+    prepare_collector()  # as ``relais serve`` does once the app is built
     transport = httpx.ASGITransport(app=app)
     clients: dict[tuple[str, bool], httpx.AsyncClient] = {}
     timings: dict[str, Timing] = {}
@@ -156,6 +157,7 @@ async def measure_pages(
         for client in clients.values():
             await client.aclose()
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
     return timings
 
 

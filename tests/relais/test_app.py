@@ -1,5 +1,6 @@
 """The application as ``relais serve`` runs it: its start-up objects frozen out of the
-garbage collector's reach once built, after what was garbage has been collected."""
+garbage collector's reach once built, after what was garbage has been collected, and its
+youngest generation collected less often."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from core.settings import Settings
-from relais.app import create_app, freeze_start_up
+from relais.app import YOUNG_GENERATION, create_app, prepare_collector
 from tests.factories import SECRET
 
 
@@ -22,9 +23,11 @@ class Node:
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
-    """The test's freezing undone: the other tests' objects stay collectable."""
+    """The test's freezing and thresholds undone: the other tests' objects stay collectable."""
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def test_garbage_is_collected_then_what_lives_is_frozen(unfrozen: None) -> None:
@@ -39,7 +42,7 @@ def test_garbage_is_collected_then_what_lives_is_frozen(unfrozen: None) -> None:
     for node in living:
         node.other = living
 
-    freeze_start_up()
+    prepare_collector()
 
     assert collected == ["garbage"]
     walked = {id(obj) for obj in gc.get_objects()}  # what a full collection still walks
@@ -47,6 +50,17 @@ def test_garbage_is_collected_then_what_lives_is_frozen(unfrozen: None) -> None:
     assert id(living) not in walked
     assert gc.get_freeze_count() > len(living)
     assert len(walked) < gc.get_freeze_count() // 10
+
+
+def test_the_young_generation_is_collected_less_often(unfrozen: None) -> None:
+    """Every ``YOUNG_GENERATION`` new objects instead of 700; the older generations' ratios
+    stay Python's."""
+    older = gc.get_threshold()[1:]
+
+    prepare_collector()
+
+    assert gc.get_threshold() == (YOUNG_GENERATION, *older)
+    assert YOUNG_GENERATION > 700
 
 
 def test_the_application_hashes_passwords_with_argon2id_at_full_cost() -> None:
