@@ -211,23 +211,29 @@ async def _lines(
 ) -> list[OverdueLine]:
     """The CSV lines of ``rows``, their escalation time in Paris time; the names of
     organisations not in ``names`` yet are read at once and kept there."""
-    states = [_state_of(names, key.lifecycle, row[STATE]) for key, row in rows]
-    parties = [
-        party if isinstance(party, str) else row[party]
-        for (_, row), (_, _, party) in zip(rows, states, strict=True)
-    ]
+    states = names.states
+    described = []
+    for key, row in rows:
+        what = states.get((key.lifecycle, row[STATE]))
+        if what is None:
+            what = _state_of(names, key.lifecycle, row[STATE])
+        case_label, state_label, party = what
+        if not isinstance(party, str):
+            party = row[party]
+        described.append((key.since, row[REFERENCE], case_label, state_label, party))
     organisations = names.organisations
-    missing = {party for party in parties if isinstance(party, int)} - organisations.keys()
+    missing = {item[4] for item in described if isinstance(item[4], int)} - organisations.keys()
     if missing:
         read = select(Organisation.id, Organisation.name).where(Organisation.id.in_(missing))
         organisations.update((await session.execute(read)).tuples().all())
     days_late = names.days_late
     lines = []
-    for (key, row), (case_label, state_label, _), party in zip(rows, states, parties, strict=True):
-        since = key.since.astimezone(PARIS)
-        days = days_late.get(since.date())
+    for since, reference, case_label, state_label, party in described:
+        local = since.astimezone(PARIS)
+        day = local.date()
+        days = days_late.get(day)
         if days is None:
-            days = days_late[since.date()] = business_days_late(since, now)
+            days = days_late[day] = business_days_late(since, now)
         waiting = organisations[party] if isinstance(party, int) else party
-        lines.append(OverdueLine(row[REFERENCE], case_label, state_label, waiting, since, days))
+        lines.append(OverdueLine(reference, case_label, state_label, waiting, local, days))
     return lines
