@@ -12,6 +12,10 @@ from core.db import Base, UTCDateTime, enum_column
 from core.enums import Outcome, ReturnReason, Territory
 from core.models.directory import Offer, Organisation, User
 
+EXPIRED = "state = 'expired'"
+"""The referrals late in themselves (``states.referral``'s ``late`` wait): expired, not yet
+resubmitted, redirected or closed."""
+
 
 class Person(Base):
     """The minimum a receiving partner needs to contact the person; no account.
@@ -79,6 +83,15 @@ class Referral(Base):
             "state",
             "sender_organisation_id",
             "receiver_organisation_id",
+        ),
+        # The expired referrals in the order they became overdue (when they expired): the
+        # overdue lists and the export read their first ones in order, without sorting them.
+        Index(
+            "ix_referrals_expired_order",
+            "state_entered_at",
+            "id",
+            postgresql_where=text(EXPIRED),
+            sqlite_where=text(EXPIRED),
         ),
     )
 
