@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import Index, text
+from sqlalchemy import Index
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_days import PARIS
@@ -15,6 +15,7 @@ from services.overdue import overdue_selects
 from states.lifecycle import Lifecycle
 from states.registry import LIFECYCLES
 from tests.factories import World, actor_of
+from tests.plans import index_plan
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=PARIS)
 
@@ -51,14 +52,7 @@ async def test_the_first_cases_late_in_themselves_are_read_in_order(
     model = lifecycle.model
     late, since = overdue_selects(lifecycle, actor_of(world.coordinator), NOW, model.id)[-1]
     statement = late.order_by(since, model.id).limit(101)
-    sql = statement.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
-    )
-    async with session.begin():
-        # An empty test database is read whole by any plan: only the index paths are left.
-        await session.execute(text("SET LOCAL enable_seqscan = off"))
-        await session.execute(text("SET LOCAL enable_bitmapscan = off"))
-        plan = "\n".join((await session.execute(text(f"EXPLAIN {sql}"))).scalars())
+    plan = await index_plan(session, statement)
 
     (index,) = _in_late_order(lifecycle)
     assert f"Scan using {index.name} on" in plan, plan
