@@ -103,8 +103,9 @@ def dashboard_export(
     now: datetime,
     filters: DashboardFilters,
 ) -> AsyncIterator[list[OverdueLine]]:
-    """Every overdue case ``actor`` follows, narrowed by ``filters``, oldest first, a batch
-    at a time, each read in its own session (the CSV export streams them).
+    """Every overdue case ``actor`` follows, narrowed by ``filters``, oldest first, as the
+    CSV export's lines, a batch at a time, each batch's reads ended before it is handed over
+    (``overdue_export.overdue_export``; the export streams them).
 
     The permission is checked at once, before any batch is asked for.
     """
