@@ -62,7 +62,7 @@ class _Names:
 
     organisations: dict[int, str] = field(default_factory=dict)
     days_late: dict[date, int] = field(default_factory=dict)
-    states: dict[tuple[str, str], tuple[str, str, Any]] = field(default_factory=dict)
+    states: dict[tuple[str, str], tuple[str, str, int | str]] = field(default_factory=dict)
 
 
 REFERENCE, STATE = 1, 2
@@ -184,23 +184,20 @@ async def overdue_export(
             yield lines
 
 
-def _state_of(names: _Names, lifecycle_name: str, state: str) -> tuple[str, str, int | str]:
+def _what_a_line_says(lifecycle_name: str, state: str) -> tuple[str, str, int | str]:
     """What a line of a case of ``lifecycle_name`` in ``state`` writes: the case's label,
     the state's, and who it waits on (``case_context.waits_on``): the label of a side, or
     the position in the stream's rows (``_line_columns``) of the party's organisation."""
-    known = names.states.get((lifecycle_name, state))
-    if known is None:
-        lifecycle = LIFECYCLES[lifecycle_name]
-        waiting = waits_on(lifecycle, state)
-        columns = _line_columns(lifecycle)
-        party = (
-            waiting
-            if isinstance(waiting, str)
-            else next(index for index, column in enumerate(columns) if column is waiting)
+    lifecycle = LIFECYCLES[lifecycle_name]
+    waiting = waits_on(lifecycle, state)
+    party = (
+        waiting
+        if isinstance(waiting, str)
+        else next(
+            index for index, column in enumerate(_line_columns(lifecycle)) if column is waiting
         )
-        known = (lifecycle.case_label, lifecycle.state_labels[state], party)
-        names.states[(lifecycle_name, state)] = known
-    return known
+    )
+    return lifecycle.case_label, lifecycle.state_labels[state], party
 
 
 async def _lines(
@@ -216,7 +213,7 @@ async def _lines(
     for key, row in rows:
         what = states.get((key.lifecycle, row[STATE]))
         if what is None:
-            what = _state_of(names, key.lifecycle, row[STATE])
+            what = states[key.lifecycle, row[STATE]] = _what_a_line_says(key.lifecycle, row[STATE])
         case_label, state_label, party = what
         if not isinstance(party, str):
             party = row[party]
