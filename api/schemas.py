@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi_users import schemas as user_schemas
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
+from core.business_days import paris_date
 from core.db import FILLED_TEXT, MAX_ID, STORABLE_TEXT
 from core.enums import (
     Barrier,
@@ -27,7 +28,6 @@ from core.enums import (
     Thematique,
 )
 from services.overdue_pages import CURSOR_EXAMPLE
-from states.eligibility import paris_date
 from states.publics import effective_publics, situation_of
 
 Name = Annotated[

@@ -57,9 +57,23 @@ def _business_days_after(start: date, days: int) -> date:
 
 def business_days_between(start: datetime, end: datetime) -> int:
     """How many business days lie after ``start``'s Paris date up to ``end``'s, inclusive."""
-    return _days_between(
-        as_utc(start).astimezone(PARIS).date(), as_utc(end).astimezone(PARIS).date()
-    )
+    return business_days_after(paris_date(start), paris_date(end))
+
+
+def paris_date(moment: datetime) -> date:
+    """The date in Paris at ``moment`` (a naive one is UTC): the day a person's age is
+    counted on, a case's day in the figures."""
+    return as_utc(moment).astimezone(PARIS).date()
+
+
+def paris_midnight(day: date) -> datetime:
+    """The first instant of ``day`` in Paris, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+
+
+def business_days_after(first: date, last: date) -> int:
+    """How many business days lie after the Paris date ``first`` up to ``last``, inclusive."""
+    return _days_between(first, last)
 
 
 @lru_cache(maxsize=4096)
@@ -110,5 +124,4 @@ def months_before(moment: datetime, months: int) -> datetime:
 def birthday_at(birth_date: date, years: int) -> datetime:
     """The start (midnight, Paris) of the day someone born on ``birth_date`` turns ``years``;
     born on 29 February, they turn it on the 28th in a common year. The result is in UTC."""
-    day = _same_day_in(birth_date.year + years, birth_date.month, birth_date.day)
-    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+    return paris_midnight(_same_day_in(birth_date.year + years, birth_date.month, birth_date.day))

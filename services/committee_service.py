@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.business_days import PARIS
+from core.business_days import paris_midnight
 from core.db import transaction
 from core.enums import CommitteeKind, Territory
 from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, UnknownReference
@@ -329,11 +329,6 @@ async def get_meeting(session: AsyncSession, actor: Actor, meeting_id: int) -> M
     if meeting is None:
         raise NotFound(f"Réunion {meeting_id} introuvable.")
     return meeting
-
-
-def paris_midnight(day: date) -> datetime:
-    """The first instant of ``day`` in Paris, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
 
 
 async def list_meetings(

@@ -8,14 +8,14 @@ action owners). A case brought to the comité technique is linked by its referen
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
-from core.business_days import PARIS
+from core.business_days import PARIS, paris_midnight
 from core.enums import CommitteeKind, DecisionKind, PlanAxis, Territory
 from core.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, UnknownReference
 from core.models import ActionItem, Committee, Decision, Organisation
@@ -225,7 +225,7 @@ def is_approved(decision: Decision) -> bool:
 
 def due_instant(day: date) -> datetime:
     """Midnight of ``day`` in Paris, in UTC: the anchor of an action item's deadlines."""
-    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+    return paris_midnight(day)
 
 
 async def assign_action(

@@ -10,13 +10,13 @@ case's history shows it.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.business_days import PARIS
+from core.business_days import paris_date
 from core.db import get_kept
 from core.errors import NotEligible
 from core.models import Offer, Person
@@ -28,11 +28,6 @@ JUSTIFICATION_TITLE = (
     "publics de l'offre)"
 )
 """The label of ``eligibility_justification``, the field every sending payload carries."""
-
-
-def paris_date(now: datetime) -> date:
-    """The day it is in Paris at ``now``: the day a person's age is counted on."""
-    return now.astimezone(PARIS).date()
 
 
 async def check_eligible(

@@ -12,13 +12,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from core.business_days import paris_date
 from core.enums import Barrier, Frais, ModeAccueil, OfferCategory, Public, Territory
 from core.settings import Settings
 from notifications.render import french_date, french_datetime
 from services.inbox import TODO_COUNT_CAP
 from states.accompaniment import ACCOMPANIMENT
 from states.action import ACTION
-from states.eligibility import paris_date
 from states.handover import HANDOVER
 from states.policy import (
     follows_territory,

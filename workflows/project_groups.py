@@ -19,11 +19,10 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.business_days import PARIS, add_business_days
+from core.business_days import PARIS, add_business_days, paris_midnight
 from core.db import transaction
 from core.enums import CommitteeKind, DecisionKind, MessageKey
 from core.models import Committee, Decision, Organisation
-from services.committee_service import paris_midnight
 from states.decision import DecisionState
 from states.recipients import coordinator_recipients, organisation_staff
 from workflows.governance import alert_once

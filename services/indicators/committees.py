@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.business_days import PARIS, add_business_days
+from core.business_days import add_business_days, paris_date, paris_midnight
 from core.enums import CommitteeKind, PlanAxis
 from core.models import ActionItem, Committee, Decision, Meeting
 from services.indicators.frame import month_label
@@ -107,11 +107,6 @@ Group = tuple[str | None, str | None]
 """A group's code and label; (None, None) for the whole."""
 
 
-def _instant(day: date) -> datetime:
-    """Midnight starting ``day`` in Paris, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
-
-
 def _months(query: IndicatorQuery) -> list[tuple[date, date]]:
     """The months the period touches, each cut to the period: (first day, last day)."""
     months = []
@@ -130,10 +125,6 @@ def _month_group(day: date) -> Group:
 
 def _axis_group(axis: PlanAxis) -> Group:
     return axis.value, f"{axis.value} {axis.label}"
-
-
-def _paris_day(instant: datetime) -> date:
-    return instant.astimezone(PARIS).date()
 
 
 def _counted(
@@ -181,7 +172,10 @@ def _count(
 async def _meetings(session: AsyncSession, query: IndicatorQuery) -> list[Figure]:
     if query.sub_axis is not None or query.group_by is Dimension.SUB_AXIS:
         return []  # a meeting has no sub-axis
-    start, end = _instant(query.period.start), _instant(query.period.end + timedelta(days=1))
+    start, end = (
+        paris_midnight(query.period.start),
+        paris_midnight(query.period.end + timedelta(days=1)),
+    )
     rows = await session.execute(
         select(Meeting.starts_at, Committee.kind)
         .join(Committee, Committee.id == Meeting.committee_id)
@@ -189,13 +183,16 @@ async def _meetings(session: AsyncSession, query: IndicatorQuery) -> list[Figure
     )
     counts: Counter[tuple[str | None, str | None]] = Counter()
     for starts_at, kind in rows.tuples():
-        _count(counts, _group_of(query, _paris_day(starts_at), None), kind.value)
+        _count(counts, _group_of(query, paris_date(starts_at), None), kind.value)
     details = [(kind.value, kind.label) for kind in CommitteeKind]
     return _counted(MEETINGS_HELD, _groups(query), counts, details)
 
 
 async def _decisions(session: AsyncSession, query: IndicatorQuery) -> list[Figure]:
-    start, end = _instant(query.period.start), _instant(query.period.end + timedelta(days=1))
+    start, end = (
+        paris_midnight(query.period.start),
+        paris_midnight(query.period.end + timedelta(days=1)),
+    )
     statement = select(Decision.created_at, Decision.axis, Decision.state).where(
         Decision.created_at >= start, Decision.created_at < end
     )
@@ -203,7 +200,7 @@ async def _decisions(session: AsyncSession, query: IndicatorQuery) -> list[Figur
         statement = statement.where(Decision.axis == query.sub_axis)
     counts: Counter[tuple[str | None, str | None]] = Counter()
     for created_at, axis, state in (await session.execute(statement)).tuples():
-        _count(counts, _group_of(query, _paris_day(created_at), axis), state)
+        _count(counts, _group_of(query, paris_date(created_at), axis), state)
     details = [(state.value, state.label) for state in DecisionState]
     return _counted(DECISIONS_BY_STATE, _groups(query), counts, details)
 
@@ -213,7 +210,7 @@ async def _action_rows(
 ) -> list[tuple[datetime, datetime, str, date, datetime, PlanAxis]]:
     """Every action item assigned before the period's end: created, state entered, state,
     due date, due instant, its decision's axis."""
-    end = _instant(query.period.end + timedelta(days=1))
+    end = paris_midnight(query.period.end + timedelta(days=1))
     statement = (
         select(
             ActionItem.created_at,
@@ -239,7 +236,7 @@ def _open_at(
 ) -> None:
     """Count the items open at the end of ``last_day``, and those overdue then (by month:
     the month of ``last_day``)."""
-    moment = _instant(last_day + timedelta(days=1))
+    moment = paris_midnight(last_day + timedelta(days=1))
     for created_at, entered_at, state, _due_on, due_at, axis in rows:
         done = state == ActionState.DONE and entered_at < moment
         if created_at >= moment or done:
@@ -250,12 +247,15 @@ def _open_at(
 
 async def _actions(session: AsyncSession, query: IndicatorQuery) -> list[Figure]:
     rows = await _action_rows(session, query)
-    start, end = _instant(query.period.start), _instant(query.period.end + timedelta(days=1))
+    start, end = (
+        paris_midnight(query.period.start),
+        paris_midnight(query.period.end + timedelta(days=1)),
+    )
     done: dict[bool, Counter[tuple[str | None, str | None]]] = {True: Counter(), False: Counter()}
     for _created, entered_at, state, due_on, _due_at, axis in rows:
         if state != ActionState.DONE or not start <= entered_at < end:
             continue
-        day = _paris_day(entered_at)
+        day = paris_date(entered_at)
         _count(done[day <= due_on], _group_of(query, day, axis), None)
     groups = _groups(query)
     opened: Counter[tuple[str | None, str | None]] = Counter()

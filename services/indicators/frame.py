@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -26,8 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.business_days import PARIS, is_business_day
-from core.clock import as_utc
+from core.business_days import is_business_day, paris_midnight
 from core.enums import PlanAxis, Public, Territory
 from core.models import Offer, OfferSubAxis, Organisation
 from services.indicators.model import Dimension, Period
@@ -55,11 +54,6 @@ COUNTED_PUBLICS = tuple(
 )
 """The publics figures may be filtered or grouped by: never the health ones (AAH, RQTH) nor
 the disability public derived from them (DESIGN: health data is in no aggregate)."""
-
-
-def paris_midnight(day: date) -> datetime:
-    """The first instant of ``day`` in Paris, in UTC."""
-    return as_utc(datetime.combine(day, time(), tzinfo=PARIS))
 
 
 def bounds(period: Period) -> tuple[datetime, datetime]:

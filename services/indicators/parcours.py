@@ -8,15 +8,13 @@ the successor; an accompaniment's receiving organisation is the référent.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from core.business_days import PARIS
-from core.clock import as_utc
+from core.business_days import paris_date
 from core.enums import Outcome
 from core.models import Accompaniment, Event, Handover, Person
 from services.indicators import escalations
@@ -230,12 +228,8 @@ async def _gaps(session: AsyncSession, query: IndicatorQuery, grouped: bool) -> 
     rows = await session.execute(stmt.with_only_columns(group, ended, Accompaniment.started_at))
     for group_value, end, start in rows.all():
         if end is not None:
-            gaps[group_code(group_value)].append((_paris_day(start) - _paris_day(end)).days)
+            gaps[group_code(group_value)].append((paris_date(start) - paris_date(end)).days)
     return [Figure(GAP.key, median(days), len(days), group=key) for key, days in gaps.items()]
-
-
-def _paris_day(moment: datetime) -> Any:
-    return as_utc(moment).astimezone(PARIS).date()
 
 
 async def compute(session: AsyncSession, query: IndicatorQuery) -> list[Figure]:

@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.business_days import add_business_days, business_days_between, is_business_day
+from core.business_days import (
+    add_business_days,
+    business_days_after,
+    business_days_between,
+    is_business_day,
+    paris_date,
+    paris_midnight,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -220,3 +227,49 @@ def test_business_days_between_counts_as_walking_day_by_day() -> None:
         )
         assert business_days_between(start, end) == walked, end
     assert business_days_between(start, start - timedelta(days=3)) == 0
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        # 22:59:59 UTC is 23:59:59 in Paris in winter, 23:00 UTC the next day's midnight.
+        (datetime(2026, 1, 5, 22, 59, 59, tzinfo=UTC), date(2026, 1, 5)),
+        (datetime(2026, 1, 5, 23, 0, tzinfo=UTC), date(2026, 1, 6)),
+        # In summer Paris is two hours ahead: 21:59:59 and 22:00 UTC.
+        (datetime(2026, 7, 6, 21, 59, 59, tzinfo=UTC), date(2026, 7, 6)),
+        (datetime(2026, 7, 6, 22, 0, tzinfo=UTC), date(2026, 7, 7)),
+        # A time without an offset is UTC (as SQLite gives them back).
+        (datetime(2026, 1, 5, 23, 0), date(2026, 1, 6)),
+    ],
+)
+def test_paris_date_is_the_day_it_is_in_paris(moment: datetime, expected: date) -> None:
+    assert paris_date(moment) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 1, 5), datetime(2026, 1, 4, 23, 0, tzinfo=UTC)),
+        (date(2026, 7, 6), datetime(2026, 7, 5, 22, 0, tzinfo=UTC)),
+        # The days of the changes: midnight is still before them (at 02:00 and 03:00).
+        (date(2026, 3, 29), datetime(2026, 3, 28, 23, 0, tzinfo=UTC)),
+        (date(2026, 10, 25), datetime(2026, 10, 24, 22, 0, tzinfo=UTC)),
+    ],
+)
+def test_paris_midnight_starts_the_paris_day(day: date, expected: datetime) -> None:
+    midnight = paris_midnight(day)
+    assert midnight == expected and midnight.tzinfo is UTC
+    assert paris_date(midnight) == day
+    assert paris_date(midnight - timedelta(microseconds=1)) == day - timedelta(days=1)
+
+
+@pytest.mark.parametrize("day", [date(2026, 1, 5), date(2026, 5, 1), date(2026, 12, 24)])
+def test_business_days_after_counts_from_the_next_day(day: date) -> None:
+    """Nothing on the day itself; the next business day counts one."""
+    assert business_days_after(day, day) == 0
+    assert business_days_after(day, day - timedelta(days=1)) == 0
+    following = day + timedelta(days=1)
+    while not is_business_day(following):
+        assert business_days_after(day, following) == 0
+        following += timedelta(days=1)
+    assert business_days_after(day, following) == 1

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.business_days import paris_date
 from core.enums import PlanAxis, Territory
 from core.errors import Forbidden, InvalidInput
 from services import directory
@@ -17,7 +18,6 @@ from services.indicators.model import Dimension, IndicatorQuery
 from services.indicators.parallel import Sessions, Work, side_by_side
 from services.indicators.service import IndicatorView, indicator_csv, read_indicators
 from states.actor import Actor
-from states.eligibility import paris_date
 from states.policy.indicators import may_read_indicators
 from web.deps import FileUserDep, NowDep, SessionDep, SessionsDep, WebUserDep
 from web.downloads import attachment
