@@ -18,7 +18,7 @@ from core.business_days import PARIS
 from core.enums import Territory, TimerKind
 from core.errors import Forbidden
 from core.models import Offer, Organisation, Timer
-from services.overdue import OverdueCase, OverdueLine, overdue_cases, overdue_selects
+from services.overdue import OverdueCase, overdue_cases, overdue_selects
 from services.overdue_export import overdue_export
 from services.overdue_pages import overdue_page
 from states.actor import Actor
@@ -102,7 +102,7 @@ def dashboard_export(
     actor: Actor,
     now: datetime,
     filters: DashboardFilters,
-) -> AsyncIterator[list[OverdueLine]]:
+) -> AsyncIterator[str]:
     """Every overdue case ``actor`` follows, narrowed by ``filters``, oldest first, as the
     CSV export's lines, a batch at a time, each batch's reads ended before it is handed over
     (``overdue_export.overdue_export``; the export streams them).

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from itertools import groupby
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.business_days import business_days_between
+from core.business_days import business_days_after, paris_date
 from core.db import keep_rows
 from core.enums import TimerKind
 from core.models import Offer, Organisation, Timer
@@ -58,23 +58,15 @@ class OverdueGroup:
         return len(self.cases)
 
 
-class OverdueLine(NamedTuple):
-    """One overdue case as the CSV export writes it: its spreadsheet columns, read with the
-    case's key (``services.overdue_export``), no description needed (a named tuple: an
-    export makes tens of thousands)."""
-
-    reference: str
-    case_label: str
-    state_label: str
-    waiting_organisation: str
-    escalation_at: datetime
-    days_overdue: int
-
-
 def business_days_late(escalation_at: datetime, now: datetime) -> int:
     """How many business days a case overdue since ``escalation_at`` has been late at ``now``
     (one on the day itself)."""
-    return max(business_days_between(escalation_at, now), 1)
+    return business_days_late_on(paris_date(escalation_at), now)
+
+
+def business_days_late_on(day: date, now: datetime) -> int:
+    """``business_days_late`` of a case overdue since the Paris date ``day``."""
+    return max(business_days_after(day, paris_date(now)), 1)
 
 
 OVERDUE_PAGE = 1000

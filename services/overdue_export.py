@@ -6,6 +6,9 @@ columns its line needs. The streams are merged as they come. A row read is relea
 stream could still hold an earlier one: up to the smallest last key among the streams not
 read to their end. Only the names of the organisations the cases wait on are read besides,
 once each for the whole export; no case is described one by one.
+
+The lines are written here, as CSV text (``services.overdue_csv``): each cell a line repeats
+(the labels, the organisation, the date and days late) is written once for the export.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from core.business_days import PARIS
 from core.db import end_reads
 from core.models import Organisation
 from services.case_context import waits_on
-from services.overdue import CaseFilter, OverdueLine, business_days_late, overdue_selects
+from services.overdue import CaseFilter, business_days_late_on, overdue_selects
+from services.overdue_csv import LINE_END, MINUTES, csv_field, paris_day
 from services.overdue_pages import CASE_BY_CASE, OverdueKey, after_key
 from states.actor import Actor
 from states.lifecycle import Lifecycle
@@ -57,12 +61,13 @@ class _Stream:
 
 @dataclass
 class _Names:
-    """What the export has looked up once for all its lines: the organisations' names, the
-    days late by Paris date, what each state of each lifecycle writes."""
+    """What the export has written once for all its lines (``overdue_csv``'s cells): each
+    organisation's name, each Paris day (by its ordinal) and its days late, what each state
+    of each lifecycle writes."""
 
     organisations: dict[int, str] = field(default_factory=dict)
-    days_late: dict[date, int] = field(default_factory=dict)
-    states: dict[tuple[str, str], tuple[str, str, int | str]] = field(default_factory=dict)
+    days: dict[int, tuple[str, str]] = field(default_factory=dict)
+    states: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict)
 
 
 REFERENCE, STATE = 1, 2
@@ -143,9 +148,10 @@ async def overdue_export(
     *,
     where: CaseFilter | None = None,
     size: int | None = None,
-) -> AsyncIterator[list[OverdueLine]]:
-    """Every overdue case ``actor`` follows as a line of the CSV export, oldest first,
-    ``size`` (``EXPORT_BATCH``) at a time, the first batch at most ``EXPORT_FIRST_BATCH``.
+) -> AsyncIterator[str]:
+    """Every overdue case ``actor`` follows as a line of the CSV export (no header), oldest
+    first, ``size`` (``EXPORT_BATCH``) lines at a time, the first batch at most
+    ``EXPORT_FIRST_BATCH``, each batch one text.
 
     The first read of each stream asks for the first batch only, for the first lines to
     come at once: with ``where`` (a territory, not in the order's indexes) it walks the order
@@ -184,20 +190,25 @@ async def overdue_export(
             yield lines
 
 
-def _what_a_line_says(lifecycle_name: str, state: str) -> tuple[str, str, int | str]:
-    """What a line of a case of ``lifecycle_name`` in ``state`` writes: the case's label,
-    the state's, and who it waits on (``case_context.waits_on``): the label of a side, or
-    the position in the stream's rows (``_line_columns``) of the party's organisation."""
+def _what_a_line_says(lifecycle_name: str, state: str) -> tuple[str, int | None]:
+    """What a line of a case of ``lifecycle_name`` in ``state`` writes after its reference:
+    the case's label and the state's, then who it waits on (``case_context.waits_on``).
+    That last cell is written here when it is the label of a side; otherwise the line ends
+    with ``;`` and the position in the stream's rows (``_line_columns``) of the party's
+    organisation comes with it."""
     lifecycle = LIFECYCLES[lifecycle_name]
     waiting = waits_on(lifecycle, state)
-    party = (
-        waiting
-        if isinstance(waiting, str)
-        else next(
-            index for index, column in enumerate(_line_columns(lifecycle)) if column is waiting
-        )
-    )
-    return lifecycle.case_label, lifecycle.state_labels[state], party
+    labels = f"{csv_field(lifecycle.case_label)};{csv_field(lifecycle.state_labels[state])};"
+    if isinstance(waiting, str):
+        return labels + csv_field(waiting), None
+    columns = _line_columns(lifecycle)
+    return labels, next(index for index, column in enumerate(columns) if column is waiting)
+
+
+def _day_cells(day: date, now: datetime) -> tuple[str, str]:
+    """What a line of a case overdue since the Paris date ``day`` writes around its time:
+    the date, and the days late at ``now`` to the line's end."""
+    return paris_day(day), f";{business_days_late_on(day, now)}{LINE_END}"
 
 
 async def _lines(
@@ -205,32 +216,35 @@ async def _lines(
     rows: Sequence[tuple[OverdueKey, Row[Any]]],
     names: _Names,
     now: datetime,
-) -> list[OverdueLine]:
-    """The CSV lines of ``rows``, their escalation time in Paris time; the names of
-    organisations not in ``names`` yet are read at once and kept there."""
+) -> str:
+    """The CSV lines of ``rows`` as one text, their escalation time in Paris time; the names
+    of organisations not in ``names`` yet are read at once and kept there."""
     states = names.states
+    organisations = names.organisations
     described = []
+    missing = set()
     for key, row in rows:
         what = states.get((key.lifecycle, row[STATE]))
         if what is None:
             what = states[key.lifecycle, row[STATE]] = _what_a_line_says(key.lifecycle, row[STATE])
-        case_label, state_label, party = what
-        if not isinstance(party, str):
+        head, party = what
+        if party is not None:
             party = row[party]
-        described.append((key.since, row[REFERENCE], case_label, state_label, party))
-    organisations = names.organisations
-    missing = {item[4] for item in described if isinstance(item[4], int)} - organisations.keys()
+            if party not in organisations:
+                missing.add(party)
+        described.append((key.since, row[REFERENCE], head, party))
     if missing:
         read = select(Organisation.id, Organisation.name).where(Organisation.id.in_(missing))
-        organisations.update((await session.execute(read)).tuples().all())
-    days_late = names.days_late
+        for ident, name in (await session.execute(read)).tuples():
+            organisations[ident] = csv_field(name)
+    days = names.days
     lines = []
-    for since, reference, case_label, state_label, party in described:
+    for since, reference, head, party in described:
         local = since.astimezone(PARIS)
-        day = local.date()
-        days = days_late.get(day)
-        if days is None:
-            days = days_late[day] = business_days_late(since, now)
-        waiting = organisations[party] if isinstance(party, int) else party
-        lines.append(OverdueLine(reference, case_label, state_label, waiting, local, days))
-    return lines
+        day = days.get(ordinal := local.toordinal())
+        if day is None:
+            day = days[ordinal] = _day_cells(local.date(), now)
+        waiting = head if party is None else head + organisations[party]
+        minute = MINUTES[local.hour * 60 + local.minute]
+        lines.append(f"{csv_field(reference)};{waiting};{day[0]}{minute}{day[1]}")
+    return "".join(lines)

@@ -20,6 +20,7 @@ from states.handover import HANDOVER
 from states.referral import REFERRAL, ReferralState
 from states.registry import LIFECYCLES
 from tests.factories import World, actor_of
+from tests.overdue_lines import written
 from tests.workflows.case_builders import (
     build_handover,
     build_referral,
@@ -115,13 +116,8 @@ async def test_the_export_interleaves_its_streams_in_the_overdue_order_reading_e
     assert {name for name, _ in streams} == {REFERRAL.name, HANDOVER.name}
     assert len(described) == 12 and turns >= 6, "the streams take turns in the order"
 
-    exported = [
-        (line.reference, line.escalation_at)
-        async for batch in overdue_export.overdue_export(
-            sessionmaker, lifecycles, coordinator, later, size=3
-        )
-        for line in batch
-    ]
+    batches = overdue_export.overdue_export(sessionmaker, lifecycles, coordinator, later, size=3)
+    text = "".join([batch async for batch in batches])
 
-    assert exported == [(item.reference, item.escalation_at) for item in described]
+    assert text == written(described)
     assert rows_read[0] == len(described)

@@ -30,6 +30,8 @@ from tests.factories import (
     person_fields,
     referral_create,
 )
+from tests.overdue_lines import exported as exported_lines
+from tests.overdue_lines import read_lines
 from tests.web.dashboard_helpers import paris
 
 NORTH = Territory("75018")
@@ -107,7 +109,10 @@ async def test_the_export_reads_its_lines_with_their_keys_and_each_name_once(
         sessionmaker, [LIFECYCLES["referral"]], actor_of(world.coordinator), paris(10, 10), size=1
     )
     exported = [
-        [(item.reference, item.state_label, item.waiting_organisation) for item in lines]
+        [
+            (item.reference, item.state_label, item.waiting_organisation)
+            for item in read_lines(lines)
+        ]
         async for lines in batches
     ]
 
@@ -153,7 +158,7 @@ async def test_the_export_holds_no_connection_while_a_batch_is_written_out(
         exported: list[str] = []
         async for cases in batches:
             assert held[0] == 0
-            exported.extend(item.reference for item in cases)
+            exported.extend(item.reference for item in read_lines(cases))
     finally:
         event.remove(db_engine.sync_engine, "checkout", took)
         event.remove(db_engine.sync_engine, "checkin", gave_back)
@@ -205,7 +210,7 @@ async def test_a_territorys_export_walks_its_first_lines_case_by_case(
         where=filters.territory_clause,
         size=1,
     )
-    exported = [item.reference for lines in [b async for b in batches] for item in lines]
+    exported = [item.reference for item in await exported_lines(batches)]
 
     assert exported == kept
     reads = [" ".join(sql.split()) for sql in statements if sql.startswith("SELECT referrals.")]

@@ -145,7 +145,7 @@ async def test_the_exports_first_batch_is_smaller_for_its_first_lines_to_come_so
     described: list[int] = []
     lines_of = overdue_export._lines
 
-    async def counted(*args: Any) -> list[Any]:
+    async def counted(*args: Any) -> str:
         described.append(len(args[1]))
         return await lines_of(*args)
 

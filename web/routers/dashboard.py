@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
+from collections.abc import AsyncIterator
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
@@ -30,8 +28,8 @@ from services.dashboard import (
     overdue_trend,
     weeks_to_draw,
 )
-from services.documents import csv_cell
-from services.overdue import OverdueLine, group_by_organisation
+from services.overdue import group_by_organisation
+from services.overdue_csv import HEADER_LINE
 from states.policy import follows_territory, may_supervise_delivery, oversight_actor
 from states.registry import LIFECYCLES
 from web.charts import columns
@@ -47,7 +45,6 @@ router = page_router()
 SHOWN_CASES = 100
 """How many overdue cases the page lists, the oldest: the export holds them all."""
 
-CSV_HEADER = ("référence", "type", "état", "structure attendue", "échéance", "jours de retard")
 
 TerritoryQuery = Annotated[str, Query(max_length=16)]
 LifecycleQuery = Annotated[str, Query(alias="type", max_length=32)]
@@ -136,40 +133,11 @@ async def dashboard(
     )
 
 
-def _paris_minute(moment: datetime) -> str:
-    """``moment`` as a French spreadsheet reads it, in Paris time: ``04/03/2026 10:05``."""
-    local = moment.astimezone(PARIS)
-    # %-formatting: half an f-string's time, for every line of an export of thousands.
-    fields = (local.day, local.month, local.year, local.hour, local.minute)
-    return "%02d/%02d/%d %02d:%02d" % fields  # noqa: UP031
-
-
-def overdue_csv(cases: Sequence[OverdueLine], *, header: bool = True) -> str:
-    """The overdue cases as CSV for a French spreadsheet: semicolons, French header, CRLF
-    (the BOM is ``csv_lines``')."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    if header:
-        writer.writerow(CSV_HEADER)
-    writer.writerows(
-        (
-            csv_cell(item.reference),
-            csv_cell(item.case_label),
-            csv_cell(item.state_label),
-            csv_cell(item.waiting_organisation),
-            _paris_minute(item.escalation_at),
-            item.days_overdue,
-        )
-        for item in cases
-    )
-    return buffer.getvalue()
-
-
-async def csv_lines(batches: AsyncIterator[list[OverdueLine]]) -> AsyncIterator[bytes]:
+async def csv_lines(batches: AsyncIterator[str]) -> AsyncIterator[bytes]:
     """The export's bytes as its batches come: the BOM and the header with the first."""
-    first = "\ufeff" + overdue_csv([])
-    async for cases in batches:
-        yield (first + overdue_csv(cases, header=False)).encode("utf-8")
+    first = "\ufeff" + HEADER_LINE
+    async for lines in batches:
+        yield (first + lines).encode("utf-8")
         first = ""
     if first:
         yield first.encode("utf-8")
