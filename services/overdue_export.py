@@ -44,6 +44,9 @@ EXPORT_KEYS = 10_000
 territory's cases in one read; memory follows this many rows per stream."""
 
 _KEY = itemgetter(0)
+_Key = tuple[datetime, str, int]
+"""A row's ``OverdueKey`` as a plain tuple: the same order, a seventh of its cost to make
+(0.06 µs against 0.45, for each of tens of thousands of rows)."""
 
 
 @dataclass
@@ -54,7 +57,7 @@ class _Stream:
 
     lifecycle: Lifecycle
     index: int
-    held: list[tuple[OverdueKey, Row[Any]]] = field(default_factory=list)
+    held: list[tuple[_Key, Row[Any]]] = field(default_factory=list)
     last: OverdueKey | None = None
     ended: bool = False
 
@@ -118,20 +121,20 @@ async def _read(session: AsyncSession, stream: _Stream, selects: _Selects, size:
     connection = await session.connection()
     rows = (await connection.execute(statement.order_by(since, ident).limit(size))).all()
     name = lifecycle.name
-    stream.held.extend((OverdueKey(row[-1], name, row[0]), row) for row in rows)
+    stream.held.extend(((row[-1], name, row[0]), row) for row in rows)
     stream.ended = len(rows) < size
     if rows:
-        stream.last = stream.held[-1][0]
+        stream.last = OverdueKey(*stream.held[-1][0])
 
 
-def _release(streams: Sequence[_Stream]) -> list[tuple[OverdueKey, Row[Any]]]:
+def _release(streams: Sequence[_Stream]) -> list[tuple[_Key, Row[Any]]]:
     """The rows held that no stream can precede any more, in order, taken from the streams.
 
     Every stream not read to its end must hold rows: its last one bounds what is released.
     """
     bounds = [stream.held[-1][0] for stream in streams if not stream.ended]
     bound = min(bounds) if bounds else None
-    released: list[tuple[OverdueKey, Row[Any]]] = []
+    released: list[tuple[_Key, Row[Any]]] = []
     for stream in streams:
         cut = len(stream.held) if bound is None else bisect_right(stream.held, bound, key=_KEY)
         released.extend(stream.held[:cut])
@@ -171,7 +174,7 @@ async def overdue_export(
         for lifecycle in lifecycles
         for index in range(len(selects.of(lifecycle, case_by_case=True)))
     ]
-    ready: deque[tuple[OverdueKey, Row[Any]]] = deque()
+    ready: deque[tuple[_Key, Row[Any]]] = deque()
     names = _Names()
     async with sessions() as session:
         while True:
@@ -213,7 +216,7 @@ def _day_cells(day: date, now: datetime) -> tuple[str, str]:
 
 async def _lines(
     session: AsyncSession,
-    rows: Sequence[tuple[OverdueKey, Row[Any]]],
+    rows: Sequence[tuple[_Key, Row[Any]]],
     names: _Names,
     now: datetime,
 ) -> str:
@@ -223,16 +226,16 @@ async def _lines(
     organisations = names.organisations
     described = []
     missing = set()
-    for key, row in rows:
-        what = states.get((key.lifecycle, row[STATE]))
+    for (since, lifecycle, _), row in rows:
+        what = states.get((lifecycle, row[STATE]))
         if what is None:
-            what = states[key.lifecycle, row[STATE]] = _what_a_line_says(key.lifecycle, row[STATE])
+            what = states[lifecycle, row[STATE]] = _what_a_line_says(lifecycle, row[STATE])
         head, party = what
         if party is not None:
             party = row[party]
             if party not in organisations:
                 missing.add(party)
-        described.append((key.since, row[REFERENCE], head, party))
+        described.append((since, row[REFERENCE], head, party))
     if missing:
         read = select(Organisation.id, Organisation.name).where(Organisation.id.in_(missing))
         for ident, name in (await session.execute(read)).tuples():
