@@ -7,6 +7,7 @@ through ``policy.oversight_actor`` so that a platform admin watches all of Paris
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -21,6 +22,7 @@ from core.models import Offer, Organisation, Timer
 from services.overdue import OverdueCase, overdue_cases, overdue_selects
 from services.overdue_export import overdue_export
 from services.overdue_pages import overdue_page
+from services.parallel import Sessions, alone, runs_side_by_side
 from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.policy import (
@@ -112,6 +114,51 @@ def dashboard_export(
     watcher = _check(actor)
     where = filters.territory_clause if filters.territory is not None else None
     return overdue_export(sessions, filters.lifecycles(), watcher, now, where=where)
+
+
+@dataclass(frozen=True)
+class DashboardReads:
+    """What the dashboard page reads of the overdue cases: its figures, its oldest cases and
+    its weekly trend."""
+
+    counts: OverdueCounts
+    cases: list[OverdueCase]
+    trend: list[WeekCount]
+
+
+async def dashboard_reads(
+    session: AsyncSession,
+    sessions: Sessions | None,
+    actor: Actor,
+    now: datetime,
+    filters: DashboardFilters,
+    *,
+    limit: int,
+) -> DashboardReads:
+    """``overdue_counts``, ``dashboard_cases`` (the ``limit`` oldest) and ``overdue_trend``,
+    read side by side on PostgreSQL, each on its own connection (``parallel``): the page
+    waits for the longest of the three, not their sum. One after another on SQLite.
+
+    The permission is checked first, before any read.
+    """
+    _check(actor)
+
+    async def counted(own: AsyncSession) -> OverdueCounts:
+        return await overdue_counts(own, actor, now, filters)
+
+    async def listed(own: AsyncSession) -> list[OverdueCase]:
+        return await dashboard_cases(own, actor, now, filters, limit=limit)
+
+    async def trended(own: AsyncSession) -> list[WeekCount]:
+        return await overdue_trend(own, actor, now, filters)
+
+    if not runs_side_by_side(session, sessions):
+        return DashboardReads(await counted(session), await listed(session), await trended(session))
+    assert sessions is not None
+    counts, cases, trend = await asyncio.gather(
+        alone(sessions, counted), alone(sessions, listed), alone(sessions, trended)
+    )
+    return DashboardReads(counts, cases, trend)
 
 
 @dataclass(frozen=True)

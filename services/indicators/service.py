@@ -27,8 +27,8 @@ from services.documents import csv_cell
 from services.indicators.catalogue import INDICATORS, compute_indicators
 from services.indicators.frame import COUNTED_PUBLICS
 from services.indicators.model import MASK, IndicatorQuery, IndicatorResult, Period
-from services.indicators.parallel import Sessions, side_by_side
 from services.indicators.presentation import exported, is_masked
+from services.parallel import Sessions, side_by_side
 from states.actor import Actor
 from states.policy.indicators import (
     IndicatorScope,

@@ -8,7 +8,7 @@ import asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.indicators.parallel import Work, side_by_side
+from services.parallel import Work, side_by_side
 
 
 async def test_each_work_gets_its_own_connection_on_postgresql_only(

@@ -20,12 +20,10 @@ from notifications.render import render_subject
 from services import outbox_service
 from services.dashboard import (
     DashboardFilters,
-    dashboard_cases,
     dashboard_export,
+    dashboard_reads,
     dashboard_unreachable_offers,
     expected_action,
-    overdue_counts,
-    overdue_trend,
     weeks_to_draw,
 )
 from services.overdue import group_by_organisation
@@ -83,15 +81,15 @@ async def dashboard(
     request: Request,
     user: WebUserDep,
     session: SessionDep,
+    sessions: SessionsDep,
     now: NowDep,
     filters: FiltersDep,
 ) -> Response:
     """Overdue cases in the user's scope: figures, a chart per organisation, the weekly
     trend and the oldest cases grouped by the organisation expected to act (all of them in
     the CSV export); for the coordination, the offers nobody can receive."""
-    counts = await overdue_counts(session, user.actor, now, filters)
-    cases = await dashboard_cases(session, user.actor, now, filters, limit=SHOWN_CASES)
-    trend = await overdue_trend(session, user.actor, now, filters)
+    read = await dashboard_reads(session, sessions, user.actor, now, filters, limit=SHOWN_CASES)
+    counts, cases, trend = read.counts, read.cases, read.trend
     groups = group_by_organisation(cases)
     drawn = weeks_to_draw(trend)
     week_columns = [(_week_label(week.week_start), week.count) for week in drawn]

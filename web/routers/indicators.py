@@ -15,8 +15,8 @@ from core.enums import PlanAxis, Territory
 from core.errors import Forbidden, InvalidInput
 from services import directory
 from services.indicators.model import Dimension, IndicatorQuery
-from services.indicators.parallel import Sessions, Work, side_by_side
 from services.indicators.service import IndicatorView, indicator_csv, read_indicators
+from services.parallel import Sessions, Work, side_by_side
 from states.actor import Actor
 from states.policy.indicators import may_read_indicators
 from web.deps import FileUserDep, NowDep, SessionDep, SessionsDep, WebUserDep

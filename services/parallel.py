@@ -1,8 +1,9 @@
-"""Several indicator computations at once, each on its own connection.
+"""Several independent reads at once, each on its own connection.
 
 A page of indicators asks independent questions (the period, the same period last year, a
-grouping, the months): on PostgreSQL each is a few hundred milliseconds of one core, and
-run side by side they take the time of the longest rather than their sum. SQLite runs one
+grouping, the months), and the dashboard three (its figures, its oldest cases, its weekly
+trend): on PostgreSQL each keeps one core busy for tens to hundreds of milliseconds, and run
+side by side they take the time of the longest rather than their sum. SQLite runs one
 transaction at a time (relais opens them ``IMMEDIATE``), so there they run one after another
 on the caller's session.
 """
@@ -33,9 +34,11 @@ async def side_by_side(
     if not runs_side_by_side(session, sessions):
         return [await work(session) for work in works]
     assert sessions is not None
+    return list(await asyncio.gather(*(alone(sessions, work) for work in works)))
 
-    async def alone(work: Work[T]) -> T:
-        async with sessions() as own:
-            return await work(own)
 
-    return list(await asyncio.gather(*(alone(work) for work in works)))
+async def alone(sessions: Sessions, work: Work[T]) -> T:
+    """``work``'s result, run in a session of its own that ends with it (whatever the other
+    works beside it do)."""
+    async with sessions() as own:
+        return await work(own)
