@@ -29,6 +29,8 @@ _SPACES = re.compile(r"\s+")
 
 
 def _span(attributes: str) -> int:
+    if "colspan" not in attributes:
+        return 1
     found = _COLSPAN.search(attributes)
     return max(1, int(found.group(1))) if found else 1
 
@@ -43,7 +45,8 @@ def column_labels(head: str) -> list[str]:
 
 
 def _label_row(row: str, labels: list[str]) -> str:
-    """``row`` with a ``data-label`` on each data cell that has a named column."""
+    """``row`` with a ``data-label`` on each data cell that has a named column (``labels``
+    already escaped for an attribute)."""
     column = 0
 
     def label(match: re.Match[str]) -> str:
@@ -54,7 +57,7 @@ def _label_row(row: str, labels: list[str]) -> str:
             return match.group(0)
         if not labels[index]:
             return match.group(0)
-        return f'<td data-label="{escape(labels[index])}"{attributes}>'
+        return f'<td data-label="{labels[index]}"{attributes}>'
 
     return _CELL_TAG.sub(label, row)
 
@@ -72,7 +75,7 @@ def _label_table(match: re.Match[str]) -> str:
     head = _HEAD.search(body)
     if head is None:
         return match.group(0)
-    labels = column_labels(head.group(0))
+    labels = [escape(label) for label in column_labels(head.group(0))]
     rest = _ROW.sub(lambda row: _label_row(row.group(0), labels), body[head.end() :])
     return _with_class(opening) + body[: head.end()] + rest + closing
 
