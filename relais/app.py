@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from functools import cache
 
 from fastapi import APIRouter, FastAPI
@@ -39,8 +40,10 @@ from api.routers import (
     todo,
     users,
 )
+from core.business_days import is_business_day, paris_date
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_sessionmaker
+from core.french_dates import french_date
 from core.settings import Settings, get_settings
 from relais.headers import SecurityHeaders
 from relais.limits import RequestLimits
@@ -142,11 +145,20 @@ def create_app(
 
 def served_app() -> FastAPI:
     """The application as ``relais serve`` runs it (uvicorn's factory, once per process):
-    built, then what start-up made frozen out of the garbage collector's reach
-    (``prepare_collector``)."""
+    built, its calendars loaded (``load_calendars``), then what start-up made frozen out of
+    the garbage collector's reach (``prepare_collector``)."""
     app = create_app()
+    load_calendars(app.state.clock.now())
     prepare_collector()
     return app
+
+
+def load_calendars(now: datetime) -> None:
+    """Load, before the first request, what it would otherwise load in its own time: the
+    French public holidays (the ``holidays`` package imports its calendar on first use,
+    80-150 ms here) and Babel's French dates (14-21 ms), for the day of ``now``."""
+    is_business_day(paris_date(now))
+    french_date(now)
 
 
 YOUNG_GENERATION = 10_000

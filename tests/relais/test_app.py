@@ -7,11 +7,14 @@ from __future__ import annotations
 import gc
 import weakref
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import pytest
 
+from core.business_days import _french_holidays, is_business_day
+from core.french_dates import _long_date, french_date
 from core.settings import Settings
-from relais.app import YOUNG_GENERATION, create_app, prepare_collector
+from relais.app import YOUNG_GENERATION, create_app, load_calendars, prepare_collector
 from tests.factories import SECRET
 
 
@@ -68,3 +71,19 @@ def test_the_application_hashes_passwords_with_argon2id_at_full_cost() -> None:
     settings = Settings(environment="test", secret_key=SECRET)
     hashed = create_app(settings).state.password_helper.hash("un-mot-de-passe-solide")
     assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_the_calendars_are_loaded_before_the_first_request() -> None:
+    """``load_calendars`` leaves this year's holidays and today's French date loaded: the
+    first request finds them ready (a hit, not a miss)."""
+    now = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # already 1 January in Paris
+    _french_holidays.cache_clear()
+    _long_date.cache_clear()
+
+    load_calendars(now)
+
+    holidays, dates = _french_holidays.cache_info(), _long_date.cache_info()
+    assert is_business_day(date(2027, 1, 1)) is False  # a holiday, from the loaded calendar
+    assert french_date(now) == "vendredi 1er janvier 2027"
+    assert _french_holidays.cache_info().hits == holidays.hits + 1
+    assert _long_date.cache_info().hits == dates.hits + 1
