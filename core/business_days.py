@@ -57,7 +57,7 @@ def _business_days_after(start: date, days: int) -> date:
 
 def business_days_between(start: datetime, end: datetime) -> int:
     """How many business days lie after ``start``'s Paris date up to ``end``'s, inclusive."""
-    return business_days_after(paris_date(start), paris_date(end))
+    return business_days_between_dates(paris_date(start), paris_date(end))
 
 
 def paris_date(moment: datetime) -> date:
@@ -71,15 +71,11 @@ def paris_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
 
 
-def business_days_after(first: date, last: date) -> int:
-    """How many business days lie after the Paris date ``first`` up to ``last``, inclusive."""
-    return _days_between(first, last)
-
-
 @lru_cache(maxsize=4096)
-def _days_between(first: date, last: date) -> int:
-    """``business_days_between`` of two Paris dates: the thousands of cases of an export fall
-    on a few hundred dates, each pair counted once."""
+def business_days_between_dates(first: date, last: date) -> int:
+    """How many business days lie after the Paris date ``first`` up to ``last``, inclusive
+    (``business_days_between`` of two dates): the thousands of cases of an export fall on a
+    few hundred dates, each pair counted once."""
     if last <= first:
         return 0
     # Counted, not walked: a case overdue for years is described as fast as one of a day.

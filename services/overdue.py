@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.business_days import business_days_after, paris_date
+from core.business_days import business_days_between_dates, paris_date
 from core.db import keep_rows
 from core.enums import TimerKind
 from core.models import Offer, Organisation, Timer
@@ -66,7 +66,7 @@ def business_days_late(escalation_at: datetime, now: datetime) -> int:
 
 def business_days_late_on(day: date, now: datetime) -> int:
     """``business_days_late`` of a case overdue since the Paris date ``day``."""
-    return max(business_days_after(day, paris_date(now)), 1)
+    return max(business_days_between_dates(day, paris_date(now)), 1)
 
 
 OVERDUE_PAGE = 1000

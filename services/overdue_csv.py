@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.documents import FORMULA_STARTS
+from services.documents import csv_cell
 
 CSV_HEADER = ("référence", "type", "état", "structure attendue", "échéance", "jours de retard")
 DELIMITER = ";"
@@ -23,12 +23,12 @@ MINUTES = tuple(f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(24 *
 
 
 def csv_field(value: str) -> str:
-    """``value`` as a cell of the file: guarded against formulas, quoted when it must be."""
-    if value.startswith(FORMULA_STARTS):
-        value = "'" + value
-    if QUOTED.isdisjoint(value):
-        return value
-    return '"' + value.replace('"', '""') + '"'
+    """``value`` as a cell of the file: guarded against formulas (``documents.csv_cell``),
+    quoted when it must be."""
+    guarded = csv_cell(value)
+    if QUOTED.isdisjoint(guarded):
+        return guarded
+    return '"' + guarded.replace('"', '""') + '"'
 
 
 def csv_record(cells: tuple[str, ...]) -> str:

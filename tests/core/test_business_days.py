@@ -20,8 +20,8 @@ import pytest
 
 from core.business_days import (
     add_business_days,
-    business_days_after,
     business_days_between,
+    business_days_between_dates,
     is_business_day,
     paris_date,
     paris_midnight,
@@ -266,10 +266,10 @@ def test_paris_midnight_starts_the_paris_day(day: date, expected: datetime) -> N
 @pytest.mark.parametrize("day", [date(2026, 1, 5), date(2026, 5, 1), date(2026, 12, 24)])
 def test_business_days_after_counts_from_the_next_day(day: date) -> None:
     """Nothing on the day itself; the next business day counts one."""
-    assert business_days_after(day, day) == 0
-    assert business_days_after(day, day - timedelta(days=1)) == 0
+    assert business_days_between_dates(day, day) == 0
+    assert business_days_between_dates(day, day - timedelta(days=1)) == 0
     following = day + timedelta(days=1)
     while not is_business_day(following):
-        assert business_days_after(day, following) == 0
+        assert business_days_between_dates(day, following) == 0
         following += timedelta(days=1)
-    assert business_days_after(day, following) == 1
+    assert business_days_between_dates(day, following) == 1

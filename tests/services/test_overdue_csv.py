@@ -82,3 +82,20 @@ def test_the_minutes_of_the_day(minute: int, text: str) -> None:
 def test_a_day_as_a_french_spreadsheet_reads_it(day: date, text: str) -> None:
     assert paris_day(day) == text
     assert paris_day(day) == day.strftime("%d/%m/%Y ")
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ('=HYPERLINK("http://exemple.fr")', '"\'=HYPERLINK(""http://exemple.fr"")"'),
+        ("\rdébut", '"\'\rdébut"'),
+        ("Le 18e ; Nord", '"Le 18e ; Nord"'),
+        ("Mission locale", "Mission locale"),
+    ],
+)
+def test_a_formula_is_guarded_then_the_cell_quoted(cell: str, written: str) -> None:
+    """Written out, so that the guard is held here too and not only by the same guard on
+    both sides of a comparison."""
+    assert csv_field(cell) == written
