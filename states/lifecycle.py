@@ -256,6 +256,14 @@ class Lifecycle:
             for state in (*spec.sources, spec.dest)
             if state not in self.states
         } | (set(self.timers) - set(self.states))
+        moving = [
+            spec.trigger
+            for spec in self.transitions
+            if spec.keeps_timers and set(spec.sources) != {spec.dest}
+        ]
+        if moving:
+            # A case's open timers are its state's: the overdue reads count on it.
+            raise ValueError(f"{self.name}: {moving} keep their state's timers but leave it")
         if self.initial not in self.states:
             # transitions.Machine would silently add it as an extra state.
             unknown.add(self.initial)
@@ -315,6 +323,16 @@ class Lifecycle:
     def progress_check_states(self) -> tuple[str, ...]:
         """The states of ongoing work, on a to-do list only once checked on."""
         return tuple(state for state, wait in self.waiting_on.items() if wait.progress_check)
+
+    @property
+    def escalation_states(self) -> tuple[str, ...]:
+        """The states whose timers include an escalation (``timers``). A case's open timers
+        are its state's, so only a case in one of these can be past an open escalation."""
+        return tuple(
+            state
+            for state, specs in self.timers.items()
+            if any(spec.kind == TimerKind.ESCALATION for spec in specs)
+        )
 
     @property
     def late_states(self) -> tuple[str, ...]:

@@ -15,6 +15,9 @@ from core.models.directory import Offer, Organisation, User
 EXPIRED = "state = 'expired'"
 """The referrals late in themselves (``states.referral``'s ``late`` wait): expired, not yet
 resubmitted, redirected or closed."""
+PAST_ESCALATION_STATES = "state IN ('accepted', 'in_progress', 'returned', 'submitted')"
+"""The referrals that can be past an open escalation: in a state with one (``states.referral``'s
+timers), the expired ones apart (late in themselves)."""
 
 
 class Person(Base):
@@ -75,14 +78,20 @@ class Referral(Base):
             "first_escalation_due_at",
         ),
         Index("ix_referrals_started", "started_at", "accepted_at"),
-        # What the dashboard counts of each overdue referral (its state, the organisation
-        # it waits on), joined to the open escalations by id from the index alone.
+        # What the dashboard counts and the export writes of each referral past its open
+        # escalation (its state, the organisation it waits on; its reference, and its
+        # territory and person for a territory's filter), joined to the open escalations by
+        # id from the index alone. Only the referrals that can be past one: a quarter of the
+        # table after three years.
         Index(
             "ix_referrals_overdue_parties",
             "id",
             "state",
             "sender_organisation_id",
             "receiver_organisation_id",
+            postgresql_include=["territory", "person_id", "reference"],
+            postgresql_where=text(PAST_ESCALATION_STATES),
+            sqlite_where=text(PAST_ESCALATION_STATES),
         ),
         # The expired referrals in the order they became overdue (when they expired): the
         # overdue lists and the export read their first ones in order, without sorting them.

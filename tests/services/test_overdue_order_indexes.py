@@ -1,23 +1,37 @@
 """The cases late in themselves (an expired referral) are read in the overdue order from an
 index of their own (migration 0033), as the open escalations are (``ix_timers_overdue_order``):
-the dashboard's oldest, ``GET /api/overdue`` and the export's first lines sort nothing."""
+the dashboard's oldest, ``GET /api/overdue`` and the export's first lines sort nothing. The
+referrals past an open escalation are counted from an index of those that can be (migration
+0034)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import Index
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Column, Index, Table
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import visitors
 
 from core.business_days import PARIS
+from core.clock import FixedClock
+from core.enums import Role, Territory
+from core.models import Referral
+from services.dashboard import DashboardFilters, overdue_counts
 from services.overdue import overdue_selects
+from services.overdue_export import _line_columns
+from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.registry import LIFECYCLES
 from tests.factories import World, actor_of
 from tests.plans import index_plan
+from tests.workflows.case_builders import BUILDERS, enter_state, make_cast
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=PARIS)
+ENTERED = datetime(2026, 3, 2, 9, 30, tzinfo=PARIS)
+"""When a case enters its state: a Monday."""
 
 
 def _in_late_order(lifecycle: Lifecycle) -> list[Index]:
@@ -57,3 +71,85 @@ async def test_the_first_cases_late_in_themselves_are_read_in_order(
     (index,) = _in_late_order(lifecycle)
     assert f"Scan using {index.name} on" in plan, plan
     assert "Sort" not in plan, plan
+
+
+OVERDUE_PARTIES = next(
+    index
+    for index in cast(Table, Referral.__table__).indexes
+    if index.name == "ix_referrals_overdue_parties"
+)
+
+
+def test_the_overdue_parties_index_holds_the_referrals_that_can_be_past_an_escalation() -> None:
+    """Its states are the referral's states with an escalation, the late one apart: a state
+    given one later must be added to it, or the count would no longer read it."""
+    lifecycle = LIFECYCLES["referral"]
+    states = sorted(set(lifecycle.escalation_states) - set(lifecycle.late_states))
+    expected = "state IN (" + ", ".join(f"'{state}'" for state in states) + ")"
+    options = OVERDUE_PARTIES.dialect_options
+    assert str(options["postgresql"]["where"]) == expected
+    assert str(options["sqlite"]["where"]) == expected
+
+
+def test_the_index_carries_what_a_territory_s_export_reads_of_each_referral() -> None:
+    """On PostgreSQL the export's lines (reference, state, parties) and a territory's filter
+    (the case's territory, its person) are read from the index alone: it carries every
+    column of the referral they name."""
+    lifecycle = LIFECYCLES["referral"]
+    filters = DashboardFilters(territory=Territory("75018"))
+    coordinator = Actor(user_id=1, organisation_id=None, role=Role.COORDINATOR)
+    past, _ = overdue_selects(
+        lifecycle, coordinator, NOW, *_line_columns(lifecycle), where=filters.territory_clause
+    )[0]
+    table = Referral.__table__
+    read = {
+        element.name
+        for element in visitors.iterate(past)
+        if isinstance(element, Column) and element.table is table
+    }
+    carried = {column.name for column in OVERDUE_PARTIES.columns}
+    carried |= set(OVERDUE_PARTIES.dialect_options["postgresql"]["include"] or ())
+
+    assert {"reference", "territory", "person_id"} <= read
+    assert read <= carried, read - carried
+
+
+def test_the_referrals_past_their_escalation_are_read_with_the_index_s_states_written_out() -> None:
+    """PostgreSQL reads a partial index only for a statement that implies its condition
+    with the values in its text: the states bound as parameters, or the referrals « not
+    expired », and it reads every referral instead (45-57 ms against 28-31 for the count at
+    180,000 referrals)."""
+    coordinator = Actor(user_id=1, organisation_id=None, role=Role.COORDINATOR)
+    past, _ = overdue_selects(LIFECYCLES["referral"], coordinator, NOW, Referral.state)[0]
+    # As sent: the values of an expanding or literal parameter rendered in place.
+    dialect = cast(Any, postgresql.dialect)()
+    sql = str(past.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
+    condition = str(OVERDUE_PARTIES.dialect_options["postgresql"]["where"])
+
+    assert condition.replace("state IN", "referrals.state IN") in sql, sql
+
+
+async def test_the_dashboard_counts_a_referral_overdue_in_each_state_it_can_be(
+    world: World,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+) -> None:
+    """Narrowed to the index's states, the count still misses no referral: one left past its
+    escalation in each state that has one, and one expired, are all counted."""
+    lifecycle = LIFECYCLES["referral"]
+    builder = BUILDERS["referral"]
+    people = await make_cast(world, session, clock.now(), ENTERED)
+    await session.close()
+    states = sorted({*lifecycle.escalation_states, *lifecycle.late_states})
+    for state in states:
+        case_id = await builder.create(sessionmaker, people, ENTERED)
+        fields = builder.state_fields(people, state, ENTERED)
+        await enter_state(sessionmaker, lifecycle, case_id, state, ENTERED, ENTERED, fields)
+    async with sessionmaker() as reading:
+        counts = await overdue_counts(
+            reading, actor_of(world.coordinator), ENTERED + timedelta(days=400), DashboardFilters()
+        )
+
+    assert len(states) > len(lifecycle.late_states) > 0
+    assert counts.by_lifecycle["referral"] == len(states)

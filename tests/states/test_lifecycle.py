@@ -48,6 +48,26 @@ def test_declaration_refuses_unknown_states() -> None:
         dataclasses.replace(REFERRAL, initial="nowhere")
 
 
+def test_declaration_refuses_a_transition_keeping_its_timers_out_of_its_state() -> None:
+    """A case's open timers are its state's (the overdue reads count on it): a transition
+    that keeps them must stay in its state."""
+    stays = TransitionSpec(
+        trigger="note",
+        label="Noter",
+        sources=("accepted",),
+        dest="accepted",
+        sides=frozenset(),
+        keeps_timers=True,
+    )
+    dataclasses.replace(REFERRAL, transitions=(*REFERRAL.transitions, stays))
+    leaves = dataclasses.replace(stays, trigger="slip", dest="in_progress")
+    with pytest.raises(ValueError, match="slip"):
+        dataclasses.replace(REFERRAL, transitions=(*REFERRAL.transitions, leaves))
+    from_two = dataclasses.replace(stays, trigger="blur", sources=("accepted", "in_progress"))
+    with pytest.raises(ValueError, match="blur"):
+        dataclasses.replace(REFERRAL, transitions=(*REFERRAL.transitions, from_two))
+
+
 def test_declaration_refuses_unknown_messages_audiences_and_copied_fields() -> None:
     accept = REFERRAL.transition("accept")
 
