@@ -11,7 +11,6 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import Table, bindparam, event, insert, select
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -21,11 +20,7 @@ from core.enums import OrganisationKind, Territory
 from core.errors import AlreadyExists
 from core.models import Organisation, Person
 from core.prepared import Prepared, adopt, insert_row, read_row
-
-
-def postgresql_dialect() -> Any:
-    return cast(Any, asyncpg_dialect)()
-
+from tests.plans import postgresql_dialect
 
 Sessions = async_sessionmaker[AsyncSession]
 ORGANISATIONS = cast(Table, Organisation.__table__)

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS
 from core.clock import FixedClock
-from core.enums import TimerKind
 from services.documents import csv_cell
 from services.overdue import OverdueCase, overdue_cases
 from services.overdue_export import overdue_export
@@ -38,8 +37,7 @@ def overdue_states() -> list[Any]:
         pytest.param(lifecycle.name, state, id=f"{lifecycle.name}-{state}")
         for lifecycle in LIFECYCLES.values()
         for state in lifecycle.states
-        if state in lifecycle.late_states
-        or any(spec.kind is TimerKind.ESCALATION for spec in lifecycle.timers.get(state, ()))
+        if state in lifecycle.late_states or state in lifecycle.escalation_states
     ]
 
 

@@ -7,11 +7,10 @@ referrals past an open escalation are counted from an index of those that can be
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from sqlalchemy import Column, Index, Table
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import visitors
 
@@ -26,7 +25,7 @@ from states.actor import Actor
 from states.lifecycle import Lifecycle
 from states.registry import LIFECYCLES
 from tests.factories import World, actor_of
-from tests.plans import index_plan
+from tests.plans import index_plan, postgresql_dialect
 from tests.workflows.case_builders import BUILDERS, enter_state, make_cast
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=PARIS)
@@ -122,8 +121,9 @@ def test_the_referrals_past_their_escalation_are_read_with_the_index_s_states_wr
     coordinator = Actor(user_id=1, organisation_id=None, role=Role.COORDINATOR)
     past, _ = overdue_selects(LIFECYCLES["referral"], coordinator, NOW, Referral.state)[0]
     # As sent: the values of an expanding or literal parameter rendered in place.
-    dialect = cast(Any, postgresql.dialect)()
-    sql = str(past.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
+    sql = str(
+        past.compile(dialect=postgresql_dialect(), compile_kwargs={"render_postcompile": True})
+    )
     condition = str(OVERDUE_PARTIES.dialect_options["postgresql"]["where"])
 
     assert condition.replace("state IN", "referrals.state IN") in sql, sql
