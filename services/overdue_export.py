@@ -14,6 +14,7 @@ The lines are written here, as CSV text (``services.overdue_csv``): each cell a 
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
@@ -30,8 +31,9 @@ from core.db import end_reads
 from core.models import Organisation
 from core.prepared import read_rows
 from services.case_context import waits_on
+from services.documents import FORMULA_STARTS
 from services.overdue import CaseFilter, business_days_late_on, overdue_selects
-from services.overdue_csv import LINE_END, MINUTES, csv_field, paris_day
+from services.overdue_csv import LINE_END, MINUTES, QUOTED, csv_field, paris_day
 from services.overdue_pages import CASE_BY_CASE, OverdueKey, after_key
 from states.actor import Actor
 from states.lifecycle import Lifecycle
@@ -80,6 +82,12 @@ class _Names:
     days: dict[int, tuple[str, str]] = field(default_factory=dict)
     states: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict)
 
+
+_NEEDS_CSV_FIELD = re.compile(
+    "(?:^|\x00)[" + re.escape("".join(FORMULA_STARTS)) + "]|[" + re.escape("".join(QUOTED)) + "]"
+)
+"""What in references joined by NUL characters makes ``csv_field`` change one: a formula's
+first character at a reference's start, or a character to quote anywhere."""
 
 REFERENCE, STATE = 1, 2
 """Where a stream's rows hold the case's reference and state (``_line_columns``)."""
@@ -227,34 +235,49 @@ async def _lines(
     names: _Names,
     now: datetime,
 ) -> str:
-    """The CSV lines of ``rows`` as one text, their escalation time in Paris time; the names
-    of organisations not in ``names`` yet are read at once and kept there."""
+    """The CSV lines of ``rows`` as one text, their escalation time in Paris time.
+
+    Every organisation's name is read with the first batch, at once, so that each line is
+    written in one pass; read again if a line names an organisation created since."""
+    if not names.organisations:
+        await _read_organisations(session, names)
+    references = [row[REFERENCE] for _, row in rows]
+    # References are relais's own (``core.references``) and need no quoting: checked for the
+    # whole batch at once, each one written by ``csv_field`` only if one would change.
+    if _NEEDS_CSV_FIELD.search("\x00".join(references)):
+        references = [csv_field(reference) for reference in references]
+    try:
+        return _written(rows, references, names, now)
+    except KeyError:
+        await _read_organisations(session, names)
+        return _written(rows, references, names, now)
+
+
+async def _read_organisations(session: AsyncSession, names: _Names) -> None:
+    """Every organisation's name, as a cell of the file, into ``names``."""
+    read = select(Organisation.id, Organisation.name)
+    for ident, name in (await session.execute(read)).tuples():
+        names.organisations[ident] = csv_field(name)
+
+
+def _written(
+    rows: Sequence[tuple[_Key, _Columns]], references: list[str], names: _Names, now: datetime
+) -> str:
+    """The lines of ``rows``, each with its reference's cell from ``references``."""
     states = names.states
     organisations = names.organisations
-    described = []
-    missing = set()
-    for (since, lifecycle, _), row in rows:
+    days = names.days
+    lines = []
+    for ((since, lifecycle, _), row), reference in zip(rows, references, strict=True):
         what = states.get((lifecycle, row[STATE]))
         if what is None:
             what = states[lifecycle, row[STATE]] = _what_a_line_says(lifecycle, row[STATE])
         head, party = what
-        if party is not None:
-            party = row[party]
-            if party not in organisations:
-                missing.add(party)
-        described.append((since, row[REFERENCE], head, party))
-    if missing:
-        read = select(Organisation.id, Organisation.name).where(Organisation.id.in_(missing))
-        for ident, name in (await session.execute(read)).tuples():
-            organisations[ident] = csv_field(name)
-    days = names.days
-    lines = []
-    for since, reference, head, party in described:
         local = since.astimezone(PARIS)
         day = days.get(ordinal := local.toordinal())
         if day is None:
             day = days[ordinal] = _day_cells(local.date(), now)
-        waiting = head if party is None else head + organisations[party]
+        waiting = head if party is None else head + organisations[row[party]]
         minute = MINUTES[local.hour * 60 + local.minute]
-        lines.append(f"{csv_field(reference)};{waiting};{day[0]}{minute}{day[1]}")
+        lines.append(f"{reference};{waiting};{day[0]}{minute}{day[1]}")
     return "".join(lines)

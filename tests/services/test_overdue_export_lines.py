@@ -10,17 +10,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.business_days import PARIS
 from core.clock import FixedClock
+from core.models import Referral
 from services.documents import csv_cell
 from services.overdue import OverdueCase, overdue_cases
 from services.overdue_export import overdue_export
+from states.referral import REFERRAL
 from states.registry import LIFECYCLES
-from tests.factories import World, actor_of
-from tests.overdue_lines import written
-from tests.workflows.case_builders import BUILDERS, Cast, enter_state, make_cast
+from tests.factories import World, actor_of, make_organisation
+from tests.overdue_lines import read_lines, written
+from tests.workflows.case_builders import BUILDERS, Cast, build_referral, enter_state, make_cast
 
 ENTERED = datetime(2026, 3, 2, 9, 30, tzinfo=PARIS)
 """When the case enters its state: a Monday."""
@@ -107,3 +110,70 @@ async def _one_case_exported(
         described = await overdue_cases(reading, [lifecycle], coordinator, LATER)
     batches = overdue_export(sessionmaker, [lifecycle], coordinator, LATER)
     return case_id, described, "".join([batch async for batch in batches])
+
+
+@pytest.mark.parametrize("reference", ['=ORI;2026 "1"', "-ORI-2026-000001\r", "@ORI\n2026"])
+async def test_a_reference_to_guard_and_quote_is_written_as_csv_writer_does(
+    world: World,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    reference: str,
+) -> None:
+    """References are relais's own and need no quoting, so a batch's are checked at once:
+    one that would need it (none does today) is still written as ``csv.writer`` writes it,
+    beside one that does not."""
+    cast = await make_cast(world, session, clock.now(), ANCHOR)
+    await session.close()
+    first = await build_referral(sessionmaker, cast, ENTERED)
+    await build_referral(sessionmaker, cast, ENTERED + timedelta(hours=1))
+    async with sessionmaker() as writing:
+        await writing.execute(
+            update(Referral).where(Referral.id == first).values(reference=reference)
+        )
+        await writing.commit()
+    coordinator = actor_of(world.coordinator)
+    async with sessionmaker() as reading:
+        described = await overdue_cases(reading, [REFERRAL], coordinator, LATER)
+    text = "".join(
+        [batch async for batch in overdue_export(sessionmaker, [REFERRAL], coordinator, LATER)]
+    )
+
+    assert [item.reference for item in described[:1]] == [reference]
+    assert text == written(described)
+    assert read_lines(text)[0].reference == csv_cell(reference)
+
+
+async def test_an_organisation_created_while_the_export_runs_is_named(
+    world: World,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+) -> None:
+    """The organisations' names are read with the first batch: a later case waiting on an
+    organisation created since is written with its name, read then."""
+    cast = await make_cast(world, session, clock.now(), ANCHOR)
+    await session.close()
+    await build_referral(sessionmaker, cast, ENTERED)
+    second = await build_referral(sessionmaker, cast, ENTERED + timedelta(hours=1))
+    coordinator = actor_of(world.coordinator)
+    batches = overdue_export(sessionmaker, [REFERRAL], coordinator, LATER, size=1)
+    texts = [await anext(batches)]
+    async with sessionmaker() as writing:
+        newcomer = await make_organisation(writing, clock.now(), name="Structure nouvelle")
+        await writing.execute(
+            update(Referral)
+            .where(Referral.id == second)
+            .values(receiver_organisation_id=newcomer.id)
+        )
+        await writing.commit()
+    texts.extend([batch async for batch in batches])
+    async with sessionmaker() as reading:
+        described = await overdue_cases(reading, [REFERRAL], coordinator, LATER)
+
+    assert len(texts) == 2
+    assert [line.waiting_organisation for line in read_lines("".join(texts))] == [
+        world.receiver.name,
+        "Structure nouvelle",
+    ]
+    assert "".join(texts) == written(described)
