@@ -5,9 +5,8 @@ cases' CSV export.
 
 Each is measured through the real application in process (``httpx.ASGITransport``), signed
 in through the login form (pages) or with a bearer token (API), as the benchmark of the
-indicators does. The CSV export of all Paris grows with its rows: it is streamed, and its time
-to first byte and its total are given apart (``EXPORT_RUNS`` runs); the p95 target applies to
-its first byte and to a territory's export.
+indicators does. The CSV export grows with its rows: it is streamed, and its time to first
+byte and its total are given apart (``EXPORT_RUNS`` runs), of a territory and of all Paris.
 """
 
 from __future__ import annotations

@@ -55,8 +55,8 @@ class Prepared:
     def _converters(
         self, dialect: Dialect, compiled: SQLCompiler
     ) -> tuple[Callable[[Any], Any] | None, ...]:
-        """Each result column's processor (an enum's member from its text, a UTC datetime),
-        as SQLAlchemy would apply it."""
+        """Each result column's processor (an enum's member from its text), as SQLAlchemy
+        would apply it."""
         if self._result_processors is None:
             self._result_processors = _result_processors(dialect, compiled)
         return self._result_processors
@@ -99,7 +99,7 @@ async def read_rows(session: AsyncSession, statement: Executable) -> Sequence[An
     compiled = cast(ClauseElement, statement).compile(dialect=connection.dialect)
     assert isinstance(compiled, SQLCompiler)
     # SQLAlchemy's own expansion of the lists and literals (private: SQLAlchemy is pinned by
-    # requirements.lock, and tests/core/test_prepared.py reads lists through it).
+    # requirements.lock, and tests/core/test_read_rows.py reads a list through it).
     expanded = compiled._process_parameters_for_postcompile(compiled.construct_params())
     processors = cast(
         Mapping[str, Callable[[Any], Any]],

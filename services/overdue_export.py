@@ -4,9 +4,9 @@ Each way of being overdue of each lifecycle (``overdue.overdue_selects``) is a s
 its own order a chunk at a time, after its own last key: each case is read once, with the few
 columns its line needs. The streams are merged as they come. A row read is released once no
 stream could still hold an earlier one: up to the smallest last key among the streams not
-read to their end. Only the names of the organisations the cases wait on are read besides,
-once each for the whole export; no case is described one by one. On PostgreSQL the rows are
-asyncpg's own (``core.prepared.read_rows``), not SQLAlchemy's.
+read to their end. Only the organisations' names are read besides, all at once with the
+first batch; no case is described one by one. On PostgreSQL the rows are asyncpg's own
+(``core.prepared.read_rows``), not SQLAlchemy's.
 
 The lines are written here, as CSV text (``services.overdue_csv``): each cell a line repeats
 (the labels, the organisation, the date and days late) is written once for the export.
