@@ -8,9 +8,10 @@ organisation, a day) written once for the whole file.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from services.documents import csv_cell
+from services.documents import FORMULA_STARTS, csv_cell
 
 CSV_HEADER = ("référence", "type", "état", "structure attendue", "échéance", "jours de retard")
 DELIMITER = ";"
@@ -29,6 +30,21 @@ def csv_field(value: str) -> str:
     if QUOTED.isdisjoint(guarded):
         return guarded
     return '"' + guarded.replace('"', '""') + '"'
+
+
+_CHANGED_BY_CSV_FIELD = re.compile(
+    "(?:^|\x00)[" + re.escape("".join(FORMULA_STARTS)) + "]|[" + re.escape("".join(QUOTED)) + "]"
+)
+"""What, in values joined by NUL characters, makes ``csv_field`` change one: a formula's
+first character at a value's start, or a character to quote anywhere."""
+
+
+def csv_fields(values: list[str]) -> list[str]:
+    """``values`` each as ``csv_field`` writes it, checked all at once: the values relais
+    writes itself (its references) need nothing, and are given back as they are."""
+    if _CHANGED_BY_CSV_FIELD.search("\x00".join(values)):
+        return [csv_field(value) for value in values]
+    return values
 
 
 def csv_record(cells: tuple[str, ...]) -> str:

@@ -14,7 +14,6 @@ The lines are written here, as CSV text (``services.overdue_csv``): each cell a 
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
@@ -31,9 +30,8 @@ from core.db import end_reads
 from core.models import Organisation
 from core.prepared import read_rows
 from services.case_context import waits_on
-from services.documents import FORMULA_STARTS
 from services.overdue import CaseFilter, business_days_late_on, overdue_selects
-from services.overdue_csv import LINE_END, MINUTES, QUOTED, csv_field, paris_day
+from services.overdue_csv import LINE_END, MINUTES, csv_field, csv_fields, paris_day
 from services.overdue_pages import CASE_BY_CASE, OverdueKey, after_key
 from states.actor import Actor
 from states.lifecycle import Lifecycle
@@ -82,12 +80,6 @@ class _Names:
     days: dict[int, tuple[str, str]] = field(default_factory=dict)
     states: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict)
 
-
-_NEEDS_CSV_FIELD = re.compile(
-    "(?:^|\x00)[" + re.escape("".join(FORMULA_STARTS)) + "]|[" + re.escape("".join(QUOTED)) + "]"
-)
-"""What in references joined by NUL characters makes ``csv_field`` change one: a formula's
-first character at a reference's start, or a character to quote anywhere."""
 
 REFERENCE, STATE = 1, 2
 """Where a stream's rows hold the case's reference and state (``_line_columns``)."""
@@ -241,11 +233,8 @@ async def _lines(
     written in one pass; read again if a line names an organisation created since."""
     if not names.organisations:
         await _read_organisations(session, names)
-    references = [row[REFERENCE] for _, row in rows]
-    # References are relais's own (``core.references``) and need no quoting: checked for the
-    # whole batch at once, each one written by ``csv_field`` only if one would change.
-    if _NEEDS_CSV_FIELD.search("\x00".join(references)):
-        references = [csv_field(reference) for reference in references]
+    # References are relais's own (``core.references``): the batch's are checked at once.
+    references = csv_fields([row[REFERENCE] for _, row in rows])
     try:
         return _written(rows, references, names, now)
     except KeyError:

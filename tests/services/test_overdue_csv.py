@@ -15,6 +15,7 @@ from services.overdue_csv import (
     HEADER_LINE,
     MINUTES,
     csv_field,
+    csv_fields,
     csv_record,
     paris_day,
 )
@@ -54,6 +55,14 @@ def test_a_cell_is_written_as_csv_writer_writes_it(cell: str) -> None:
     cells = ("avant", cell, "après")
     assert csv_record(cells) == written_by_csv(cells)
     assert f"avant;{csv_field(cell)};après\r\n" == written_by_csv(cells)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_cells_checked_at_once_are_written_as_each_alone(cell: str) -> None:
+    """A batch of plain references with one cell among them, at its start, middle or end."""
+    plain = ["ORI-2026-000123", "ACC-2026-000007"]
+    for batch in ([cell, *plain], [plain[0], cell, plain[1]], [*plain, cell]):
+        assert csv_fields(batch) == [csv_field(value) for value in batch]
 
 
 def test_every_pair_of_cells_reads_back_as_written() -> None:
