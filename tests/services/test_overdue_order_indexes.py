@@ -31,6 +31,8 @@ from tests.workflows.case_builders import BUILDERS, enter_state, make_cast
 NOW = datetime(2027, 1, 4, 9, tzinfo=PARIS)
 ENTERED = datetime(2026, 3, 2, 9, 30, tzinfo=PARIS)
 """When a case enters its state: a Monday."""
+COORDINATOR = Actor(user_id=1, organisation_id=None, role=Role.COORDINATOR)
+"""A coordinator of all Paris, for the statements compiled without a database."""
 
 
 def _in_late_order(lifecycle: Lifecycle) -> list[Index]:
@@ -96,9 +98,8 @@ def test_the_index_carries_what_a_territory_s_export_reads_of_each_referral() ->
     column of the referral they name."""
     lifecycle = LIFECYCLES["referral"]
     filters = DashboardFilters(territory=Territory("75018"))
-    coordinator = Actor(user_id=1, organisation_id=None, role=Role.COORDINATOR)
     past, _ = overdue_selects(
-        lifecycle, coordinator, NOW, *_line_columns(lifecycle), where=filters.territory_clause
+        lifecycle, COORDINATOR, NOW, *_line_columns(lifecycle), where=filters.territory_clause
     )[0]
     table = Referral.__table__
     read = {
@@ -118,8 +119,7 @@ def test_the_referrals_past_their_escalation_are_read_with_the_index_s_states_wr
     with the values in its text: the states bound as parameters, or the referrals « not
     expired », and it reads every referral instead (45-57 ms against 28-31 for the count at
     180,000 referrals)."""
-    coordinator = Actor(user_id=1, organisation_id=None, role=Role.COORDINATOR)
-    past, _ = overdue_selects(LIFECYCLES["referral"], coordinator, NOW, Referral.state)[0]
+    past, _ = overdue_selects(LIFECYCLES["referral"], COORDINATOR, NOW, Referral.state)[0]
     # As sent: the values of an expanding or literal parameter rendered in place.
     sql = str(
         past.compile(dialect=postgresql_dialect(), compile_kwargs={"render_postcompile": True})
